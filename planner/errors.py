@@ -1,0 +1,42 @@
+"""The one exception type that reaches the command line."""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Bad input or usage: the CLI prints the message and exits with code 2.
+
+    Parameters
+    ----------
+    message
+        What was expected and what was found, e.g. ``must be a whole number ≥ 0, got "four"``.
+    file
+        The file the problem is in, if any.
+    line
+        The 1-based line in ``file``, if known.
+    field
+        The field path, e.g. ``services[0].desiredCount``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        elif self.line:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
