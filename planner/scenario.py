@@ -1,0 +1,171 @@
+"""The scenario as the user wrote it: frozen dataclasses, already validated.
+
+Loading and validation live in :mod:`planner.loading`; turning a scenario into the
+numbers the wave model works on lives in :mod:`planner.problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: ECS_RESERVED_PORTS on Linux (amazon-ecs-agent ``config_unix.go``).
+DEFAULT_RESERVED_PORTS: tuple[int, ...] = (22, 2375, 2376, 51678, 51679)
+#: Fallback of ECS_DYNAMIC_HOST_PORT_RANGE (agent ``ephemeral_ports_linux.go``).
+DEFAULT_DYNAMIC_PORT_RANGE: tuple[int, int] = (49153, 65535)
+
+ROLLING = "ROLLING"
+#: Strategies that start the whole green set beside the blue one (ROLLOUT.md §6).
+ALL_AT_ONCE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+STRATEGIES = (ROLLING, *ALL_AT_ONCE_STRATEGIES)
+NETWORK_MODES = ("bridge", "host", "awsvpc", "none")
+
+
+@dataclass(frozen=True)
+class TaskDefinition:
+    """What one task needs from an instance.
+
+    Parameters
+    ----------
+    cpu
+        CPU units reserved for placement: the task-level ``cpu`` if given, else the sum of
+        the containers' ``cpu``.
+    memory
+        MiB reserved for placement: the task-level ``memory`` if given, else the sum over
+        containers of ``memoryReservation`` if set, else ``memory``.
+    network_mode
+        ``bridge``, ``host``, ``awsvpc`` or ``none``.
+    host_ports
+        Fixed host ports the task takes on its instance (bridge with ``hostPort`` > 0;
+        host mode: the container port). Empty in awsvpc mode: each task has its own ENI.
+    dynamic_ports
+        How many host ports the task takes from the dynamic range (bridge, ``hostPort``
+        0 or absent).
+    source
+        ``"inline"`` or the path of the task-definition JSON it was read from.
+    family
+        The task definition's family and revision, where known (for display).
+    """
+
+    cpu: int
+    memory: int
+    network_mode: str = "bridge"
+    host_ports: tuple[int, ...] = ()
+    dynamic_ports: int = 0
+    source: str = "inline"
+    family: str | None = None
+
+    @property
+    def enis(self) -> int:
+        """ENIs the task takes: one in awsvpc mode, else none."""
+        return 1 if self.network_mode == "awsvpc" else 0
+
+
+@dataclass(frozen=True)
+class InstanceGroup:
+    """Identical container instances.
+
+    ``cpu`` is in CPU units (vCPUs × 1,024) and ``memory`` in MiB as ECS registers it,
+    before the agent's reservations. ``count`` is None when planner is to find it.
+    ``enis`` counts every ENI the instance can have, the primary one included.
+    """
+
+    name: str
+    cpu: int
+    memory: int
+    count: int | None
+    type: str | None = None
+    enis: int | None = None
+    trunk_enis: int | None = None
+    hourly_usd: float | None = None
+    estimated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Per-instance agent settings (ECS defaults)."""
+
+    reserved_cpu: int = 0
+    reserved_memory: int = 0
+    reserved_ports: tuple[int, ...] = DEFAULT_RESERVED_PORTS
+    dynamic_port_range: tuple[int, int] = DEFAULT_DYNAMIC_PORT_RANGE
+    awsvpc_trunking: bool = False
+
+
+@dataclass(frozen=True)
+class Service:
+    """One ECS service and what its deployment changes."""
+
+    name: str
+    desired_count: int
+    task_definition: TaskDefinition
+    new_task_definition: TaskDefinition
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+    strategy: str = ROLLING
+    deployment_controller: str = "ECS"
+    scheduling_strategy: str = "REPLICA"
+    distinct_instance: bool = False
+    deploy: bool = True
+    placement: tuple[int, ...] | None = None
+    load_balanced: bool = False
+    #: LINEAR: percent of the traffic moved per step and the bake time between steps.
+    step_percent: int | None = None
+    step_bake_minutes: float | None = None
+    #: CANARY: percent moved first and the bake time before the rest.
+    canary_percent: int | None = None
+    canary_bake_minutes: float | None = None
+    #: BLUE_GREEN: bake time after the traffic shift, before the blue set stops.
+    bake_minutes: float = 0.0
+
+    @property
+    def all_at_once(self) -> bool:
+        """Whether the whole green set starts beside the blue one (ROLLOUT.md §6)."""
+        return self.strategy in ALL_AT_ONCE_STRATEGIES or self.deployment_controller == (
+            "CODE_DEPLOY"
+        )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Timing parameters of the duration estimate (ROLLOUT.md §7), in seconds.
+
+    ``task_start`` (image pull and start) is planner's estimate, not an ECS figure.
+    """
+
+    deregistration_delay: int = 300
+    health_check_grace_period: int = 0
+    health_check_interval: int = 30
+    healthy_threshold: int = 5
+    healthy_without_lb: int = 40
+    stop_timeout: int = 30
+    task_start: int = 30
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A cluster, its services and the deployment to check."""
+
+    name: str
+    instance_groups: tuple[InstanceGroup, ...]
+    services: tuple[Service, ...]
+    agent: Agent = field(default_factory=Agent)
+    timing: Timing = field(default_factory=Timing)
+    path: str | None = None
+
+    @property
+    def open_groups(self) -> tuple[int, ...]:
+        """Indices of the groups whose ``count`` planner is to find."""
+        return tuple(k for k, g in enumerate(self.instance_groups) if g.count is None)
+
+    def with_counts(self, counts: dict[int, int]) -> Scenario:
+        """A copy with the given group counts filled in (and placements dropped)."""
+        from dataclasses import replace
+
+        groups = tuple(
+            replace(g, count=counts[k]) if k in counts else g
+            for k, g in enumerate(self.instance_groups)
+        )
+        services = self.services
+        if counts:
+            services = tuple(replace(s, placement=None) for s in self.services)
+        return replace(self, instance_groups=groups, services=services)
