@@ -1,0 +1,264 @@
+"""The numbers the wave model works on, compiled from a :class:`~planner.scenario.Scenario`.
+
+Instances are expanded (one entry per container instance, in file order), services that
+do not deploy are folded into each instance's static load, and the percent settings are
+turned into the bounds of ROLLOUT.md §2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.errors import PlannerError
+from planner.scenario import Scenario, TaskDefinition
+
+#: Resource dimensions, in the order of :attr:`Footprint.vector`.
+DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
+
+
+def lower_bound(desired: int, minimum_healthy_percent: int) -> int:
+    """ceil(desired × minimumHealthyPercent / 100), in exact integer arithmetic."""
+    return -(-desired * minimum_healthy_percent // 100)
+
+
+def upper_bound(desired: int, maximum_percent: int) -> int:
+    """floor(desired × maximumPercent / 100), in exact integer arithmetic."""
+    return desired * maximum_percent // 100
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What one task takes from an instance: resources, fixed host ports."""
+
+    cpu: int
+    memory: int
+    enis: int = 0
+    dynamic_ports: int = 0
+    ports: frozenset[int] = frozenset()
+
+    @property
+    def vector(self) -> tuple[int, int, int, int]:
+        return (self.cpu, self.memory, self.enis, self.dynamic_ports)
+
+    @classmethod
+    def of(cls, td: TaskDefinition) -> Footprint:
+        return cls(td.cpu, td.memory, td.enis, td.dynamic_ports, frozenset(td.host_ports))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One container instance: what tasks may use of it, and what static load holds."""
+
+    label: str
+    group: int
+    capacity: tuple[int, int, int, int]
+    reserved_ports: frozenset[int]
+    static: tuple[int, int, int, int] = (0, 0, 0, 0)
+    static_ports: frozenset[int] = frozenset()
+
+    def free(self, dim: int) -> int:
+        return self.capacity[dim] - self.static[dim]
+
+    def blocked_ports(self) -> frozenset[int]:
+        return self.reserved_ports | self.static_ports
+
+
+@dataclass(frozen=True)
+class Service:
+    """A deploying service in the wave model."""
+
+    name: str
+    desired: int
+    lower: int
+    upper: int
+    old: Footprint
+    new: Footprint
+    distinct: bool = False
+    all_at_once: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A compiled rollout: instances, deploying services and the old tasks' places.
+
+    ``initial[i][s]`` is how many old tasks of service ``s`` run on instance ``i``.
+    """
+
+    instances: tuple[Instance, ...]
+    services: tuple[Service, ...]
+    initial: tuple[tuple[int, ...], ...]
+    service_index: tuple[int, ...] = ()  # position of each deploying service in the file
+
+    @property
+    def n_instances(self) -> int:
+        return len(self.instances)
+
+    @property
+    def n_services(self) -> int:
+        return len(self.services)
+
+    @property
+    def total_desired(self) -> int:
+        return sum(s.desired for s in self.services)
+
+
+class DoesNotFit(PlannerError):
+    """The running (old) tasks do not fit the cluster: the scenario is invalid."""
+
+
+def compile_problem(scenario: Scenario) -> Problem:
+    """Expand instances, place the old tasks and compute the bounds.
+
+    Raises
+    ------
+    DoesNotFit
+        If the running service does not fit the cluster (ROLLOUT.md §3), or a given
+        ``placement`` breaks a capacity, port or constraint.
+    """
+    agent = scenario.agent
+    lo, hi = agent.dynamic_port_range
+    dynamic = hi - lo + 1 - sum(1 for p in agent.reserved_ports if lo <= p <= hi)
+    blank: list[Instance] = []
+    for g_index, group in enumerate(scenario.instance_groups):
+        if group.count is None:
+            raise PlannerError(f"instance group {group.name!r} has no count")
+        enis = 0
+        if group.enis is not None:  # the primary ENI serves the instance itself
+            enis = group.enis - 1
+        if agent.awsvpc_trunking and group.trunk_enis is not None:
+            enis = group.trunk_enis
+        capacity = (
+            group.cpu - agent.reserved_cpu,
+            group.memory - agent.reserved_memory,
+            max(enis, 0),
+            dynamic,
+        )
+        for k in range(group.count):
+            label = f"{group.name}#{k}" if group.count > 1 else group.name
+            blank.append(Instance(label, g_index, capacity, frozenset(agent.reserved_ports)))
+
+    counts = _daemon_counts(scenario, len(blank))
+    placed = _place_old_tasks(scenario, blank, counts)
+
+    instances = list(blank)
+    services: list[Service] = []
+    index: list[int] = []
+    initial_cols: list[list[int]] = []
+    for k, svc in enumerate(scenario.services):
+        desired = counts[k]
+        if not svc.deploy:
+            fp = Footprint.of(svc.task_definition)
+            for i, n in enumerate(placed[k]):
+                if n:
+                    inst = instances[i]
+                    static = tuple(a + n * b for a, b in zip(inst.static, fp.vector, strict=True))
+                    instances[i] = Instance(
+                        inst.label,
+                        inst.group,
+                        inst.capacity,
+                        inst.reserved_ports,
+                        static,  # type: ignore[arg-type]
+                        inst.static_ports | fp.ports,
+                    )
+            continue
+        if svc.all_at_once:
+            lower, upper = desired, 2 * desired
+        else:
+            lower = lower_bound(desired, svc.minimum_healthy_percent)
+            upper = upper_bound(desired, svc.maximum_percent)
+        services.append(
+            Service(
+                svc.name,
+                desired,
+                lower,
+                upper,
+                Footprint.of(svc.task_definition),
+                Footprint.of(svc.new_task_definition),
+                svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
+                svc.all_at_once,
+            )
+        )
+        index.append(k)
+        initial_cols.append(placed[k])
+    initial = tuple(
+        tuple(col[i] for col in initial_cols) for i in range(len(instances))
+    )
+    return Problem(tuple(instances), tuple(services), initial, tuple(index))
+
+
+def _daemon_counts(scenario: Scenario, n_instances: int) -> list[int]:
+    """Desired counts, a DAEMON service running one task per instance."""
+    return [
+        n_instances if s.scheduling_strategy == "DAEMON" else s.desired_count
+        for s in scenario.services
+    ]
+
+
+def _fits_old(
+    inst: Instance,
+    used: list[int],
+    ports: set[int],
+    fp: Footprint,
+    count_here: int,
+    distinct: bool,
+) -> bool:
+    if distinct and count_here:
+        return False
+    if fp.ports & (ports | inst.reserved_ports):
+        return False
+    return all(used[d] + fp.vector[d] <= inst.capacity[d] for d in range(len(DIMENSIONS)))
+
+
+def _place_old_tasks(
+    scenario: Scenario, instances: list[Instance], counts: list[int]
+) -> list[list[int]]:
+    """Where the old tasks run: as given, or ECS's spread on instanceId (ROLLOUT.md §3)."""
+    n = len(instances)
+    used = [[0] * len(DIMENSIONS) for _ in range(n)]
+    ports: list[set[int]] = [set() for _ in range(n)]
+    placed: list[list[int]] = []
+    for k, svc in enumerate(scenario.services):
+        fp = Footprint.of(svc.task_definition)
+        distinct = svc.distinct_instance or svc.scheduling_strategy == "DAEMON"
+        here = [0] * n
+        if svc.placement is not None:
+            if len(svc.placement) != n or sum(svc.placement) != counts[k]:
+                raise DoesNotFit(
+                    f"placement must list {n} instance counts adding up to {counts[k]}",
+                    field=f"services[{k}].placement",
+                )
+            for i, c in enumerate(svc.placement):
+                for _ in range(c):
+                    if not _fits_old(instances[i], used[i], ports[i], fp, here[i], distinct):
+                        raise DoesNotFit(
+                            f"the running tasks of {svc.name} do not fit on instance {i} "
+                            f"({instances[i].label}) as placed",
+                            field=f"services[{k}].placement",
+                        )
+                    _add(used[i], ports[i], fp)
+                    here[i] += 1
+        else:
+            for _ in range(counts[k]):
+                options = [
+                    i
+                    for i in range(n)
+                    if _fits_old(instances[i], used[i], ports[i], fp, here[i], distinct)
+                ]
+                if not options:
+                    raise DoesNotFit(
+                        f"the running service {svc.name} does not fit the cluster: "
+                        f"{counts[k]} tasks of {fp.cpu} CPU units and {fp.memory} MiB"
+                        + (f", host ports {sorted(fp.ports)}" if fp.ports else ""),
+                        field=f"services[{k}]",
+                    )
+                i = min(options, key=lambda j: (here[j], j))
+                _add(used[i], ports[i], fp)
+                here[i] += 1
+        placed.append(here)
+    return placed
+
+
+def _add(used: list[int], ports: set[int], fp: Footprint) -> None:
+    for d, v in enumerate(fp.vector):
+        used[d] += v
+    ports |= fp.ports

@@ -1,0 +1,424 @@
+"""The wave model of spec/ROLLOUT.md §3–§5 in plain Python. No solver here.
+
+A :class:`State` says, for every instance ``i`` and deploying service ``s``, how many old
+and how many new tasks run there. A :class:`Wave` stops old tasks, then starts new ones.
+Everything the solvers return is replayed through :func:`replay`; the exhaustive search
+in :mod:`planner.exhaustive` and the tests are built on the functions here.
+
+Two rule sets:
+
+- the *general* rules (any stops the lower bound allows, any starts that fit and the upper
+  bound allows) decide whether a rollout is possible at all;
+- *ECS rules* (stop exactly as many as the lower bound allows, start a maximal set) are
+  what the scheduler does, and decide whether it can hang on its own choices.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from planner.problem import DIMENSIONS, Footprint, Problem
+
+Matrix = tuple[tuple[int, ...], ...]
+
+#: Order in which a failing requirement is named, first match wins.
+REASON_ORDER = ("cpu", "memory", "port", "eni", "placement-constraint")
+
+
+@dataclass(frozen=True)
+class State:
+    """Old and new task counts: ``old[i][s]``, ``new[i][s]``."""
+
+    old: Matrix
+    new: Matrix
+
+    def old_total(self, s: int) -> int:
+        return sum(row[s] for row in self.old)
+
+    def new_total(self, s: int) -> int:
+        return sum(row[s] for row in self.new)
+
+
+Moves = tuple[tuple[int, int, int], ...]  # (service, instance, count), count > 0
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One wave: ``stops`` then ``starts``, each as (service, instance, count) triples."""
+
+    stops: Moves = ()
+    starts: Moves = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.stops and not self.starts
+
+
+class InvalidWave(ValueError):
+    """A wave that the rules do not allow (replay found a bad plan)."""
+
+
+# ---------------------------------------------------------------- states and fit
+
+
+def initial_state(problem: Problem) -> State:
+    """The state before the first wave: every old task where it runs, no new ones."""
+    zero = tuple(tuple(0 for _ in problem.services) for _ in problem.instances)
+    return State(problem.initial, zero)
+
+
+def is_complete(problem: Problem, state: State) -> bool:
+    """Every deploying service has no old task left and all its new tasks running."""
+    return all(
+        state.old_total(s) == 0 and state.new_total(s) == svc.desired
+        for s, svc in enumerate(problem.services)
+    )
+
+
+def final_state(problem: Problem, new: Matrix) -> State:
+    zero = tuple(tuple(0 for _ in problem.services) for _ in problem.instances)
+    return State(zero, new)
+
+
+def usage(problem: Problem, state: State, i: int) -> tuple[list[int], set[int]]:
+    """Resources and fixed host ports in use on instance ``i`` (static load included)."""
+    inst = problem.instances[i]
+    used = list(inst.static)
+    ports = set(inst.static_ports)
+    for s, svc in enumerate(problem.services):
+        for fp, n in ((svc.old, state.old[i][s]), (svc.new, state.new[i][s])):
+            if n:
+                for d in range(len(DIMENSIONS)):
+                    used[d] += n * fp.vector[d]
+                ports |= fp.ports
+    return used, ports
+
+
+def _port_clash(problem: Problem, state: State, i: int) -> bool:
+    """Whether two tasks on ``i`` hold one fixed port, or a task holds a reserved one."""
+    inst = problem.instances[i]
+    seen = set(inst.static_ports)
+    for s, svc in enumerate(problem.services):
+        for fp, n in ((svc.old, state.old[i][s]), (svc.new, state.new[i][s])):
+            if n and fp.ports:
+                if n > 1 or fp.ports & seen or fp.ports & inst.reserved_ports:
+                    return True
+                seen |= fp.ports
+    return False
+
+
+def instance_ok(problem: Problem, state: State, i: int) -> bool:
+    """Whether instance ``i`` holds its tasks: capacity, ports, distinctInstance."""
+    inst = problem.instances[i]
+    used, _ = usage(problem, state, i)
+    if any(used[d] > inst.capacity[d] for d in range(len(DIMENSIONS))):
+        return False
+    if _port_clash(problem, state, i):
+        return False
+    return all(
+        not svc.distinct or state.old[i][s] + state.new[i][s] <= 1
+        for s, svc in enumerate(problem.services)
+    )
+
+
+def failures(problem: Problem, state: State, i: int, s: int) -> tuple[str, ...]:
+    """The requirements one more new task of service ``s`` fails on instance ``i``.
+
+    Empty when it fits. Codes as in ROLLOUT.md §5; a full dynamic port range is a
+    ``port`` failure.
+    """
+    inst = problem.instances[i]
+    svc = problem.services[s]
+    fp: Footprint = svc.new
+    used, ports = usage(problem, state, i)
+    out: list[str] = []
+    if used[0] + fp.cpu > inst.capacity[0]:
+        out.append("cpu")
+    if used[1] + fp.memory > inst.capacity[1]:
+        out.append("memory")
+    if fp.ports & (ports | inst.reserved_ports) or used[3] + fp.dynamic_ports > inst.capacity[3]:
+        out.append("port")
+    if used[2] + fp.enis > inst.capacity[2]:
+        out.append("eni")
+    if svc.distinct and state.old[i][s] + state.new[i][s] >= 1:
+        out.append("placement-constraint")
+    return tuple(out)
+
+
+def fits(problem: Problem, state: State, i: int, s: int) -> bool:
+    """Whether one more new task of ``s`` fits on instance ``i``."""
+    return not failures(problem, state, i, s)
+
+
+# ---------------------------------------------------------------- bounds
+
+
+def stop_allowance(problem: Problem, state: State, s: int) -> int:
+    """How many old tasks of ``s`` may stop now (ROLLOUT.md §3 step 1).
+
+    Rolling: keep ``old + healthy new ≥ lower``; every new task counts as healthy at the
+    start of a wave. All-at-once strategies (§6) stop the blue set only once the whole
+    green set runs.
+    """
+    svc = problem.services[s]
+    old, new = state.old_total(s), state.new_total(s)
+    if svc.all_at_once:
+        return old if new >= svc.desired else 0
+    return max(0, min(old, old + new - svc.lower))
+
+
+def start_room(problem: Problem, state: State, s: int) -> int:
+    """How many new tasks of ``s`` may start now (§3 step 2): ``old + new ≤ upper``."""
+    svc = problem.services[s]
+    old, new = state.old_total(s), state.new_total(s)
+    return max(0, min(svc.upper - old - new, svc.desired - new))
+
+
+# ---------------------------------------------------------------- one wave
+
+
+def _apply(matrix: Matrix, moves: Moves, sign: int) -> Matrix:
+    rows = [list(r) for r in matrix]
+    for s, i, n in moves:
+        rows[i][s] += sign * n
+    return tuple(tuple(r) for r in rows)
+
+
+def _totals(moves: Moves, n_services: int) -> list[int]:
+    out = [0] * n_services
+    for s, _, n in moves:
+        out[s] += n
+    return out
+
+
+def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = False) -> State:
+    """The state after ``wave``; :class:`InvalidWave` if the rules do not allow it.
+
+    With ``ecs_rules`` the wave must also stop exactly as many old tasks as allowed and
+    start a maximal set of new ones (ROLLOUT.md §4).
+    """
+    S = problem.n_services
+    for s, i, n in (*wave.stops, *wave.starts):
+        if not (0 <= s < S and 0 <= i < problem.n_instances and n > 0):
+            raise InvalidWave(f"bad move {(s, i, n)}")
+    stopped = _totals(wave.stops, S)
+    for s in range(S):
+        allowed = stop_allowance(problem, state, s)
+        if stopped[s] > allowed or (ecs_rules and stopped[s] != allowed):
+            name = problem.services[s].name
+            raise InvalidWave(f"{name}: stops {stopped[s]} old tasks, {allowed} allowed")
+    old = _apply(state.old, wave.stops, -1)
+    if any(v < 0 for row in old for v in row):
+        raise InvalidWave("stops a task that is not running there")
+    mid = State(old, state.new)
+    started = _totals(wave.starts, S)
+    for s in range(S):
+        room = start_room(problem, mid, s)
+        if started[s] > room:
+            name = problem.services[s].name
+            raise InvalidWave(f"{name}: starts {started[s]} new tasks, room for {room}")
+    after = State(old, _apply(state.new, wave.starts, +1))
+    for i in {i for _, i, _ in wave.starts}:
+        if not instance_ok(problem, after, i):
+            raise InvalidWave(f"the tasks started on instance {i} do not fit there")
+    if ecs_rules:
+        for s in range(S):
+            if start_room(problem, after, s) > 0:
+                for i in range(problem.n_instances):
+                    if fits(problem, after, i, s):
+                        name = problem.services[s].name
+                        raise InvalidWave(f"not maximal: {name} still fits on instance {i}")
+    return after
+
+
+def replay(
+    problem: Problem, plan: Sequence[Wave], *, ecs_rules: bool = False, start: State | None = None
+) -> list[State]:
+    """Every state along ``plan`` from ``start`` (default: the initial state)."""
+    states = [start or initial_state(problem)]
+    for k, wave in enumerate(plan, 1):
+        try:
+            states.append(apply_wave(problem, states[-1], wave, ecs_rules=ecs_rules))
+        except InvalidWave as exc:
+            raise InvalidWave(f"wave {k}: {exc}") from None
+    return states
+
+
+# ---------------------------------------------------------------- dead states
+
+
+def can_start_somewhere(problem: Problem, state: State, s: int) -> bool:
+    return start_room(problem, state, s) > 0 and any(
+        fits(problem, state, i, s) for i in range(problem.n_instances)
+    )
+
+
+def is_dead(problem: Problem, state: State) -> bool:
+    """Not complete, nothing may be stopped, nothing can be started (ROLLOUT.md §4)."""
+    if is_complete(problem, state):
+        return False
+    S = problem.n_services
+    if any(stop_allowance(problem, state, s) for s in range(S)):
+        return False
+    return not any(can_start_somewhere(problem, state, s) for s in range(S))
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Why one service cannot go on in a dead state, in ECS's words."""
+
+    service: str
+    reason: str
+    message: str
+    instance: int | None = None
+
+
+def explain(problem: Problem, state: State) -> list[Blocked]:
+    """For each unfinished service, why it can neither stop nor start (§5)."""
+    out: list[Blocked] = []
+    for s, svc in enumerate(problem.services):
+        old, new = state.old_total(s), state.new_total(s)
+        if old == 0 and new == svc.desired:
+            continue
+        if stop_allowance(problem, state, s) > 0 or can_start_somewhere(problem, state, s):
+            continue
+        if start_room(problem, state, s) == 0:
+            out.append(
+                Blocked(
+                    svc.name,
+                    "deployment-configuration",
+                    f"service {svc.name} was unable to stop or start tasks during a "
+                    "deployment because of the service deployment configuration. Update "
+                    "the minimumHealthyPercent or maximumPercent value and try again.",
+                )
+            )
+            continue
+        i, reason = closest_instance(problem, state, s)
+        out.append(Blocked(svc.name, reason, placement_message(svc.name, i, reason), i))
+    return out
+
+
+def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
+    """The instance failing the fewest requirements for ``s``, and the first one it fails."""
+    best = min(
+        range(problem.n_instances),
+        key=lambda i: (len(failures(problem, state, i, s)), i),
+    )
+    fails = failures(problem, state, best, s)
+    reason = next(r for r in REASON_ORDER if r in fails)
+    return best, reason
+
+
+_SAYS = {
+    "cpu": "has insufficient CPU units available.",
+    "memory": "has insufficient memory available.",
+    "port": "is already using a port required by your task.",
+    "eni": "has insufficient ENIs available (RESOURCE:ENI).",
+    "placement-constraint": "does not meet the placement constraint distinctInstance.",
+}
+
+
+def placement_message(service: str, instance: int, reason: str) -> str:
+    """ECS's "unable to place a task" event for ``reason`` on ``instance``."""
+    return (
+        f"service {service} was unable to place a task because no container instance met "
+        f"all of its requirements. The closest matching container-instance {instance} "
+        + _SAYS[reason]
+    )
+
+
+# ---------------------------------------------------------------- a run by ECS rules
+
+
+@dataclass
+class Run:
+    """A run by ECS rules: its waves, its states, and how it ended."""
+
+    waves: list[Wave] = field(default_factory=list)
+    states: list[State] = field(default_factory=list)
+    complete: bool = False
+
+    @property
+    def dead(self) -> bool:
+        return not self.complete
+
+
+def ecs_wave(problem: Problem, state: State, rng: random.Random | None = None) -> Wave:
+    """One wave by ECS rules: stop the most allowed, then start until nothing fits.
+
+    Without ``rng`` the choices follow ECS's default spread: stop where the service has
+    the most tasks, start where it has the fewest (ties: lowest index), services taking
+    turns one task at a time. With ``rng`` every choice is random among the allowed ones.
+    """
+    S, n = problem.n_services, problem.n_instances
+    stops: dict[tuple[int, int], int] = {}
+    old = [list(r) for r in state.old]
+    for s in range(S):
+        for _ in range(stop_allowance(problem, state, s)):
+            where = [i for i in range(n) if old[i][s] > 0]
+            if rng:
+                i = rng.choice(where)
+            else:
+                i = max(where, key=lambda j: (old[j][s] + state.new[j][s], -j))
+            old[i][s] -= 1
+            stops[s, i] = stops.get((s, i), 0) + 1
+    cur = State(tuple(tuple(r) for r in old), state.new)
+    starts: dict[tuple[int, int], int] = {}
+    order = list(range(S))
+    while True:
+        if rng:
+            rng.shuffle(order)
+        progressed = False
+        for s in order:
+            if start_room(problem, cur, s) == 0:
+                continue
+            where = [i for i in range(n) if fits(problem, cur, i, s)]
+            if not where:
+                continue
+            if rng:
+                i = rng.choice(where)
+            else:
+                i = min(where, key=lambda j: (cur.old[j][s] + cur.new[j][s], j))
+            cur = State(cur.old, _apply(cur.new, ((s, i, 1),), +1))
+            starts[s, i] = starts.get((s, i), 0) + 1
+            progressed = True
+            if rng:
+                break
+        if not progressed:
+            break
+    return Wave(_moves(stops), _moves(starts))
+
+
+def _moves(d: dict[tuple[int, int], int]) -> Moves:
+    return tuple((s, i, c) for (s, i), c in sorted(d.items()) if c)
+
+
+def simulate(
+    problem: Problem, rng: random.Random | None = None, start: State | None = None
+) -> Run:
+    """Run ECS rules from ``start`` until the rollout completes or dies."""
+    state = start or initial_state(problem)
+    run = Run(states=[state])
+    limit = 2 * problem.total_desired + 2  # see planner.solvers.horizon
+    for _ in range(limit):
+        if is_complete(problem, state):
+            run.complete = True
+            return run
+        wave = ecs_wave(problem, state, rng)
+        if wave.empty:
+            return run
+        state = apply_wave(problem, state, wave)
+        run.waves.append(wave)
+        run.states.append(state)
+    run.complete = is_complete(problem, state)
+    return run
+
+
+def moves_by_instance(moves: Iterable[tuple[int, int, int]]) -> dict[int, dict[int, int]]:
+    """{instance: {service: count}} for display."""
+    out: dict[int, dict[int, int]] = {}
+    for s, i, n in moves:
+        out.setdefault(i, {})[s] = out.setdefault(i, {}).get(s, 0) + n
+    return out
