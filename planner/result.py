@@ -1,0 +1,91 @@
+"""What a solve returns: data, never an exception. ``to_json`` gives CONTRACT.md's fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.rollout import Blocked, Wave
+
+VERDICTS = ("safe", "at-risk", "hangs", "unknown")
+EXIT_CODES = {"safe": 0, "at-risk": 1, "hangs": 1, "unknown": 3}
+
+
+@dataclass
+class DeadState:
+    """Where a run by ECS rules gets stuck, and the waves that lead there."""
+
+    wave: int
+    blocked: list[Blocked]
+    choices: list[Wave]
+
+
+@dataclass
+class Result:
+    """The verdict on one scenario and everything that backs it."""
+
+    scenario: str
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    instance_labels: list[str] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+    service_names: list[str] = field(default_factory=list)
+    initial: list[dict[str, Any]] = field(default_factory=list)
+    plan: list[Wave] | None = None
+    dead_state: DeadState | None = None
+    proof: str = ""
+    estimated_duration: int | None = None
+    duration_parts: list[int] = field(default_factory=list)
+    minimum: dict[str, Any] | None = None
+    assumptions: list[str] = field(default_factory=list)
+    timing: dict[str, int] = field(default_factory=dict)
+    fixes: list[str] = field(default_factory=list)
+    solver_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def _moves(self, moves: tuple[tuple[int, int, int], ...]) -> list[dict[str, Any]]:
+        return [
+            {"service": self.service_names[s], "instance": i, "count": n} for s, i, n in moves
+        ]
+
+    def plan_json(self, plan: list[Wave]) -> list[dict[str, Any]]:
+        return [
+            {"wave": k, "stop": self._moves(w.stops), "start": self._moves(w.starts)}
+            for k, w in enumerate(plan, 1)
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "scenario": self.scenario,
+            "verdict": self.verdict,
+            "instances": self.instances,
+            "services": self.services,
+            "reasons": self.reasons,
+            "initial": self.initial,
+        }
+        if self.plan is not None:
+            out["plan"] = self.plan_json(self.plan)
+            out["estimatedDurationSeconds"] = self.estimated_duration
+        if self.dead_state is not None:
+            out["deadState"] = {
+                "wave": self.dead_state.wave,
+                "services": [
+                    {"name": b.service, "reason": b.reason, "message": b.message}
+                    | ({"instance": b.instance} if b.instance is not None else {})
+                    for b in self.dead_state.blocked
+                ],
+                "choices": self.plan_json(self.dead_state.choices),
+            }
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        out["fixes"] = self.fixes
+        out["proof"] = self.proof
+        out["timing"] = self.timing
+        out["assumptions"] = self.assumptions
+        out["solverSeconds"] = round(self.solver_seconds, 3)
+        return out

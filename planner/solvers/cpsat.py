@@ -1,0 +1,393 @@
+"""The wave model as a CP-SAT model over task counts.
+
+Variables are counts, never booleans per task: ``old[w][i][s]`` and ``new[w][i][s]`` say
+how many old and new tasks of deploying service ``s`` run on instance ``i`` after wave
+``w`` (``w = 0`` is the initial state). Identical tasks are interchangeable, so a plan is
+a sequence of count matrices; :func:`plan_of` turns it into waves that
+:func:`planner.rollout.replay` checks.
+
+Two questions are asked of it (see :mod:`planner.solvers.horizon` for why the horizon
+makes the answers proofs):
+
+- ``reach="complete"``: is there a plan, under the general rules, with stops at their
+  maximum (without loss of generality), that completes within ``H`` waves?
+- ``reach="unfinished"``: is there a run by ECS rules (maximum stops, maximal starts) that
+  has not completed after ``H`` waves? Among those, one that is dead is preferred.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planner.problem import DIMENSIONS, Problem
+from planner.rollout import State, Wave, _moves
+
+FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one CP-SAT call found."""
+
+    status: str  # "found", "none" (proved: no such run), "unknown" (time limit)
+    states: list[State] | None = None
+    dead: bool = False
+    seconds: float = 0.0
+
+    @property
+    def plan(self) -> list[Wave]:
+        return plan_of(self.states or [])
+
+
+def plan_of(states: list[State]) -> list[Wave]:
+    """The waves between consecutive states, trailing empty waves dropped."""
+    waves: list[Wave] = []
+    for a, b in zip(states, states[1:], strict=False):
+        stops: dict[tuple[int, int], int] = {}
+        starts: dict[tuple[int, int], int] = {}
+        for i, (ra, rb) in enumerate(zip(a.old, b.old, strict=True)):
+            for s, (x, y) in enumerate(zip(ra, rb, strict=True)):
+                if x > y:
+                    stops[s, i] = x - y
+        for i, (ra, rb) in enumerate(zip(a.new, b.new, strict=True)):
+            for s, (x, y) in enumerate(zip(ra, rb, strict=True)):
+                if y > x:
+                    starts[s, i] = y - x
+        waves.append(Wave(_moves(stops), _moves(starts)))
+    while waves and waves[-1].empty:
+        waves.pop()
+    return waves
+
+
+class RolloutModel:
+    """Builds the count model for ``horizon`` waves; one instance per question."""
+
+    def __init__(self, problem: Problem, horizon: int, *, ecs_rules: bool) -> None:
+        self.p = problem
+        self.H = horizon
+        self.ecs_rules = ecs_rules
+        self.m = cp_model.CpModel()
+        self._variables()
+        self._stops()
+        self._starts()
+        self._capacity()
+        self._ports()
+        self._distinct()
+        if ecs_rules:
+            self._maximal_starts()
+
+    # ------------------------------------------------------------ variables
+
+    def _max_new(self, i: int, s: int) -> int:
+        """Most new tasks of ``s`` that instance ``i`` could ever hold (a tight domain)."""
+        p = self.p
+        svc, inst = p.services[s], p.instances[i]
+        fp = svc.new
+        most = svc.desired
+        for d in range(len(DIMENSIONS)):
+            if fp.vector[d]:
+                most = min(most, max(0, inst.free(d)) // fp.vector[d])
+        if fp.ports:
+            most = min(most, 0 if fp.ports & inst.blocked_ports() else 1)
+        if svc.distinct:
+            most = min(most, 1)
+        return most
+
+    def _variables(self) -> None:
+        p, m = self.p, self.m
+        n_i, n_s = p.n_instances, p.n_services
+        self.old: list[list[list]] = [
+            [[p.initial[i][s] for s in range(n_s)] for i in range(n_i)]
+        ]
+        self.new: list[list[list]] = [[[0] * n_s for _ in range(n_i)]]
+        for w in range(1, self.H + 1):
+            self.old.append(
+                [
+                    [
+                        m.new_int_var(0, p.initial[i][s], f"o{w}_{i}_{s}")
+                        if p.initial[i][s]
+                        else 0
+                        for s in range(n_s)
+                    ]
+                    for i in range(n_i)
+                ]
+            )
+            self.new.append(
+                [
+                    [
+                        m.new_int_var(0, ub, f"n{w}_{i}_{s}") if (ub := self._max_new(i, s)) else 0
+                        for s in range(n_s)
+                    ]
+                    for i in range(n_i)
+                ]
+            )
+        for w in range(1, self.H + 1):
+            for i in range(n_i):
+                for s in range(n_s):
+                    if not isinstance(self.old[w][i][s], int):
+                        m.add(self.old[w][i][s] <= self.old[w - 1][i][s])
+                    if not isinstance(self.new[w][i][s], int):
+                        m.add(self.new[w][i][s] >= self.new[w - 1][i][s])
+
+    def O(self, w: int, s: int):  # noqa: N802 - the spec's names
+        return sum(self.old[w][i][s] for i in range(self.p.n_instances))
+
+    def N(self, w: int, s: int):  # noqa: N802
+        return sum(self.new[w][i][s] for i in range(self.p.n_instances))
+
+    # ------------------------------------------------------------ wave rules
+
+    def _stops(self) -> None:
+        """Each wave stops the most old tasks the bound allows (horizon.py: no loss)."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            o0 = sum(p.initial[i][s] for i in range(p.n_instances))
+            for w in range(1, self.H + 1):
+                if svc.all_at_once:
+                    full = m.new_bool_var(f"full{w}_{s}")
+                    m.add(self.N(w - 1, s) >= svc.desired).only_enforce_if(full)
+                    m.add(self.N(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
+                    m.add(self.O(w, s) == 0).only_enforce_if(full)
+                    m.add(self.O(w, s) == o0).only_enforce_if(~full)
+                    continue
+                keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
+                m.add_max_equality(keep, [0, svc.lower - self.N(w - 1, s)])
+                if svc.lower <= o0:
+                    m.add(self.O(w, s) == keep)
+                else:
+                    m.add_min_equality(self.O(w, s), [o0, keep])
+
+    def _starts(self) -> None:
+        """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            for w in range(1, self.H + 1):
+                m.add(self.N(w, s) <= svc.desired)
+                if svc.all_at_once:
+                    continue
+                started = m.new_bool_var(f"started{w}_{s}")
+                m.add(self.N(w, s) == self.N(w - 1, s)).only_enforce_if(~started)
+                m.add(self.O(w, s) + self.N(w, s) <= svc.upper).only_enforce_if(started)
+
+    def usage(self, w: int, i: int, d: int):
+        p = self.p
+        inst = p.instances[i]
+        return inst.static[d] + sum(
+            self.old[w][i][s] * svc.old.vector[d] + self.new[w][i][s] * svc.new.vector[d]
+            for s, svc in enumerate(p.services)
+        )
+
+    def _capacity(self) -> None:
+        p, m = self.p, self.m
+        for d in range(len(DIMENSIONS)):
+            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
+                continue
+            for w in range(1, self.H + 1):
+                for i, inst in enumerate(p.instances):
+                    m.add(self.usage(w, i, d) <= inst.capacity[d])
+
+    def port_users(self, w: int, i: int, port: int):
+        return [
+            self.old[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.old.ports
+        ] + [self.new[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.new.ports]
+
+    def _ports(self) -> None:
+        """A fixed host port once per instance; never a reserved or statically held one."""
+        p, m = self.p, self.m
+        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
+        for w in range(1, self.H + 1):
+            for i, inst in enumerate(p.instances):
+                for q in ports:
+                    users = self.port_users(w, i, q)
+                    limit = 0 if q in inst.blocked_ports() else 1
+                    if len(users) > limit:
+                        m.add(sum(users) <= limit)
+
+    def _distinct(self) -> None:
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            if svc.distinct:
+                for w in range(1, self.H + 1):
+                    for i in range(p.n_instances):
+                        m.add(self.old[w][i][s] + self.new[w][i][s] <= 1)
+
+    def _maximal_starts(self) -> None:
+        """ECS rules: after the starts of a wave, no service with room fits anywhere."""
+        p, m = self.p, self.m
+        for w in range(1, self.H + 1):
+            for s, svc in enumerate(p.services):
+                room = m.new_bool_var(f"room{w}_{s}")
+                full = m.new_bool_var(f"atdesired{w}_{s}")
+                m.add(self.N(w, s) >= svc.desired).only_enforce_if(full)
+                no_room = [room, full]
+                if not svc.all_at_once:
+                    capped = m.new_bool_var(f"atupper{w}_{s}")
+                    m.add(self.O(w, s) + self.N(w, s) >= svc.upper).only_enforce_if(capped)
+                    no_room.append(capped)
+                m.add_bool_or(no_room)
+                for i in range(p.n_instances):
+                    fails = self._fail_literals(w, i, s)
+                    if fails is None:
+                        continue  # never fits there
+                    m.add_bool_or([~room, *fails])
+
+    def _fail_literals(self, w: int, i: int, s: int):
+        """Literals, each implying one requirement that a new task of ``s`` fails on ``i``."""
+        p, m = self.p, self.m
+        svc, inst = p.services[s], p.instances[i]
+        fp = svc.new
+        if fp.ports & inst.blocked_ports():
+            return None
+        lits = []
+        for d in range(len(DIMENSIONS)):
+            need = fp.vector[d]
+            if not need:
+                continue
+            if inst.static[d] + need > inst.capacity[d]:
+                return None
+            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
+            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
+            lits.append(f)
+        for q in sorted(fp.ports):
+            users = self.port_users(w, i, q)
+            if users:
+                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
+                m.add(sum(users) >= 1).only_enforce_if(f)
+                lits.append(f)
+        if svc.distinct:
+            f = m.new_bool_var(f"fd{w}_{i}_{s}")
+            m.add(self.old[w][i][s] + self.new[w][i][s] >= 1).only_enforce_if(f)
+            lits.append(f)
+        return lits
+
+    # ------------------------------------------------------------ targets
+
+    def target_complete(self) -> None:
+        """Complete at the horizon; fewest waves preferred."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            m.add(self.O(self.H, s) == 0)
+            m.add(self.N(self.H, s) == svc.desired)
+        done = []
+        for w in range(1, self.H):
+            d = m.new_bool_var(f"done{w}")
+            for s, svc in enumerate(p.services):
+                m.add(self.N(w, s) == svc.desired).only_enforce_if(d)
+                m.add(self.O(w, s) == 0).only_enforce_if(d)
+            done.append(d)
+        if done:
+            m.maximize(sum(done))
+
+    def target_unfinished(self) -> None:
+        """Not complete at the horizon; a dead end state preferred."""
+        p, m = self.p, self.m
+        H = self.H
+        left = []
+        stuck = []
+        for s, svc in enumerate(p.services):
+            has_old = m.new_bool_var(f"hasold{s}")
+            m.add(self.O(H, s) >= 1).only_enforce_if(has_old)
+            m.add(self.O(H, s) == 0).only_enforce_if(~has_old)
+            short = m.new_bool_var(f"short{s}")
+            m.add(self.N(H, s) <= svc.desired - 1).only_enforce_if(short)
+            m.add(self.N(H, s) == svc.desired).only_enforce_if(~short)
+            left += [has_old, short]
+            # no stop allowed in the next wave
+            s_stuck = m.new_bool_var(f"stuck{s}")
+            if svc.all_at_once:
+                m.add_bool_or([~has_old, short]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
+            else:
+                low = m.new_bool_var(f"atlower{s}")
+                m.add(self.O(H, s) + self.N(H, s) <= svc.lower).only_enforce_if(low)
+                m.add(self.O(H, s) + self.N(H, s) >= svc.lower + 1).only_enforce_if(~low)
+                m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
+            stuck.append(s_stuck)
+        m.add_bool_or(left)
+        self.dead = m.new_bool_var("dead")
+        m.add_bool_and(stuck).only_enforce_if(self.dead)
+        m.maximize(self.dead)
+
+    # ------------------------------------------------------------ solving
+
+    def hint(self, states: list[State]) -> None:
+        """Start the search from a known run (padded to the horizon)."""
+        for w in range(1, self.H + 1):
+            st = states[min(w, len(states) - 1)]
+            for i in range(self.p.n_instances):
+                for s in range(self.p.n_services):
+                    for var, val in ((self.old[w][i][s], st.old[i][s]), (self.new[w][i][s], st.new[i][s])):
+                        if not isinstance(var, int):
+                            self.m.add_hint(var, val)
+
+    def solve(self, time_limit: float, workers: int = 1, seed: int = 0) -> Answer:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        t0 = time.perf_counter()
+        status = solver.solve(self.m)
+        secs = time.perf_counter() - t0
+        if status == cp_model.INFEASIBLE:
+            return Answer("none", seconds=secs)
+        if status not in FEASIBLE:
+            return Answer("unknown", seconds=secs)
+        states = [self._state(solver, w) for w in range(self.H + 1)]
+        dead = bool(solver.value(self.dead)) if hasattr(self, "dead") else False
+        # A feasible but unproven "not dead" leaves the question open.
+        if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
+            return Answer("unknown", states=states, seconds=secs)
+        return Answer("found", states=states, dead=dead, seconds=secs)
+
+    def _state(self, solver: cp_model.CpSolver, w: int) -> State:
+        def val(x):
+            return x if isinstance(x, int) else solver.value(x)
+
+        old = tuple(tuple(val(x) for x in row) for row in self.old[w])
+        new = tuple(tuple(val(x) for x in row) for row in self.new[w])
+        return State(old, new)
+
+
+def final_state_fits(
+    problem: Problem, time_limit: float, workers: int = 1, seed: int = 0
+) -> bool | None:
+    """Whether every new task (and the static load) fits the cluster at once.
+
+    False proves a hang (reason ``final-state``); None when the time limit came first.
+    """
+    m = cp_model.CpModel()
+    p = problem
+    helper = RolloutModel.__new__(RolloutModel)
+    helper.p = p
+    n = [
+        [
+            m.new_int_var(0, ub, f"n{i}_{s}") if (ub := helper._max_new(i, s)) else 0
+            for s in range(p.n_services)
+        ]
+        for i in range(p.n_instances)
+    ]
+    for s, svc in enumerate(p.services):
+        m.add(sum(n[i][s] for i in range(p.n_instances)) == svc.desired)
+    for i, inst in enumerate(p.instances):
+        for d in range(len(DIMENSIONS)):
+            m.add(
+                inst.static[d] + sum(n[i][s] * svc.new.vector[d] for s, svc in enumerate(p.services))
+                <= inst.capacity[d]
+            )
+        for q in sorted({q for svc in p.services for q in svc.new.ports}):
+            users = [n[i][s] for s, svc in enumerate(p.services) if q in svc.new.ports]
+            m.add(sum(users) <= (0 if q in inst.blocked_ports() else 1))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    status = solver.solve(m)
+    if status in FEASIBLE:
+        return True
+    if status == cp_model.INFEASIBLE:
+        return False
+    return None

@@ -1,0 +1,193 @@
+"""Deciding safe / at-risk / hangs for one compiled problem, each verdict with its proof.
+
+The order is cheapest proof first:
+
+1. ECS's own default run (:func:`planner.rollout.simulate`) and a few randomised runs:
+   a run that completes proves the rollout possible; a run that dies proves ECS can hang.
+2. Proofs of "hangs" that need no search: the first wave can do nothing, or the end
+   state (every new task, plus the static load) does not fit the cluster.
+3. One deploying service whose old and new tasks have the same footprint: every stop
+   frees exactly one task slot and every start takes one, wherever they happen, so all
+   runs by ECS rules have the same counts and the default run decides (ROLLOUT.md §4).
+4. CP-SAT (:mod:`planner.solvers.cpsat`), at growing horizons up to the bound of
+   :mod:`planner.solvers.horizon`: whether ECS rules can end unfinished, and whether any
+   plan completes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from planner.problem import Problem
+from planner.rollout import (
+    Run,
+    State,
+    Wave,
+    explain,
+    initial_state,
+    is_complete,
+    is_dead,
+    replay,
+    simulate,
+)
+from planner.solvers import cpsat
+from planner.solvers.horizon import max_waves, next_horizon
+
+
+@dataclass
+class Analysis:
+    """A verdict on a compiled problem with its evidence."""
+
+    verdict: str
+    proof: str
+    plan: list[Wave] | None = None
+    dead_path: list[Wave] | None = None
+    dead_end: State | None = None
+    solver_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def uniform(problem: Problem) -> bool:
+    """One deploying service whose old and new tasks take the same from an instance."""
+    return problem.n_services == 1 and problem.services[0].old == problem.services[0].new
+
+
+def analyse(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    tries: int | None = None,
+) -> Analysis:
+    """The verdict of ROLLOUT.md §4 for ``problem``; ``unknown`` if time runs out."""
+    deadline = time.perf_counter() + time_limit
+    start = initial_state(problem)
+    if is_complete(problem, start):
+        return Analysis("safe", "nothing to replace: every service already runs its new tasks",
+                        plan=[])
+    default = simulate(problem)
+    complete_run: Run | None = default if default.complete else None
+    dead_run: Run | None = None if default.complete else default
+
+    if uniform(problem):
+        if complete_run:
+            return Analysis(
+                "safe",
+                "counting: one service, old and new tasks alike, so every run by ECS rules "
+                "frees and fills the same number of task slots; ECS's run completes",
+                plan=complete_run.waves,
+            )
+        return _hangs(problem, dead_run, "counting: one service, old and new tasks alike; "
+                      "the most any run can do is what ECS's run does, and it stops here")
+
+    if dead_run is None or complete_run is None:
+        rng = random.Random(seed)
+        n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
+        for _ in range(n_tries):
+            run = simulate(problem, rng)
+            if run.complete and complete_run is None:
+                complete_run = run
+            if run.dead and dead_run is None:
+                dead_run = run
+            if complete_run and dead_run:
+                break
+
+    if complete_run is None:
+        if is_dead(problem, start):
+            return _hangs(problem, dead_run, "the first wave can neither stop nor start a task")
+        fits = cpsat.final_state_fits(problem, _left(deadline), workers, seed)
+        if fits is False:
+            a = _hangs(problem, dead_run, "the end state (every new task) does not fit the "
+                       "cluster", final_state=True)
+            return a
+
+    spent = 0.0
+    if dead_run is None:
+        # Can ECS rules end anywhere but complete? Grow the horizon until every run ends.
+        horizon = len(default.waves) + 1
+        while True:
+            model = cpsat.RolloutModel(problem, horizon, ecs_rules=True)
+            model.target_unfinished()
+            model.hint(default.states)
+            ans = model.solve(_left(deadline), workers, seed)
+            spent += ans.seconds
+            if ans.status == "none":
+                return Analysis(
+                    "safe",
+                    f"CP-SAT: no run by ECS rules is unfinished after {horizon} waves, so every "
+                    f"run completes (bound {max_waves(problem)} waves)",
+                    plan=complete_run.waves if complete_run else default.waves,
+                    solver_seconds=spent,
+                )
+            if ans.status == "unknown":
+                return Analysis("unknown", f"time limit while checking ECS runs of {horizon} "
+                                "waves", plan=complete_run.waves if complete_run else None,
+                                solver_seconds=spent)
+            if ans.dead:
+                states = ans.states or []
+                dead_run = Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
+                break
+            if horizon >= max_waves(problem):  # cannot happen: runs end by then
+                raise AssertionError("an ECS run outlived the wave bound")
+            horizon = next_horizon(horizon, problem)
+
+    if complete_run is not None:
+        return _at_risk(problem, complete_run.waves, dead_run, "a run completes, and a run by "
+                        "ECS rules dies", spent)
+
+    horizon = max(2 * len(dead_run.waves) + 2, 2)
+    while True:
+        horizon = min(horizon, max_waves(problem))
+        model = cpsat.RolloutModel(problem, horizon, ecs_rules=False)
+        model.target_complete()
+        ans = model.solve(_left(deadline), workers, seed)
+        spent += ans.seconds
+        if ans.status == "found":
+            return _at_risk(problem, ans.plan, dead_run, "CP-SAT found a completing plan; a run "
+                            "by ECS rules dies", spent)
+        if ans.status == "unknown":
+            a = Analysis("unknown", f"time limit while searching plans of {horizon} waves",
+                         solver_seconds=spent)
+            _attach_dead(problem, a, dead_run)
+            return a
+        if horizon >= max_waves(problem):
+            a = _hangs(problem, dead_run, f"CP-SAT: no plan completes within {horizon} waves, "
+                       "the most any plan needs")
+            a.solver_seconds = spent
+            return a
+        horizon = next_horizon(horizon, problem)
+
+
+def _left(deadline: float) -> float:
+    return max(0.01, deadline - time.perf_counter())
+
+
+def _attach_dead(problem: Problem, a: Analysis, run: Run | None) -> None:
+    if run is not None:
+        states = replay(problem, run.waves, ecs_rules=True)
+        a.dead_path = run.waves
+        a.dead_end = states[-1]
+
+
+def _hangs(problem: Problem, run: Run | None, proof: str, final_state: bool = False) -> Analysis:
+    a = Analysis("hangs", proof)
+    if final_state:
+        a.notes.append("final-state")
+    _attach_dead(problem, a, run)
+    return a
+
+
+def _at_risk(
+    problem: Problem, plan: list[Wave], dead: Run, proof: str, spent: float
+) -> Analysis:
+    a = Analysis("at-risk", proof, plan=plan, solver_seconds=spent)
+    _attach_dead(problem, a, dead)
+    return a
+
+
+def blocked(problem: Problem, a: Analysis):
+    """Why the dead end of ``a`` is dead, per service."""
+    return explain(problem, a.dead_end) if a.dead_end is not None else []

@@ -1,0 +1,70 @@
+"""Random tiny scenarios for the agreement tests: ≤ 3 instances, ≤ 2 services, ≤ 4 tasks."""
+
+from __future__ import annotations
+
+import random
+
+from planner.problem import DoesNotFit, Problem, compile_problem
+from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+
+SIZES = (256, 512, 768, 1024)
+
+
+def _taskdef(rng: random.Random, port: int | None) -> TaskDefinition:
+    return TaskDefinition(
+        cpu=rng.choice(SIZES),
+        memory=rng.choice((128, 256, 512)),
+        host_ports=(port,) if port else (),
+    )
+
+
+def tiny_scenario(rng: random.Random, *, uniform: bool = False) -> Scenario:
+    """One random tiny scenario; ``uniform``: one service, old and new alike."""
+    n_groups = rng.choice((1, 1, 2))
+    groups = []
+    left = 3
+    for k in range(n_groups):
+        count = rng.randint(1, left - (n_groups - 1 - k))
+        left -= count
+        groups.append(
+            InstanceGroup(f"g{k}", rng.choice((1024, 1536, 2048)), rng.choice((1024, 2048)), count)
+        )
+    services = []
+    n_services = 1 if uniform else rng.choice((1, 2, 2))
+    for k in range(n_services):
+        port = rng.choice((None, None, 8080, 9000))
+        old = _taskdef(rng, port)
+        new_port = port if rng.random() < 0.7 else rng.choice((None, 8080, 9000))
+        new = old if uniform or rng.random() < 0.25 else _taskdef(rng, new_port)
+        all_at_once = not uniform and rng.random() < 0.1
+        services.append(
+            Service(
+                name=f"s{k}",
+                desired_count=rng.randint(1, 4),
+                task_definition=old,
+                new_task_definition=new,
+                minimum_healthy_percent=rng.choice((0, 50, 50, 100, 100)),
+                maximum_percent=rng.choice((100, 125, 150, 200, 200)),
+                strategy="BLUE_GREEN" if all_at_once else "ROLLING",
+                distinct_instance=rng.random() < 0.15,
+                deploy=not (k == 1 and rng.random() < 0.1),
+            )
+        )
+    return Scenario(
+        "tiny",
+        tuple(groups),
+        tuple(services),
+        Agent(reserved_cpu=rng.choice((0, 0, 256))),
+    )
+
+
+def tiny_problems(seed: int, n: int, *, uniform: bool = False) -> list[Problem]:
+    """``n`` compiled tiny problems (scenarios whose running tasks do not fit are skipped)."""
+    rng = random.Random(seed)
+    out: list[Problem] = []
+    while len(out) < n:
+        try:
+            out.append(compile_problem(tiny_scenario(rng, uniform=uniform)))
+        except DoesNotFit:
+            continue
+    return out
