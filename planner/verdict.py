@@ -32,7 +32,6 @@ from planner.rollout import (
     replay,
     simulate,
 )
-from planner.solvers import cpsat
 from planner.solvers.horizon import max_waves, next_horizon
 
 
@@ -98,11 +97,15 @@ def analyse(
     if complete_run is None:
         if is_dead(problem, start):
             return _hangs(problem, dead_run, "the first wave can neither stop nor start a task")
+        from planner.solvers import cpsat
+
         fits = cpsat.final_state_fits(problem, _left(deadline), workers, seed)
         if fits is False:
             a = _hangs(problem, dead_run, "the end state (every new task) does not fit the "
                        "cluster", final_state=True)
             return a
+
+    from planner.solvers import cpsat  # imported here: ortools costs ~0.5 s to load
 
     spent = 0.0
     if dead_run is None:

@@ -1,0 +1,156 @@
+"""The ``planner`` command: thin typer commands over the library.
+
+Exit codes (CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from planner.errors import PlannerError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Tells, before you deploy, whether an ECS deployment completes or hangs, and what "
+    "it needs to complete.",
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+TimeLimit = Annotated[
+    float, typer.Option("--time-limit", min=0.1, help="Seconds before the verdict is unknown.")
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (1: repeatable).")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="Random seed of the search.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
+
+
+def _fail(exc: PlannerError) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(PlannerError(f"cannot write: {exc.strerror}", file=str(output))) from None
+
+
+def _render(render, output: Path | None) -> str:
+    """Text from a rich renderer: coloured on a terminal, plain into a file."""
+    if output is None:
+        console = Console(highlight=False)
+        with console.capture() as cap:
+            render(console)
+        return cap.get()
+    buf = io.StringIO()
+    render(Console(file=buf, highlight=False, width=120, no_color=True))
+    return buf.getvalue()
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@app.command()
+def solve(
+    scenario: Annotated[Path, typer.Argument(help="A scenario YAML file (CONTRACT.md).")],
+    format: Fmt = Format.text,
+    output: Output = None,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 1,
+    seed: Seed = 0,
+) -> None:
+    """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
+    import planner
+    from planner.render import render_text
+
+    try:
+        loaded = planner.load_scenario(scenario)
+        result = planner.solve(loaded, time_limit=time_limit, workers=workers, seed=seed)
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    if format is Format.json:
+        _emit(_json(result.to_json()), output)
+    else:
+        _emit(_render(lambda c: render_text(result, c), output), output)
+    raise typer.Exit(code=result.exit_code)
+
+
+@app.command("instance-types")
+def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
+    """The instance-type catalog, as ECS registers each type."""
+    from rich.table import Table
+
+    from planner.catalog import catalog_info, load_catalog
+
+    try:
+        catalog = load_catalog()
+        info = catalog_info()
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    rows = [
+        {
+            "type": t.name,
+            "vcpu": t.vcpu,
+            "cpuUnits": t.cpu_units,
+            "memoryMiB": t.memory_mib,
+            "nominalMemoryMiB": t.nominal_memory_mib,
+            "enis": t.enis,
+            "trunkEnis": t.trunk_enis,
+            "hourlyUsd": t.hourly_usd,
+            "arch": t.arch,
+            "estimated": list(t.estimated),
+        }
+        for t in catalog.values()
+    ]
+    if format is Format.json:
+        _emit(_json({"region": info.region, "priceDate": info.price_date, "types": rows}), output)
+        return
+
+    def render(console: Console) -> None:
+        table = Table(title=f"Instance types (prices: on-demand, {info.region}, {info.price_date})",
+                      title_justify="left")
+        for col in ("type", "vCPU", "CPU units", "memory MiB (ECS)", "nominal", "ENIs",
+                    "trunk", "USD/h", "arch"):
+            table.add_column(col, justify="left" if col in ("type", "arch") else "right")
+        for r in rows:
+            mem = f"{r['memoryMiB']}{'*' if 'ecsMemoryMiB' in r['estimated'] else ''}"
+            table.add_row(
+                r["type"], str(r["vcpu"]), str(r["cpuUnits"]), mem, str(r["nominalMemoryMiB"]),
+                str(r["enis"]), "—" if r["trunkEnis"] is None else str(r["trunkEnis"]),
+                "—" if r["hourlyUsd"] is None else f"{r['hourlyUsd']:.4f}", r["arch"],
+            )
+        console.print(table)
+        console.print("* estimated (see method in data/instance_types.yaml); others measured "
+                      "or documented.")
+
+    _emit(_render(render, output), output)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except PlannerError as exc:  # anything a command did not catch itself
+        Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,104 @@
+"""Text output for a person under pressure: verdict first, then why, the fix, the plan."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from planner.result import Result
+from planner.rollout import Wave
+
+COLOURS = {"safe": "bold green", "at-risk": "bold yellow", "hangs": "bold red",
+           "unknown": "bold magenta"}
+HEADLINES = {
+    "safe": "every run ECS can make completes",
+    "at-risk": "a run completes, but ECS's own choices can hang it",
+    "hangs": "no run completes: the deployment waits forever",
+    "unknown": "the time limit came before a proof",
+}
+
+
+def _minutes(seconds: int) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
+    """Waves as rows, instances as columns; a cell lists what stops (−) and starts (+)."""
+    used = sorted({i for w in waves for _, i, _ in (*w.stops, *w.starts)})
+    table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+    table.add_column("wave", justify="right")
+    for i in used:
+        table.add_column(f"{i} {result.instance_labels[i]}")
+    if result.duration_parts and waves is result.plan:
+        table.add_column("≈ time", justify="right")
+    for k, w in enumerate(waves, 1):
+        cells = []
+        for i in used:
+            parts = [f"−{n} {result.service_names[s]}" for s, j, n in w.stops if j == i]
+            parts += [f"+{n} {result.service_names[s]}" for s, j, n in w.starts if j == i]
+            cells.append(Text(" ".join(parts)))
+        row = [str(k), *cells]
+        if result.duration_parts and waves is result.plan:
+            row.append(_minutes(result.duration_parts[k - 1]))
+        table.add_row(*row)
+    return table
+
+
+def render_text(result: Result, console: Console) -> None:
+    """Print ``result`` for a person."""
+    head = Text()
+    head.append(f" {result.verdict.upper()} ", style=COLOURS[result.verdict] + " reverse")
+    head.append(f"  {result.scenario}: {HEADLINES[result.verdict]}")
+    console.print(head)
+    fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
+    svcs = ", ".join(
+        f"{s['name']} ({s['desiredCount']} tasks, bounds {s['lower']}–{s['upper']})"
+        for s in result.services
+    )
+    console.print(f"  cluster: {fleet}; deploying: {svcs}")
+    if result.minimum:
+        m = result.minimum
+        for key in ("possible", "safe"):
+            val = m.get(key)
+            text = ", ".join(f"{g['count']} × {g['type']}" for g in val) if val else "none found"
+            console.print(f"  minimum for a {key} rollout: {text}")
+    ds = result.dead_state
+    if ds is not None:
+        where = "hangs" if result.verdict == "hangs" else "can hang"
+        console.print(f"\n[bold]Why[/bold] — {where} at wave {ds.wave}:")
+        for b in ds.blocked:
+            console.print(f"  [{b.reason}] {b.message}", highlight=False)
+        if "final-state" in result.reasons:
+            console.print("  [final-state] even the end state (every new task) does not fit "
+                          "the cluster.")
+    if result.fixes:
+        console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
+        for f in result.fixes:
+            console.print(f"  • {f}")
+    elif result.verdict in ("hangs", "at-risk"):
+        console.print("\n[bold]What would fix it:[/bold] no single change planner tries "
+                      "(one to three more instances, dynamic port, percents) makes it safe.")
+    if result.plan:
+        total = _minutes(result.estimated_duration or 0)
+        console.print()
+        console.print(wave_table(result, result.plan, f"Plan: {len(result.plan)} waves, "
+                                 f"about {total}"))
+    elif result.plan == []:
+        console.print("\n  Nothing to do: every service already runs its new tasks.")
+    if ds is not None and ds.choices:
+        console.print()
+        console.print(wave_table(result, ds.choices, f"ECS choices that reach the dead end "
+                                 f"(wave {ds.wave} can do nothing)"))
+    console.print(f"\n[dim]proof: {result.proof}[/dim]", highlight=False)
+    t = result.timing
+    console.print(
+        f"[dim]timing: start {t['taskStartSeconds']} s (estimate), healthy after "
+        f"{t['healthyWithoutLoadBalancerSeconds']} s, or {t['healthCheckIntervalSeconds']} s × "
+        f"{t['healthyThresholdCount']} behind a load balancer; deregistration "
+        f"{t['deregistrationDelay']} s, stop timeout {t['stopTimeout']} s[/dim]",
+        highlight=False,
+    )
+    for a in result.assumptions:
+        console.print(f"[dim]assumes: {a}[/dim]", highlight=False)

@@ -1,0 +1,156 @@
+"""The facade: a scenario in, a :class:`~planner.result.Result` out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from planner.errors import PlannerError
+from planner.minimum import minimum_instances
+from planner.problem import DoesNotFit, Problem, compile_problem
+from planner.result import DeadState, Result
+from planner.scenario import Scenario
+from planner.timing import estimate, timing_parameters
+from planner.verdict import Analysis, analyse, blocked
+
+
+def compile_checked(scenario: Scenario) -> Problem:
+    """:func:`compile_problem`, its errors naming the scenario file."""
+    try:
+        return compile_problem(scenario)
+    except DoesNotFit as exc:
+        raise PlannerError(exc.message, file=scenario.path, field=exc.field) from None
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    fixes: bool = True,
+) -> Result:
+    """Decide whether the deployment of ``scenario`` completes (ROLLOUT.md §4).
+
+    Parameters
+    ----------
+    scenario
+        From :func:`planner.load_scenario`.
+    time_limit
+        Seconds for the whole solve; past it the verdict is ``unknown``.
+    workers, seed
+        CP-SAT's worker count and random seed; one worker is deterministic.
+    fixes
+        Look for changes that make a hanging or at-risk rollout safe (each one checked).
+
+    Returns
+    -------
+    Result
+        The verdict, why, where, the plan and its estimated duration; with a group's
+        ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
+    """
+    t0 = time.perf_counter()
+    minimum = None
+    if scenario.open_groups:
+        minimum, scenario = minimum_instances(
+            scenario, time_limit=time_limit, workers=workers, seed=seed
+        )
+    problem = compile_checked(scenario)
+    left = max(0.05, time_limit - (time.perf_counter() - t0))
+    analysis = analyse(problem, time_limit=left, workers=workers, seed=seed)
+    result = build_result(scenario, problem, analysis)
+    result.minimum = minimum
+    if fixes and result.verdict in ("hangs", "at-risk"):
+        from planner.fixes import find_fixes
+
+        left = max(0.05, time_limit - (time.perf_counter() - t0))
+        result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
+    result.wall_seconds = time.perf_counter() - t0
+    return result
+
+
+def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
+    """Turn an analysis into the result that CLI and JSON show."""
+    labels = [inst.label for inst in problem.instances]
+    names = [svc.name for svc in problem.services]
+    r = Result(
+        scenario=scenario.name,
+        verdict=a.verdict,
+        instances=[{"type": g.name, "count": g.count} for g in scenario.instance_groups],
+        instance_labels=labels,
+        services=[
+            {
+                "name": svc.name,
+                "desiredCount": svc.desired,
+                "lower": svc.lower,
+                "upper": svc.upper,
+                "strategy": scenario.services[k].strategy
+                if scenario.services[k].deployment_controller != "CODE_DEPLOY"
+                else "CODE_DEPLOY",
+            }
+            for svc, k in zip(problem.services, problem.service_index, strict=True)
+        ],
+        service_names=names,
+        initial=[
+            {"service": names[s], "instance": i, "count": n}
+            for i, row in enumerate(problem.initial)
+            for s, n in enumerate(row)
+            if n
+        ],
+        plan=a.plan,
+        proof=a.proof,
+        solver_seconds=a.solver_seconds,
+        timing=timing_parameters(scenario.timing),
+        assumptions=assumptions(scenario),
+    )
+    if a.plan is not None:
+        r.duration_parts = estimate(scenario, problem, a.plan)
+        r.estimated_duration = sum(r.duration_parts)
+    if a.dead_path is not None and a.verdict in ("hangs", "at-risk", "unknown"):
+        why = blocked(problem, a)
+        r.dead_state = DeadState(len(a.dead_path) + 1, why, a.dead_path)
+        codes = {b.reason for b in why}
+        if "final-state" in a.notes:
+            codes.add("final-state")
+        if a.verdict != "unknown":
+            r.reasons = sorted(codes)
+    return r
+
+
+def assumptions(scenario: Scenario) -> list[str]:
+    """What the figures rest on, for the output."""
+    from planner.catalog import catalog_info
+
+    out: list[str] = []
+    info = catalog_info()
+    for g in scenario.instance_groups:
+        if g.type:
+            est = f" (estimated: {', '.join(g.estimated)})" if g.estimated else ""
+            out.append(
+                f"{g.name}: {g.cpu} CPU units, {g.memory} MiB as ECS registers it, from "
+                f"data/instance_types.yaml{est}"
+            )
+        else:
+            out.append(f"{g.name}: {g.cpu} CPU units, {g.memory} MiB, given in the scenario")
+    ag = scenario.agent
+    out.append(
+        f"agent keeps {ag.reserved_cpu} CPU units and {ag.reserved_memory} MiB per instance; "
+        f"reserved ports {list(ag.reserved_ports)}; dynamic ports {ag.dynamic_port_range[0]}–"
+        f"{ag.dynamic_port_range[1]}"
+        + ("; awsvpc ENI trunking on" if ag.awsvpc_trunking else "")
+    )
+    out.append(
+        "a stopping task's resources are free at once (agent ≥ 1.73.0); new tasks count as "
+        "healthy at the end of the wave they start in"
+    )
+    if any(g.hourly_usd is not None and g.type for g in scenario.instance_groups):
+        out.append(f"prices: on-demand, {info.region}, {info.price_date}")
+    return out
+
+
+def with_count(scenario: Scenario, group: int, count: int) -> Scenario:
+    """``scenario`` with group ``group`` at ``count`` instances (placements dropped)."""
+    groups = list(scenario.instance_groups)
+    groups[group] = replace(groups[group], count=count)
+    services = tuple(replace(s, placement=None) for s in scenario.services)
+    return replace(scenario, instance_groups=tuple(groups), services=services)
