@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from planner.errors import PlannerError
-from planner.loading import load_scenario
 from planner.minimum import minimum_instances
 from planner.result import Result
 from planner.scenario import Scenario
 from planner.solve import solve  # binds the function over the submodule's name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
 
 __all__ = [
     "PlannerError",
@@ -23,3 +27,10 @@ __all__ = [
     "minimum_instances",
     "solve",
 ]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (CONTRACT.md); :class:`PlannerError` if it is bad."""
+    from planner.loading import load_scenario as load
+
+    return load(path)

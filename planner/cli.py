@@ -128,21 +128,39 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
         return
 
     def render(console: Console) -> None:
-        table = Table(title=f"Instance types (prices: on-demand, {info.region}, {info.price_date})",
-                      title_justify="left")
-        for col in ("type", "vCPU", "CPU units", "memory MiB (ECS)", "nominal", "ENIs",
-                    "trunk", "USD/h", "arch"):
+        table = Table(
+            title=f"Instance types (prices: on-demand, {info.region}, {info.price_date})",
+            title_justify="left",
+        )
+        for col in (
+            "type",
+            "vCPU",
+            "CPU units",
+            "memory MiB (ECS)",
+            "nominal",
+            "ENIs",
+            "trunk",
+            "USD/h",
+            "arch",
+        ):
             table.add_column(col, justify="left" if col in ("type", "arch") else "right")
         for r in rows:
             mem = f"{r['memoryMiB']}{'*' if 'ecsMemoryMiB' in r['estimated'] else ''}"
             table.add_row(
-                r["type"], str(r["vcpu"]), str(r["cpuUnits"]), mem, str(r["nominalMemoryMiB"]),
-                str(r["enis"]), "—" if r["trunkEnis"] is None else str(r["trunkEnis"]),
-                "—" if r["hourlyUsd"] is None else f"{r['hourlyUsd']:.4f}", r["arch"],
+                r["type"],
+                str(r["vcpu"]),
+                str(r["cpuUnits"]),
+                mem,
+                str(r["nominalMemoryMiB"]),
+                str(r["enis"]),
+                "—" if r["trunkEnis"] is None else str(r["trunkEnis"]),
+                "—" if r["hourlyUsd"] is None else f"{r['hourlyUsd']:.4f}",
+                r["arch"],
             )
         console.print(table)
-        console.print("* estimated (see method in data/instance_types.yaml); others measured "
-                      "or documented.")
+        console.print(
+            "* estimated (see method in data/instance_types.yaml); others measured or documented."
+        )
 
     _emit(_render(render, output), output)
 

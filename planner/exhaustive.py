@@ -143,4 +143,3 @@ def exhaustive(problem: Problem, start: State | None = None) -> Exhaustive:
     possible, n1 = _reach(problem, start, False, lambda st: is_complete(problem, st))
     dead, n2 = _reach(problem, start, True, lambda st: is_dead(problem, st))
     return Exhaustive(possible, dead, n1 + n2)
-

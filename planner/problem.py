@@ -180,9 +180,7 @@ def compile_problem(scenario: Scenario) -> Problem:
         )
         index.append(k)
         initial_cols.append(placed[k])
-    initial = tuple(
-        tuple(col[i] for col in initial_cols) for i in range(len(instances))
-    )
+    initial = tuple(tuple(col[i] for col in initial_cols) for i in range(len(instances)))
     return Problem(tuple(instances), tuple(services), initial, tuple(index))
 
 

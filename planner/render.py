@@ -9,8 +9,12 @@ from rich.text import Text
 from planner.result import Result
 from planner.rollout import Wave
 
-COLOURS = {"safe": "bold green", "at-risk": "bold yellow", "hangs": "bold red",
-           "unknown": "bold magenta"}
+COLOURS = {
+    "safe": "bold green",
+    "at-risk": "bold yellow",
+    "hangs": "bold red",
+    "unknown": "bold magenta",
+}
 HEADLINES = {
     "safe": "every run ECS can make completes",
     "at-risk": "a run completes, but ECS's own choices can hang it",
@@ -71,26 +75,35 @@ def render_text(result: Result, console: Console) -> None:
         for b in ds.blocked:
             console.print(f"  [{b.reason}] {b.message}", highlight=False)
         if "final-state" in result.reasons:
-            console.print("  [final-state] even the end state (every new task) does not fit "
-                          "the cluster.")
+            console.print(
+                "  [final-state] even the end state (every new task) does not fit the cluster."
+            )
     if result.fixes:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
         for f in result.fixes:
             console.print(f"  • {f}")
     elif result.verdict in ("hangs", "at-risk"):
-        console.print("\n[bold]What would fix it:[/bold] no single change planner tries "
-                      "(one to three more instances, dynamic port, percents) makes it safe.")
+        console.print(
+            "\n[bold]What would fix it:[/bold] no single change planner tries "
+            "(one to three more instances, dynamic port, percents) makes it safe."
+        )
     if result.plan:
         total = _minutes(result.estimated_duration or 0)
         console.print()
-        console.print(wave_table(result, result.plan, f"Plan: {len(result.plan)} waves, "
-                                 f"about {total}"))
+        console.print(
+            wave_table(result, result.plan, f"Plan: {len(result.plan)} waves, about {total}")
+        )
     elif result.plan == []:
         console.print("\n  Nothing to do: every service already runs its new tasks.")
     if ds is not None and ds.choices:
         console.print()
-        console.print(wave_table(result, ds.choices, f"ECS choices that reach the dead end "
-                                 f"(wave {ds.wave} can do nothing)"))
+        console.print(
+            wave_table(
+                result,
+                ds.choices,
+                f"ECS choices that reach the dead end (wave {ds.wave} can do nothing)",
+            )
+        )
     console.print(f"\n[dim]proof: {result.proof}[/dim]", highlight=False)
     t = result.timing
     console.print(

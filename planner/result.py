@@ -49,9 +49,7 @@ class Result:
         return EXIT_CODES[self.verdict]
 
     def _moves(self, moves: tuple[tuple[int, int, int], ...]) -> list[dict[str, Any]]:
-        return [
-            {"service": self.service_names[s], "instance": i, "count": n} for s, i, n in moves
-        ]
+        return [{"service": self.service_names[s], "instance": i, "count": n} for s, i, n in moves]
 
     def plan_json(self, plan: list[Wave]) -> list[dict[str, Any]]:
         return [

@@ -395,9 +395,7 @@ def _moves(d: dict[tuple[int, int], int]) -> Moves:
     return tuple((s, i, c) for (s, i), c in sorted(d.items()) if c)
 
 
-def simulate(
-    problem: Problem, rng: random.Random | None = None, start: State | None = None
-) -> Run:
+def simulate(problem: Problem, rng: random.Random | None = None, start: State | None = None) -> Run:
     """Run ECS rules from ``start`` until the rollout completes or dies."""
     state = start or initial_state(problem)
     run = Run(states=[state])

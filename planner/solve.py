@@ -136,8 +136,7 @@ def assumptions(scenario: Scenario) -> list[str]:
     out.append(
         f"agent keeps {ag.reserved_cpu} CPU units and {ag.reserved_memory} MiB per instance; "
         f"reserved ports {list(ag.reserved_ports)}; dynamic ports {ag.dynamic_port_range[0]}–"
-        f"{ag.dynamic_port_range[1]}"
-        + ("; awsvpc ENI trunking on" if ag.awsvpc_trunking else "")
+        f"{ag.dynamic_port_range[1]}" + ("; awsvpc ENI trunking on" if ag.awsvpc_trunking else "")
     )
     out.append(
         "a stopping task's resources are free at once (agent ≥ 1.73.0); new tasks count as "

@@ -53,7 +53,8 @@ def wave_seconds(scenario: Scenario, problem: Problem, wave: Wave) -> int:
     for s, _, _ in wave.starts:
         svc = scenario.services[problem.service_index[s]]
         healthy = (
-            t.health_check_interval * t.healthy_threshold if svc.load_balanced
+            t.health_check_interval * t.healthy_threshold
+            if svc.load_balanced
             else t.healthy_without_lb
         )
         start = max(start, t.task_start + max(healthy, t.health_check_grace_period))

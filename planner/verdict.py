@@ -65,8 +65,9 @@ def analyse(
     deadline = time.perf_counter() + time_limit
     start = initial_state(problem)
     if is_complete(problem, start):
-        return Analysis("safe", "nothing to replace: every service already runs its new tasks",
-                        plan=[])
+        return Analysis(
+            "safe", "nothing to replace: every service already runs its new tasks", plan=[]
+        )
     default = simulate(problem)
     complete_run: Run | None = default if default.complete else None
     dead_run: Run | None = None if default.complete else default
@@ -79,8 +80,12 @@ def analyse(
                 "frees and fills the same number of task slots; ECS's run completes",
                 plan=complete_run.waves,
             )
-        return _hangs(problem, dead_run, "counting: one service, old and new tasks alike; "
-                      "the most any run can do is what ECS's run does, and it stops here")
+        return _hangs(
+            problem,
+            dead_run,
+            "counting: one service, old and new tasks alike; "
+            "the most any run can do is what ECS's run does, and it stops here",
+        )
 
     if dead_run is None or complete_run is None:
         rng = random.Random(seed)
@@ -101,8 +106,12 @@ def analyse(
 
         fits = cpsat.final_state_fits(problem, _left(deadline), workers, seed)
         if fits is False:
-            a = _hangs(problem, dead_run, "the end state (every new task) does not fit the "
-                       "cluster", final_state=True)
+            a = _hangs(
+                problem,
+                dead_run,
+                "the end state (every new task) does not fit the cluster",
+                final_state=True,
+            )
             return a
 
     from planner.solvers import cpsat  # imported here: ortools costs ~0.5 s to load
@@ -126,9 +135,12 @@ def analyse(
                     solver_seconds=spent,
                 )
             if ans.status == "unknown":
-                return Analysis("unknown", f"time limit while checking ECS runs of {horizon} "
-                                "waves", plan=complete_run.waves if complete_run else None,
-                                solver_seconds=spent)
+                return Analysis(
+                    "unknown",
+                    f"time limit while checking ECS runs of {horizon} waves",
+                    plan=complete_run.waves if complete_run else None,
+                    solver_seconds=spent,
+                )
             if ans.dead:
                 states = ans.states or []
                 dead_run = Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
@@ -138,8 +150,13 @@ def analyse(
             horizon = next_horizon(horizon, problem)
 
     if complete_run is not None:
-        return _at_risk(problem, complete_run.waves, dead_run, "a run completes, and a run by "
-                        "ECS rules dies", spent)
+        return _at_risk(
+            problem,
+            complete_run.waves,
+            dead_run,
+            "a run completes, and a run by ECS rules dies",
+            spent,
+        )
 
     horizon = max(2 * len(dead_run.waves) + 2, 2)
     while True:
@@ -149,16 +166,27 @@ def analyse(
         ans = model.solve(_left(deadline), workers, seed)
         spent += ans.seconds
         if ans.status == "found":
-            return _at_risk(problem, ans.plan, dead_run, "CP-SAT found a completing plan; a run "
-                            "by ECS rules dies", spent)
+            return _at_risk(
+                problem,
+                ans.plan,
+                dead_run,
+                "CP-SAT found a completing plan; a run by ECS rules dies",
+                spent,
+            )
         if ans.status == "unknown":
-            a = Analysis("unknown", f"time limit while searching plans of {horizon} waves",
-                         solver_seconds=spent)
+            a = Analysis(
+                "unknown",
+                f"time limit while searching plans of {horizon} waves",
+                solver_seconds=spent,
+            )
             _attach_dead(problem, a, dead_run)
             return a
         if horizon >= max_waves(problem):
-            a = _hangs(problem, dead_run, f"CP-SAT: no plan completes within {horizon} waves, "
-                       "the most any plan needs")
+            a = _hangs(
+                problem,
+                dead_run,
+                f"CP-SAT: no plan completes within {horizon} waves, the most any plan needs",
+            )
             a.solver_seconds = spent
             return a
         horizon = next_horizon(horizon, problem)
@@ -183,9 +211,7 @@ def _hangs(problem: Problem, run: Run | None, proof: str, final_state: bool = Fa
     return a
 
 
-def _at_risk(
-    problem: Problem, plan: list[Wave], dead: Run, proof: str, spent: float
-) -> Analysis:
+def _at_risk(problem: Problem, plan: list[Wave], dead: Run, proof: str, spent: float) -> Analysis:
     a = Analysis("at-risk", proof, plan=plan, solver_seconds=spent)
     _attach_dead(problem, a, dead)
     return a

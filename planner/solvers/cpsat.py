@@ -99,17 +99,13 @@ class RolloutModel:
     def _variables(self) -> None:
         p, m = self.p, self.m
         n_i, n_s = p.n_instances, p.n_services
-        self.old: list[list[list]] = [
-            [[p.initial[i][s] for s in range(n_s)] for i in range(n_i)]
-        ]
+        self.old: list[list[list]] = [[[p.initial[i][s] for s in range(n_s)] for i in range(n_i)]]
         self.new: list[list[list]] = [[[0] * n_s for _ in range(n_i)]]
         for w in range(1, self.H + 1):
             self.old.append(
                 [
                     [
-                        m.new_int_var(0, p.initial[i][s], f"o{w}_{i}_{s}")
-                        if p.initial[i][s]
-                        else 0
+                        m.new_int_var(0, p.initial[i][s], f"o{w}_{i}_{s}") if p.initial[i][s] else 0
                         for s in range(n_s)
                     ]
                     for i in range(n_i)
@@ -320,7 +316,10 @@ class RolloutModel:
             st = states[min(w, len(states) - 1)]
             for i in range(self.p.n_instances):
                 for s in range(self.p.n_services):
-                    for var, val in ((self.old[w][i][s], st.old[i][s]), (self.new[w][i][s], st.new[i][s])):
+                    for var, val in (
+                        (self.old[w][i][s], st.old[i][s]),
+                        (self.new[w][i][s], st.new[i][s]),
+                    ):
                         if not isinstance(var, int):
                             self.m.add_hint(var, val)
 
@@ -375,7 +374,8 @@ def final_state_fits(
     for i, inst in enumerate(p.instances):
         for d in range(len(DIMENSIONS)):
             m.add(
-                inst.static[d] + sum(n[i][s] * svc.new.vector[d] for s, svc in enumerate(p.services))
+                inst.static[d]
+                + sum(n[i][s] * svc.new.vector[d] for s, svc in enumerate(p.services))
                 <= inst.capacity[d]
             )
         for q in sorted({q for svc in p.services for q in svc.new.ports}):

@@ -1,0 +1,46 @@
+"""Small scenarios built in Python, for unit tests that need no YAML."""
+
+from __future__ import annotations
+
+from planner.problem import Problem, compile_problem
+from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+
+
+def td(cpu: int, memory: int = 128, ports: tuple[int, ...] = (), **kw) -> TaskDefinition:
+    return TaskDefinition(cpu, memory, host_ports=ports, **kw)
+
+
+def svc(
+    name: str,
+    desired: int,
+    old: TaskDefinition,
+    new: TaskDefinition | None = None,
+    mn: int = 100,
+    mx: int = 200,
+    **kw,
+) -> Service:
+    return Service(name, desired, old, new or old, mn, mx, **kw)
+
+
+def scenario(
+    groups: list[tuple[int, int, int | None]], services: list[Service], agent: Agent | None = None
+) -> Scenario:
+    """``groups``: (cpu units, memory MiB, count) per group."""
+    return Scenario(
+        "test",
+        tuple(InstanceGroup(f"g{k}", c, m, n) for k, (c, m, n) in enumerate(groups)),
+        tuple(services),
+        agent or Agent(),
+    )
+
+
+def problem(groups, services, agent=None) -> Problem:
+    return compile_problem(scenario(groups, services, agent))
+
+
+def at_risk_example() -> Problem:
+    """ROLLOUT.md §4's example."""
+    return problem(
+        [(1024, 4000, 3)],
+        [svc("a", 1, td(1024)), svc("b", 2, td(512), td(1024), 0, 100)],
+    )

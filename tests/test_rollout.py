@@ -1,0 +1,141 @@
+"""The wave model of ROLLOUT.md §3–§5, checked on hand-worked cases."""
+
+import pytest
+from builders import at_risk_example, problem, svc, td
+
+from planner.problem import DoesNotFit, lower_bound, upper_bound
+from planner.rollout import (
+    InvalidWave,
+    Wave,
+    apply_wave,
+    closest_instance,
+    explain,
+    failures,
+    initial_state,
+    is_complete,
+    is_dead,
+    replay,
+    simulate,
+    start_room,
+    stop_allowance,
+)
+from planner.scenario import Agent
+
+
+@pytest.mark.parametrize(
+    ("desired", "mn", "mx", "lower", "upper"),
+    [
+        (1, 100, 150, 1, 1),  # seed case 1: a second task would be 200 %
+        (1, 100, 134, 1, 1),  # GovWifi PR #1011: accepted by the API, hangs
+        (3, 66, 100, 2, 3),  # 1.98 rounds up to 2
+        (3, 67, 133, 3, 3),  # 2.01 rounds up; 3.99 rounds down
+        (4, 50, 200, 2, 8),
+        (0, 100, 200, 0, 0),
+    ],
+)
+def test_bounds_round_as_ecs(desired, mn, mx, lower, upper):
+    assert lower_bound(desired, mn) == lower
+    assert upper_bound(desired, mx) == upper
+
+
+def test_initial_spread_fewest_tasks_first_then_file_order():
+    p = problem([(2048, 4000, 3)], [svc("a", 4, td(256)), svc("b", 2, td(256))])
+    assert [row[0] for row in p.initial] == [2, 1, 1]
+    # b goes where b has fewest tasks: instance 0 and 1 (ties: file order)
+    assert [row[1] for row in p.initial] == [1, 1, 0]
+
+
+def test_running_service_that_does_not_fit_is_invalid_not_a_hang():
+    with pytest.raises(DoesNotFit, match="does not fit the cluster"):
+        problem([(1024, 4000, 1)], [svc("a", 5, td(256))])
+
+
+def test_fixed_port_clash_and_reserved_port():
+    p = problem([(4096, 4000, 1)], [svc("a", 1, td(256, ports=(80,)))])
+    st = initial_state(p)
+    assert failures(p, st, 0, 0) == ("port",)
+    with pytest.raises(DoesNotFit):
+        problem([(4096, 4000, 1)], [svc("a", 1, td(256, ports=(22,)))])
+
+
+def test_stop_allowance_and_start_room():
+    p = problem([(4096, 8000, 2)], [svc("a", 4, td(256), mn=50, mx=150)])
+    st = initial_state(p)
+    assert stop_allowance(p, st, 0) == 2  # lower 2
+    assert start_room(p, st, 0) == 2  # upper 6 − 4 running
+
+
+def test_seed_case_3_hangs_on_cpu_with_one_instance_and_completes_with_two():
+    agent = Agent(reserved_cpu=256)
+    one = problem([(1024, 985, 1)], [svc("web", 3, td(256))], agent)
+    run = simulate(one)
+    assert not run.complete and is_dead(one, run.states[-1])
+    [blocked] = explain(one, run.states[-1])
+    assert (blocked.reason, blocked.instance) == ("cpu", 0)
+    assert "insufficient CPU units" in blocked.message
+    two = problem([(1024, 985, 2)], [svc("web", 3, td(256))], agent)
+    run = simulate(two)
+    assert run.complete
+    assert is_complete(two, replay(two, run.waves, ecs_rules=True)[-1])
+
+
+def test_deployment_configuration_reason():
+    p = problem([(1024, 985, 2)], [svc("web", 1, td(256), mx=150)])
+    st = initial_state(p)
+    assert is_dead(p, st)
+    [b] = explain(p, st)
+    assert b.reason == "deployment-configuration"
+    assert "because of the service deployment configuration" in b.message
+
+
+def test_closest_instance_fails_fewest_requirements():
+    p = problem(
+        [(512, 4000, 1), (768, 4000, 1)],
+        [svc("a", 1, td(256, ports=(80,)), td(1024, ports=(80,)))],
+    )
+    st = initial_state(p)  # the old task spreads to instance 0
+    assert failures(p, st, 0, 0) == ("cpu", "port")
+    assert failures(p, st, 1, 0) == ("cpu",)
+    assert closest_instance(p, st, 0) == (1, "cpu")
+
+
+def test_replay_rejects_broken_waves():
+    p = problem([(1024, 4000, 2)], [svc("a", 2, td(512))])
+    st = initial_state(p)
+    with pytest.raises(InvalidWave, match="allowed"):
+        apply_wave(p, st, Wave(stops=((0, 0, 1),)))  # minimum 100 %: nothing may stop yet
+    with pytest.raises(InvalidWave, match="do not fit"):
+        apply_wave(p, st, Wave(starts=((0, 0, 2),)))  # 512 + 1024 > 1024
+    with pytest.raises(InvalidWave, match="not maximal"):
+        apply_wave(p, st, Wave(starts=((0, 0, 1),)), ecs_rules=True)
+
+
+def test_at_risk_example_has_a_dead_and_a_complete_ecs_run():
+    p = at_risk_example()
+    st = initial_state(p)
+    # B's two new tasks take both free instances: A is stuck
+    bad = Wave(stops=((1, 1, 1), (1, 2, 1)), starts=((1, 1, 1), (1, 2, 1)))
+    after = apply_wave(p, st, bad, ecs_rules=True)
+    assert is_dead(p, after)
+    assert {b.reason for b in explain(p, after)} == {"cpu"}
+    good = [
+        Wave(stops=((1, 1, 1), (1, 2, 1)), starts=((0, 1, 1), (1, 2, 1))),
+        Wave(stops=((0, 0, 1),), starts=((1, 0, 1),)),
+    ]
+    assert is_complete(p, replay(p, good, ecs_rules=True)[-1])
+
+
+def test_blue_green_stops_blue_only_after_the_whole_green_set():
+    p = problem([(4096, 8000, 2)], [svc("a", 2, td(1024), strategy="BLUE_GREEN")])
+    st = initial_state(p)
+    assert stop_allowance(p, st, 0) == 0
+    after = apply_wave(p, st, Wave(starts=((0, 0, 1),)))
+    assert stop_allowance(p, after, 0) == 0
+    after = apply_wave(p, after, Wave(starts=((0, 1, 1),)))
+    assert stop_allowance(p, after, 0) == 2
+
+
+def test_distinct_instance_counts_old_and_new():
+    p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), distinct_instance=True)])
+    st = initial_state(p)
+    assert failures(p, st, 0, 0) == ("placement-constraint",)
