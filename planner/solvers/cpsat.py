@@ -128,10 +128,10 @@ class RolloutModel:
                     if not isinstance(self.new[w][i][s], int):
                         m.add(self.new[w][i][s] >= self.new[w - 1][i][s])
 
-    def O(self, w: int, s: int):  # noqa: N802 - the spec's names
+    def old_sum(self, w: int, s: int):
         return sum(self.old[w][i][s] for i in range(self.p.n_instances))
 
-    def N(self, w: int, s: int):  # noqa: N802
+    def new_sum(self, w: int, s: int):
         return sum(self.new[w][i][s] for i in range(self.p.n_instances))
 
     # ------------------------------------------------------------ wave rules
@@ -144,29 +144,29 @@ class RolloutModel:
             for w in range(1, self.H + 1):
                 if svc.all_at_once:
                     full = m.new_bool_var(f"full{w}_{s}")
-                    m.add(self.N(w - 1, s) >= svc.desired).only_enforce_if(full)
-                    m.add(self.N(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
-                    m.add(self.O(w, s) == 0).only_enforce_if(full)
-                    m.add(self.O(w, s) == o0).only_enforce_if(~full)
+                    m.add(self.new_sum(w - 1, s) >= svc.desired).only_enforce_if(full)
+                    m.add(self.new_sum(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
+                    m.add(self.old_sum(w, s) == 0).only_enforce_if(full)
+                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~full)
                     continue
                 keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
-                m.add_max_equality(keep, [0, svc.lower - self.N(w - 1, s)])
+                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w - 1, s)])
                 if svc.lower <= o0:
-                    m.add(self.O(w, s) == keep)
+                    m.add(self.old_sum(w, s) == keep)
                 else:
-                    m.add_min_equality(self.O(w, s), [o0, keep])
+                    m.add_min_equality(self.old_sum(w, s), [o0, keep])
 
     def _starts(self) -> None:
         """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
         p, m = self.p, self.m
         for s, svc in enumerate(p.services):
             for w in range(1, self.H + 1):
-                m.add(self.N(w, s) <= svc.desired)
+                m.add(self.new_sum(w, s) <= svc.desired)
                 if svc.all_at_once:
                     continue
                 started = m.new_bool_var(f"started{w}_{s}")
-                m.add(self.N(w, s) == self.N(w - 1, s)).only_enforce_if(~started)
-                m.add(self.O(w, s) + self.N(w, s) <= svc.upper).only_enforce_if(started)
+                m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
+                m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
 
     def usage(self, w: int, i: int, d: int):
         p = self.p
@@ -217,11 +217,11 @@ class RolloutModel:
             for s, svc in enumerate(p.services):
                 room = m.new_bool_var(f"room{w}_{s}")
                 full = m.new_bool_var(f"atdesired{w}_{s}")
-                m.add(self.N(w, s) >= svc.desired).only_enforce_if(full)
+                m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
                 no_room = [room, full]
                 if not svc.all_at_once:
                     capped = m.new_bool_var(f"atupper{w}_{s}")
-                    m.add(self.O(w, s) + self.N(w, s) >= svc.upper).only_enforce_if(capped)
+                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(capped)
                     no_room.append(capped)
                 m.add_bool_or(no_room)
                 for i in range(p.n_instances):
@@ -265,14 +265,14 @@ class RolloutModel:
         """Complete at the horizon; fewest waves preferred."""
         p, m = self.p, self.m
         for s, svc in enumerate(p.services):
-            m.add(self.O(self.H, s) == 0)
-            m.add(self.N(self.H, s) == svc.desired)
+            m.add(self.old_sum(self.H, s) == 0)
+            m.add(self.new_sum(self.H, s) == svc.desired)
         done = []
         for w in range(1, self.H):
             d = m.new_bool_var(f"done{w}")
             for s, svc in enumerate(p.services):
-                m.add(self.N(w, s) == svc.desired).only_enforce_if(d)
-                m.add(self.O(w, s) == 0).only_enforce_if(d)
+                m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(d)
+                m.add(self.old_sum(w, s) == 0).only_enforce_if(d)
             done.append(d)
         if done:
             m.maximize(sum(done))
@@ -285,11 +285,11 @@ class RolloutModel:
         stuck = []
         for s, svc in enumerate(p.services):
             has_old = m.new_bool_var(f"hasold{s}")
-            m.add(self.O(H, s) >= 1).only_enforce_if(has_old)
-            m.add(self.O(H, s) == 0).only_enforce_if(~has_old)
+            m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
+            m.add(self.old_sum(H, s) == 0).only_enforce_if(~has_old)
             short = m.new_bool_var(f"short{s}")
-            m.add(self.N(H, s) <= svc.desired - 1).only_enforce_if(short)
-            m.add(self.N(H, s) == svc.desired).only_enforce_if(~short)
+            m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
+            m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
             left += [has_old, short]
             # no stop allowed in the next wave
             s_stuck = m.new_bool_var(f"stuck{s}")
@@ -298,8 +298,8 @@ class RolloutModel:
                 m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
             else:
                 low = m.new_bool_var(f"atlower{s}")
-                m.add(self.O(H, s) + self.N(H, s) <= svc.lower).only_enforce_if(low)
-                m.add(self.O(H, s) + self.N(H, s) >= svc.lower + 1).only_enforce_if(~low)
+                m.add(self.old_sum(H, s) + self.new_sum(H, s) <= svc.lower).only_enforce_if(low)
+                m.add(self.old_sum(H, s) + self.new_sum(H, s) >= svc.lower + 1).only_enforce_if(~low)
                 m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
                 m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
             stuck.append(s_stuck)
