@@ -221,7 +221,9 @@ class RolloutModel:
                 no_room = [room, full]
                 if not svc.all_at_once:
                     capped = m.new_bool_var(f"atupper{w}_{s}")
-                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(capped)
+                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(
+                        capped
+                    )
                     no_room.append(capped)
                 m.add_bool_or(no_room)
                 for i in range(p.n_instances):
@@ -299,7 +301,9 @@ class RolloutModel:
             else:
                 low = m.new_bool_var(f"atlower{s}")
                 m.add(self.old_sum(H, s) + self.new_sum(H, s) <= svc.lower).only_enforce_if(low)
-                m.add(self.old_sum(H, s) + self.new_sum(H, s) >= svc.lower + 1).only_enforce_if(~low)
+                m.add(self.old_sum(H, s) + self.new_sum(H, s) >= svc.lower + 1).only_enforce_if(
+                    ~low
+                )
                 m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
                 m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
             stuck.append(s_stuck)
