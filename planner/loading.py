@@ -1,0 +1,546 @@
+"""Load and validate a scenario file (CONTRACT.md) into :class:`~planner.scenario.Scenario`.
+
+Every problem is one :class:`~planner.errors.PlannerError`, the first one found, naming the
+file, line and field: ``scenario.yaml:14: services[0].desiredCount: must be a whole number
+≥ 0, got "four"``. Unknown fields are refused everywhere (with the closest allowed name),
+so a typo never silently falls back to a default.
+
+Decisions beyond the contract's text
+------------------------------------
+* An instance group is either ``{type, count}`` (from the catalog) or inline
+  ``{name, vcpu | cpu, memory, enis, trunkEnis, hourlyUsd, count}``; ``count`` is ≥ 1 when
+  given, and ``null`` means omitted.
+* ``deploymentController: CODE_DEPLOY`` forces 100 / 200 whatever the file says (as ECS
+  does, silently); it cannot be combined with ``schedulingStrategy: DAEMON`` (ECS refuses).
+* ``stepPercent``/``stepBakeTimeInMinutes`` need ``strategy: LINEAR``,
+  ``canaryPercent``/``canaryBakeTimeInMinutes`` need ``CANARY``, ``bakeTimeInMinutes`` an
+  all-at-once strategy: elsewhere ECS would refuse them, and planner would ignore them.
+* A DAEMON service's ``desiredCount`` is optional (0); the compile step uses the instance
+  count, and a DAEMON ``placement`` must add up to the instance count.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from planner.catalog import get_instance_type
+from planner.errors import PlannerError
+from planner.scenario import (
+    DEFAULT_DYNAMIC_PORT_RANGE,
+    DEFAULT_RESERVED_PORTS,
+    STRATEGIES,
+    Agent,
+    InstanceGroup,
+    Scenario,
+    Service,
+    TaskDefinition,
+    Timing,
+)
+from planner.taskdef import task_definition_from_json, taskdef_from_mapping
+from planner.units import (
+    CPU_UNITS_PER_VCPU,
+    boolean,
+    describe,
+    listing,
+    mapping,
+    number,
+    one_of,
+    parse_cpu,
+    parse_memory,
+    port,
+    sized,
+    text,
+    unknown_field_message,
+    whole,
+)
+from planner.yamlsafe import Located, load_yaml
+
+TOP_FIELDS = ("name", "cluster", "services", "timing")
+CLUSTER_FIELDS = ("instances", "agent")
+TYPED_GROUP_FIELDS = ("type", "count")
+INLINE_GROUP_FIELDS = ("name", "vcpu", "cpu", "memory", "enis", "trunkEnis", "hourlyUsd", "count")
+AGENT_FIELDS = (
+    "reservedCpu",
+    "reservedMemory",
+    "reservedPorts",
+    "dynamicPortRange",
+    "awsvpcTrunking",
+)
+SERVICE_FIELDS = (
+    "name",
+    "desiredCount",
+    "taskDefinition",
+    "newTaskDefinition",
+    "deploymentConfiguration",
+    "deploymentController",
+    "schedulingStrategy",
+    "placementConstraints",
+    "placementStrategy",
+    "deploy",
+    "placement",
+    "loadBalancers",
+)
+DEPLOYMENT_FIELDS = (
+    "minimumHealthyPercent",
+    "maximumPercent",
+    "strategy",
+    "stepPercent",
+    "stepBakeTimeInMinutes",
+    "canaryPercent",
+    "canaryBakeTimeInMinutes",
+    "bakeTimeInMinutes",
+)
+#: Deployment-configuration fields that apply only to some strategies.
+STRATEGY_FIELDS = {
+    "stepPercent": ("LINEAR",),
+    "stepBakeTimeInMinutes": ("LINEAR",),
+    "canaryPercent": ("CANARY",),
+    "canaryBakeTimeInMinutes": ("CANARY",),
+    "bakeTimeInMinutes": ("BLUE_GREEN", "LINEAR", "CANARY"),
+}
+CONTROLLERS = ("ECS", "CODE_DEPLOY")
+SCHEDULING = ("REPLICA", "DAEMON")
+CONSTRAINT_TYPES = ("distinctInstance", "memberOf")
+STRATEGY_TYPES = ("spread", "binpack", "random")
+LOAD_BALANCER_FIELDS = ("targetGroupArn", "loadBalancerName", "containerName", "containerPort")
+#: Scenario ``timing`` keys and the :class:`Timing` fields they set, with their minimum.
+TIMING_FIELDS = {
+    "deregistrationDelay": ("deregistration_delay", 0),
+    "healthCheckGracePeriod": ("health_check_grace_period", 0),
+    "healthCheckIntervalSeconds": ("health_check_interval", 1),
+    "healthyThresholdCount": ("healthy_threshold", 1),
+    "stopTimeout": ("stop_timeout", 0),
+    "taskStartSeconds": ("task_start", 0),
+}
+#: ECS allows at most 100 reserved ports per container instance.
+MAX_RESERVED_PORTS = 100
+
+Path_ = tuple[str | int, ...]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The YAML file. Its name as given is used in messages; task-definition paths in it
+        are relative to its directory.
+
+    Returns
+    -------
+    Scenario
+        Validated, with every default filled in.
+
+    Raises
+    ------
+    PlannerError
+        At the first problem, with file, line and field.
+    """
+    located = load_yaml(path)
+    return scenario_from_data(located, base_dir=Path(path).parent)
+
+
+def scenario_from_data(located: Located, *, base_dir: str | Path | None = None) -> Scenario:
+    """Validate a loaded scenario document.
+
+    Parameters
+    ----------
+    located
+        The document from :func:`planner.yamlsafe.load_yaml` or ``load_yaml_text``.
+    base_dir
+        Directory that task-definition paths are relative to; default the directory of
+        ``located.file``.
+
+    Returns
+    -------
+    Scenario
+        Validated, with every default filled in; ``path`` is ``located.file``.
+
+    Raises
+    ------
+    PlannerError
+        At the first problem, with file, line and field.
+    """
+    base = Path(located.file).parent if base_dir is None else Path(base_dir)
+    return _Reader(located, base).scenario()
+
+
+class _Reader:
+    """Walks one scenario document, checking as it goes."""
+
+    def __init__(self, doc: Located, base_dir: Path) -> None:
+        self.doc = doc
+        self.base_dir = base_dir
+        self.json_cache: dict[str, TaskDefinition] = {}
+
+    def scenario(self) -> Scenario:
+        doc = self.doc
+        top = mapping(
+            doc,
+            (),
+            doc.data,
+            TOP_FIELDS,
+            required=("cluster", "services"),
+            what="a mapping of name, cluster, services and timing",
+        )
+        name = Path(doc.file).stem
+        if top.get("name") is not None:
+            name = text(doc, ("name",), top["name"])
+        cluster = mapping(
+            doc, ("cluster",), top["cluster"], CLUSTER_FIELDS, required=("instances",)
+        )
+        groups = self.groups(cluster["instances"])
+        agent = self.agent(cluster.get("agent"))
+        services_raw = listing(doc, ("services",), top["services"], non_empty=True)
+        services = tuple(self.service(k, raw, groups) for k, raw in enumerate(services_raw))
+        self.unique_names(services)
+        timing = self.timing(top.get("timing"))
+        return Scenario(name, groups, services, agent, timing, doc.file)
+
+    # --- cluster ---------------------------------------------------------------------
+
+    def groups(self, raw: Any) -> tuple[InstanceGroup, ...]:
+        items = listing(self.doc, ("cluster", "instances"), raw, non_empty=True)
+        return tuple(self.group(("cluster", "instances", i), g) for i, g in enumerate(items))
+
+    def group(self, path: Path_, raw: Any) -> InstanceGroup:
+        doc = self.doc
+        if not isinstance(raw, dict):
+            raise doc.error(path, f"must be an instance group (a mapping), got {describe(raw)}")
+        if "type" in raw:
+            for key in raw:
+                if key not in TYPED_GROUP_FIELDS:
+                    message = unknown_field_message(key, TYPED_GROUP_FIELDS)
+                    if key in INLINE_GROUP_FIELDS:
+                        message = (
+                            "not allowed beside type (the catalog gives the size); write a "
+                            "type, or a name with vcpu and memory"
+                        )
+                    raise doc.error((*path, key), message)
+            type_name = text(doc, (*path, "type"), raw["type"])
+            try:
+                t = get_instance_type(type_name)
+            except PlannerError as exc:
+                raise doc.error((*path, "type"), exc.message) from None
+            return InstanceGroup(
+                t.name,
+                t.cpu_units,
+                t.memory_mib,
+                self.count(path, raw),
+                t.name,
+                t.enis,
+                t.trunk_enis,
+                t.hourly_usd,
+                t.estimated,
+            )
+        if "name" not in raw:
+            raise doc.error(
+                path,
+                "needs type (an instance type from the catalog, e.g. t3.medium), or name, "
+                "vcpu and memory for a type given inline",
+            )
+        mapping(doc, path, raw, INLINE_GROUP_FIELDS, required=("name",))
+        name = text(doc, (*path, "name"), raw["name"])
+        if ("vcpu" in raw) == ("cpu" in raw):
+            raise doc.error(
+                (*path, "vcpu"), "give vcpu (vCPUs) or cpu (CPU units), exactly one of them"
+            )
+        if "vcpu" in raw:
+            cpu = whole(doc, (*path, "vcpu"), raw["vcpu"], minimum=1) * CPU_UNITS_PER_VCPU
+        else:
+            cpu = sized(doc, (*path, "cpu"), raw["cpu"], parse_cpu, minimum=1)
+        if "memory" not in raw:
+            raise doc.error((*path, "memory"), "is required: MiB that ECS registers")
+        memory = sized(doc, (*path, "memory"), raw["memory"], parse_memory, minimum=1)
+        enis = self.optional_whole(path, raw, "enis", 1)
+        trunk = self.optional_whole(path, raw, "trunkEnis", 0)
+        price = None
+        if raw.get("hourlyUsd") is not None:
+            price = number(doc, (*path, "hourlyUsd"), raw["hourlyUsd"])
+        count = self.count(path, raw)
+        return InstanceGroup(name, cpu, memory, count, None, enis, trunk, price)
+
+    def count(self, path: Path_, raw: dict[str, Any]) -> int | None:
+        return self.optional_whole(path, raw, "count", 1)
+
+    def optional_whole(self, path: Path_, raw: dict[str, Any], key: str, low: int) -> int | None:
+        if raw.get(key) is None:
+            return None
+        return whole(self.doc, (*path, key), raw[key], minimum=low)
+
+    def agent(self, raw: Any) -> Agent:
+        if raw is None:
+            return Agent()
+        doc = self.doc
+        path: Path_ = ("cluster", "agent")
+        ag = mapping(doc, path, raw, AGENT_FIELDS)
+        reserved_cpu = self.optional_whole(path, ag, "reservedCpu", 0) or 0
+        reserved_memory = self.optional_whole(path, ag, "reservedMemory", 0) or 0
+        ports = DEFAULT_RESERVED_PORTS
+        if ag.get("reservedPorts") is not None:
+            ports = self.reserved_ports((*path, "reservedPorts"), ag["reservedPorts"])
+        low_high = DEFAULT_DYNAMIC_PORT_RANGE
+        if ag.get("dynamicPortRange") is not None:
+            low_high = self.port_range((*path, "dynamicPortRange"), ag["dynamicPortRange"])
+        trunking = False
+        if ag.get("awsvpcTrunking") is not None:
+            trunking = boolean(doc, (*path, "awsvpcTrunking"), ag["awsvpcTrunking"])
+        return Agent(reserved_cpu, reserved_memory, ports, low_high, trunking)
+
+    def reserved_ports(self, path: Path_, raw: Any) -> tuple[int, ...]:
+        items = listing(self.doc, path, raw)
+        if len(items) > MAX_RESERVED_PORTS:
+            raise self.doc.error(
+                path, f"ECS allows at most {MAX_RESERVED_PORTS} reserved ports, got {len(items)}"
+            )
+        seen: list[int] = []
+        for i, item in enumerate(items):
+            p = port(self.doc, (*path, i), item)
+            if p in seen:
+                raise self.doc.error((*path, i), f"port {p} is listed twice")
+            seen.append(p)
+        return tuple(seen)
+
+    def port_range(self, path: Path_, raw: Any) -> tuple[int, int]:
+        items = listing(self.doc, path, raw)
+        if len(items) != 2:
+            raise self.doc.error(
+                path, f"must be [first, last], two ports, got a list of {len(items)}"
+            )
+        lo, hi = port(self.doc, (*path, 0), items[0]), port(self.doc, (*path, 1), items[1])
+        if lo > hi:
+            raise self.doc.error(path, f"must be [first, last] with first ≤ last, got [{lo}, {hi}]")
+        return lo, hi
+
+    # --- services --------------------------------------------------------------------
+
+    def service(self, k: int, raw: Any, groups: tuple[InstanceGroup, ...]) -> Service:
+        doc = self.doc
+        path: Path_ = ("services", k)
+        svc = mapping(
+            doc, path, raw, SERVICE_FIELDS, required=("name",), what="a service (a mapping)"
+        )
+        name = text(doc, (*path, "name"), svc["name"])
+        scheduling = "REPLICA"
+        if svc.get("schedulingStrategy") is not None:
+            scheduling = one_of(
+                doc, (*path, "schedulingStrategy"), svc["schedulingStrategy"], SCHEDULING
+            )
+        daemon = scheduling == "DAEMON"
+        if "desiredCount" not in svc and not daemon:
+            raise doc.error((*path, "desiredCount"), "is required but missing")
+        desired = 0
+        if svc.get("desiredCount") is not None or not daemon:
+            desired = whole(doc, (*path, "desiredCount"), svc.get("desiredCount"))
+        if "taskDefinition" not in svc:
+            raise doc.error((*path, "taskDefinition"), "is required but missing")
+        old = self.taskdef((*path, "taskDefinition"), svc["taskDefinition"])
+        new = old
+        if svc.get("newTaskDefinition") is not None:
+            new = self.taskdef((*path, "newTaskDefinition"), svc["newTaskDefinition"])
+        controller = self.controller(path, svc.get("deploymentController"))
+        if controller == "CODE_DEPLOY" and daemon:
+            raise doc.error(
+                (*path, "deploymentController"),
+                "CODE_DEPLOY does not support schedulingStrategy DAEMON (ECS refuses it)",
+            )
+        config = self.deployment(path, svc.get("deploymentConfiguration"), daemon)
+        if controller == "CODE_DEPLOY":  # ECS forces the defaults
+            config["minimum_healthy_percent"], config["maximum_percent"] = 100, 200
+        distinct = self.constraints(path, svc.get("placementConstraints"))
+        self.strategies(path, svc.get("placementStrategy"))
+        deploy = True
+        if svc.get("deploy") is not None:
+            deploy = boolean(doc, (*path, "deploy"), svc["deploy"])
+        balanced = self.load_balancers(path, svc.get("loadBalancers"))
+        placement = None
+        if svc.get("placement") is not None:
+            placement = self.placement(path, svc["placement"], groups, desired, daemon)
+        return Service(
+            name=name,
+            desired_count=desired,
+            task_definition=old,
+            new_task_definition=new,
+            deployment_controller=controller,
+            scheduling_strategy=scheduling,
+            distinct_instance=distinct,
+            deploy=deploy,
+            placement=placement,
+            load_balanced=balanced,
+            **config,
+        )
+
+    def unique_names(self, services: tuple[Service, ...]) -> None:
+        first: dict[str, int] = {}
+        for k, s in enumerate(services):
+            if s.name in first:
+                j = first[s.name]
+                line = self.doc.line(("services", j, "name"))
+                raise self.doc.error(
+                    ("services", k, "name"),
+                    f"duplicate service name {describe(s.name)}; also services[{j}].name"
+                    + (f" (line {line})" if line else ""),
+                )
+            first[s.name] = k
+
+    def taskdef(self, path: Path_, raw: Any) -> TaskDefinition:
+        if not isinstance(raw, str):
+            return taskdef_from_mapping(raw, self.doc, path)
+        written = text(self.doc, path, raw).strip()
+        file = Path(written).expanduser()
+        if not file.is_absolute():
+            file = self.base_dir / file
+        shown = os.path.normpath(file)
+        if shown in self.json_cache:
+            return self.json_cache[shown]
+        if not file.exists():
+            raise self.doc.error(
+                path,
+                f"no such task-definition file {describe(written)} (looked for {shown}); give "
+                "a mapping (cpu, memory, ...) or the path of a JSON file, e.g. from "
+                "aws ecs describe-task-definition --task-definition FAMILY:REVISION",
+            )
+        td = task_definition_from_json(shown)
+        self.json_cache[shown] = td
+        return td
+
+    def controller(self, path: Path_, raw: Any) -> str:
+        if raw is None:
+            return "ECS"
+        where = (*path, "deploymentController")
+        if isinstance(raw, dict):  # {type: ECS}, as the ECS API prints it
+            mapping(self.doc, where, raw, ("type",), required=("type",))
+            return one_of(self.doc, (*where, "type"), raw["type"], CONTROLLERS)
+        return one_of(self.doc, where, raw, CONTROLLERS)
+
+    def deployment(self, path: Path_, raw: Any, daemon: bool) -> dict[str, Any]:
+        doc = self.doc
+        out: dict[str, Any] = {
+            "minimum_healthy_percent": 0 if daemon else 100,
+            "maximum_percent": 100 if daemon else 200,
+        }
+        if raw is None:
+            return out
+        where = (*path, "deploymentConfiguration")
+        cfg = mapping(doc, where, raw, DEPLOYMENT_FIELDS)
+        if cfg.get("minimumHealthyPercent") is not None:
+            out["minimum_healthy_percent"] = whole(
+                doc,
+                (*where, "minimumHealthyPercent"),
+                cfg["minimumHealthyPercent"],
+                maximum=100,
+                what="a whole percent",
+            )
+        if cfg.get("maximumPercent") is not None:
+            out["maximum_percent"] = whole(
+                doc, (*where, "maximumPercent"), cfg["maximumPercent"], what="a whole percent"
+            )
+        strategy = "ROLLING"
+        if cfg.get("strategy") is not None:
+            strategy = one_of(doc, (*where, "strategy"), cfg["strategy"], STRATEGIES)
+        out["strategy"] = strategy
+        for key, strategies in STRATEGY_FIELDS.items():
+            if cfg.get(key) is not None and strategy not in strategies:
+                raise doc.error(
+                    (*where, key),
+                    f"applies only to strategy {' or '.join(strategies)}, "
+                    f"and the strategy is {strategy}",
+                )
+        for key, attr in (("stepPercent", "step_percent"), ("canaryPercent", "canary_percent")):
+            if cfg.get(key) is not None:
+                out[attr] = whole(
+                    doc, (*where, key), cfg[key], minimum=1, maximum=100, what="a whole percent"
+                )
+        for key, attr in (
+            ("stepBakeTimeInMinutes", "step_bake_minutes"),
+            ("canaryBakeTimeInMinutes", "canary_bake_minutes"),
+            ("bakeTimeInMinutes", "bake_minutes"),
+        ):
+            if cfg.get(key) is not None:
+                out[attr] = number(doc, (*where, key), cfg[key])
+        return out
+
+    def constraints(self, path: Path_, raw: Any) -> bool:
+        if raw is None:
+            return False
+        where = (*path, "placementConstraints")
+        distinct = False
+        for i, item in enumerate(listing(self.doc, where, raw)):
+            c = mapping(self.doc, (*where, i), item, ("type", "expression"), required=("type",))
+            kind = one_of(self.doc, (*where, i, "type"), c["type"], CONSTRAINT_TYPES)
+            if kind == "memberOf":
+                raise self.doc.error(
+                    (*where, i, "type"),
+                    "memberOf constraints are not supported yet; remove it to check the rest "
+                    "(planner then assumes every instance qualifies)",
+                )
+            if "expression" in c:
+                raise self.doc.error((*where, i, "expression"), "distinctInstance takes none")
+            distinct = True
+        return distinct
+
+    def strategies(self, path: Path_, raw: Any) -> None:
+        """Check placementStrategy; best effort in ECS, so it does not change verdicts."""
+        if raw is None:
+            return
+        where = (*path, "placementStrategy")
+        for i, item in enumerate(listing(self.doc, where, raw)):
+            s = mapping(self.doc, (*where, i), item, ("type", "field"), required=("type",))
+            one_of(self.doc, (*where, i, "type"), s["type"], STRATEGY_TYPES)
+            if s.get("field") is not None:
+                text(self.doc, (*where, i, "field"), s["field"])
+
+    def load_balancers(self, path: Path_, raw: Any) -> bool:
+        if raw is None:
+            return False
+        where = (*path, "loadBalancers")
+        items = listing(self.doc, where, raw)
+        for i, item in enumerate(items):
+            lb = mapping(self.doc, (*where, i), item, LOAD_BALANCER_FIELDS)
+            for key, value in lb.items():
+                if key == "containerPort":
+                    port(self.doc, (*where, i, key), value)
+                else:
+                    text(self.doc, (*where, i, key), value)
+        return bool(items)
+
+    def placement(
+        self, path: Path_, raw: Any, groups: tuple[InstanceGroup, ...], desired: int, daemon: bool
+    ) -> tuple[int, ...]:
+        doc = self.doc
+        where = (*path, "placement")
+        items = listing(doc, where, raw)
+        counts = tuple(whole(doc, (*where, i), v) for i, v in enumerate(items))
+        open_groups = [g.name for g in groups if g.count is None]
+        if open_groups:
+            raise doc.error(
+                where,
+                "needs every instance group's count (it lists old tasks per instance); "
+                f"no count for {', '.join(open_groups)}",
+            )
+        n = sum(g.count or 0 for g in groups)
+        if len(counts) != n:
+            raise doc.error(
+                where,
+                f"must list one count per instance, {n} in file order, got {len(counts)}",
+            )
+        target, what = (n, "the instance count (DAEMON)") if daemon else (desired, "desiredCount")
+        if sum(counts) != target:
+            raise doc.error(where, f"must add up to {what}, {target}, got {sum(counts)}")
+        return counts
+
+    # --- timing ----------------------------------------------------------------------
+
+    def timing(self, raw: Any) -> Timing:
+        if raw is None:
+            return Timing()
+        t = mapping(self.doc, ("timing",), raw, tuple(TIMING_FIELDS))
+        values = {
+            attr: whole(self.doc, ("timing", key), t[key], minimum=low)
+            for key, (attr, low) in TIMING_FIELDS.items()
+            if t.get(key) is not None
+        }
+        return Timing(**values)
