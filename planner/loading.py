@@ -21,11 +21,12 @@ Decisions beyond the contract's text
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any
 
-from planner.catalog import get_instance_type
+from planner.catalog import get_instance_type, load_catalog
 from planner.errors import PlannerError
 from planner.scenario import (
     DEFAULT_DYNAMIC_PORT_RANGE,
@@ -55,7 +56,7 @@ from planner.units import (
     unknown_field_message,
     whole,
 )
-from planner.yamlsafe import Located, load_yaml
+from planner.yamlsafe import Located, format_path, load_yaml
 
 TOP_FIELDS = ("name", "cluster", "services", "timing")
 CLUSTER_FIELDS = ("instances", "agent")
@@ -223,8 +224,8 @@ class _Reader:
             type_name = text(doc, (*path, "type"), raw["type"])
             try:
                 t = get_instance_type(type_name)
-            except PlannerError as exc:
-                raise doc.error((*path, "type"), exc.message) from None
+            except PlannerError:
+                raise doc.error((*path, "type"), _unknown_type(type_name)) from None
             return InstanceGroup(
                 t.name,
                 t.cpu_units,
@@ -403,7 +404,17 @@ class _Reader:
                 "a mapping (cpu, memory, ...) or the path of a JSON file, e.g. from "
                 "aws ecs describe-task-definition --task-definition FAMILY:REVISION",
             )
-        td = task_definition_from_json(shown)
+        try:
+            td = task_definition_from_json(shown)
+        except PlannerError as exc:  # keep the JSON's file and line; say who refers to it
+            line = self.doc.line(path)
+            where = f"{self.doc.file}:{line}" if line else self.doc.file
+            raise PlannerError(
+                f"{exc.message} (task definition of {format_path(path)}, {where})",
+                file=exc.file,
+                line=exc.line,
+                field=exc.field,
+            ) from None
         self.json_cache[shown] = td
         return td
 
@@ -544,3 +555,14 @@ class _Reader:
             if t.get(key) is not None
         }
         return Timing(**values)
+
+
+def _unknown_type(name: str) -> str:
+    """Explain an instance type the catalog does not know, with the closest one."""
+    known = load_catalog()
+    close = difflib.get_close_matches(name.strip().lower(), list(known), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return (
+        f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists the "
+        f"{len(known)} known ones; or give the type inline with name, vcpu and memory)"
+    )

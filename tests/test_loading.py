@@ -1,0 +1,448 @@
+"""planner.loading: scenario files (CONTRACT.md) into Scenario, or one clear PlannerError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import get_instance_type
+from planner.errors import PlannerError
+from planner.loading import load_scenario, scenario_from_data
+from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
+from planner.yamlsafe import load_yaml_text
+
+DATA = Path(__file__).parent / "data"
+BAD = DATA / "bad"
+REPO = Path(__file__).parent.parent
+
+
+def catalog_group(name: str, count: int | None) -> InstanceGroup:
+    t = get_instance_type(name)
+    return InstanceGroup(
+        t.name,
+        t.cpu_units,
+        t.memory_mib,
+        count,
+        t.name,
+        t.enis,
+        t.trunk_enis,
+        t.hourly_usd,
+        t.estimated,
+    )
+
+
+def test_full_scenario() -> None:
+    path = DATA / "full.yaml"
+    scenario = load_scenario(path)
+    api_old = TaskDefinition(256, 256, "bridge", (8080,), 1)  # memoryReservation wins
+    api_new = TaskDefinition(
+        640, 1280, "bridge", (8080,), 2, str(DATA / "taskdefs" / "api-describe.json"), "api:7"
+    )
+    checkout = TaskDefinition(512, 1024)
+    promo = TaskDefinition(128, 128, "awsvpc")
+    metrics = TaskDefinition(64, 64, "host", (9100,))
+    assert scenario == Scenario(
+        name="every field",
+        instance_groups=(
+            catalog_group("t3.medium", 2),
+            InstanceGroup("on-prem-box", 8 * 1024, 30000, 1, None, 4, 12, 0.5),
+            InstanceGroup("spare", 2048, 4096, 1),
+        ),
+        services=(
+            Service(
+                "api",
+                4,
+                api_old,
+                api_new,
+                minimum_healthy_percent=50,
+                maximum_percent=150,
+                distinct_instance=True,
+                placement=(1, 1, 1, 1),
+                load_balanced=True,
+            ),
+            Service(
+                "checkout",
+                2,
+                checkout,
+                checkout,
+                strategy="LINEAR",
+                step_percent=25,
+                step_bake_minutes=2.0,
+                bake_minutes=5.0,
+            ),
+            Service(
+                "promo",
+                1,
+                promo,
+                promo,
+                strategy="CANARY",
+                canary_percent=10,
+                canary_bake_minutes=3.5,
+            ),
+            Service("metrics", 4, metrics, metrics, deploy=False),
+        ),
+        agent=Agent(128, 256, (22, 2375, 2376, 51678, 51679, 8000), (32768, 60999), True),
+        timing=Timing(
+            deregistration_delay=60,
+            health_check_grace_period=30,
+            health_check_interval=10,
+            healthy_threshold=3,
+            stop_timeout=20,
+            task_start=45,
+        ),
+        path=str(path),
+    )
+    assert scenario.services[2].all_at_once and not scenario.services[0].all_at_once
+
+
+def test_minimal_scenario_defaults() -> None:
+    scenario = load_scenario(str(DATA / "minimal.yaml"))
+    td = TaskDefinition(256, 512)
+    assert scenario == Scenario(
+        name="minimal",  # the file's stem
+        instance_groups=(catalog_group("t3.medium", None),),
+        services=(Service("web", 2, td, td),),
+        path=str(DATA / "minimal.yaml"),
+    )
+    assert scenario.open_groups == (0,)
+    web = scenario.services[0]
+    assert (web.minimum_healthy_percent, web.maximum_percent, web.strategy) == (100, 200, "ROLLING")
+    assert (web.deployment_controller, web.scheduling_strategy) == ("ECS", "REPLICA")
+    assert web.new_task_definition is web.task_definition
+    assert scenario.agent == Agent() and scenario.timing == Timing()
+
+
+def test_daemon_defaults() -> None:
+    daemon, web = load_scenario(DATA / "daemon.yaml").services
+    assert daemon.scheduling_strategy == "DAEMON"
+    assert (daemon.desired_count, daemon.minimum_healthy_percent, daemon.maximum_percent) == (
+        0,
+        0,
+        100,
+    )
+    assert daemon.placement == (1, 1, 1)  # adds up to the instance count
+    assert (web.minimum_healthy_percent, web.maximum_percent) == (100, 200)
+
+
+def test_code_deploy_forces_defaults() -> None:
+    (web,) = load_scenario(DATA / "code-deploy.yaml").services
+    # The file says 0 / 100; ECS uses 100 / 200 with CodeDeploy, and so does planner.
+    assert (web.minimum_healthy_percent, web.maximum_percent) == (100, 200)
+    assert web.deployment_controller == "CODE_DEPLOY" and web.all_at_once
+
+
+def test_taskdef_path_is_relative_to_the_scenario_file(tmp_path: Path, monkeypatch) -> None:
+    # Loaded from another working directory, the path still resolves beside full.yaml.
+    monkeypatch.chdir(tmp_path)
+    scenario = load_scenario(DATA / "full.yaml")
+    assert scenario.services[0].new_task_definition.family == "api:7"
+
+
+def test_same_json_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "td.json").write_text('{"containerDefinitions": [{"memory": 300}]}')
+    text = (
+        "cluster: {instances: [{type: t3.medium, count: 1}]}\n"
+        "services:\n"
+        "  - {name: a, desiredCount: 1, taskDefinition: td.json}\n"
+        "  - {name: b, desiredCount: 1, taskDefinition: ./td.json, newTaskDefinition: td.json}\n"
+    )
+    doc = load_yaml_text(text, file=str(tmp_path / "s.yaml"))
+    a, b = scenario_from_data(doc).services
+    assert a.task_definition is b.task_definition is b.new_task_definition
+    assert a.task_definition.memory == 300
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*/*.yaml")), ids=str)
+def test_shipped_scenarios_load(path: Path) -> None:
+    assert isinstance(load_scenario(path), Scenario)
+
+
+def text_case(text: str) -> Scenario:
+    return scenario_from_data(load_yaml_text(text, file="t.yaml"))
+
+
+def test_accepts_ecs_spellings_and_odd_but_legal_values() -> None:
+    s = text_case(
+        "cluster:\n"
+        "  instances: [{name: box, cpu: 4096, memory: '15 GB', count: null}]\n"
+        "services:\n"
+        "  - name: a\n"
+        "    desiredCount: 0\n"  # a scaled-down service is fine
+        "    taskDefinition: {cpu: 0, memory: 128}\n"
+        "    deploymentController: {type: CODE_DEPLOY}\n"
+        "  - name: b\n"
+        "    desiredCount: 1\n"
+        "    taskDefinition: {memory: 128}\n"
+        "    deploymentConfiguration: {minimumHealthyPercent: 100, maximumPercent: 134}\n"
+        "  - name: c\n"
+        "    desiredCount: 1\n"
+        "    taskDefinition: {memory: 128}\n"
+        "    deploymentConfiguration: {maximumPercent: 50, strategy: BLUE_GREEN}\n"
+        "    placementStrategy: [{type: random}]\n"
+        "    loadBalancers: []\n"
+    )
+    assert s.instance_groups == (InstanceGroup("box", 4096, 15360, None),)
+    a, b, c = s.services
+    assert a.deployment_controller == "CODE_DEPLOY" and a.desired_count == 0
+    assert b.maximum_percent == 134  # the ECS API does not check max ≥ 100
+    assert c.maximum_percent == 50 and c.strategy == "BLUE_GREEN" and not c.load_balanced
+    assert s.name == "t"
+
+
+def bad(name: str) -> Path:
+    return BAD / f"{name}.yaml"
+
+
+JSON = BAD / "taskdefs"
+
+# (file, "file:line: field: " the message starts with, text it contains)
+BAD_CASES = [
+    # the top level is a list
+    ("top-level-list", ":1: must be a mapping", "got a list"),
+    # unknown field at the top level
+    ("unknown-top-field", ":4: service: unknown field", "did you mean services?"),
+    # unknown field in a service
+    ("unknown-service-field", ":8: services[0].desiredCont: ", "did you mean desiredCount?"),
+    # unknown field in a short-form task definition
+    (
+        "unknown-taskdef-field",
+        ":11: services[0].taskDefinition.memroy: ",
+        "did you mean memory?",
+    ),
+    # a string for a count
+    (
+        "count-string",
+        ":8: services[0].desiredCount: ",
+        'must be a whole number ≥ 0, got "four"',
+    ),
+    # a boolean for a count
+    ("count-bool", ":8: services[0].desiredCount: ", "got true"),
+    # a fraction for a count
+    ("count-float", ":8: services[0].desiredCount: ", "got 2.5"),
+    # a list for a mapping
+    (
+        "deployment-configuration-list",
+        ":10: services[0].deploymentConfiguration: ",
+        "must be a mapping, got a list",
+    ),
+    # an instance type the catalog does not know, with the closest one
+    (
+        "unknown-instance-type",
+        ":4: cluster.instances[0].type: ",
+        'unknown instance type "t3.mediun"; did you mean t3.medium?',
+    ),
+    # a negative reservation
+    ("negative-reserved-memory", ":5: cluster.agent.reservedMemory: ", "≥ 0, got -256"),
+    # a negative desiredCount
+    ("negative-desired-count", ":8: services[0].desiredCount: ", "got -1"),
+    # an instance count of 0
+    ("instance-count-zero", ":5: cluster.instances[0].count: ", "≥ 1, got 0"),
+    # container port 0
+    (
+        "container-port-zero",
+        ":13: services[0].taskDefinition.portMappings[0].containerPort: ",
+        "from 1 to 65535, got 0",
+    ),
+    # host port 70000
+    (
+        "host-port-70000",
+        ":14: services[0].taskDefinition.portMappings[0].hostPort: ",
+        "got 70000",
+    ),
+    # reserved port 70000
+    ("reserved-port-70000", ":5: cluster.agent.reservedPorts[1]: ", "got 70000"),
+    # minimumHealthyPercent above 100
+    (
+        "min-healthy-150",
+        ":11: services[0].deploymentConfiguration.minimumHealthyPercent: ",
+        "from 0 to 100, got 150",
+    ),
+    # a fractional percent
+    (
+        "max-percent-fraction",
+        ":11: services[0].deploymentConfiguration.maximumPercent: ",
+        "whole percent ≥ 0, got 150.5",
+    ),
+    # two services with one name
+    (
+        "duplicate-service-names",
+        ":10: services[1].name: ",
+        'duplicate service name "web"; also services[0].name (line 7)',
+    ),
+    # an empty service name
+    ("empty-service-name", ":7: services[0].name: ", "must not be empty"),
+    # a number as the scenario name
+    ("name-number", ":2: name: ", 'must be text, got 2024; write "2024" in quotes'),
+    # placement with too many entries
+    ("placement-length", ":10: services[0].placement: ", "one count per instance, 2"),
+    # placement adding up to the wrong count
+    ("placement-sum", ":10: services[0].placement: ", "add up to desiredCount, 2, got 3"),
+    # placement while a group's count is omitted
+    (
+        "placement-without-count",
+        ":9: services[0].placement: ",
+        "needs every instance group's count",
+    ),
+    # a negative placement entry
+    ("placement-negative", ":10: services[0].placement[1]: ", "got -1"),
+    # missing desiredCount: reported at the service's line
+    ("missing-desired-count", ":7: services[0].desiredCount: ", "is required but missing"),
+    # missing taskDefinition
+    ("missing-task-definition", ":7: services[0].taskDefinition: ", "is required"),
+    # missing cluster
+    ("missing-cluster", ":1: cluster: ", "is required but missing"),
+    # missing cluster.instances
+    ("missing-instances", ":2: cluster.instances: ", "is required but missing"),
+    # an empty instance list
+    ("empty-instances", ":3: cluster.instances: ", "at least one entry"),
+    # an empty service list
+    ("empty-services", ":4: services: ", "at least one entry, got an empty list"),
+    # short form without memory
+    ("short-taskdef-without-memory", ":9: services[0].taskDefinition.memory: ", "is required"),
+    # 0.3 vCPU is not a whole number of units
+    ("cpu-fraction-of-unit", ":9: services[0].taskDefinition.cpu: ", "307.2 CPU units"),
+    # an unknown memory unit
+    ("memory-unit", ":9: services[0].taskDefinition.memory: ", "unknown unit 'tb'"),
+    # one task taking host port 80 twice
+    (
+        "duplicate-host-port",
+        ":14: services[0].taskDefinition.portMappings[1]: ",
+        "host port 80/tcp is already mapped",
+    ),
+    # awsvpc with a host port other than the container port
+    (
+        "awsvpc-host-port",
+        ":14: services[0].taskDefinition.portMappings[0].hostPort: ",
+        "in awsvpc mode must be absent or equal containerPort (8080), got 80",
+    ),
+    # a network mode ECS does not have
+    ("network-mode", ":9: services[0].taskDefinition.networkMode: ", 'got "nat"'),
+    # a task definition file that does not exist
+    (
+        "taskdef-json-missing",
+        ":10: services[0].newTaskDefinition: ",
+        'no such task-definition file "taskdefs/no-such-file.json"',
+    ),
+    # a number for a task definition
+    ("taskdef-number", ":9: services[0].taskDefinition: ", "or the path of a JSON file, got 3"),
+    # memberOf
+    (
+        "member-of",
+        ":11: services[0].placementConstraints[0].type: ",
+        "memberOf constraints are not supported yet",
+    ),
+    # a misspelt strategy
+    (
+        "strategy-unknown",
+        ":10: services[0].deploymentConfiguration.strategy: ",
+        "did you mean BLUE_GREEN?",
+    ),
+    # stepPercent without LINEAR
+    (
+        "step-percent-rolling",
+        ":12: services[0].deploymentConfiguration.stepPercent: ",
+        "applies only to strategy LINEAR",
+    ),
+    # the EXTERNAL controller
+    (
+        "controller-external",
+        ":10: services[0].deploymentController.type: ",
+        "must be one of ECS, CODE_DEPLOY",
+    ),
+    # DAEMON with CODE_DEPLOY
+    ("daemon-code-deploy", ":10: services[0].deploymentController: ", "does not support"),
+    # a placement strategy ECS does not have
+    (
+        "placement-strategy-type",
+        ":10: services[0].placementStrategy[0].type: ",
+        "did you mean binpack?",
+    ),
+    # a reversed dynamic port range
+    ("dynamic-range-reversed", ":5: cluster.agent.dynamicPortRange: ", "first ≤ last"),
+    # 101 reserved ports
+    ("too-many-reserved-ports", ":5: cluster.agent.reservedPorts: ", "at most 100"),
+    # an inline type without memory
+    ("inline-group-without-memory", ":4: cluster.instances[0].memory: ", "is required"),
+    # an inline type with both vcpu and cpu
+    ("inline-group-vcpu-and-cpu", ":5: cluster.instances[0].vcpu: ", "exactly one"),
+    # a catalog type with an inline size
+    ("typed-group-with-vcpu", ":5: cluster.instances[0].vcpu: ", "not allowed beside type"),
+    # a group with neither type nor name
+    ("group-without-type-or-name", ":4: cluster.instances[0]: ", "needs type"),
+    # a negative timing value
+    ("timing-negative", ":11: timing.deregistrationDelay: ", "got -5"),
+    # an unknown timing field
+    (
+        "timing-unknown-field",
+        ":11: timing.deregistrationDelaySeconds: ",
+        "did you mean deregistrationDelay?",
+    ),
+    # a string for a boolean ("no" quoted is text)
+    ("deploy-string", ":9: services[0].deploy: ", 'must be true or false, got "no"'),
+]
+
+
+@pytest.mark.parametrize(("name", "where", "message"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_scenario(name: str, where: str, message: str) -> None:
+    path = bad(f"scenario-{name}")
+    with pytest.raises(PlannerError) as info:
+        load_scenario(path)
+    shown = str(info.value)
+    assert shown.startswith(f"{path}{where}"), shown
+    assert message in shown, shown
+
+
+def test_every_bad_file_has_a_case() -> None:
+    names = {p.stem.removeprefix("scenario-") for p in BAD.glob("scenario-*.yaml")}
+    assert names == {c[0] for c in BAD_CASES} | {
+        "taskdef-json-malformed",
+        "taskdef-json-no-memory",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "json_where", "message", "referrer"),
+    [
+        # malformed JSON: the JSON's own line, and which field referred to it
+        (
+            "taskdef-json-malformed",
+            "malformed.json:4: ",
+            "not valid JSON",
+            "services[0].taskDefinition, {scenario}:9",
+        ),
+        # a container with neither memory nor memoryReservation
+        (
+            "taskdef-json-no-memory",
+            "container-without-memory.json:4: containerDefinitions[0]: ",
+            "needs memory or memoryReservation",
+            "services[0].newTaskDefinition, {scenario}:10",
+        ),
+    ],
+)
+def test_bad_taskdef_json(name: str, json_where: str, message: str, referrer: str) -> None:
+    path = bad(f"scenario-{name}")
+    with pytest.raises(PlannerError) as info:
+        load_scenario(path)
+    shown = str(info.value)
+    assert shown.startswith(str(JSON / json_where)), shown
+    assert message in shown
+    assert referrer.format(scenario=path) in shown
+
+
+def test_errors_are_planner_errors_with_parts() -> None:
+    with pytest.raises(PlannerError) as info:
+        load_scenario(bad("scenario-count-string"))
+    err = info.value
+    assert (err.file, err.line, err.field) == (
+        str(bad("scenario-count-string")),
+        8,
+        "services[0].desiredCount",
+    )
+
+
+def test_yaml_level_errors_pass_through() -> None:
+    with pytest.raises(PlannerError, match="duplicate key"):
+        load_scenario(BAD / "yaml-duplicate-key.yaml")
+    with pytest.raises(PlannerError, match="no such file"):
+        load_scenario(BAD / "no-such-scenario.yaml")
