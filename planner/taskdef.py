@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -291,7 +292,11 @@ def _refuse_member_of(located: Located, prefix: Path_, data: dict[str, Any]) -> 
 
 
 def _container_memory(
-    located: Located, where: Path_, container: dict[str, Any], *, parse: Any
+    located: Located,
+    where: Path_,
+    container: dict[str, Any],
+    *,
+    parse: Callable[[Any], int] | None,
 ) -> int | None:
     """MiB a container is placed by: memoryReservation if set, else memory; None if neither.
 
