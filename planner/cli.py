@@ -41,7 +41,9 @@ Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 
 
 def _fail(exc: PlannerError) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold red]error:[/bold red] {exc}", highlight=False
+    )
     return typer.Exit(code=2)
 
 
@@ -58,7 +60,8 @@ def _emit(text: str, output: Path | None) -> None:
 def _render(render, output: Path | None) -> str:
     """Text from a rich renderer: coloured on a terminal, plain into a file."""
     if output is None:
-        console = Console(highlight=False)
+        # pipes and files get a width that keeps tables whole; a terminal keeps its own
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
         with console.capture() as cap:
             render(console)
         return cap.get()
@@ -143,7 +146,9 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
             "USD/h",
             "arch",
         ):
-            table.add_column(col, justify="left" if col in ("type", "arch") else "right")
+            table.add_column(
+                col, justify="left" if col in ("type", "arch") else "right", no_wrap=True
+            )
         for r in rows:
             mem = f"{r['memoryMiB']}{'*' if 'ecsMemoryMiB' in r['estimated'] else ''}"
             table.add_row(
@@ -170,5 +175,7 @@ def main() -> None:
     try:
         app()
     except PlannerError as exc:  # anything a command did not catch itself
-        Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/bold red] {exc}", highlight=False
+        )
         sys.exit(2)

@@ -34,20 +34,41 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
     table.add_column("wave", justify="right")
     for i in used:
-        table.add_column(f"{i} {result.instance_labels[i]}")
+        table.add_column(f"inst {i}")
     if result.duration_parts and waves is result.plan:
         table.add_column("≈ time", justify="right")
     for k, w in enumerate(waves, 1):
         cells = []
         for i in used:
-            parts = [f"−{n} {result.service_names[s]}" for s, j, n in w.stops if j == i]
-            parts += [f"+{n} {result.service_names[s]}" for s, j, n in w.starts if j == i]
-            cells.append(Text(" ".join(parts)))
+            change: dict[int, list[str]] = {}
+            for s, j, n in w.stops:
+                if j == i:
+                    change.setdefault(s, []).append(f"−{n}")
+            for s, j, n in w.starts:
+                if j == i:
+                    change.setdefault(s, []).append(f"+{n}")
+            cells.append(
+                Text(
+                    ", ".join(f"{result.service_names[s]} {''.join(v)}" for s, v in change.items())
+                )
+            )
         row = [str(k), *cells]
         if result.duration_parts and waves is result.plan:
             row.append(_minutes(result.duration_parts[k - 1]))
         table.add_row(*row)
     return table
+
+
+def instance_legend(result: Result) -> str:
+    """'instances 0–3: m5.large; 4: t3.small' — what the column numbers stand for."""
+    parts, first = [], 0
+    for g in result.instances:
+        n = g["count"] or 0
+        if n:
+            span = f"{first}" if n == 1 else f"{first}–{first + n - 1}"
+            parts.append(f"{span}: {g['type']}")
+        first += n
+    return "instances " + "; ".join(parts)
 
 
 def render_text(result: Result, console: Console) -> None:
@@ -58,10 +79,11 @@ def render_text(result: Result, console: Console) -> None:
     console.print(head)
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(
-        f"{s['name']} ({s['desiredCount']} tasks, bounds {s['lower']}–{s['upper']})"
+        f"{s['name']} ({s['desiredCount']} task{'' if s['desiredCount'] == 1 else 's'}, bounds {s['lower']}–{s['upper']})"
         for s in result.services
     )
     console.print(f"  cluster: {fleet}; deploying: {svcs}")
+    console.print(f"  {instance_legend(result)}", highlight=False)
     if result.minimum:
         m = result.minimum
         for key in ("possible", "safe"):

@@ -114,10 +114,28 @@ def analyse(
             )
             return a
 
-    from planner.solvers import cpsat  # imported here: ortools costs ~0.5 s to load
+    from planner.solvers import cpsat, volume  # here: ortools costs ~0.5 s to load
 
     spent = 0.0
+    if dead_run is None and volume.no_dead_state(problem):
+        return Analysis(
+            "safe",
+            "volume: the tasks cannot fill every instance enough to block any service, so no "
+            "dead state exists and every run by ECS rules completes",
+            plan=(complete_run or default).waves,
+        )
     if dead_run is None:
+        # A dead state ECS could rest in, reachable or not? None at all: safe, no waves needed.
+        ans = cpsat.dead_state_exists(problem, _left(deadline) / 4, workers, seed)
+        spent += ans.seconds
+        if ans.status == "none":
+            return Analysis(
+                "safe",
+                "CP-SAT: no dead state exists that ECS rules could reach or rest in, so "
+                "every run completes",
+                plan=complete_run.waves if complete_run else default.waves,
+                solver_seconds=spent,
+            )
         # Can ECS rules end anywhere but complete? Grow the horizon until every run ends.
         horizon = len(default.waves) + 1
         while True:

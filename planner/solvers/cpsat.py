@@ -65,14 +65,19 @@ def plan_of(states: list[State]) -> list[Wave]:
 class RolloutModel:
     """Builds the count model for ``horizon`` waves; one instance per question."""
 
-    def __init__(self, problem: Problem, horizon: int, *, ecs_rules: bool) -> None:
+    def __init__(
+        self, problem: Problem, horizon: int, *, ecs_rules: bool, free_state: bool = False
+    ) -> None:
         self.p = problem
         self.H = horizon
         self.ecs_rules = ecs_rules
         self.m = cp_model.CpModel()
         self._variables()
-        self._stops()
-        self._starts()
+        if free_state:
+            self._fixed_point()
+        else:
+            self._stops()
+            self._starts()
         self._capacity()
         self._ports()
         self._distinct()
@@ -155,6 +160,28 @@ class RolloutModel:
                     m.add(self.old_sum(w, s) == keep)
                 else:
                     m.add_min_equality(self.old_sum(w, s), [o0, keep])
+
+    def _fixed_point(self) -> None:
+        """Old counts of a state that ECS rules can have reached and then stay in.
+
+        After any wave by ECS rules, ``old = max(0, lower − new before the wave)``, and a
+        dead state stops nothing more, so ``old = max(0, lower − new)`` (all-at-once: the
+        whole blue set, as nothing stops before the whole green set runs).
+        """
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            o0 = sum(p.initial[i][s] for i in range(p.n_instances))
+            for w in range(1, self.H + 1):
+                if svc.all_at_once:  # the blue set whole, or the green set done
+                    done = m.new_bool_var(f"fixdone{w}_{s}")
+                    m.add(self.old_sum(w, s) == 0).only_enforce_if(done)
+                    m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(done)
+                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~done)
+                    m.add(self.new_sum(w, s) <= svc.desired - 1).only_enforce_if(~done)
+                    continue
+                keep = m.new_int_var(0, max(o0, svc.lower), f"fix{w}_{s}")
+                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w, s)])
+                m.add(self.old_sum(w, s) == keep)
 
     def _starts(self) -> None:
         """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
@@ -312,6 +339,12 @@ class RolloutModel:
         m.add_bool_and(stuck).only_enforce_if(self.dead)
         m.maximize(self.dead)
 
+    def target_dead(self) -> None:
+        """Dead at the horizon (not complete, nothing may stop, nothing can start)."""
+        self.target_unfinished()
+        self.m.clear_objective()
+        self.m.add(self.dead == 1)
+
     # ------------------------------------------------------------ solving
 
     def hint(self, states: list[State]) -> None:
@@ -395,3 +428,18 @@ def final_state_fits(
     if status == cp_model.INFEASIBLE:
         return False
     return None
+
+
+def dead_state_exists(
+    problem: Problem, time_limit: float, workers: int = 1, seed: int = 0
+) -> Answer:
+    """Is there any dead state that ECS rules could rest in, reachable or not?
+
+    A single state, no waves: old tasks where they ran (some stopped), new tasks anywhere,
+    the fixed point of the stop rule, and every unfinished service unable to stop or start.
+    "none" proves that no run by ECS rules can die: the rollout is safe if any run
+    completes. "found" proves nothing by itself: the state may be unreachable.
+    """
+    model = RolloutModel(problem, 1, ecs_rules=True, free_state=True)
+    model.target_dead()
+    return model.solve(time_limit, workers, seed)

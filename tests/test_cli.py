@@ -1,0 +1,116 @@
+"""The command line: exit codes, JSON fields, errors (CONTRACT.md)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "scenarios" / "seed"
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "verdict"),
+    [
+        ("port-conflict.yaml", 1, "hangs"),
+        ("port-conflict-two-instances.yaml", 0, "safe"),
+        ("../examples/at-risk.yaml", 1, "at-risk"),
+    ],
+)
+def test_exit_code_follows_the_verdict(name, code, verdict):
+    res = run("solve", SEED / name, "--format", "json")
+    assert res.exit_code == code, res.output
+    assert json.loads(res.stdout)["verdict"] == verdict
+
+
+def test_json_has_the_contract_fields():
+    res = run("solve", SEED / "port-conflict-two-instances.yaml", "--format", "json")
+    data = json.loads(res.stdout)
+    for key in (
+        "scenario",
+        "verdict",
+        "instances",
+        "services",
+        "reasons",
+        "initial",
+        "plan",
+        "estimatedDurationSeconds",
+    ):
+        assert key in data
+    assert data["instances"] == [{"type": "t3.small", "count": 2}]
+    assert (
+        data["services"][0] | {"name": "rj-api", "desiredCount": 1, "lower": 1, "upper": 2}
+        == data["services"][0]
+    )
+    assert data["initial"] == [{"service": "rj-api", "instance": 0, "count": 1}]
+    wave = data["plan"][0]
+    assert set(wave) == {"wave", "stop", "start"}
+    assert wave["start"] == [{"service": "rj-api", "instance": 1, "count": 1}]
+
+
+def test_json_of_a_hang_has_the_dead_state():
+    res = run("solve", SEED / "port-conflict.yaml", "--format", "json")
+    data = json.loads(res.stdout)
+    assert "plan" not in data
+    assert data["reasons"] == ["port"]
+    [svc] = data["deadState"]["services"]
+    assert svc["name"] == "rj-api" and svc["reason"] == "port"
+    assert data["deadState"]["wave"] == 1
+
+
+def test_minimum_in_json():
+    res = run("solve", SEED / "cpu-units-minimum.yaml", "--format", "json")
+    data = json.loads(res.stdout)
+    assert data["minimum"]["safe"] == [{"type": "t2.micro", "count": 2}]
+    assert data["minimum"]["possible"] == [{"type": "t2.micro", "count": 2}]
+
+
+def test_text_output_leads_with_the_verdict(tmp_path):
+    out = tmp_path / "out.txt"
+    res = run("solve", SEED / "cpu-units.yaml", "--output", out)
+    assert res.exit_code == 1
+    text = out.read_text()
+    assert text.lstrip().startswith("HANGS")
+    assert "insufficient CPU units" in text
+    assert "one more t2.micro" in text
+
+
+def test_bad_input_exits_2_with_one_located_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "cluster:\n  instances: [{type: t3.medium, count: 1}]\nservices:\n"
+        "  - name: api\n    desiredCount: four\n    taskDefinition: {cpu: 256, memory: 512}\n"
+    )
+    res = run("solve", bad)
+    assert res.exit_code == 2
+    assert "bad.yaml:5: services[0].desiredCount" in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_missing_file_and_usage_errors_exit_2(tmp_path):
+    assert run("solve", tmp_path / "nope.yaml").exit_code == 2
+    assert run("solve").exit_code == 2
+    assert run("solve", SEED / "port-conflict.yaml", "--format", "xml").exit_code == 2
+
+
+def test_time_limit_too_short_gives_unknown_or_a_verdict():
+    res = run("solve", SEED / "port-conflict.yaml", "--time-limit", "0.1", "--format", "json")
+    assert res.exit_code in (1, 3)
+
+
+def test_instance_types():
+    res = run("instance-types", "--format", "json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)
+    names = {t["type"] for t in data["types"]}
+    assert {"t2.micro", "m5.large", "c7g.4xlarge"} <= names
+    res = run("instance-types")
+    assert "t3.medium" in res.stdout

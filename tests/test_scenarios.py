@@ -1,0 +1,55 @@
+"""Every shipped scenario gives the verdict its ``# expect:`` line states.
+
+The seed's three cases and their fixes (ROLLOUT.md §1), the at-risk example (§4), the
+realistic examples and the public hang reports written as scenarios.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import planner
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
+EXPECT = re.compile(r"^# expect: (safe|at-risk|hangs)(?: \(([a-z-]+)\))?", re.M)
+
+
+def test_every_scenario_states_what_it_expects():
+    assert len(FILES) >= 30
+    for f in FILES:
+        assert EXPECT.search(f.read_text()), f
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
+def test_shipped_scenario(path):
+    verdict, reason = EXPECT.search(path.read_text()).groups()
+    result = planner.solve(planner.load_scenario(path), time_limit=60)
+    assert result.verdict == verdict, result.proof
+    if reason:
+        assert reason in result.reasons
+    if verdict == "safe":
+        assert result.reasons == [] and result.plan is not None
+    else:
+        assert result.dead_state is not None and result.dead_state.blocked
+
+
+def test_seed_case_3_minimum_is_two():
+    result = planner.solve(planner.load_scenario(ROOT / "scenarios/seed/cpu-units-minimum.yaml"))
+    assert result.minimum["possible"] == [{"type": "t2.micro", "count": 2}]
+    assert result.minimum["safe"] == [{"type": "t2.micro", "count": 2}]
+    assert result.instances == [{"type": "t2.micro", "count": 2}]
+    assert result.verdict == "safe"
+
+
+def test_hang_messages_name_the_instance_in_ecs_words():
+    result = planner.solve(planner.load_scenario(ROOT / "scenarios/seed/port-conflict.yaml"))
+    [b] = result.dead_state.blocked
+    assert b.reason == "port" and b.instance == 0
+    assert b.message.endswith(
+        "The closest matching container-instance 0 is already using a port required by your task."
+    )
+    assert result.dead_state.wave == 1
+    assert any("dynamic host port" in f for f in result.fixes)
+    assert any("one more t3.small" in f for f in result.fixes)
