@@ -23,6 +23,10 @@ HEADLINES = {
 }
 
 
+def _tasks(n: int) -> str:
+    return f"{n} task" if n == 1 else f"{n} tasks"
+
+
 def _minutes(seconds: int) -> str:
     m, s = divmod(seconds, 60)
     return f"{m} min {s:02d} s" if m else f"{s} s"
@@ -79,7 +83,7 @@ def render_text(result: Result, console: Console) -> None:
     console.print(head)
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(
-        f"{s['name']} ({s['desiredCount']} task{'' if s['desiredCount'] == 1 else 's'}, bounds {s['lower']}–{s['upper']})"
+        f"{s['name']} ({_tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
         for s in result.services
     )
     console.print(f"  cluster: {fleet}; deploying: {svcs}")
