@@ -345,14 +345,70 @@ class Run:
         return not self.complete
 
 
-def ecs_wave(problem: Problem, state: State, rng: random.Random | None = None) -> Wave:
+@dataclass(frozen=True)
+class Policy:
+    """How a run by ECS rules makes its choices (all of them allowed by ECS rules).
+
+    ``order``: services start in this priority, each placing all it can before the next
+    (None: services take turns one task at a time, as ECS's scheduler interleaves them).
+    ``pack``: place on the instance left with the least room (binpack) instead of the one
+    with the fewest tasks of the service (spread). ``rng``: random choices instead.
+    """
+
+    order: tuple[int, ...] | None = None
+    pack: bool = False
+    rng: random.Random | None = None
+
+
+class _Loads:
+    """Per-instance use, kept up to date as tasks stop and start (fast fit checks)."""
+
+    def __init__(self, problem: Problem, state: State) -> None:
+        self.p = problem
+        self.used = [usage(problem, state, i)[0] for i in range(problem.n_instances)]
+        self.ports = [usage(problem, state, i)[1] for i in range(problem.n_instances)]
+        self.here = [
+            [state.old[i][s] + state.new[i][s] for s in range(problem.n_services)]
+            for i in range(problem.n_instances)
+        ]
+
+    def change(self, i: int, s: int, fp: Footprint, sign: int) -> None:
+        for d in range(len(DIMENSIONS)):
+            self.used[i][d] += sign * fp.vector[d]
+        if sign > 0:
+            self.ports[i] |= fp.ports
+        else:
+            self.ports[i] -= fp.ports
+        self.here[i][s] += sign
+
+    def fits(self, i: int, s: int) -> bool:
+        inst, svc = self.p.instances[i], self.p.services[s]
+        fp = svc.new
+        if svc.distinct and self.here[i][s]:
+            return False
+        if fp.ports and fp.ports & (self.ports[i] | inst.reserved_ports):
+            return False
+        used = self.used[i]
+        return all(used[d] + fp.vector[d] <= inst.capacity[d] for d in range(len(DIMENSIONS)))
+
+    def room_left(self, i: int) -> tuple[int, ...]:
+        inst = self.p.instances[i]
+        return tuple(inst.capacity[d] - self.used[i][d] for d in range(len(DIMENSIONS)))
+
+
+def ecs_wave(
+    problem: Problem, state: State, rng: random.Random | None = None, policy: Policy | None = None
+) -> Wave:
     """One wave by ECS rules: stop the most allowed, then start until nothing fits.
 
-    Without ``rng`` the choices follow ECS's default spread: stop where the service has
-    the most tasks, start where it has the fewest (ties: lowest index), services taking
-    turns one task at a time. With ``rng`` every choice is random among the allowed ones.
+    By default the choices follow ECS's default spread: stop where the service has the
+    most tasks, start where it has the fewest (ties: lowest index), services taking turns
+    one task at a time. ``rng`` (or ``policy``) makes other choices ECS may make.
     """
+    policy = policy or Policy(rng=rng)
+    rng = policy.rng
     S, n = problem.n_services, problem.n_instances
+    loads = _Loads(problem, state)
     stops: dict[tuple[int, int], int] = {}
     old = [list(r) for r in state.old]
     for s in range(S):
@@ -363,29 +419,45 @@ def ecs_wave(problem: Problem, state: State, rng: random.Random | None = None) -
             else:
                 i = max(where, key=lambda j: (old[j][s] + state.new[j][s], -j))
             old[i][s] -= 1
+            loads.change(i, s, problem.services[s].old, -1)
             stops[s, i] = stops.get((s, i), 0) + 1
-    cur = State(tuple(tuple(r) for r in old), state.new)
+    cur_old = State(tuple(tuple(r) for r in old), state.new)
+    new_total = [state.new_total(s) for s in range(S)]
+    room = [start_room(problem, cur_old, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
+
+    def place(s: int) -> bool:
+        if room[s] == 0:
+            return False
+        where = [i for i in range(n) if loads.fits(i, s)]
+        if not where:
+            return False
+        if rng:
+            i = rng.choice(where)
+        elif policy.pack:
+            i = min(where, key=lambda j: (loads.room_left(j), j))
+        else:
+            i = min(where, key=lambda j: (loads.here[j][s], j))
+        loads.change(i, s, problem.services[s].new, +1)
+        starts[s, i] = starts.get((s, i), 0) + 1
+        room[s] -= 1
+        new_total[s] += 1
+        return True
+
+    if policy.order is not None:
+        for s in policy.order:
+            while place(s):
+                pass
     order = list(range(S))
-    while True:
+    while True:  # (also completes a partial order: the set must be maximal)
         if rng:
             rng.shuffle(order)
         progressed = False
         for s in order:
-            if start_room(problem, cur, s) == 0:
-                continue
-            where = [i for i in range(n) if fits(problem, cur, i, s)]
-            if not where:
-                continue
-            if rng:
-                i = rng.choice(where)
-            else:
-                i = min(where, key=lambda j: (cur.old[j][s] + cur.new[j][s], j))
-            cur = State(cur.old, _apply(cur.new, ((s, i, 1),), +1))
-            starts[s, i] = starts.get((s, i), 0) + 1
-            progressed = True
-            if rng:
-                break
+            if place(s):
+                progressed = True
+                if rng:
+                    break
         if not progressed:
             break
     return Wave(_moves(stops), _moves(starts))
@@ -395,7 +467,12 @@ def _moves(d: dict[tuple[int, int], int]) -> Moves:
     return tuple((s, i, c) for (s, i), c in sorted(d.items()) if c)
 
 
-def simulate(problem: Problem, rng: random.Random | None = None, start: State | None = None) -> Run:
+def simulate(
+    problem: Problem,
+    rng: random.Random | None = None,
+    start: State | None = None,
+    policy: Policy | None = None,
+) -> Run:
     """Run ECS rules from ``start`` until the rollout completes or dies."""
     state = start or initial_state(problem)
     run = Run(states=[state])
@@ -404,7 +481,7 @@ def simulate(problem: Problem, rng: random.Random | None = None, start: State | 
         if is_complete(problem, state):
             run.complete = True
             return run
-        wave = ecs_wave(problem, state, rng)
+        wave = ecs_wave(problem, state, rng, policy)
         if wave.empty:
             return run
         state = apply_wave(problem, state, wave)

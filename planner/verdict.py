@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from planner.problem import Problem
 from planner.rollout import (
+    Policy,
     Run,
     State,
     Wave,
@@ -93,11 +95,19 @@ def analyse(
             "the most any run can do is what ECS's run does, and it stops here",
         )
 
+    if complete_run is not None and shortcuts:
+        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
+
+        if volume.no_dead_state(problem):
+            return Analysis(
+                "safe",
+                "volume: the tasks cannot fill every instance enough to block any service, "
+                "so no dead state exists and every run by ECS rules completes",
+                plan=complete_run.waves,
+            )
+
     if dead_run is None or complete_run is None:
-        rng = random.Random(seed)
-        n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
-        for _ in range(n_tries):
-            run = simulate(problem, rng)
+        for run in _other_runs(problem, seed, tries, deadline, time_limit):
             if run.complete and complete_run is None:
                 complete_run = run
             if run.dead and dead_run is None:
@@ -120,16 +130,9 @@ def analyse(
             )
             return a
 
-    from planner.solvers import cpsat, volume  # here: ortools costs ~0.5 s to load
+    from planner.solvers import cpsat
 
     spent = 0.0
-    if dead_run is None and shortcuts and volume.no_dead_state(problem):
-        return Analysis(
-            "safe",
-            "volume: the tasks cannot fill every instance enough to block any service, so no "
-            "dead state exists and every run by ECS rules completes",
-            plan=(complete_run or default).waves,
-        )
     if dead_run is None:
         # A dead state ECS could rest in, reachable or not? None at all: safe, no waves needed.
         ans = cpsat.dead_state_exists(problem, _left(deadline) / 4, workers, seed)
@@ -214,6 +217,32 @@ def analyse(
             a.solver_seconds = spent
             return a
         horizon = next_horizon(horizon, problem)
+
+
+def _other_runs(
+    problem: Problem, seed: int, tries: int | None, deadline: float, time_limit: float
+) -> Iterator[Run]:
+    """Runs by ECS rules other than the default one, each a legal choice of ECS's.
+
+    First, per service, the adversary's runs: every other service starts first (packed
+    tight, or spread), the service itself last; then randomised runs. They stop at a
+    quarter of the time limit. ``tries`` caps the randomised runs (None: by size).
+    """
+    budget = min(deadline, time.perf_counter() + time_limit / 4)
+    S = problem.n_services
+    if tries != 0 and S > 1:
+        for s in range(S):
+            order = tuple(x for x in range(S) if x != s) + (s,)
+            for pack in (True, False):
+                if time.perf_counter() > budget:
+                    return
+                yield simulate(problem, policy=Policy(order=order, pack=pack))
+    rng = random.Random(seed)
+    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
+    for _ in range(n_tries):
+        if time.perf_counter() > budget:
+            return
+        yield simulate(problem, rng)
 
 
 def _left(deadline: float) -> float:

@@ -59,3 +59,41 @@ def test_the_sample_covers_every_verdict_and_proof():
 def test_at_risk_example():
     a = _check(at_risk_example(), tries=0)
     assert a.verdict == "at-risk"
+
+
+@pytest.mark.parametrize("k", range(1, len(MIXED), 3))
+def test_agrees_without_shortcuts(k):
+    """Counting and the volume argument off: the verdict rests on runs and CP-SAT alone."""
+    p = MIXED[k]
+    a = analyse(p, tries=0, shortcuts=False, time_limit=30)
+    assert a.verdict == exhaustive(p).verdict
+
+
+@pytest.mark.parametrize("k", range(len(MIXED)))
+def test_volume_proof_is_sound(k):
+    """Whenever the volume argument says no dead state exists, none is reachable."""
+    from planner.solvers import volume
+
+    p = MIXED[k]
+    if volume.no_dead_state(p):
+        assert not exhaustive(p).ecs_dead_reachable
+
+
+@pytest.mark.parametrize("k", range(0, len(MIXED), 2))
+def test_static_dead_state_model_is_sound(k):
+    """When no dead state exists at all, none is reachable either."""
+    from planner.solvers.cpsat import dead_state_exists
+
+    p = MIXED[k]
+    if dead_state_exists(p, 30).status == "none":
+        assert not exhaustive(p).ecs_dead_reachable
+
+
+def test_adversary_runs_are_legal_ecs_runs():
+    from planner.rollout import Policy, simulate
+
+    for p in MIXED[:60]:
+        for s in range(p.n_services):
+            order = tuple(x for x in range(p.n_services) if x != s) + (s,)
+            run = simulate(p, policy=Policy(order=order, pack=True))
+            replay(p, run.waves, ecs_rules=True)  # raises if ECS rules forbid a wave
