@@ -114,3 +114,44 @@ def test_instance_types():
     assert {"t2.micro", "m5.large", "c7g.4xlarge"} <= names
     res = run("instance-types")
     assert "t3.medium" in res.stdout
+
+
+BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_every_broken_file_exits_2_with_one_message(path):
+    res = run("solve", path)
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert path.name in lines[0]
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01\x02binary\xff\xfe",  # a binary file
+        b"",  # an empty file
+        b"cluster: [unclosed",  # a YAML syntax error
+        b"!!python/object/apply:os.system ['true']",  # code in a tag
+    ],
+)
+def test_hostile_files_exit_2(tmp_path, content):
+    f = tmp_path / "s.yaml"
+    f.write_bytes(content)
+    res = run("solve", f)
+    assert res.exit_code == 2
+    assert "s.yaml" in res.stderr and "Traceback" not in res.output
+
+
+def test_running_tasks_that_do_not_fit_is_bad_input(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(
+        "cluster:\n  instances: [{type: t2.micro, count: 1}]\nservices:\n"
+        "  - {name: a, desiredCount: 9, taskDefinition: {cpu: 256, memory: 128}}\n"
+    )
+    res = run("solve", f)
+    assert res.exit_code == 2
+    assert "does not fit the cluster" in res.stderr
