@@ -105,6 +105,13 @@ def analyse(
                 "so no dead state exists and every run by ECS rules completes",
                 plan=complete_run.waves,
             )
+        if volume.never_blocked(problem):
+            return Analysis(
+                "safe",
+                "volume: in no wave can the tasks fill every instance enough to leave a start "
+                "unplaced, so every run by ECS rules has the counts of a completing run",
+                plan=complete_run.waves,
+            )
 
     if dead_run is None or complete_run is None:
         for run in _other_runs(problem, seed, tries, deadline, time_limit):

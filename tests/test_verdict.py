@@ -97,3 +97,13 @@ def test_adversary_runs_are_legal_ecs_runs():
             order = tuple(x for x in range(p.n_services) if x != s) + (s,)
             run = simulate(p, policy=Policy(order=order, pack=True))
             replay(p, run.waves, ecs_rules=True)  # raises if ECS rules forbid a wave
+
+
+@pytest.mark.parametrize("k", range(len(MIXED)))
+def test_never_blocked_proof_is_sound(k):
+    """Whenever no wave can leave a start unplaced, no dead state is reachable."""
+    from planner.solvers import volume
+
+    p = MIXED[k]
+    if volume.never_blocked(p):
+        assert not exhaustive(p).ecs_dead_reachable

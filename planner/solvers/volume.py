@@ -43,8 +43,16 @@ def _port_holders(problem: Problem, port: int) -> int:
     return total
 
 
-def can_block_everywhere(problem: Problem, s: int, time_limit: float = 5.0) -> bool:
+def can_block_everywhere(
+    problem: Problem,
+    s: int,
+    time_limit: float = 5.0,
+    counts: tuple[list[int], list[int]] | None = None,
+) -> bool:
     """Whether the tasks could block every instance for a new task of ``s``.
+
+    Without ``counts``, in any dead state; with ``counts = (old, new)``, with at most that
+    many old and new tasks of each service running.
 
     An aggregate integer program: per class of identical instances, how many are blocked
     by which requirement, and how many tasks of each kind sit on them. Tasks bring all
@@ -71,8 +79,16 @@ def can_block_everywhere(problem: Problem, s: int, time_limit: float = 5.0) -> b
         free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
         members.setdefault(free, []).append(i)
     m = cp_model.CpModel()
-    port_budget = sum(_port_holders(problem, q) for q in svc.new.ports)
-    distinct_budget = (2 if svc.all_at_once else 1) * svc.desired if svc.distinct else 0
+    if counts is None:
+        port_budget = sum(_port_holders(problem, q) for q in svc.new.ports)
+        distinct_budget = (2 if svc.all_at_once else 1) * svc.desired if svc.distinct else 0
+    else:
+        port_budget = sum(
+            counts[0][t] * (q in o.old.ports) + counts[1][t] * (q in o.new.ports)
+            for q in svc.new.ports
+            for t, o in enumerate(problem.services)
+        )
+        distinct_budget = counts[0][s] + counts[1][s] if svc.distinct else 0
     on_type: dict[int, list] = {k: [] for k in range(len(types))}
     extra: dict[str, list] = {"port": [], "distinct": []}
     for c, (free, n) in enumerate(classes.items()):
@@ -105,7 +121,12 @@ def can_block_everywhere(problem: Problem, s: int, time_limit: float = 5.0) -> b
         if not ways:
             return False
         m.add(sum(ways) == n)
-    for t_s, other in enumerate(problem.services):
+    for t_s in range(problem.n_services):
+        olds, news = on_type[2 * t_s], on_type[2 * t_s + 1]
+        if counts is not None and olds:
+            m.add(sum(olds) <= counts[0][t_s])
+            m.add(sum(news) <= counts[1][t_s])
+    for t_s, other in enumerate(problem.services if counts is None else ()):
         # every service is done (all new) or stuck: old = max(0, lower − new), new < desired
         olds, news = on_type[2 * t_s], on_type[2 * t_s + 1]
         if not olds:
@@ -134,6 +155,57 @@ def can_block_everywhere(problem: Problem, s: int, time_limit: float = 5.0) -> b
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     return solver.solve(m) != cp_model.INFEASIBLE
+
+
+def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
+    """Old and new counts after each wave of a run in which every service always starts
+    all its room allows (the counts of any run until its first blocked start).
+
+    None if that run never completes (it stalls on the bounds alone).
+    """
+    S = problem.n_services
+    old = [sum(problem.initial[i][s] for i in range(problem.n_instances)) for s in range(S)]
+    new = [0] * S
+    out = []
+    for _ in range(2 * problem.total_desired + 1):
+        if all(old[s] == 0 and new[s] == svc.desired for s, svc in enumerate(problem.services)):
+            return out
+        prev = (list(old), list(new))
+        for s, svc in enumerate(problem.services):
+            if svc.all_at_once:
+                old[s] = 0 if new[s] >= svc.desired else old[s]
+                new[s] = svc.desired
+            else:
+                old[s] = min(old[s], max(0, svc.lower - new[s]))
+                new[s] = max(new[s], min(svc.desired, svc.upper - old[s]))
+        if (old, new) == prev:
+            return None
+        out.append((list(old), list(new)))
+    return None
+
+
+def never_blocked(problem: Problem) -> bool:
+    """True (a proof) if no run by ECS rules can ever leave a start unplaced.
+
+    Until the first wave in which some service cannot place all its room allows, every
+    run has the counts of :func:`trajectory`. At that wave's end the service has room and
+    fits nowhere, with at most the trajectory's tasks running (itself one fewer). If the
+    volumes rule that out for every wave and service, every run follows the trajectory to
+    completion.
+    """
+    traj = trajectory(problem)
+    if traj is None:
+        return False
+    prev_new = [0] * problem.n_services
+    for old, new in traj:
+        for s in range(problem.n_services):
+            if new[s] > prev_new[s]:  # it starts tasks in this wave: could one be left over?
+                cap_new = list(new)
+                cap_new[s] -= 1
+                if can_block_everywhere(problem, s, counts=(old, cap_new)):
+                    return False
+        prev_new = new
+    return True
 
 
 def no_dead_state(problem: Problem) -> bool:
