@@ -42,10 +42,7 @@ def find_fixes(
     groups = scenario.instance_groups
     for k, g in enumerate(groups):
         for extra in (1, 2, 3):
-            new_groups = list(groups)
-            new_groups[k] = replace(g, count=(g.count or 0) + extra)
-            services = tuple(replace(s, placement=None) for s in scenario.services)
-            cand = replace(scenario, instance_groups=tuple(new_groups), services=services)
+            cand = scenario.with_counts({k: (g.count or 0) + extra})
             if _safe(cand, deadline, seed):
                 what = "one more" if extra == 1 else f"{extra} more"
                 found.append(f"{what} {g.name} (placement by ECS's spread)")

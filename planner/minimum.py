@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import replace
 from typing import Any
 
 from planner.errors import PlannerError
@@ -25,14 +24,6 @@ from planner.verdict import analyse
 SCAN = 64
 #: How many count vectors are tried when several groups are open.
 COMBINATIONS = 400
-
-
-def _with_counts(scenario: Scenario, counts: dict[int, int]) -> Scenario:
-    groups = list(scenario.instance_groups)
-    for k, c in counts.items():
-        groups[k] = replace(groups[k], count=c)
-    services = tuple(replace(s, placement=None) for s in scenario.services)
-    return replace(scenario, instance_groups=tuple(groups), services=services)
 
 
 def lower_bound(scenario: Scenario, group: int) -> int:
@@ -122,7 +113,7 @@ def minimum_instances(
         if time.perf_counter() > deadline:
             break
         last = counts
-        verdict = _verdict(_with_counts(scenario, counts), deadline, workers, seed)
+        verdict = _verdict(scenario.with_counts(counts), deadline, workers, seed)
         tried[", ".join(f"{scenario.instance_groups[k].name}={n}" for k, n in counts.items())] = (
             verdict
         )
@@ -139,4 +130,4 @@ def minimum_instances(
         "safe": _describe(scenario, safe) if safe else None,
         "tried": tried,
     }
-    return minimum, _with_counts(scenario, chosen)
+    return minimum, scenario.with_counts(chosen)

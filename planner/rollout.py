@@ -16,7 +16,7 @@ Two rule sets:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from planner.problem import DIMENSIONS, Footprint, Problem
@@ -75,11 +75,6 @@ def is_complete(problem: Problem, state: State) -> bool:
         state.old_total(s) == 0 and state.new_total(s) == svc.desired
         for s, svc in enumerate(problem.services)
     )
-
-
-def final_state(problem: Problem, new: Matrix) -> State:
-    zero = tuple(tuple(0 for _ in problem.services) for _ in problem.instances)
-    return State(zero, new)
 
 
 def usage(problem: Problem, state: State, i: int) -> tuple[list[int], set[int]]:
@@ -489,11 +484,3 @@ def simulate(
         run.states.append(state)
     run.complete = is_complete(problem, state)
     return run
-
-
-def moves_by_instance(moves: Iterable[tuple[int, int, int]]) -> dict[int, dict[int, int]]:
-    """{instance: {service: count}} for display."""
-    out: dict[int, dict[int, int]] = {}
-    for s, i, n in moves:
-        out.setdefault(i, {})[s] = out.setdefault(i, {}).get(s, 0) + n
-    return out

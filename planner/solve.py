@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from planner.errors import PlannerError
 from planner.minimum import minimum_instances
@@ -145,11 +144,3 @@ def assumptions(scenario: Scenario) -> list[str]:
     if any(g.hourly_usd is not None and g.type for g in scenario.instance_groups):
         out.append(f"prices: on-demand, {info.region}, {info.price_date}")
     return out
-
-
-def with_count(scenario: Scenario, group: int, count: int) -> Scenario:
-    """``scenario`` with group ``group`` at ``count`` instances (placements dropped)."""
-    groups = list(scenario.instance_groups)
-    groups[group] = replace(groups[group], count=count)
-    services = tuple(replace(s, placement=None) for s in scenario.services)
-    return replace(scenario, instance_groups=tuple(groups), services=services)
