@@ -1,0 +1,599 @@
+"""Which percent settings work: every pair of bounds a service's percents can give.
+
+ECS turns ``minimumHealthyPercent`` p and ``maximumPercent`` q into the bounds of
+ROLLOUT.md §2: lower = ceil(d·p/100), upper = floor(d·q/100), for d desired tasks. Many
+percents give the same bounds, so the sweep runs over the distinct pairs of bounds — lower
+0..d, upper 1..2d (a larger upper never helps: old and new tasks together are at most 2d)
+— each with the ranges of whole percents that produce it, and solves each pair with the
+verdict engine, the other services as in the file.
+
+One pair is recommended: safe, then the highest lower bound (availability during the
+rollout), then the lowest upper bound (surge: fewest extra tasks at once), then the fewest
+waves. If no pair is safe, none is recommended.
+
+Decisions beyond the contract's text
+------------------------------------
+* Pairs that no whole percent produces (d > 100) do not appear; upper 0 (maximumPercent
+  below 100/d: no new task can ever start) does not appear either.
+* All-at-once strategies (BLUE_GREEN, LINEAR, CANARY, the CODE_DEPLOY controller) ignore
+  the percents: asking for them is a :class:`PlannerError`.
+* DAEMON services: ECS wants maximumPercent to stay 100, so only upper = d is listed.
+* A group whose ``count`` is omitted is first filled with the least safe count for the
+  file's own percents (else the least possible one, else the last tried), and the output
+  says so.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from planner.errors import PlannerError
+from planner.problem import Problem, lower_bound, upper_bound
+from planner.scenario import Scenario
+from planner.timing import estimate
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: A pair of bounds with the whole-percent ranges that give it.
+Range = tuple[int, int | None]
+
+VERDICT_STYLES = {
+    "safe": "bold green",
+    "at-risk": "bold yellow",
+    "hangs": "bold red",
+    "unknown": "bold magenta",
+}
+#: Rank of a verdict when choosing the recommended row (lower is better).
+_RANK = {"safe": 0, "at-risk": 1, "unknown": 2, "hangs": 3}
+#: Seconds a sweep may run before a progress bar appears.
+PROGRESS_AFTER = 1.0
+
+
+# ---------------------------------------------------------------- percent ranges
+
+
+def minimum_percent_ranges(desired: int) -> dict[int, tuple[int, int]]:
+    """Lower bound → the whole minimumHealthyPercent values [lo, hi] that give it.
+
+    >>> minimum_percent_ranges(3)
+    {0: (0, 0), 1: (1, 33), 2: (34, 66), 3: (67, 100)}
+    """
+    out: dict[int, tuple[int, int]] = {}
+    for p in range(0, 101):  # ECS accepts 0..100
+        lo = lower_bound(desired, p)
+        first, _ = out.get(lo, (p, p))
+        out[lo] = (first, p)
+    return out
+
+
+def maximum_percent_ranges(desired: int) -> dict[int, Range]:
+    """Upper bound (1..2d) → the whole maximumPercent values [lo, hi] that give it.
+
+    The last range is open (``hi`` None): every maximumPercent from 200 up gives an
+    upper bound of at least 2d, which behaves as 2d.
+
+    >>> maximum_percent_ranges(2)
+    {1: (50, 99), 2: (100, 149), 3: (150, 199), 4: (200, None)}
+    """
+    out: dict[int, Range] = {}
+    for q in range(0, 201):
+        up = upper_bound(desired, q)
+        if up == 0:
+            continue
+        first = out[up][0] if up in out else q
+        out[up] = (first, None if q == 200 else q)
+    return out
+
+
+def percent_text(r: Range, unit: str = " %") -> str:
+    """A range of whole percents as a person reads it: ``100 %``, ``34–66 %``, ``200+ %``."""
+    lo, hi = r
+    if hi is None:
+        return f"{lo}+{unit}"
+    return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
+
+
+# ---------------------------------------------------------------- running many solves
+
+
+def run_all(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = 1,
+    progress: bool = False,
+    label: str = "solving",
+) -> list[R]:
+    """``[fn(x) for x in items]``, across processes when ``jobs`` > 1, in order.
+
+    ``fn`` must be a module-level function (it is pickled). ``jobs`` None means every core.
+    With ``progress`` a bar appears on stderr once the work takes longer than
+    :data:`PROGRESS_AFTER` seconds.
+    """
+    n = len(items)
+    jobs = min(os.cpu_count() or 1, n) if jobs is None else min(jobs, n)
+    results: list[Any] = [None] * n
+    bar = _LateProgress(n, label) if progress else None
+    if jobs <= 1:
+        for k, x in enumerate(items):
+            results[k] = fn(x)
+            if bar:
+                bar.advance()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+            futures = {pool.submit(fn, x): k for k, x in enumerate(items)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                if bar:
+                    bar.advance()
+    if bar:
+        bar.stop()
+    return results
+
+
+def _context() -> Any:
+    """fork where there is one (Linux): spawn would re-run the caller's ``__main__``,
+    which fails for code read from stdin and for scripts without a ``__main__`` guard.
+    The pool starts its workers on the first submit, before any progress-bar thread."""
+    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+class _LateProgress:
+    """A rich progress bar on stderr that shows only once the work takes a while."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.start = time.perf_counter()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.bar is None and time.perf_counter() - self.start > PROGRESS_AFTER:
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
+        elif self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+@dataclass
+class PercentOptions:
+    """Every distinct percent setting of one service, solved.
+
+    ``rows`` are as in CONTRACT.md (``planner percents --format json``); ``current`` is
+    the index of the row the file's own setting gives (None when its upper bound is 0),
+    ``recommended`` the index of the recommended row (None when no row is safe).
+    """
+
+    scenario: str
+    service: str
+    desired: int
+    current_percents: tuple[int, int]
+    current_bounds: tuple[int, int]
+    fleet: str
+    rows: list[dict[str, Any]]
+    current: int | None
+    recommended: int | None
+    notes: list[str] = field(default_factory=list)
+
+    def why(self) -> str:
+        """Why the recommended row was chosen, in a sentence or two."""
+        if self.recommended is None:
+            return (
+                "No setting is recommended: none is safe on this cluster (under each one the "
+                "rollout hangs, or ECS's own choices can hang it). More instances or a "
+                "smaller task would help: `planner solve` checks which."
+            )
+        r = self.rows[self.recommended]
+        safe = [row for row in self.rows if row["verdict"] == "safe"]
+        same_lower = [row for row in safe if row["lower"] == r["lower"]]
+        parts = [f"it is safe (one of {len(safe)} safe settings)"]
+        if r["lower"] == self.desired:
+            every = "its" if self.desired == 1 else "all"
+            parts.append(f"it keeps {every} {_tasks(self.desired)} running throughout")
+        elif r["lower"] == 0:
+            parts.append(
+                "no safe setting keeps any task running throughout (expect a short outage)"
+            )
+        else:
+            parts.append(
+                f"no safe setting keeps more than {r['lower']} of {_tasks(self.desired)} "
+                "running throughout"
+            )
+        extra = r["upper"] - self.desired
+        if len(same_lower) > 1:
+            parts.append(
+                f"with that, it surges least: at most {_tasks(r['upper'])} at once"
+                + (f" ({extra} above desired)" if extra > 0 else "")
+            )
+        waves = r["waves"]
+        if waves is not None:
+            secs = r["estimatedDurationSeconds"]
+            parts.append(f"{waves} wave{'s' if waves != 1 else ''}, about {_minutes(secs)}")
+        return "Recommended because " + "; ".join(parts) + "."
+
+
+def _tasks(n: int) -> str:
+    return f"{n} task" if n == 1 else f"{n} tasks"
+
+
+def _minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return "?"
+    m, s = divmod(int(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def _pick_service(scenario: Scenario, name: str | None) -> int:
+    deploying = [k for k, s in enumerate(scenario.services) if s.deploy]
+    if name is None:
+        if not deploying:
+            raise PlannerError("no service deploys (every service has deploy: false)")
+        return deploying[0]
+    for k, s in enumerate(scenario.services):
+        if s.name == name:
+            if not s.deploy:
+                raise PlannerError(
+                    f"service {name!r} has deploy: false; its percents do not apply",
+                    file=scenario.path,
+                )
+            return k
+    names = ", ".join(s.name for s in scenario.services)
+    raise PlannerError(f"no service named {name!r}; services: {names}", file=scenario.path)
+
+
+def _solve_row(
+    args: tuple[Scenario, Problem, float, int, int],
+) -> tuple[str, int | None, int | None]:
+    """Verdict, waves and estimated seconds of one pair (module level: runs in a pool)."""
+    from planner.verdict import analyse
+
+    scenario, problem, time_limit, workers, seed = args
+    a = analyse(problem, time_limit=time_limit, workers=workers, seed=seed)
+    if a.plan is None:
+        return a.verdict, None, None
+    return a.verdict, len(a.plan), sum(estimate(scenario, problem, a.plan))
+
+
+def recommend(rows: Sequence[dict[str, Any]]) -> int | None:
+    """Index of the recommended row: safe, highest lower, lowest upper, fewest waves."""
+    safe = [k for k, r in enumerate(rows) if r["verdict"] == "safe"]
+    if not safe:
+        return None
+    return min(safe, key=lambda k: (-rows[k]["lower"], rows[k]["upper"], rows[k]["waves"] or 0))
+
+
+def sweep_percents(
+    scenario: Scenario,
+    service: str | None = None,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    seed: int = 0,
+    jobs: int | None = 1,
+    progress: bool = False,
+) -> PercentOptions:
+    """Solve every distinct percent setting of one service; see :func:`percent_options`."""
+    from planner.solve import compile_checked
+
+    k = _pick_service(scenario, service)
+    svc = scenario.services[k]
+    if svc.all_at_once:
+        how = (
+            "the CODE_DEPLOY controller"
+            if svc.deployment_controller == "CODE_DEPLOY"
+            else (f"strategy {svc.strategy}")
+        )
+        raise PlannerError(
+            f"service {svc.name!r} deploys with {how}, which starts the whole new set beside "
+            "the old one (2 × desired at once) whatever the percents say, so there are no "
+            "percent settings to compare; `planner solve` checks it, or set strategy ROLLING",
+            file=scenario.path,
+        )
+    notes: list[str] = []
+    if scenario.open_groups:
+        from planner.minimum import minimum_instances
+
+        minimum, scenario = minimum_instances(
+            scenario, time_limit=time_limit * 6, workers=workers, seed=seed
+        )
+        which = "safe" if minimum["safe"] else "possible" if minimum["possible"] else None
+        counts = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
+        notes.append(
+            f"instance counts omitted: using {counts}, the least {which} count for the file's "
+            "own percents"
+            if which
+            else f"instance counts omitted and no count worked for the file's percents: "
+            f"using {counts}"
+        )
+    problem = compile_checked(scenario)
+    s = problem.service_index.index(k)
+    d = problem.services[s].desired
+    lowers = minimum_percent_ranges(d)
+    if svc.scheduling_strategy == "DAEMON":
+        uppers: dict[int, Range] = {d: (100, 100)} if d else {}
+        notes.append(
+            "a DAEMON service: ECS wants maximumPercent to stay 100, so only that is listed"
+        )
+    else:
+        uppers = maximum_percent_ranges(d)
+    pairs = [(lo, up) for lo in lowers for up in uppers]
+    if d == 0:
+        pairs, uppers = [(0, 0)], {0: (0, None)}
+    base = problem.services[s]
+    jobs_in = []
+    for lo, up in pairs:
+        services = list(problem.services)
+        services[s] = replace(base, lower=lo, upper=up)
+        jobs_in.append(
+            (scenario, replace(problem, services=tuple(services)), time_limit, workers, seed)
+        )
+    from planner.verdict import uniform
+
+    if uniform(problem):  # counting answers every row at once: no pool needed
+        jobs = 1
+    solved = run_all(_solve_row, jobs_in, jobs=jobs, progress=progress, label="percents")
+    rows: list[dict[str, Any]] = []
+    for (lo, up), (verdict, waves, secs) in zip(pairs, solved, strict=True):
+        mn, mx = lowers[lo], uppers[up]
+        rows.append(
+            {
+                "service": svc.name,
+                "lower": lo,
+                "upper": up,
+                "minimumHealthyPercent": [mn[0], mn[1]],
+                "maximumPercent": [mx[0], mx[1]],
+                "verdict": verdict,
+                "waves": waves,
+                "estimatedDurationSeconds": secs,
+            }
+        )
+    best = recommend(rows)
+    if best is not None:
+        rows[best]["recommended"] = True
+    cur = (lower_bound(d, svc.minimum_healthy_percent), upper_bound(d, svc.maximum_percent))
+    cur = (cur[0], min(cur[1], 2 * d))
+    current = next((i for i, r in enumerate(rows) if (r["lower"], r["upper"]) == cur), None)
+    if current is None and cur[1] == 0 and d:
+        notes.append(
+            f"the file's maximumPercent {svc.maximum_percent} gives upper bound 0: no new "
+            "task can ever start, so the rollout hangs"
+        )
+    fleet = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
+    return PercentOptions(
+        scenario=scenario.name,
+        service=svc.name,
+        desired=d,
+        current_percents=(svc.minimum_healthy_percent, svc.maximum_percent),
+        current_bounds=cur,
+        fleet=fleet,
+        rows=rows,
+        current=current,
+        recommended=best,
+        notes=notes,
+    )
+
+
+def percent_options(
+    scenario: Scenario,
+    service: str | None = None,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 1,
+    seed: int = 0,
+    jobs: int | None = 1,
+) -> list[dict[str, Any]]:
+    """Every distinct (minimumHealthyPercent, maximumPercent) setting of a service, solved.
+
+    Parameters
+    ----------
+    scenario
+        From :func:`planner.load_scenario`; the other services deploy as the file says.
+    service
+        The service's name; default the first service that deploys.
+    time_limit
+        Seconds for each setting's solve; past it that row is ``unknown``.
+    workers, seed
+        CP-SAT's worker count and seed for each solve (one worker is deterministic).
+    jobs
+        Processes to solve settings side by side; None for every core.
+
+    Returns
+    -------
+    list of dict
+        One row per distinct pair of bounds, as in CONTRACT.md: ``service, lower, upper,
+        minimumHealthyPercent: [lo, hi], maximumPercent: [lo, hi or None], verdict,
+        waves, estimatedDurationSeconds``; the recommended row also has
+        ``recommended: True``.
+
+    Raises
+    ------
+    PlannerError
+        For an unknown service, one that does not deploy, or an all-at-once strategy.
+
+    Examples
+    --------
+    >>> import planner
+    >>> s = planner.load_scenario("scenarios/seed/deployment-configuration.yaml")
+    >>> [(r["minimumHealthyPercent"], r["maximumPercent"], r["verdict"])
+    ...  for r in planner.percent_options(s)]  # doctest: +NORMALIZE_WHITESPACE
+    [([0, 0], [100, 199], 'safe'), ([0, 0], [200, None], 'safe'),
+     ([1, 100], [100, 199], 'hangs'), ([1, 100], [200, None], 'safe')]
+    """
+    return sweep_percents(
+        scenario, service, time_limit=time_limit, workers=workers, seed=seed, jobs=jobs
+    ).rows
+
+
+# ---------------------------------------------------------------- text output
+
+
+def _groups(keys: list[Any], signature: Callable[[Any], Any]) -> list[list[Any]]:
+    """Adjacent keys with the same signature, grouped."""
+    out: list[list[Any]] = []
+    for key in keys:
+        if out and signature(out[-1][0]) == signature(key):
+            out[-1].append(key)
+        else:
+            out.append([key])
+    return out
+
+
+def _span(values: Iterable[int]) -> str:
+    v = list(values)
+    return str(v[0]) if v[0] == v[-1] else f"{v[0]}–{v[-1]}"
+
+
+def _joined(ranges: list[Range]) -> Range:
+    return (ranges[0][0], ranges[-1][1])
+
+
+def render_percents(options: PercentOptions, console: Console) -> None:
+    """The grid a person reads at a glance, then the recommendation and why."""
+    rows = options.rows
+    by_pair = {(r["lower"], r["upper"]): i for i, r in enumerate(rows)}
+    lowers = sorted({r["lower"] for r in rows})
+    uppers = sorted({r["upper"] for r in rows})
+    marks = {options.current, options.recommended} - {None}
+
+    def verdict(lo: int, up: int) -> str:
+        return rows[by_pair[lo, up]]["verdict"]
+
+    # neighbouring columns (rows) with the same verdicts and no marked cell are merged
+    col_groups = _groups(
+        uppers,
+        lambda up: (
+            tuple(verdict(lo, up) for lo in lowers),
+            ("marked", up) if any(by_pair[lo, up] in marks for lo in lowers) else None,
+        ),
+    )
+    row_groups = _groups(
+        lowers,
+        lambda lo: (
+            tuple(verdict(lo, up) for up in uppers),
+            ("marked", lo) if any(by_pair[lo, up] in marks for up in uppers) else None,
+        ),
+    )
+    head = Text()
+    head.append(" PERCENTS ", style="bold reverse")
+    head.append(
+        f"  {options.scenario}: service {options.service}, {_tasks(options.desired)}, on "
+        f"{options.fleet}"
+    )
+    console.print(head)
+    for note in options.notes:
+        console.print(f"  note: {note}", highlight=False)
+    console.print(
+        "\n[bold]Verdict of every setting[/bold]: rows minimumHealthyPercent (lower bound), "
+        "columns maximumPercent (upper bound)",
+        highlight=False,
+    )
+    table = Table(show_lines=False)
+    table.add_column("", justify="left", no_wrap=True)
+    for g in col_groups:
+        r = _joined(
+            [
+                (
+                    rows[by_pair[lowers[0], up]]["maximumPercent"][0],
+                    rows[by_pair[lowers[0], up]]["maximumPercent"][1],
+                )
+                for up in g
+            ]
+        )
+        table.add_column(
+            f"max {percent_text(r)}\n→ upper {_span(g)}", justify="center", no_wrap=True
+        )
+    for rg in row_groups:
+        mn = _joined([tuple(rows[by_pair[lo, uppers[0]]]["minimumHealthyPercent"]) for lo in rg])  # type: ignore[misc]
+        cells: list[Text | str] = [f"min {percent_text(mn)} → lower {_span(rg)}"]
+        for cg in col_groups:
+            i = by_pair[rg[0], cg[0]]
+            word = rows[i]["verdict"]
+            cell = Text(word, style=VERDICT_STYLES[word])
+            idx = {by_pair[lo, up] for lo in rg for up in cg}
+            if options.recommended in idx:
+                cell.append(" ★", style="bold")
+            if options.current in idx:
+                cell = Text("[") + cell + Text("]")
+            cells.append(cell)
+        table.add_row(*cells)
+    console.print(table)
+    mn_now, mx_now = options.current_percents
+    console.print(
+        f"  [ ] the file's setting: minimumHealthyPercent {mn_now}, maximumPercent {mx_now} "
+        f"(bounds {options.current_bounds[0]}–{options.current_bounds[1]})"
+        + (f": {rows[options.current]['verdict']}" if options.current is not None else ""),
+        highlight=False,
+    )
+    if options.recommended is not None:
+        console.print("  ★ recommended", highlight=False)
+    console.print()
+    if options.recommended is not None:
+        r = rows[options.recommended]
+        console.print(
+            Text.assemble(
+                ("Recommended: ", "bold"),
+                f"minimumHealthyPercent {percent_text(tuple(r['minimumHealthyPercent']))}, "  # type: ignore[arg-type]
+                f"maximumPercent {percent_text(tuple(r['maximumPercent']))} "  # type: ignore[arg-type]
+                f"(bounds {r['lower']}–{r['upper']})",
+            )
+        )
+    console.print(options.why(), highlight=False)
+    safe = sorted(
+        (i for i, r in enumerate(rows) if r["verdict"] == "safe"),
+        key=lambda i: (-rows[i]["lower"], rows[i]["upper"], rows[i]["waves"] or 0),
+    )
+    if safe:
+        best = Table(title="Safe settings, best first", title_justify="left")
+        for col in ("minimum %", "maximum %", "bounds", "waves", "≈ time", ""):
+            best.add_column(col, justify="right" if col in ("waves", "≈ time") else "left")
+        shown = safe[:8]
+        if options.current is not None and options.current in safe and options.current not in shown:
+            shown.append(options.current)
+        for i in shown:
+            r = rows[i]
+            tag = []
+            if i == options.recommended:
+                tag.append("★ recommended")
+            if i == options.current:
+                tag.append("the file's setting")
+            best.add_row(
+                percent_text(tuple(r["minimumHealthyPercent"])),  # type: ignore[arg-type]
+                percent_text(tuple(r["maximumPercent"])),  # type: ignore[arg-type]
+                f"{r['lower']}–{r['upper']}",
+                str(r["waves"]),
+                _minutes(r["estimatedDurationSeconds"]),
+                ", ".join(tag),
+            )
+        console.print()
+        console.print(best)
+        if len(safe) > len(shown):
+            console.print(f"  … and {len(safe) - len(shown)} more safe settings (--format json)")
+    console.print(
+        "\n[dim]percent ranges: whole percents that give the same bounds (minimum rounds up, "
+        "maximum rounds down, ROLLOUT.md §2); verdicts as `planner solve`; the other services "
+        "as in the file[/dim]",
+        highlight=False,
+    )

@@ -1,0 +1,300 @@
+"""planner.percents: every percent setting's bounds, verdict and the recommended one."""
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from builders import scenario, svc, td
+from typer.testing import CliRunner
+
+import planner
+from planner.cli import app
+from planner.errors import PlannerError
+from planner.percents import (
+    maximum_percent_ranges,
+    minimum_percent_ranges,
+    percent_options,
+    recommend,
+    sweep_percents,
+)
+from planner.problem import lower_bound, upper_bound
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "scenarios" / "seed"
+ROW_FIELDS = {
+    "service",
+    "lower",
+    "upper",
+    "minimumHealthyPercent",
+    "maximumPercent",
+    "verdict",
+    "waves",
+    "estimatedDurationSeconds",
+}
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _row_for(rows, p, q):
+    """The row whose percent ranges hold minimumHealthyPercent p and maximumPercent q."""
+    for r in rows:
+        (mlo, mhi), (xlo, xhi) = r["minimumHealthyPercent"], r["maximumPercent"]
+        if mlo <= p <= mhi and xlo <= q and (xhi is None or q <= xhi):
+            return r
+    return None
+
+
+# ---------------------------------------------------------------- ranges
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 10, 99, 100, 101, 150, 333])
+def test_minimum_ranges_are_ecs_rounding_up(d):
+    ranges = minimum_percent_ranges(d)
+    covered = []
+    for lower, (lo, hi) in ranges.items():
+        assert lo <= hi
+        covered += range(lo, hi + 1)
+        for p in range(lo, hi + 1):
+            assert lower_bound(d, p) == lower
+    assert covered == list(range(0, 101))  # contiguous, in order, every percent once
+    assert set(ranges) == {lower_bound(d, p) for p in range(101)}  # no pair ECS cannot give
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 7, 10, 99, 100, 101, 150, 333])
+def test_maximum_ranges_are_ecs_rounding_down_last_open(d):
+    ranges = maximum_percent_ranges(d)
+    assert min(ranges) >= 1 and max(ranges) == 2 * d
+    assert ranges[2 * d] == (200, None)
+    for q in range(0, 401):
+        upper = min(upper_bound(d, q), 2 * d)  # more than 2d behaves as 2d
+        if upper == 0:
+            assert all(lo > q for lo, _ in ranges.values())
+            continue
+        lo, hi = ranges[upper]
+        assert lo <= q and (hi is None or q <= hi)
+    assert set(ranges) == {min(upper_bound(d, q), 2 * d) for q in range(401)} - {0}
+
+
+def test_more_than_100_tasks_skip_pairs_no_percent_gives():
+    lowers, uppers = minimum_percent_ranges(150), maximum_percent_ranges(150)
+    assert len(lowers) == 101  # not 151: 1 % already gives ceil(1.5) = 2
+    assert 1 not in lowers and lowers[2] == (1, 1)
+    assert uppers[1] == (1, 1) and 2 not in uppers  # 1 % gives 1, 2 % gives 3
+
+
+# ---------------------------------------------------------------- the seed's first case
+
+
+def test_seed_case_1_min_100_hangs_exactly_below_max_200():
+    s = planner.load_scenario(SEED / "deployment-configuration.yaml")
+    rows = percent_options(s)
+    assert [(r["lower"], r["upper"], r["verdict"]) for r in rows] == [
+        (0, 1, "safe"),
+        (0, 2, "safe"),
+        (1, 1, "hangs"),
+        (1, 2, "safe"),
+    ]
+    for q in range(100, 301):
+        r = _row_for(rows, 100, q)
+        assert r["verdict"] == ("hangs" if q < 200 else "safe"), q
+    # everything else completes: every other whole-percent setting with an upper bound ≥ 1
+    for p in range(0, 101):
+        for q in range(100, 301):
+            if p >= 1 and q < 200:
+                continue
+            assert _row_for(rows, p, q)["verdict"] == "safe", (p, q)
+    [hang] = [r for r in rows if r["verdict"] == "hangs"]
+    assert hang["minimumHealthyPercent"] == [1, 100]
+    assert hang["maximumPercent"] == [100, 199]
+    assert hang["waves"] is None and hang["estimatedDurationSeconds"] is None
+    [best] = [r for r in rows if r.get("recommended")]
+    assert (best["lower"], best["upper"]) == (1, 2)  # keeps the task running, surges by one
+    assert best["maximumPercent"] == [200, None]
+
+
+@pytest.mark.parametrize("p", [0, 1, 34, 50, 66, 67, 100])
+@pytest.mark.parametrize("q", [100, 120, 133, 134, 150, 166, 167, 199, 200, 250])
+def test_rows_agree_with_solving_the_percents_themselves(p, q):
+    """A row's verdict is what `planner solve` says for any percent in its ranges."""
+    s = planner.load_scenario(SEED / "cpu-units-two-instances.yaml")  # 3 tasks, 2 t2.micro
+    rows = _cached_rows(SEED / "cpu-units-two-instances.yaml")
+    changed = replace(
+        s, services=(replace(s.services[0], minimum_healthy_percent=p, maximum_percent=q),)
+    )
+    result = planner.solve(changed, fixes=False)
+    row = _row_for(rows, p, q)
+    assert row["verdict"] == result.verdict
+    assert (row["lower"], row["upper"]) == (
+        result.services[0]["lower"],
+        min(result.services[0]["upper"], 6),
+    )
+    if result.plan is not None:
+        assert row["waves"] == len(result.plan)
+        assert row["estimatedDurationSeconds"] == result.estimated_duration
+
+
+_ROWS: dict = {}
+
+
+def _cached_rows(path):
+    if path not in _ROWS:
+        _ROWS[path] = percent_options(planner.load_scenario(path))
+    return _ROWS[path]
+
+
+# ---------------------------------------------------------------- rows and recommendation
+
+
+def test_rows_have_exactly_the_contract_fields_and_one_recommendation():
+    rows = _cached_rows(SEED / "cpu-units-two-instances.yaml")
+    assert len(rows) == 4 * 6  # lower 0..3 × upper 1..6
+    for r in rows:
+        assert set(r) - {"recommended"} == ROW_FIELDS
+        assert r["service"] == "web"
+    assert sum(1 for r in rows if r.get("recommended")) == 1
+    assert all(r["recommended"] is True for r in rows if "recommended" in r)
+    best = next(r for r in rows if r.get("recommended"))
+    # safe, highest lower (3 = all tasks), then lowest upper: one extra task at a time
+    assert (best["lower"], best["upper"], best["verdict"]) == (3, 4, "safe")
+    assert best["minimumHealthyPercent"] == [67, 100]
+    assert best["maximumPercent"] == [134, 166]
+
+
+def test_recommend_order():
+    def row(lower, upper, verdict, waves):
+        return {"lower": lower, "upper": upper, "verdict": verdict, "waves": waves}
+
+    rows = [
+        row(3, 4, "at-risk", 2),  # never: not safe
+        row(2, 4, "safe", 3),
+        row(2, 3, "safe", 5),  # highest safe lower, then lowest upper
+        row(1, 3, "safe", 1),
+    ]
+    assert recommend(rows) == 2
+    rows.append(row(2, 3, "safe", 4))  # same bounds, fewer waves
+    assert recommend(rows) == 4
+    assert recommend([row(1, 1, "hangs", None), row(0, 1, "at-risk", 1)]) is None
+
+
+def test_no_safe_setting_means_no_recommendation():
+    s1 = scenario([(1024, 1024, 1)], [svc("api", 1, td(2048))])
+    with pytest.raises(PlannerError):  # does not even fit: a bad scenario, not a sweep
+        sweep_percents(s1)
+    # the new task is larger than any instance: nothing completes, nothing recommended
+    s2 = scenario([(1024, 1024, 2)], [svc("api", 2, td(256), td(2048))])
+    options = sweep_percents(s2)
+    assert options.recommended is None
+    assert not any(r.get("recommended") for r in options.rows)
+    assert {r["verdict"] for r in options.rows} == {"hangs"}
+    assert "No setting is recommended" in options.why()
+
+
+def test_other_services_keep_their_file_settings():
+    s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    rows_a = percent_options(s, service="a")
+    rows_b = percent_options(s, service="b")
+    assert {r["service"] for r in rows_a} == {"a"} and {r["service"] for r in rows_b} == {"b"}
+    file_a = _row_for(rows_a, 100, 200)
+    assert file_a["verdict"] == "at-risk"  # the file's own setting: the §4 example
+
+
+def test_parallel_rows_equal_serial_rows():
+    s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    assert percent_options(s, service="b", jobs=2) == percent_options(s, service="b", jobs=1)
+
+
+def test_daemon_lists_only_maximum_100():
+    s = planner.load_scenario(ROOT / "tests/data/daemon.yaml")
+    rows = percent_options(s, service="log-agent")
+    assert {tuple(r["maximumPercent"]) for r in rows} == {(100, 100)}
+    assert [r["lower"] for r in rows] == [0, 1, 2, 3]
+
+
+def test_open_count_uses_the_minimum_and_says_so():
+    s = planner.load_scenario(SEED / "cpu-units-minimum.yaml")
+    options = sweep_percents(s)
+    assert options.fleet == "2 × t2.micro"
+    assert any("instance counts omitted" in n for n in options.notes)
+
+
+def test_current_row_is_found_and_clipped():
+    s = planner.load_scenario(SEED / "deployment-configuration.yaml")  # 100 / 150, one task
+    options = sweep_percents(s)
+    assert options.current_bounds == (1, 1)
+    assert options.rows[options.current]["verdict"] == "hangs"
+    s300 = replace(s, services=(replace(s.services[0], maximum_percent=300),))
+    options = sweep_percents(s300)
+    assert options.current_bounds == (1, 2)  # 300 % behaves as 200 %
+    s50 = replace(s, services=(replace(s.services[0], maximum_percent=50),))
+    options = sweep_percents(s50)
+    assert options.current is None
+    assert any("upper bound 0" in n for n in options.notes)
+
+
+@pytest.mark.parametrize(
+    ("path", "service", "message"),
+    [
+        # blue/green starts the whole green set whatever the percents say
+        ("scenarios/examples/blue-green.yaml", None, "BLUE_GREEN"),
+        # CODE_DEPLOY forces the defaults
+        ("tests/data/code-deploy.yaml", None, "CODE_DEPLOY"),
+        ("scenarios/seed/deployment-configuration.yaml", "nope", "no service named 'nope'"),
+    ],
+)
+def test_bad_requests_are_planner_errors(path, service, message):
+    s = planner.load_scenario(ROOT / path)
+    with pytest.raises(PlannerError, match=message):
+        percent_options(s, service=service)
+
+
+def test_static_service_is_refused():
+    s = scenario(
+        [(2048, 2048, 2)],
+        [svc("web", 1, td(256)), svc("metrics", 1, td(256), deploy=False)],
+    )
+    with pytest.raises(PlannerError, match="deploy: false"):
+        percent_options(s, service="metrics")
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_json_is_the_rows():
+    res = run("percents", SEED / "deployment-configuration.yaml", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert len(rows) == 4 and rows[3]["recommended"] is True
+    assert rows[1]["maximumPercent"] == [200, None]
+
+
+def test_cli_text_grid_marks_current_and_recommended(tmp_path):
+    out = tmp_path / "p.txt"
+    res = run("percents", SEED / "deployment-configuration.yaml", "--output", out)
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert "[hangs]" in text  # the file's setting, 100 / 150
+    assert "safe ★" in text
+    assert "Recommended because it is safe" in text
+    assert "max 200+ %" in text and "min 1–100 %" in text
+
+
+def test_cli_bad_input_exits_2():
+    res = run("percents", ROOT / "scenarios/examples/blue-green.yaml")
+    assert res.exit_code == 2
+    assert "BLUE_GREEN" in res.stderr and "Traceback" not in res.output
+    res = run("percents", SEED / "port-conflict.yaml", "--service", "nope")
+    assert res.exit_code == 2
+    assert run("percents", ROOT / "nope.yaml").exit_code == 2
+
+
+def test_solve_and_percents_start_without_pandas():
+    import subprocess
+
+    code = "import sys, planner.cli, planner.percents; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
