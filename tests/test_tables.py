@@ -1,0 +1,468 @@
+"""planner.tables: capacity tables, the counting shortcut and its agreement with the solver."""
+
+import json
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from planner import percents, tables
+from planner.catalog import get_instance_type
+from planner.cli import app
+from planner.errors import PlannerError
+from planner.problem import Footprint
+from planner.rollout import simulate
+from planner.scenario import Agent
+from planner.tables import (
+    Cell,
+    Configuration,
+    TaskSize,
+    capacity_table,
+    count_rollout,
+    counted_instances,
+    task_slots,
+)
+from planner.yamlsafe import load_yaml_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "scenarios" / "tables").glob("*.table.yml"))
+CONTRACT_COLUMNS = [
+    "instanceType",
+    "cpu",
+    "memory",
+    "desiredCount",
+    "minimumHealthyPercent",
+    "maximumPercent",
+    "hostPort",
+    "steadyInstances",
+    "possibleInstances",
+    "safeInstances",
+    "hourlyCost",
+]
+COUNTS = ["steadyInstances", "possibleInstances", "safeInstances"]
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def one(
+    type_, cpu, memory, desired, mn=100, mx=200, port="dynamic", agent=None, strategy=None, new=None
+):
+    """The single row of a one-cell table."""
+    config = {"minimumHealthyPercent": mn, "maximumPercent": mx}
+    if strategy:
+        config = {"strategy": strategy}
+    task = {"cpu": cpu, "memory": memory}
+    if new:
+        task["new"] = new
+    spec = {
+        "instanceTypes": [type_],
+        "tasks": [task],
+        "desiredCounts": [desired],
+        "deploymentConfigurations": [config],
+        "hostPorts": [port],
+        "agent": agent or {},
+    }
+    df = capacity_table(spec, jobs=1)
+    assert len(df) == 1
+    return tables.records(df)[0]
+
+
+def counts(row):
+    return row["steadyInstances"], row["possibleInstances"], row["safeInstances"]
+
+
+# ---------------------------------------------------------------- known cells
+
+
+def test_seed_case_3_three_tasks_on_t2_micro():
+    """The agent keeps 256 units: a t2.micro holds three 256-unit tasks, and the rollout
+    needs a second instance for the new ones (ROLLOUT.md §1, third case)."""
+    row = one("t2.micro", 256, 128, 3, agent={"reservedCpu": 256})
+    assert row["tasksPerInstance"] == 3
+    assert counts(row) == (1, 2, 2)
+    assert row["hourlyCost"] == pytest.approx(2 * 0.0116)
+    assert row["method"] == "counting"
+
+
+@pytest.mark.parametrize(
+    ("args", "kw", "expected"),
+    [
+        # t3.small registers 1,895 MiB: one 1,024-MiB task each; one spare slot suffices
+        (("t3.small", 512, 1024, 2), {}, (2, 3, 3)),
+        # a fixed host port: one task per instance, one spare instance for the surge
+        (("t3.medium", 256, 512, 4), {"port": "fixed"}, (4, 5, 5)),
+        # ... unless half may stop first: 50 / 100 replaces in place
+        (("t3.medium", 256, 512, 4), {"port": "fixed", "mn": 50, "mx": 100}, (4, 4, 4)),
+        # 100 / 100 leaves no room at all: no count helps
+        (("t3.medium", 256, 512, 4), {"port": "fixed", "mx": 100}, (4, None, None)),
+        # min 0: stop, then start, on the one instance
+        (("t3.medium", 256, 512, 1), {"port": "fixed", "mn": 0, "mx": 100}, (1, 1, 1)),
+        # c5.large: 3 ENIs, the primary one serves the instance: 2 awsvpc tasks each
+        (("c5.large", 256, 512, 4), {"port": "awsvpc"}, (2, 3, 3)),
+        # ... with trunking, 10 each: the surge fits beside the running tasks
+        (
+            ("c5.large", 256, 512, 4),
+            {"port": "awsvpc", "agent": {"awsvpcTrunking": True}},
+            (1, 1, 1),
+        ),
+        # blue/green needs room for both sets: 2 × 3 tasks at 3 per t2.micro
+        (
+            ("t2.micro", 256, 128, 3),
+            {"strategy": "BLUE_GREEN", "agent": {"reservedCpu": 256}},
+            (1, 2, 2),
+        ),  # fmt: skip
+        (
+            ("t2.micro", 256, 128, 4),
+            {"strategy": "BLUE_GREEN", "agent": {"reservedCpu": 256}},
+            (2, 3, 3),
+        ),  # fmt: skip
+        # the agent keeps 900 MiB of a t3.small: 995 left, one 512-MiB task each
+        (("t3.small", 256, 512, 2), {"agent": {"reservedMemory": 900}}, (2, 3, 3)),
+        # a t2.micro registers 993 MiB: a 1,024-MiB task fits nowhere
+        (("t2.micro", 256, 1024, 2), {}, (None, None, None)),
+        # the fixed port is reserved by the agent: fits nowhere
+        (
+            ("t3.medium", 256, 512, 2),
+            {"port": "fixed", "agent": {"reservedPorts": [8080]}},
+            (None, None, None),
+        ),  # fmt: skip
+    ],
+)
+def test_cells_worked_by_hand(args, kw, expected):
+    row = one(*args, **kw)
+    assert counts(row) == expected
+    if expected[2] is None:
+        assert row["hourlyCost"] is None
+    else:
+        price = get_instance_type(args[0]).hourly_usd
+        assert row["hourlyCost"] == pytest.approx(expected[2] * price)
+
+
+def test_new_task_size_goes_to_the_solver():
+    # 2 tasks going from 512 to 1,024 units on t3.small (2,048 units, 1,895 MiB):
+    # two old tasks share an instance; two new ones do not fit beside an old one
+    row = one("t3.small", 512, 512, 2, new={"cpu": 1024})
+    assert row["method"] == "solver"
+    assert (row["newCpu"], row["newMemory"]) == (1024, 512)
+    assert counts(row) == (1, 2, 2)
+
+
+# ---------------------------------------------------------------- counting
+
+
+def test_count_rollout_small_cases():
+    assert count_rollout(1, 1, 1, 10) is None  # min 100, max 150: the seed's first case
+    assert count_rollout(1, 1, 2, 2) == 2  # start the new one, then stop the old one
+    assert count_rollout(1, 0, 1, 1) == 1  # stop, start in one wave
+    assert count_rollout(3, 3, 6, 3) is None  # no free slot, nothing may stop
+    assert count_rollout(3, 3, 6, 6) == 2
+    assert count_rollout(3, 3, 6, 6, all_at_once=True) == 2
+    assert count_rollout(3, 3, 6, 5, all_at_once=True) is None
+    assert count_rollout(0, 0, 0, 0) == 0
+
+
+def test_counted_instances_edges():
+    assert counted_instances(3, 3, 6, 0) == (None, None, None)
+    assert counted_instances(0, 0, 0, 3) == (0, 0, 0)
+    assert counted_instances(3, 3, 6, 3) == (1, 2, 2)
+    assert counted_instances(3, 3, 3, 3) == (1, None, None)
+
+
+def _random_cells(rng, n):
+    types = [get_instance_type(t) for t in ("t2.micro", "t3.small", "c5.large")]
+    agents = [
+        Agent(),
+        Agent(reserved_cpu=256),
+        Agent(reserved_memory=300, awsvpc_trunking=True),
+    ]
+    out = []
+    for _ in range(n):
+        cpu, memory = rng.choice([(256, 128), (512, 512), (0, 256), (1024, 900)])
+        out.append(
+            Cell(
+                rng.choice(types),
+                TaskSize(cpu, memory, cpu, memory),
+                rng.randint(1, 6),
+                Configuration(rng.choice([0, 25, 50, 100]), rng.choice([100, 125, 150, 200])),
+                rng.choice(tables.HOST_PORT_MODES),
+                rng.choice(agents),
+            )
+        )
+    return out
+
+
+def test_counted_waves_are_the_engines_default_run():
+    """count_rollout is ECS's default run, counted: same end and same number of waves."""
+    for cell in _random_cells(random.Random(5), 150):
+        inst = cell.instance()
+        slots = task_slots(inst, Footprint.of(cell.taskdef(cell.task.cpu, cell.task.memory)))
+        if slots == 0:
+            continue
+        lower, upper = cell.bounds
+        for n in range(-(-cell.desired // slots), cell.desired + 3):
+            run = simulate(cell.problem(n))
+            waves = count_rollout(cell.desired, lower, upper, n * slots)
+            assert (waves is not None) == run.complete, cell
+            if run.complete:
+                assert waves == len(run.waves), cell
+
+
+SWEEP = {
+    "instanceTypes": ["t2.micro", "t3.small", "c5.large"],
+    "tasks": [
+        {"cpu": 256, "memory": 128},
+        {"cpu": 512, "memory": 900},
+        {"cpu": 0, "memory": 300},
+        {"cpu": 512, "memory": 1000},  # more than a t2.micro registers
+    ],
+    "desiredCounts": [1, 2, 3, 5],
+    "deploymentConfigurations": [
+        {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        {"minimumHealthyPercent": 50, "maximumPercent": 100},
+        {"minimumHealthyPercent": 0, "maximumPercent": 150},
+        {"minimumHealthyPercent": 100, "maximumPercent": 150},
+        {"minimumHealthyPercent": 67, "maximumPercent": 134},
+        {"strategy": "BLUE_GREEN"},
+    ],
+    "hostPorts": ["dynamic", "fixed", "awsvpc"],
+}
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [{"reservedCpu": 256}, {"reservedMemory": 400, "awsvpcTrunking": True}],
+    ids=["reserved-cpu", "reserved-memory-trunking"],
+)
+def test_counting_and_solver_agree_on_every_cell_of_a_sweep(agent):
+    """Every cell by counting, then by the verdict engine with no shortcut (CP-SAT)."""
+    spec = SWEEP | {"agent": agent}
+    counted = capacity_table(spec, jobs=1)
+    solved = capacity_table(spec, jobs=1, counting=False)
+    assert len(counted) == 3 * 4 * 4 * 6 * 3
+    assert set(counted["method"]) == {"counting"} and set(solved["method"]) == {"solver"}
+    for col in COUNTS:
+        mismatch = counted[col].ne(solved[col]).fillna(counted[col].isna() != solved[col].isna())
+        assert not mismatch.any(), counted[mismatch.astype(bool)].iloc[:3].to_dict("records")
+    # the sweep is not trivial: empty cells, cells that never complete, extra instances
+    assert counted["steadyInstances"].isna().any()
+    assert (counted["steadyInstances"].notna() & counted["safeInstances"].isna()).any()
+    assert (counted["safeInstances"] > counted["steadyInstances"]).any()
+
+
+# ---------------------------------------------------------------- the table
+
+
+def test_columns_cross_product_and_cheapest():
+    spec = ROOT / "scenarios" / "tables" / "web-tier.table.yml"
+    df = capacity_table(spec, jobs=1)
+    assert list(df.columns)[: len(tables.COLUMNS)] == list(tables.COLUMNS)
+    assert set(CONTRACT_COLUMNS) <= set(df.columns)
+    assert len(df) == 5 * 3 * 3 * 2 * 3
+    keys = list(tables.GROUP_KEY)
+    for _, group in df.groupby(keys, sort=False):
+        priced = group[group["hourlyCost"].notna()]
+        marked = group[group["cheapest"]]
+        if priced.empty:
+            assert marked.empty
+            continue
+        assert len(marked) == 1
+        assert marked["hourlyCost"].iloc[0] == priced["hourlyCost"].min()
+    assert (
+        df["hourlyCost"]
+        .dropna()
+        .equals((df["safeInstances"] * df["hourlyUsd"]).dropna().round(4).astype("float64"))
+    )
+    assert set(df["method"]) == {"counting", "solver"}  # the `new` task goes to the solver
+
+
+def test_parallel_equals_serial():
+    spec = {
+        "instanceTypes": ["t3.small", "c5.large"],
+        "tasks": [{"cpu": 512, "memory": 512, "new": {"cpu": 1024}}],
+        "desiredCounts": [1, 2, 3],
+        "hostPorts": ["dynamic", "fixed"],
+    }
+    serial = capacity_table(spec, jobs=1)
+    parallel = capacity_table(spec, jobs=2, progress=True)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_progress_bar_after_a_moment(monkeypatch):
+    monkeypatch.setattr(percents, "PROGRESS_AFTER", 0.0)
+    assert percents.run_all(abs, [-1, -2, -3], progress=True) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])
+def test_shipped_specs(path):
+    df = capacity_table(path, jobs=1)
+    assert len(df) == tables.load_table_spec(path).n_cells
+    assert df["safeInstances"].notna().any()
+
+
+def test_fleet_1000_is_counted():
+    spec = tables.load_table_spec(ROOT / "scenarios" / "tables" / "fleet-1000.table.yml")
+    assert spec.n_cells == 1000
+    df = capacity_table(spec, jobs=1)
+    assert set(df["method"]) == {"counting"}
+
+
+# ---------------------------------------------------------------- the spec
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        # a typo in an instance type names the closest one
+        (
+            "instanceTypes: [t3.mediun]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n",
+            "1: instanceTypes[0]",
+            "did you mean t3.medium",
+        ),  # fmt: skip
+        # desired counts start at 1
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [2, 0]\n",
+            "3: desiredCounts[1]",
+            "≥ 1",
+        ),  # fmt: skip
+        # a task needs memory
+        (
+            "instanceTypes: [t3.small]\ntasks:\n  - {cpu: 256}\ndesiredCounts: [1]\n",
+            "3: tasks[0].memory",
+            "required",
+        ),  # fmt: skip
+        # host-port modes are a closed list
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "hostPorts: [Fixed]\n",
+            "4: hostPorts[0]",
+            "did you mean fixed",
+        ),  # fmt: skip
+        # percents as in a scenario
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "deploymentConfigurations:\n  - {minimumHealthyPercent: 101}\n",
+            "5: deploymentConfigurations[0].minimumHealthyPercent",
+            "from 0 to 100",
+        ),  # fmt: skip
+        # agent fields as in a scenario
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "agent: {reservedCPU: 256}\n",
+            "4: agent.reservedCPU",
+            "did you mean reservedCpu",
+        ),  # fmt: skip
+        # unknown top-level fields are refused
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "desiredCount: [1]\n",
+            "4: desiredCount",
+            "did you mean desiredCounts",
+        ),  # fmt: skip
+        # a missing list
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\n",
+            "desiredCounts",
+            "required",
+        ),  # fmt: skip
+        # an empty list
+        (
+            "instanceTypes: []\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n",
+            "1: instanceTypes",
+            "at least one",
+        ),  # fmt: skip
+        # a new size's fields
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1, new: {cpus: 2}}]\n"
+            "desiredCounts: [1]\n",
+            "2: tasks[0].new.cpus",
+            "did you mean cpu",
+        ),  # fmt: skip
+    ],
+)
+def test_bad_specs_name_line_and_field(text, where, message):
+    with pytest.raises(PlannerError) as err:
+        tables.table_spec_from_data(load_yaml_text(text, file="t.table.yml"))
+    assert f"t.table.yml:{where}" in str(err.value) or where in str(err.value)
+    assert message in str(err.value)
+
+
+def test_too_many_cells_is_refused():
+    data = {
+        "instanceTypes": ["t3.small"] * 10,
+        "tasks": [{"cpu": 256, "memory": 256}] * 100,
+        "desiredCounts": list(range(1, 101)),
+        "hostPorts": ["dynamic", "fixed"],
+    }
+    with pytest.raises(PlannerError, match="200,000 cells"):
+        capacity_table(data)
+
+
+def test_sizes_in_ecs_words():
+    spec = tables.table_spec_from_data(
+        load_yaml_text(
+            'instanceTypes: [m5.large]\ntasks: [{cpu: "0.5 vCPU", memory: "1 GB"}]\n'
+            "desiredCounts: [1]\n"
+        )
+    )
+    assert spec.tasks[0] == TaskSize(512, 1024, 512, 1024)
+    assert spec.name == "<string>"
+
+
+# ---------------------------------------------------------------- command line
+
+SEED_SPEC = ROOT / "scenarios" / "tables" / "seed-t2-micro.table.yml"
+
+
+def test_cli_formats(tmp_path):
+    res = run("table", SEED_SPEC, "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    row = next(
+        r
+        for r in rows
+        if r["desiredCount"] == 3 and r["hostPort"] == "dynamic" and r["maximumPercent"] == 200
+    )
+    assert (row["steadyInstances"], row["safeInstances"]) == (1, 2)
+    assert any(r["safeInstances"] is None and r["hourlyCost"] is None for r in rows)
+
+    res = run("table", SEED_SPEC, "--format", "csv")
+    lines = res.stdout.splitlines()
+    assert lines[0].split(",")[:3] == ["instanceType", "cpu", "memory"]
+    assert set(CONTRACT_COLUMNS) <= set(lines[0].split(","))
+    assert len(lines) == 1 + 20
+    assert any(",,," in line for line in lines[1:])  # empty cells, not NaN
+    assert "nan" not in res.stdout.lower()
+
+    res = run("table", SEED_SPEC, "--format", "markdown")
+    assert res.stdout.startswith("| instanceType | cpu |")
+    assert res.stdout.splitlines()[1].startswith("|:---|---:|")
+
+    out = tmp_path / "t.html"
+    res = run("table", SEED_SPEC, "--format", "html", "--output", out)
+    assert res.exit_code == 0
+    html = out.read_text()
+    assert html.startswith("<table") and "<td>t2.micro</td>" in html and "nan" not in html
+
+
+def test_cli_text_recommends_the_cheapest_type():
+    res = run("table", ROOT / "scenarios" / "tables" / "web-tier.table.yml", "--jobs", "1")
+    assert res.exit_code == 0, res.output
+    assert "Cheapest type" in res.stdout and "★" in res.stdout
+    res = run("table", SEED_SPEC)  # one type: nothing to choose between
+    assert "Cheapest type" not in res.stdout
+
+
+def test_cli_bad_spec_exits_2(tmp_path):
+    bad = tmp_path / "bad.table.yml"
+    bad.write_text("instanceTypes: [t3.small]\ntasks: [{cpu: 1}]\ndesiredCounts: [1]\n")
+    res = run("table", bad)
+    assert res.exit_code == 2
+    assert "bad.table.yml:2: tasks[0].memory" in res.stderr
+    assert "Traceback" not in res.output
+    assert run("table", tmp_path / "missing.yml").exit_code == 2
+    assert run("table", SEED_SPEC, "--format", "xml").exit_code == 2
