@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from planner.errors import PlannerError
 from planner.minimum import minimum_instances
+from planner.percents import percent_options
 from planner.result import Result
 from planner.scenario import Scenario
 from planner.solve import solve  # binds the function over the submodule's name
+from planner.tables import capacity_table  # pandas is imported only when it is called
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
@@ -23,8 +25,10 @@ __all__ = [
     "PlannerError",
     "Result",
     "Scenario",
+    "capacity_table",
     "load_scenario",
     "minimum_instances",
+    "percent_options",
     "solve",
 ]
 

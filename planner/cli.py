@@ -170,6 +170,95 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
     _emit(_render(render, output), output)
 
 
+class TableFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+
+
+Jobs = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Processes side by side (default: every core)."),
+]
+
+
+@app.command()
+def percents(
+    scenario: Annotated[Path, typer.Argument(help="A scenario YAML file (CONTRACT.md).")],
+    service: Annotated[
+        str | None, typer.Option("--service", "-s", help="The service (default: the first).")
+    ] = None,
+    format: Fmt = Format.text,
+    output: Output = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds for each setting's solve.")
+    ] = 10.0,
+    workers: Workers = 1,
+    seed: Seed = 0,
+    jobs: Jobs = None,
+) -> None:
+    """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
+    import planner
+    from planner.percents import render_percents, sweep_percents
+
+    try:
+        loaded = planner.load_scenario(scenario)
+        options = sweep_percents(
+            loaded,
+            service,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            jobs=jobs,
+            progress=True,
+        )
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    if format is Format.json:
+        _emit(_json(options.rows), output)
+    else:
+        _emit(_render(lambda c: render_percents(options, c), output), output)
+
+
+@app.command()
+def table(
+    spec: Annotated[Path, typer.Argument(help="A table spec YAML file (CONTRACT.md).")],
+    format: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="text, json, csv, markdown or html.")
+    ] = TableFormat.text,
+    output: Output = None,
+    time_limit: Annotated[
+        float,
+        typer.Option("--time-limit", min=0.1, help="Seconds for each cell the solver answers."),
+    ] = 10.0,
+    seed: Seed = 0,
+    jobs: Jobs = None,
+) -> None:
+    """A capacity table: instances needed per type, task size, count and setting."""
+    from planner import tables
+
+    try:
+        loaded = tables.load_table_spec(spec)
+        df = tables.capacity_table(
+            loaded, jobs=jobs, time_limit=time_limit, seed=seed, progress=True
+        )
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    if format is TableFormat.json:
+        text = _json(tables.records(df))
+    elif format is TableFormat.csv:
+        text = tables.to_csv(df)
+    elif format is TableFormat.markdown:
+        text = tables.to_markdown(df)
+    elif format is TableFormat.html:
+        text = tables.to_html(df)
+    else:
+        text = _render(lambda c: tables.render_table(df, c), output)
+    _emit(text, output)
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:
