@@ -792,9 +792,12 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
             cells.append("★" if r["cheapest"] else "")
         table.add_row(*cells)
     console.print(table)
+    # in the spec's order: rows run through the instance types outermost
+    first: dict[tuple[Any, ...], int] = {}
+    for k, r in enumerate(rows):
+        first.setdefault(tuple(r[c] for c in GROUP_KEY), k)
     best = sorted(
-        (r for r in rows if r["cheapest"]),
-        key=lambda r: tuple((str(r[k]) if isinstance(r[k], str) else r[k]) for k in GROUP_KEY),
+        (r for r in rows if r["cheapest"]), key=lambda r: first[tuple(r[c] for c in GROUP_KEY)]
     )
     if best and several:
         console.print("\n[bold]Cheapest type[/bold] for each task size and count (★):")
