@@ -8,7 +8,7 @@ plain-Python model and every dead path is replayed under ECS rules.
 
 import pytest
 from builders import at_risk_example
-from tiny import tiny_problems
+from tiny import broad_problems, tiny_problems
 
 from planner.exhaustive import exhaustive
 from planner.rollout import is_complete, is_dead, replay
@@ -16,6 +16,7 @@ from planner.verdict import analyse, uniform
 
 MIXED = tiny_problems(seed=20261127, n=300)
 UNIFORM = tiny_problems(seed=7, n=100, uniform=True)
+BROAD = broad_problems(seed=31, n=300)
 
 
 def _check(problem, tries):
@@ -107,3 +108,12 @@ def test_never_blocked_proof_is_sound(k):
     p = MIXED[k]
     if volume.never_blocked(p):
         assert not exhaustive(p).ecs_dead_reachable
+
+
+@pytest.mark.parametrize("k", range(len(BROAD)))
+def test_every_feature_agrees_with_exhaustive_search(k):
+    """ENIs, host and awsvpc modes, static load, DAEMON, blue/green, reserved ports."""
+    p = BROAD[k]
+    _check(p, tries=None)
+    if k % 2:
+        assert analyse(p, tries=0, shortcuts=False).verdict == exhaustive(p).verdict

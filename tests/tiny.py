@@ -68,3 +68,80 @@ def tiny_problems(seed: int, n: int, *, uniform: bool = False) -> list[Problem]:
         except DoesNotFit:
             continue
     return out
+
+
+def _broad_taskdef(rng: random.Random, port: int | None, mode: str) -> TaskDefinition:
+    return TaskDefinition(
+        cpu=rng.choice((0, 256, 512, 1024)),
+        memory=rng.choice((128, 256, 512, 900)),
+        network_mode=mode,
+        host_ports=(port,) if port and mode != "awsvpc" else (),
+        dynamic_ports=rng.choice((0, 0, 1)) if mode == "bridge" else 0,
+    )
+
+
+def broad_scenario(rng: random.Random) -> Scenario:
+    """Tiny, with every feature: ENIs and trunking, host and awsvpc modes, static load,
+    DAEMON, all-at-once strategies, reserved memory and ports, a two-port dynamic range."""
+    groups = []
+    left = 3
+    for k in range(rng.choice((1, 2))):
+        count = rng.randint(1, max(1, left - 1))
+        left -= count
+        groups.append(
+            InstanceGroup(
+                f"g{k}",
+                rng.choice((1024, 2048)),
+                rng.choice((1000, 2000)),
+                count,
+                enis=rng.choice((None, 2, 3)),
+                trunk_enis=rng.choice((None, 4)),
+            )
+        )
+        if left <= 0:
+            break
+    services = []
+    for k in range(rng.choice((1, 2, 2, 3))):
+        port = rng.choice((None, 80, 8080))
+        mode = rng.choice(("bridge", "bridge", "awsvpc", "host"))
+        old = _broad_taskdef(rng, port, mode)
+        new = old
+        if rng.random() >= 0.3:
+            new_mode = mode if rng.random() < 0.8 else rng.choice(("bridge", "awsvpc", "host"))
+            new = _broad_taskdef(rng, rng.choice((port, None, 80)), new_mode)
+        services.append(
+            Service(
+                f"s{k}",
+                rng.randint(0, 3),
+                old,
+                new,
+                rng.choice((0, 33, 50, 67, 100)),
+                rng.choice((100, 134, 150, 200, 250)),
+                strategy="ROLLING" if rng.random() < 0.85 else rng.choice(("BLUE_GREEN", "CANARY")),
+                distinct_instance=rng.random() < 0.2,
+                deploy=not (k == 2 or rng.random() < 0.1),
+                scheduling_strategy="DAEMON" if rng.random() < 0.05 else "REPLICA",
+            )
+        )
+    agent = Agent(
+        reserved_cpu=rng.choice((0, 0, 128)),
+        reserved_memory=rng.choice((0, 100)),
+        reserved_ports=rng.choice(((22,), (22, 80))),
+        awsvpc_trunking=rng.random() < 0.2,
+        dynamic_port_range=rng.choice(((49153, 65535), (50000, 50001))),
+    )
+    return Scenario("broad", tuple(groups), tuple(services), agent)
+
+
+def broad_problems(seed: int, n: int, max_tasks: int = 7) -> list[Problem]:
+    """``n`` compiled :func:`broad_scenario` problems with at most ``max_tasks`` to deploy."""
+    rng = random.Random(seed)
+    out: list[Problem] = []
+    while len(out) < n:
+        try:
+            p = compile_problem(broad_scenario(rng))
+        except DoesNotFit:
+            continue
+        if p.total_desired <= max_tasks:
+            out.append(p)
+    return out
