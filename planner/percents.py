@@ -97,7 +97,7 @@ def maximum_percent_ranges(desired: int) -> dict[int, Range]:
     return out
 
 
-def percent_text(r: Range, unit: str = " %") -> str:
+def percent_text(r: Sequence[int | None], unit: str = " %") -> str:
     """A range of whole percents as a person reads it: ``100 %``, ``34–66 %``, ``200+ %``."""
     lo, hi = r
     if hi is None:
@@ -466,8 +466,9 @@ def _span(values: Iterable[int]) -> str:
     return str(v[0]) if v[0] == v[-1] else f"{v[0]}–{v[-1]}"
 
 
-def _joined(ranges: list[Range]) -> Range:
-    return (ranges[0][0], ranges[-1][1])
+def _joined(ranges: list[list[Any]]) -> list[Any]:
+    """The range from the first one's start to the last one's end."""
+    return [ranges[0][0], ranges[-1][1]]
 
 
 def render_percents(options: PercentOptions, console: Console) -> None:
@@ -513,20 +514,12 @@ def render_percents(options: PercentOptions, console: Console) -> None:
     table = Table(show_lines=False)
     table.add_column("", justify="left", no_wrap=True)
     for g in col_groups:
-        r = _joined(
-            [
-                (
-                    rows[by_pair[lowers[0], up]]["maximumPercent"][0],
-                    rows[by_pair[lowers[0], up]]["maximumPercent"][1],
-                )
-                for up in g
-            ]
-        )
+        span = _joined([rows[by_pair[lowers[0], up]]["maximumPercent"] for up in g])
         table.add_column(
-            f"max {percent_text(r)}\n→ upper {_span(g)}", justify="center", no_wrap=True
+            f"max {percent_text(span)}\n→ upper {_span(g)}", justify="center", no_wrap=True
         )
     for rg in row_groups:
-        mn = _joined([tuple(rows[by_pair[lo, uppers[0]]]["minimumHealthyPercent"]) for lo in rg])  # type: ignore[misc]
+        mn = _joined([rows[by_pair[lo, uppers[0]]]["minimumHealthyPercent"] for lo in rg])
         cells: list[Text | str] = [f"min {percent_text(mn)} → lower {_span(rg)}"]
         for cg in col_groups:
             i = by_pair[rg[0], cg[0]]
@@ -555,8 +548,8 @@ def render_percents(options: PercentOptions, console: Console) -> None:
         console.print(
             Text.assemble(
                 ("Recommended: ", "bold"),
-                f"minimumHealthyPercent {percent_text(tuple(r['minimumHealthyPercent']))}, "  # type: ignore[arg-type]
-                f"maximumPercent {percent_text(tuple(r['maximumPercent']))} "  # type: ignore[arg-type]
+                f"minimumHealthyPercent {percent_text(r['minimumHealthyPercent'])}, "
+                f"maximumPercent {percent_text(r['maximumPercent'])} "
                 f"(bounds {r['lower']}–{r['upper']})",
             )
         )
@@ -580,8 +573,8 @@ def render_percents(options: PercentOptions, console: Console) -> None:
             if i == options.current:
                 tag.append("the file's setting")
             best.add_row(
-                percent_text(tuple(r["minimumHealthyPercent"])),  # type: ignore[arg-type]
-                percent_text(tuple(r["maximumPercent"])),  # type: ignore[arg-type]
+                percent_text(r["minimumHealthyPercent"]),
+                percent_text(r["maximumPercent"]),
                 f"{r['lower']}–{r['upper']}",
                 str(r["waves"]),
                 _minutes(r["estimatedDurationSeconds"]),

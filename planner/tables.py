@@ -86,7 +86,7 @@ from planner.units import (
 from planner.yamlsafe import Located, load_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 SPEC_FIELDS = (
     "name",
@@ -631,9 +631,9 @@ def capacity_table(
         for k, ans in zip(todo, solved, strict=True):
             answers[k] = ans
     rows = []
-    for cell, ans, k_slots in zip(every, answers, slots, strict=True):
-        assert ans is not None
-        steady, possible, safe, how = ans
+    for cell, answer, k_slots in zip(every, answers, slots, strict=True):
+        assert answer is not None
+        steady, possible, safe, how = answer
         lower, upper = cell.bounds
         price = cell.instance_type.hourly_usd
         rows.append(
@@ -692,7 +692,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
     out = []
     for row in df.to_dict(orient="records"):
-        clean = {}
+        clean: dict[str, Any] = {}
         for key, value in row.items():
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 clean[key] = None
