@@ -164,7 +164,11 @@ class _LateProgress:
         if self.bar is None and time.perf_counter() - self.start > PROGRESS_AFTER:
             from rich.progress import Progress
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            console = Console(stderr=True)
+            if not console.is_terminal:  # logs and pipes get no bar (not even a blank line)
+                self.start = float("inf")
+                return
+            self.bar = Progress(console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
         elif self.bar is not None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from planner import percents, tables
@@ -292,9 +293,15 @@ def test_parallel_equals_serial():
     pd.testing.assert_frame_equal(serial, parallel)
 
 
-def test_progress_bar_after_a_moment(monkeypatch):
+def test_progress_bar_after_a_moment(monkeypatch, capsys):
     monkeypatch.setattr(percents, "PROGRESS_AFTER", 0.0)
     assert percents.run_all(abs, [-1, -2, -3], progress=True) == [1, 2, 3]
+    assert capsys.readouterr().err == ""  # not a terminal: no bar
+    monkeypatch.setattr(
+        percents, "Console", lambda stderr: Console(stderr=stderr, force_terminal=True)
+    )
+    assert percents.run_all(abs, [-1, -2, -3], progress=True) == [1, 2, 3]
+    assert "100%" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])
