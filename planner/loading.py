@@ -169,6 +169,12 @@ def scenario_from_data(located: Located, *, base_dir: str | Path | None = None) 
     return _Reader(located, base).scenario()
 
 
+def read_agent(doc: Located, raw: Any, path: tuple[str | int, ...]) -> Agent:
+    """An agent mapping at ``path`` of ``doc`` (a scenario's ``cluster.agent``, a table's
+    ``agent``), checked as in a scenario."""
+    return _Reader(doc, Path(".")).agent(raw, path)
+
+
 class _Reader:
     """Walks one scenario document, checking as it goes."""
 
@@ -272,11 +278,10 @@ class _Reader:
             return None
         return whole(self.doc, (*path, key), raw[key], minimum=low)
 
-    def agent(self, raw: Any) -> Agent:
+    def agent(self, raw: Any, path: Path_ = ("cluster", "agent")) -> Agent:
         if raw is None:
             return Agent()
         doc = self.doc
-        path: Path_ = ("cluster", "agent")
         ag = mapping(doc, path, raw, AGENT_FIELDS)
         reserved_cpu = self.optional_whole(path, ag, "reservedCpu", 0) or 0
         reserved_memory = self.optional_whole(path, ag, "reservedMemory", 0) or 0

@@ -48,7 +48,7 @@ from rich.table import Table
 
 from planner.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
 from planner.errors import PlannerError
-from planner.loading import AGENT_FIELDS, MAX_RESERVED_PORTS
+from planner.loading import read_agent
 from planner.percents import run_all
 from planner.problem import (
     DoesNotFit,
@@ -61,8 +61,6 @@ from planner.problem import (
 )
 from planner.scenario import (
     ALL_AT_ONCE_STRATEGIES,
-    DEFAULT_DYNAMIC_PORT_RANGE,
-    DEFAULT_RESERVED_PORTS,
     STRATEGIES,
     Agent,
     InstanceGroup,
@@ -71,14 +69,12 @@ from planner.scenario import (
     TaskDefinition,
 )
 from planner.units import (
-    boolean,
     describe,
     listing,
     mapping,
     one_of,
     parse_cpu,
     parse_memory,
-    port,
     sized,
     text,
     whole,
@@ -236,7 +232,7 @@ def table_spec_from_data(located: Located) -> TableSpec:
         ports = tuple(
             one_of(doc, ("hostPorts", i), v, HOST_PORT_MODES) for i, v in enumerate(items)
         )
-    agent = _agent(doc, top.get("agent"))
+    agent = read_agent(doc, top.get("agent"), ("agent",))
     spec = TableSpec(name, types, tasks, counts, configs, ports, agent)
     if spec.n_cells > MAX_CELLS:
         raise PlannerError(
@@ -301,40 +297,6 @@ def _configuration(doc: Located, path: tuple[str | int, ...], raw: Any) -> Confi
     return out
 
 
-def _agent(doc: Located, raw: Any) -> Agent:
-    """The ``agent`` mapping, read as in a scenario's ``cluster.agent``."""
-    if raw is None:
-        return Agent()
-    path: tuple[str | int, ...] = ("agent",)
-    ag = mapping(doc, path, raw, AGENT_FIELDS)
-    reserved_cpu = reserved_memory = 0
-    if ag.get("reservedCpu") is not None:
-        reserved_cpu = whole(doc, (*path, "reservedCpu"), ag["reservedCpu"])
-    if ag.get("reservedMemory") is not None:
-        reserved_memory = whole(doc, (*path, "reservedMemory"), ag["reservedMemory"])
-    ports: tuple[int, ...] = DEFAULT_RESERVED_PORTS
-    if ag.get("reservedPorts") is not None:
-        where = (*path, "reservedPorts")
-        items = listing(doc, where, ag["reservedPorts"])
-        if len(items) > MAX_RESERVED_PORTS:
-            raise doc.error(
-                where, f"ECS allows at most {MAX_RESERVED_PORTS} reserved ports, got {len(items)}"
-            )
-        ports = tuple(dict.fromkeys(port(doc, (*where, i), v) for i, v in enumerate(items)))
-    low_high = DEFAULT_DYNAMIC_PORT_RANGE
-    if ag.get("dynamicPortRange") is not None:
-        where = (*path, "dynamicPortRange")
-        items = listing(doc, where, ag["dynamicPortRange"])
-        if len(items) != 2:
-            raise doc.error(where, f"must be [first, last], two ports, got {len(items)}")
-        lo, hi = port(doc, (*where, 0), items[0]), port(doc, (*where, 1), items[1])
-        if lo > hi:
-            raise doc.error(where, f"must be [first, last] with first ≤ last, got [{lo}, {hi}]")
-        low_high = (lo, hi)
-    trunking = False
-    if ag.get("awsvpcTrunking") is not None:
-        trunking = boolean(doc, (*path, "awsvpcTrunking"), ag["awsvpcTrunking"])
-    return Agent(reserved_cpu, reserved_memory, ports, low_high, trunking)
 
 
 # ---------------------------------------------------------------- one cell
