@@ -3,11 +3,16 @@
 S: 1 service, ≤ 10 tasks. M: 10 services, ~200 tasks, ~50 instances of two types, half
 the revisions changing size, some fixed ports, mixed percent settings. L: 40 services,
 ~1,000 tasks, ~350 instances. XL: larger still. Same seed, same scenario.
+
+:data:`SEEDS` are the seeds a benchmark run uses per size; :func:`realistic` loads the
+hand-written scenarios of ``scenarios/`` (the seed document's cases, examples and public
+hang reports).
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
@@ -17,6 +22,10 @@ SIZES = {
     "L": dict(services=40, tasks=(15, 35), groups=((2048, 7680, 200), (4096, 15872, 150))),
     "XL": dict(services=80, tasks=(15, 35), groups=((2048, 7680, 400), (4096, 15872, 300))),
 }
+#: Seeds of a full run, per size (a quick run takes the first of each).
+SEEDS = {"S": (1, 2, 3, 4, 5, 6, 7, 8), "M": (1, 2, 3), "L": (1, 2), "XL": (1,)}
+#: The hand-written scenario folders, relative to the repository.
+SCENARIO_DIRS = ("seed", "examples", "public")
 PERCENTS = ((100, 200), (50, 200), (50, 100), (100, 150), (0, 100))
 
 
@@ -45,3 +54,15 @@ def generate(size: str, seed: int = 1) -> Scenario:
         InstanceGroup(f"type{k}", cpu, mem, n) for k, (cpu, mem, n) in enumerate(spec["groups"])
     )
     return Scenario(f"{size}-{seed}", groups, tuple(services), Agent())
+
+
+def realistic(root: Path | None = None) -> list[tuple[str, Scenario]]:
+    """Every scenario file of ``scenarios/{seed,examples,public}``, as (``dir/stem``, scenario)."""
+    from planner.loading import load_scenario
+
+    root = root or Path(__file__).resolve().parents[1] / "scenarios"
+    return [
+        (f"{d}/{path.stem}", load_scenario(path))
+        for d in SCENARIO_DIRS
+        for path in sorted((root / d).glob("*.yaml"))
+    ]

@@ -1,0 +1,529 @@
+"""The rollout as a first attempt would model it: one boolean per task × instance × wave.
+
+``old[s][t][i][w]``: old task ``t`` of service ``s`` runs on instance ``i`` after wave
+``w``; ``new[s][t][i][w]`` likewise for new tasks. The rules are those of ROLLOUT.md §3/§4
+and of :mod:`planner.solvers.cpsat` (stops at the most the lower bound allows, starts
+within the upper bound, capacity, fixed host ports, distinctInstance, maximal starts under
+ECS rules), and the horizon argument of :mod:`planner.solvers.horizon` is the same, so the
+verdicts must agree with planner's. What differs is only the encoding: booleans per task
+instead of counts per instance, and no symmetry breaking, as a first model would have it.
+Identical tasks are interchangeable, so every solution comes in (tasks!)-fold copies;
+this is what planner's count model avoids.
+
+:func:`naive_verdict` mirrors the order of :func:`planner.verdict.analyse`: ECS's own
+default run and the same randomised runs first (model-free evidence), then the two
+questions at growing horizons. It does not use planner's counting, volume or static
+dead-state proofs. Every plan and dead path it returns is replayed through
+:mod:`planner.rollout`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from planner.problem import DIMENSIONS, Problem
+from planner.rollout import (
+    Run,
+    State,
+    Wave,
+    initial_state,
+    is_complete,
+    is_dead,
+    replay,
+    simulate,
+)
+from planner.solvers.horizon import max_waves, next_horizon
+
+FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+@dataclass
+class NaiveAnswer:
+    """One CP-SAT call on the boolean model."""
+
+    status: str  # "found", "none" (proved), "unknown" (time limit)
+    states: list[State] | None = None
+    dead: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class NaiveVerdict:
+    """The naive model's verdict, with what it cost."""
+
+    verdict: str
+    proof: str
+    wall_seconds: float = 0.0
+    solver_seconds: float = 0.0
+    booleans: int = 0  # the largest model built, in boolean variables
+    horizons: list[int] = field(default_factory=list)
+    plan: list[Wave] | None = None
+    dead_path: list[Wave] | None = None
+
+
+def count_booleans(problem: Problem, horizon: int) -> int:
+    """Boolean task-placement variables of a model with ``horizon`` waves."""
+    old = sum(sum(row) for row in problem.initial)
+    new = problem.total_desired
+    return (old + new) * problem.n_instances * horizon
+
+
+class NaiveModel:
+    """One boolean per (task, instance, wave), for old and new tasks alike."""
+
+    def __init__(self, problem: Problem, horizon: int, *, ecs_rules: bool) -> None:
+        self.p = problem
+        self.H = horizon
+        self.m = cp_model.CpModel()
+        self.booleans = 0
+        self._variables()
+        self._stops()
+        self._starts()
+        self._capacity()
+        self._ports()
+        self._distinct()
+        if ecs_rules:
+            self._maximal_starts()
+
+    # ------------------------------------------------------------ variables
+
+    def _variables(self) -> None:
+        p, m = self.p, self.m
+        n_i = p.n_instances
+        # old[s][t][w][i] and new[s][t][w][i]; wave 0 is the initial state (constants).
+        self.old: list[list[list[list]]] = []
+        self.new: list[list[list[list]]] = []
+        for s in range(p.n_services):
+            where = [i for i in range(n_i) for _ in range(p.initial[i][s])]
+            olds = []
+            for t, home in enumerate(where):
+                waves = [[1 if i == home else 0 for i in range(n_i)]]
+                for w in range(1, self.H + 1):
+                    waves.append([m.new_bool_var(f"o{s}_{t}_{w}_{i}") for i in range(n_i)])
+                    for i in range(n_i):  # an old task only stops, never moves
+                        if w > 1:
+                            m.add_implication(waves[w][i], waves[w - 1][i])
+                        elif i != home:
+                            m.add(waves[w][i] == 0)
+                olds.append(waves)
+            news = []
+            for t in range(p.services[s].desired):
+                waves = [[0] * n_i]
+                for w in range(1, self.H + 1):
+                    waves.append([m.new_bool_var(f"n{s}_{t}_{w}_{i}") for i in range(n_i)])
+                    m.add_at_most_one(waves[w])  # on one instance at most
+                    if w > 1:
+                        for i in range(n_i):  # once started, it stays
+                            m.add_implication(waves[w - 1][i], waves[w][i])
+                news.append(waves)
+            self.old.append(olds)
+            self.new.append(news)
+            self.booleans += (len(olds) + len(news)) * n_i * self.H
+
+    def old_sum(self, w: int, s: int):
+        return sum(sum(task[w]) for task in self.old[s])
+
+    def new_sum(self, w: int, s: int):
+        return sum(sum(task[w]) for task in self.new[s])
+
+    def old_on(self, w: int, i: int, s: int) -> list:
+        return [task[w][i] for task in self.old[s]]
+
+    def new_on(self, w: int, i: int, s: int) -> list:
+        return [task[w][i] for task in self.new[s]]
+
+    # ------------------------------------------------------------ wave rules
+
+    def _stops(self) -> None:
+        """Each wave stops the most old tasks the lower bound allows."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            o0 = len(self.old[s])
+            for w in range(1, self.H + 1):
+                if svc.all_at_once:
+                    full = m.new_bool_var(f"full{w}_{s}")
+                    m.add(self.new_sum(w - 1, s) >= svc.desired).only_enforce_if(full)
+                    m.add(self.new_sum(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
+                    m.add(self.old_sum(w, s) == 0).only_enforce_if(full)
+                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~full)
+                    continue
+                keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
+                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w - 1, s)])
+                if svc.lower <= o0:
+                    m.add(self.old_sum(w, s) == keep)
+                else:
+                    m.add_min_equality(self.old_sum(w, s), [o0, keep])
+
+    def _starts(self) -> None:
+        """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            if svc.all_at_once:
+                continue
+            for w in range(1, self.H + 1):
+                started = m.new_bool_var(f"started{w}_{s}")
+                m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
+                m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
+
+    def usage(self, w: int, i: int, d: int):
+        p = self.p
+        return p.instances[i].static[d] + sum(
+            svc.old.vector[d] * sum(self.old_on(w, i, s))
+            + svc.new.vector[d] * sum(self.new_on(w, i, s))
+            for s, svc in enumerate(p.services)
+        )
+
+    def _capacity(self) -> None:
+        p, m = self.p, self.m
+        for d in range(len(DIMENSIONS)):
+            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
+                continue
+            for w in range(1, self.H + 1):
+                for i, inst in enumerate(p.instances):
+                    m.add(self.usage(w, i, d) <= inst.capacity[d])
+
+    def port_users(self, w: int, i: int, port: int) -> list:
+        out: list = []
+        for s, svc in enumerate(self.p.services):
+            if port in svc.old.ports:
+                out += self.old_on(w, i, s)
+            if port in svc.new.ports:
+                out += self.new_on(w, i, s)
+        return out
+
+    def _ports(self) -> None:
+        p, m = self.p, self.m
+        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
+        for w in range(1, self.H + 1):
+            for i, inst in enumerate(p.instances):
+                for q in ports:
+                    users = self.port_users(w, i, q)
+                    if q in inst.blocked_ports():
+                        for u in users:
+                            m.add(u == 0)
+                    elif len(users) > 1:
+                        m.add_at_most_one(users)
+
+    def _distinct(self) -> None:
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            if svc.distinct:
+                for w in range(1, self.H + 1):
+                    for i in range(p.n_instances):
+                        m.add_at_most_one(self.old_on(w, i, s) + self.new_on(w, i, s))
+
+    def _maximal_starts(self) -> None:
+        """ECS rules: after the starts of a wave, no service with room fits anywhere."""
+        p, m = self.p, self.m
+        for w in range(1, self.H + 1):
+            for s, svc in enumerate(p.services):
+                room = m.new_bool_var(f"room{w}_{s}")
+                full = m.new_bool_var(f"atdesired{w}_{s}")
+                m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
+                no_room = [room, full]
+                if not svc.all_at_once:
+                    capped = m.new_bool_var(f"atupper{w}_{s}")
+                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(
+                        capped
+                    )
+                    no_room.append(capped)
+                m.add_bool_or(no_room)
+                for i in range(p.n_instances):
+                    fails = self._fail_literals(w, i, s)
+                    if fails is not None:
+                        m.add_bool_or([~room, *fails])
+
+    def _fail_literals(self, w: int, i: int, s: int) -> list | None:
+        """Literals, each implying one requirement a new task of ``s`` fails on ``i``;
+        None where it can never fit."""
+        p, m = self.p, self.m
+        svc, inst = p.services[s], p.instances[i]
+        fp = svc.new
+        if fp.ports & inst.blocked_ports():
+            return None
+        lits = []
+        for d in range(len(DIMENSIONS)):
+            need = fp.vector[d]
+            if not need:
+                continue
+            if inst.static[d] + need > inst.capacity[d]:
+                return None
+            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
+            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
+            lits.append(f)
+        for q in sorted(fp.ports):
+            users = self.port_users(w, i, q)
+            if users:
+                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
+                m.add(sum(users) >= 1).only_enforce_if(f)
+                lits.append(f)
+        if svc.distinct:
+            f = m.new_bool_var(f"fd{w}_{i}_{s}")
+            m.add(sum(self.old_on(w, i, s) + self.new_on(w, i, s)) >= 1).only_enforce_if(f)
+            lits.append(f)
+        return lits
+
+    # ------------------------------------------------------------ targets
+
+    def target_complete(self) -> None:
+        """Complete at the horizon; fewest waves preferred."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            m.add(self.old_sum(self.H, s) == 0)
+            m.add(self.new_sum(self.H, s) == svc.desired)
+        done = []
+        for w in range(1, self.H):
+            d = m.new_bool_var(f"done{w}")
+            for s, svc in enumerate(p.services):
+                m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(d)
+                m.add(self.old_sum(w, s) == 0).only_enforce_if(d)
+            done.append(d)
+        if done:
+            m.maximize(sum(done))
+
+    def target_unfinished(self) -> None:
+        """Not complete at the horizon; a dead end state preferred."""
+        p, m = self.p, self.m
+        H = self.H
+        left, stuck = [], []
+        for s, svc in enumerate(p.services):
+            has_old = m.new_bool_var(f"hasold{s}")
+            m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
+            m.add(self.old_sum(H, s) == 0).only_enforce_if(~has_old)
+            short = m.new_bool_var(f"short{s}")
+            m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
+            m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
+            left += [has_old, short]
+            s_stuck = m.new_bool_var(f"stuck{s}")
+            if svc.all_at_once:
+                m.add_bool_or([~has_old, short]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
+            else:
+                low = m.new_bool_var(f"atlower{s}")
+                total = self.old_sum(H, s) + self.new_sum(H, s)
+                m.add(total <= svc.lower).only_enforce_if(low)
+                m.add(total >= svc.lower + 1).only_enforce_if(~low)
+                m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
+            stuck.append(s_stuck)
+        m.add_bool_or(left)
+        self.dead = m.new_bool_var("dead")
+        m.add_bool_and(stuck).only_enforce_if(self.dead)
+        m.maximize(self.dead)
+
+    # ------------------------------------------------------------ solving
+
+    def solve(self, time_limit: float, seed: int = 0) -> NaiveAnswer:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        t0 = time.perf_counter()
+        status = solver.solve(self.m)
+        secs = time.perf_counter() - t0
+        if status == cp_model.INFEASIBLE:
+            return NaiveAnswer("none", seconds=secs)
+        if status not in FEASIBLE:
+            return NaiveAnswer("unknown", seconds=secs)
+        states = [self._state(solver, w) for w in range(self.H + 1)]
+        dead = bool(solver.value(self.dead)) if hasattr(self, "dead") else False
+        if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
+            return NaiveAnswer("unknown", states=states, seconds=secs)
+        return NaiveAnswer("found", states=states, dead=dead, seconds=secs)
+
+    def _state(self, solver: cp_model.CpSolver, w: int) -> State:
+        def count(tasks: list, i: int) -> int:
+            return sum(1 for task in tasks if _value(solver, task[w][i]))
+
+        n_i = self.p.n_instances
+        old = tuple(
+            tuple(count(self.old[s], i) for s in range(self.p.n_services)) for i in range(n_i)
+        )
+        new = tuple(
+            tuple(count(self.new[s], i) for s in range(self.p.n_services)) for i in range(n_i)
+        )
+        return State(old, new)
+
+
+def _value(solver: cp_model.CpSolver, x) -> int:
+    return x if isinstance(x, int) else solver.value(x)
+
+
+def final_state_fits(problem: Problem, time_limit: float, seed: int = 0) -> bool | None:
+    """Every new task on some instance at once, one boolean per task × instance."""
+    p = problem
+    m = cp_model.CpModel()
+    x = [
+        [
+            [m.new_bool_var(f"x{s}_{t}_{i}") for i in range(p.n_instances)]
+            for t in range(svc.desired)
+        ]
+        for s, svc in enumerate(p.services)
+    ]
+    for tasks in x:
+        for row in tasks:
+            m.add_exactly_one(row)
+    ports = sorted({q for svc in p.services for q in svc.new.ports})
+    for i, inst in enumerate(p.instances):
+        for d in range(len(DIMENSIONS)):
+            m.add(
+                inst.static[d]
+                + sum(
+                    svc.new.vector[d] * sum(row[i] for row in x[s])
+                    for s, svc in enumerate(p.services)
+                )
+                <= inst.capacity[d]
+            )
+        for q in ports:
+            users = [
+                row[i] for s, svc in enumerate(p.services) if q in svc.new.ports for row in x[s]
+            ]
+            if q in inst.blocked_ports():
+                for u in users:
+                    m.add(u == 0)
+            elif len(users) > 1:
+                m.add_at_most_one(users)
+        for s, svc in enumerate(p.services):
+            if svc.distinct:
+                m.add(sum(row[i] for row in x[s]) <= 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.solve(m)
+    if status in FEASIBLE:
+        return True
+    if status == cp_model.INFEASIBLE:
+        return False
+    return None
+
+
+def plan_of(states: list[State]) -> list[Wave]:
+    """The waves between consecutive states, trailing empty waves dropped."""
+    waves: list[Wave] = []
+    for a, b in zip(states, states[1:], strict=False):
+        stops, starts = [], []
+        for i, (ra, rb) in enumerate(zip(a.old, b.old, strict=True)):
+            stops += [(s, i, x - y) for s, (x, y) in enumerate(zip(ra, rb, strict=True)) if x > y]
+        for i, (ra, rb) in enumerate(zip(a.new, b.new, strict=True)):
+            starts += [(s, i, y - x) for s, (x, y) in enumerate(zip(ra, rb, strict=True)) if y > x]
+        waves.append(Wave(tuple(sorted(stops)), tuple(sorted(starts))))
+    while waves and waves[-1].empty:
+        waves.pop()
+    return waves
+
+
+def naive_verdict(
+    problem: Problem,
+    time_limit: float = 120.0,
+    *,
+    seed: int = 0,
+    tries: int | None = None,
+    max_booleans: int | None = None,
+) -> NaiveVerdict:
+    """safe / at-risk / hangs from the boolean model, or ``unknown`` at the time limit.
+
+    ``max_booleans``: give up (``unknown``) rather than build a larger model; None for no
+    limit. Plans and dead paths are replayed through :mod:`planner.rollout`.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    out = NaiveVerdict("unknown", "")
+
+    def left() -> float:
+        return max(0.01, deadline - time.perf_counter())
+
+    def done(verdict: str, proof: str) -> NaiveVerdict:
+        out.verdict, out.proof = verdict, proof
+        out.wall_seconds = time.perf_counter() - t0
+        if out.plan is not None:
+            replay(problem, out.plan)
+        if out.dead_path is not None:
+            states = replay(problem, out.dead_path, ecs_rules=True)
+            if not is_dead(problem, states[-1]):
+                raise AssertionError("naive model: the dead path does not end dead")
+        return out
+
+    def model(horizon: int, ecs_rules: bool) -> NaiveModel | None:
+        size = count_booleans(problem, horizon)
+        if max_booleans is not None and size > max_booleans:
+            return None
+        out.booleans = max(out.booleans, size)
+        out.horizons.append(horizon)
+        return NaiveModel(problem, horizon, ecs_rules=ecs_rules)
+
+    start = initial_state(problem)
+    if is_complete(problem, start):
+        out.plan = []
+        return done("safe", "nothing to replace")
+    default = simulate(problem)
+    complete_run: Run | None = default if default.complete else None
+    dead_run: Run | None = None if default.complete else default
+    rng = random.Random(seed)
+    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
+    for _ in range(n_tries):
+        if complete_run and dead_run:
+            break
+        run = simulate(problem, rng)
+        if run.complete and complete_run is None:
+            complete_run = run
+        if run.dead and dead_run is None:
+            dead_run = run
+
+    if complete_run is None:
+        if is_dead(problem, start):
+            out.dead_path = []
+            return done("hangs", "the first wave can neither stop nor start a task")
+        if final_state_fits(problem, left(), seed) is False:
+            out.dead_path = dead_run.waves if dead_run else None
+            return done("hangs", "the end state does not fit the cluster")
+
+    if dead_run is None:
+        horizon = len(default.waves) + 1
+        while True:
+            nm = model(horizon, ecs_rules=True)
+            if nm is None:
+                return done("unknown", f"ECS runs of {horizon} waves: model too large")
+            nm.target_unfinished()
+            ans = nm.solve(left(), seed)
+            out.solver_seconds += ans.seconds
+            if ans.status == "none":
+                out.plan = (complete_run or default).waves
+                return done("safe", f"no run by ECS rules is unfinished after {horizon} waves")
+            if ans.status == "unknown":
+                return done("unknown", f"time limit while checking ECS runs of {horizon} waves")
+            if ans.dead:
+                states = ans.states or []
+                waves = plan_of(states)
+                dead_run = Run(waves=waves, states=states[: len(waves) + 1])
+                break
+            if horizon >= max_waves(problem):
+                raise AssertionError("an ECS run outlived the wave bound")
+            horizon = next_horizon(horizon, problem)
+
+    out.dead_path = dead_run.waves
+    if complete_run is not None:
+        out.plan = complete_run.waves
+        return done("at-risk", "a run completes, and a run by ECS rules dies")
+
+    horizon = max(2 * len(dead_run.waves) + 2, 2)
+    while True:
+        horizon = min(horizon, max_waves(problem))
+        nm = model(horizon, ecs_rules=False)
+        if nm is None:
+            return done("unknown", f"plans of {horizon} waves: model too large")
+        nm.target_complete()
+        ans = nm.solve(left(), seed)
+        out.solver_seconds += ans.seconds
+        if ans.status == "found":
+            out.plan = plan_of(ans.states or [])
+            return done("at-risk", "found a completing plan; a run by ECS rules dies")
+        if ans.status == "unknown":
+            return done("unknown", f"time limit while searching plans of {horizon} waves")
+        if horizon >= max_waves(problem):
+            return done("hangs", f"no plan completes within {horizon} waves")
+        horizon = next_horizon(horizon, problem)

@@ -1,0 +1,688 @@
+"""The benchmark run: planner beside a naive model, FFD and exhaustive search.
+
+    python -m benchmarks.run [--sizes S,M,L,XL] [--quick]
+
+On every scenario (generated S/M/L/XL at the seeds of :data:`benchmarks.generate.SEEDS`,
+and the hand-written ones of ``scenarios/``), in the same run:
+
+1. planner's verdict (:func:`planner.verdict.analyse`, one worker, seed 0) and, on S, M and
+   the hand-written scenarios, the minimum fleet (:func:`planner.minimum_instances` on the
+   scenario sized in one instance type, count omitted);
+2. the naive boolean model (:mod:`benchmarks.naive`), same questions, same order;
+3. the first-fit-decreasing fleet (:mod:`benchmarks.ffd`), steady state and rollout peak,
+   against planner's minimum;
+4. the exhaustive search (:mod:`planner.exhaustive`) where it can finish.
+
+Also ``planner solve`` on the seed scenarios as a subprocess, start-up included. Writes
+``RESULTS.md`` and ``timing.png`` next to this file (or to ``--output``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import ffd
+from benchmarks.generate import SEEDS, generate, realistic
+from benchmarks.naive import count_booleans, naive_verdict
+from planner.errors import PlannerError
+from planner.minimum import minimum_instances
+from planner.problem import Problem, compile_problem
+from planner.scenario import Scenario
+from planner.verdict import analyse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SIZES = ("S", "M", "L", "XL")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Seconds allowed per scenario, per method (None: not attempted at that size)."""
+
+    planner: float
+    naive: float | None
+    exhaustive: float | None
+    minimum: float | None
+    naive_booleans: int = 1_000_000  # larger naive models are not built
+
+
+LIMITS = {
+    "real": Limits(planner=30, naive=60, exhaustive=60, minimum=30),
+    "S": Limits(planner=10, naive=60, exhaustive=60, minimum=30),
+    "M": Limits(planner=60, naive=90, exhaustive=20, minimum=60),
+    "L": Limits(planner=90, naive=90, exhaustive=None, minimum=None),
+    "XL": Limits(planner=180, naive=None, exhaustive=None, minimum=None),
+}
+QUICK = {
+    k: Limits(
+        planner=min(v.planner, 20),
+        naive=v.naive and min(v.naive, 20),
+        exhaustive=v.exhaustive and min(v.exhaustive, 10),
+        minimum=v.minimum and min(v.minimum, 20),
+        naive_booleans=v.naive_booleans,
+    )
+    for k, v in LIMITS.items()
+}
+
+
+# ---------------------------------------------------------------- one scenario
+
+
+@dataclass
+class Fleet:
+    """FFD's fleets and planner's minimum, in instances of one type."""
+
+    group: str
+    steady: int | None
+    peak: int | None
+    possible: int | None = None
+    safe: int | None = None
+    status: str = "—"  # "proven", "none" (no count in the scan works), "unproven", "not run"
+    seconds: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Row:
+    """Everything measured on one scenario."""
+
+    name: str
+    size: str
+    services: int = 0
+    tasks: int = 0
+    instances: int = 0
+    verdict: str = "—"
+    proof: str = ""
+    wall: float | None = None
+    solver: float | None = None
+    naive: str = "—"
+    naive_wall: float | None = None
+    naive_booleans: int = 0
+    naive_note: str = ""
+    exhaustive: str = "—"
+    exhaustive_wall: float | None = None
+    fleet: Fleet | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict in ("safe", "at-risk", "hangs")
+
+    @property
+    def agree(self) -> bool:
+        """No two finished methods disagree."""
+        found = {v for v in (self.verdict, self.naive, self.exhaustive) if v in VERDICTS}
+        return len(found) <= 1
+
+
+VERDICTS = ("safe", "at-risk", "hangs")
+
+
+def _exhaustive_child(problem: Problem, queue) -> None:  # pragma: no cover - child process
+    from planner.exhaustive import exhaustive
+
+    t0 = time.perf_counter()
+    verdict = exhaustive(problem).verdict
+    queue.put((verdict, time.perf_counter() - t0))
+
+
+def run_exhaustive(problem: Problem, time_limit: float) -> tuple[str, float]:
+    """The exhaustive verdict in a child process, or ``timeout`` after ``time_limit``."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_exhaustive_child, args=(problem, queue), daemon=True)
+    t0 = time.perf_counter()
+    proc.start()
+    proc.join(time_limit)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return "timeout", time.perf_counter() - t0
+    if queue.empty():
+        return "error", time.perf_counter() - t0
+    return queue.get()
+
+
+def proven_minimum(scenario: Scenario, time_limit: float) -> Fleet:
+    """planner's minimum of :func:`ffd.single_type`, and whether the scan proves it.
+
+    Counts below the scan's start cannot hold the tasks (summed capacity). The first
+    possible count is proven least if every count tried below it hangs or cannot hold the
+    running tasks; the first safe count, if every count below is decided and not safe.
+    """
+    est = ffd.estimate(scenario)
+    fleet = Fleet(est.group, est.steady, est.peak)
+    t0 = time.perf_counter()
+    minimum, _ = minimum_instances(ffd.single_type(scenario), time_limit=time_limit)
+    fleet.seconds = time.perf_counter() - t0
+    tried = [(int(k.rsplit("=", 1)[1]), v) for k, v in minimum["tried"].items()]
+    if minimum["possible"]:
+        fleet.possible = minimum["possible"][0]["count"]
+    if minimum["safe"]:
+        fleet.safe = minimum["safe"][0]["count"]
+    below_possible = [v for c, v in tried if fleet.possible is None or c < fleet.possible]
+    below_safe = [v for c, v in tried if fleet.safe is None or c < fleet.safe]
+    undecided = [c for c, v in tried if v not in (None, *VERDICTS)]
+    if fleet.possible is None and fleet.safe is None:
+        if undecided:
+            fleet.status = "unproven"
+            fleet.note = f"no verdict at {_counts(undecided)}"
+        else:
+            fleet.status = "none"
+            fleet.note = f"hangs at every count up to {max(c for c, _ in tried)}"
+    elif all(v in (None, "hangs") for v in below_possible) and all(
+        v in (None, "hangs", "at-risk") for v in below_safe
+    ):
+        fleet.status = "proven" if fleet.safe is not None else "unproven"
+        if fleet.safe is None:
+            fleet.note = "no safe count found in time"
+    else:
+        fleet.status = "unproven"
+        fleet.note = f"no verdict at {_counts(undecided)}"
+    return fleet
+
+
+def _counts(cs: list[int]) -> str:
+    return ", ".join(map(str, cs[:4])) + (" …" if len(cs) > 4 else "")
+
+
+def measure(name: str, size: str, scenario: Scenario, limits: Limits, log=print) -> Row:
+    """Run every method on one scenario within ``limits``."""
+    row = Row(name, size, services=len(scenario.services))
+    row.tasks = sum(s.desired_count for s in scenario.services)
+    problem: Problem | None = None
+    if scenario.open_groups:
+        row.notes.append("count omitted: fleet only")
+    else:
+        try:
+            problem = compile_problem(scenario)
+        except PlannerError as exc:
+            row.notes.append(f"does not compile: {exc}")
+    if problem is not None:
+        row.instances = problem.n_instances
+        row.tasks = problem.total_desired + sum(
+            s.desired_count for s in scenario.services if not s.deploy
+        )
+        t0 = time.perf_counter()
+        try:
+            a = analyse(problem, time_limit=limits.planner, workers=1, seed=0)
+            row.verdict, row.proof, row.solver = a.verdict, a.proof, a.solver_seconds
+        except Exception as exc:  # report, do not hide: planner is being changed concurrently
+            row.verdict = "error"
+            row.proof = f"{type(exc).__name__}: {exc}"
+            row.notes.append("planner raised " + traceback.format_exc(limit=2).splitlines()[-1])
+        row.wall = time.perf_counter() - t0
+        log(f"  planner    {row.verdict:8} {row.wall:8.2f} s  {row.proof[:70]}")
+
+        if limits.naive is not None:
+            first = count_booleans(problem, 2)
+            if first > limits.naive_booleans:
+                row.naive = "not run"
+                row.naive_booleans = first
+                row.naive_note = f"{first:,} booleans at 2 waves"
+            else:
+                nv = naive_verdict(
+                    problem, limits.naive, seed=0, max_booleans=limits.naive_booleans
+                )
+                row.naive, row.naive_wall = nv.verdict, nv.wall_seconds
+                row.naive_booleans = nv.booleans
+                row.naive_note = nv.proof
+                if nv.verdict == "unknown" and "too large" not in nv.proof:
+                    row.naive = "timeout"
+            log(f"  naive      {row.naive:8} {_f(row.naive_wall):>8} s  {row.naive_note[:70]}")
+        else:
+            row.naive = "not run"
+            row.naive_booleans = count_booleans(problem, 2)
+            row.naive_note = f"{row.naive_booleans:,} booleans at 2 waves"
+
+        if limits.exhaustive is not None:
+            row.exhaustive, row.exhaustive_wall = run_exhaustive(problem, limits.exhaustive)
+            log(f"  exhaustive {row.exhaustive:8} {_f(row.exhaustive_wall):>8} s")
+    if limits.minimum is not None:
+        try:
+            row.fleet = proven_minimum(scenario, limits.minimum)
+        except Exception as exc:
+            row.notes.append(f"minimum raised {type(exc).__name__}: {exc}")
+        if row.fleet:
+            f = row.fleet
+            log(
+                f"  fleet      {f.group}: FFD {f.steady}/{f.peak}, minimum {f.possible}/{f.safe} "
+                f"({f.status}) {_f(f.seconds)} s"
+            )
+    if not row.agree:
+        row.notes.append("VERDICTS DISAGREE")
+        log("  !! verdicts disagree")
+    return row
+
+
+# ---------------------------------------------------------------- planner solve
+
+
+def time_cli(paths: list[Path], runs: int) -> list[tuple[str, str, float, list[float]]]:
+    """``planner solve PATH`` as a subprocess: (file, verdict line, median s, every run)."""
+    exe = shutil.which("planner")
+    cmd = [exe] if exe else [sys.executable, "-c", "from planner.cli import main; main()"]
+    out = []
+    for path in paths:
+        times = []
+        first = ""
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [*cmd, "solve", str(path)], capture_output=True, text=True, cwd=ROOT
+            )
+            times.append(time.perf_counter() - t0)
+            first = next((ln.strip() for ln in proc.stdout.splitlines() if ln.strip()), "")
+            first = first or f"exit {proc.returncode}: {proc.stderr.strip()[:60]}"
+        out.append((str(path.relative_to(ROOT)), first, statistics.median(times), times))
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine() -> dict[str, str]:
+    import ortools
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], capture_output=True, text=True, cwd=ROOT, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "?"
+
+    dirty = git("status", "--porcelain", "--", "planner")
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpu": f"{cpu}, {os.cpu_count()} logical cores",
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "planner": git("rev-parse", "--short", "HEAD")
+        + (" (planner/ with uncommitted changes)" if dirty else ""),
+    }
+
+
+def _f(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _ratio(row: Row) -> str:
+    if row.wall is None or row.naive_wall is None or not row.decided:
+        return "—"
+    if row.naive_booleans == 0:
+        return "no model"  # decided by the same model-free runs and checks as planner
+    r = row.naive_wall / max(row.wall, 1e-3)
+    if row.naive in VERDICTS:
+        return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+    if row.naive == "timeout":
+        return f"≥ {r:,.0f}×" if r >= 10 else f"≥ {r:.1f}×"
+    return "—"
+
+
+def _diff(estimate: int | None, minimum: int | None) -> str:
+    if estimate is None or minimum is None:
+        return "—"
+    d = estimate - minimum
+    return "=" if d == 0 else f"{d:+d}"
+
+
+def targets(rows: list[Row], cli: list, fleet_rows: list[Row]) -> list[tuple[str, str, str]]:
+    """(target, measured, met?) for the issue's targets on this machine."""
+    out = []
+    if cli:
+        worst = max(cli, key=lambda c: c[2])
+        out.append(
+            (
+                "a seed scenario: `planner solve` < 2 s wall, start-up included",
+                f"median {min(c[2] for c in cli):.2f}–{worst[2]:.2f} s over {len(cli)} seed "
+                f"files (slowest: {Path(worst[0]).name})",
+                "met" if worst[2] < 2 else "missed",
+            )
+        )
+
+    def verdict_target(size: str, limit: float) -> None:
+        rs = [r for r in rows if r.size == size]
+        if not rs:
+            return
+        ok = [r for r in rs if r.decided and r.wall is not None and r.wall <= limit]
+        walls = ", ".join(f"{r.name} {r.verdict} {_f(r.wall, 1)} s" for r in rs)
+        out.append(
+            (
+                f"{size}: a proven verdict in ≤ {limit:g} s",
+                walls,
+                "met" if len(ok) == len(rs) else f"missed on {len(rs) - len(ok)} of {len(rs)}",
+            )
+        )
+
+    verdict_target("M", 10)
+    ms = [r for r in fleet_rows if r.size == "M" and r.fleet]
+    if ms:
+        ok = [
+            r
+            for r in ms
+            if r.fleet.status == "proven" and r.fleet.seconds is not None and r.fleet.seconds <= 30
+        ]
+        out.append(
+            (
+                "M: the minimal safe fleet in ≤ 30 s",
+                ", ".join(
+                    f"{r.name} {r.fleet.safe if r.fleet.safe is not None else '?'} × "
+                    f"{r.fleet.group} ({r.fleet.status}) {_f(r.fleet.seconds, 1)} s"
+                    for r in ms
+                ),
+                "met" if len(ok) == len(ms) else f"missed on {len(ms) - len(ok)} of {len(ms)}",
+            )
+        )
+    verdict_target("L", 45)
+    ms = [r for r in rows if r.size == "M"]
+    if ms:
+        parts, ok = [], 0
+        for r in ms:
+            parts.append(f"{r.name} {_ratio(r)} ({r.verdict} / naive {r.naive})")
+            if (
+                r.naive in VERDICTS
+                and r.naive == r.verdict
+                and r.wall
+                and r.naive_wall
+                and r.naive_wall >= 10 * r.wall
+            ):
+                ok += 1
+        out.append(
+            (
+                "planner ≥ 10× faster than the naive model on M, identical verdicts",
+                ", ".join(parts),
+                "met" if ok == len(ms) else f"shown on {ok} of {len(ms)}",
+            )
+        )
+    return out
+
+
+def write_results(
+    rows: list[Row],
+    cli: list,
+    info: dict[str, str],
+    command: str,
+    started: datetime,
+    seconds: float,
+    out_dir: Path,
+    limits: dict[str, Limits],
+) -> Path:
+    """RESULTS.md in ``out_dir``."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by the harness (`benchmarks/run.py`); do not edit by hand. "
+        "What is compared and how: `benchmarks/README.md`.",
+        "",
+        f"- command: `{command}`",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC, run took {seconds / 60:.1f} min",
+    ]
+    lines += [f"- {k}: {v}" for k, v in info.items()]
+    lines += [
+        "- planner and the naive model: one CP-SAT worker, seed 0 (deterministic); "
+        "time limits per scenario: "
+        + "; ".join(
+            f"{k} planner {v.planner:g} s, naive "
+            + (f"{v.naive:g} s" if v.naive else "not run")
+            + ", exhaustive "
+            + (f"{v.exhaustive:g} s" if v.exhaustive else "not run")
+            + ", minimum "
+            + (f"{v.minimum:g} s" if v.minimum else "not run")
+            for k, v in limits.items()
+        ),
+        "",
+        "## Targets (2 cores)",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+    ]
+    fleet_rows = [r for r in rows if r.fleet]
+    lines += [f"| {t} | {m} | {ok} |" for t, m, ok in targets(rows, cli, fleet_rows)]
+    lines += [
+        "",
+        "## Verdicts and time",
+        "",
+        "wall: compile + `analyse` in this process (ortools already loaded); solver: CP-SAT's "
+        "share of it. ratio: naive wall ÷ planner wall (≥ where the naive model timed out; "
+        "no model: both decided by the same model-free runs and checks). "
+        "booleans: the naive model's largest task × instance × wave model.",
+        "",
+        "| scenario | size | services | tasks | instances | planner | wall s | solver s "
+        "| naive | naive s | ratio | booleans | exhaustive | exh. s |",
+        "|---|---|--:|--:|--:|---|--:|--:|---|--:|--:|--:|---|--:|",
+    ]
+    for r in rows:
+        if r.wall is None:
+            continue
+        flag = " ⚠" if not r.agree else ""
+        lines.append(
+            f"| {r.name}{flag} | {r.size} | {r.services} | {r.tasks} | {r.instances} "
+            f"| {r.verdict} | {_f(r.wall)} | {_f(r.solver)} | {r.naive} | {_f(r.naive_wall)} "
+            f"| {_ratio(r)} | {r.naive_booleans:,} | {r.exhaustive} "
+            f"| {_f(r.exhaustive_wall)} |"
+        )
+    decided = [r for r in rows if r.wall is not None]
+    both = [r for r in decided if r.verdict in VERDICTS and r.naive in VERDICTS]
+    exh = [r for r in decided if r.verdict in VERDICTS and r.exhaustive in VERDICTS]
+    bad = [r.name for r in decided if not r.agree]
+    lines += [
+        "",
+        f"Cross-checks: planner and the naive model both decided {len(both)} scenarios, "
+        f"planner and the exhaustive search {len(exh)}; "
+        + (f"**they disagree on {', '.join(bad)}**." if bad else "no verdicts disagree."),
+        "",
+        "![time against tasks and instances](timing.png)",
+        "",
+        "## Fleet: first-fit decreasing against planner's minimum",
+        "",
+        "In instances of one type (the scenario's largest). FFD steady: the running tasks "
+        "packed; FFD peak: the first wave's tasks (lower old + upper − lower new) or the end "
+        "state, whichever needs more. minimum: planner's least count at which the rollout is "
+        "possible / safe (proven: every smaller count decided). Δ: FFD − safe minimum.",
+        "",
+        "| scenario | type | FFD steady | FFD peak | min possible | min safe | status "
+        "| minimum s | Δ steady | Δ peak |",
+        "|---|---|--:|--:|--:|--:|---|--:|--:|--:|",
+    ]
+    for r in fleet_rows:
+        f = r.fleet
+        status = f.status + (f" ({f.note})" if f.note else "")
+        lines.append(
+            f"| {r.name} | {f.group} | {_v(f.steady)} | {_v(f.peak)} | {_v(f.possible)} "
+            f"| {_v(f.safe)} | {status} | {_f(f.seconds)} | {_diff(f.steady, f.safe)} "
+            f"| {_diff(f.peak, f.safe)} |"
+        )
+    lines += ["", *fleet_summary(fleet_rows), ""]
+    if cli:
+        lines += [
+            "## `planner solve` on the seed scenarios (subprocess, start-up included)",
+            "",
+            "| file | first line of output | median s | runs s |",
+            "|---|---|--:|---|",
+        ]
+        lines += [
+            f"| {p} | {first.replace('|', '/')} | {med:.2f} | {', '.join(f'{t:.2f}' for t in ts)} |"
+            for p, first, med, ts in cli
+        ]
+        lines.append("")
+    notes = [(r.name, n) for r in rows for n in r.notes]
+    unknown = [r for r in decided if r.verdict not in VERDICTS]
+    if notes or unknown:
+        lines += ["## Notes", ""]
+        lines += [f"- {r.name}: planner `{r.verdict}`: {r.proof}" for r in unknown]
+        lines += [f"- {name}: {n}" for name, n in notes]
+        lines.append("")
+    path = out_dir / "RESULTS.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _v(x: int | None) -> str:
+    return "—" if x is None else str(x)
+
+
+def fleet_summary(rows: list[Row]) -> list[str]:
+    """How often and by how much FFD misses the proven safe minimum."""
+    proven = [r.fleet for r in rows if r.fleet and r.fleet.status == "proven"]
+    never = [r.name for r in rows if r.fleet and r.fleet.status == "none"]
+    out = [f"Against the {len(proven)} proven safe minima:"]
+    for label, key in (("steady-state FFD", "steady"), ("rollout-peak FFD", "peak")):
+        ds = [getattr(f, key) - f.safe for f in proven if getattr(f, key) is not None]
+        over = [d for d in ds if d > 0]
+        under = [d for d in ds if d < 0]
+        exact = len(ds) - len(over) - len(under)
+        out.append(
+            f"- {label}: exact {exact}, over {len(over)}"
+            + (f" (by {min(over)}–{max(over)}, mean {statistics.mean(over):.1f})" if over else "")
+            + f", under {len(under)}"
+            + (
+                f" (by {min(under)}–{max(under)}, mean {statistics.mean(under):.1f}: "
+                "the rollout hangs or is at risk at that fleet)"
+                if under
+                else ""
+            )
+            + "."
+        )
+    if never:
+        out.append(
+            f"- No instance count makes {len(never)} scenarios possible ({', '.join(never)}): "
+            "their bounds or ports hang whatever the fleet, yet FFD still names a fleet."
+        )
+    return out
+
+
+def plot(rows: list[Row], path: Path) -> None:
+    """Time against tasks and against instances, log–log, planner beside the others."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    series = (
+        ("planner", "wall", "verdict", "o", "tab:blue"),
+        ("naive booleans", "naive_wall", "naive", "s", "tab:red"),
+        ("exhaustive", "exhaustive_wall", "exhaustive", "^", "tab:green"),
+    )
+    for ax, xkey, xlabel in ((axes[0], "tasks", "tasks"), (axes[1], "instances", "instances")):
+        for label, tkey, vkey, marker, color in series:
+            done = [
+                (getattr(r, xkey), getattr(r, tkey))
+                for r in rows
+                if getattr(r, tkey) is not None and getattr(r, vkey) in VERDICTS
+            ]
+            open_ = [
+                (getattr(r, xkey), getattr(r, tkey))
+                for r in rows
+                if getattr(r, tkey) is not None and getattr(r, vkey) not in VERDICTS
+            ]
+            if done:
+                x, y = zip(*done, strict=True)
+                ax.scatter(x, [max(v, 1e-3) for v in y], marker=marker, color=color, label=label)
+            if open_:
+                x, y = zip(*open_, strict=True)
+                ax.scatter(
+                    x,
+                    y,
+                    marker=marker,
+                    facecolors="none",
+                    edgecolors=color,
+                    label=f"{label}: no verdict (time limit)",
+                )
+        for secs, text in ((10, "M target 10 s"), (45, "L target 45 s")):
+            ax.axhline(secs, color="grey", lw=0.6, ls="--")
+            ax.text(
+                0.01,
+                secs * 1.08,
+                text,
+                fontsize=7,
+                color="grey",
+                transform=ax.get_yaxis_transform(),
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("seconds to a verdict (wall, one worker)")
+    axes[1].legend(fontsize=7, loc="upper left")
+    fig.suptitle("planner (count model) vs naive boolean model vs exhaustive search")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    ap.add_argument("--sizes", default="S,M,L,XL", help="comma-separated, of S,M,L,XL")
+    ap.add_argument("--quick", action="store_true", help="first seed per size, short limits")
+    ap.add_argument("--no-real", action="store_true", help="skip the hand-written scenarios")
+    ap.add_argument("--no-cli", action="store_true", help="skip timing `planner solve`")
+    ap.add_argument("--output", type=Path, default=HERE, help="folder for RESULTS.md, PNG")
+    args = ap.parse_args(argv)
+    sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
+    if bad := [s for s in sizes if s not in SIZES]:
+        ap.error(f"unknown size {bad[0]!r}; sizes are {', '.join(SIZES)}")
+    limits = QUICK if args.quick else LIMITS
+    command = "python -m benchmarks.run " + shlex.join(sys.argv[1:] if argv is None else argv)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    info = machine()
+    print(" | ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    cli = []
+    if not args.no_cli:
+        seeds = sorted((ROOT / "scenarios" / "seed").glob("*.yaml"))
+        cli = time_cli(seeds[:2] if args.quick else seeds, 1 if args.quick else 3)
+        for p, first, med, _ in cli:
+            log(f"planner solve {p}: {med:.2f} s  {first[:60]}")
+
+    rows: list[Row] = []
+    if not args.no_real:
+        for name, scenario in realistic():
+            log(f"{name}")
+            rows.append(measure(name, "real", scenario, limits["real"], log))
+    for size in sizes:
+        for seed in SEEDS[size][:1] if args.quick else SEEDS[size]:
+            name = f"{size}-{seed}"
+            log(f"{name}")
+            rows.append(measure(name, size, generate(size, seed), limits[size], log))
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    plot(rows, args.output / "timing.png")
+    used = {k: v for k, v in limits.items() if k in sizes or (k == "real" and not args.no_real)}
+    path = write_results(
+        rows, cli, info, command, started, time.perf_counter() - t0, args.output, used
+    )
+    log(f"wrote {path} and {args.output / 'timing.png'} in {(time.perf_counter() - t0):.0f} s")
+
+
+if __name__ == "__main__":
+    main()
