@@ -113,8 +113,10 @@ def analyse(
                 plan=complete_run.waves,
             )
 
+    runs = 1
     if dead_run is None or complete_run is None:
         for run in _other_runs(problem, seed, tries, deadline, time_limit):
+            runs += 1
             if run.complete and complete_run is None:
                 complete_run = run
             if run.dead and dead_run is None:
@@ -171,7 +173,9 @@ def analyse(
             if ans.status == "unknown":
                 return Analysis(
                     "unknown",
-                    f"time limit while checking ECS runs of {horizon} waves",
+                    f"time limit: a run completes, and none of the {runs} runs by ECS rules "
+                    "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
+                    f"that none can (searching runs of {horizon} waves); at-risk or safe",
                     plan=complete_run.waves if complete_run else None,
                     solver_seconds=spent,
                 )
@@ -210,7 +214,8 @@ def analyse(
         if ans.status == "unknown":
             a = Analysis(
                 "unknown",
-                f"time limit while searching plans of {horizon} waves",
+                f"time limit: a run by ECS rules hangs, and no completing plan was found "
+                f"in time (searching plans of {horizon} waves); at-risk or hangs",
                 solver_seconds=spent,
             )
             _attach_dead(problem, a, dead_run)
