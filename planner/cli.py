@@ -111,7 +111,7 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
         info = catalog_info()
     except PlannerError as exc:
         raise _fail(exc) from None
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "type": t.name,
             "vcpu": t.vcpu,

@@ -56,7 +56,7 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
                     ", ".join(f"{result.service_names[s]} {''.join(v)}" for s, v in change.items())
                 )
             )
-        row = [str(k), *cells]
+        row: list[str | Text] = [str(k), *cells]
         if result.duration_parts and waves is result.plan:
             row.append(_minutes(result.duration_parts[k - 1]))
         table.add_row(*row)

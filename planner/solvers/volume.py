@@ -25,7 +25,7 @@ from planner.problem import DIMENSIONS, Problem
 
 def _task_types(problem: Problem) -> list[tuple[int, tuple[int, ...], int]]:
     """(service, footprint vector, most in a dead state) for old and new tasks."""
-    out = []
+    out: list[tuple[int, tuple[int, ...], int]] = []
     for s, svc in enumerate(problem.services):
         blue = svc.desired
         green = max(svc.desired - 1, 0) if svc.all_at_once else svc.desired
@@ -110,9 +110,9 @@ def can_block_everywhere(
             m.add(sum(x * vec[d] for x, vec in xs) >= y * (free[d] - need[d] + 1))
             for e in range(D):  # and no instance over its capacity
                 m.add(sum(x * vec[e] for x, vec in xs) <= y * free[e])
-        for t_s, xs in old_here.items():  # old tasks stay where they ran
+        for t_s, olds_here in old_here.items():  # old tasks stay where they ran
             ran = sum(problem.initial[i][t_s] for i in members[free])
-            m.add(sum(xs) <= ran)
+            m.add(sum(olds_here) <= ran)
         for key, budget in (("port", port_budget), ("distinct", distinct_budget)):
             if budget:
                 y = m.new_int_var(0, n, f"{key}{c}")
@@ -166,7 +166,7 @@ def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
     S = problem.n_services
     old = [sum(problem.initial[i][s] for i in range(problem.n_instances)) for s in range(S)]
     new = [0] * S
-    out = []
+    out: list[tuple[list[int], list[int]]] = []
     for _ in range(2 * problem.total_desired + 1):
         if all(old[s] == 0 and new[s] == svc.desired for s, svc in enumerate(problem.services)):
             return out
