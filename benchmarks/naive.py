@@ -101,7 +101,7 @@ class NaiveModel:
             where = [i for i in range(n_i) for _ in range(p.initial[i][s])]
             olds = []
             for t, home in enumerate(where):
-                waves = [[1 if i == home else 0 for i in range(n_i)]]
+                waves: list[list] = [[1 if i == home else 0 for i in range(n_i)]]
                 for w in range(1, self.H + 1):
                     waves.append([m.new_bool_var(f"o{s}_{t}_{w}_{i}") for i in range(n_i)])
                     for i in range(n_i):  # an old task only stops, never moves
@@ -111,7 +111,7 @@ class NaiveModel:
                             m.add(waves[w][i] == 0)
                 olds.append(waves)
             news = []
-            for t in range(p.services[s].desired):
+            for _ in range(p.services[s].desired):
                 waves = [[0] * n_i]
                 for w in range(1, self.H + 1):
                     waves.append([m.new_bool_var(f"n{s}_{t}_{w}_{i}") for i in range(n_i)])

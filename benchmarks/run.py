@@ -64,7 +64,7 @@ LIMITS = {
     "S": Limits(planner=10, naive=60, exhaustive=60, minimum=30),
     "M": Limits(planner=60, naive=90, exhaustive=20, minimum=60),
     "L": Limits(planner=90, naive=90, exhaustive=None, minimum=None),
-    "XL": Limits(planner=180, naive=None, exhaustive=None, minimum=None),
+    "XL": Limits(planner=300, naive=None, exhaustive=None, minimum=None),
 }
 QUICK = {
     k: Limits(
@@ -90,9 +90,11 @@ class Fleet:
     peak: int | None
     possible: int | None = None
     safe: int | None = None
-    status: str = "—"  # "proven", "none" (no count in the scan works), "unproven", "not run"
+    status: str = "—"  # "proven", "none" (no count in the scan works), "unproven"
     seconds: float | None = None
     note: str = ""
+    possible_proven: bool = False
+    safe_proven: bool = False
 
 
 @dataclass
@@ -161,7 +163,9 @@ def proven_minimum(scenario: Scenario, time_limit: float) -> Fleet:
 
     Counts below the scan's start cannot hold the tasks (summed capacity). The first
     possible count is proven least if every count tried below it hangs or cannot hold the
-    running tasks; the first safe count, if every count below is decided and not safe.
+    running tasks; the first safe count, if every count tried below is decided and not
+    safe. "None found" is proven only up to the last count tried, and only if every
+    count tried was decided.
     """
     est = ffd.estimate(scenario)
     fleet = Fleet(est.group, est.steady, est.peak)
@@ -173,26 +177,37 @@ def proven_minimum(scenario: Scenario, time_limit: float) -> Fleet:
         fleet.possible = minimum["possible"][0]["count"]
     if minimum["safe"]:
         fleet.safe = minimum["safe"][0]["count"]
-    below_possible = [v for c, v in tried if fleet.possible is None or c < fleet.possible]
-    below_safe = [v for c, v in tried if fleet.safe is None or c < fleet.safe]
-    undecided = [c for c, v in tried if v not in (None, *VERDICTS)]
-    if fleet.possible is None and fleet.safe is None:
-        if undecided:
-            fleet.status = "unproven"
-            fleet.note = f"no verdict at {_counts(undecided)}"
-        else:
-            fleet.status = "none"
-            fleet.note = f"hangs at every count up to {max(c for c, _ in tried)}"
-    elif all(v in (None, "hangs") for v in below_possible) and all(
-        v in (None, "hangs", "at-risk") for v in below_safe
-    ):
-        fleet.status = "proven" if fleet.safe is not None else "unproven"
-        if fleet.safe is None:
-            fleet.note = "no safe count found in time"
+    fleet.possible_proven, p_note = _least(tried, fleet.possible, (None, "hangs"))
+    fleet.safe_proven, s_note = _least(tried, fleet.safe, (None, "hangs", "at-risk"))
+    if fleet.possible is None and fleet.possible_proven:
+        fleet.status = "none"
+        fleet.note = f"hangs at every count up to {max(c for c, _ in tried)}"
+    elif fleet.possible_proven and fleet.safe_proven:
+        fleet.status = "proven"
+        fleet.note = s_note
     else:
         fleet.status = "unproven"
-        fleet.note = f"no verdict at {_counts(undecided)}"
+        fleet.note = "; ".join(
+            f"{what} {'proven' if ok else note}"
+            for what, ok, note in (
+                ("possible", fleet.possible_proven, p_note),
+                ("safe", fleet.safe_proven, s_note),
+            )
+        )
     return fleet
+
+
+def _least(
+    tried: list[tuple[int, str | None]], found: int | None, below: tuple
+) -> tuple[bool, str]:
+    """Whether ``found`` is the least count (or, None, that no count tried works)."""
+    before = [(c, v) for c, v in tried if found is None or c < found]
+    open_ = [c for c, v in before if v not in below]
+    if open_:
+        return False, f"no verdict at {_counts(open_)}"
+    if found is None:
+        return True, f"none up to {max((c for c, _ in tried), default=0)}"
+    return True, ""
 
 
 def _counts(cs: list[int]) -> str:
@@ -314,11 +329,13 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
+        "load average at start (1, 5, 15 min)": load,
         "platform": platform.platform(),
         "cpu": f"{cpu}, {os.cpu_count()} logical cores",
         "python": platform.python_version(),
-        "ortools": ortools.__version__,
+        "ortools": getattr(ortools, "__version__", "?"),
         "planner": git("rev-parse", "--short", "HEAD")
         + (" (planner/ with uncommitted changes)" if dirty else ""),
     }
@@ -377,28 +394,31 @@ def targets(rows: list[Row], cli: list, fleet_rows: list[Row]) -> list[tuple[str
         )
 
     verdict_target("M", 10)
-    ms = [r for r in fleet_rows if r.size == "M" and r.fleet]
-    if ms:
-        ok = [
-            r
-            for r in ms
-            if r.fleet.status == "proven" and r.fleet.seconds is not None and r.fleet.seconds <= 30
+    fleets = [(r.name, r.fleet) for r in fleet_rows if r.size == "M" and r.fleet]
+    if fleets:
+        met = [
+            f
+            for _, f in fleets
+            if f.status == "proven" and f.seconds is not None and f.seconds <= 30
         ]
         out.append(
             (
                 "M: the minimal safe fleet in ≤ 30 s",
                 ", ".join(
-                    f"{r.name} {r.fleet.safe if r.fleet.safe is not None else '?'} × "
-                    f"{r.fleet.group} ({r.fleet.status}) {_f(r.fleet.seconds, 1)} s"
-                    for r in ms
+                    f"{name} {_v(f.safe)} × {f.group} ({f.status}"
+                    + (f": {f.note}" if f.note else "")
+                    + f") {_f(f.seconds, 1)} s"
+                    for name, f in fleets
                 ),
-                "met" if len(ok) == len(ms) else f"missed on {len(ms) - len(ok)} of {len(ms)}",
+                "met"
+                if len(met) == len(fleets)
+                else f"missed on {len(fleets) - len(met)} of {len(fleets)}",
             )
         )
     verdict_target("L", 45)
     ms = [r for r in rows if r.size == "M"]
     if ms:
-        parts, ok = [], 0
+        parts, shown = [], 0
         for r in ms:
             parts.append(f"{r.name} {_ratio(r)} ({r.verdict} / naive {r.naive})")
             if (
@@ -408,12 +428,12 @@ def targets(rows: list[Row], cli: list, fleet_rows: list[Row]) -> list[tuple[str
                 and r.naive_wall
                 and r.naive_wall >= 10 * r.wall
             ):
-                ok += 1
+                shown += 1
         out.append(
             (
                 "planner ≥ 10× faster than the naive model on M, identical verdicts",
                 ", ".join(parts),
-                "met" if ok == len(ms) else f"shown on {ok} of {len(ms)}",
+                "met" if shown == len(ms) else f"shown on {shown} of {len(ms)}",
             )
         )
     return out
@@ -500,19 +520,22 @@ def write_results(
         "In instances of one type (the scenario's largest). FFD steady: the running tasks "
         "packed; FFD peak: the first wave's tasks (lower old + upper − lower new) or the end "
         "state, whichever needs more. minimum: planner's least count at which the rollout is "
-        "possible / safe (proven: every smaller count decided). Δ: FFD − safe minimum.",
+        "possible / safe; proven when every smaller count tried was decided. "
+        "Δ: FFD − minimum, against the possible / the safe minimum (— where not proven).",
         "",
         "| scenario | type | FFD steady | FFD peak | min possible | min safe | status "
         "| minimum s | Δ steady | Δ peak |",
         "|---|---|--:|--:|--:|--:|---|--:|--:|--:|",
     ]
-    for r in fleet_rows:
-        f = r.fleet
+    for r, f in ((r, r.fleet) for r in fleet_rows if r.fleet):
         status = f.status + (f" ({f.note})" if f.note else "")
+        possible = f.possible if f.possible_proven else None
+        safe = f.safe if f.safe_proven else None
         lines.append(
             f"| {r.name} | {f.group} | {_v(f.steady)} | {_v(f.peak)} | {_v(f.possible)} "
-            f"| {_v(f.safe)} | {status} | {_f(f.seconds)} | {_diff(f.steady, f.safe)} "
-            f"| {_diff(f.peak, f.safe)} |"
+            f"| {_v(f.safe)} | {status} | {_f(f.seconds)} "
+            f"| {_diff(f.steady, possible)} / {_diff(f.steady, safe)} "
+            f"| {_diff(f.peak, possible)} / {_diff(f.peak, safe)} |"
         )
     lines += ["", *fleet_summary(fleet_rows), ""]
     if cli:
@@ -544,33 +567,40 @@ def _v(x: int | None) -> str:
 
 
 def fleet_summary(rows: list[Row]) -> list[str]:
-    """How often and by how much FFD misses the proven safe minimum."""
-    proven = [r.fleet for r in rows if r.fleet and r.fleet.status == "proven"]
-    never = [r.name for r in rows if r.fleet and r.fleet.status == "none"]
-    out = [f"Against the {len(proven)} proven safe minima:"]
-    for label, key in (("steady-state FFD", "steady"), ("rollout-peak FFD", "peak")):
-        ds = [getattr(f, key) - f.safe for f in proven if getattr(f, key) is not None]
-        over = [d for d in ds if d > 0]
-        under = [d for d in ds if d < 0]
-        exact = len(ds) - len(over) - len(under)
-        out.append(
-            f"- {label}: exact {exact}, over {len(over)}"
-            + (f" (by {min(over)}–{max(over)}, mean {statistics.mean(over):.1f})" if over else "")
-            + f", under {len(under)}"
-            + (
-                f" (by {min(under)}–{max(under)}, mean {statistics.mean(under):.1f}: "
-                "the rollout hangs or is at risk at that fleet)"
-                if under
-                else ""
+    """How often and by how much FFD misses planner's proven minima."""
+    fleets = [(r.name, r.fleet) for r in rows if r.fleet]
+    out = []
+    for what, key, proven_key, meaning in (
+        ("possible", "possible", "possible_proven", "no rollout completes at that fleet"),
+        ("safe", "safe", "safe_proven", "the rollout can hang at that fleet"),
+    ):
+        proven = [f for _, f in fleets if getattr(f, proven_key) and getattr(f, key) is not None]
+        out.append(f"Against the {len(proven)} proven {what} minima:")
+        for label, est in (("steady-state FFD", "steady"), ("rollout-peak FFD", "peak")):
+            ds = [getattr(f, est) - getattr(f, key) for f in proven if getattr(f, est) is not None]
+            over = [d for d in ds if d > 0]
+            under = [-d for d in ds if d < 0]
+            exact = len(ds) - len(over) - len(under)
+            out.append(
+                f"- {label}: exact {exact}, over {len(over)}"
+                + (f" (by {_span(over)})" if over else "")
+                + f", under {len(under)}"
+                + (f" (by {_span(under)}: {meaning})" if under else "")
+                + "."
             )
-            + "."
-        )
+        out.append("")
+    never = [name for name, f in fleets if f.status == "none"]
     if never:
         out.append(
-            f"- No instance count makes {len(never)} scenarios possible ({', '.join(never)}): "
-            "their bounds or ports hang whatever the fleet, yet FFD still names a fleet."
+            f"No instance count makes {len(never)} scenarios possible ({', '.join(never)}): "
+            "their bounds or ports hang whatever the fleet, yet FFD still names one."
         )
     return out
+
+
+def _span(xs: list[int]) -> str:
+    lo, hi = min(xs), max(xs)
+    return (f"{lo}" if lo == hi else f"{lo}–{hi}") + f", mean {statistics.mean(xs):.1f}"
 
 
 def plot(rows: list[Row], path: Path) -> None:
@@ -580,14 +610,14 @@ def plot(rows: list[Row], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
-    series = (
-        ("planner", "wall", "verdict", "o", "tab:blue"),
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharey=True)
+    series = (  # planner last, on top
+        ("exhaustive search", "exhaustive_wall", "exhaustive", "^", "tab:green"),
         ("naive booleans", "naive_wall", "naive", "s", "tab:red"),
-        ("exhaustive", "exhaustive_wall", "exhaustive", "^", "tab:green"),
+        ("planner", "wall", "verdict", "o", "tab:blue"),
     )
     for ax, xkey, xlabel in ((axes[0], "tasks", "tasks"), (axes[1], "instances", "instances")):
-        for label, tkey, vkey, marker, color in series:
+        for z, (label, tkey, vkey, marker, color) in enumerate(series):
             done = [
                 (getattr(r, xkey), getattr(r, tkey))
                 for r in rows
@@ -600,7 +630,15 @@ def plot(rows: list[Row], path: Path) -> None:
             ]
             if done:
                 x, y = zip(*done, strict=True)
-                ax.scatter(x, [max(v, 1e-3) for v in y], marker=marker, color=color, label=label)
+                ax.scatter(
+                    x,
+                    [max(v, 1e-3) for v in y],
+                    marker=marker,
+                    color=color,
+                    label=label,
+                    alpha=0.8,
+                    zorder=2 + z,
+                )
             if open_:
                 x, y = zip(*open_, strict=True)
                 ax.scatter(
@@ -609,7 +647,9 @@ def plot(rows: list[Row], path: Path) -> None:
                     marker=marker,
                     facecolors="none",
                     edgecolors=color,
-                    label=f"{label}: no verdict (time limit)",
+                    s=70,
+                    label=f"{label}: no verdict by the time limit",
+                    zorder=2 + z,
                 )
         for secs, text in ((10, "M target 10 s"), (45, "L target 45 s")):
             ax.axhline(secs, color="grey", lw=0.6, ls="--")
@@ -625,10 +665,11 @@ def plot(rows: list[Row], path: Path) -> None:
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("seconds to a verdict (wall, one worker)")
-    axes[1].legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("seconds to a verdict (wall, one worker; < 1 ms drawn at 1 ms)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle("planner (count model) vs naive boolean model vs exhaustive search")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -678,6 +719,7 @@ def main(argv: list[str] | None = None) -> None:
     args.output.mkdir(parents=True, exist_ok=True)
     plot(rows, args.output / "timing.png")
     used = {k: v for k, v in limits.items() if k in sizes or (k == "real" and not args.no_real)}
+    info["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     path = write_results(
         rows, cli, info, command, started, time.perf_counter() - t0, args.output, used
     )
