@@ -54,13 +54,20 @@ def lower_bound(scenario: Scenario, group: int) -> int:
     return best
 
 
-def _verdict(scenario: Scenario, deadline: float, workers: int, seed: int) -> str | None:
+#: Share of the time limit one count may use, so that one ``unknown`` count does not
+#: use up the whole scan: the next count may well be proven quickly.
+PER_COUNT = 0.25
+
+
+def _verdict(
+    scenario: Scenario, deadline: float, per_count: float, workers: int, seed: int
+) -> str | None:
     """The verdict at these counts; None where the running tasks do not fit."""
     try:
         problem = compile_problem(scenario)
     except DoesNotFit:
         return None
-    left = max(0.05, deadline - time.perf_counter())
+    left = max(0.05, min(per_count, deadline - time.perf_counter()))
     return analyse(problem, time_limit=left, workers=workers, seed=seed).verdict
 
 
@@ -113,7 +120,9 @@ def minimum_instances(
         if time.perf_counter() > deadline:
             break
         last = counts
-        verdict = _verdict(scenario.with_counts(counts), deadline, workers, seed)
+        verdict = _verdict(
+            scenario.with_counts(counts), deadline, time_limit * PER_COUNT, workers, seed
+        )
         tried[", ".join(f"{scenario.instance_groups[k].name}={n}" for k, n in counts.items())] = (
             verdict
         )
