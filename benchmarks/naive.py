@@ -36,6 +36,7 @@ from planner.rollout import (
     replay,
     simulate,
 )
+from planner.solvers.cpsat import WaveRules
 from planner.solvers.horizon import max_waves, next_horizon
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -72,7 +73,7 @@ def count_booleans(problem: Problem, horizon: int) -> int:
     return (old + new) * problem.n_instances * horizon
 
 
-class NaiveModel:
+class NaiveModel(WaveRules):
     """One boolean per (task, instance, wave), for old and new tasks alike."""
 
     def __init__(self, problem: Problem, horizon: int, *, ecs_rules: bool) -> None:
@@ -137,37 +138,6 @@ class NaiveModel:
         return [task[w][i] for task in self.new[s]]
 
     # ------------------------------------------------------------ wave rules
-
-    def _stops(self) -> None:
-        """Each wave stops the most old tasks the lower bound allows."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            o0 = len(self.old[s])
-            for w in range(1, self.H + 1):
-                if svc.all_at_once:
-                    full = m.new_bool_var(f"full{w}_{s}")
-                    m.add(self.new_sum(w - 1, s) >= svc.desired).only_enforce_if(full)
-                    m.add(self.new_sum(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
-                    m.add(self.old_sum(w, s) == 0).only_enforce_if(full)
-                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~full)
-                    continue
-                keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
-                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w - 1, s)])
-                if svc.lower <= o0:
-                    m.add(self.old_sum(w, s) == keep)
-                else:
-                    m.add_min_equality(self.old_sum(w, s), [o0, keep])
-
-    def _starts(self) -> None:
-        """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            if svc.all_at_once:
-                continue
-            for w in range(1, self.H + 1):
-                started = m.new_bool_var(f"started{w}_{s}")
-                m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
-                m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
 
     def usage(self, w: int, i: int, d: int):
         p = self.p
@@ -266,54 +236,6 @@ class NaiveModel:
             m.add(sum(self.old_on(w, i, s) + self.new_on(w, i, s)) >= 1).only_enforce_if(f)
             lits.append(f)
         return lits
-
-    # ------------------------------------------------------------ targets
-
-    def target_complete(self) -> None:
-        """Complete at the horizon; fewest waves preferred."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            m.add(self.old_sum(self.H, s) == 0)
-            m.add(self.new_sum(self.H, s) == svc.desired)
-        done = []
-        for w in range(1, self.H):
-            d = m.new_bool_var(f"done{w}")
-            for s, svc in enumerate(p.services):
-                m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(d)
-                m.add(self.old_sum(w, s) == 0).only_enforce_if(d)
-            done.append(d)
-        if done:
-            m.maximize(sum(done))
-
-    def target_unfinished(self) -> None:
-        """Not complete at the horizon; a dead end state preferred."""
-        p, m = self.p, self.m
-        H = self.H
-        left, stuck = [], []
-        for s, svc in enumerate(p.services):
-            has_old = m.new_bool_var(f"hasold{s}")
-            m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
-            m.add(self.old_sum(H, s) == 0).only_enforce_if(~has_old)
-            short = m.new_bool_var(f"short{s}")
-            m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
-            m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
-            left += [has_old, short]
-            s_stuck = m.new_bool_var(f"stuck{s}")
-            if svc.all_at_once:
-                m.add_bool_or([~has_old, short]).only_enforce_if(s_stuck)
-                m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
-            else:
-                low = m.new_bool_var(f"atlower{s}")
-                total = self.old_sum(H, s) + self.new_sum(H, s)
-                m.add(total <= svc.lower).only_enforce_if(low)
-                m.add(total >= svc.lower + 1).only_enforce_if(~low)
-                m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
-                m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
-            stuck.append(s_stuck)
-        m.add_bool_or(left)
-        self.dead = m.new_bool_var("dead")
-        m.add_bool_and(stuck).only_enforce_if(self.dead)
-        m.maximize(self.dead)
 
     # ------------------------------------------------------------ solving
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -62,7 +63,117 @@ def plan_of(states: list[State]) -> list[Wave]:
     return waves
 
 
-class RolloutModel:
+class WaveRules:
+    """The wave rules and the targets, in terms of per-service sums only.
+
+    Shared by :class:`RolloutModel` (counts) and the benchmarks' naive boolean model, which
+    differ only in how tasks sit on instances. A subclass provides ``p`` (the problem),
+    ``m`` (the model), ``H`` (the horizon) and :meth:`old_sum` / :meth:`new_sum`.
+    """
+
+    p: Problem
+    m: cp_model.CpModel
+    H: int
+
+    def old_sum(self, w: int, s: int) -> Any:
+        raise NotImplementedError
+
+    def new_sum(self, w: int, s: int) -> Any:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ wave rules
+
+    def _stops(self) -> None:
+        """Each wave stops the most old tasks the bound allows (horizon.py: no loss)."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            o0 = sum(p.initial[i][s] for i in range(p.n_instances))
+            for w in range(1, self.H + 1):
+                if svc.all_at_once:
+                    full = m.new_bool_var(f"full{w}_{s}")
+                    m.add(self.new_sum(w - 1, s) >= svc.desired).only_enforce_if(full)
+                    m.add(self.new_sum(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
+                    m.add(self.old_sum(w, s) == 0).only_enforce_if(full)
+                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~full)
+                    continue
+                keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
+                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w - 1, s)])
+                if svc.lower <= o0:
+                    m.add(self.old_sum(w, s) == keep)
+                else:
+                    m.add_min_equality(self.old_sum(w, s), [o0, keep])
+
+    def _starts(self) -> None:
+        """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            for w in range(1, self.H + 1):
+                m.add(self.new_sum(w, s) <= svc.desired)
+                if svc.all_at_once:
+                    continue
+                started = m.new_bool_var(f"started{w}_{s}")
+                m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
+                m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
+
+    # ------------------------------------------------------------ targets
+
+    def target_complete(self) -> None:
+        """Complete at the horizon; fewest waves preferred."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            m.add(self.old_sum(self.H, s) == 0)
+            m.add(self.new_sum(self.H, s) == svc.desired)
+        done = []
+        for w in range(1, self.H):
+            d = m.new_bool_var(f"done{w}")
+            for s, svc in enumerate(p.services):
+                m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(d)
+                m.add(self.old_sum(w, s) == 0).only_enforce_if(d)
+            done.append(d)
+        if done:
+            m.maximize(sum(done))
+
+    def target_unfinished(self) -> None:
+        """Not complete at the horizon; a dead end state preferred."""
+        p, m = self.p, self.m
+        H = self.H
+        left = []
+        stuck = []
+        for s, svc in enumerate(p.services):
+            has_old = m.new_bool_var(f"hasold{s}")
+            m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
+            m.add(self.old_sum(H, s) == 0).only_enforce_if(~has_old)
+            short = m.new_bool_var(f"short{s}")
+            m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
+            m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
+            left += [has_old, short]
+            # no stop allowed in the next wave
+            s_stuck = m.new_bool_var(f"stuck{s}")
+            if svc.all_at_once:
+                m.add_bool_or([~has_old, short]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
+            else:
+                low = m.new_bool_var(f"atlower{s}")
+                m.add(self.old_sum(H, s) + self.new_sum(H, s) <= svc.lower).only_enforce_if(low)
+                m.add(self.old_sum(H, s) + self.new_sum(H, s) >= svc.lower + 1).only_enforce_if(
+                    ~low
+                )
+                m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
+                m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
+            stuck.append(s_stuck)
+        m.add_bool_or(left)
+        self.dead = m.new_bool_var("dead")
+        m.add_bool_and(stuck).only_enforce_if(self.dead)
+        m.maximize(self.dead)
+
+    def target_dead(self) -> None:
+        """Dead at the horizon (not complete, nothing may stop, nothing can start)."""
+        self.target_unfinished()
+        self.m.clear_objective()
+        self.m.add(self.dead == 1)
+
+
+class RolloutModel(WaveRules):
     """Builds the count model for ``horizon`` waves; one instance per question."""
 
     def __init__(
@@ -141,26 +252,6 @@ class RolloutModel:
 
     # ------------------------------------------------------------ wave rules
 
-    def _stops(self) -> None:
-        """Each wave stops the most old tasks the bound allows (horizon.py: no loss)."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            o0 = sum(p.initial[i][s] for i in range(p.n_instances))
-            for w in range(1, self.H + 1):
-                if svc.all_at_once:
-                    full = m.new_bool_var(f"full{w}_{s}")
-                    m.add(self.new_sum(w - 1, s) >= svc.desired).only_enforce_if(full)
-                    m.add(self.new_sum(w - 1, s) <= svc.desired - 1).only_enforce_if(~full)
-                    m.add(self.old_sum(w, s) == 0).only_enforce_if(full)
-                    m.add(self.old_sum(w, s) == o0).only_enforce_if(~full)
-                    continue
-                keep = m.new_int_var(0, max(o0, svc.lower), f"keep{w}_{s}")
-                m.add_max_equality(keep, [0, svc.lower - self.new_sum(w - 1, s)])
-                if svc.lower <= o0:
-                    m.add(self.old_sum(w, s) == keep)
-                else:
-                    m.add_min_equality(self.old_sum(w, s), [o0, keep])
-
     def _fixed_point(self) -> None:
         """Old counts of a state that ECS rules can have reached and then stay in.
 
@@ -182,18 +273,6 @@ class RolloutModel:
                 keep = m.new_int_var(0, max(o0, svc.lower), f"fix{w}_{s}")
                 m.add_max_equality(keep, [0, svc.lower - self.new_sum(w, s)])
                 m.add(self.old_sum(w, s) == keep)
-
-    def _starts(self) -> None:
-        """New tasks start only while ``old + new ≤ upper`` (and ``new ≤ desired``)."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            for w in range(1, self.H + 1):
-                m.add(self.new_sum(w, s) <= svc.desired)
-                if svc.all_at_once:
-                    continue
-                started = m.new_bool_var(f"started{w}_{s}")
-                m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
-                m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
 
     def usage(self, w: int, i: int, d: int):
         p = self.p
@@ -287,63 +366,6 @@ class RolloutModel:
             m.add(self.old[w][i][s] + self.new[w][i][s] >= 1).only_enforce_if(f)
             lits.append(f)
         return lits
-
-    # ------------------------------------------------------------ targets
-
-    def target_complete(self) -> None:
-        """Complete at the horizon; fewest waves preferred."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            m.add(self.old_sum(self.H, s) == 0)
-            m.add(self.new_sum(self.H, s) == svc.desired)
-        done = []
-        for w in range(1, self.H):
-            d = m.new_bool_var(f"done{w}")
-            for s, svc in enumerate(p.services):
-                m.add(self.new_sum(w, s) == svc.desired).only_enforce_if(d)
-                m.add(self.old_sum(w, s) == 0).only_enforce_if(d)
-            done.append(d)
-        if done:
-            m.maximize(sum(done))
-
-    def target_unfinished(self) -> None:
-        """Not complete at the horizon; a dead end state preferred."""
-        p, m = self.p, self.m
-        H = self.H
-        left = []
-        stuck = []
-        for s, svc in enumerate(p.services):
-            has_old = m.new_bool_var(f"hasold{s}")
-            m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
-            m.add(self.old_sum(H, s) == 0).only_enforce_if(~has_old)
-            short = m.new_bool_var(f"short{s}")
-            m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
-            m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
-            left += [has_old, short]
-            # no stop allowed in the next wave
-            s_stuck = m.new_bool_var(f"stuck{s}")
-            if svc.all_at_once:
-                m.add_bool_or([~has_old, short]).only_enforce_if(s_stuck)
-                m.add_bool_and([has_old, ~short]).only_enforce_if(~s_stuck)
-            else:
-                low = m.new_bool_var(f"atlower{s}")
-                m.add(self.old_sum(H, s) + self.new_sum(H, s) <= svc.lower).only_enforce_if(low)
-                m.add(self.old_sum(H, s) + self.new_sum(H, s) >= svc.lower + 1).only_enforce_if(
-                    ~low
-                )
-                m.add_bool_or([~has_old, low]).only_enforce_if(s_stuck)
-                m.add_bool_and([has_old, ~low]).only_enforce_if(~s_stuck)
-            stuck.append(s_stuck)
-        m.add_bool_or(left)
-        self.dead = m.new_bool_var("dead")
-        m.add_bool_and(stuck).only_enforce_if(self.dead)
-        m.maximize(self.dead)
-
-    def target_dead(self) -> None:
-        """Dead at the horizon (not complete, nothing may stop, nothing can start)."""
-        self.target_unfinished()
-        self.m.clear_objective()
-        self.m.add(self.dead == 1)
 
     # ------------------------------------------------------------ solving
 
