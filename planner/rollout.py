@@ -19,7 +19,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from planner.problem import DIMENSIONS, Footprint, Problem
+from planner.problem import DIMENSIONS, Footprint, Problem, Service
 
 Matrix = tuple[tuple[int, ...], ...]
 
@@ -157,8 +157,11 @@ def stop_allowance(problem: Problem, state: State, s: int) -> int:
     start of a wave. All-at-once strategies (§6) stop the blue set only once the whole
     green set runs.
     """
-    svc = problem.services[s]
-    old, new = state.old_total(s), state.new_total(s)
+    return stops_allowed(problem.services[s], state.old_total(s), state.new_total(s))
+
+
+def stops_allowed(svc: Service, old: int, new: int) -> int:
+    """:func:`stop_allowance` from the service's counts alone."""
     if svc.all_at_once:
         return old if new >= svc.desired else 0
     return max(0, min(old, old + new - svc.lower))
@@ -166,8 +169,11 @@ def stop_allowance(problem: Problem, state: State, s: int) -> int:
 
 def start_room(problem: Problem, state: State, s: int) -> int:
     """How many new tasks of ``s`` may start now (§3 step 2): ``old + new ≤ upper``."""
-    svc = problem.services[s]
-    old, new = state.old_total(s), state.new_total(s)
+    return room_for(problem.services[s], state.old_total(s), state.new_total(s))
+
+
+def room_for(svc: Service, old: int, new: int) -> int:
+    """:func:`start_room` from the service's counts alone."""
     return max(0, min(svc.upper - old - new, svc.desired - new))
 
 

@@ -140,6 +140,7 @@ def analyse(
             return a
 
     from planner.solvers import cpsat
+    from planner.solvers.counts import count_sets
 
     spent = 0.0
     if dead_run is None:
@@ -156,8 +157,10 @@ def analyse(
             )
         # Can ECS rules end anywhere but complete? Grow the horizon until every run ends.
         horizon = len(default.waves) + 1
+        sets = count_sets(problem, max_waves(problem), _left(deadline) / 8)
         while True:
             model = cpsat.RolloutModel(problem, horizon, ecs_rules=True)
+            model.restrict_counts(sets)
             model.target_unfinished()
             model.hint(default.states)
             ans = model.solve(_left(deadline), workers, seed)

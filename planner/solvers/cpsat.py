@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from planner.problem import DIMENSIONS, Problem
 from planner.rollout import State, Wave, _moves
+from planner.solvers.counts import CountSets
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
@@ -337,6 +338,28 @@ class RolloutModel(WaveRules):
                     if fails is None:
                         continue  # never fits there
                     m.add_bool_or([~room, *fails])
+                self._refills(w, s, room)
+
+    def _refills(self, w: int, s: int, room: Any) -> None:
+        """A redundant cut: where ``s`` stopped, something started, if ``s`` ends blocked.
+
+        If a new task of ``s`` takes no more than an old one and no port the old one did
+        not hold, it fits wherever an old one just stopped. So if ``s`` still has room at
+        the wave's end, each instance where it stopped a task received a start in the
+        wave. With one task of ``s`` per instance (a fixed port, or distinctInstance), the
+        wave's starts are at least its stops.
+        """
+        svc = self.p.services[s]
+        if svc.all_at_once or not svc.new.ports <= svc.old.ports:
+            return
+        if any(a > b for a, b in zip(svc.new.vector, svc.old.vector, strict=True)):
+            return
+        stops = self.old_sum(w - 1, s) - self.old_sum(w, s)
+        starts = sum(
+            self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(self.p.n_services)
+        )
+        if svc.old.ports or svc.distinct:
+            self.m.add(starts >= stops).only_enforce_if(room)
 
     def _fail_literals(self, w: int, i: int, s: int):
         """Literals, each implying one requirement that a new task of ``s`` fails on ``i``."""
@@ -366,6 +389,27 @@ class RolloutModel(WaveRules):
             m.add(self.old[w][i][s] + self.new[w][i][s] >= 1).only_enforce_if(f)
             lits.append(f)
         return lits
+
+    def restrict_counts(self, sets: CountSets) -> None:
+        """Only the (old, new) counts a run by ECS rules can have (:mod:`.counts`).
+
+        Redundant for the ECS-rule model (every run keeps to the sets), but it tells the
+        solver at once what volumes alone decide.
+        """
+        m = self.m
+        for w in range(1, self.H + 1):
+            for s, pairs in enumerate(sets.at(w) or ()):
+                o, nw = self.old_sum(w, s), self.new_sum(w, s)
+                if len(pairs) == 1:
+                    (po, pn), = pairs
+                    m.add(o == po)
+                    m.add(nw == pn)
+                    continue
+                ov = m.new_int_var(min(a for a, _ in pairs), max(a for a, _ in pairs), f"os{w}_{s}")
+                nv = m.new_int_var(min(b for _, b in pairs), max(b for _, b in pairs), f"ns{w}_{s}")
+                m.add(ov == o)
+                m.add(nv == nw)
+                m.add_allowed_assignments([ov, nv], sorted(pairs))
 
     # ------------------------------------------------------------ solving
 

@@ -16,31 +16,30 @@ identical ones, so the check is a tiny integer program per service.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ortools.sat.python import cp_model
 
-from planner.problem import DIMENSIONS, Problem
+from planner.problem import DIMENSIONS, Footprint, Problem
 
 
-def _task_types(problem: Problem) -> list[tuple[int, tuple[int, ...], int]]:
-    """(service, footprint vector, most in a dead state) for old and new tasks."""
-    out: list[tuple[int, tuple[int, ...], int]] = []
-    for s, svc in enumerate(problem.services):
-        blue = svc.desired
-        green = max(svc.desired - 1, 0) if svc.all_at_once else svc.desired
-        out.append((s, svc.old.vector, blue))
-        out.append((s, svc.new.vector, green))
+def _task_types(
+    problem: Problem, counts: tuple[list[int], list[int]] | None
+) -> list[tuple[int, Footprint, int]]:
+    """(service, footprint, most running) for the old (even index) and new (odd) tasks.
+
+    Without ``counts``, the most in a dead state: a rolling service runs at most
+    ``desired`` tasks, an all-at-once one its blue set and a partial green set.
+    """
+    out: list[tuple[int, Footprint, int]] = []
+    for t, svc in enumerate(problem.services):
+        o0 = sum(problem.initial[i][t] for i in range(problem.n_instances))
+        if counts is not None:
+            blue, green = min(o0, counts[0][t]), counts[1][t]
+        else:
+            blue = min(o0, svc.desired)
+            green = max(svc.desired - 1, 0) if svc.all_at_once else svc.desired
+        out.append((t, svc.old, blue))
+        out.append((t, svc.new, green))
     return out
-
-
-def _port_holders(problem: Problem, port: int) -> int:
-    """Most instances on which deploying tasks can hold ``port`` at once."""
-    total = 0
-    for svc in problem.services:
-        if port in svc.old.ports or port in svc.new.ports:
-            total += 2 * svc.desired if svc.all_at_once else svc.desired
-    return total
 
 
 def can_block_everywhere(
@@ -48,109 +47,100 @@ def can_block_everywhere(
     s: int,
     time_limit: float = 5.0,
     counts: tuple[list[int], list[int]] | None = None,
+    pair: tuple[int, int] | None = None,
 ) -> bool:
     """Whether the tasks could block every instance for a new task of ``s``.
 
     Without ``counts``, in any dead state; with ``counts = (old, new)``, with at most that
-    many old and new tasks of each service running.
+    many old and new tasks of each service running. ``pair = (old, new)``: ``s`` itself
+    runs at most that many.
 
     An aggregate integer program: per class of identical instances, how many are blocked
-    by which requirement, and how many tasks of each kind sit on them. Tasks bring all
-    their dimensions where they sit and an instance holds no more than its capacity, but
-    which instance of a class holds which task is left open, so a "no" is a proof and a
-    "yes" is not.
+    by which requirement (a resource, a fixed port some task holds there, distinctInstance),
+    and how many tasks of each kind sit on them. Tasks bring all their dimensions where
+    they sit, an instance holds no more than its capacity, and old tasks stay in the class
+    where they ran; which instance of a class holds which task is left open, so a "no" is
+    a proof and a "yes" is not.
     """
     svc = problem.services[s]
     need = svc.new.vector
     D = len(DIMENSIONS)
-    classes: Counter = Counter()
-    for inst in problem.instances:
+    members: dict[tuple[int, ...], list[int]] = {}
+    for i, inst in enumerate(problem.instances):
         if svc.new.ports & inst.blocked_ports():
             continue  # never fits there: blocked for free
         free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
         if any(need[d] > free[d] for d in range(D)):
             continue
-        classes[free] += 1
-    if not classes:
-        return True
-    types = _task_types(problem)
-    members: dict[tuple[int, ...], list[int]] = {}
-    for i, inst in enumerate(problem.instances):
-        free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
         members.setdefault(free, []).append(i)
+    if not members:
+        return True
+    if counts is not None:
+        counts = (list(counts[0]), list(counts[1]))
+    types = _task_types(problem, counts)
+    if pair is not None:
+        types[2 * s] = (s, svc.old, min(types[2 * s][2], pair[0]))
+        types[2 * s + 1] = (s, svc.new, min(types[2 * s + 1][2], pair[1]))
+    holders = [k for k, (_, fp, most) in enumerate(types) if most and fp.ports & svc.new.ports]
+    own = [2 * s, 2 * s + 1] if svc.distinct else []
     m = cp_model.CpModel()
-    if counts is None:
-        port_budget = sum(_port_holders(problem, q) for q in svc.new.ports)
-        distinct_budget = (2 if svc.all_at_once else 1) * svc.desired if svc.distinct else 0
-    else:
-        port_budget = sum(
-            counts[0][t] * (q in o.old.ports) + counts[1][t] * (q in o.new.ports)
-            for q in svc.new.ports
-            for t, o in enumerate(problem.services)
-        )
-        distinct_budget = counts[0][s] + counts[1][s] if svc.distinct else 0
     on_type: dict[int, list] = {k: [] for k in range(len(types))}
-    extra: dict[str, list] = {"port": [], "distinct": []}
-    for c, (free, n) in enumerate(classes.items()):
+    for c, (free, insts) in enumerate(members.items()):
+        n = len(insts)
         ways = []
-        old_here: dict[int, list] = {}
+        here: dict[int, list] = {k: [] for k in range(len(types))}
         for d in range(D):
             if not need[d]:
                 continue
             y = m.new_int_var(0, n, f"y{c}_{d}")
             ways.append(y)
             xs = []
-            for k, (t_s, vec, most) in enumerate(types):
-                x = m.new_int_var(0, most, f"x{c}_{d}_{k}")
-                xs.append((x, vec))
-                on_type[k].append(x)
-                if k % 2 == 0:
-                    old_here.setdefault(t_s, []).append(x)
+            for k, (_, fp, most) in enumerate(types):
+                if most and any(fp.vector):
+                    x = m.new_int_var(0, most, f"x{c}_{d}_{k}")
+                    xs.append((x, fp.vector))
+                    here[k].append(x)
             # blocked: use above free − need on each such instance
             m.add(sum(x * vec[d] for x, vec in xs) >= y * (free[d] - need[d] + 1))
             for e in range(D):  # and no instance over its capacity
                 m.add(sum(x * vec[e] for x, vec in xs) <= y * free[e])
-        for t_s, olds_here in old_here.items():  # old tasks stay where they ran
-            ran = sum(problem.initial[i][t_s] for i in members[free])
-            m.add(sum(olds_here) <= ran)
-        for key, budget in (("port", port_budget), ("distinct", distinct_budget)):
-            if budget:
+        for key, kinds in (("port", holders), ("distinct", own)):
+            if kinds:  # blocked by a task of these kinds on each such instance
                 y = m.new_int_var(0, n, f"{key}{c}")
                 ways.append(y)
-                extra[key].append(y)
+                zs = [m.new_int_var(0, types[k][2], f"z{key}{c}_{k}") for k in kinds]
+                for k, z in zip(kinds, zs, strict=True):
+                    here[k].append(z)
+                m.add(y <= sum(zs))
         if not ways:
             return False
         m.add(sum(ways) == n)
-    for t_s in range(problem.n_services):
-        olds, news = on_type[2 * t_s], on_type[2 * t_s + 1]
-        if counts is not None and olds:
-            m.add(sum(olds) <= counts[0][t_s])
-            m.add(sum(news) <= counts[1][t_s])
+        for k in range(0, len(types), 2):  # old tasks stay where they ran
+            if here[k]:
+                t_s = types[k][0]
+                m.add(sum(here[k]) <= sum(problem.initial[i][t_s] for i in insts))
+        for k, placed in here.items():
+            on_type[k].extend(placed)
+    for k, placed in on_type.items():
+        if placed:
+            m.add(sum(placed) <= types[k][2])
     for t_s, other in enumerate(problem.services if counts is None else ()):
         # every service is done (all new) or stuck: old = max(0, lower − new), new < desired
         olds, news = on_type[2 * t_s], on_type[2 * t_s + 1]
-        if not olds:
+        if not olds and not news:
             continue
+        old_n, new_n = sum(olds), sum(news)
         done = m.new_bool_var(f"done{t_s}")
         if t_s == s:
             m.add(done == 0)
             if not other.all_at_once:  # it has room: old + new < upper
-                m.add(sum(olds) + sum(news) <= other.upper - 1)
-        m.add(sum(olds) <= other.desired)
-        if other.all_at_once:
-            m.add(sum(olds) <= 0).only_enforce_if(done)
-            m.add(sum(news) <= other.desired - 1).only_enforce_if(~done)
-        else:
-            m.add(sum(olds) <= 0).only_enforce_if(done)
-            m.add(sum(olds) + sum(news) <= other.desired)
-            m.add(sum(olds) <= other.lower).only_enforce_if(~done)
-            m.add(sum(news) <= other.desired - 1).only_enforce_if(~done)
-            m.add(sum(olds) + sum(news) <= max(other.lower, other.desired - 1)).only_enforce_if(
-                ~done
-            )
-    for key, budget in (("port", port_budget), ("distinct", distinct_budget)):
-        if extra[key]:
-            m.add(sum(extra[key]) <= budget)
+                m.add(old_n + new_n <= other.upper - 1)
+        m.add(old_n <= 0).only_enforce_if(done)
+        m.add(new_n <= other.desired - 1).only_enforce_if(~done)
+        if not other.all_at_once:
+            m.add(old_n + new_n <= other.desired)
+            m.add(old_n <= other.lower).only_enforce_if(~done)
+            m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(~done)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
