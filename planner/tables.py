@@ -297,8 +297,6 @@ def _configuration(doc: Located, path: tuple[str | int, ...], raw: Any) -> Confi
     return out
 
 
-
-
 # ---------------------------------------------------------------- one cell
 
 

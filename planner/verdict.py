@@ -112,6 +112,16 @@ def analyse(
                 "unplaced, so every run by ECS rules has the counts of a completing run",
                 plan=complete_run.waves,
             )
+        from planner.solvers.counts import count_sets
+
+        if count_sets(problem, max_waves(problem), time_limit / 8).all_complete():
+            return Analysis(
+                "safe",
+                "counts: a service can be left with a start unplaced only in waves where the "
+                "tasks could fill every instance for it; past those, every run by ECS rules "
+                "has all its counts complete, and a dead state's counts would stay",
+                plan=complete_run.waves,
+            )
 
     runs = 1
     if dead_run is None or complete_run is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from planner.problem import Problem
+from planner.problem import Problem, Service
 from planner.rollout import room_for, stops_allowed
 from planner.solvers.volume import can_block_everywhere
 
@@ -34,8 +34,20 @@ class CountSets:
     longer change (None: not reached within the waves computed)."""
 
     pairs: list[list[frozenset[Pair]]]
+    services: tuple[Service, ...] = ()
     blockable: list[frozenset[int]] = field(default_factory=list)
     settled: int | None = None
+
+    def all_complete(self) -> bool:
+        """Settled with every service at (0, desired): every run by ECS rules completes.
+
+        A dead state stops and starts nothing, so its counts would stay in every later
+        wave's sets.
+        """
+        return self.settled is not None and all(
+            pairs == {(0, svc.desired)}
+            for pairs, svc in zip(self.pairs[-1], self.services, strict=True)
+        )
 
     def at(self, w: int) -> list[frozenset[Pair]] | None:
         """The sets after wave ``w`` (beyond the computed waves: the settled ones, or
@@ -51,7 +63,11 @@ def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSe
     deadline = time.perf_counter() + time_limit
     S, n = problem.n_services, problem.n_instances
     start = [(sum(problem.initial[i][s] for i in range(n)), 0) for s in range(S)]
-    out = CountSets(pairs=[[frozenset({start[s]}) for s in range(S)]], blockable=[frozenset()])
+    out = CountSets(
+        pairs=[[frozenset({start[s]}) for s in range(S)]],
+        services=problem.services,
+        blockable=[frozenset()],
+    )
     for w in range(1, waves + 1):
         if time.perf_counter() > deadline:
             break

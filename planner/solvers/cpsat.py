@@ -355,9 +355,7 @@ class RolloutModel(WaveRules):
         if any(a > b for a, b in zip(svc.new.vector, svc.old.vector, strict=True)):
             return
         stops = self.old_sum(w - 1, s) - self.old_sum(w, s)
-        starts = sum(
-            self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(self.p.n_services)
-        )
+        starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(self.p.n_services))
         if svc.old.ports or svc.distinct:
             self.m.add(starts >= stops).only_enforce_if(room)
 
@@ -401,7 +399,7 @@ class RolloutModel(WaveRules):
             for s, pairs in enumerate(sets.at(w) or ()):
                 o, nw = self.old_sum(w, s), self.new_sum(w, s)
                 if len(pairs) == 1:
-                    (po, pn), = pairs
+                    ((po, pn),) = pairs
                     m.add(o == po)
                     m.add(nw == pn)
                     continue

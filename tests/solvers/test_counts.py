@@ -58,3 +58,10 @@ def test_ecs_model_with_the_sets_still_finds_every_dead_run(k):
     if ans.status == "found":
         assert ans.dead
         assert is_dead(p, replay(p, ans.plan, ecs_rules=True)[-1])
+
+
+@pytest.mark.parametrize("k", range(len(PROBLEMS)))
+def test_all_complete_sets_prove_that_no_run_dies(k):
+    p = PROBLEMS[k]
+    if count_sets(p, max_waves(p)).all_complete():
+        assert not exhaustive(p).ecs_dead_reachable
