@@ -19,6 +19,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from planner.problem import DIMENSIONS, Footprint, Problem
+from planner.rollout import room_for, stops_allowed
 
 
 def _task_types(
@@ -162,12 +163,8 @@ def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
             return out
         prev = (list(old), list(new))
         for s, svc in enumerate(problem.services):
-            if svc.all_at_once:
-                old[s] = 0 if new[s] >= svc.desired else old[s]
-                new[s] = svc.desired
-            else:
-                old[s] = min(old[s], max(0, svc.lower - new[s]))
-                new[s] = max(new[s], min(svc.desired, svc.upper - old[s]))
+            old[s] -= stops_allowed(svc, old[s], new[s])
+            new[s] += room_for(svc, old[s], new[s])
         if (old, new) == prev:
             return None
         out.append((list(old), list(new)))
