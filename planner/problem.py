@@ -93,6 +93,13 @@ class Problem:
     def n_instances(self) -> int:
         return len(self.instances)
 
+    def could_ever_fit(self, i: int, s: int) -> bool:
+        """Whether a new task of ``s`` fits on instance ``i`` with nothing else on it."""
+        inst, fp = self.instances[i], self.services[s].new
+        if fp.ports & inst.blocked_ports():
+            return False
+        return all(fp.vector[d] <= inst.free(d) for d in range(len(DIMENSIONS)))
+
     @property
     def n_services(self) -> int:
         return len(self.services)

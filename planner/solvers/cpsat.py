@@ -116,6 +116,39 @@ class WaveRules:
                 m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
                 m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
 
+    def _refills(self, w: int, s: int, room: Any) -> None:
+        """Redundant cuts: if ``s`` ends wave ``w`` with room (so, under ECS rules, fitting
+        nowhere), the instances freed in the wave were filled again.
+
+        An old task of service ``t`` that stops frees at least what a new task of ``s``
+        takes if ``t``'s old footprint is as large in every resource; then ``s`` fits there
+        after the stop, unless a task holds ``s``'s fixed port there (or, distinctInstance,
+        a task of ``s`` runs there), or ``s`` never fits on that instance. So every other
+        such instance received a start in the wave. With one old task of ``t`` per
+        instance (a fixed port, or distinctInstance), its stops are on as many instances:
+        the wave's starts are at least ``t``'s stops less those exceptions. For ``t = s``
+        the port is its own and was just freed.
+        """
+        p, m = self.p, self.m
+        svc = p.services[s]
+        starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(p.n_services))
+        holders = sum(
+            self.old_sum(w, u) + self.new_sum(w, u)
+            for u, other in enumerate(p.services)
+            if (other.old.ports | other.new.ports) & svc.new.ports or (u == s and svc.distinct)
+        )
+        never = sum(1 for i in range(p.n_instances) if not p.could_ever_fit(i, s))
+        for t, other in enumerate(p.services):
+            if not (other.old.ports or other.distinct):
+                continue  # several of its tasks may share an instance
+            if any(a < b for a, b in zip(other.old.vector, svc.new.vector, strict=True)):
+                continue
+            stops = self.old_sum(w - 1, t) - self.old_sum(w, t)
+            if t == s and not svc.all_at_once and svc.new.ports <= svc.old.ports:
+                m.add(starts >= stops).only_enforce_if(room)
+            else:
+                m.add(starts >= stops - holders - never).only_enforce_if(room)
+
     # ------------------------------------------------------------ targets
 
     def target_complete(self) -> None:
@@ -339,25 +372,6 @@ class RolloutModel(WaveRules):
                         continue  # never fits there
                     m.add_bool_or([~room, *fails])
                 self._refills(w, s, room)
-
-    def _refills(self, w: int, s: int, room: Any) -> None:
-        """A redundant cut: where ``s`` stopped, something started, if ``s`` ends blocked.
-
-        If a new task of ``s`` takes no more than an old one and no port the old one did
-        not hold, it fits wherever an old one just stopped. So if ``s`` still has room at
-        the wave's end, each instance where it stopped a task received a start in the
-        wave. With one task of ``s`` per instance (a fixed port, or distinctInstance), the
-        wave's starts are at least its stops.
-        """
-        svc = self.p.services[s]
-        if svc.all_at_once or not svc.new.ports <= svc.old.ports:
-            return
-        if any(a > b for a, b in zip(svc.new.vector, svc.old.vector, strict=True)):
-            return
-        stops = self.old_sum(w - 1, s) - self.old_sum(w, s)
-        starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(self.p.n_services))
-        if svc.old.ports or svc.distinct:
-            self.m.add(starts >= stops).only_enforce_if(room)
 
     def _fail_literals(self, w: int, i: int, s: int):
         """Literals, each implying one requirement that a new task of ``s`` fails on ``i``."""

@@ -16,6 +16,9 @@ identical ones, so the check is a tiny integer program per service.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from ortools.sat.python import cp_model
 
 from planner.problem import DIMENSIONS, Footprint, Problem
@@ -54,85 +57,112 @@ def can_block_everywhere(
 
     Without ``counts``, in any dead state; with ``counts = (old, new)``, with at most that
     many old and new tasks of each service running. ``pair = (old, new)``: ``s`` itself
-    runs at most that many.
+    runs at most that many. See :func:`can_block_all`.
+    """
+    return can_block_all(
+        problem, [s], time_limit, counts, pairs=None if pair is None else {s: pair}
+    )
+
+
+#: Above this many ways of blocking one instance for every service at once,
+#: :func:`can_block_all` answers "yes" (no proof) rather than build the program.
+MAX_COMBINATIONS = 256
+
+
+def can_block_all(
+    problem: Problem,
+    blocked: Sequence[int],
+    time_limit: float = 5.0,
+    counts: tuple[list[int], list[int]] | None = None,
+    pairs: dict[int, tuple[int, int]] | None = None,
+) -> bool:
+    """Whether the tasks could block every instance for a new task of every service in
+    ``blocked`` at once (``counts``, ``pairs``: as for :func:`can_block_everywhere`).
 
     An aggregate integer program: per class of identical instances, how many are blocked
-    by which requirement (a resource, a fixed port some task holds there, distinctInstance),
-    and how many tasks of each kind sit on them. Tasks bring all their dimensions where
-    they sit, an instance holds no more than its capacity, and old tasks stay in the class
-    where they ran; which instance of a class holds which task is left open, so a "no" is
-    a proof and a "yes" is not.
+    by which combination of requirements (per service: a resource, a fixed port some task
+    holds there, distinctInstance), and how many tasks of each kind sit on them. Tasks
+    bring all their dimensions where they sit, an instance holds no more than its capacity
+    and each fixed port once, and old tasks stay in the class where they ran; which
+    instance of a class holds which task is left open, so a "no" is a proof and a "yes"
+    is not.
     """
-    svc = problem.services[s]
-    need = svc.new.vector
+    B = list(dict.fromkeys(blocked))
     D = len(DIMENSIONS)
-    members: dict[tuple[int, ...], list[int]] = {}
-    for i, inst in enumerate(problem.instances):
-        if svc.new.ports & inst.blocked_ports():
-            continue  # never fits there: blocked for free
-        free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
-        if any(need[d] > free[d] for d in range(D)):
-            continue
-        members.setdefault(free, []).append(i)
-    if not members:
-        return True
-    if counts is not None:
-        counts = (list(counts[0]), list(counts[1]))
     types = _task_types(problem, counts)
-    if pair is not None:
-        types[2 * s] = (s, svc.old, min(types[2 * s][2], pair[0]))
-        types[2 * s + 1] = (s, svc.new, min(types[2 * s + 1][2], pair[1]))
-    holders = [k for k, (_, fp, most) in enumerate(types) if most and fp.ports & svc.new.ports]
-    own = [2 * s, 2 * s + 1] if svc.distinct else []
+    for t, (o, nw) in (pairs or {}).items():
+        types[2 * t] = (t, types[2 * t][1], min(types[2 * t][2], o))
+        types[2 * t + 1] = (t, types[2 * t + 1][1], min(types[2 * t + 1][2], nw))
+    live = [k for k, (_, fp, most) in enumerate(types) if most and (any(fp.vector) or fp.ports)]
+
+    def ways(s: int, free: tuple[int, ...], inst_ports: frozenset[int]) -> list[tuple]:
+        svc = problem.services[s]
+        need = svc.new.vector
+        if svc.new.ports & inst_ports or any(need[d] > free[d] for d in range(D)):
+            return [("free",)]  # never fits there
+        out: list[tuple] = [("dim", d) for d in range(D) if need[d]]
+        holders = [k for k in live if types[k][1].ports & svc.new.ports]
+        if holders:
+            out.append(("port", tuple(holders)))
+        if svc.distinct:
+            out.append(("own", (2 * s, 2 * s + 1)))
+        return out
+
+    classes: dict[tuple, list[int]] = {}
+    for i, inst in enumerate(problem.instances):
+        free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
+        classes.setdefault((free, inst.blocked_ports()), []).append(i)
     m = cp_model.CpModel()
-    on_type: dict[int, list] = {k: [] for k in range(len(types))}
-    for c, (free, insts) in enumerate(members.items()):
+    on_type: dict[int, list] = {k: [] for k in live}
+    for c, ((free, inst_ports), insts) in enumerate(classes.items()):
         n = len(insts)
-        ways = []
-        here: dict[int, list] = {k: [] for k in range(len(types))}
-        for d in range(D):
-            if not need[d]:
-                continue
-            y = m.new_int_var(0, n, f"y{c}_{d}")
-            ways.append(y)
-            xs = []
-            for k, (_, fp, most) in enumerate(types):
-                if most and any(fp.vector):
-                    x = m.new_int_var(0, most, f"x{c}_{d}_{k}")
-                    xs.append((x, fp.vector))
-                    here[k].append(x)
-            # blocked: use above free − need on each such instance
-            m.add(sum(x * vec[d] for x, vec in xs) >= y * (free[d] - need[d] + 1))
-            for e in range(D):  # and no instance over its capacity
-                m.add(sum(x * vec[e] for x, vec in xs) <= y * free[e])
-        for key, kinds in (("port", holders), ("distinct", own)):
-            if kinds:  # blocked by a task of these kinds on each such instance
-                y = m.new_int_var(0, n, f"{key}{c}")
-                ways.append(y)
-                zs = [m.new_int_var(0, types[k][2], f"z{key}{c}_{k}") for k in kinds]
-                for k, z in zip(kinds, zs, strict=True):
-                    here[k].append(z)
-                m.add(y <= sum(zs))
-        if not ways:
-            return False
-        m.add(sum(ways) == n)
-        for k in range(0, len(types), 2):  # old tasks stay where they ran
-            if here[k]:
+        combos = list(itertools.product(*(ways(s, free, inst_ports) for s in B)))
+        if any(not w for w in combos) or not combos:
+            return False  # a service with no way to be blocked here
+        if len(combos) > MAX_COMBINATIONS:
+            return True
+        if all(w == ("free",) for combo in combos for w in combo):
+            continue
+        ys = []
+        here: dict[int, list] = {k: [] for k in live}
+        for j, combo in enumerate(combos):
+            y = m.new_int_var(0, n, f"y{c}_{j}")
+            ys.append(y)
+            xs = {k: m.new_int_var(0, types[k][2], f"x{c}_{j}_{k}") for k in live}
+            for k, x in xs.items():
+                here[k].append(x)
+            for d in range(D):
+                use = sum(x * types[k][1].vector[d] for k, x in xs.items())
+                m.add(use <= y * free[d])  # no instance over its capacity
+                needs = [
+                    problem.services[s].new.vector[d]
+                    for s, w in zip(B, combo, strict=True)
+                    if w == ("dim", d)
+                ]
+                if needs:  # blocked: use above free − need on each such instance
+                    m.add(use >= y * (free[d] - min(needs) + 1))
+            for q in sorted({q for k in live for q in types[k][1].ports}):
+                m.add(sum(x for k, x in xs.items() if q in types[k][1].ports) <= y)
+            for w in combo:
+                if w[0] in ("port", "own"):  # a holder on each such instance
+                    m.add(y <= sum(xs[k] for k in w[1] if k in xs))
+        m.add(sum(ys) == n)
+        for k in live:
+            if k % 2 == 0:  # old tasks stay where they ran
                 t_s = types[k][0]
                 m.add(sum(here[k]) <= sum(problem.initial[i][t_s] for i in insts))
-        for k, placed in here.items():
-            on_type[k].extend(placed)
+            on_type[k].extend(here[k])
     for k, placed in on_type.items():
         if placed:
             m.add(sum(placed) <= types[k][2])
     for t_s, other in enumerate(problem.services if counts is None else ()):
         # every service is done (all new) or stuck: old = max(0, lower − new), new < desired
-        olds, news = on_type[2 * t_s], on_type[2 * t_s + 1]
+        olds, news = on_type.get(2 * t_s, []), on_type.get(2 * t_s + 1, [])
         if not olds and not news:
             continue
         old_n, new_n = sum(olds), sum(news)
         done = m.new_bool_var(f"done{t_s}")
-        if t_s == s:
+        if t_s in B:
             m.add(done == 0)
             if not other.all_at_once:  # it has room: old + new < upper
                 m.add(old_n + new_n <= other.upper - 1)
