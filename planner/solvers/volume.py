@@ -11,7 +11,9 @@ max(lower, new)``, or all new), an all-at-once one at most its blue set and a pa
 set. So the tasks can put at most ``U_d`` units of dimension ``d`` on the cluster. If no
 way of blocking every instance fits within those budgets, no dead state exists, whatever
 the placement: every run by ECS rules completes. Instances are grouped into classes of
-identical ones, so the check is a tiny integer program per service.
+identical ones, so the check is a tiny integer program per service. The same program
+for several services at once (:func:`can_block_all`) says whether they can all be blocked
+together, which :mod:`planner.solvers.counts` asks wave by wave.
 """
 
 from __future__ import annotations
