@@ -76,6 +76,8 @@ def count_booleans(problem: Problem, horizon: int) -> int:
 class NaiveModel(WaveRules):
     """One boolean per (task, instance, wave), for old and new tasks alike."""
 
+    refill_cuts = False  # a first attempt has the rules only, no redundant cuts
+
     def __init__(self, problem: Problem, horizon: int, *, ecs_rules: bool) -> None:
         self.p = problem
         self.H = horizon
@@ -186,56 +188,8 @@ class NaiveModel(WaveRules):
                     for i in range(p.n_instances):
                         m.add_at_most_one(self.old_on(w, i, s) + self.new_on(w, i, s))
 
-    def _maximal_starts(self) -> None:
-        """ECS rules: after the starts of a wave, no service with room fits anywhere."""
-        p, m = self.p, self.m
-        for w in range(1, self.H + 1):
-            for s, svc in enumerate(p.services):
-                room = m.new_bool_var(f"room{w}_{s}")
-                full = m.new_bool_var(f"atdesired{w}_{s}")
-                m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
-                no_room = [room, full]
-                if not svc.all_at_once:
-                    capped = m.new_bool_var(f"atupper{w}_{s}")
-                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(
-                        capped
-                    )
-                    no_room.append(capped)
-                m.add_bool_or(no_room)
-                for i in range(p.n_instances):
-                    fails = self._fail_literals(w, i, s)
-                    if fails is not None:
-                        m.add_bool_or([~room, *fails])
-
-    def _fail_literals(self, w: int, i: int, s: int) -> list | None:
-        """Literals, each implying one requirement a new task of ``s`` fails on ``i``;
-        None where it can never fit."""
-        p, m = self.p, self.m
-        svc, inst = p.services[s], p.instances[i]
-        fp = svc.new
-        if fp.ports & inst.blocked_ports():
-            return None
-        lits = []
-        for d in range(len(DIMENSIONS)):
-            need = fp.vector[d]
-            if not need:
-                continue
-            if inst.static[d] + need > inst.capacity[d]:
-                return None
-            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
-            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
-            lits.append(f)
-        for q in sorted(fp.ports):
-            users = self.port_users(w, i, q)
-            if users:
-                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
-                m.add(sum(users) >= 1).only_enforce_if(f)
-                lits.append(f)
-        if svc.distinct:
-            f = m.new_bool_var(f"fd{w}_{i}_{s}")
-            m.add(sum(self.old_on(w, i, s) + self.new_on(w, i, s)) >= 1).only_enforce_if(f)
-            lits.append(f)
-        return lits
+    def tasks_on(self, w: int, i: int, s: int):
+        return sum(self.old_on(w, i, s) + self.new_on(w, i, s))
 
     # ------------------------------------------------------------ solving
 

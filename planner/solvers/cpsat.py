@@ -75,6 +75,8 @@ class WaveRules:
     p: Problem
     m: cp_model.CpModel
     H: int
+    #: Add the redundant cuts of :meth:`_refills` to the maximal-start rule.
+    refill_cuts = True
 
     def old_sum(self, w: int, s: int) -> Any:
         raise NotImplementedError
@@ -115,6 +117,72 @@ class WaveRules:
                 started = m.new_bool_var(f"started{w}_{s}")
                 m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
                 m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
+
+    def usage(self, w: int, i: int, d: int) -> Any:
+        """What the tasks on instance ``i`` take of dimension ``d`` after wave ``w``."""
+        raise NotImplementedError
+
+    def port_users(self, w: int, i: int, port: int) -> list:
+        """Terms counting the tasks on ``i`` that hold fixed ``port`` after wave ``w``."""
+        raise NotImplementedError
+
+    def tasks_on(self, w: int, i: int, s: int) -> Any:
+        """How many tasks of ``s`` (old and new) run on ``i`` after wave ``w``."""
+        raise NotImplementedError
+
+    def _maximal_starts(self) -> None:
+        """ECS rules: after the starts of a wave, no service with room fits anywhere."""
+        p, m = self.p, self.m
+        for w in range(1, self.H + 1):
+            for s, svc in enumerate(p.services):
+                room = m.new_bool_var(f"room{w}_{s}")
+                full = m.new_bool_var(f"atdesired{w}_{s}")
+                m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
+                no_room = [room, full]
+                if not svc.all_at_once:
+                    capped = m.new_bool_var(f"atupper{w}_{s}")
+                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(
+                        capped
+                    )
+                    no_room.append(capped)
+                m.add_bool_or(no_room)
+                for i in range(p.n_instances):
+                    fails = self._fail_literals(w, i, s)
+                    if fails is None:
+                        continue  # never fits there
+                    m.add_bool_or([~room, *fails])
+                if self.refill_cuts:
+                    self._refills(w, s, room)
+
+    def _fail_literals(self, w: int, i: int, s: int) -> list | None:
+        """Literals, each implying one requirement that a new task of ``s`` fails on ``i``;
+        None where it can never fit."""
+        p, m = self.p, self.m
+        svc, inst = p.services[s], p.instances[i]
+        fp = svc.new
+        if fp.ports & inst.blocked_ports():
+            return None
+        lits = []
+        for d in range(len(DIMENSIONS)):
+            need = fp.vector[d]
+            if not need:
+                continue
+            if inst.static[d] + need > inst.capacity[d]:
+                return None
+            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
+            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
+            lits.append(f)
+        for q in sorted(fp.ports):
+            users = self.port_users(w, i, q)
+            if users:
+                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
+                m.add(sum(users) >= 1).only_enforce_if(f)
+                lits.append(f)
+        if svc.distinct:
+            f = m.new_bool_var(f"fd{w}_{i}_{s}")
+            m.add(self.tasks_on(w, i, s) >= 1).only_enforce_if(f)
+            lits.append(f)
+        return lits
 
     def _refills(self, w: int, s: int, room: Any) -> None:
         """Redundant cuts: if ``s`` ends wave ``w`` with room (so, under ECS rules, fitting
@@ -330,6 +398,9 @@ class RolloutModel(WaveRules):
             self.old[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.old.ports
         ] + [self.new[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.new.ports]
 
+    def tasks_on(self, w: int, i: int, s: int):
+        return self.old[w][i][s] + self.new[w][i][s]
+
     def _ports(self) -> None:
         """A fixed host port once per instance; never a reserved or statically held one."""
         p, m = self.p, self.m
@@ -349,58 +420,6 @@ class RolloutModel(WaveRules):
                 for w in range(1, self.H + 1):
                     for i in range(p.n_instances):
                         m.add(self.old[w][i][s] + self.new[w][i][s] <= 1)
-
-    def _maximal_starts(self) -> None:
-        """ECS rules: after the starts of a wave, no service with room fits anywhere."""
-        p, m = self.p, self.m
-        for w in range(1, self.H + 1):
-            for s, svc in enumerate(p.services):
-                room = m.new_bool_var(f"room{w}_{s}")
-                full = m.new_bool_var(f"atdesired{w}_{s}")
-                m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
-                no_room = [room, full]
-                if not svc.all_at_once:
-                    capped = m.new_bool_var(f"atupper{w}_{s}")
-                    m.add(self.old_sum(w, s) + self.new_sum(w, s) >= svc.upper).only_enforce_if(
-                        capped
-                    )
-                    no_room.append(capped)
-                m.add_bool_or(no_room)
-                for i in range(p.n_instances):
-                    fails = self._fail_literals(w, i, s)
-                    if fails is None:
-                        continue  # never fits there
-                    m.add_bool_or([~room, *fails])
-                self._refills(w, s, room)
-
-    def _fail_literals(self, w: int, i: int, s: int):
-        """Literals, each implying one requirement that a new task of ``s`` fails on ``i``."""
-        p, m = self.p, self.m
-        svc, inst = p.services[s], p.instances[i]
-        fp = svc.new
-        if fp.ports & inst.blocked_ports():
-            return None
-        lits = []
-        for d in range(len(DIMENSIONS)):
-            need = fp.vector[d]
-            if not need:
-                continue
-            if inst.static[d] + need > inst.capacity[d]:
-                return None
-            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
-            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
-            lits.append(f)
-        for q in sorted(fp.ports):
-            users = self.port_users(w, i, q)
-            if users:
-                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
-                m.add(sum(users) >= 1).only_enforce_if(f)
-                lits.append(f)
-        if svc.distinct:
-            f = m.new_bool_var(f"fd{w}_{i}_{s}")
-            m.add(self.old[w][i][s] + self.new[w][i][s] >= 1).only_enforce_if(f)
-            lits.append(f)
-        return lits
 
     def restrict_counts(self, sets: CountSets) -> None:
         """Only the (old, new) counts a run by ECS rules can have (:mod:`.counts`).
