@@ -43,16 +43,6 @@ FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 @dataclass
-class NaiveAnswer:
-    """One CP-SAT call on the boolean model."""
-
-    status: str  # "found", "none" (proved), "unknown" (time limit)
-    states: list[State] | None = None
-    dead: bool = False
-    seconds: float = 0.0
-
-
-@dataclass
 class NaiveVerdict:
     """The naive model's verdict, with what it cost."""
 
@@ -192,24 +182,6 @@ class NaiveModel(WaveRules):
         return sum(self.old_on(w, i, s) + self.new_on(w, i, s))
 
     # ------------------------------------------------------------ solving
-
-    def solve(self, time_limit: float, seed: int = 0) -> NaiveAnswer:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
-        t0 = time.perf_counter()
-        status = solver.solve(self.m)
-        secs = time.perf_counter() - t0
-        if status == cp_model.INFEASIBLE:
-            return NaiveAnswer("none", seconds=secs)
-        if status not in FEASIBLE:
-            return NaiveAnswer("unknown", seconds=secs)
-        states = [self._state(solver, w) for w in range(self.H + 1)]
-        dead = bool(solver.value(self.dead)) if hasattr(self, "dead") else False
-        if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
-            return NaiveAnswer("unknown", states=states, seconds=secs)
-        return NaiveAnswer("found", states=states, dead=dead, seconds=secs)
 
     def _state(self, solver: cp_model.CpSolver, w: int) -> State:
         def count(tasks: list, i: int) -> int:
@@ -365,7 +337,7 @@ def naive_verdict(
             if nm is None:
                 return done("unknown", f"ECS runs of {horizon} waves: model too large")
             nm.target_unfinished()
-            ans = nm.solve(left(), seed)
+            ans = nm.solve(left(), 1, seed)
             out.solver_seconds += ans.seconds
             if ans.status == "none":
                 out.plan = (complete_run or default).waves
@@ -393,7 +365,7 @@ def naive_verdict(
         if nm is None:
             return done("unknown", f"plans of {horizon} waves: model too large")
         nm.target_complete()
-        ans = nm.solve(left(), seed)
+        ans = nm.solve(left(), 1, seed)
         out.solver_seconds += ans.seconds
         if ans.status == "found":
             out.plan = plan_of(ans.states or [])

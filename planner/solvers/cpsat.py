@@ -217,6 +217,31 @@ class WaveRules:
             else:
                 m.add(starts >= stops - holders - never).only_enforce_if(room)
 
+    # ------------------------------------------------------------ solving
+
+    def solve(self, time_limit: float, workers: int = 1, seed: int = 0) -> Answer:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        t0 = time.perf_counter()
+        status = solver.solve(self.m)
+        secs = time.perf_counter() - t0
+        if status == cp_model.INFEASIBLE:
+            return Answer("none", seconds=secs)
+        if status not in FEASIBLE:
+            return Answer("unknown", seconds=secs)
+        states = [self._state(solver, w) for w in range(self.H + 1)]
+        dead = bool(solver.value(self.dead)) if hasattr(self, "dead") else False
+        # A feasible but unproven "not dead" leaves the question open.
+        if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
+            return Answer("unknown", states=states, seconds=secs)
+        return Answer("found", states=states, dead=dead, seconds=secs)
+
+    def _state(self, solver: cp_model.CpSolver, w: int) -> State:
+        """The state after wave ``w`` in the solver's solution."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------ targets
 
     def target_complete(self) -> None:
@@ -456,25 +481,6 @@ class RolloutModel(WaveRules):
                     ):
                         if not isinstance(var, int):
                             self.m.add_hint(var, val)
-
-    def solve(self, time_limit: float, workers: int = 1, seed: int = 0) -> Answer:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        t0 = time.perf_counter()
-        status = solver.solve(self.m)
-        secs = time.perf_counter() - t0
-        if status == cp_model.INFEASIBLE:
-            return Answer("none", seconds=secs)
-        if status not in FEASIBLE:
-            return Answer("unknown", seconds=secs)
-        states = [self._state(solver, w) for w in range(self.H + 1)]
-        dead = bool(solver.value(self.dead)) if hasattr(self, "dead") else False
-        # A feasible but unproven "not dead" leaves the question open.
-        if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
-            return Answer("unknown", states=states, seconds=secs)
-        return Answer("found", states=states, dead=dead, seconds=secs)
 
     def _state(self, solver: cp_model.CpSolver, w: int) -> State:
         def val(x):
