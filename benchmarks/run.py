@@ -159,55 +159,41 @@ def run_exhaustive(problem: Problem, time_limit: float) -> tuple[str, float]:
 
 
 def proven_minimum(scenario: Scenario, time_limit: float) -> Fleet:
-    """planner's minimum of :func:`ffd.single_type`, and whether the scan proves it.
-
-    Counts below the scan's start cannot hold the tasks (summed capacity). The first
-    possible count is proven least if every count tried below it hangs or cannot hold the
-    running tasks; the first safe count, if every count tried below is decided and not
-    safe. "None found" is proven only up to the last count tried, and only if every
-    count tried was decided.
+    """planner's minimum of :func:`ffd.single_type`, and whether the scan proves it
+    (``proven`` / ``undecided`` of :func:`planner.minimum_instances`: a count is the least
+    when every cheaper count tried was decided against it; counts below the scan's start
+    cannot hold the tasks by summed capacity). "None found" is proven only up to the last
+    count tried, and only if every count tried was decided.
     """
     est = ffd.estimate(scenario)
     fleet = Fleet(est.group, est.steady, est.peak)
     t0 = time.perf_counter()
     minimum, _ = minimum_instances(ffd.single_type(scenario), time_limit=time_limit)
     fleet.seconds = time.perf_counter() - t0
-    tried = [(int(k.rsplit("=", 1)[1]), v) for k, v in minimum["tried"].items()]
+    tried = [int(k.rsplit("=", 1)[1]) for k in minimum["tried"]]
     if minimum["possible"]:
         fleet.possible = minimum["possible"][0]["count"]
     if minimum["safe"]:
         fleet.safe = minimum["safe"][0]["count"]
-    fleet.possible_proven, p_note = _least(tried, fleet.possible, (None, "hangs"))
-    fleet.safe_proven, s_note = _least(tried, fleet.safe, (None, "hangs", "at-risk"))
+    fleet.possible_proven = minimum["proven"]["possible"]
+    fleet.safe_proven = minimum["proven"]["safe"]
+    notes = {
+        key: f"no verdict at {_counts([int(k.rsplit('=', 1)[1]) for k in open_])}"
+        for key, open_ in minimum["undecided"].items()
+    }
     if fleet.possible is None and fleet.possible_proven:
         fleet.status = "none"
-        fleet.note = f"hangs at every count up to {max(c for c, _ in tried)}"
+        fleet.note = f"hangs at every count up to {max(tried)}"
     elif fleet.possible_proven and fleet.safe_proven:
         fleet.status = "proven"
-        fleet.note = s_note
+        fleet.note = "" if fleet.safe is not None else f"none safe up to {max(tried)}"
     else:
         fleet.status = "unproven"
         fleet.note = "; ".join(
-            f"{what} {'proven' if ok else note}"
-            for what, ok, note in (
-                ("possible", fleet.possible_proven, p_note),
-                ("safe", fleet.safe_proven, s_note),
-            )
+            f"{key} {'proven' if minimum['proven'][key] else notes[key]}"
+            for key in ("possible", "safe")
         )
     return fleet
-
-
-def _least(
-    tried: list[tuple[int, str | None]], found: int | None, below: tuple
-) -> tuple[bool, str]:
-    """Whether ``found`` is the least count (or, None, that no count tried works)."""
-    before = [(c, v) for c, v in tried if found is None or c < found]
-    open_ = [c for c, v in before if v not in below]
-    if open_:
-        return False, f"no verdict at {_counts(open_)}"
-    if found is None:
-        return True, f"none up to {max((c for c, _ in tried), default=0)}"
-    return True, ""
 
 
 def _counts(cs: list[int]) -> str:

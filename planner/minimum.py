@@ -18,7 +18,7 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.problem import DoesNotFit, Footprint, compile_problem
 from planner.scenario import Scenario
-from planner.verdict import analyse
+from planner.verdict import Analysis, analyse
 
 #: How far past the lower bound a single group is scanned.
 SCAN = 64
@@ -54,21 +54,31 @@ def lower_bound(scenario: Scenario, group: int) -> int:
     return best
 
 
-#: Share of the time limit one count may use, so that one ``unknown`` count does not
-#: use up the whole scan: the next count may well be proven quickly.
+#: First pass: each count gets this share of the time limit (at least :data:`QUICK_MIN`
+#: seconds): enough for the proofs that need no search, so that a safe count that is easy
+#: to prove is found even when the counts below it are hard. The first pass takes at most
+#: half the time limit.
+QUICK = 0.02
+QUICK_MIN = 0.5
+#: Second pass: the counts left undecided below the least safe one, least first, each with
+#: up to this share of the time limit.
 PER_COUNT = 0.25
 
 
-def _verdict(
-    scenario: Scenario, deadline: float, per_count: float, workers: int, seed: int
-) -> str | None:
-    """The verdict at these counts; None where the running tasks do not fit."""
+def _analyse(scenario: Scenario, seconds: float, workers: int, seed: int) -> Analysis | None:
+    """The analysis at these counts; None where the running tasks do not fit."""
     try:
         problem = compile_problem(scenario)
     except DoesNotFit:
         return None
-    left = max(0.05, min(per_count, deadline - time.perf_counter()))
-    return analyse(problem, time_limit=left, workers=workers, seed=seed).verdict
+    return analyse(problem, time_limit=max(0.05, seconds), workers=workers, seed=seed)
+
+
+def _possible(a: Analysis | None) -> bool:
+    """Some plan completes: at-risk, safe, or unknown with a completing run found."""
+    return a is not None and (
+        a.verdict in ("safe", "at-risk") or (a.verdict == "unknown" and bool(a.plan))
+    )
 
 
 def _candidates(scenario: Scenario) -> list[dict[int, int]]:
@@ -105,38 +115,85 @@ def minimum_instances(
 ) -> tuple[dict[str, Any], Scenario]:
     """Least counts of the open groups for a possible and for a safe rollout.
 
+    Two passes over the candidate counts (cheapest first): a quick one that stops at the
+    first count proven safe, then, with the time left, the counts it left undecided below
+    that one, least first. A count is "possible" when a completing plan is known (also
+    when the verdict is unknown because no proof of safe or at-risk came in time).
+
     Returns
     -------
     (minimum, scenario)
         ``minimum`` as in CONTRACT.md (``possible`` and ``safe``, each a list of
-        ``{"type", "count"}`` or None when none was found in the scan), and the scenario
-        with the safe counts filled in (else the possible ones, else the last tried).
+        ``{"type", "count"}`` or None when none was found in the scan), with ``proven``
+        (for each, whether every cheaper candidate was decided against it), ``undecided``
+        (for each, the cheaper candidates left without a verdict, as in ``tried``) and
+        ``tried`` (every candidate's verdict, None where the running tasks do not fit);
+        and the scenario with the safe counts filled in (else the possible ones, else the
+        last tried).
     """
-    deadline = time.perf_counter() + time_limit
-    possible = safe = None
-    tried: dict[str, str | None] = {}
-    last: dict[int, int] | None = None
-    for counts in _candidates(scenario):
-        if time.perf_counter() > deadline:
-            break
-        last = counts
-        verdict = _verdict(
-            scenario.with_counts(counts), deadline, time_limit * PER_COUNT, workers, seed
-        )
-        tried[", ".join(f"{scenario.instance_groups[k].name}={n}" for k, n in counts.items())] = (
-            verdict
-        )
-        if verdict in ("safe", "at-risk") and possible is None:
-            possible = counts
-        if verdict == "safe":
-            safe = counts
-            break
-    if last is None:
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    candidates = _candidates(scenario)
+    if not candidates:
         raise PlannerError("no instance count to try", file=scenario.path)
-    chosen = safe or possible or last
-    minimum = {
-        "possible": _describe(scenario, possible) if possible else None,
-        "safe": _describe(scenario, safe) if safe else None,
+    found: dict[int, Analysis | None] = {}  # candidate index → its latest analysis
+
+    def run(k: int, seconds: float) -> None:
+        found[k] = _analyse(scenario.with_counts(candidates[k]), seconds, workers, seed)
+
+    quick = max(QUICK_MIN, time_limit * QUICK)
+    for k in range(len(candidates)):
+        left = min(deadline, t0 + time_limit / 2) - time.perf_counter()
+        if left <= 0 and found:
+            break
+        run(k, min(quick, max(left, 0.05)))
+        if (a := found[k]) is not None and a.verdict == "safe":
+            break
+    for k in sorted(found):
+        least_safe = _first(found, "safe")
+        if least_safe is not None and k >= least_safe:
+            break
+        a = found[k]
+        if a is None or a.verdict != "unknown":
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        run(k, min(time_limit * PER_COUNT, left))
+
+    names = [
+        ", ".join(f"{scenario.instance_groups[g].name}={n}" for g, n in candidates[k].items())
+        for k in range(len(candidates))
+    ]
+    tried = {names[k]: (a.verdict if a else None) for k, a in sorted(found.items())}
+    possible = _first(found, "possible")
+    safe = _first(found, "safe")
+    minimum: dict[str, Any] = {
+        "possible": _describe(scenario, candidates[possible]) if possible is not None else None,
+        "safe": _describe(scenario, candidates[safe]) if safe is not None else None,
+        "proven": {},
+        "undecided": {},
         "tried": tried,
     }
+    for key, first in (("possible", possible), ("safe", safe)):
+        # Below the first possible count: only "possible" is in doubt when the verdict is
+        # unknown without a plan; below the first safe one, any unknown.
+        open_ = [
+            names[j]
+            for j, a in sorted(found.items())
+            if (first is None or j < first) and a is not None and a.verdict == "unknown"
+        ]
+        minimum["undecided"][key] = open_
+        minimum["proven"][key] = not open_
+    pick = safe if safe is not None else possible if possible is not None else max(found)
+    chosen = candidates[pick]
     return minimum, scenario.with_counts(chosen)
+
+
+def _first(found: dict[int, Analysis | None], what: str) -> int | None:
+    """The first candidate that is safe (``what`` "safe") or possible ("possible")."""
+    for k in sorted(found):
+        a = found[k]
+        if (a is not None and a.verdict == "safe") if what == "safe" else _possible(a):
+            return k
+    return None

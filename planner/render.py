@@ -93,7 +93,14 @@ def render_text(result: Result, console: Console) -> None:
         for key in ("possible", "safe"):
             val = m.get(key)
             text = ", ".join(f"{g['count']} × {g['type']}" for g in val) if val else "none found"
-            console.print(f"  minimum for a {key} rollout: {text}")
+            if open_ := m.get("undecided", {}).get(key):
+                some = "; ".join(open_[:3]) + (" …" if len(open_) > 3 else "")
+                text += (
+                    f" (not proven least: no verdict in time at {some})"
+                    if val
+                    else f" (no verdict in time at {some})"
+                )
+            console.print(f"  minimum for a {key} rollout: {text}", highlight=False)
     ds = result.dead_state
     if ds is not None:
         where = "hangs" if result.verdict == "hangs" else "can hang"
