@@ -20,6 +20,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from planner.problem import Problem
 from planner.rollout import (
@@ -35,6 +36,9 @@ from planner.rollout import (
     simulate,
 )
 from planner.solvers.horizon import max_waves, next_horizon
+
+if TYPE_CHECKING:  # counts imports ortools, which costs ~0.5 s to load
+    from planner.solvers.counts import CountSets
 
 
 @dataclass
@@ -188,7 +192,8 @@ def analyse(
                     "unknown",
                     f"time limit: a run completes, and none of the {runs} runs by ECS rules "
                     "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
-                    f"that none can (searching runs of {horizon} waves); at-risk or safe",
+                    f"that none can (searching runs of {horizon} waves); at-risk or safe"
+                    + _at_stake(problem, sets),
                     plan=complete_run.waves if complete_run else None,
                     solver_seconds=spent,
                 )
@@ -268,6 +273,25 @@ def _other_runs(
         if time.perf_counter() > budget:
             return
         yield simulate(problem, rng)
+
+
+def _at_stake(problem: Problem, sets: CountSets) -> str:
+    """A sentence naming the only services a run could leave unfinished, if the count sets
+    settled with every other service complete (empty if that says nothing)."""
+    if sets.settled is None:
+        return ""
+    names = [
+        svc.name
+        for svc, pairs in zip(problem.services, sets.pairs[-1], strict=True)
+        if pairs != {(0, svc.desired)}
+    ]
+    if not names or len(names) == problem.n_services:
+        return ""
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return (
+        f". Only {listed} can be left unfinished: every other service completes in every run "
+        "by ECS rules (counts)"
+    )
 
 
 def _left(deadline: float) -> float:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import scenario, svc, td
 
 from planner import minimum
 from planner.loading import load_scenario
 from planner.minimum import lower_bound, minimum_instances
 from planner.rollout import Wave
 from planner.verdict import Analysis
-from tests.builders import scenario, svc, td
 
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 
