@@ -115,6 +115,17 @@ def minimum_instances(
 ) -> tuple[dict[str, Any], Scenario]:
     """Least counts of the open groups for a possible and for a safe rollout.
 
+    :func:`scan` without the analysis of the chosen counts.
+    """
+    minimum, chosen, _ = scan(scenario, time_limit=time_limit, workers=workers, seed=seed)
+    return minimum, chosen
+
+
+def scan(
+    scenario: Scenario, *, time_limit: float = 60.0, workers: int = 1, seed: int = 0
+) -> tuple[dict[str, Any], Scenario, Analysis | None]:
+    """Least counts of the open groups for a possible and for a safe rollout.
+
     Two passes over the candidate counts (cheapest first): a quick one that stops at the
     first count proven safe, then, with the time left, the counts it left undecided below
     that one, least first. A count is "possible" when a completing plan is known (also
@@ -122,14 +133,15 @@ def minimum_instances(
 
     Returns
     -------
-    (minimum, scenario)
+    (minimum, scenario, analysis)
         ``minimum`` as in CONTRACT.md (``possible`` and ``safe``, each a list of
         ``{"type", "count"}`` or None when none was found in the scan), with ``proven``
         (for each, whether every cheaper candidate was decided against it), ``undecided``
         (for each, the cheaper candidates left without a verdict, as in ``tried``) and
         ``tried`` (every candidate's verdict, None where the running tasks do not fit);
-        and the scenario with the safe counts filled in (else the possible ones, else the
-        last tried).
+        the scenario with the safe counts filled in (else the possible ones, else the
+        last tried); and the analysis made at those counts (None if they do not hold the
+        running tasks), so that the caller need not repeat it with whatever time is left.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -186,8 +198,7 @@ def minimum_instances(
         minimum["undecided"][key] = open_
         minimum["proven"][key] = not open_
     pick = safe if safe is not None else possible if possible is not None else max(found)
-    chosen = candidates[pick]
-    return minimum, scenario.with_counts(chosen)
+    return minimum, scenario.with_counts(candidates[pick]), found[pick]
 
 
 def _first(found: dict[int, Analysis | None], what: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from planner.errors import PlannerError
-from planner.minimum import minimum_instances
+from planner.minimum import scan
 from planner.problem import DoesNotFit, Problem, compile_problem
 from planner.result import DeadState, Result
 from planner.scenario import Scenario
@@ -50,13 +50,15 @@ def solve(
     """
     t0 = time.perf_counter()
     minimum = None
-    if scenario.open_groups:
-        minimum, scenario = minimum_instances(
+    analysis = None
+    if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
+        minimum, scenario, analysis = scan(
             scenario, time_limit=time_limit, workers=workers, seed=seed
         )
     problem = compile_checked(scenario)
-    left = max(0.05, time_limit - (time.perf_counter() - t0))
-    analysis = analyse(problem, time_limit=left, workers=workers, seed=seed)
+    if analysis is None:
+        left = max(0.05, time_limit - (time.perf_counter() - t0))
+        analysis = analyse(problem, time_limit=left, workers=workers, seed=seed)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if fixes and result.verdict in ("hangs", "at-risk"):

@@ -127,3 +127,22 @@ def test_the_first_pass_keeps_half_the_time_for_the_second(monkeypatch, open_sce
     assert clock[0] == pytest.approx(10)
     assert m["possible"] is None and m["safe"] is None
     assert not m["proven"]["possible"] and not m["proven"]["safe"]
+
+
+def test_scan_hands_back_the_analysis_of_the_counts_it_chose(monkeypatch, open_scenario):
+    lo = lower_bound(open_scenario, 0)
+    chosen_analysis = Analysis("safe", "fake", plan=[])
+    verdicts = {lo: [Analysis("at-risk", "fake", plan=[])], lo + 1: [chosen_analysis]}
+    monkeypatch.setattr(minimum, "_analyse", _fake(verdicts, []))
+    m, chosen, analysis = minimum.scan(open_scenario, time_limit=100)
+    assert chosen.instance_groups[0].count == lo + 1
+    assert analysis is chosen_analysis
+
+
+def test_solve_reports_the_verdict_of_the_minimum_it_found():
+    from planner.solve import solve
+
+    result = solve(load_scenario(SEED / "cpu-units-minimum.yaml"), time_limit=20, fixes=False)
+    assert result.verdict == "safe"
+    assert result.instances == [{"type": "t2.micro", "count": 2}]
+    assert result.minimum["safe"] == result.instances
