@@ -139,15 +139,6 @@ class NaiveModel(WaveRules):
             for s, svc in enumerate(p.services)
         )
 
-    def _capacity(self) -> None:
-        p, m = self.p, self.m
-        for d in range(len(DIMENSIONS)):
-            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
-                continue
-            for w in range(1, self.H + 1):
-                for i, inst in enumerate(p.instances):
-                    m.add(self.usage(w, i, d) <= inst.capacity[d])
-
     def port_users(self, w: int, i: int, port: int) -> list:
         out: list = []
         for s, svc in enumerate(self.p.services):

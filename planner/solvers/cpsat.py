@@ -122,6 +122,16 @@ class WaveRules:
         """What the tasks on instance ``i`` take of dimension ``d`` after wave ``w``."""
         raise NotImplementedError
 
+    def _capacity(self) -> None:
+        """No instance holds more than its capacity, after every wave."""
+        p, m = self.p, self.m
+        for d in range(len(DIMENSIONS)):
+            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
+                continue
+            for w in range(1, self.H + 1):
+                for i, inst in enumerate(p.instances):
+                    m.add(self.usage(w, i, d) <= inst.capacity[d])
+
     def port_users(self, w: int, i: int, port: int) -> list:
         """Terms counting the tasks on ``i`` that hold fixed ``port`` after wave ``w``."""
         raise NotImplementedError
@@ -408,15 +418,6 @@ class RolloutModel(WaveRules):
             self.old[w][i][s] * svc.old.vector[d] + self.new[w][i][s] * svc.new.vector[d]
             for s, svc in enumerate(p.services)
         )
-
-    def _capacity(self) -> None:
-        p, m = self.p, self.m
-        for d in range(len(DIMENSIONS)):
-            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
-                continue
-            for w in range(1, self.H + 1):
-                for i, inst in enumerate(p.instances):
-                    m.add(self.usage(w, i, d) <= inst.capacity[d])
 
     def port_users(self, w: int, i: int, port: int):
         return [
