@@ -76,11 +76,7 @@ class NaiveModel(WaveRules):
         self._variables()
         self._stops()
         self._starts()
-        self._capacity()
-        self._ports()
-        self._distinct()
-        if ecs_rules:
-            self._maximal_starts()
+        self._placement(ecs_rules)
 
     # ------------------------------------------------------------ variables
 
@@ -147,27 +143,6 @@ class NaiveModel(WaveRules):
             if port in svc.new.ports:
                 out += self.new_on(w, i, s)
         return out
-
-    def _ports(self) -> None:
-        p, m = self.p, self.m
-        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
-        for w in range(1, self.H + 1):
-            for i, inst in enumerate(p.instances):
-                for q in ports:
-                    users = self.port_users(w, i, q)
-                    if q in inst.blocked_ports():
-                        for u in users:
-                            m.add(u == 0)
-                    elif len(users) > 1:
-                        m.add_at_most_one(users)
-
-    def _distinct(self) -> None:
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            if svc.distinct:
-                for w in range(1, self.H + 1):
-                    for i in range(p.n_instances):
-                        m.add_at_most_one(self.old_on(w, i, s) + self.new_on(w, i, s))
 
     def tasks_on(self, w: int, i: int, s: int):
         return sum(self.old_on(w, i, s) + self.new_on(w, i, s))

@@ -276,17 +276,12 @@ def _other_runs(
 
 
 def _at_stake(problem: Problem, sets: CountSets) -> str:
-    """A sentence naming the only services a run could leave unfinished, if the count sets
-    settled with every other service complete (empty if that says nothing)."""
-    if sets.settled is None:
+    """A sentence naming the only services a run could leave unfinished (empty when the
+    count sets do not narrow them down)."""
+    stake = sets.at_stake()
+    if not stake or len(stake) == problem.n_services:
         return ""
-    names = [
-        svc.name
-        for svc, pairs in zip(problem.services, sets.pairs[-1], strict=True)
-        if pairs != {(0, svc.desired)}
-    ]
-    if not names or len(names) == problem.n_services:
-        return ""
+    names = [problem.services[s].name for s in stake]
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     return (
         f". Only {listed} can be left unfinished: every other service completes in every run "

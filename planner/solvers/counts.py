@@ -44,10 +44,22 @@ class CountSets:
         A dead state stops and starts nothing, so its counts would stay in every later
         wave's sets.
         """
-        return self.settled is not None and all(
-            pairs == {(0, svc.desired)}
-            for pairs, svc in zip(self.pairs[-1], self.services, strict=True)
-        )
+        return self.at_stake() == []
+
+    def at_stake(self) -> list[int] | None:
+        """The services a run by ECS rules could leave unfinished: those whose settled set
+        is anything but {(0, desired)}. None if the sets did not settle (anything may).
+
+        A dead state's counts stay in every later wave's sets, so a service outside this
+        list is complete in every dead state, as in every run that ends.
+        """
+        if self.settled is None:
+            return None
+        return [
+            s
+            for s, (pairs, svc) in enumerate(zip(self.pairs[-1], self.services, strict=True))
+            if pairs != {(0, svc.desired)}
+        ]
 
     def at(self, w: int) -> list[frozenset[Pair]] | None:
         """The sets after wave ``w`` (beyond the computed waves: the settled ones, or

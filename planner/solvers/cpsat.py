@@ -122,6 +122,15 @@ class WaveRules:
         """What the tasks on instance ``i`` take of dimension ``d`` after wave ``w``."""
         raise NotImplementedError
 
+    def _placement(self, ecs_rules: bool) -> None:
+        """Where tasks may run (capacity, ports, distinctInstance) and, under ECS rules,
+        the maximal-start rule."""
+        self._capacity()
+        self._ports()
+        self._distinct()
+        if ecs_rules:
+            self._maximal_starts()
+
     def _capacity(self) -> None:
         """No instance holds more than its capacity, after every wave."""
         p, m = self.p, self.m
@@ -131,6 +140,27 @@ class WaveRules:
             for w in range(1, self.H + 1):
                 for i, inst in enumerate(p.instances):
                     m.add(self.usage(w, i, d) <= inst.capacity[d])
+
+    def _ports(self) -> None:
+        """A fixed host port once per instance; never a reserved or statically held one."""
+        p, m = self.p, self.m
+        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
+        for w in range(1, self.H + 1):
+            for i, inst in enumerate(p.instances):
+                for q in ports:
+                    users = self.port_users(w, i, q)
+                    limit = 0 if q in inst.blocked_ports() else 1
+                    if len(users) > limit:
+                        m.add(sum(users) <= limit)
+
+    def _distinct(self) -> None:
+        """distinctInstance: at most one task of the service (old or new) per instance."""
+        p, m = self.p, self.m
+        for s, svc in enumerate(p.services):
+            if svc.distinct:
+                for w in range(1, self.H + 1):
+                    for i in range(p.n_instances):
+                        m.add(self.tasks_on(w, i, s) <= 1)
 
     def port_users(self, w: int, i: int, port: int) -> list:
         """Terms counting the tasks on ``i`` that hold fixed ``port`` after wave ``w``."""
@@ -326,11 +356,7 @@ class RolloutModel(WaveRules):
         else:
             self._stops()
             self._starts()
-        self._capacity()
-        self._ports()
-        self._distinct()
-        if ecs_rules:
-            self._maximal_starts()
+        self._placement(ecs_rules)
 
     # ------------------------------------------------------------ variables
 
@@ -426,26 +452,6 @@ class RolloutModel(WaveRules):
 
     def tasks_on(self, w: int, i: int, s: int):
         return self.old[w][i][s] + self.new[w][i][s]
-
-    def _ports(self) -> None:
-        """A fixed host port once per instance; never a reserved or statically held one."""
-        p, m = self.p, self.m
-        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
-        for w in range(1, self.H + 1):
-            for i, inst in enumerate(p.instances):
-                for q in ports:
-                    users = self.port_users(w, i, q)
-                    limit = 0 if q in inst.blocked_ports() else 1
-                    if len(users) > limit:
-                        m.add(sum(users) <= limit)
-
-    def _distinct(self) -> None:
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            if svc.distinct:
-                for w in range(1, self.H + 1):
-                    for i in range(p.n_instances):
-                        m.add(self.old[w][i][s] + self.new[w][i][s] <= 1)
 
     def restrict_counts(self, sets: CountSets) -> None:
         """Only the (old, new) counts a run by ECS rules can have (:mod:`.counts`).

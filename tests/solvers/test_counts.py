@@ -65,3 +65,33 @@ def test_all_complete_sets_prove_that_no_run_dies(k):
     p = PROBLEMS[k]
     if count_sets(p, max_waves(p)).all_complete():
         assert not exhaustive(p).ecs_dead_reachable
+
+
+@pytest.mark.parametrize("k", range(len(PROBLEMS)))
+def test_only_the_services_at_stake_are_unfinished_in_a_reachable_dead_state(k):
+    p = PROBLEMS[k]
+    stake = count_sets(p, max_waves(p)).at_stake()
+    if stake is None:
+        return
+    seen = {initial_state(p)}
+    todo = list(seen)
+    while todo:  # every state a run by ECS rules reaches
+        st = todo.pop()
+        if is_dead(p, st):
+            for s, svc in enumerate(p.services):
+                if s not in stake:
+                    assert (st.old_total(s), st.new_total(s)) == (0, svc.desired), s
+        for nxt in successors(p, st, ecs_rules=True):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+
+
+def test_services_at_stake_occur_and_narrow_down():
+    narrowed = dead_with_stake = 0
+    for p in PROBLEMS:
+        stake = count_sets(p, max_waves(p)).at_stake()
+        if stake is not None and 0 < len(stake) < p.n_services:
+            narrowed += 1
+            dead_with_stake += exhaustive(p).ecs_dead_reachable
+    assert narrowed and dead_with_stake  # the check above is not vacuous
