@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,20 @@ import yaml
 
 from planner.errors import PlannerError
 
-#: The catalog shipped with planner (repository root ``data/``, beside ``planner/``).
-DEFAULT_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "instance_types.yaml"
+
+
+def _shipped_catalog() -> Path:
+    """``data/instance_types.yaml``: installed as the package ``planner.data`` (pyproject.toml
+    maps it), so a wheel carries it; in a checkout or an editable install, where that
+    package is not importable, the same file beside ``planner/``."""
+    try:
+        return Path(str(files("planner.data") / "instance_types.yaml"))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "data" / "instance_types.yaml"
+
+
+#: The catalog shipped with planner.
+DEFAULT_CATALOG_PATH = _shipped_catalog()
 
 #: CPU units ECS gives each vCPU.
 CPU_UNITS_PER_VCPU = 1024
