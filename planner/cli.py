@@ -1,6 +1,7 @@
 """The ``planner`` command: thin typer commands over the library.
 
-Exit codes (CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown.
+Exit codes (CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
+4 internal error (a plan or dead path that does not replay: a bug, never a verdict).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from planner.errors import PlannerError
+from planner.errors import InternalError, PlannerError
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +41,11 @@ Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to th
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 
 
-def _fail(exc: PlannerError) -> typer.Exit:
+def _fail(exc: PlannerError | InternalError) -> typer.Exit:
+    """Print ``exc`` on stderr, no traceback; exit 2 (bad input) or 4 (internal error)."""
+    if isinstance(exc, InternalError):
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]{exc}[/bold red]", highlight=False)
+        return typer.Exit(code=InternalError.exit_code)
     Console(stderr=True, soft_wrap=True).print(
         f"[bold red]error:[/bold red] {exc}", highlight=False
     )
@@ -90,7 +95,7 @@ def solve(
     try:
         loaded = planner.load_scenario(scenario)
         result = planner.solve(loaded, time_limit=time_limit, workers=workers, seed=seed)
-    except PlannerError as exc:
+    except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is Format.json:
         _emit(_json(result.to_json()), output)
@@ -109,7 +114,7 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
     try:
         catalog = load_catalog()
         info = catalog_info()
-    except PlannerError as exc:
+    except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     rows: list[dict[str, Any]] = [
         {
@@ -214,7 +219,7 @@ def percents(
             jobs=jobs,
             progress=True,
         )
-    except PlannerError as exc:
+    except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is Format.json:
         _emit(_json(options.rows), output)
@@ -244,7 +249,7 @@ def table(
         df = tables.capacity_table(
             loaded, jobs=jobs, time_limit=time_limit, seed=seed, progress=True
         )
-    except PlannerError as exc:
+    except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is TableFormat.json:
         text = _json(tables.records(df))
@@ -263,8 +268,8 @@ def main() -> None:
     """Entry point of the console script."""
     try:
         app()
-    except PlannerError as exc:  # anything a command did not catch itself
-        Console(stderr=True, soft_wrap=True).print(
-            f"[bold red]error:[/bold red] {exc}", highlight=False
-        )
-        sys.exit(2)
+    except (PlannerError, InternalError) as exc:  # anything a command did not catch itself
+        try:
+            raise _fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

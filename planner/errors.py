@@ -40,3 +40,17 @@ class PlannerError(Exception):
             where = f"line {self.line}: "
         field = f"{self.field}: " if self.field else ""
         return f"{where}{field}{self.message}"
+
+
+class InternalError(Exception):
+    """planner contradicted itself: a plan or dead path it was about to report does not
+    replay through the plain wave model (:mod:`planner.rollout`). Never a verdict: the CLI
+    prints the message and exits with code 4."""
+
+    exit_code = 4
+
+    def __str__(self) -> str:
+        return (
+            f"internal error: {self.args[0] if self.args else 'unknown'}. This is a bug in "
+            "planner, not a property of your deployment; please report it with the scenario."
+        )

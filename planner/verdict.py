@@ -22,8 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from planner.errors import InternalError
 from planner.problem import Problem
 from planner.rollout import (
+    InvalidWave,
     Policy,
     Run,
     State,
@@ -73,7 +75,60 @@ def analyse(
     ``tries``: randomised ECS runs to try before any solver (default: by size).
     ``shortcuts=False`` skips counting and the volume argument, so that every verdict
     beyond ECS's own runs comes from CP-SAT (for cross-checks).
+
+    Every plan and dead path in the answer has been replayed through the plain model
+    (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
     """
+    a = _decide(problem, time_limit, workers, seed, tries, shortcuts)
+    check_evidence(problem, a)
+    return a
+
+
+def check_evidence(problem: Problem, a: Analysis) -> None:
+    """Replay the evidence of ``a`` through :mod:`planner.rollout` before it is reported.
+
+    The plan must complete under the general rules; the dead path must be a run by ECS
+    rules ending in ``a.dead_end``, a dead state. A verdict must carry the evidence it
+    claims: ``hangs`` no plan, ``safe`` no dead path, ``at-risk`` both.
+
+    Raises
+    ------
+    InternalError
+        If any of it does not hold: a bug, never a verdict.
+    """
+    if a.plan is not None:
+        try:
+            end = replay(problem, a.plan)[-1]
+        except InvalidWave as exc:
+            raise InternalError(f"the plan behind '{a.verdict}' does not replay: {exc}") from None
+        if not is_complete(problem, end):
+            raise InternalError(f"the plan behind '{a.verdict}' does not complete the rollout")
+    if a.dead_path is not None:
+        try:
+            end = replay(problem, a.dead_path, ecs_rules=True)[-1]
+        except InvalidWave as exc:
+            raise InternalError(
+                f"the dead path behind '{a.verdict}' is not a run by ECS rules: {exc}"
+            ) from None
+        if end != a.dead_end or not is_dead(problem, end):
+            raise InternalError(f"the dead path behind '{a.verdict}' does not end dead")
+    wrong = (
+        (a.verdict == "hangs" and a.plan is not None)
+        or (a.verdict == "safe" and (a.dead_path is not None or a.plan is None))
+        or (a.verdict == "at-risk" and (a.plan is None or a.dead_path is None))
+    )
+    if wrong:
+        raise InternalError(f"the verdict '{a.verdict}' lacks its evidence ({a.proof})")
+
+
+def _decide(
+    problem: Problem,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    tries: int | None,
+    shortcuts: bool,
+) -> Analysis:
     deadline = time.perf_counter() + time_limit
     start = initial_state(problem)
     if is_complete(problem, start):
@@ -294,10 +349,9 @@ def _left(deadline: float) -> float:
 
 
 def _attach_dead(problem: Problem, a: Analysis, run: Run | None) -> None:
-    if run is not None:
-        states = replay(problem, run.waves, ecs_rules=True)
+    if run is not None:  # check_evidence replays the path before it is reported
         a.dead_path = run.waves
-        a.dead_end = states[-1]
+        a.dead_end = run.states[-1] if run.states else initial_state(problem)
 
 
 def _hangs(problem: Problem, run: Run | None, proof: str, final_state: bool = False) -> Analysis:

@@ -6,12 +6,14 @@ service), so agreement here checks those shortcuts too. Every plan is replayed t
 plain-Python model and every dead path is replayed under ECS rules.
 """
 
+from dataclasses import replace
+
 import pytest
 from builders import at_risk_example
 from tiny import broad_problems, tiny_problems
 
 from planner.exhaustive import exhaustive
-from planner.rollout import is_complete, is_dead, replay
+from planner.rollout import Wave, is_complete, is_dead, replay
 from planner.verdict import analyse, uniform
 
 MIXED = tiny_problems(seed=20261127, n=300)
@@ -139,3 +141,80 @@ def test_unknown_names_the_only_services_at_stake():
     real = count_sets(p, max_waves(p))
     assert real.at_stake() == [0, 1]
     assert _at_stake(p, real) == ""
+
+
+# ------------------------------------------------ evidence that does not replay is a bug
+
+BAD_EVIDENCE = {
+    # a start on an instance where it does not fit (a's new task needs a whole instance)
+    "plan-does-not-replay": lambda a: replace(
+        a, plan=[Wave(starts=((0, 0, 1),))] + list(a.plan)
+    ),
+    # a plan that stops short of completing
+    "plan-incomplete": lambda a: replace(a, plan=list(a.plan)[:-1]),
+    # a dead path that ECS rules would not take (it starts nothing while room is left)
+    "dead-path-not-ecs": lambda a: replace(a, dead_path=[Wave()] + list(a.dead_path)),
+    # a dead end other than where the dead path leads
+    "dead-end-elsewhere": lambda a: replace(a, dead_end=initial_state_of(a)),
+    # a verdict that lacks its evidence
+    "at-risk-without-plan": lambda a: replace(a, plan=None),
+}
+
+
+def initial_state_of(_a):
+    from planner.rollout import initial_state
+
+    return initial_state(at_risk_example())
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_EVIDENCE))
+def test_evidence_that_does_not_replay_is_an_internal_error(kind, monkeypatch):
+    import planner.verdict as verdict
+    from planner.errors import InternalError
+
+    p = at_risk_example()
+    good = analyse(p, tries=0)
+    assert good.verdict == "at-risk" and good.plan and good.dead_path
+    verdict.check_evidence(p, good)  # the real evidence passes
+    bad = BAD_EVIDENCE[kind](good)
+    with pytest.raises(InternalError, match="internal error"):
+        verdict.check_evidence(p, bad)
+    # and analyse itself never hands it out
+    monkeypatch.setattr(verdict, "_decide", lambda *args: BAD_EVIDENCE[kind](good))
+    with pytest.raises(InternalError):
+        analyse(p)
+
+
+@pytest.mark.parametrize("command", ["solve", "percents", "minimum"])
+def test_a_bad_plan_exits_4_on_every_path(command, monkeypatch, tmp_path):
+    """solve, percents and the minimum scan all report the internal error, never a verdict."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import planner.verdict as verdict
+    from planner.cli import app
+
+    root = Path(__file__).resolve().parent.parent
+    honest = verdict._decide
+
+    def lying(problem, *args):
+        a = honest(problem, *args)
+        if a.plan:  # a plan that starts a task twice over its upper bound
+            s = 0
+            a.plan = [Wave(starts=((s, 0, problem.services[s].upper + 1),)), *a.plan]
+        return a
+
+    monkeypatch.setattr(verdict, "_decide", lying)
+    files = {
+        "solve": root / "scenarios/seed/port-conflict-two-instances.yaml",
+        "percents": root / "scenarios/seed/deployment-configuration.yaml",
+        "minimum": root / "scenarios/seed/cpu-units-minimum.yaml",
+    }
+    args = ["solve" if command == "minimum" else command, str(files[command])]
+    if command == "percents":
+        args += ["--jobs", "1"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 4, res.output
+    assert "internal error" in res.output and "does not replay" in res.output
+    assert "Traceback" not in res.output
