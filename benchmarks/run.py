@@ -11,7 +11,8 @@ and the hand-written ones of ``scenarios/``), in the same run:
 2. the naive boolean model (:mod:`benchmarks.naive`), same questions, same order;
 3. the first-fit-decreasing fleet (:mod:`benchmarks.ffd`), steady state and rollout peak,
    against planner's minimum;
-4. the exhaustive search (:mod:`planner.exhaustive`) where it can finish.
+4. the exhaustive search (``tests/oracle.py``, written from ROLLOUT.md alone) where it
+   can finish.
 
 Also ``planner solve`` on the seed scenarios as a subprocess, start-up included. Writes
 ``RESULTS.md`` and ``timing.png`` next to this file (or to ``--output``).
@@ -133,19 +134,22 @@ class Row:
 VERDICTS = ("safe", "at-risk", "hangs")
 
 
-def _exhaustive_child(problem: Problem, queue) -> None:  # pragma: no cover - child process
-    from planner.exhaustive import exhaustive
+def _exhaustive_child(scenario: Scenario, queue) -> None:  # pragma: no cover - child process
+    tests = str(Path(__file__).resolve().parent.parent / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from oracle import Oracle  # the tests' oracle: it shares no rule with planner
 
     t0 = time.perf_counter()
-    verdict = exhaustive(problem).verdict
+    verdict = Oracle(scenario).verdict
     queue.put((verdict, time.perf_counter() - t0))
 
 
-def run_exhaustive(problem: Problem, time_limit: float) -> tuple[str, float]:
+def run_exhaustive(scenario: Scenario, time_limit: float) -> tuple[str, float]:
     """The exhaustive verdict in a child process, or ``timeout`` after ``time_limit``."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_exhaustive_child, args=(problem, queue), daemon=True)
+    proc = ctx.Process(target=_exhaustive_child, args=(scenario, queue), daemon=True)
     t0 = time.perf_counter()
     proc.start()
     proc.join(time_limit)
@@ -250,7 +254,7 @@ def measure(name: str, size: str, scenario: Scenario, limits: Limits, log=print)
             row.naive_note = f"{row.naive_booleans:,} booleans at 2 waves"
 
         if limits.exhaustive is not None:
-            row.exhaustive, row.exhaustive_wall = run_exhaustive(problem, limits.exhaustive)
+            row.exhaustive, row.exhaustive_wall = run_exhaustive(scenario, limits.exhaustive)
             log(f"  exhaustive {row.exhaustive:8} {_f(row.exhaustive_wall):>8} s")
     if limits.minimum is not None:
         try:

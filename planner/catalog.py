@@ -20,7 +20,6 @@ import yaml
 from planner.errors import PlannerError
 
 
-
 def _shipped_catalog() -> Path:
     """``data/instance_types.yaml``: installed as the package ``planner.data`` (pyproject.toml
     maps it), so a wheel carries it; in a checkout or an editable install, where that

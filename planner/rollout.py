@@ -2,8 +2,9 @@
 
 A :class:`State` says, for every instance ``i`` and deploying service ``s``, how many old
 and how many new tasks run there. A :class:`Wave` stops old tasks, then starts new ones.
-Everything the solvers return is replayed through :func:`replay`; the exhaustive search
-in :mod:`planner.exhaustive` and the tests are built on the functions here.
+Everything the solvers return is replayed through :func:`replay` before it is reported
+(:func:`planner.verdict.check_evidence`). The tests check these rules against an oracle
+written from ROLLOUT.md alone (``tests/oracle.py``), which shares none of them.
 
 Two rule sets:
 

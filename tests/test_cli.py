@@ -101,9 +101,28 @@ def test_missing_file_and_usage_errors_exit_2(tmp_path):
     assert run("solve", SEED / "port-conflict.yaml", "--format", "xml").exit_code == 2
 
 
-def test_time_limit_too_short_gives_unknown_or_a_verdict():
+def test_a_proof_that_needs_no_search_holds_at_the_shortest_time_limit():
+    # one service, old and new alike: counting decides before any deadline is looked at
     res = run("solve", SEED / "port-conflict.yaml", "--time-limit", "0.1", "--format", "json")
-    assert res.exit_code in (1, 3)
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["verdict"] == "hangs"
+
+
+def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
+    """Every CP-SAT call answers "time limit": the verdict is unknown, with what is known."""
+    from planner.solvers import cpsat
+
+    def out_of_time(self, time_limit, workers=1, seed=0):
+        return cpsat.Answer("unknown", seconds=time_limit)
+
+    monkeypatch.setattr(cpsat.RolloutModel, "solve", out_of_time)
+    monkeypatch.setattr(cpsat, "dead_state_exists", lambda *a, **k: cpsat.Answer("unknown"))
+    # safe, but only CP-SAT proves it (ECS's runs all complete; no volume proof holds)
+    scenario = ROOT / "scenarios/examples/bigger-revision-four-instances.yaml"
+    res = run("solve", scenario, "--format", "json")
+    data = json.loads(res.stdout)
+    assert (res.exit_code, data["verdict"]) == (3, "unknown"), res.output
+    assert data["plan"]  # a run completes: known, and said
 
 
 def test_instance_types():

@@ -120,19 +120,21 @@ def test_seed_case_1_min_100_hangs_exactly_below_max_200():
 @pytest.mark.parametrize("p", [0, 1, 34, 50, 66, 67, 100])
 @pytest.mark.parametrize("q", [100, 120, 133, 134, 150, 166, 167, 199, 200, 250])
 def test_rows_agree_with_solving_the_percents_themselves(p, q):
-    """A row's verdict is what `planner solve` says for any percent in its ranges."""
+    """A row's verdict is the oracle's for any percent in its ranges, and its bounds are
+    ROLLOUT.md §2's arithmetic; its waves and duration are what `planner solve` reports."""
+    from math import ceil, floor
+
+    from oracle import Oracle
+
     s = planner.load_scenario(SEED / "cpu-units-two-instances.yaml")  # 3 tasks, 2 t2.micro
     rows = _cached_rows(SEED / "cpu-units-two-instances.yaml")
     changed = replace(
         s, services=(replace(s.services[0], minimum_healthy_percent=p, maximum_percent=q),)
     )
-    result = planner.solve(changed, fixes=False)
     row = _row_for(rows, p, q)
-    assert row["verdict"] == result.verdict
-    assert (row["lower"], row["upper"]) == (
-        result.services[0]["lower"],
-        min(result.services[0]["upper"], 6),
-    )
+    assert row["verdict"] == Oracle(changed).verdict
+    assert (row["lower"], row["upper"]) == (ceil(3 * p / 100), min(floor(3 * q / 100), 6))
+    result = planner.solve(changed, fixes=False)
     if result.plan is not None:
         assert row["waves"] == len(result.plan)
         assert row["estimatedDurationSeconds"] == result.estimated_duration

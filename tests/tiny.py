@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+
+from oracle import Oracle
 
 from planner.problem import DoesNotFit, Problem, compile_problem
 from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
@@ -145,3 +152,96 @@ def broad_problems(seed: int, n: int, max_tasks: int = 7) -> list[Problem]:
         if p.total_desired <= max_tasks:
             out.append(p)
     return out
+
+
+# ---------------------------------------------------------------- stratified samples
+#
+# At-risk scenarios are rare in a random stream (about 1 in 22 of tiny_scenario's, 1 in 80
+# of broad_scenario's), so the agreement tests draw stratified samples: the first
+# ``PER_VERDICT`` of each verdict in a seeded stream. Which positions of the stream those
+# are is stored in tests/data/samples.json (finding them takes the oracle ~20 s); every
+# test that uses a case checks its stored label against the oracle again, so a changed
+# generator or oracle fails loudly instead of sampling something else. Regenerate with
+# ``python tests/tiny.py``.
+
+STREAMS = {  # name: (generator, seed, most tasks to deploy)
+    "mixed": (tiny_scenario, 20261127, None),
+    "broad": (broad_scenario, 31, 7),
+}
+PER_VERDICT = 100
+SAMPLES_FILE = Path(__file__).resolve().parent / "data" / "samples.json"
+
+
+@dataclass
+class Case:
+    """One sampled scenario, compiled, with the oracle's stored verdict."""
+
+    name: str
+    scenario: Scenario
+    problem: Problem
+    label: str
+
+    @cached_property
+    def oracle(self) -> Oracle:
+        return Oracle(self.scenario)
+
+
+def _stream(name: str) -> Iterator[tuple[int, Scenario, Problem]]:
+    """The stream's valid scenarios, numbered from 0."""
+    gen, seed, cap = STREAMS[name]
+    rng = random.Random(seed)
+    k = 0
+    while True:
+        scenario = gen(rng)
+        try:
+            problem = compile_problem(scenario)
+        except DoesNotFit:
+            continue
+        if cap is None or problem.total_desired <= cap:
+            yield k, scenario, problem
+            k += 1
+
+
+def tiny_cases(seed: int, n: int, *, uniform: bool = False) -> list[Case]:
+    """``n`` :func:`tiny_scenario` cases, labelled by the oracle."""
+    rng = random.Random(seed)
+    out: list[Case] = []
+    while len(out) < n:
+        scenario = tiny_scenario(rng, uniform=uniform)
+        try:
+            problem = compile_problem(scenario)
+        except DoesNotFit:
+            continue
+        out.append(Case(f"tiny-{seed}-{len(out)}", scenario, problem, Oracle(scenario).verdict))
+    return out
+
+
+@cache
+def sample(name: str) -> list[Case]:
+    """The stored stratified sample of stream ``name``: ``PER_VERDICT`` cases of each
+    verdict, in stream order."""
+    stored = json.loads(SAMPLES_FILE.read_text())[name]
+    wanted = {k: v for v, ks in stored.items() for k in ks}
+    out = []
+    for k, scenario, problem in _stream(name):
+        if k in wanted:
+            out.append(Case(f"{name}-{k}", scenario, problem, wanted[k]))
+            if len(out) == len(wanted):
+                return out
+    raise AssertionError("unreachable: the stream is endless")
+
+
+def _find(name: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {v: [] for v in ("safe", "at-risk", "hangs")}
+    for k, scenario, _ in _stream(name):
+        v = Oracle(scenario).verdict
+        if len(found[v]) < PER_VERDICT:
+            found[v].append(k)
+        if all(len(ks) == PER_VERDICT for ks in found.values()):
+            return found
+    raise AssertionError("unreachable: the stream is endless")
+
+
+if __name__ == "__main__":  # python tests/tiny.py: find the samples anew
+    SAMPLES_FILE.write_text(json.dumps({name: _find(name) for name in STREAMS}) + "\n")
+    print(f"wrote {SAMPLES_FILE}")

@@ -7,12 +7,13 @@ every instance is *blocked* for it, by CPU, memory, ENIs or dynamic ports (its u
 exceeds capacity − need), by a fixed port some task holds there, or by distinctInstance.
 
 In any dead state a rolling service runs at most ``desired`` tasks (``old + new =
-max(lower, new)``, or all new), an all-at-once one at most its blue set and a partial green
-set. So the tasks can put at most ``U_d`` units of dimension ``d`` on the cluster. If no
-way of blocking every instance fits within those budgets, no dead state exists, whatever
-the placement: every run by ECS rules completes. Instances are grouped into classes of
-identical ones, so the check is a tiny integer program per service. The same program
-for several services at once (:func:`can_block_all`) says whether they can all be blocked
+max(lower, new)``, or all new), an all-at-once one at most its blue set and a partial
+green set, or its whole green set once done (a done service's tasks still block others).
+So the tasks can put at most ``U_d`` units of dimension ``d`` on the cluster. If no way of
+blocking every instance fits within those budgets, no dead state exists, whatever the
+placement: every run by ECS rules completes. Instances are grouped into classes of
+identical ones, so the check is a tiny integer program per service. The same program for
+several services at once (:func:`can_block_all`) says whether they can all be blocked
 together, which :mod:`planner.solvers.counts` asks wave by wave.
 """
 
@@ -33,7 +34,8 @@ def _task_types(
     """(service, footprint, most running) for the old (even index) and new (odd) tasks.
 
     Without ``counts``, the most in a dead state: a rolling service runs at most
-    ``desired`` tasks, an all-at-once one its blue set and a partial green set.
+    ``desired`` tasks, an all-at-once one its blue set and a partial green set, or, once
+    done, its whole green set (the program's done / stuck constraints tell the two apart).
     """
     out: list[tuple[int, Footprint, int]] = []
     for t, svc in enumerate(problem.services):
@@ -42,7 +44,7 @@ def _task_types(
             blue, green = min(o0, counts[0][t]), counts[1][t]
         else:
             blue = min(o0, svc.desired)
-            green = max(svc.desired - 1, 0) if svc.all_at_once else svc.desired
+            green = svc.desired  # a finished all-at-once service runs all of them
         out.append((t, svc.old, blue))
         out.append((t, svc.new, green))
     return out

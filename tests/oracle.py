@@ -1,0 +1,409 @@
+"""An exhaustive search written from ROLLOUT.md alone: the oracle of the agreement tests.
+
+It shares no rule with the package. It reads a :class:`planner.scenario.Scenario` as plain
+data (the fields a user wrote, already parsed) and derives everything else itself, from the
+spec's text:
+
+- §2: registered CPU and memory less the agent's reservations; bounds
+  ``ceil(desired × minimumHealthyPercent / 100)`` and ``floor(desired × maximumPercent /
+  100)``; reserved ports; the dynamic port range; one ENI per awsvpc task, the primary ENI
+  serving the instance (trunking: the trunk's ENIs);
+- §3: the old tasks placed as given, or in file order one at a time on the instance with the
+  fewest tasks of the service where the task fits (ties: the first); non-deploying services
+  are static load; a wave stops (keeping ``old + new ≥ lower``), then starts (keeping
+  ``old + new ≤ upper`` and ``new ≤ desired``), each start on an instance where it fits
+  (CPU, memory, fixed host ports once per instance and never a reserved one, dynamic ports,
+  ENIs, distinctInstance); complete when every deploying service has 0 old and all new;
+- §4: general rules (any such wave) and ECS rules (stop exactly the most allowed, start a
+  maximal set); dead states; the three verdicts;
+- §5: the reason codes of a dead state, the closest instance failing the fewest
+  requirements (ties: the first), named by the first failure in the table's order;
+- §6: all-at-once strategies start the whole green set beside the blue one (peak 2 ×
+  desired) and stop the blue set once the green one runs; a DAEMON service runs one task
+  per instance.
+
+A state is, per deploying service (file order), per instance, the pair (old, new). Moves
+are named by service name, so plans from the package are checked by what they say, not by
+its indices. The cost grows exponentially: a few instances and a few tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import product
+
+from planner.scenario import Scenario
+
+ALL_AT_ONCE = ("BLUE_GREEN", "LINEAR", "CANARY")
+REASONS = ("cpu", "memory", "port", "eni", "placement-constraint")  # §5's table, in order
+
+Pairs = tuple[tuple[tuple[int, int], ...], ...]  # state[s][i] = (old, new)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one task takes: CPU units, MiB, ENIs, dynamic ports, fixed host ports."""
+
+    cpu: int
+    mem: int
+    eni: int
+    dyn: int
+    ports: tuple[int, ...]
+
+
+def _need(td) -> Need:
+    awsvpc = td.network_mode == "awsvpc"
+    return Need(td.cpu, td.memory, 1 if awsvpc else 0, td.dynamic_ports, tuple(td.host_ports))
+
+
+@dataclass(frozen=True)
+class Deploying:
+    name: str
+    desired: int
+    lower: int
+    upper: int
+    old: Need
+    new: Need
+    one_per_instance: bool
+    whole_green: bool
+
+
+@dataclass
+class Model:
+    """The scenario, read as §2–§6 say."""
+
+    cap: list[tuple[int, int, int, int]]  # cpu, mem, eni, dynamic ports, per instance
+    reserved: frozenset[int]
+    static: list[list[Need]]  # tasks of non-deploying services, per instance
+    services: list[Deploying]
+    start: Pairs
+
+    @property
+    def n(self) -> int:
+        return len(self.cap)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    q, r = divmod(a, b)
+    return q + (r > 0)
+
+
+def read(scenario: Scenario) -> Model:
+    agent = scenario.agent
+    lo, hi = agent.dynamic_port_range
+    dyn = len([p for p in range(lo, hi + 1) if p not in set(agent.reserved_ports)])
+    cap = []
+    for g in scenario.instance_groups:
+        enis = (g.enis - 1) if g.enis else 0  # the primary ENI serves the instance
+        if agent.awsvpc_trunking and g.trunk_enis is not None:
+            enis = g.trunk_enis
+        for _ in range(g.count):
+            cap.append((g.cpu - agent.reserved_cpu, g.memory - agent.reserved_memory, enis, dyn))
+    n = len(cap)
+    reserved = frozenset(agent.reserved_ports)
+
+    # §3: place the running tasks, services in file order, tasks one at a time
+    placed: list[list[Need]] = [[] for _ in range(n)]
+    static: list[list[Need]] = [[] for _ in range(n)]
+    services: list[Deploying] = []
+    columns: list[list[int]] = []
+    for svc in scenario.services:
+        daemon = svc.scheduling_strategy == "DAEMON"
+        desired = n if daemon else svc.desired_count
+        one = daemon or svc.distinct_instance
+        old = _need(svc.task_definition)
+        here = [0] * n
+        for t in range(desired):
+            if svc.placement is not None:
+                i = next(j for j in range(n) if here[j] < svc.placement[j])
+                assert _holds(cap[i], reserved, [*placed[i], old], [here[i] + 1], [one])
+            else:
+                ok = [
+                    j
+                    for j in range(n)
+                    if _holds(cap[j], reserved, [*placed[j], old], [here[j] + 1], [one])
+                ]
+                assert ok, f"{svc.name}'s task {t} does not fit: an invalid scenario"
+                i = min(ok, key=lambda j: (here[j], j))
+            placed[i].append(old)
+            here[i] += 1
+        if not svc.deploy:
+            for i in range(n):
+                static[i] += [old] * here[i]
+            continue
+        whole = svc.strategy in ALL_AT_ONCE or svc.deployment_controller == "CODE_DEPLOY"
+        if whole:
+            lower, upper = desired, 2 * desired
+        else:
+            lower = _ceil_div(desired * svc.minimum_healthy_percent, 100)
+            upper = desired * svc.maximum_percent // 100
+        services.append(
+            Deploying(
+                svc.name, desired, lower, upper, old, _need(svc.new_task_definition), one, whole
+            )
+        )
+        columns.append(here)
+    start = tuple(tuple((c[i], 0) for i in range(n)) for c in columns)
+    return Model(cap, reserved, static, services, start)
+
+
+def _holds(cap, reserved, tasks: Sequence[Need], per_service: Sequence[int], one: Sequence[bool]):
+    """Whether an instance can hold ``tasks`` (§3 step 2's list), with the per-service
+    counts there for distinctInstance."""
+    if sum(t.cpu for t in tasks) > cap[0] or sum(t.mem for t in tasks) > cap[1]:
+        return False
+    if sum(t.eni for t in tasks) > cap[2] or sum(t.dyn for t in tasks) > cap[3]:
+        return False
+    ports = [p for t in tasks for p in t.ports]
+    if len(ports) != len(set(ports)) or set(ports) & reserved:
+        return False
+    return all(c <= 1 for c, o in zip(per_service, one, strict=True) if o)
+
+
+class Oracle:
+    """The state graph of one scenario under both rule sets."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.m = read(scenario)
+        self.names = [s.name for s in self.m.services]
+        # what an instance holds depends only on its own column of (old, new) pairs
+        self._holds: dict[tuple, bool] = {}
+        self._fails: dict[tuple, list[str]] = {}
+
+    # ---------------------------------------------------------------- one instance
+
+    def tasks_on(self, state: Pairs, i: int) -> list[Need]:
+        out = list(self.m.static[i])
+        for s, svc in enumerate(self.m.services):
+            old, new = state[s][i]
+            out += [svc.old] * old + [svc.new] * new
+        return out
+
+    def holds(self, state: Pairs, i: int) -> bool:
+        key = (i, *(col[i] for col in state))
+        if key not in self._holds:
+            m = self.m
+            here = [state[s][i][0] + state[s][i][1] for s in range(len(m.services))]
+            one = [svc.one_per_instance for svc in m.services]
+            self._holds[key] = _holds(m.cap[i], m.reserved, self.tasks_on(state, i), here, one)
+        return self._holds[key]
+
+    def fails(self, state: Pairs, i: int, s: int) -> list[str]:
+        """The requirements one more new task of ``s`` fails on ``i`` (§5's codes)."""
+        key = (i, s, *(col[i] for col in state))
+        if key not in self._fails:
+            self._fails[key] = self._fails_now(state, i, s)
+        return self._fails[key]
+
+    def _fails_now(self, state: Pairs, i: int, s: int) -> list[str]:
+        m, svc = self.m, self.m.services[s]
+        tasks = self.tasks_on(state, i)
+        used = [sum(getattr(t, f) for t in tasks) for f in ("cpu", "mem", "eni", "dyn")]
+        held = {p for t in tasks for p in t.ports} | m.reserved
+        out = []
+        if used[0] + svc.new.cpu > m.cap[i][0]:
+            out.append("cpu")
+        if used[1] + svc.new.mem > m.cap[i][1]:
+            out.append("memory")
+        if set(svc.new.ports) & held or used[3] + svc.new.dyn > m.cap[i][3]:
+            out.append("port")
+        if used[2] + svc.new.eni > m.cap[i][2]:
+            out.append("eni")
+        if svc.one_per_instance and sum(state[s][i]) >= 1:
+            out.append("placement-constraint")
+        return out
+
+    # ---------------------------------------------------------------- counts and bounds
+
+    def totals(self, state: Pairs, s: int) -> tuple[int, int]:
+        return sum(p[0] for p in state[s]), sum(p[1] for p in state[s])
+
+    def may_stop(self, state: Pairs, s: int) -> int:
+        svc = self.m.services[s]
+        old, new = self.totals(state, s)
+        if svc.whole_green:  # §6: the blue set stops once the whole green set runs
+            return old if new >= svc.desired else 0
+        return max(0, min(old, old + new - svc.lower))
+
+    def room(self, state: Pairs, s: int) -> int:
+        svc = self.m.services[s]
+        old, new = self.totals(state, s)
+        return max(0, min(svc.upper - old - new, svc.desired - new))
+
+    def complete(self, state: Pairs) -> bool:
+        return all(
+            self.totals(state, s) == (0, svc.desired) for s, svc in enumerate(self.m.services)
+        )
+
+    def can_start(self, state: Pairs, s: int) -> bool:
+        return self.room(state, s) > 0 and any(not self.fails(state, i, s) for i in range(self.m.n))
+
+    def dead(self, state: Pairs) -> bool:
+        S = range(len(self.m.services))
+        return (
+            not self.complete(state)
+            and not any(self.may_stop(state, s) for s in S)
+            and not any(self.can_start(state, s) for s in S)
+        )
+
+    def reasons(self, state: Pairs) -> dict[str, tuple[str, int | None]]:
+        """Per unfinished service of a dead state: its §5 reason and the closest instance."""
+        out: dict[str, tuple[str, int | None]] = {}
+        for s, svc in enumerate(self.m.services):
+            if self.totals(state, s) == (0, svc.desired):
+                continue
+            if self.room(state, s) == 0:
+                out[svc.name] = ("deployment-configuration", None)
+                continue
+            i = min(range(self.m.n), key=lambda j: (len(self.fails(state, j, s)), j))
+            first = next(r for r in REASONS if r in self.fails(state, i, s))
+            out[svc.name] = (first, i)
+        return out
+
+    # ---------------------------------------------------------------- waves
+
+    def _with(self, state: Pairs, s: int, i: int, d_old: int, d_new: int) -> Pairs:
+        rows = [list(r) for r in state]
+        o, n = rows[s][i]
+        rows[s][i] = (o + d_old, n + d_new)
+        return tuple(tuple(r) for r in rows)
+
+    def stops(self, state: Pairs, ecs: bool) -> Iterator[Pairs]:
+        """Every state after a stop step: any allowed number, or exactly the most (ECS)."""
+        choices = []
+        for s in range(len(self.m.services)):
+            most = self.may_stop(state, s)
+            olds = [state[s][i][0] for i in range(self.m.n)]
+            vecs = [
+                v
+                for v in product(*(range(o + 1) for o in olds))
+                if (sum(v) == most if ecs else sum(v) <= most)
+            ]
+            choices.append(vecs)
+        for pick in product(*choices):
+            out = state
+            for s, vec in enumerate(pick):
+                for i, k in enumerate(vec):
+                    if k:
+                        out = self._with(out, s, i, -k, 0)
+            yield out
+
+    def starts(self, mid: Pairs, ecs: bool) -> Iterator[Pairs]:
+        """Every state after a start step: any set that fits, or only maximal ones (ECS)."""
+        S, n = len(self.m.services), self.m.n
+        room = [self.room(mid, s) for s in range(S)]
+        cells = [(i, s) for i in range(n) for s in range(S)]
+
+        def go(k: int, state: Pairs, left: list[int]) -> Iterator[Pairs]:
+            if k == len(cells):
+                if ecs and any(self.can_start(state, s) for s in range(S)):
+                    return
+                yield state
+                return
+            i, s = cells[k]
+            cur = state
+            for add in range(left[s] + 1):
+                if add:
+                    cur = self._with(cur, s, i, 0, 1)
+                    if not self.holds(cur, i):
+                        break  # more tasks never fit better
+                left[s] -= add
+                yield from go(k + 1, cur, left)
+                left[s] += add
+
+        yield from go(0, mid, room)
+
+    def next_states(self, state: Pairs, ecs: bool) -> set[Pairs]:
+        return {after for mid in self.stops(state, ecs) for after in self.starts(mid, ecs)} - {
+            state
+        }
+
+    def reachable(self, ecs: bool, goal=None) -> set[Pairs]:
+        """Every state reachable from the start; with ``goal``, the search stops at the
+        first state meeting it (the set then holds it)."""
+        seen = {self.m.start}
+        todo = [self.m.start]
+        while todo:
+            state = todo.pop()
+            if goal is not None and goal(state):
+                return seen
+            for nxt in self.next_states(state, ecs):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def reaches(self, ecs: bool, goal) -> bool:
+        return any(goal(st) for st in self.reachable(ecs, goal))
+
+    def levels(self) -> list[set[Pairs]]:
+        """The states runs by ECS rules reach after exactly 0, 1, 2, ... waves, until
+        every run has ended (complete or dead)."""
+        out = [{self.m.start}]
+        while True:
+            nxt = {after for st in out[-1] for after in self.next_states(st, ecs=True)}
+            if not nxt:
+                return out
+            out.append(nxt)
+
+    # ---------------------------------------------------------------- verdicts
+
+    @property
+    def possible(self) -> bool:
+        """Some sequence of waves completes (general rules)."""
+        return self.reaches(False, self.complete)
+
+    @property
+    def ecs_can_die(self) -> bool:
+        """A run by ECS rules can reach a dead state."""
+        return self.reaches(True, self.dead)
+
+    @property
+    def dead_states(self) -> set[Pairs]:
+        return {st for st in self.reachable(ecs=True) if self.dead(st)}
+
+    @property
+    def verdict(self) -> str:
+        if not self.possible:
+            return "hangs"
+        return "at-risk" if self.ecs_can_die else "safe"
+
+    # ---------------------------------------------------------------- checking a path
+
+    def replay(self, waves: Sequence[tuple[Moves, Moves]], ecs: bool) -> Pairs:
+        """Apply waves of (stops, starts), each move (service name, instance, count);
+        AssertionError where a wave breaks a rule."""
+        state = self.m.start
+        for k, (stops, starts) in enumerate(waves, 1):
+            allowed = {s: self.may_stop(state, s) for s in range(len(self.names))}
+            stopped = dict.fromkeys(allowed, 0)
+            for name, i, c in stops:
+                s = self.names.index(name)
+                stopped[s] += c
+                state = self._with(state, s, i, -c, 0)
+                assert state[s][i][0] >= 0, f"wave {k}: stops a task not running on {i}"
+            for s, c in stopped.items():
+                assert c <= allowed[s], f"wave {k}: {self.names[s]} stops {c} > {allowed[s]}"
+                assert not ecs or c == allowed[s], f"wave {k}: ECS stops exactly {allowed[s]}"
+            room = [self.room(state, s) for s in range(len(self.names))]
+            started = [0] * len(self.names)
+            for name, i, c in starts:
+                s = self.names.index(name)
+                started[s] += c
+                state = self._with(state, s, i, 0, c)
+            for s, c in enumerate(started):
+                assert c <= room[s], f"wave {k}: {self.names[s]} starts {c} > room {room[s]}"
+            for i in range(self.m.n):
+                assert self.holds(state, i), f"wave {k}: instance {i} cannot hold its tasks"
+            if ecs:
+                for s in range(len(self.names)):
+                    assert not self.can_start(state, s), f"wave {k}: starts are not maximal"
+        return state
+
+
+Moves = Sequence[tuple[str, int, int]]
+
+
+def oracle_verdict(scenario: Scenario) -> str:
+    return Oracle(scenario).verdict
