@@ -19,7 +19,9 @@ from planner.solve import solve  # binds the function over the submodule's name
 from planner.tables import capacity_table  # pandas is imported only when it is called
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
     from pathlib import Path
+    from typing import Any
 
 __all__ = [
     "PlannerError",
@@ -33,8 +35,9 @@ __all__ = [
 ]
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (CONTRACT.md); :class:`PlannerError` if it is bad."""
+def load_scenario(path: str | Path | Mapping[str, Any]) -> Scenario:
+    """Read and validate a scenario file (CONTRACT.md), or a mapping with a file's content;
+    :class:`PlannerError` if it is bad."""
     from planner.loading import load_scenario as load
 
     return load(path)

@@ -264,6 +264,14 @@ def table(
     _emit(text, output)
 
 
+@app.command()
+def schema(output: Output = None) -> None:
+    """The scenario file's JSON Schema, for editors (yaml-language-server) and CI."""
+    from planner.schema import schema_text
+
+    _emit(schema_text(), output)
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

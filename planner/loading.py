@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from planner.catalog import get_instance_type, load_catalog
 from planner.errors import PlannerError
 from planner.scenario import (
+    CONTROLLERS,
     DEFAULT_DYNAMIC_PORT_RANGE,
     DEFAULT_RESERVED_PORTS,
+    SCHEDULING,
     STRATEGIES,
     Agent,
     InstanceGroup,
@@ -39,6 +42,7 @@ from planner.scenario import (
     TaskDefinition,
     Timing,
 )
+from planner.schema import check_document
 from planner.taskdef import task_definition_from_json, taskdef_from_mapping
 from planner.units import (
     CPU_UNITS_PER_VCPU,
@@ -101,8 +105,6 @@ STRATEGY_FIELDS = {
     "canaryBakeTimeInMinutes": ("CANARY",),
     "bakeTimeInMinutes": ("BLUE_GREEN", "LINEAR", "CANARY"),
 }
-CONTROLLERS = ("ECS", "CODE_DEPLOY")
-SCHEDULING = ("REPLICA", "DAEMON")
 CONSTRAINT_TYPES = ("distinctInstance", "memberOf")
 STRATEGY_TYPES = ("spread", "binpack", "random")
 LOAD_BALANCER_FIELDS = ("targetGroupArn", "loadBalancerName", "containerName", "containerPort")
@@ -121,14 +123,16 @@ MAX_RESERVED_PORTS = 100
 Path_ = tuple[str | int, ...]
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+def load_scenario(path: str | Path | Mapping[str, Any]) -> Scenario:
+    """Read and validate a scenario file, or a mapping with a file's content.
 
     Parameters
     ----------
     path
         The YAML file. Its name as given is used in messages; task-definition paths in it
-        are relative to its directory.
+        are relative to its directory. Or a mapping, as a file would load (messages then
+        name ``<mapping>`` and no line; task-definition paths are relative to the current
+        directory).
 
     Returns
     -------
@@ -140,6 +144,12 @@ def load_scenario(path: str | Path) -> Scenario:
     PlannerError
         At the first problem, with file, line and field.
     """
+    if isinstance(path, Mapping):
+        return scenario_from_data(Located(dict(path), {}, "<mapping>"), base_dir=Path.cwd())
+    if not isinstance(path, str | Path):
+        raise PlannerError(
+            f"load_scenario takes a file path or a mapping, got {type(path).__name__}"
+        )
     located = load_yaml(path)
     return scenario_from_data(located, base_dir=Path(path).parent)
 
@@ -166,7 +176,9 @@ def scenario_from_data(located: Located, *, base_dir: str | Path | None = None) 
         At the first problem, with file, line and field.
     """
     base = Path(located.file).parent if base_dir is None else Path(base_dir)
-    return _Reader(located, base).scenario()
+    scenario = _Reader(located, base).scenario()
+    check_document(located)  # the published schema holds for every file planner reads
+    return scenario
 
 
 def read_agent(doc: Located, raw: Any, path: tuple[str | int, ...]) -> Agent:
@@ -193,7 +205,7 @@ class _Reader:
             required=("cluster", "services"),
             what="a mapping of name, cluster, services and timing",
         )
-        name = Path(doc.file).stem
+        name = "scenario" if doc.file == "<mapping>" else Path(doc.file).stem
         if top.get("name") is not None:
             name = text(doc, ("name",), top["name"])
         cluster = mapping(

@@ -6,7 +6,12 @@ numbers the wave model works on lives in :mod:`planner.problem`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.units import boolean, number, one_of, port, text, whole
+from planner.yamlsafe import Located
 
 #: ECS_RESERVED_PORTS on Linux (amazon-ecs-agent ``config_unix.go``).
 DEFAULT_RESERVED_PORTS: tuple[int, ...] = (22, 2375, 2376, 51678, 51679)
@@ -18,6 +23,72 @@ ROLLING = "ROLLING"
 ALL_AT_ONCE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 STRATEGIES = (ROLLING, *ALL_AT_ONCE_STRATEGIES)
 NETWORK_MODES = ("bridge", "host", "awsvpc", "none")
+CONTROLLERS = ("ECS", "CODE_DEPLOY")
+SCHEDULING = ("REPLICA", "DAEMON")
+
+
+class _Checks:
+    """The checks of a scenario file, applied to an object built in Python.
+
+    The same checkers as the loader's (:mod:`planner.units`), so an object gets the
+    message a file gets, its field named by attribute: ``planner.Service: maximum_percent:
+    must be a whole number ≥ 0, got -5``.
+    """
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self.doc = Located(data=None, lines={}, file=f"planner.{type(obj).__name__}")
+
+    def at(self, attr: str) -> tuple[tuple[str], Any]:
+        """Where the value is (its attribute's name) and the value."""
+        return (attr,), getattr(self.obj, attr)
+
+    def whole(
+        self,
+        attr: str,
+        minimum: int = 0,
+        maximum: int | None = None,
+        optional: bool = False,
+        what: str = "a whole number",
+    ) -> None:
+        where, value = self.at(attr)
+        if value is not None or not optional:
+            whole(self.doc, where, value, minimum=minimum, maximum=maximum, what=what)
+
+    def one_of(self, attr: str, allowed: tuple[str, ...]) -> None:
+        one_of(self.doc, *self.at(attr), allowed)
+
+    def text(self, attr: str, optional: bool = False) -> None:
+        where, value = self.at(attr)
+        if value is not None or not optional:
+            text(self.doc, where, value)
+
+    def boolean(self, attr: str) -> None:
+        boolean(self.doc, *self.at(attr))
+
+    def number(self, attr: str, optional: bool = False) -> None:
+        where, value = self.at(attr)
+        if value is not None or not optional:
+            number(self.doc, where, value)
+
+    def ports(self, attr: str) -> None:
+        where, value = self.at(attr)
+        for i, p in enumerate(self.sequence(attr)):
+            port(self.doc, (*where, i), p)
+
+    def sequence(self, attr: str) -> tuple[Any, ...]:
+        where, value = self.at(attr)
+        if not isinstance(value, tuple | list):
+            raise self.doc.error(where, f"must be a tuple, got {type(value).__name__}")
+        return tuple(value)
+
+    def instance(self, attr: str, kind: type) -> None:
+        where, value = self.at(attr)
+        if not isinstance(value, kind):
+            raise self.doc.error(where, f"must be a {kind.__name__}, got {type(value).__name__}")
+
+    def fail(self, attr: str, message: str) -> PlannerError:
+        return self.doc.error((attr,), message)
 
 
 @dataclass(frozen=True)
@@ -54,6 +125,16 @@ class TaskDefinition:
     source: str = "inline"
     family: str | None = None
 
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        c.whole("cpu")
+        c.whole("memory")
+        c.one_of("network_mode", NETWORK_MODES)
+        c.ports("host_ports")
+        c.whole("dynamic_ports")
+        c.text("source")
+        c.text("family", optional=True)
+
     @property
     def enis(self) -> int:
         """ENIs the task takes: one in awsvpc mode, else none."""
@@ -79,6 +160,18 @@ class InstanceGroup:
     hourly_usd: float | None = None
     estimated: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        c.text("name")
+        c.whole("cpu", minimum=1)
+        c.whole("memory", minimum=1)
+        c.whole("count", minimum=1, optional=True)
+        c.text("type", optional=True)
+        c.whole("enis", minimum=1, optional=True)
+        c.whole("trunk_enis", optional=True)
+        c.number("hourly_usd", optional=True)
+        c.sequence("estimated")
+
 
 @dataclass(frozen=True)
 class Agent:
@@ -89,6 +182,19 @@ class Agent:
     reserved_ports: tuple[int, ...] = DEFAULT_RESERVED_PORTS
     dynamic_port_range: tuple[int, int] = DEFAULT_DYNAMIC_PORT_RANGE
     awsvpc_trunking: bool = False
+
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        c.whole("reserved_cpu")
+        c.whole("reserved_memory")
+        c.ports("reserved_ports")
+        c.ports("dynamic_port_range")
+        low_high = c.sequence("dynamic_port_range")
+        if len(low_high) != 2 or low_high[0] > low_high[1]:
+            raise c.fail(
+                "dynamic_port_range", f"must be (first, last) with first ≤ last, got {low_high}"
+            )
+        c.boolean("awsvpc_trunking")
 
 
 @dataclass(frozen=True)
@@ -117,6 +223,27 @@ class Service:
     #: BLUE_GREEN: bake time after the traffic shift, before the blue set stops.
     bake_minutes: float = 0.0
 
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        c.text("name")
+        c.whole("desired_count")
+        c.instance("task_definition", TaskDefinition)
+        c.instance("new_task_definition", TaskDefinition)
+        c.whole("minimum_healthy_percent", maximum=100, what="a whole percent")
+        c.whole("maximum_percent", what="a whole percent")
+        c.one_of("strategy", STRATEGIES)
+        c.one_of("deployment_controller", CONTROLLERS)
+        c.one_of("scheduling_strategy", SCHEDULING)
+        for flag in ("distinct_instance", "deploy", "load_balanced"):
+            c.boolean(flag)
+        if self.placement is not None:
+            for i, n in enumerate(c.sequence("placement")):
+                whole(c.doc, ("placement", i), n)
+        c.whole("step_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
+        c.whole("canary_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
+        for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
+            c.number(minutes, optional=True)
+
     @property
     def all_at_once(self) -> bool:
         """Whether the whole green set starts beside the blue one (ROLLOUT.md §6)."""
@@ -140,6 +267,12 @@ class Timing:
     stop_timeout: int = 30
     task_start: int = 30
 
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        for f in fields(self):
+            positive = f.name in ("health_check_interval", "healthy_threshold")
+            c.whole(f.name, minimum=1 if positive else 0)
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -151,6 +284,25 @@ class Scenario:
     agent: Agent = field(default_factory=Agent)
     timing: Timing = field(default_factory=Timing)
     path: str | None = None
+
+    def __post_init__(self) -> None:
+        c = _Checks(self)
+        c.text("name")
+        for attr, kind in (("instance_groups", InstanceGroup), ("services", Service)):
+            items = c.sequence(attr)
+            if not items:
+                raise c.fail(attr, "must hold at least one entry, got none")
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    raise c.doc.error(
+                        (attr, i), f"must be a {kind.__name__}, got {type(item).__name__}"
+                    )
+        c.instance("agent", Agent)
+        c.instance("timing", Timing)
+        names = [svc.name for svc in self.services]
+        for k, name in enumerate(names):
+            if name in names[:k]:
+                raise c.doc.error(("services", k, "name"), f"duplicate service name {name!r}")
 
     @property
     def open_groups(self) -> tuple[int, ...]:

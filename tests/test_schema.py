@@ -1,0 +1,167 @@
+"""The scenario file's JSON Schema (planner.schema, `planner schema`).
+
+Checked with an independent JSON Schema validator (jsonschema), as editors and CI use the
+schema: every shipped scenario validates; every malformed file of the tests that a schema
+can describe is refused; the fields are the reader's.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from typer.testing import CliRunner
+
+from planner import loading
+from planner.cli import app
+from planner.errors import PlannerError
+from planner.schema import ScenarioFile, check_document, scenario_schema
+from planner.taskdef import PORT_MAPPING_FIELDS, SHORT_FORM_FIELDS
+from planner.yamlsafe import load_yaml, load_yaml_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = Path(__file__).parent / "data" / "bad"
+SHIPPED = sorted(ROOT.glob("scenarios/*/*.yaml")) + sorted((ROOT / "tests/data").glob("*.yaml"))
+
+#: Malformed files whose fault no schema can see: cross-field rules, sums, catalog names,
+#: files, units inside a size string, constraints planner does not model yet.
+BEYOND_A_SCHEMA = {
+    "awsvpc-host-port",  # a hostPort that differs from containerPort in awsvpc mode
+    "cpu-fraction-of-unit",  # "0.0001 vCPU": below one unit once converted
+    "daemon-code-deploy",  # two fields that ECS refuses together
+    "duplicate-host-port",  # the same host port twice in one task
+    "duplicate-service-names",
+    "dynamic-range-reversed",  # first > last
+    "inline-group-vcpu-and-cpu",  # exactly one of two fields
+    "member-of",  # memberOf is in the contract; planner refuses it until it models it
+    "memory-unit",  # "2 TB": a unit planner does not read
+    "missing-desired-count",  # required unless schedulingStrategy is DAEMON
+    "placement-length",  # one count per instance
+    "placement-sum",  # adds up to desiredCount
+    "placement-without-count",
+    "step-percent-rolling",  # stepPercent needs strategy LINEAR
+    "taskdef-json-malformed",  # the JSON file's content
+    "taskdef-json-missing",
+    "taskdef-json-no-memory",
+    "unknown-instance-type",  # the catalog's names
+    "short-taskdef-without-memory",  # memory or memoryReservation
+}
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = scenario_schema()
+    Draft202012Validator.check_schema(schema)  # a valid draft 2020-12 schema itself
+    return Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shipped_scenario_validates(path, validator):
+    errors = list(validator.iter_errors(yaml.safe_load(path.read_text())))
+    assert not errors, [e.message for e in errors]
+
+
+BAD_SCENARIOS = sorted(BAD.glob("scenario-*.yaml"))
+
+
+@pytest.mark.parametrize("path", BAD_SCENARIOS, ids=lambda p: p.stem)
+def test_malformed_files_are_refused(path, validator):
+    """Refused by the schema, unless the fault is one no schema can see; by planner always."""
+    with pytest.raises(PlannerError):
+        loading.load_scenario(path)
+    data = yaml.safe_load(path.read_text())
+    refused = not validator.is_valid(data)
+    name = path.stem.removeprefix("scenario-")
+    # exactly the faults no schema can see get through (the loader's tests word those)
+    assert refused != (name in BEYOND_A_SCHEMA), path.name
+
+
+def test_the_schema_refuses_most_malformed_files(validator):
+    refused = [p for p in BAD_SCENARIOS if not validator.is_valid(yaml.safe_load(p.read_text()))]
+    assert len(refused) >= len(BAD_SCENARIOS) - len(BEYOND_A_SCHEMA)
+    assert len(refused) >= 30
+
+
+def test_the_schema_names_the_readers_fields():
+    """One set of field names: the models' are the reader's."""
+    assert tuple(ScenarioFile.model_fields) == loading.TOP_FIELDS
+    cluster = ScenarioFile.model_fields["cluster"].annotation
+    assert tuple(cluster.model_fields) == loading.CLUSTER_FIELDS
+    from planner.schema import (
+        Agent,
+        DeploymentConfiguration,
+        InlineGroup,
+        LoadBalancer,
+        PortMapping,
+        Service,
+        TaskDefinitionShort,
+        Timing,
+        TypedGroup,
+    )
+
+    assert tuple(Service.model_fields) == loading.SERVICE_FIELDS
+    assert tuple(Agent.model_fields) == loading.AGENT_FIELDS
+    assert tuple(DeploymentConfiguration.model_fields) == loading.DEPLOYMENT_FIELDS
+    assert tuple(TypedGroup.model_fields) == loading.TYPED_GROUP_FIELDS
+    assert tuple(InlineGroup.model_fields) == loading.INLINE_GROUP_FIELDS
+    assert tuple(LoadBalancer.model_fields) == loading.LOAD_BALANCER_FIELDS
+    assert tuple(Timing.model_fields) == tuple(loading.TIMING_FIELDS)
+    assert tuple(TaskDefinitionShort.model_fields) == SHORT_FORM_FIELDS
+    assert tuple(PortMapping.model_fields) == PORT_MAPPING_FIELDS
+
+
+def test_the_gate_reports_file_line_and_field():
+    doc = load_yaml_text(
+        "cluster:\n  instances: [{type: t3.small, count: 1}]\nservices:\n"
+        "  - name: a\n    desiredCount: 1\n    taskDefinition: {cpu: 256, memory: 512}\n"
+        "    deploy: 'yes'\n",
+        file="s.yaml",
+    )
+    with pytest.raises(PlannerError) as caught:
+        check_document(doc)
+    err = caught.value
+    assert (err.file, err.line, err.field) == ("s.yaml", 7, "services[0].deploy")
+    assert 'got "yes"' in err.message
+    doc = load_yaml_text("cluster: {instances: [{type: t3.small}], agnt: {}}\nservices: []\n")
+    with pytest.raises(PlannerError, match="unknown field; did you mean agent"):
+        check_document(doc)
+
+
+def test_cli_prints_the_schema(tmp_path):
+    res = CliRunner().invoke(app, ["schema"])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout) == scenario_schema()
+    out = tmp_path / "planner-scenario.json"
+    assert CliRunner().invoke(app, ["schema", "-o", str(out)]).exit_code == 0
+    assert json.loads(out.read_text())["title"] == "planner scenario"
+
+
+def test_the_schema_reads_yaml_with_lines():
+    doc = load_yaml(ROOT / "scenarios/seed/port-conflict.yaml")
+    check_document(doc)  # no error
+
+
+def test_the_schema_allows_the_readers_words():
+    from typing import get_args
+
+    from planner import scenario, schema
+
+    def words(annotation):
+        return tuple(a for a in get_args(annotation) if isinstance(a, str)) or tuple(
+            w for a in get_args(annotation) for w in words(a)
+        )
+
+    config = schema.DeploymentConfiguration.model_fields
+    assert words(config["strategy"].annotation) == scenario.STRATEGIES
+    service = schema.Service.model_fields
+    assert words(service["schedulingStrategy"].annotation) == scenario.SCHEDULING
+    assert words(schema.Controller) == scenario.CONTROLLERS
+    mode = schema.TaskDefinitionShort.model_fields["networkMode"].annotation
+    assert words(mode) == scenario.NETWORK_MODES
+    assert words(schema.PlacementConstraint.model_fields["type"].annotation) == (
+        loading.CONSTRAINT_TYPES
+    )
+    assert words(schema.PlacementStrategy.model_fields["type"].annotation) == (
+        loading.STRATEGY_TYPES
+    )
