@@ -139,3 +139,32 @@ def test_distinct_instance_counts_old_and_new():
     p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), distinct_instance=True)])
     st = initial_state(p)
     assert failures(p, st, 0, 0) == ("placement-constraint",)
+
+
+# ---------------------------------------------------------------- against the oracle
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from tiny import scenarios  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 2**16))
+def test_every_run_by_ecs_rules_is_one_the_oracle_allows(scenario, seed):
+    """simulate() (default and random choices) takes only waves ROLLOUT.md §4 allows under
+    ECS rules, and ends where the oracle says a run ends: complete or dead."""
+    import random
+
+    from oracle import Oracle
+    from test_verdict import named
+
+    from planner.problem import compile_problem
+
+    p, o = compile_problem(scenario), Oracle(scenario)
+    for run in (simulate(p), simulate(p, random.Random(seed))):
+        end = o.replay(named(p, run.waves), ecs=True)
+        assert o.complete(end) == run.complete
+        assert run.complete or o.dead(end)
+        if not run.complete:
+            said = {b.service: (b.reason, b.instance) for b in explain(p, run.states[-1])}
+            assert said == o.reasons(end)

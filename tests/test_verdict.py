@@ -15,7 +15,8 @@ from functools import cache
 
 import pytest
 from builders import at_risk_example, scenario, svc, td
-from tiny import sample, tiny_cases
+from hypothesis import HealthCheck, given, settings
+from tiny import sample, scenarios, tiny_cases
 
 from planner.problem import compile_problem
 from planner.rollout import Wave, explain
@@ -295,3 +296,13 @@ def test_a_bad_plan_exits_4_on_every_path(command, monkeypatch, tmp_path):
     assert res.exit_code == 4, res.output
     assert "internal error" in res.output and "does not replay" in res.output
     assert "Traceback" not in res.output
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_verdicts_agree_with_the_oracle_on_generated_scenarios(sc):
+    """hypothesis draws the scenarios (and shrinks a disagreement to its smallest)."""
+    from oracle import Oracle
+
+    a = analyse(compile_problem(sc), tries=0, time_limit=30)
+    assert a.verdict == Oracle(sc).verdict, a.proof

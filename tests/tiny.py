@@ -245,3 +245,65 @@ def _find(name: str) -> dict[str, list[int]]:
 if __name__ == "__main__":  # python tests/tiny.py: find the samples anew
     SAMPLES_FILE.write_text(json.dumps({name: _find(name) for name in STREAMS}) + "\n")
     print(f"wrote {SAMPLES_FILE}")
+
+
+# ---------------------------------------------------------------- hypothesis strategies
+
+
+def _taskdefs(draw, st, port):
+    return TaskDefinition(
+        cpu=draw(st.sampled_from(SIZES)),
+        memory=draw(st.sampled_from((128, 256, 512))),
+        network_mode=draw(st.sampled_from(("bridge", "bridge", "awsvpc"))),
+        host_ports=(port,) if port else (),
+    )
+
+
+def scenarios():
+    """A hypothesis strategy of tiny scenarios (≤ 3 instances, ≤ 2 services, ≤ 5 tasks)
+    whose running tasks fit; shrinks towards fewer, smaller parts."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def build(draw):
+        groups = tuple(
+            InstanceGroup(
+                f"g{k}",
+                draw(st.sampled_from((1024, 1536, 2048))),
+                draw(st.sampled_from((1024, 2048))),
+                draw(st.integers(1, 2)),
+                enis=draw(st.sampled_from((None, 2, 3))),
+            )
+            for k in range(draw(st.integers(1, 2)))
+        )
+        if sum(g.count or 0 for g in groups) > 3:
+            groups = groups[:1]
+        services = []
+        for k in range(draw(st.integers(1, 2))):
+            port = draw(st.sampled_from((None, None, 8080)))
+            old = _taskdefs(draw, st, port)
+            new = old if draw(st.booleans()) else _taskdefs(draw, st, port)
+            services.append(
+                Service(
+                    f"s{k}",
+                    draw(st.integers(0, 3 - k)),
+                    old,
+                    new,
+                    draw(st.sampled_from((0, 34, 50, 100))),
+                    draw(st.sampled_from((100, 150, 200))),
+                    strategy=draw(st.sampled_from(("ROLLING",) * 5 + ("BLUE_GREEN",))),
+                    distinct_instance=draw(st.booleans()),
+                    deploy=k == 0 or draw(st.booleans()),
+                )
+            )
+        agent = Agent(reserved_cpu=draw(st.sampled_from((0, 256))))
+        return Scenario("hypothesis", groups, tuple(services), agent)
+
+    def fits(scenario):
+        try:
+            compile_problem(scenario)
+        except DoesNotFit:
+            return False
+        return True
+
+    return build().filter(fits)
