@@ -1,5 +1,7 @@
 """The wave model of ROLLOUT.md §3–§5, checked on hand-worked cases."""
 
+from collections import Counter
+
 import pytest
 from builders import at_risk_example, problem, svc, td
 
@@ -156,7 +158,7 @@ def test_every_run_by_ecs_rules_is_one_the_oracle_allows(scenario, seed):
     import random
 
     from oracle import Oracle
-    from test_verdict import named
+    from tiny import named
 
     from planner.problem import compile_problem
 
@@ -168,3 +170,44 @@ def test_every_run_by_ecs_rules_is_one_the_oracle_allows(scenario, seed):
         if not run.complete:
             said = {b.service: (b.reason, b.instance) for b in explain(p, run.states[-1])}
             assert said == o.reasons(end)
+
+
+def test_apply_wave_accepts_exactly_the_waves_the_oracle_accepts():
+    """Random waves, most of them wrong (too many stops, starts that do not fit, ports
+    taken twice, a second task where distinctInstance allows one): after a random prefix
+    of a run, apply_wave refuses a wave exactly when the oracle's rules do, under the
+    general rules and under ECS rules; both answers occur often on the sample."""
+    import random
+
+    from tiny import named, sample
+
+    seen = Counter()
+    for c in sample("mixed") + sample("broad"):
+        p, o = c.problem, c.oracle
+        rng = random.Random(c.name)
+        for _ in range(3):
+            run = simulate(p, rng)
+            k = rng.randint(0, len(run.waves))
+            prefix, state = run.waves[:k], run.states[k]
+            moves = [
+                (s, i, rng.randint(1, 2))
+                for s in range(p.n_services)
+                for i in range(p.n_instances)
+                if rng.random() < 0.4
+            ]
+            stops = tuple(m for m in moves if rng.random() < 0.5 and state.old[m[1]][m[0]] >= m[2])
+            wave = Wave(stops, tuple(m for m in moves if m not in stops))
+            for ecs in (False, True):
+                try:
+                    apply_wave(p, state, wave, ecs_rules=ecs)
+                    accepted = True
+                except InvalidWave:
+                    accepted = False
+                try:
+                    o.replay(named(p, [*prefix, wave]), ecs=ecs)
+                    oracle_accepts = True
+                except AssertionError:
+                    oracle_accepts = False
+                assert accepted == oracle_accepts, (c.name, wave, ecs)
+                seen[ecs, accepted] += 1
+    assert min(seen.values()) >= 50 and len(seen) == 4, seen

@@ -16,7 +16,7 @@ from functools import cache
 import pytest
 from builders import at_risk_example, scenario, svc, td
 from hypothesis import HealthCheck, given, settings
-from tiny import sample, scenarios, tiny_cases
+from tiny import named, sample, scenarios, tiny_cases
 
 from planner.problem import compile_problem
 from planner.rollout import Wave, explain
@@ -27,15 +27,6 @@ BROAD = sample("broad")
 UNIFORM = tiny_cases(seed=7, n=100, uniform=True)
 CASES = {c.name: c for c in (*MIXED, *BROAD, *UNIFORM)}
 VERDICTS = ("safe", "at-risk", "hangs")
-
-
-def named(problem, waves):
-    """Waves as the oracle reads them: moves by service name."""
-    name = [s.name for s in problem.services]
-    return [
-        ([(name[s], i, c) for s, i, c in w.stops], [(name[s], i, c) for s, i, c in w.starts])
-        for w in waves
-    ]
 
 
 @cache

@@ -154,6 +154,15 @@ def broad_problems(seed: int, n: int, max_tasks: int = 7) -> list[Problem]:
     return out
 
 
+def named(problem: Problem, waves) -> list:
+    """Waves as the oracle reads them: moves by service name."""
+    name = [s.name for s in problem.services]
+    return [
+        ([(name[s], i, c) for s, i, c in w.stops], [(name[s], i, c) for s, i, c in w.starts])
+        for w in waves
+    ]
+
+
 # ---------------------------------------------------------------- stratified samples
 #
 # At-risk scenarios are rare in a random stream (about 1 in 22 of tiny_scenario's, 1 in 80

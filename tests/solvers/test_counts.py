@@ -8,8 +8,7 @@ as before with the sets added.
 from collections import Counter
 
 import pytest
-from test_verdict import named
-from tiny import sample
+from tiny import named, sample
 
 from planner.solvers.counts import count_sets
 from planner.solvers.cpsat import RolloutModel

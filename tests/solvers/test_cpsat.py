@@ -9,8 +9,7 @@ replayed under the oracle's rules (tests/oracle.py, written from ROLLOUT.md alon
 from collections import Counter
 
 import pytest
-from test_verdict import named
-from tiny import sample
+from tiny import named, sample
 
 from planner.rollout import initial_state
 from planner.solvers.cpsat import RolloutModel, final_state_fits, plan_of
