@@ -1,5 +1,6 @@
 """The wave model of ROLLOUT.md §3–§5, checked on hand-worked cases."""
 
+import random
 from collections import Counter
 
 import pytest
@@ -8,14 +9,18 @@ from builders import at_risk_example, problem, svc, td
 from planner.problem import DoesNotFit, lower_bound, upper_bound
 from planner.rollout import (
     InvalidWave,
+    Policy,
     Wave,
     apply_wave,
+    can_start_somewhere,
     closest_instance,
+    ecs_wave,
     explain,
     failures,
     initial_state,
     is_complete,
     is_dead,
+    placement_message,
     replay,
     simulate,
     start_room,
@@ -141,6 +146,108 @@ def test_distinct_instance_counts_old_and_new():
     p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), distinct_instance=True)])
     st = initial_state(p)
     assert failures(p, st, 0, 0) == ("placement-constraint",)
+
+
+# ---------------------------------------------------------------- ECS's choices in a run
+
+
+def test_the_default_run_spreads_as_ecs_does():
+    """Stop where the service runs most tasks (ties: the first instance), start where it
+    runs fewest (ties: the first), ROLLOUT.md §3 and §8's default."""
+    p = problem([(4096, 8000, 3)], [svc("a", 4, td(256), mn=50, mx=100)])
+    assert [row[0] for row in p.initial] == [2, 1, 1]
+    wave = ecs_wave(p, initial_state(p))
+    # lower 2: two stops, the first from instance 0 (two tasks), the second from the tie
+    # [1, 1, 1] (the first instance); then two starts where a runs fewest: 0, then the
+    # tie [1, 1, 1] again (the first instance)
+    assert wave.stops == ((0, 0, 2),)
+    assert wave.starts == ((0, 0, 2),)
+
+
+def test_the_default_run_takes_services_in_turns():
+    """Two services placing at once alternate task by task (ECS interleaves them)."""
+    p = problem(
+        [(1024, 8000, 2)],
+        [svc("a", 2, td(256), td(512), 0, 100), svc("b", 2, td(256), td(512), 0, 100)],
+    )
+    wave = ecs_wave(p, initial_state(p))
+    assert wave.starts == ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
+
+
+def test_packing_places_on_the_instance_left_with_least_room():
+    p = problem([(1024, 8000, 1), (2048, 8000, 1)], [svc("a", 2, td(256), mn=100)])
+    assert p.initial == ((1,), (1,))
+    # spread: fewest tasks of a, [1, 1] -> instance 0, then [2, 1] -> instance 1
+    assert ecs_wave(p, initial_state(p)).starts == ((0, 0, 1), (0, 1, 1))
+    # packed: least room left, 768 < 1792 -> instance 0, then 512 < 1792 -> instance 0
+    assert ecs_wave(p, initial_state(p), policy=Policy(pack=True)).starts == ((0, 0, 2),)
+
+
+def test_random_runs_make_other_choices_than_the_default():
+    p = problem([(4096, 8000, 4)], [svc("a", 4, td(256), td(512), 50, 150)])
+    default = simulate(p).waves
+    others = {tuple(simulate(p, random.Random(k)).waves) for k in range(20)}
+    assert len(others) > 1 and any(w != tuple(default) for w in others)
+    for waves in others:  # every one of them an ECS run that completes
+        assert is_complete(p, replay(p, list(waves), ecs_rules=True)[-1])
+
+
+def test_an_ordered_run_places_the_first_service_before_the_second():
+    p = at_risk_example()  # a: 1 task of 1024; b: 2 tasks 512 -> 1024
+    b_first = simulate(p, policy=Policy(order=(1, 0)))
+    assert not b_first.complete  # b takes both free instances: a is stuck (§4)
+    a_first = simulate(p, policy=Policy(order=(0, 1)))
+    assert a_first.complete
+
+
+def test_dead_means_nothing_may_stop_and_nothing_can_start():
+    p = problem([(1024, 4000, 2)], [svc("a", 2, td(512), mn=50, mx=100)])
+    st = initial_state(p)
+    assert stop_allowance(p, st, 0) == 1 and not is_dead(p, st)  # it may stop one
+    run = simulate(p)
+    assert run.complete and not is_dead(p, run.states[-1])  # complete is not dead
+    # room for exactly one start, and it fits: not dead, and can_start_somewhere says so
+    p = problem([(1024, 4000, 2)], [svc("a", 1, td(512), mx=200)])
+    st = initial_state(p)
+    assert start_room(p, st, 0) == 1 and can_start_somewhere(p, st, 0)
+
+
+def test_ecs_messages_word_for_word():
+    p = problem([(1024, 985, 2)], [svc("web", 1, td(256), mx=150)])
+    [b] = explain(p, initial_state(p))
+    assert b.message == (
+        "service web was unable to stop or start tasks during a deployment because of the "
+        "service deployment configuration. Update the minimumHealthyPercent or "
+        "maximumPercent value and try again."
+    )
+    assert b.instance is None
+    p = problem([(4096, 4000, 1)], [svc("api", 1, td(256, ports=(80,)))])
+    [b] = explain(p, initial_state(p))
+    assert b.message == placement_message("api", 0, "port") == (
+        "service api was unable to place a task because no container instance met all of "
+        "its requirements. The closest matching container-instance 0 is already using a "
+        "port required by your task."
+    )
+
+
+def test_explain_names_every_stuck_service_and_only_those():
+    p = at_risk_example()
+    dead = apply_wave(
+        p,
+        initial_state(p),
+        Wave(stops=((1, 1, 1), (1, 2, 1)), starts=((1, 1, 1), (1, 2, 1))),
+        ecs_rules=True,
+    )
+    assert [(b.service, b.reason, b.instance) for b in explain(p, dead)] == [("a", "cpu", 0)]
+
+
+def test_replay_names_the_wave_that_breaks_a_rule():
+    p = problem([(1024, 4000, 2)], [svc("a", 2, td(512))])
+    one = Wave(starts=((0, 0, 1),))  # a partial start: legal under the general rules
+    with pytest.raises(InvalidWave, match=r"^wave 2: a: stops 2 old tasks, 1 allowed$"):
+        replay(p, [one, Wave(stops=((0, 0, 1), (0, 1, 1)))])
+    # the general rules by default: a partial start is a legal wave there
+    assert replay(p, [Wave(starts=((0, 0, 1),))])[-1].new_total(0) == 1
 
 
 # ---------------------------------------------------------------- against the oracle
