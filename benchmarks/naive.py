@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from planner.problem import DIMENSIONS, Problem
+from planner.problem import Problem
 from planner.rollout import (
     Run,
     State,
@@ -127,25 +127,11 @@ class NaiveModel(WaveRules):
 
     # ------------------------------------------------------------ wave rules
 
-    def usage(self, w: int, i: int, d: int):
-        p = self.p
-        return p.instances[i].static[d] + sum(
-            svc.old.vector[d] * sum(self.old_on(w, i, s))
-            + svc.new.vector[d] * sum(self.new_on(w, i, s))
-            for s, svc in enumerate(p.services)
-        )
+    def old_here(self, w: int, i: int, s: int):
+        return sum(self.old_on(w, i, s))
 
-    def port_users(self, w: int, i: int, port: int) -> list:
-        out: list = []
-        for s, svc in enumerate(self.p.services):
-            if port in svc.old.ports:
-                out += self.old_on(w, i, s)
-            if port in svc.new.ports:
-                out += self.new_on(w, i, s)
-        return out
-
-    def tasks_on(self, w: int, i: int, s: int):
-        return sum(self.old_on(w, i, s) + self.new_on(w, i, s))
+    def new_here(self, w: int, i: int, s: int):
+        return sum(self.new_on(w, i, s))
 
     # ------------------------------------------------------------ solving
 
@@ -181,29 +167,11 @@ def final_state_fits(problem: Problem, time_limit: float, seed: int = 0) -> bool
     for tasks in x:
         for row in tasks:
             m.add_exactly_one(row)
-    ports = sorted({q for svc in p.services for q in svc.new.ports})
-    for i, inst in enumerate(p.instances):
-        for d in range(len(DIMENSIONS)):
-            m.add(
-                inst.static[d]
-                + sum(
-                    svc.new.vector[d] * sum(row[i] for row in x[s])
-                    for s, svc in enumerate(p.services)
-                )
-                <= inst.capacity[d]
-            )
-        for q in ports:
-            users = [
-                row[i] for s, svc in enumerate(p.services) if q in svc.new.ports for row in x[s]
-            ]
-            if q in inst.blocked_ports():
-                for u in users:
-                    m.add(u == 0)
-            elif len(users) > 1:
-                m.add_at_most_one(users)
-        for s, svc in enumerate(p.services):
-            if svc.distinct:
-                m.add(sum(row[i] for row in x[s]) <= 1)
+    for i in range(p.n_instances):
+        for rule in p.rows[i]:  # planner's placement rows, no old task left
+            users = [b * task[i] for s, b in enumerate(rule.new) if b for task in x[s]]
+            if users:
+                m.add(sum(users) <= rule.limit)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = 1

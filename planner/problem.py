@@ -8,12 +8,14 @@ turned into the bounds of ROLLOUT.md §2.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from planner import placement
 from planner.errors import PlannerError
+from planner.placement import DIMENSIONS, Row
 from planner.scenario import Scenario, TaskDefinition
 
-#: Resource dimensions, in the order of :attr:`Footprint.vector`.
-DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
+__all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
 
 
 def lower_bound(desired: int, minimum_healthy_percent: int) -> int:
@@ -93,12 +95,26 @@ class Problem:
     def n_instances(self) -> int:
         return len(self.instances)
 
+    @cached_property
+    def rows(self) -> tuple[tuple[Row, ...], ...]:
+        """Per instance, its placement rows (:mod:`planner.placement`)."""
+        olds = [svc.old for svc in self.services]
+        news = [svc.new for svc in self.services]
+        distinct = [svc.distinct for svc in self.services]
+        return tuple(
+            placement.rows_for(
+                [inst.free(d) for d in range(len(DIMENSIONS))],
+                inst.blocked_ports(),
+                olds,
+                news,
+                distinct,
+            )
+            for inst in self.instances
+        )
+
     def could_ever_fit(self, i: int, s: int) -> bool:
         """Whether a new task of ``s`` fits on instance ``i`` with nothing else on it."""
-        inst, fp = self.instances[i], self.services[s].new
-        if fp.ports & inst.blocked_ports():
-            return False
-        return all(fp.vector[d] <= inst.free(d) for d in range(len(DIMENSIONS)))
+        return placement.could_ever_fit(self.rows[i], s)
 
     @property
     def n_services(self) -> int:
@@ -199,32 +215,27 @@ def _daemon_counts(scenario: Scenario, n_instances: int) -> list[int]:
     ]
 
 
-def _fits_old(
-    inst: Instance,
-    used: list[int],
-    ports: set[int],
-    fp: Footprint,
-    count_here: int,
-    distinct: bool,
-) -> bool:
-    if distinct and count_here:
-        return False
-    if fp.ports & (ports | inst.reserved_ports):
-        return False
-    return all(used[d] + fp.vector[d] <= inst.capacity[d] for d in range(len(DIMENSIONS)))
-
-
 def _place_old_tasks(
     scenario: Scenario, instances: list[Instance], counts: list[int]
 ) -> list[list[int]]:
-    """Where the old tasks run: as given, or ECS's spread on instanceId (ROLLOUT.md §3)."""
+    """Where the old tasks run: as given, or ECS's spread on instanceId (ROLLOUT.md §3).
+
+    Every service's old tasks, deploying or not, placed by the placement rows of all of
+    them (:mod:`planner.placement`), services in file order.
+    """
     n = len(instances)
-    used = [[0] * len(DIMENSIONS) for _ in range(n)]
-    ports: list[set[int]] = [set() for _ in range(n)]
+    olds = [Footprint.of(svc.task_definition) for svc in scenario.services]
+    one = [
+        svc.distinct_instance or svc.scheduling_strategy == "DAEMON" for svc in scenario.services
+    ]
+    rows = [
+        placement.rows_for(inst.capacity, frozenset(inst.reserved_ports), olds, olds, one)
+        for inst in instances
+    ]
+    loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
     placed: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
-        fp = Footprint.of(svc.task_definition)
-        distinct = svc.distinct_instance or svc.scheduling_strategy == "DAEMON"
+        fp = olds[k]
         here = [0] * n
         if svc.placement is not None:
             if len(svc.placement) != n or sum(svc.placement) != counts[k]:
@@ -234,21 +245,17 @@ def _place_old_tasks(
                 )
             for i, c in enumerate(svc.placement):
                 for _ in range(c):
-                    if not _fits_old(instances[i], used[i], ports[i], fp, here[i], distinct):
+                    if not loads.fits(i, k):
                         raise DoesNotFit(
                             f"the running tasks of {svc.name} do not fit on instance {i} "
                             f"({instances[i].label}) as placed",
                             field=f"services[{k}].placement",
                         )
-                    _add(used[i], ports[i], fp)
+                    loads.change(i, k, True, +1)
                     here[i] += 1
         else:
             for _ in range(counts[k]):
-                options = [
-                    i
-                    for i in range(n)
-                    if _fits_old(instances[i], used[i], ports[i], fp, here[i], distinct)
-                ]
+                options = [i for i in range(n) if loads.fits(i, k)]
                 if not options:
                     raise DoesNotFit(
                         f"the running service {svc.name} does not fit the cluster: "
@@ -257,13 +264,7 @@ def _place_old_tasks(
                         field=f"services[{k}]",
                     )
                 i = min(options, key=lambda j: (here[j], j))
-                _add(used[i], ports[i], fp)
+                loads.change(i, k, True, +1)
                 here[i] += 1
         placed.append(here)
     return placed
-
-
-def _add(used: list[int], ports: set[int], fp: Footprint) -> None:
-    for d, v in enumerate(fp.vector):
-        used[d] += v
-    ports |= fp.ports

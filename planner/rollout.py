@@ -20,12 +20,13 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from planner.problem import DIMENSIONS, Footprint, Problem, Service
+from planner import placement
+from planner.placement import REASON_ORDER, configuration_message, placement_message
+from planner.problem import Problem, Service
 
 Matrix = tuple[tuple[int, ...], ...]
 
-#: Order in which a failing requirement is named, first match wins.
-REASON_ORDER = ("cpu", "memory", "port", "eni", "placement-constraint")
+__all__ = ["REASON_ORDER", "placement_message"]  # re-exported: placement owns them
 
 
 @dataclass(frozen=True)
@@ -78,69 +79,18 @@ def is_complete(problem: Problem, state: State) -> bool:
     )
 
 
-def usage(problem: Problem, state: State, i: int) -> tuple[list[int], set[int]]:
-    """Resources and fixed host ports in use on instance ``i`` (static load included)."""
-    inst = problem.instances[i]
-    used = list(inst.static)
-    ports = set(inst.static_ports)
-    for s, svc in enumerate(problem.services):
-        for fp, n in ((svc.old, state.old[i][s]), (svc.new, state.new[i][s])):
-            if n:
-                for d in range(len(DIMENSIONS)):
-                    used[d] += n * fp.vector[d]
-                ports |= fp.ports
-    return used, ports
-
-
-def _port_clash(problem: Problem, state: State, i: int) -> bool:
-    """Whether two tasks on ``i`` hold one fixed port, or a task holds a reserved one."""
-    inst = problem.instances[i]
-    seen = set(inst.static_ports)
-    for s, svc in enumerate(problem.services):
-        for fp, n in ((svc.old, state.old[i][s]), (svc.new, state.new[i][s])):
-            if n and fp.ports:
-                if n > 1 or fp.ports & seen or fp.ports & inst.reserved_ports:
-                    return True
-                seen |= fp.ports
-    return False
-
-
 def instance_ok(problem: Problem, state: State, i: int) -> bool:
-    """Whether instance ``i`` holds its tasks: capacity, ports, distinctInstance."""
-    inst = problem.instances[i]
-    used, _ = usage(problem, state, i)
-    if any(used[d] > inst.capacity[d] for d in range(len(DIMENSIONS))):
-        return False
-    if _port_clash(problem, state, i):
-        return False
-    return all(
-        not svc.distinct or state.old[i][s] + state.new[i][s] <= 1
-        for s, svc in enumerate(problem.services)
-    )
+    """Whether instance ``i`` holds its tasks: every placement row kept."""
+    return placement.holds(problem.rows[i], state.old[i], state.new[i])
 
 
 def failures(problem: Problem, state: State, i: int, s: int) -> tuple[str, ...]:
     """The requirements one more new task of service ``s`` fails on instance ``i``.
 
-    Empty when it fits. Codes as in ROLLOUT.md §5; a full dynamic port range is a
-    ``port`` failure.
+    Empty when it fits. Codes as in ROLLOUT.md §5, in :data:`placement.REASON_ORDER`; a
+    full dynamic port range is a ``port`` failure.
     """
-    inst = problem.instances[i]
-    svc = problem.services[s]
-    fp: Footprint = svc.new
-    used, ports = usage(problem, state, i)
-    out: list[str] = []
-    if used[0] + fp.cpu > inst.capacity[0]:
-        out.append("cpu")
-    if used[1] + fp.memory > inst.capacity[1]:
-        out.append("memory")
-    if fp.ports & (ports | inst.reserved_ports) or used[3] + fp.dynamic_ports > inst.capacity[3]:
-        out.append("port")
-    if used[2] + fp.enis > inst.capacity[2]:
-        out.append("eni")
-    if svc.distinct and state.old[i][s] + state.new[i][s] >= 1:
-        out.append("placement-constraint")
-    return tuple(out)
+    return placement.failures(problem.rows[i], state.old[i], state.new[i], s)
 
 
 def fits(problem: Problem, state: State, i: int, s: int) -> bool:
@@ -288,13 +238,7 @@ def explain(problem: Problem, state: State) -> list[Blocked]:
             continue
         if start_room(problem, state, s) == 0:
             out.append(
-                Blocked(
-                    svc.name,
-                    "deployment-configuration",
-                    f"service {svc.name} was unable to stop or start tasks during a "
-                    "deployment because of the service deployment configuration. Update "
-                    "the minimumHealthyPercent or maximumPercent value and try again.",
-                )
+                Blocked(svc.name, "deployment-configuration", configuration_message(svc.name))
             )
             continue
         i, reason = closest_instance(problem, state, s)
@@ -304,31 +248,7 @@ def explain(problem: Problem, state: State) -> list[Blocked]:
 
 def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
     """The instance failing the fewest requirements for ``s``, and the first one it fails."""
-    best = min(
-        range(problem.n_instances),
-        key=lambda i: (len(failures(problem, state, i, s)), i),
-    )
-    fails = failures(problem, state, best, s)
-    reason = next(r for r in REASON_ORDER if r in fails)
-    return best, reason
-
-
-_SAYS = {
-    "cpu": "has insufficient CPU units available.",
-    "memory": "has insufficient memory available.",
-    "port": "is already using a port required by your task.",
-    "eni": "has insufficient ENIs available (RESOURCE:ENI).",
-    "placement-constraint": "does not meet the placement constraint distinctInstance.",
-}
-
-
-def placement_message(service: str, instance: int, reason: str) -> str:
-    """ECS's "unable to place a task" event for ``reason`` on ``instance``."""
-    return (
-        f"service {service} was unable to place a task because no container instance met "
-        f"all of its requirements. The closest matching container-instance {instance} "
-        + _SAYS[reason]
-    )
+    return placement.closest([failures(problem, state, i, s) for i in range(problem.n_instances)])
 
 
 # ---------------------------------------------------------------- a run by ECS rules
@@ -362,42 +282,6 @@ class Policy:
     rng: random.Random | None = None
 
 
-class _Loads:
-    """Per-instance use, kept up to date as tasks stop and start (fast fit checks)."""
-
-    def __init__(self, problem: Problem, state: State) -> None:
-        self.p = problem
-        self.used = [usage(problem, state, i)[0] for i in range(problem.n_instances)]
-        self.ports = [usage(problem, state, i)[1] for i in range(problem.n_instances)]
-        self.here = [
-            [state.old[i][s] + state.new[i][s] for s in range(problem.n_services)]
-            for i in range(problem.n_instances)
-        ]
-
-    def change(self, i: int, s: int, fp: Footprint, sign: int) -> None:
-        for d in range(len(DIMENSIONS)):
-            self.used[i][d] += sign * fp.vector[d]
-        if sign > 0:
-            self.ports[i] |= fp.ports
-        else:
-            self.ports[i] -= fp.ports
-        self.here[i][s] += sign
-
-    def fits(self, i: int, s: int) -> bool:
-        inst, svc = self.p.instances[i], self.p.services[s]
-        fp = svc.new
-        if svc.distinct and self.here[i][s]:
-            return False
-        if fp.ports and fp.ports & (self.ports[i] | inst.reserved_ports):
-            return False
-        used = self.used[i]
-        return all(used[d] + fp.vector[d] <= inst.capacity[d] for d in range(len(DIMENSIONS)))
-
-    def room_left(self, i: int) -> tuple[int, ...]:
-        inst = self.p.instances[i]
-        return tuple(inst.capacity[d] - self.used[i][d] for d in range(len(DIMENSIONS)))
-
-
 def ecs_wave(
     problem: Problem, state: State, rng: random.Random | None = None, policy: Policy | None = None
 ) -> Wave:
@@ -410,7 +294,8 @@ def ecs_wave(
     policy = policy or Policy(rng=rng)
     rng = policy.rng
     S, n = problem.n_services, problem.n_instances
-    loads = _Loads(problem, state)
+    loads = placement.Loads(problem.rows, state.old, state.new)
+    here = [[o + nw for o, nw in zip(state.old[i], state.new[i], strict=True)] for i in range(n)]
     stops: dict[tuple[int, int], int] = {}
     old = [list(r) for r in state.old]
     for s in range(S):
@@ -421,10 +306,10 @@ def ecs_wave(
             else:
                 i = max(where, key=lambda j: (old[j][s] + state.new[j][s], -j))
             old[i][s] -= 1
-            loads.change(i, s, problem.services[s].old, -1)
+            here[i][s] -= 1
+            loads.change(i, s, False, -1)
             stops[s, i] = stops.get((s, i), 0) + 1
     cur_old = State(tuple(tuple(r) for r in old), state.new)
-    new_total = [state.new_total(s) for s in range(S)]
     room = [start_room(problem, cur_old, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
 
@@ -439,11 +324,11 @@ def ecs_wave(
         elif policy.pack:
             i = min(where, key=lambda j: (loads.room_left(j), j))
         else:
-            i = min(where, key=lambda j: (loads.here[j][s], j))
-        loads.change(i, s, problem.services[s].new, +1)
+            i = min(where, key=lambda j: (here[j][s], j))
+        loads.change(i, s, True, +1)
+        here[i][s] += 1
         starts[s, i] = starts.get((s, i), 0) + 1
         room[s] -= 1
-        new_total[s] += 1
         return True
 
     if policy.order is not None:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from planner import placement
 from planner.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
 from planner.errors import PlannerError
 from planner.loading import read_agent
@@ -59,6 +60,8 @@ from planner.problem import (
     lower_bound,
     upper_bound,
 )
+from planner.problem import Service as Deploying
+from planner.rollout import room_for, stops_allowed
 from planner.scenario import (
     ALL_AT_ONCE_STRATEGIES,
     STRATEGIES,
@@ -371,17 +374,13 @@ class Cell:
 def task_slots(instance: Instance, footprint: Footprint) -> int:
     """How many tasks of ``footprint`` an empty ``instance`` holds.
 
-    The least over CPU, memory, ENIs and dynamic ports of free // need; one at most with
-    a fixed host port, none if that port is reserved. A footprint that needs nothing at all
-    is capped at 10**9.
+    By the placement rows (:mod:`planner.placement`): the least over CPU, memory, ENIs and
+    dynamic ports of free // need; one at most with a fixed host port, none if that port
+    is reserved. A footprint that needs nothing at all is capped at 10**9.
     """
-    if footprint.ports & instance.blocked_ports():
-        return 0
-    limits = [instance.free(d) // need for d, need in enumerate(footprint.vector) if need > 0]
-    k = min(limits) if limits else 10**9
-    if footprint.ports:
-        k = min(k, 1)
-    return max(k, 0)
+    free = [instance.free(d) for d in range(len(placement.DIMENSIONS))]
+    rows = placement.rows_for(free, instance.blocked_ports(), [footprint], [footprint], [False])
+    return placement.most_new(rows, 0, 10**9)
 
 
 def count_rollout(
@@ -394,14 +393,13 @@ def count_rollout(
     none until every new task runs, then all), then starts as many new tasks as the upper
     bound, the desired count and the free slots allow (ROLLOUT.md §3–§4).
     """
+    none = Footprint(0, 0)
+    svc = Deploying("cell", desired, lower, upper, none, none, all_at_once=all_at_once)
     old, new, waves = desired, 0, 0
     while old or new < desired:
-        if all_at_once:
-            stop = old if new >= desired else 0
-        else:
-            stop = max(0, min(old, old + new - lower))
+        stop = stops_allowed(svc, old, new)  # the wave model's bounds (ROLLOUT.md §3)
         old -= stop
-        start = max(0, min(upper - old - new, desired - new, capacity - old - new))
+        start = max(0, min(room_for(svc, old, new), capacity - old - new))
         if stop == 0 and start == 0:
             return None
         new += start

@@ -23,7 +23,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner.problem import DIMENSIONS, Problem
+from planner import placement
+from planner.placement import Row
+from planner.problem import Problem
 from planner.rollout import State, Wave, _moves
 from planner.solvers.counts import CountSets
 
@@ -118,57 +120,32 @@ class WaveRules:
                 m.add(self.new_sum(w, s) == self.new_sum(w - 1, s)).only_enforce_if(~started)
                 m.add(self.old_sum(w, s) + self.new_sum(w, s) <= svc.upper).only_enforce_if(started)
 
-    def usage(self, w: int, i: int, d: int) -> Any:
-        """What the tasks on instance ``i`` take of dimension ``d`` after wave ``w``."""
+    def old_here(self, w: int, i: int, s: int) -> Any:
+        """How many old tasks of ``s`` run on ``i`` after wave ``w`` (a count term)."""
         raise NotImplementedError
+
+    def new_here(self, w: int, i: int, s: int) -> Any:
+        """How many new tasks of ``s`` run on ``i`` after wave ``w`` (a count term)."""
+        raise NotImplementedError
+
+    def row_load(self, w: int, i: int, row: Row) -> Any:
+        """What the tasks on ``i`` put on placement ``row`` after wave ``w``."""
+        return sum(a * self.old_here(w, i, s) for s, a in enumerate(row.old) if a) + sum(
+            b * self.new_here(w, i, s) for s, b in enumerate(row.new) if b
+        )
 
     def _placement(self, ecs_rules: bool) -> None:
-        """Where tasks may run (capacity, ports, distinctInstance) and, under ECS rules,
-        the maximal-start rule."""
-        self._capacity()
-        self._ports()
-        self._distinct()
+        """Where tasks may run (every placement row, :mod:`planner.placement`) and, under
+        ECS rules, the maximal-start rule."""
+        p, m = self.p, self.m
+        for w in range(1, self.H + 1):
+            for i in range(p.n_instances):
+                for row in p.rows[i]:
+                    load = self.row_load(w, i, row)
+                    if not isinstance(load, int):  # (a constant load was placed as it is)
+                        m.add(load <= row.limit)
         if ecs_rules:
             self._maximal_starts()
-
-    def _capacity(self) -> None:
-        """No instance holds more than its capacity, after every wave."""
-        p, m = self.p, self.m
-        for d in range(len(DIMENSIONS)):
-            if not any(svc.old.vector[d] or svc.new.vector[d] for svc in p.services):
-                continue
-            for w in range(1, self.H + 1):
-                for i, inst in enumerate(p.instances):
-                    m.add(self.usage(w, i, d) <= inst.capacity[d])
-
-    def _ports(self) -> None:
-        """A fixed host port once per instance; never a reserved or statically held one."""
-        p, m = self.p, self.m
-        ports = sorted({q for svc in p.services for q in svc.old.ports | svc.new.ports})
-        for w in range(1, self.H + 1):
-            for i, inst in enumerate(p.instances):
-                for q in ports:
-                    users = self.port_users(w, i, q)
-                    limit = 0 if q in inst.blocked_ports() else 1
-                    if len(users) > limit:
-                        m.add(sum(users) <= limit)
-
-    def _distinct(self) -> None:
-        """distinctInstance: at most one task of the service (old or new) per instance."""
-        p, m = self.p, self.m
-        for s, svc in enumerate(p.services):
-            if svc.distinct:
-                for w in range(1, self.H + 1):
-                    for i in range(p.n_instances):
-                        m.add(self.tasks_on(w, i, s) <= 1)
-
-    def port_users(self, w: int, i: int, port: int) -> list:
-        """Terms counting the tasks on ``i`` that hold fixed ``port`` after wave ``w``."""
-        raise NotImplementedError
-
-    def tasks_on(self, w: int, i: int, s: int) -> Any:
-        """How many tasks of ``s`` (old and new) run on ``i`` after wave ``w``."""
-        raise NotImplementedError
 
     def _maximal_starts(self) -> None:
         """ECS rules: after the starts of a wave, no service with room fits anywhere."""
@@ -195,32 +172,23 @@ class WaveRules:
                     self._refills(w, s, room)
 
     def _fail_literals(self, w: int, i: int, s: int) -> list | None:
-        """Literals, each implying one requirement that a new task of ``s`` fails on ``i``;
-        None where it can never fit."""
+        """Literals, each implying that a new task of ``s`` breaks one placement row of
+        ``i``; None where it can never fit."""
         p, m = self.p, self.m
-        svc, inst = p.services[s], p.instances[i]
-        fp = svc.new
-        if fp.ports & inst.blocked_ports():
+        if not placement.could_ever_fit(p.rows[i], s):
             return None
         lits = []
-        for d in range(len(DIMENSIONS)):
-            need = fp.vector[d]
+        for k, row in enumerate(p.rows[i]):
+            need = row.new[s]
             if not need:
                 continue
-            if inst.static[d] + need > inst.capacity[d]:
-                return None
-            f = m.new_bool_var(f"f{w}_{i}_{s}_{d}")
-            m.add(self.usage(w, i, d) >= inst.capacity[d] - need + 1).only_enforce_if(f)
-            lits.append(f)
-        for q in sorted(fp.ports):
-            users = self.port_users(w, i, q)
-            if users:
-                f = m.new_bool_var(f"fp{w}_{i}_{s}_{q}")
-                m.add(sum(users) >= 1).only_enforce_if(f)
-                lits.append(f)
-        if svc.distinct:
-            f = m.new_bool_var(f"fd{w}_{i}_{s}")
-            m.add(self.tasks_on(w, i, s) >= 1).only_enforce_if(f)
+            load = self.row_load(w, i, row)
+            if isinstance(load, int):
+                if load + need > row.limit:
+                    return None  # fails there whatever the counts
+                continue
+            f = m.new_bool_var(f"f{w}_{i}_{s}_{k}")
+            m.add(load >= row.limit - need + 1).only_enforce_if(f)
             lits.append(f)
         return lits
 
@@ -362,18 +330,7 @@ class RolloutModel(WaveRules):
 
     def _max_new(self, i: int, s: int) -> int:
         """Most new tasks of ``s`` that instance ``i`` could ever hold (a tight domain)."""
-        p = self.p
-        svc, inst = p.services[s], p.instances[i]
-        fp = svc.new
-        most = svc.desired
-        for d in range(len(DIMENSIONS)):
-            if fp.vector[d]:
-                most = min(most, max(0, inst.free(d)) // fp.vector[d])
-        if fp.ports:
-            most = min(most, 0 if fp.ports & inst.blocked_ports() else 1)
-        if svc.distinct:
-            most = min(most, 1)
-        return most
+        return placement.most_new(self.p.rows[i], s, self.p.services[s].desired)
 
     def _variables(self) -> None:
         p, m = self.p, self.m
@@ -437,21 +394,11 @@ class RolloutModel(WaveRules):
                 m.add_max_equality(keep, [0, svc.lower - self.new_sum(w, s)])
                 m.add(self.old_sum(w, s) == keep)
 
-    def usage(self, w: int, i: int, d: int):
-        p = self.p
-        inst = p.instances[i]
-        return inst.static[d] + sum(
-            self.old[w][i][s] * svc.old.vector[d] + self.new[w][i][s] * svc.new.vector[d]
-            for s, svc in enumerate(p.services)
-        )
+    def old_here(self, w: int, i: int, s: int):
+        return self.old[w][i][s]
 
-    def port_users(self, w: int, i: int, port: int):
-        return [
-            self.old[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.old.ports
-        ] + [self.new[w][i][s] for s, svc in enumerate(self.p.services) if port in svc.new.ports]
-
-    def tasks_on(self, w: int, i: int, s: int):
-        return self.old[w][i][s] + self.new[w][i][s]
+    def new_here(self, w: int, i: int, s: int):
+        return self.new[w][i][s]
 
     def restrict_counts(self, sets: CountSets) -> None:
         """Only the (old, new) counts a run by ECS rules can have (:mod:`.counts`).
@@ -518,16 +465,11 @@ def final_state_fits(
     ]
     for s, svc in enumerate(p.services):
         m.add(sum(n[i][s] for i in range(p.n_instances)) == svc.desired)
-    for i, inst in enumerate(p.instances):
-        for d in range(len(DIMENSIONS)):
-            m.add(
-                inst.static[d]
-                + sum(n[i][s] * svc.new.vector[d] for s, svc in enumerate(p.services))
-                <= inst.capacity[d]
-            )
-        for q in sorted({q for svc in p.services for q in svc.new.ports}):
-            users = [n[i][s] for s, svc in enumerate(p.services) if q in svc.new.ports]
-            m.add(sum(users) <= (0 if q in inst.blocked_ports() else 1))
+    for i in range(p.n_instances):
+        for row in p.rows[i]:  # every placement row, no old task left
+            load = sum(b * n[i][s] for s, b in enumerate(row.new) if b)
+            if not isinstance(load, int):
+                m.add(load <= row.limit)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = workers

@@ -24,7 +24,9 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from planner.problem import DIMENSIONS, Footprint, Problem
+from planner import placement
+from planner.placement import Row
+from planner.problem import Footprint, Problem
 from planner.rollout import room_for, stops_allowed
 
 
@@ -83,49 +85,46 @@ def can_block_all(
     """Whether the tasks could block every instance for a new task of every service in
     ``blocked`` at once (``counts``, ``pairs``: as for :func:`can_block_everywhere`).
 
-    An aggregate integer program: per class of identical instances, how many are blocked
-    by which combination of requirements (per service: a resource, a fixed port some task
-    holds there, distinctInstance), and how many tasks of each kind sit on them. Tasks
-    bring all their dimensions where they sit, an instance holds no more than its capacity
-    and each fixed port once, and old tasks stay in the class where they ran; which
-    instance of a class holds which task is left open, so a "no" is a proof and a "yes"
-    is not.
+    An aggregate integer program: per class of identical instances (identical placement
+    rows, :mod:`planner.placement`), how many are blocked by which combination of rows (per
+    service: one row its new task would break, a resource, a fixed port some task holds
+    there, distinctInstance), and how many tasks of each kind sit on them. Tasks load every
+    row where they sit, no instance breaks a row, and old tasks stay in the class where
+    they ran; which instance of a class holds which task is left open, so a "no" is a
+    proof and a "yes" is not.
     """
     B = list(dict.fromkeys(blocked))
-    D = len(DIMENSIONS)
     types = _task_types(problem, counts)
     for t, (o, nw) in (pairs or {}).items():
         types[2 * t] = (t, types[2 * t][1], min(types[2 * t][2], o))
         types[2 * t + 1] = (t, types[2 * t + 1][1], min(types[2 * t + 1][2], nw))
-    live = [k for k, (_, fp, most) in enumerate(types) if most and (any(fp.vector) or fp.ports)]
 
-    def ways(s: int, free: tuple[int, ...], inst_ports: frozenset[int]) -> list[tuple]:
-        svc = problem.services[s]
-        need = svc.new.vector
-        if svc.new.ports & inst_ports or any(need[d] > free[d] for d in range(D)):
-            return [("free",)]  # never fits there
-        out: list[tuple] = [("dim", d) for d in range(D) if need[d]]
-        holders = [k for k in live if types[k][1].ports & svc.new.ports]
-        if holders:
-            out.append(("port", tuple(holders)))
-        if svc.distinct:
-            out.append(("own", (2 * s, 2 * s + 1)))
-        return out
+    def coef(row: Row, k: int) -> int:
+        """What one task of type ``k`` puts on ``row`` (even k: old tasks, odd: new)."""
+        t = types[k][0]
+        return row.new[t] if k % 2 else row.old[t]
 
-    classes: dict[tuple, list[int]] = {}
-    for i, inst in enumerate(problem.instances):
-        free = tuple(inst.capacity[d] - inst.static[d] for d in range(D))
-        classes.setdefault((free, inst.blocked_ports()), []).append(i)
+    def ways(s: int, rows: tuple[Row, ...]) -> list:
+        """The rows that can keep a new task of ``s`` off an instance with these rows
+        (each a way to block it there); ["free"] where it never fits anyway."""
+        if not placement.could_ever_fit(rows, s):
+            return ["free"]
+        return [k for k, row in enumerate(rows) if row.new[s]]
+
+    classes: dict[tuple[Row, ...], list[int]] = {}
+    for i in range(problem.n_instances):
+        classes.setdefault(problem.rows[i], []).append(i)
     m = cp_model.CpModel()
+    live = [k for k, (_, _, most) in enumerate(types) if most]
     on_type: dict[int, list] = {k: [] for k in live}
-    for c, ((free, inst_ports), insts) in enumerate(classes.items()):
+    for c, (rows, insts) in enumerate(classes.items()):
         n = len(insts)
-        combos = list(itertools.product(*(ways(s, free, inst_ports) for s in B)))
+        combos = list(itertools.product(*(ways(s, rows) for s in B)))
         if any(not w for w in combos) or not combos:
             return False  # a service with no way to be blocked here
         if len(combos) > MAX_COMBINATIONS:
             return True
-        if all(w == ("free",) for combo in combos for w in combo):
+        if all(w == "free" for combo in combos for w in combo):
             continue
         ys = []
         here: dict[int, list] = {k: [] for k in live}
@@ -135,21 +134,16 @@ def can_block_all(
             xs = {k: m.new_int_var(0, types[k][2], f"x{c}_{j}_{k}") for k in live}
             for k, x in xs.items():
                 here[k].append(x)
-            for d in range(D):
-                use = sum(x * types[k][1].vector[d] for k, x in xs.items())
-                m.add(use <= y * free[d])  # no instance over its capacity
-                needs = [
-                    problem.services[s].new.vector[d]
-                    for s, w in zip(B, combo, strict=True)
-                    if w == ("dim", d)
-                ]
-                if needs:  # blocked: use above free − need on each such instance
-                    m.add(use >= y * (free[d] - min(needs) + 1))
-            for q in sorted({q for k in live for q in types[k][1].ports}):
-                m.add(sum(x for k, x in xs.items() if q in types[k][1].ports) <= y)
-            for w in combo:
-                if w[0] in ("port", "own"):  # a holder on each such instance
-                    m.add(y <= sum(xs[k] for k in w[1] if k in xs))
+            for r, row in enumerate(rows):
+                load = sum(x * coef(row, k) for k, x in xs.items() if coef(row, k))
+                needs = [row.new[s] for s, w in zip(B, combo, strict=True) if w == r]
+                if isinstance(load, int):  # no task can load this row
+                    if needs:
+                        m.add(y == 0)  # so it blocks nothing: no instance is blocked so
+                    continue
+                m.add(load <= y * row.limit)  # every row kept on every such instance
+                if needs:  # blocked by this row: its load above limit − need there
+                    m.add(load >= y * (row.limit - min(needs) + 1))
         m.add(sum(ys) == n)
         for k in live:
             if k % 2 == 0:  # old tasks stay where they ran

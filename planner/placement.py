@@ -1,0 +1,197 @@
+"""Placement: does a task fit on an instance, and if not, why (ROLLOUT.md §2, §3 step 2, §5).
+
+The one owner of the rule. Every requirement an instance puts on the tasks it holds is a
+:class:`Row`, a linear limit on how many tasks of each service run there::
+
+    Σ_s  a_s · old_s  +  b_s · new_s   ≤   limit
+
+- a **resource** (CPU units, MiB, ENIs, dynamic host ports): ``a_s``, ``b_s`` what an old
+  and a new task of ``s`` take; ``limit`` the capacity less the agent's reservations and
+  the static load (services that do not deploy);
+- a **fixed host port** ``q``: ``a_s``, ``b_s`` 1 where the task holds ``q``; ``limit`` 1,
+  or 0 where ``q`` is reserved or held by the static load;
+- **distinctInstance** of ``s``: ``a_s = b_s = 1``; ``limit`` 1.
+
+One more new task of ``s`` fits on an instance iff every row with ``b_s > 0`` keeps
+``load + b_s ≤ limit``; the rows it would break are *why not*, in ECS's reason codes.
+The plain model (:mod:`planner.rollout`), the CP-SAT models (:mod:`planner.solvers.cpsat`:
+one linear constraint per row, one fail literal per row), the volume arguments
+(:mod:`planner.solvers.volume`), the initial placement (:mod:`planner.problem`) and the
+capacity tables (:mod:`planner.tables`) all read these rows. A new resource or binding
+constraint is one more kind of row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.problem import Footprint
+
+#: Resource dimensions, in the order of ``Footprint.vector``, and the reason each gives.
+DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
+DIMENSION_REASONS = ("cpu", "memory", "eni", "port")
+
+#: Order in which a failing requirement is named (ROLLOUT.md §5's table), first match wins.
+REASON_ORDER = ("cpu", "memory", "port", "eni", "placement-constraint")
+
+#: What ECS's event says of the closest instance, per reason.
+_SAYS = {
+    "cpu": "has insufficient CPU units available.",
+    "memory": "has insufficient memory available.",
+    "port": "is already using a port required by your task.",
+    "eni": "has insufficient ENIs available (RESOURCE:ENI).",
+    "placement-constraint": "does not meet the placement constraint distinctInstance.",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One requirement of one instance: ``Σ old[s]·o_s + new[s]·n_s ≤ limit``.
+
+    ``what`` names it (``cpu``, ``port 8080``, ``distinctInstance api``); ``reason`` is
+    its code in ROLLOUT.md §5.
+    """
+
+    what: str
+    reason: str
+    limit: int
+    old: tuple[int, ...]
+    new: tuple[int, ...]
+
+    def load(self, old: Sequence[int], new: Sequence[int]) -> int:
+        """What the tasks on the instance put on this row (per-service counts)."""
+        return sum(a * x for a, x in zip(self.old, old, strict=True)) + sum(
+            b * y for b, y in zip(self.new, new, strict=True)
+        )
+
+
+def rows_for(
+    free: Sequence[int],
+    blocked_ports: frozenset[int],
+    olds: Sequence[Footprint],
+    news: Sequence[Footprint],
+    distinct: Sequence[bool],
+) -> tuple[Row, ...]:
+    """The rows of one instance.
+
+    Parameters
+    ----------
+    free
+        Per dimension, what the tasks may use: capacity less reservations and static load.
+    blocked_ports
+        Fixed host ports no task may take here (reserved, or held by the static load).
+    olds, news, distinct
+        Per service: its old and new footprints, and whether it is distinctInstance.
+    """
+    out: list[Row] = []
+    for d, name in enumerate(DIMENSIONS):  # always all four, in order (see Loads.room_left)
+        o = tuple(fp.vector[d] for fp in olds)
+        n = tuple(fp.vector[d] for fp in news)
+        out.append(Row(name, DIMENSION_REASONS[d], free[d], o, n))
+    for q in sorted({q for fp in (*olds, *news) for q in fp.ports}):
+        o = tuple(int(q in fp.ports) for fp in olds)
+        n = tuple(int(q in fp.ports) for fp in news)
+        out.append(Row(f"port {q}", "port", 0 if q in blocked_ports else 1, o, n))
+    for s, one in enumerate(distinct):
+        if one:
+            unit = tuple(int(t == s) for t in range(len(distinct)))
+            out.append(Row(f"distinctInstance {s}", "placement-constraint", 1, unit, unit))
+    return tuple(out)
+
+
+def holds(rows: Sequence[Row], old: Sequence[int], new: Sequence[int]) -> bool:
+    """Whether an instance holds these tasks (per-service counts): every row kept."""
+    return all(r.load(old, new) <= r.limit for r in rows)
+
+
+def failures(
+    rows: Sequence[Row], old: Sequence[int], new: Sequence[int], s: int
+) -> tuple[str, ...]:
+    """The reasons one more new task of ``s`` does not fit (empty: it fits), in
+    :data:`REASON_ORDER`."""
+    broken = {r.reason for r in rows if r.new[s] and r.load(old, new) + r.new[s] > r.limit}
+    return tuple(code for code in REASON_ORDER if code in broken)
+
+
+def most_new(rows: Sequence[Row], s: int, at_most: int) -> int:
+    """How many new tasks of ``s`` the instance holds with nothing else on it but its
+    static load, up to ``at_most``."""
+    most = at_most
+    for r in rows:
+        if r.new[s]:
+            most = min(most, max(0, r.limit) // r.new[s])
+    return most
+
+
+def could_ever_fit(rows: Sequence[Row], s: int) -> bool:
+    """Whether a new task of ``s`` fits with nothing else on the instance."""
+    return most_new(rows, s, 1) == 1
+
+
+def closest(failing: Sequence[tuple[str, ...]]) -> tuple[int, str]:
+    """ECS's "closest matching" instance: the one failing the fewest requirements (ties:
+    the first), and the first reason it fails. ``failing[i]`` as :func:`failures` gives."""
+    best = min(range(len(failing)), key=lambda i: (len(failing[i]), i))
+    return best, failing[best][0]
+
+
+def placement_message(service: str, instance: int, reason: str) -> str:
+    """ECS's "unable to place a task" event for ``reason`` on ``instance``."""
+    return (
+        f"service {service} was unable to place a task because no container instance met "
+        f"all of its requirements. The closest matching container-instance {instance} "
+        + _SAYS[reason]
+    )
+
+
+def configuration_message(service: str) -> str:
+    """ECS's event when the percent bounds allow neither a stop nor a start."""
+    return (
+        f"service {service} was unable to stop or start tasks during a deployment because "
+        "of the service deployment configuration. Update the minimumHealthyPercent or "
+        "maximumPercent value and try again."
+    )
+
+
+class Loads:
+    """Per-instance row loads, kept up to date as tasks stop and start (fast fit checks
+    in runs of thousands of tasks)."""
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Row]],
+        old: Sequence[Sequence[int]],
+        new: Sequence[Sequence[int]],
+    ) -> None:
+        self.rows = rows
+        self.load = [[r.load(old[i], new[i]) for r in rows[i]] for i in range(len(rows))]
+        n_s = len(old[0]) if old else 0
+        # (row index, coefficient) per instance, service and kind, nonzero only
+        self._old = [
+            [[(k, r.old[s]) for k, r in enumerate(rows[i]) if r.old[s]] for s in range(n_s)]
+            for i in range(len(rows))
+        ]
+        self._new = [
+            [[(k, r.new[s]) for k, r in enumerate(rows[i]) if r.new[s]] for s in range(n_s)]
+            for i in range(len(rows))
+        ]
+
+    def change(self, i: int, s: int, new: bool, sign: int) -> None:
+        """One task of ``s`` (new or old) starts (+1) or stops (−1) on ``i``."""
+        load = self.load[i]
+        for k, c in (self._new if new else self._old)[i][s]:
+            load[k] += sign * c
+
+    def fits(self, i: int, s: int) -> bool:
+        """Whether one more new task of ``s`` fits on ``i``."""
+        load, rows = self.load[i], self.rows[i]
+        return all(load[k] + c <= rows[k].limit for k, c in self._new[i][s])
+
+    def room_left(self, i: int) -> tuple[int, ...]:
+        """What is left of each resource on ``i``, in :data:`DIMENSIONS` order (the first
+        rows, :func:`rows_for`)."""
+        rows, load = self.rows[i], self.load[i]
+        return tuple(rows[k].limit - load[k] for k in range(len(DIMENSIONS)))
