@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from planner import placement
 from planner.placement import REASON_ORDER, configuration_message, placement_message
 from planner.problem import Problem, Service
+from planner.solvers.horizon import max_waves
 
 Matrix = tuple[tuple[int, ...], ...]
 
@@ -363,8 +364,7 @@ def simulate(
     """Run ECS rules from ``start`` until the rollout completes or dies."""
     state = start or initial_state(problem)
     run = Run(states=[state])
-    limit = 2 * problem.total_desired + 2  # see planner.solvers.horizon
-    for _ in range(limit):
+    for _ in range(max_waves(problem)):  # no run is longer (planner.solvers.horizon)
         if is_complete(problem, state):
             run.complete = True
             return run

@@ -28,6 +28,7 @@ from planner import placement
 from planner.placement import Row
 from planner.problem import Footprint, Problem
 from planner.rollout import room_for, stops_allowed
+from planner.solvers.horizon import max_waves
 
 
 def _task_types(
@@ -186,7 +187,7 @@ def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
     old = [sum(problem.initial[i][s] for i in range(problem.n_instances)) for s in range(S)]
     new = [0] * S
     out: list[tuple[list[int], list[int]]] = []
-    for _ in range(2 * problem.total_desired + 1):
+    for _ in range(max_waves(problem)):
         if all(old[s] == 0 and new[s] == svc.desired for s, svc in enumerate(problem.services)):
             return out
         prev = (list(old), list(new))
