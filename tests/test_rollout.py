@@ -223,10 +223,14 @@ def test_ecs_messages_word_for_word():
     assert b.instance is None
     p = problem([(4096, 4000, 1)], [svc("api", 1, td(256, ports=(80,)))])
     [b] = explain(p, initial_state(p))
-    assert b.message == placement_message("api", 0, "port") == (
-        "service api was unable to place a task because no container instance met all of "
-        "its requirements. The closest matching container-instance 0 is already using a "
-        "port required by your task."
+    assert (
+        b.message
+        == placement_message("api", 0, "port")
+        == (
+            "service api was unable to place a task because no container instance met all of "
+            "its requirements. The closest matching container-instance 0 is already using a "
+            "port required by your task."
+        )
     )
 
 
@@ -248,6 +252,61 @@ def test_replay_names_the_wave_that_breaks_a_rule():
         replay(p, [one, Wave(stops=((0, 0, 1), (0, 1, 1)))])
     # the general rules by default: a partial start is a legal wave there
     assert replay(p, [Wave(starts=((0, 0, 1),))])[-1].new_total(0) == 1
+
+
+def test_stops_come_from_the_instance_with_most_tasks_old_and_new():
+    p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), mn=100, mx=150)])
+    st = initial_state(p)  # one old task on each instance
+    st = apply_wave(p, st, Wave(starts=((0, 0, 1),)))  # a new one beside instance 0's
+    assert stop_allowance(p, st, 0) == 1
+    assert ecs_wave(p, st).stops == ((0, 0, 1),)  # 2 tasks there against 1
+
+
+def test_packing_is_not_the_first_instance_by_default():
+    p = problem([(2048, 8000, 1), (1024, 8000, 1)], [svc("a", 2, td(256), mn=100)])
+    packed = ecs_wave(p, initial_state(p), policy=Policy(pack=True))
+    assert packed.starts == ((0, 1, 2),)  # 768 left on instance 1 < 1792 on instance 0
+
+
+def test_explain_skips_services_that_can_still_move():
+    p = at_risk_example()  # at the start, a can neither stop nor start; b can stop
+    assert [(b.service, b.reason) for b in explain(p, initial_state(p))] == [("a", "cpu")]
+    # a done, b stuck behind a's new task: b is named although a comes first
+    p = problem(
+        [(1024, 4000, 2)],
+        [
+            svc("a", 1, td(512), td(1024), 0, 100, placement=(1, 0)),
+            svc("b", 1, td(512), td(1024), 100, 200, placement=(0, 1)),
+        ],
+    )
+    st = replay(p, [Wave(stops=((0, 0, 1),), starts=((0, 0, 1),))])[-1]
+    assert is_dead(p, st)
+    assert [(b.service, b.reason) for b in explain(p, st)] == [("b", "cpu")]
+
+
+@pytest.mark.parametrize(
+    ("wave", "message"),
+    [
+        (Wave(starts=((1, 0, 1),)), r"^bad move \(1, 0, 1\)$"),  # no service 1
+        (Wave(starts=((0, 2, 1),)), r"^bad move \(0, 2, 1\)$"),  # no instance 2
+        (Wave(starts=((0, 0, 0),)), r"^bad move \(0, 0, 0\)$"),  # a move of nothing
+        (Wave(starts=((-1, 0, 1),)), r"^bad move"),
+        (Wave(stops=((0, 1, 1),)), r"^stops a task that is not running there$"),
+        (Wave(starts=((0, 0, 1), (0, 1, 2))), r"^a: starts 3 new tasks, room for 2$"),
+    ],
+)
+def test_apply_wave_says_what_is_wrong(wave, message):
+    p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), placement=(2, 0), mn=50)])
+    with pytest.raises(InvalidWave, match=message):
+        apply_wave(p, initial_state(p), wave)
+
+
+def test_apply_wave_under_ecs_rules_names_the_service_that_still_fits():
+    p = problem([(4096, 8000, 2)], [svc("a", 2, td(256), placement=(2, 0), mn=50)])
+    with pytest.raises(InvalidWave, match=r"^not maximal: a still fits on instance 0$"):
+        apply_wave(
+            p, initial_state(p), Wave(stops=((0, 0, 1),), starts=((0, 1, 1),)), ecs_rules=True
+        )
 
 
 # ---------------------------------------------------------------- against the oracle

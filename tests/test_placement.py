@@ -1,0 +1,95 @@
+"""The placement rows: one owner of "does it fit, and if not, why" (planner.placement)."""
+
+import random
+
+import pytest
+
+from planner import placement
+from planner.placement import Loads, Row, closest, failures, holds, most_new, rows_for
+from planner.problem import Footprint
+
+WEB = Footprint(256, 512, 0, 1, frozenset())  # a dynamic host port
+API = Footprint(512, 1024, 1, 0, frozenset({8080}))  # awsvpc-like ENI and a fixed port
+FREE = (2048, 4000, 2, 10)
+
+
+def test_rows_of_an_instance():
+    rows = rows_for(FREE, frozenset({22}), [WEB, API], [WEB, Footprint(1024, 1024)], [False, True])
+    assert [(r.what, r.reason, r.limit) for r in rows] == [
+        ("cpu", "cpu", 2048),
+        ("memory", "memory", 4000),
+        ("eni", "eni", 2),
+        ("dynamic-port", "port", 10),
+        ("port 8080", "port", 1),
+        ("distinctInstance 1", "placement-constraint", 1),
+    ]
+    assert rows[0].old == (256, 512) and rows[0].new == (256, 1024)
+    assert rows[4].old == (0, 1) and rows[4].new == (0, 0)  # only the old API task holds it
+    assert rows[5].old == rows[5].new == (0, 1)
+
+
+def test_a_reserved_or_statically_held_port_has_limit_zero():
+    rows = rows_for(FREE, frozenset({8080}), [API], [API], [False])
+    assert [r.limit for r in rows if r.reason == "port" and r.what.startswith("port ")] == [0]
+    assert most_new(rows, 0, 5) == 0 and not placement.could_ever_fit(rows, 0)
+
+
+def test_failures_in_ecs_reason_order_each_once():
+    rows = rows_for((512, 1000, 0, 0), frozenset(), [API], [API], [True])
+    # beside an old task, everything fails: CPU, memory, its port, ENIs, distinctInstance
+    assert failures(rows, (1,), (0,), 0) == ("cpu", "memory", "port", "eni", "placement-constraint")
+    assert failures(rows, (0,), (0,), 0) == ("memory", "eni")  # 1024 > 1000 MiB; no ENI
+    assert holds(rows, (0,), (0,)) and not holds(rows, (0,), (1,))
+
+
+def test_most_new_is_the_tightest_row():
+    rows = rows_for(FREE, frozenset(), [WEB], [WEB], [False])
+    assert most_new(rows, 0, 100) == 7  # 4000 // 512
+    assert most_new(rows, 0, 3) == 3  # capped by the caller
+    assert most_new(rows_for(FREE, frozenset(), [API], [API], [False]), 0, 9) == 1  # the port
+
+
+def test_closest_fails_fewest_then_first():
+    assert closest([("cpu", "port"), ("memory",), ("eni",)]) == (1, "memory")
+
+
+def test_messages_are_ecs_words():
+    assert placement.placement_message("web", 3, "eni").endswith(
+        "The closest matching container-instance 3 has insufficient ENIs available (RESOURCE:ENI)."
+    )
+    assert placement.configuration_message("web").startswith(
+        "service web was unable to stop or start tasks during a deployment"
+    )
+
+
+def test_loads_follow_every_change_as_a_recount_would():
+    """Loads kept up to date by change() agree with rows recounted from scratch."""
+    rng = random.Random(5)
+    fps = [WEB, API, Footprint(128, 256)]
+    rows = [rows_for(FREE, frozenset({22}), fps, fps, [False, True, False]) for _ in range(3)]
+    old = [[rng.randint(0, 1) for _ in fps] for _ in rows]
+    new = [[0 for _ in fps] for _ in rows]
+    loads = Loads(rows, old, new)
+    checked = 0
+    for _ in range(400):
+        i, s = rng.randrange(3), rng.randrange(3)
+        if rng.random() < 0.3 and old[i][s]:
+            old[i][s] -= 1
+            loads.change(i, s, False, -1)
+        elif loads.fits(i, s):
+            new[i][s] += 1
+            loads.change(i, s, True, +1)
+        for j in range(3):
+            assert loads.load[j] == [r.load(old[j], new[j]) for r in rows[j]]
+            for t in range(3):
+                assert loads.fits(j, t) == (not failures(rows[j], old[j], new[j], t))
+                checked += 1
+            assert loads.room_left(j) == tuple(
+                r.limit - r.load(old[j], new[j]) for r in rows[j][:4]
+            )
+    assert checked == 400 * 9
+
+
+@pytest.mark.parametrize("row", [Row("cpu", "cpu", 10, (1, 2), (3, 4))])
+def test_row_load(row):
+    assert row.load((1, 1), (2, 0)) == 1 + 2 + 6
