@@ -45,7 +45,9 @@ def find_fixes(
             cand = scenario.with_counts({k: (g.count or 0) + extra})
             if _safe(cand, deadline, seed):
                 what = "one more" if extra == 1 else f"{extra} more"
-                found.append(f"{what} {g.name} (placement by ECS's spread)")
+                zones = _added_zones(g, extra)
+                where = f" in {', '.join(zones)}" if zones else ""
+                found.append(f"{what} {g.name}{where} (placement by ECS's spread)")
                 break
     blocked = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
     for idx, svc in enumerate(scenario.services):
@@ -72,6 +74,15 @@ def find_fixes(
                 found.append(f"{text} for {svc.name}")
                 break
     return found
+
+
+def _added_zones(group, extra: int) -> list[str]:
+    """The zones ``extra`` more instances of ``group`` land in (round-robin, ROLLOUT.md §8),
+    each named once, in order."""
+    if not group.zones:
+        return []
+    n = group.count or 0
+    return list(dict.fromkeys(group.zones[(n + k) % len(group.zones)] for k in range(extra)))
 
 
 def _set_service(scenario: Scenario, idx: int, **changes) -> Scenario:

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from planner.catalog import get_instance_type, load_catalog
+from planner.cql import QueryError
+from planner.cql import parse as parse_query
 from planner.errors import PlannerError
 from planner.scenario import (
     CONTROLLERS,
@@ -35,12 +37,14 @@ from planner.scenario import (
     DEFAULT_RESERVED_PORTS,
     SCHEDULING,
     STRATEGIES,
+    STRATEGY_TYPES,
     Agent,
     InstanceGroup,
     Scenario,
     Service,
     TaskDefinition,
     Timing,
+    strategy_problem,
 )
 from planner.schema import check_document
 from planner.taskdef import task_definition_from_json, taskdef_from_mapping
@@ -64,8 +68,20 @@ from planner.yamlsafe import Located, format_path, load_yaml
 
 TOP_FIELDS = ("name", "cluster", "services", "timing")
 CLUSTER_FIELDS = ("instances", "agent")
-TYPED_GROUP_FIELDS = ("type", "count")
-INLINE_GROUP_FIELDS = ("name", "vcpu", "cpu", "memory", "enis", "trunkEnis", "hourlyUsd", "count")
+#: Where a group's instances are and what they are called (ROLLOUT.md §8), either form.
+PLACE_FIELDS = ("availabilityZone", "availabilityZones", "attributes", "instanceIds")
+TYPED_GROUP_FIELDS = ("type", "count", *PLACE_FIELDS)
+INLINE_GROUP_FIELDS = (
+    "name",
+    "vcpu",
+    "cpu",
+    "memory",
+    "enis",
+    "trunkEnis",
+    "hourlyUsd",
+    "count",
+    *PLACE_FIELDS,
+)
 AGENT_FIELDS = (
     "reservedCpu",
     "reservedMemory",
@@ -106,7 +122,8 @@ STRATEGY_FIELDS = {
     "bakeTimeInMinutes": ("BLUE_GREEN", "LINEAR", "CANARY"),
 }
 CONSTRAINT_TYPES = ("distinctInstance", "memberOf")
-STRATEGY_TYPES = ("spread", "binpack", "random")
+#: ECS allows at most 10 placement constraints per service.
+MAX_CONSTRAINTS = 10
 LOAD_BALANCER_FIELDS = ("targetGroupArn", "loadBalancerName", "containerName", "containerPort")
 #: Scenario ``timing`` keys and the :class:`Timing` fields they set, with their minimum.
 TIMING_FIELDS = {
@@ -194,6 +211,7 @@ class _Reader:
         self.doc = doc
         self.base_dir = base_dir
         self.json_cache: dict[str, TaskDefinition] = {}
+        self.ids: set[str] = set()
 
     def scenario(self) -> Scenario:
         doc = self.doc
@@ -244,16 +262,19 @@ class _Reader:
                 t = get_instance_type(type_name)
             except PlannerError:
                 raise doc.error((*path, "type"), _unknown_type(type_name)) from None
+            count = self.count(path, raw)
             return InstanceGroup(
                 t.name,
                 t.cpu_units,
                 t.memory_mib,
-                self.count(path, raw),
+                count,
                 t.name,
                 t.enis,
                 t.trunk_enis,
                 t.hourly_usd,
                 t.estimated,
+                arch=t.arch,
+                **self.place(path, raw, count),
             )
         if "name" not in raw:
             raise doc.error(
@@ -280,7 +301,63 @@ class _Reader:
         if raw.get("hourlyUsd") is not None:
             price = number(doc, (*path, "hourlyUsd"), raw["hourlyUsd"])
         count = self.count(path, raw)
-        return InstanceGroup(name, cpu, memory, count, None, enis, trunk, price)
+        return InstanceGroup(
+            name, cpu, memory, count, None, enis, trunk, price, **self.place(path, raw, count)
+        )
+
+    def place(self, path: Path_, raw: dict[str, Any], count: int | None) -> dict[str, Any]:
+        """Zones, custom attributes and instance ids of a group (ROLLOUT.md §8)."""
+        doc = self.doc
+        out: dict[str, Any] = {}
+        if raw.get("availabilityZone") is not None and raw.get("availabilityZones") is not None:
+            raise doc.error(
+                (*path, "availabilityZones"),
+                "give availabilityZone (one zone) or availabilityZones (round-robin), not both",
+            )
+        if raw.get("availabilityZone") is not None:
+            out["zones"] = (text(doc, (*path, "availabilityZone"), raw["availabilityZone"]),)
+        if raw.get("availabilityZones") is not None:
+            where = (*path, "availabilityZones")
+            items = listing(doc, where, raw["availabilityZones"], non_empty=True)
+            zones = tuple(text(doc, (*where, k), z) for k, z in enumerate(items))
+            for k, z in enumerate(zones):
+                if z in zones[:k]:
+                    raise doc.error((*where, k), f"zone {describe(z)} is listed twice")
+            out["zones"] = zones
+        if raw.get("attributes") is not None:
+            where = (*path, "attributes")
+            attrs = raw["attributes"]
+            if not isinstance(attrs, dict):
+                raise doc.error(where, f"must be a mapping of name: value, got {describe(attrs)}")
+            pairs = []
+            for key, value in attrs.items():
+                if key.startswith("ecs."):
+                    raise doc.error(
+                        (*where, key),
+                        "ecs.* attributes come from the instance (type, zone, architecture, "
+                        "OS); custom attributes take other names",
+                    )
+                if isinstance(value, bool) or not isinstance(value, str | int | float):
+                    raise doc.error((*where, key), f"must be text, got {describe(value)}")
+                pairs.append((text(doc, (*where, key), key), text(doc, (*where, key), str(value))))
+            out["attributes"] = tuple(pairs)
+        if raw.get("instanceIds") is not None:
+            where = (*path, "instanceIds")
+            items = listing(doc, where, raw["instanceIds"], non_empty=True)
+            ids = tuple(text(doc, (*where, k), v) for k, v in enumerate(items))
+            if count is None:
+                raise doc.error(where, "needs the group's count (one id per instance)")
+            if len(ids) != count:
+                raise doc.error(where, f"must name {count} instances (count), got {len(ids)}")
+            self.seen_ids(where, ids)
+            out["instance_ids"] = ids
+        return out
+
+    def seen_ids(self, where: Path_, ids: tuple[str, ...]) -> None:
+        for k, name in enumerate(ids):
+            if name in self.ids:
+                raise self.doc.error((*where, k), f"instance id {describe(name)} is used twice")
+            self.ids.add(name)
 
     def count(self, path: Path_, raw: dict[str, Any]) -> int | None:
         return self.optional_whole(path, raw, "count", 1)
@@ -368,8 +445,8 @@ class _Reader:
         config = self.deployment(path, svc.get("deploymentConfiguration"), daemon)
         if controller == "CODE_DEPLOY":  # ECS forces the defaults
             config["minimum_healthy_percent"], config["maximum_percent"] = 100, 200
-        distinct = self.constraints(path, svc.get("placementConstraints"))
-        self.strategies(path, svc.get("placementStrategy"))
+        distinct, member_of = self.constraints(path, svc.get("placementConstraints"))
+        strategy = self.strategies(path, svc.get("placementStrategy"))
         deploy = True
         if svc.get("deploy") is not None:
             deploy = boolean(doc, (*path, "deploy"), svc["deploy"])
@@ -388,6 +465,8 @@ class _Reader:
             deploy=deploy,
             placement=placement,
             load_balanced=balanced,
+            member_of=member_of,
+            placement_strategy=strategy,
             **config,
         )
 
@@ -491,35 +570,60 @@ class _Reader:
                 out[attr] = number(doc, (*where, key), cfg[key])
         return out
 
-    def constraints(self, path: Path_, raw: Any) -> bool:
+    def constraints(self, path: Path_, raw: Any) -> tuple[bool, tuple[str, ...]]:
+        """distinctInstance, and the memberOf expressions (each parsed here, so that a bad
+        one is reported at its line)."""
         if raw is None:
-            return False
+            return False, ()
         where = (*path, "placementConstraints")
         distinct = False
-        for i, item in enumerate(listing(self.doc, where, raw)):
+        member_of: list[str] = []
+        items = listing(self.doc, where, raw)
+        if len(items) > MAX_CONSTRAINTS:
+            raise self.doc.error(
+                where, f"ECS takes at most {MAX_CONSTRAINTS} constraints, got {len(items)}"
+            )
+        for i, item in enumerate(items):
             c = mapping(self.doc, (*where, i), item, ("type", "expression"), required=("type",))
             kind = one_of(self.doc, (*where, i, "type"), c["type"], CONSTRAINT_TYPES)
             if kind == "memberOf":
-                raise self.doc.error(
-                    (*where, i, "type"),
-                    "memberOf constraints are not supported yet; remove it to check the rest "
-                    "(planner then assumes every instance qualifies)",
-                )
+                if c.get("expression") is None:
+                    raise self.doc.error(
+                        (*where, i, "expression"),
+                        "is required for memberOf: a cluster query language expression",
+                    )
+                expression = text(self.doc, (*where, i, "expression"), c["expression"])
+                try:
+                    parse_query(expression)
+                except QueryError as exc:
+                    raise self.doc.error((*where, i, "expression"), str(exc)) from None
+                member_of.append(expression)
+                continue
             if "expression" in c:
                 raise self.doc.error((*where, i, "expression"), "distinctInstance takes none")
             distinct = True
-        return distinct
+        return distinct, tuple(member_of)
 
-    def strategies(self, path: Path_, raw: Any) -> None:
-        """Check placementStrategy; best effort in ECS, so it does not change verdicts."""
+    def strategies(self, path: Path_, raw: Any) -> tuple[tuple[str, str | None], ...] | None:
+        """placementStrategy rules in order (ROLLOUT.md §8); None when absent."""
         if raw is None:
-            return
+            return None
         where = (*path, "placementStrategy")
-        for i, item in enumerate(listing(self.doc, where, raw)):
+        items = listing(self.doc, where, raw)
+        if len(items) > 5:
+            raise self.doc.error(where, f"ECS takes at most 5 strategy rules, got {len(items)}")
+        rules: list[tuple[str, str | None]] = []
+        for i, item in enumerate(items):
             s = mapping(self.doc, (*where, i), item, ("type", "field"), required=("type",))
-            one_of(self.doc, (*where, i, "type"), s["type"], STRATEGY_TYPES)
+            kind = one_of(self.doc, (*where, i, "type"), s["type"], STRATEGY_TYPES)
+            field = None
             if s.get("field") is not None:
-                text(self.doc, (*where, i, "field"), s["field"])
+                field = text(self.doc, (*where, i, "field"), s["field"])
+            problem = strategy_problem((kind, field))
+            if problem:
+                raise self.doc.error((*where, i, "field" if kind != "random" else "type"), problem)
+            rules.append((kind, field))
+        return tuple(rules)
 
     def load_balancers(self, path: Path_, raw: Any) -> bool:
         if raw is None:

@@ -43,7 +43,7 @@ _SAYS = {
     "memory": "has insufficient memory available.",
     "port": "is already using a port required by your task.",
     "eni": "has insufficient ENIs available (RESOURCE:ENI).",
-    "placement-constraint": "does not meet the placement constraint distinctInstance.",
+    "placement-constraint": "does not meet the placement constraint {what}.",
 }
 
 
@@ -74,6 +74,7 @@ def rows_for(
     olds: Sequence[Footprint],
     news: Sequence[Footprint],
     distinct: Sequence[bool],
+    excluded: Sequence[str | None] = (),
 ) -> tuple[Row, ...]:
     """The rows of one instance.
 
@@ -85,6 +86,10 @@ def rows_for(
         Fixed host ports no task may take here (reserved, or held by the static load).
     olds, news, distinct
         Per service: its old and new footprints, and whether it is distinctInstance.
+    excluded
+        Per service: the memberOf expression that keeps its tasks off this instance, or
+        None (:func:`excluded_by`). A row of limit 0 on new tasks: binding, like
+        distinctInstance; tasks already running there stay.
     """
     out: list[Row] = []
     for d, name in enumerate(DIMENSIONS):  # always all four, in order (see Loads.room_left)
@@ -95,11 +100,27 @@ def rows_for(
         o = tuple(int(q in fp.ports) for fp in olds)
         n = tuple(int(q in fp.ports) for fp in news)
         out.append(Row(f"port {q}", "port", 0 if q in blocked_ports else 1, o, n))
+    n_s = len(distinct)
     for s, one in enumerate(distinct):
         if one:
-            unit = tuple(int(t == s) for t in range(len(distinct)))
-            out.append(Row(f"distinctInstance {s}", "placement-constraint", 1, unit, unit))
+            unit = tuple(int(t == s) for t in range(n_s))
+            out.append(Row("distinctInstance", "placement-constraint", 1, unit, unit))
+    for s, expression in enumerate(excluded):
+        if expression is not None:
+            unit = tuple(int(t == s) for t in range(n_s))
+            out.append(Row(f"memberOf({expression})", "placement-constraint", 0, (0,) * n_s, unit))
     return tuple(out)
+
+
+def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]]) -> str | None:
+    """The first memberOf expression the instance with ``attributes`` fails, or None."""
+    from planner.cql import parse
+
+    seen = dict(attributes)
+    for expression in member_of:
+        if not parse(expression).matches(seen):
+            return expression
+    return None
 
 
 def holds(rows: Sequence[Row], old: Sequence[int], new: Sequence[int]) -> bool:
@@ -138,12 +159,24 @@ def closest(failing: Sequence[tuple[str, ...]]) -> tuple[int, str]:
     return best, failing[best][0]
 
 
-def placement_message(service: str, instance: int, reason: str) -> str:
-    """ECS's "unable to place a task" event for ``reason`` on ``instance``."""
+def placement_message(
+    service: str, instance: int | str, reason: str, what: str = "distinctInstance"
+) -> str:
+    """ECS's "unable to place a task" event for ``reason`` on ``instance``; ``what`` names
+    the placement constraint (the failing row's :attr:`Row.what`)."""
     return (
         f"service {service} was unable to place a task because no container instance met "
         f"all of its requirements. The closest matching container-instance {instance} "
-        + _SAYS[reason]
+        + _SAYS[reason].format(what=what)
+    )
+
+
+def failing_row(
+    rows: Sequence[Row], old: Sequence[int], new: Sequence[int], s: int, reason: str
+) -> Row:
+    """The first row with ``reason`` that one more new task of ``s`` breaks."""
+    return next(
+        r for r in rows if r.reason == reason and r.new[s] and r.load(old, new) + r.new[s] > r.limit
     )
 
 
@@ -185,10 +218,11 @@ class Loads:
         for k, c in (self._new if new else self._old)[i][s]:
             load[k] += sign * c
 
-    def fits(self, i: int, s: int) -> bool:
-        """Whether one more new task of ``s`` fits on ``i``."""
+    def fits(self, i: int, s: int, new: bool = True) -> bool:
+        """Whether one more new task of ``s`` fits on ``i`` (``new=False``: one more task
+        already running there, which memberOf does not judge)."""
         load, rows = self.load[i], self.rows[i]
-        return all(load[k] + c <= rows[k].limit for k, c in self._new[i][s])
+        return all(load[k] + c <= rows[k].limit for k, c in (self._new if new else self._old)[i][s])
 
     def room_left(self, i: int) -> tuple[int, ...]:
         """What is left of each resource on ``i``, in :data:`DIMENSIONS` order (the first

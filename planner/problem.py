@@ -7,7 +7,7 @@ turned into the bounds of ROLLOUT.md §2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from planner import placement
@@ -57,6 +57,10 @@ class Instance:
     reserved_ports: frozenset[int]
     static: tuple[int, int, int, int] = (0, 0, 0, 0)
     static_ports: frozenset[int] = frozenset()
+    #: What memberOf expressions see: ``ecs.*`` and custom attributes, and
+    #: ``ec2InstanceId`` (ROLLOUT.md §8).
+    attributes: tuple[tuple[str, str], ...] = ()
+    zone: str | None = None
 
     def free(self, dim: int) -> int:
         return self.capacity[dim] - self.static[dim]
@@ -77,6 +81,8 @@ class Service:
     new: Footprint
     distinct: bool = False
     all_at_once: bool = False
+    #: memberOf expressions, all binding (:mod:`planner.cql`).
+    member_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class Problem:
                 olds,
                 news,
                 distinct,
+                [placement.excluded_by(svc.member_of, inst.attributes) for svc in self.services],
             )
             for inst in self.instances
         )
@@ -158,7 +165,27 @@ def compile_problem(scenario: Scenario) -> Problem:
         )
         for k in range(group.count):
             label = f"{group.name}#{k}" if group.count > 1 else group.name
-            blank.append(Instance(label, g_index, capacity, frozenset(agent.reserved_ports)))
+            if group.instance_ids is not None:
+                label = group.instance_ids[k]
+            zone = group.zones[k % len(group.zones)] if group.zones else None
+            attributes = [("ecs.os-type", "linux"), ("ec2InstanceId", label)]
+            if group.type:
+                attributes.append(("ecs.instance-type", group.type))
+            if zone:
+                attributes.append(("ecs.availability-zone", zone))
+            if group.arch:
+                attributes.append(("ecs.cpu-architecture", group.arch))
+            attributes += group.attributes
+            blank.append(
+                Instance(
+                    label,
+                    g_index,
+                    capacity,
+                    frozenset(agent.reserved_ports),
+                    attributes=tuple(attributes),
+                    zone=zone,
+                )
+            )
 
     counts = _daemon_counts(scenario, len(blank))
     placed = _place_old_tasks(scenario, blank, counts)
@@ -175,13 +202,10 @@ def compile_problem(scenario: Scenario) -> Problem:
                 if n:
                     inst = instances[i]
                     static = tuple(a + n * b for a, b in zip(inst.static, fp.vector, strict=True))
-                    instances[i] = Instance(
-                        inst.label,
-                        inst.group,
-                        inst.capacity,
-                        inst.reserved_ports,
-                        static,  # type: ignore[arg-type]
-                        inst.static_ports | fp.ports,
+                    instances[i] = replace(
+                        inst,
+                        static=static,  # type: ignore[arg-type]
+                        static_ports=inst.static_ports | fp.ports,
                     )
             continue
         if svc.all_at_once:
@@ -199,6 +223,7 @@ def compile_problem(scenario: Scenario) -> Problem:
                 Footprint.of(svc.new_task_definition),
                 svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
                 svc.all_at_once,
+                svc.member_of,
             )
         )
         index.append(k)
@@ -221,7 +246,9 @@ def _place_old_tasks(
     """Where the old tasks run: as given, or ECS's spread on instanceId (ROLLOUT.md §3).
 
     Every service's old tasks, deploying or not, placed by the placement rows of all of
-    them (:mod:`planner.placement`), services in file order.
+    them (:mod:`planner.placement`), services in file order. Tasks placed by the rule are
+    placed as ECS places a task (memberOf binds); tasks given in ``placement`` run where
+    they are (a constraint changed since does not move them).
     """
     n = len(instances)
     olds = [Footprint.of(svc.task_definition) for svc in scenario.services]
@@ -229,7 +256,14 @@ def _place_old_tasks(
         svc.distinct_instance or svc.scheduling_strategy == "DAEMON" for svc in scenario.services
     ]
     rows = [
-        placement.rows_for(inst.capacity, frozenset(inst.reserved_ports), olds, olds, one)
+        placement.rows_for(
+            inst.capacity,
+            frozenset(inst.reserved_ports),
+            olds,
+            olds,
+            one,
+            [placement.excluded_by(svc.member_of, inst.attributes) for svc in scenario.services],
+        )
         for inst in instances
     ]
     loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
@@ -244,14 +278,14 @@ def _place_old_tasks(
                     field=f"services[{k}].placement",
                 )
             for i, c in enumerate(svc.placement):
-                for _ in range(c):
-                    if not loads.fits(i, k):
+                for _ in range(c):  # running where given; memberOf judges new placements
+                    if not loads.fits(i, k, new=False):
                         raise DoesNotFit(
                             f"the running tasks of {svc.name} do not fit on instance {i} "
                             f"({instances[i].label}) as placed",
                             field=f"services[{k}].placement",
                         )
-                    loads.change(i, k, True, +1)
+                    loads.change(i, k, False, +1)
                     here[i] += 1
         else:
             for _ in range(counts[k]):

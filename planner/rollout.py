@@ -243,7 +243,9 @@ def explain(problem: Problem, state: State) -> list[Blocked]:
             )
             continue
         i, reason = closest_instance(problem, state, s)
-        out.append(Blocked(svc.name, reason, placement_message(svc.name, i, reason), i))
+        row = placement.failing_row(problem.rows[i], state.old[i], state.new[i], s, reason)
+        message = placement_message(svc.name, i, reason, row.what)
+        out.append(Blocked(svc.name, reason, message, i))
     return out
 
 

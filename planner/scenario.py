@@ -27,6 +27,30 @@ CONTROLLERS = ("ECS", "CODE_DEPLOY")
 SCHEDULING = ("REPLICA", "DAEMON")
 
 
+STRATEGY_TYPES = ("spread", "binpack", "random")
+BINPACK_FIELDS = ("cpu", "memory")
+
+
+def strategy_problem(rule: object) -> str | None:
+    """What is wrong with a placement strategy rule ``(type, field)``, or None."""
+    if not (isinstance(rule, tuple) and len(rule) == 2):
+        return f"must be a (type, field) pair, got {rule!r}"
+    kind, field_ = rule
+    if kind not in STRATEGY_TYPES:
+        return f"must be one of {', '.join(STRATEGY_TYPES)}, got {kind!r}"
+    if kind == "random":
+        return None if field_ is None else "random takes no field"
+    if kind == "binpack":
+        if field_ not in BINPACK_FIELDS:
+            return f"binpack takes field cpu or memory, got {field_!r}"
+        return None
+    if not isinstance(field_, str) or not (
+        field_ in ("instanceId", "host") or field_.startswith("attribute:")
+    ):
+        return f"spread takes field instanceId, host or attribute:NAME, got {field_!r}"
+    return None
+
+
 class _Checks:
     """The checks of a scenario file, applied to an object built in Python.
 
@@ -159,10 +183,33 @@ class InstanceGroup:
     trunk_enis: int | None = None
     hourly_usd: float | None = None
     estimated: tuple[str, ...] = ()
+    #: Availability zones, spread round-robin over the group's instances as an Auto Scaling
+    #: group does (empty: one unnamed zone).
+    zones: tuple[str, ...] = ()
+    #: Custom attributes for memberOf constraints, as (name, value) pairs.
+    attributes: tuple[tuple[str, str], ...] = ()
+    #: EC2 instance ids, one per instance in order (None: planner names them).
+    instance_ids: tuple[str, ...] | None = None
+    #: CPU architecture (``ecs.cpu-architecture``), from the catalog for a named type.
+    arch: str | None = None
 
     def __post_init__(self) -> None:
         c = _Checks(self)
         c.text("name")
+        for k, zone in enumerate(c.sequence("zones")):
+            text(c.doc, ("zones", k), zone)
+        for k, pair in enumerate(c.sequence("attributes")):
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise c.doc.error(("attributes", k), f"must be a (name, value) pair, got {pair!r}")
+            text(c.doc, ("attributes", k, 0), pair[0])
+            text(c.doc, ("attributes", k, 1), pair[1])
+        if self.instance_ids is not None:
+            ids = c.sequence("instance_ids")
+            for k, name in enumerate(ids):
+                text(c.doc, ("instance_ids", k), name)
+            if self.count is not None and len(ids) != self.count:
+                raise c.fail("instance_ids", f"must name {self.count} instances, got {len(ids)}")
+        c.text("arch", optional=True)
         c.whole("cpu", minimum=1)
         c.whole("memory", minimum=1)
         c.whole("count", minimum=1, optional=True)
@@ -222,6 +269,11 @@ class Service:
     canary_bake_minutes: float | None = None
     #: BLUE_GREEN: bake time after the traffic shift, before the blue set stops.
     bake_minutes: float = 0.0
+    #: memberOf constraints: cluster query language expressions, all binding.
+    member_of: tuple[str, ...] = ()
+    #: placementStrategy as (type, field) rules in order; None: ECS's default for a
+    #: service, spread by zone then by instance (ROLLOUT.md §8).
+    placement_strategy: tuple[tuple[str, str | None], ...] | None = None
 
     def __post_init__(self) -> None:
         c = _Checks(self)
@@ -243,6 +295,22 @@ class Service:
         c.whole("canary_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
             c.number(minutes, optional=True)
+        from planner.cql import QueryError, parse
+
+        for k, expression in enumerate(c.sequence("member_of")):
+            text(c.doc, ("member_of", k), expression)
+            try:
+                parse(expression)
+            except QueryError as exc:
+                raise c.doc.error(("member_of", k), str(exc)) from None
+        if self.placement_strategy is not None:
+            rules = c.sequence("placement_strategy")
+            if len(rules) > 5:
+                raise c.fail("placement_strategy", f"ECS takes at most 5 rules, got {len(rules)}")
+            for k, rule in enumerate(rules):
+                problem = strategy_problem(rule)
+                if problem:
+                    raise c.doc.error(("placement_strategy", k), problem)
 
     @property
     def all_at_once(self) -> bool:
@@ -313,8 +381,14 @@ class Scenario:
         """A copy with the given group counts filled in (and placements dropped)."""
         from dataclasses import replace
 
+        def counted(g: InstanceGroup, n: int) -> InstanceGroup:
+            ids = g.instance_ids
+            if ids is not None:  # keep the named ones; name the added ones after them
+                ids = (ids + tuple(f"{g.name}-added-{k}" for k in range(n - len(ids))))[:n]
+            return replace(g, count=n, instance_ids=ids)
+
         groups = tuple(
-            replace(g, count=counts[k]) if k in counts else g
+            counted(g, counts[k]) if k in counts else g
             for k, g in enumerate(self.instance_groups)
         )
         services = self.services

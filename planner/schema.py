@@ -67,11 +67,18 @@ class TaskDefinitionShort(_Strict):
 TaskDefinitionField = TaskDefinitionShort | Text
 
 
+Attributes = dict[str, Text | StrictInt | float]
+
+
 class TypedGroup(_Strict):
     """Container instances of a type from the catalog (``planner instance-types``)."""
 
     type: Text
     count: Positive | None = None
+    availabilityZone: Text | None = None
+    availabilityZones: Annotated[list[Text], Field(min_length=1)] | None = None
+    attributes: Attributes | None = None
+    instanceIds: Annotated[list[Text], Field(min_length=1)] | None = None
 
 
 class InlineGroup(_Strict):
@@ -85,6 +92,10 @@ class InlineGroup(_Strict):
     trunkEnis: Whole | None = None
     hourlyUsd: Minutes | None = None
     count: Positive | None = None
+    availabilityZone: Text | None = None
+    availabilityZones: Annotated[list[Text], Field(min_length=1)] | None = None
+    attributes: Attributes | None = None
+    instanceIds: Annotated[list[Text], Field(min_length=1)] | None = None
 
 
 class Agent(_Strict):
@@ -143,8 +154,8 @@ class Service(_Strict):
     deploymentConfiguration: DeploymentConfiguration | None = None
     deploymentController: Controller | ControllerObject | None = None
     schedulingStrategy: Literal["REPLICA", "DAEMON"] | None = None
-    placementConstraints: list[PlacementConstraint] | None = None
-    placementStrategy: list[PlacementStrategy] | None = None
+    placementConstraints: Annotated[list[PlacementConstraint], Field(max_length=10)] | None = None
+    placementStrategy: Annotated[list[PlacementStrategy], Field(max_length=5)] | None = None
     deploy: StrictBool | None = None
     placement: list[Whole] | None = None
     loadBalancers: list[LoadBalancer] | None = None

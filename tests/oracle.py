@@ -20,7 +20,12 @@ spec's text:
   requirements (ties: the first), named by the first failure in the table's order;
 - §6: all-at-once strategies start the whole green set beside the blue one (peak 2 ×
   desired) and stop the blue set once the green one runs; a DAEMON service runs one task
-  per instance.
+  per instance;
+- §8: instances carry attributes (type, zone round-robin over a group's zones,
+  architecture, ``linux``, custom ones, the instance id); ``memberOf`` binds every
+  placement (old tasks placed by the rule and new tasks alike; tasks given in ``placement``
+  run where they are), with reason ``placement-constraint``. Its expressions are read by a
+  small evaluator of its own (:func:`member`), for the subset the tests generate.
 
 A state is, per deploying service (file order), per instance, the pair (old, new). Moves
 are named by service name, so plans from the package are checked by what they say, not by
@@ -29,6 +34,7 @@ its indices. The cost grows exponentially: a few instances and a few tasks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -57,6 +63,76 @@ def _need(td) -> Need:
     return Need(td.cpu, td.memory, 1 if awsvpc else 0, td.dynamic_ports, tuple(td.host_ports))
 
 
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\(|\)|\[|\]|,|!?exists|!in|==|!=|=~|!~|'[^']*'|[^\s()\[\],]+", text)
+
+
+def member(expression: str, attrs: dict[str, str]) -> bool:
+    """Whether an instance with ``attrs`` qualifies: ECS's cluster query language, the
+    subset of its developer guide that the tests use (``attribute:NAME`` or
+    ``ec2InstanceId``; ``== != =~ !~ in !in exists !exists``; ``and or not`` and
+    parentheses; ``and`` binds tighter than ``or``)."""
+    toks = _tokens(expression)
+    pos = 0
+
+    def peek():
+        return toks[pos] if pos < len(toks) else None
+
+    def take():
+        nonlocal pos
+        pos += 1
+        return toks[pos - 1]
+
+    def disjunction():
+        value = conjunction()
+        while peek() == "or":
+            take()
+            value = conjunction() or value
+        return value
+
+    def conjunction():
+        value = negation()
+        while peek() == "and":
+            take()
+            value = negation() and value
+        return value
+
+    def negation():
+        if peek() == "not":
+            take()
+            return not negation()
+        if peek() == "(":
+            take()
+            value = disjunction()
+            assert take() == ")"
+            return value
+        return test()
+
+    def test():
+        subject, op = take(), take()
+        have = attrs.get(subject.removeprefix("attribute:"))
+        if op in ("exists", "!exists"):
+            return (have is not None) == (op == "exists")
+        if op in ("in", "!in"):
+            assert take() == "["
+            values = []
+            while peek() != "]":
+                tok = take()
+                if tok != ",":
+                    values.append(tok.strip("'"))
+            take()
+            return (have in values) == (op == "in")
+        arg = take().strip("'")
+        if op in ("==", "!="):
+            return (have == arg) == (op == "==")
+        matched = have is not None and re.fullmatch(arg, have) is not None
+        return matched == (op == "=~")
+
+    result = disjunction()
+    assert pos == len(toks), f"unread: {toks[pos:]}"
+    return result
+
+
 @dataclass(frozen=True)
 class Deploying:
     name: str
@@ -74,6 +150,7 @@ class Model:
     """The scenario, read as §2–§6 say."""
 
     cap: list[tuple[int, int, int, int]]  # cpu, mem, eni, dynamic ports, per instance
+    admits: list[list[bool]]  # [s][i]: memberOf lets new tasks of deploying s onto i
     reserved: frozenset[int]
     static: list[list[Need]]  # tasks of non-deploying services, per instance
     services: list[Deploying]
@@ -94,12 +171,23 @@ def read(scenario: Scenario) -> Model:
     lo, hi = agent.dynamic_port_range
     dyn = len([p for p in range(lo, hi + 1) if p not in set(agent.reserved_ports)])
     cap = []
+    attrs: list[dict[str, str]] = []
     for g in scenario.instance_groups:
         enis = (g.enis - 1) if g.enis else 0  # the primary ENI serves the instance
         if agent.awsvpc_trunking and g.trunk_enis is not None:
             enis = g.trunk_enis
-        for _ in range(g.count):
+        for k in range(g.count):
             cap.append((g.cpu - agent.reserved_cpu, g.memory - agent.reserved_memory, enis, dyn))
+            a = {"ecs.os-type": "linux", **dict(g.attributes)}
+            if g.type:
+                a["ecs.instance-type"] = g.type
+            if g.zones:
+                a["ecs.availability-zone"] = g.zones[k % len(g.zones)]
+            if g.arch:
+                a["ecs.cpu-architecture"] = g.arch
+            if g.instance_ids:
+                a["ec2InstanceId"] = g.instance_ids[k]
+            attrs.append(a)
     n = len(cap)
     reserved = frozenset(agent.reserved_ports)
 
@@ -108,11 +196,13 @@ def read(scenario: Scenario) -> Model:
     static: list[list[Need]] = [[] for _ in range(n)]
     services: list[Deploying] = []
     columns: list[list[int]] = []
+    admitted: list[list[bool]] = []
     for svc in scenario.services:
         daemon = svc.scheduling_strategy == "DAEMON"
         desired = n if daemon else svc.desired_count
         one = daemon or svc.distinct_instance
         old = _need(svc.task_definition)
+        admits = [all(member(e, attrs[i]) for e in svc.member_of) for i in range(n)]
         here = [0] * n
         for t in range(desired):
             if svc.placement is not None:
@@ -122,7 +212,8 @@ def read(scenario: Scenario) -> Model:
                 ok = [
                     j
                     for j in range(n)
-                    if _holds(cap[j], reserved, [*placed[j], old], [here[j] + 1], [one])
+                    if admits[j]
+                    and _holds(cap[j], reserved, [*placed[j], old], [here[j] + 1], [one])
                 ]
                 assert ok, f"{svc.name}'s task {t} does not fit: an invalid scenario"
                 i = min(ok, key=lambda j: (here[j], j))
@@ -144,8 +235,9 @@ def read(scenario: Scenario) -> Model:
             )
         )
         columns.append(here)
+        admitted.append(admits)
     start = tuple(tuple((c[i], 0) for i in range(n)) for c in columns)
-    return Model(cap, reserved, static, services, start)
+    return Model(cap, admitted, reserved, static, services, start)
 
 
 def _holds(cap, reserved, tasks: Sequence[Need], per_service: Sequence[int], one: Sequence[bool]):
@@ -186,7 +278,10 @@ class Oracle:
             m = self.m
             here = [state[s][i][0] + state[s][i][1] for s in range(len(m.services))]
             one = [svc.one_per_instance for svc in m.services]
-            self._holds[key] = _holds(m.cap[i], m.reserved, self.tasks_on(state, i), here, one)
+            admitted = all(m.admits[s][i] or not state[s][i][1] for s in range(len(m.services)))
+            self._holds[key] = admitted and _holds(
+                m.cap[i], m.reserved, self.tasks_on(state, i), here, one
+            )
         return self._holds[key]
 
     def fails(self, state: Pairs, i: int, s: int) -> list[str]:
@@ -210,7 +305,7 @@ class Oracle:
             out.append("port")
         if used[2] + svc.new.eni > m.cap[i][2]:
             out.append("eni")
-        if svc.one_per_instance and sum(state[s][i]) >= 1:
+        if (svc.one_per_instance and sum(state[s][i]) >= 1) or not m.admits[s][i]:
             out.append("placement-constraint")
         return out
 

@@ -17,7 +17,7 @@ BAD = DATA / "bad"
 REPO = Path(__file__).parent.parent
 
 
-def catalog_group(name: str, count: int | None) -> InstanceGroup:
+def catalog_group(name: str, count: int | None, **place) -> InstanceGroup:
     t = get_instance_type(name)
     return InstanceGroup(
         t.name,
@@ -29,6 +29,8 @@ def catalog_group(name: str, count: int | None) -> InstanceGroup:
         t.trunk_enis,
         t.hourly_usd,
         t.estimated,
+        arch=t.arch,
+        **place,
     )
 
 
@@ -45,8 +47,16 @@ def test_full_scenario() -> None:
     assert scenario == Scenario(
         name="every field",
         instance_groups=(
-            catalog_group("t3.medium", 2),
-            InstanceGroup("on-prem-box", 8 * 1024, 30000, 1, None, 4, 12, 0.5),
+            catalog_group(
+                "t3.medium",
+                2,
+                zones=("us-east-1a", "us-east-1b"),
+                attributes=(("team", "payments"), ("generation", "3")),
+                instance_ids=("i-0a1", "i-0b1"),
+            ),
+            InstanceGroup(
+                "on-prem-box", 8 * 1024, 30000, 1, None, 4, 12, 0.5, zones=("dc-1",)
+            ),
             InstanceGroup("spare", 2048, 4096, 1),
         ),
         services=(
@@ -60,6 +70,10 @@ def test_full_scenario() -> None:
                 distinct_instance=True,
                 placement=(1, 1, 1, 1),
                 load_balanced=True,
+                member_of=(
+                    "attribute:team == payments or attribute:ecs.availability-zone == dc-1",
+                ),
+                placement_strategy=(("spread", "instanceId"), ("binpack", "memory")),
             ),
             Service(
                 "checkout",
@@ -326,11 +340,11 @@ BAD_CASES = [
     ),
     # a number for a task definition
     ("taskdef-number", ":9: services[0].taskDefinition: ", "or the path of a JSON file, got 3"),
-    # memberOf
+    # memberOf on a task group
     (
         "member-of",
-        ":11: services[0].placementConstraints[0].type: ",
-        "memberOf constraints are not supported yet",
+        ":12: services[0].placementConstraints[0].expression: ",
+        "uses task:group, which is not supported",
     ),
     # a misspelt strategy
     (

@@ -21,7 +21,7 @@ def test_rows_of_an_instance():
         ("eni", "eni", 2),
         ("dynamic-port", "port", 10),
         ("port 8080", "port", 1),
-        ("distinctInstance 1", "placement-constraint", 1),
+        ("distinctInstance", "placement-constraint", 1),
     ]
     assert rows[0].old == (256, 512) and rows[0].new == (256, 1024)
     assert rows[4].old == (0, 1) and rows[4].new == (0, 0)  # only the old API task holds it

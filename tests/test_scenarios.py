@@ -53,3 +53,42 @@ def test_hang_messages_name_the_instance_in_ecs_words():
     assert result.dead_state.wave == 1
     assert any("dynamic host port" in f for f in result.fixes)
     assert any("one more t3.small" in f for f in result.fixes)
+
+
+def test_member_of_names_the_constraint_and_fixes_name_the_zone():
+    path = ROOT / "scenarios/examples/member-of-excludes-room.yaml"
+    result = planner.solve(planner.load_scenario(path))
+    [b] = result.dead_state.blocked
+    assert (b.reason, b.instance) == ("placement-constraint", 0)
+    assert b.message.endswith(
+        "The closest matching container-instance 0 does not meet the placement constraint "
+        "memberOf(attribute:ecs.instance-type =~ m5.*)."
+    )
+    assert "one more m5.large in us-east-1a (placement by ECS's spread)" in result.fixes
+
+
+def test_zones_attributes_and_ids_reach_the_instances():
+    from planner.problem import compile_problem
+
+    p = compile_problem(planner.load_scenario(ROOT / "tests/data/full.yaml"))
+    first, second, box = p.instances[0], p.instances[1], p.instances[2]
+    assert (first.label, first.zone, second.label, second.zone) == (
+        "i-0a1",
+        "us-east-1a",
+        "i-0b1",
+        "us-east-1b",
+    )
+    assert dict(first.attributes) == {
+        "ecs.os-type": "linux",
+        "ec2InstanceId": "i-0a1",
+        "ecs.instance-type": "t3.medium",
+        "ecs.availability-zone": "us-east-1a",
+        "ecs.cpu-architecture": "x86_64",
+        "team": "payments",
+        "generation": "3",
+    }
+    assert box.zone == "dc-1" and "ecs.instance-type" not in dict(box.attributes)
+    # api's memberOf admits the payments instances and the box in dc-1, not the spare
+    api = [s.name for s in p.services].index("api")
+    excluded = [any(r.what.startswith("memberOf") and r.new[api] for r in rows) for rows in p.rows]
+    assert excluded == [False, False, False, True]

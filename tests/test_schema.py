@@ -34,7 +34,7 @@ BEYOND_A_SCHEMA = {
     "duplicate-service-names",
     "dynamic-range-reversed",  # first > last
     "inline-group-vcpu-and-cpu",  # exactly one of two fields
-    "member-of",  # memberOf is in the contract; planner refuses it until it models it
+    "member-of",  # a memberOf expression planner cannot evaluate (task:group)
     "memory-unit",  # "2 TB": a unit planner does not read
     "missing-desired-count",  # required unless schedulingStrategy is DAEMON
     "placement-length",  # one count per instance

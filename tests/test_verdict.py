@@ -24,8 +24,9 @@ from planner.verdict import analyse, uniform
 
 MIXED = sample("mixed")
 BROAD = sample("broad")
+ZONED = sample("zoned")
 UNIFORM = tiny_cases(seed=7, n=100, uniform=True)
-CASES = {c.name: c for c in (*MIXED, *BROAD, *UNIFORM)}
+CASES = {c.name: c for c in (*MIXED, *BROAD, *ZONED, *UNIFORM)}
 VERDICTS = ("safe", "at-risk", "hangs")
 
 
@@ -87,6 +88,30 @@ def test_every_feature_agrees_with_the_oracle(k):
     _check(BROAD[k], tries=None)
     if k % 2:
         _check(BROAD[k], tries=0, shortcuts=False)
+
+
+@pytest.mark.parametrize("k", range(len(ZONED)), ids=lambda k: ZONED[k].name)
+def test_zones_attributes_and_member_of_agree_with_the_oracle(k):
+    """ROLLOUT.md §8's instances: zones, types, custom attributes, memberOf (binding)."""
+    _check(ZONED[k], tries=None)
+    if k % 3 == 0:
+        _check(ZONED[k], tries=0, shortcuts=False)
+
+
+def test_the_zoned_sample_reaches_member_of_where_it_matters():
+    """memberOf keeps tasks off some instance in many cases, and is the reason of a dead
+    end in some: the constraint is exercised, not only parsed."""
+    constrained = named_by_it = 0
+    for c in ZONED:
+        rows = c.problem.rows
+        constrained += any(r.what.startswith("memberOf") for rs in rows for r in rs)
+        o = c.oracle
+        for st in o.dead_states if c.label != "safe" else ():
+            if any(reason == "placement-constraint" for reason, _ in o.reasons(st).values()):
+                named_by_it += 1
+                break
+    assert Counter(c.label for c in ZONED) == dict.fromkeys(VERDICTS, 100)
+    assert constrained >= 80 and named_by_it >= 20, (constrained, named_by_it)
 
 
 def test_at_risk_example():

@@ -65,6 +65,59 @@ def tiny_scenario(rng: random.Random, *, uniform: bool = False) -> Scenario:
     )
 
 
+MEMBER_OF = (
+    "attribute:ecs.instance-type =~ m5.*",
+    "attribute:ecs.availability-zone in [za, zb]",
+    "attribute:ecs.availability-zone != za",
+    "attribute:team == blue or attribute:ecs.instance-type == t3.medium",
+    "not attribute:ecs.availability-zone == zc",
+    "attribute:team exists",
+)
+
+
+def zoned_scenario(rng: random.Random) -> Scenario:
+    """Tiny, with ROLLOUT.md §8's instances: zones spread round-robin, types, custom
+    attributes, and memberOf constraints over them."""
+    groups = []
+    left = 3
+    for _ in range(rng.choice((1, 2))):
+        count = rng.randint(1, max(1, left - 1))
+        left -= count
+        kind = rng.choice(("m5.large", "t3.medium"))
+        groups.append(
+            InstanceGroup(
+                kind,
+                rng.choice((1024, 2048)),
+                rng.choice((1024, 2048)),
+                count,
+                type=kind,
+                zones=rng.choice((("za",), ("za", "zb"), ("zb", "zc", "za"))),
+                attributes=rng.choice(((), (("team", "blue"),), (("team", "red"),))),
+            )
+        )
+        if left <= 0:
+            break
+    services = []
+    for k in range(rng.choice((1, 2, 2))):
+        port = rng.choice((None, None, 8080))
+        old = _taskdef(rng, port)
+        new = old if rng.random() < 0.25 else _taskdef(rng, port)
+        member_of = tuple(rng.sample(MEMBER_OF, rng.choice((0, 1, 1, 2))))
+        services.append(
+            Service(
+                f"s{k}",
+                rng.randint(1, 3),
+                old,
+                new,
+                rng.choice((0, 50, 100)),
+                rng.choice((100, 150, 200)),
+                distinct_instance=rng.random() < 0.15,
+                member_of=member_of,
+            )
+        )
+    return Scenario("zoned", tuple(groups), tuple(services), Agent())
+
+
 def tiny_problems(seed: int, n: int, *, uniform: bool = False) -> list[Problem]:
     """``n`` compiled tiny problems (scenarios whose running tasks do not fit are skipped)."""
     rng = random.Random(seed)
@@ -176,6 +229,7 @@ def named(problem: Problem, waves) -> list:
 STREAMS = {  # name: (generator, seed, most tasks to deploy)
     "mixed": (tiny_scenario, 20261127, None),
     "broad": (broad_scenario, 31, 7),
+    "zoned": (zoned_scenario, 88, 6),
 }
 PER_VERDICT = 100
 SAMPLES_FILE = Path(__file__).resolve().parent / "data" / "samples.json"
@@ -251,9 +305,14 @@ def _find(name: str) -> dict[str, list[int]]:
     raise AssertionError("unreachable: the stream is endless")
 
 
-if __name__ == "__main__":  # python tests/tiny.py: find the samples anew
-    SAMPLES_FILE.write_text(json.dumps({name: _find(name) for name in STREAMS}) + "\n")
-    print(f"wrote {SAMPLES_FILE}")
+if __name__ == "__main__":  # python tests/tiny.py [STREAM...]: find the samples anew
+    import sys
+
+    names = sys.argv[1:] or list(STREAMS)
+    stored = json.loads(SAMPLES_FILE.read_text()) if SAMPLES_FILE.exists() else {}
+    stored.update({name: _find(name) for name in names})
+    SAMPLES_FILE.write_text(json.dumps(stored) + "\n")
+    print(f"wrote {SAMPLES_FILE} ({', '.join(names)})")
 
 
 # ---------------------------------------------------------------- hypothesis strategies
