@@ -309,6 +309,44 @@ def test_apply_wave_under_ecs_rules_names_the_service_that_still_fits():
         )
 
 
+def test_explain_goes_on_after_a_service_held_by_its_bounds():
+    """Two stuck services, the first by its percents, the second by CPU: both named."""
+    p = problem(
+        [(1024, 4000, 1)],
+        [svc("pinned", 1, td(256), mx=150), svc("big", 1, td(512), td(1024), 100, 200)],
+    )
+    st = initial_state(p)
+    assert is_dead(p, st)
+    assert [(b.service, b.reason) for b in explain(p, st)] == [
+        ("pinned", "deployment-configuration"),
+        ("big", "cpu"),
+    ]
+
+
+def test_explain_skips_a_service_that_may_stop_exactly_one():
+    p = problem(
+        [(1024, 4000, 3)],
+        [svc("a", 1, td(1024)), svc("b", 2, td(512), td(1024), 50, 100)],
+    )
+    st = initial_state(p)
+    assert stop_allowance(p, st, 1) == 1 and not can_start_somewhere(p, st, 1)
+    assert [b.service for b in explain(p, st)] == ["a"]
+
+
+def test_spread_counts_new_tasks_and_each_stop_once():
+    # new tasks count: instance 0 runs two new tasks, instance 1 one old task
+    p = problem([(4096, 8000, 2)], [svc("a", 3, td(256), mn=0, mx=200, placement=(0, 3))])
+    st = replay(p, [Wave(stops=((0, 1, 2),), starts=((0, 0, 2),))])[-1]
+    assert (st.old[1][0], st.new[0][0]) == (1, 2)
+    wave = ecs_wave(p, st)  # the last old task stops; the last new task goes where a runs
+    assert (wave.stops, wave.starts) == (((0, 1, 1),), ((0, 1, 1),))  # fewest: 0 against 2
+    # each stop takes one task off its instance: 3 and 1 old, one stop from instance 0
+    # leaves 2 against 1, so the one start goes to instance 1
+    p = problem([(4096, 8000, 2)], [svc("a", 4, td(256), mn=75, mx=100, placement=(3, 1))])
+    wave = ecs_wave(p, initial_state(p))
+    assert (wave.stops, wave.starts) == (((0, 0, 1),), ((0, 1, 1),))
+
+
 # ---------------------------------------------------------------- against the oracle
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
