@@ -23,7 +23,7 @@ constraint is one more kind of row here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -229,3 +229,95 @@ class Loads:
         rows, :func:`rows_for`)."""
         rows, load = self.rows[i], self.load[i]
         return tuple(rows[k].limit - load[k] for k in range(len(DIMENSIONS)))
+
+
+# ---------------------------------------------------------------- which instance ECS picks
+
+#: A service with no placementStrategy: spread by zone, then by instance (ROLLOUT.md §8).
+DEFAULT_STRATEGY: tuple[tuple[str, str | None], ...] = (
+    ("spread", "attribute:ecs.availability-zone"),
+    ("spread", "instanceId"),
+)
+
+Strategy = tuple[tuple[str, str | None], ...]
+
+
+def _value_of(field: str, attributes: Mapping[str, str], i: int) -> object:
+    """An instance's value of a spread field: itself for instanceId/host."""
+    if field in ("instanceId", "host"):
+        return i
+    return attributes.get(field.removeprefix("attribute:"))
+
+
+def _per_value(field: str, attrs: Sequence[Mapping[str, str]], here: Sequence[int]) -> dict:
+    count: dict[object, int] = {}
+    for i, a in enumerate(attrs):
+        v = _value_of(field, a, i)
+        count[v] = count.get(v, 0) + here[i]
+    return count
+
+
+def start_choices(
+    strategy: Strategy | None,
+    candidates: Sequence[int],
+    here: Sequence[int],
+    attrs: Sequence[Mapping[str, str]],
+    left_after: Mapping[int, tuple[int, int]] | Sequence[tuple[int, int]],
+) -> list[int]:
+    """The instances ECS may place one task of a service on (ROLLOUT.md §8).
+
+    ``candidates`` are the instances where it fits and every constraint holds; ``here``
+    the service's running tasks (old and new) per instance; ``left_after`` the (CPU units,
+    MiB) an instance would have left after the task. Each rule keeps the best candidates:
+    ``spread(F)`` the fewest tasks of the service sharing the candidate's value of F,
+    ``binpack(R)`` the least of R left, ``random`` all. Those still tied are all choices.
+    """
+    out = list(candidates)
+    for kind, field in DEFAULT_STRATEGY if strategy is None else strategy:
+        if len(out) <= 1:
+            break
+        if kind == "spread":
+            assert field is not None
+            count = _per_value(field, attrs, here)
+            key = [count[_value_of(field, attrs[i], i)] for i in out]
+        elif kind == "binpack":
+            d = 0 if field == "cpu" else 1
+            key = [left_after[i][d] for i in out]
+        else:
+            continue
+        best = min(key)
+        out = [i for i, k in zip(out, key, strict=True) if k == best]
+    return out
+
+
+def stop_choices(
+    strategy: Strategy | None,
+    holders: Sequence[int],
+    here: Sequence[int],
+    attrs: Sequence[Mapping[str, str]],
+    free_after: Mapping[int, tuple[int, int]] | Sequence[tuple[int, int]],
+) -> list[int]:
+    """The instances ECS may stop one old task of a service on (ROLLOUT.md §8).
+
+    ``holders`` run an old task of it. By the first strategy rule: ``spread(F)`` from the
+    F-value with the most tasks of the service; ``binpack(R)`` where the instance keeps
+    the most of R free after the stop (``free_after``); ``random`` any. No strategy: the
+    zone with the most tasks of the service, then the instance with the most.
+    """
+    rules = DEFAULT_STRATEGY if strategy is None else strategy[:1]
+    out = list(holders)
+    for kind, field in rules:
+        if len(out) <= 1:
+            break
+        if kind == "spread":
+            assert field is not None
+            count = _per_value(field, attrs, here)
+            key = [count[_value_of(field, attrs[i], i)] for i in out]
+        elif kind == "binpack":
+            d = 0 if field == "cpu" else 1
+            key = [free_after[i][d] for i in out]
+        else:
+            continue
+        best = max(key)
+        out = [i for i, k in zip(out, key, strict=True) if k == best]
+    return out

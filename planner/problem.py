@@ -83,6 +83,8 @@ class Service:
     all_at_once: bool = False
     #: memberOf expressions, all binding (:mod:`planner.cql`).
     member_of: tuple[str, ...] = ()
+    #: placementStrategy rules; None: ECS's default (:data:`placement.DEFAULT_STRATEGY`).
+    strategy: tuple[tuple[str, str | None], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ def compile_problem(scenario: Scenario) -> Problem:
                 svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
                 svc.all_at_once,
                 svc.member_of,
+                svc.placement_strategy,
             )
         )
         index.append(k)
@@ -243,7 +246,8 @@ def _daemon_counts(scenario: Scenario, n_instances: int) -> list[int]:
 def _place_old_tasks(
     scenario: Scenario, instances: list[Instance], counts: list[int]
 ) -> list[list[int]]:
-    """Where the old tasks run: as given, or ECS's spread on instanceId (ROLLOUT.md §3).
+    """Where the old tasks run: as given, or placed one at a time by each service's
+    placement strategy (ROLLOUT.md §8; with one zone and no strategy, §3's spread).
 
     Every service's old tasks, deploying or not, placed by the placement rows of all of
     them (:mod:`planner.placement`), services in file order. Tasks placed by the rule are
@@ -267,6 +271,7 @@ def _place_old_tasks(
         for inst in instances
     ]
     loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
+    attrs = [dict(inst.attributes) for inst in instances]
     placed: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
         fp = olds[k]
@@ -297,7 +302,14 @@ def _place_old_tasks(
                         + (f", host ports {sorted(fp.ports)}" if fp.ports else ""),
                         field=f"services[{k}]",
                     )
-                i = min(options, key=lambda j: (here[j], j))
+                left = {  # (CPU units, MiB) left after the task, where it could go
+                    j: (room[0] - fp.cpu, room[1] - fp.memory)
+                    for j, room in ((j, loads.room_left(j)) for j in options)
+                }
+                choices = placement.start_choices(
+                    svc.placement_strategy, options, here, attrs, left
+                )
+                i = choices[0]  # ties: the first instance in file order (ROLLOUT.md §8)
                 loads.change(i, k, True, +1)
                 here[i] += 1
         placed.append(here)

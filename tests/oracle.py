@@ -216,7 +216,7 @@ def read(scenario: Scenario) -> Model:
                     and _holds(cap[j], reserved, [*placed[j], old], [here[j] + 1], [one])
                 ]
                 assert ok, f"{svc.name}'s task {t} does not fit: an invalid scenario"
-                i = min(ok, key=lambda j: (here[j], j))
+                i = _pick(svc.placement_strategy, ok, here, attrs, cap, placed, old)
             placed[i].append(old)
             here[i] += 1
         if not svc.deploy:
@@ -238,6 +238,32 @@ def read(scenario: Scenario) -> Model:
         admitted.append(admits)
     start = tuple(tuple((c[i], 0) for i in range(n)) for c in columns)
     return Model(cap, admitted, reserved, static, services, start)
+
+
+def _pick(strategy, ok, here, attrs, cap, placed, task) -> int:
+    """§8's initial placement of one task: each strategy rule keeps the best candidates
+    (spread: fewest tasks of the service sharing the value of the field; binpack: least
+    of the resource left after placing; random: all), then the first in file order.
+    No strategy: spread by zone, then by instance."""
+    rules = strategy or (("spread", "attribute:ecs.availability-zone"), ("spread", "instanceId"))
+    n = len(cap)
+    for kind, field in rules:
+        if kind == "spread":
+
+            def value(j, field=field):
+                return j if field in ("instanceId", "host") else attrs[j].get(field[10:])
+
+            score = {j: sum(here[x] for x in range(n) if value(x) == value(j)) for j in ok}
+        elif kind == "binpack":
+            d = 0 if field == "cpu" else 1
+            need = task.cpu if d == 0 else task.mem
+            used = {j: sum(t.cpu if d == 0 else t.mem for t in placed[j]) for j in ok}
+            score = {j: cap[j][d] - used[j] - need for j in ok}
+        else:
+            continue
+        best = min(score.values())
+        ok = [j for j in ok if score[j] == best]
+    return ok[0]
 
 
 def _holds(cap, reserved, tasks: Sequence[Need], per_service: Sequence[int], one: Sequence[bool]):

@@ -40,6 +40,10 @@ def _check(case, tries, shortcuts=True):
     """The verdict is the oracle's, and its evidence replays under the oracle's rules."""
     o, p = case.oracle, case.problem
     assert o.verdict == case.label, "the stored sample is stale: python tests/tiny.py"
+    # the same initial placement (§3, §8: by each service's strategy)
+    assert [[pair[0] for pair in col] for col in o.m.start] == [
+        [p.initial[i][s] for i in range(p.n_instances)] for s in range(p.n_services)
+    ]
     a = analysed(case.name, tries, shortcuts)
     assert a.verdict == case.label, a.proof
     if a.verdict in ("safe", "at-risk"):
@@ -112,6 +116,17 @@ def test_the_zoned_sample_reaches_member_of_where_it_matters():
                 break
     assert Counter(c.label for c in ZONED) == dict.fromkeys(VERDICTS, 100)
     assert constrained >= 80 and named_by_it >= 20, (constrained, named_by_it)
+    # initial placement by strategy: binpack packs old tasks where spread would not
+    from planner.problem import compile_problem
+
+    packed = 0
+    for c in ZONED:
+        spread = replace(
+            c.scenario,
+            services=tuple(replace(s, placement_strategy=None) for s in c.scenario.services),
+        )
+        packed += compile_problem(spread).initial != c.problem.initial
+    assert packed >= 20, packed
 
 
 def test_at_risk_example():

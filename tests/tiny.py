@@ -75,6 +75,17 @@ MEMBER_OF = (
 )
 
 
+STRATEGIES = (
+    None,
+    None,
+    (("binpack", "memory"),),
+    (("binpack", "cpu"), ("spread", "instanceId")),
+    (("spread", "attribute:ecs.availability-zone"), ("binpack", "cpu")),
+    (("spread", "attribute:team"),),
+    (("random", None),),
+)
+
+
 def zoned_scenario(rng: random.Random) -> Scenario:
     """Tiny, with ROLLOUT.md §8's instances: zones spread round-robin, types, custom
     attributes, and memberOf constraints over them."""
@@ -103,6 +114,7 @@ def zoned_scenario(rng: random.Random) -> Scenario:
         old = _taskdef(rng, port)
         new = old if rng.random() < 0.25 else _taskdef(rng, port)
         member_of = tuple(rng.sample(MEMBER_OF, rng.choice((0, 1, 1, 2))))
+        strategy = rng.choice(STRATEGIES)
         services.append(
             Service(
                 f"s{k}",
@@ -113,6 +125,7 @@ def zoned_scenario(rng: random.Random) -> Scenario:
                 rng.choice((100, 150, 200)),
                 distinct_instance=rng.random() < 0.15,
                 member_of=member_of,
+                placement_strategy=strategy,
             )
         )
     return Scenario("zoned", tuple(groups), tuple(services), Agent())
