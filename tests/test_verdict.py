@@ -117,7 +117,7 @@ def test_the_zoned_sample_reaches_member_of_where_it_matters():
     assert Counter(c.label for c in ZONED) == dict.fromkeys(VERDICTS, 100)
     assert constrained >= 80 and named_by_it >= 20, (constrained, named_by_it)
     # initial placement by strategy: binpack packs old tasks where spread would not
-    from planner.problem import compile_problem
+    from planner.problem import DoesNotFit, compile_problem
 
     packed = 0
     for c in ZONED:
@@ -125,7 +125,10 @@ def test_the_zoned_sample_reaches_member_of_where_it_matters():
             c.scenario,
             services=tuple(replace(s, placement_strategy=None) for s in c.scenario.services),
         )
-        packed += compile_problem(spread).initial != c.problem.initial
+        try:
+            packed += compile_problem(spread).initial != c.problem.initial
+        except DoesNotFit:  # spread one at a time, they would not even fit
+            packed += 1
     assert packed >= 20, packed
 
 
