@@ -121,6 +121,11 @@ class Problem:
             for inst in self.instances
         )
 
+    @cached_property
+    def attributes(self) -> list[dict[str, str]]:
+        """Per instance, what memberOf and spread fields see (ROLLOUT.md §8)."""
+        return [dict(inst.attributes) for inst in self.instances]
+
     def could_ever_fit(self, i: int, s: int) -> bool:
         """Whether a new task of ``s`` fits on instance ``i`` with nothing else on it."""
         return placement.could_ever_fit(self.rows[i], s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -75,6 +76,24 @@ def instance_legend(result: Result) -> str:
     return "instances " + "; ".join(parts)
 
 
+def scheduler_line(sched: dict) -> str:
+    """One sentence on the scheduler runs (ROLLOUT.md §8)."""
+    runs, hung = sched["runs"], sched["hung"]
+    rules = {
+        name: ", ".join(f"{r['type']}({r['field']})" if r["field"] else r["type"] for r in rule)
+        for name, rule in sched["strategies"].items()
+    }
+    said = "; ".join(f"{name}: {text}" for name, text in rules.items())
+    if not hung:
+        return f"{runs} runs of the scheduler ({said}): every one completes."
+    first = sched["firstHang"]
+    return (
+        f"{runs} runs of the scheduler ({said}): {hung} hang; the first at wave "
+        f"{first['wave']}, {', '.join(first['services'])} stuck on "
+        f"{', '.join(first['reasons'])}."
+    )
+
+
 def render_text(result: Result, console: Console) -> None:
     """Print ``result`` for a person."""
     head = Text()
@@ -106,11 +125,25 @@ def render_text(result: Result, console: Console) -> None:
         where = "hangs" if result.verdict == "hangs" else "can hang"
         console.print(f"\n[bold]Why[/bold] — {where} at wave {ds.wave}:")
         for b in ds.blocked:
-            console.print(f"  [{b.reason}] {b.message}", highlight=False)
+            console.print(escape(f"  [{b.reason}] {b.message}"), highlight=False)
         if "final-state" in result.reasons:
             console.print(
-                "  [final-state] even the end state (every new task) does not fit the cluster."
+                escape(
+                    "  [final-state] even the end state (every new task) does not fit the cluster."
+                )
             )
+        follows = {
+            True: "  These choices follow the services' placement strategies: ECS as "
+            "configured can make them.",
+            False: "  These choices are ones ECS may make but its placement strategies would "
+            "not (strategies are best effort): a smaller risk than a hang ECS as configured "
+            "reaches.",
+            None: "  Whether these choices follow the placement strategies was not decided "
+            "(too many orders to check).",
+        }
+        console.print(follows[ds.follows_strategy], highlight=False)
+    if result.scheduler is not None:
+        console.print(f"\n[bold]ECS as configured[/bold] — {scheduler_line(result.scheduler)}")
     if result.fixes:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
         for f in result.fixes:

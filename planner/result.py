@@ -18,6 +18,9 @@ class DeadState:
     wave: int
     blocked: list[Blocked]
     choices: list[Wave]
+    #: Whether the choices are ones ECS's scheduler as configured could make (None: not
+    #: decided within the search budget).
+    follows_strategy: bool | None = None
 
 
 @dataclass
@@ -43,6 +46,8 @@ class Result:
     fixes: list[str] = field(default_factory=list)
     solver_seconds: float = 0.0
     wall_seconds: float = 0.0
+    #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
+    scheduler: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -78,7 +83,14 @@ class Result:
                     for b in self.dead_state.blocked
                 ],
                 "choices": self.plan_json(self.dead_state.choices),
+                "followsStrategy": self.dead_state.follows_strategy,
             }
+        if self.scheduler is not None:
+            sched = dict(self.scheduler)
+            if "firstHang" in sched:
+                sched["firstHang"] = dict(sched["firstHang"])
+                sched["firstHang"]["choices"] = self.plan_json(sched["firstHang"]["choices"])
+            out["scheduler"] = sched
         if self.minimum is not None:
             out["minimum"] = self.minimum
         out["fixes"] = self.fixes

@@ -104,12 +104,14 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
         timing=timing_parameters(scenario.timing),
         assumptions=assumptions(scenario),
     )
+    if a.scheduler is not None:
+        r.scheduler = a.scheduler.to_json(problem)
     if a.plan is not None:
         r.duration_parts = estimate(scenario, problem, a.plan)
         r.estimated_duration = sum(r.duration_parts)
     if a.dead_path is not None and a.verdict in ("hangs", "at-risk", "unknown"):
         why = blocked(problem, a)
-        r.dead_state = DeadState(len(a.dead_path) + 1, why, a.dead_path)
+        r.dead_state = DeadState(len(a.dead_path) + 1, why, a.dead_path, a.follows_strategy)
         codes = {b.reason for b in why}
         if "final-state" in a.notes:
             codes.add("final-state")

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from planner import scheduler
 from planner.errors import InternalError
 from planner.problem import Problem
 from planner.rollout import (
@@ -37,6 +38,7 @@ from planner.rollout import (
     replay,
     simulate,
 )
+from planner.scheduler import Summary
 from planner.solvers.horizon import max_waves, next_horizon
 
 if TYPE_CHECKING:  # counts imports ortools, which costs ~0.5 s to load
@@ -54,6 +56,10 @@ class Analysis:
     dead_end: State | None = None
     solver_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: ECS as configured (:mod:`planner.scheduler`): its runs, and how the first hang ends.
+    scheduler: Summary | None = None
+    #: Whether the dead path is one the scheduler could take (None: not decided).
+    follows_strategy: bool | None = None
 
 
 def uniform(problem: Problem) -> bool:
@@ -79,7 +85,19 @@ def analyse(
     Every plan and dead path in the answer has been replayed through the plain model
     (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
     """
-    a = _decide(problem, time_limit, workers, seed, tries, shortcuts)
+    deadline = time.perf_counter() + time_limit
+    # ECS as configured first: cheap, and its hang is the most plausible witness
+    summary = scheduler.summarise(  # (tries=0: its default run only, for cross-checks)
+        problem, seed=seed, most=100 if tries is None else 1, seconds=min(5.0, time_limit / 10)
+    )
+    a = _decide(problem, _left(deadline), workers, seed, tries, shortcuts, summary)
+    a.scheduler = summary
+    if a.dead_path is not None:
+        hang = summary.first_hang
+        if hang is not None and a.dead_path == hang.waves:
+            a.follows_strategy = True
+        else:
+            a.follows_strategy = scheduler.follows(problem, a.dead_path)
     check_evidence(problem, a)
     return a
 
@@ -128,6 +146,7 @@ def _decide(
     seed: int,
     tries: int | None,
     shortcuts: bool,
+    summary: Summary,
 ) -> Analysis:
     deadline = time.perf_counter() + time_limit
     start = initial_state(problem)
@@ -138,6 +157,10 @@ def _decide(
     default = simulate(problem)
     complete_run: Run | None = default if default.complete else None
     dead_run: Run | None = None if default.complete else default
+    if summary.first_hang is not None:  # what ECS as configured would do: the witness
+        dead_run = summary.first_hang
+    if complete_run is None:
+        complete_run = summary.complete_run
 
     if shortcuts and uniform(problem):
         if complete_run:

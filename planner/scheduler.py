@@ -1,0 +1,304 @@
+"""ECS's scheduler as configured (ROLLOUT.md §8): runs that follow each service's strategy.
+
+§4's ECS rules let ECS place a task on any instance where it fits; the scheduler narrows
+that to what ECS plausibly does. A wave stops exactly as many old tasks as the lower bound
+allows, one at a time, each where the service's stop rule points
+(:func:`planner.placement.stop_choices`); then starts until no service with room fits
+anywhere, one task at a time, the services interleaved, each task placed by its
+service's strategy (:func:`planner.placement.start_choices`). Where a rule leaves ties,
+and in which order the services take turns, ECS does not say: runs draw both at random,
+and the extreme orders (each service first, each service last) are tried too. Every wave
+of such a run is a wave by ECS rules, so a run that hangs is a witness of ``at-risk`` (or
+``hangs``) by itself.
+
+:func:`follows` tells whether a given path (a solver's dead path, say) is one the
+scheduler could take.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from planner import placement
+from planner.problem import Problem
+from planner.rollout import (
+    Moves,
+    Run,
+    State,
+    Wave,
+    apply_wave,
+    explain,
+    initial_state,
+    is_complete,
+    start_room,
+    stop_allowance,
+)
+from planner.solvers.horizon import max_waves
+
+
+class _Cluster:
+    """What the choice rules look at, kept up to date task by task."""
+
+    def __init__(self, problem: Problem, state: State) -> None:
+        self.p = problem
+        n, S = problem.n_instances, problem.n_services
+        self.loads = placement.Loads(problem.rows, state.old, state.new)
+        self.old = [list(state.old[i]) for i in range(n)]
+        self.here = [[state.old[i][s] + state.new[i][s] for i in range(n)] for s in range(S)]
+        self.attrs = problem.attributes
+
+    def stop_options(self, s: int) -> list[int]:
+        p, svc = self.p, self.p.services[s]
+        holders = [i for i in range(p.n_instances) if self.old[i][s]]
+        free = {
+            i: (room[0] + svc.old.cpu, room[1] + svc.old.memory)
+            for i, room in ((i, self.loads.room_left(i)) for i in holders)
+        }
+        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)
+
+    def start_options(self, s: int) -> list[int]:
+        p, svc = self.p, self.p.services[s]
+        fits = [i for i in range(p.n_instances) if self.loads.fits(i, s)]
+        if not fits:
+            return []
+        left = {
+            i: (room[0] - svc.new.cpu, room[1] - svc.new.memory)
+            for i, room in ((i, self.loads.room_left(i)) for i in fits)
+        }
+        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)
+
+    def stop(self, s: int, i: int) -> None:
+        self.old[i][s] -= 1
+        self.here[s][i] -= 1
+        self.loads.change(i, s, False, -1)
+
+    def start(self, s: int, i: int) -> None:
+        self.here[s][i] += 1
+        self.loads.change(i, s, True, +1)
+
+
+def scheduler_wave(
+    problem: Problem,
+    state: State,
+    rng: random.Random | None = None,
+    order: Sequence[int] | None = None,
+) -> Wave:
+    """One wave of the scheduler from ``state``.
+
+    ``rng`` draws ties and the services' turns; without it, ties go to the first instance
+    and services take turns in file order. ``order``: services place in this priority,
+    each all it can before the next.
+    """
+    S = problem.n_services
+    c = _Cluster(problem, state)
+    stops: dict[tuple[int, int], int] = {}
+    for s in range(S):
+        for _ in range(stop_allowance(problem, state, s)):
+            options = c.stop_options(s)
+            i = rng.choice(options) if rng else options[0]
+            c.stop(s, i)
+            stops[s, i] = stops.get((s, i), 0) + 1
+    mid = State(tuple(tuple(r) for r in c.old), state.new)
+    room = [start_room(problem, mid, s) for s in range(S)]
+    starts: dict[tuple[int, int], int] = {}
+
+    def place(s: int) -> bool:
+        if not room[s]:
+            return False
+        options = c.start_options(s)
+        if not options:
+            return False
+        i = rng.choice(options) if rng else options[0]
+        c.start(s, i)
+        starts[s, i] = starts.get((s, i), 0) + 1
+        room[s] -= 1
+        return True
+
+    for s in order or ():
+        while place(s):
+            pass
+    while True:  # turns, until no service places (also completes a partial order)
+        turn = list(range(S))
+        if rng:
+            rng.shuffle(turn)
+        if not any([place(s) for s in turn]):
+            break
+    return Wave(_moves(stops), _moves(starts))
+
+
+def _moves(d: dict[tuple[int, int], int]) -> Moves:
+    return tuple((s, i, n) for (s, i), n in sorted(d.items()))
+
+
+def scheduler_run(
+    problem: Problem,
+    rng: random.Random | None = None,
+    order: Sequence[int] | None = None,
+    start: State | None = None,
+) -> Run:
+    """The scheduler from ``start`` (default: the initial state) until it completes or
+    hangs."""
+    state = start or initial_state(problem)
+    run = Run(states=[state])
+    for _ in range(max_waves(problem)):
+        if is_complete(problem, state):
+            run.complete = True
+            return run
+        wave = scheduler_wave(problem, state, rng, order)
+        if wave.empty:
+            return run
+        state = apply_wave(problem, state, wave)
+        run.waves.append(wave)
+        run.states.append(state)
+    run.complete = is_complete(problem, state)
+    return run
+
+
+@dataclass
+class Summary:
+    """What ECS as configured does: how many runs completed and how the first hang ends."""
+
+    strategies: dict[str, list[dict[str, str | None]]]
+    runs: int = 0
+    completed: int = 0
+    hung: int = 0
+    first_hang: Run | None = None
+    seconds: float = 0.0
+    complete_run: Run | None = field(default=None, repr=False)
+
+    def to_json(self, problem: Problem) -> dict:
+        out: dict = {
+            "strategies": self.strategies,
+            "runs": self.runs,
+            "completed": self.completed,
+            "hung": self.hung,
+        }
+        if self.first_hang is not None:
+            run = self.first_hang
+            blocked = explain(problem, run.states[-1])
+            out["firstHang"] = {
+                "wave": len(run.waves) + 1,
+                "services": [b.service for b in blocked],
+                "reasons": sorted({b.reason for b in blocked}),
+                "choices": run.waves,  # turned into JSON by the result
+            }
+        return out
+
+
+def strategies_of(problem: Problem) -> dict[str, list[dict[str, str | None]]]:
+    """Each deploying service's strategy rules as ECS prints them (default filled in)."""
+    out = {}
+    for svc in problem.services:
+        rules = placement.DEFAULT_STRATEGY if svc.strategy is None else svc.strategy
+        out[svc.name] = [{"type": t, "field": f} for t, f in rules]
+    return out
+
+
+def runs(problem: Problem, seed: int = 0) -> Iterator[Run]:
+    """Scheduler runs: ties first and turns in file order; each service first and last;
+    then ties and turns drawn at random, without end (the caller stops)."""
+    yield scheduler_run(problem)
+    S = problem.n_services
+    if S > 1:
+        for s in range(S):
+            others = [t for t in range(S) if t != s]
+            yield scheduler_run(problem, order=[s, *others])
+            yield scheduler_run(problem, order=[*others, s])
+    rng = random.Random(seed)
+    while True:
+        yield scheduler_run(problem, rng)
+
+
+def summarise(
+    problem: Problem, *, seed: int = 0, most: int = 100, seconds: float = 5.0
+) -> Summary:
+    """Up to ``most`` scheduler runs (:func:`runs`) within ``seconds``."""
+    t0 = time.perf_counter()
+    summary = Summary(strategies_of(problem))
+    for run in runs(problem, seed):
+        summary.runs += 1
+        if run.complete:
+            summary.completed += 1
+            summary.complete_run = summary.complete_run or run
+        else:
+            summary.hung += 1
+            summary.first_hang = summary.first_hang or run
+        if summary.runs >= most or time.perf_counter() - t0 > seconds:
+            break
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def follows(problem: Problem, waves: Sequence[Wave], budget: int = 20_000) -> bool | None:
+    """Whether the scheduler could take ``waves`` (ties and turns free): each stop and
+    each start, in some order, among the choices of the service's strategy. None when
+    the search would look at more than ``budget`` partial orders."""
+    state = initial_state(problem)
+    left = [budget]
+    for wave in waves:
+        ok = _wave_follows(problem, state, wave, left)
+        if ok is not True:
+            return ok
+        state = apply_wave(problem, state, wave)
+    return True
+
+
+def _wave_follows(problem: Problem, state: State, wave: Wave, left: list[int]) -> bool | None:
+    def expand(moves: Moves) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted((s, i) for s, i, n in moves for _ in range(n)))
+
+    seen: set[tuple] = set()
+
+    def search(c: _Cluster, stops: tuple, starts: tuple) -> bool | None:
+        if not stops and not starts:
+            return True
+        key = (stops, starts)
+        if key in seen:
+            return False
+        seen.add(key)
+        left[0] -= 1
+        if left[0] < 0:
+            return None
+        answer: bool | None = False
+        if stops:  # every stop comes before every start
+            pending = stops
+            for s in sorted({s for s, _ in pending}):
+                options = set(c.stop_options(s))
+                for i in sorted({i for t, i in pending if t == s and i in options}):
+                    k = pending.index((s, i))
+                    nxt = _copy(c)
+                    nxt.stop(s, i)
+                    found = search(nxt, pending[:k] + pending[k + 1 :], starts)
+                    if found:
+                        return True
+                    if found is None:
+                        answer = None
+            return answer
+        for s in sorted({s for s, _ in starts}):
+            options = set(c.start_options(s))
+            for i in sorted({i for t, i in starts if t == s and i in options}):
+                k = starts.index((s, i))
+                nxt = _copy(c)
+                nxt.start(s, i)
+                found = search(nxt, stops, starts[:k] + starts[k + 1 :])
+                if found:
+                    return True
+                if found is None:
+                    answer = None
+        return answer
+
+    return search(_Cluster(problem, state), expand(wave.stops), expand(wave.starts))
+
+
+def _copy(c: _Cluster) -> _Cluster:
+    out = _Cluster.__new__(_Cluster)
+    out.p, out.attrs = c.p, c.attrs
+    out.loads = placement.Loads.__new__(placement.Loads)
+    out.loads.__dict__.update(c.loads.__dict__)
+    out.loads.load = [list(r) for r in c.loads.load]
+    out.old = [list(r) for r in c.old]
+    out.here = [list(r) for r in c.here]
+    return out
