@@ -1,0 +1,106 @@
+"""ECS's scheduler as configured (planner.scheduler, ROLLOUT.md §8)."""
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+from builders import at_risk_example, problem, svc, td
+from tiny import named, sample
+
+import planner
+from planner.placement import start_choices, stop_choices
+from planner.rollout import Wave, initial_state, replay
+from planner.scheduler import follows, scheduler_run, scheduler_wave, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_scheduler_run_is_a_run_by_ecs_rules():
+    """On the zoned sample (zones, types, attributes, memberOf, every strategy) and the
+    mixed one, each scheduler run replays under the oracle's ECS rules and ends complete
+    or dead; both endings occur."""
+    ends = Counter()
+    for c in sample("zoned")[::2] + sample("mixed")[::4]:
+        o, p = c.oracle, c.problem
+        for run in (scheduler_run(p), scheduler_run(p, random.Random(c.name))):
+            end = o.replay(named(p, run.waves), ecs=True)
+            assert o.complete(end) == run.complete, c.name
+            assert run.complete or o.dead(end), c.name
+            ends[run.complete] += 1
+            if not run.complete:
+                assert c.label != "safe", c.name  # a hanging run is a witness
+    assert ends[True] >= 50 and ends[False] >= 50, ends
+
+
+def test_the_extreme_orders_find_the_spec_example():
+    """ROLLOUT.md §4: if b's new tasks take both free instances first, a is stuck."""
+    p = at_risk_example()
+    assert not scheduler_run(p, order=[1, 0]).complete
+    assert scheduler_run(p, order=[0, 1]).complete
+    summary = summarise(p)
+    assert summary.runs == 100 and summary.hung >= 1 and summary.completed >= 1
+    assert summary.first_hang is not None and not summary.first_hang.complete
+
+
+def test_spread_by_zone_then_instance():
+    # zones a, b, a (round-robin): a task already in zone a, so the next goes to zone b
+    attrs = [{"ecs.availability-zone": z} for z in ("a", "b", "a")]
+    assert start_choices(None, [0, 1, 2], [1, 0, 0], attrs, {}) == [1]
+    # zone a has 1 (instance 0), zone b 1: tied zones, then the instance with fewest
+    assert start_choices(None, [0, 1, 2], [1, 1, 0], attrs, {}) == [2]
+    # stops: from the zone with most tasks, then the instance with most
+    assert stop_choices(None, [0, 1, 2], [2, 1, 1], attrs, {}) == [0]
+    assert stop_choices(None, [1, 2], [0, 1, 1], attrs, {}) == [1, 2]  # tied: any of them
+
+
+def test_binpack_takes_the_least_room_left_and_stops_where_most_is_freed():
+    left = {0: (512, 100), 1: (256, 900), 2: (256, 50)}
+    assert start_choices((("binpack", "cpu"),), [0, 1, 2], [0, 0, 0], [{}] * 3, left) == [1, 2]
+    rules = (("binpack", "cpu"), ("binpack", "memory"))
+    assert start_choices(rules, [0, 1, 2], [0, 0, 0], [{}] * 3, left) == [2]
+    assert stop_choices((("binpack", "memory"),), [0, 1, 2], [1, 1, 1], [{}] * 3, left) == [1]
+    assert start_choices((("random", None),), [2, 0], [5, 0], [{}] * 2, {}) == [2, 0]
+
+
+def test_a_binpack_service_packs_its_new_tasks():
+    p = problem(
+        [(2048, 8000, 3)],
+        [
+            svc(
+                "packed",
+                2,
+                td(512),
+                mn=100,
+                placement=(1, 1, 0),
+                placement_strategy=(("binpack", "cpu"),),
+            )
+        ],
+    )
+    wave = scheduler_wave(p, initial_state(p))
+    assert wave.starts == ((0, 0, 2),)  # 1536 then 1024 left on instance 0: the least
+
+
+def test_follows_tells_strategy_choices_from_others():
+    p = problem([(4096, 8000, 3)], [svc("web", 2, td(512), mn=100, placement=(1, 1, 0))])
+    # spread: the new tasks go to the empty instance 2 first, then instance 0 (tie, first)
+    spread = Wave(starts=((0, 0, 1), (0, 2, 1)))
+    assert follows(p, [spread]) is True
+    packed = Wave(starts=((0, 0, 2),))  # legal under ECS rules, not by spread
+    replay(p, [packed], ecs_rules=True)
+    assert follows(p, [packed]) is False
+
+
+def test_json_and_text_report_ecs_as_configured():
+    res = planner.solve(planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml"))
+    data = res.to_json()
+    sched = data["scheduler"]
+    assert set(sched) == {"strategies", "runs", "completed", "hung", "firstHang"}
+    assert sched["strategies"]["a"] == [
+        {"type": "spread", "field": "attribute:ecs.availability-zone"},
+        {"type": "spread", "field": "instanceId"},
+    ]
+    assert sched["runs"] == sched["completed"] + sched["hung"] and sched["hung"] >= 1
+    assert sched["firstHang"]["services"] == ["a"] and sched["firstHang"]["reasons"] == ["cpu"]
+    assert data["deadState"]["followsStrategy"] is True
+    json.dumps(data)  # all of it serialisable
