@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,9 +64,17 @@ class Row:
 
     def load(self, old: Sequence[int], new: Sequence[int]) -> int:
         """What the tasks on the instance put on this row (per-service counts)."""
-        return sum(a * x for a, x in zip(self.old, old, strict=True)) + sum(
-            b * y for b, y in zip(self.new, new, strict=True)
+        return sum(a * old[s] for s, a in self._old_terms) + sum(
+            b * new[s] for s, b in self._new_terms
         )
+
+    @cached_property
+    def _old_terms(self) -> tuple[tuple[int, int], ...]:
+        return tuple((s, a) for s, a in enumerate(self.old) if a)
+
+    @cached_property
+    def _new_terms(self) -> tuple[tuple[int, int], ...]:
+        return tuple((s, b) for s, b in enumerate(self.new) if b)
 
 
 def rows_for(
@@ -242,19 +251,35 @@ DEFAULT_STRATEGY: tuple[tuple[str, str | None], ...] = (
 Strategy = tuple[tuple[str, str | None], ...]
 
 
-def _value_of(field: str, attributes: Mapping[str, str], i: int) -> object:
-    """An instance's value of a spread field: itself for instanceId/host."""
+class Attributes(list):
+    """Per instance, its attributes (a list of mappings), with each spread field's column
+    of values computed once."""
+
+    def column(self, field: str) -> list[object]:
+        cache = self.__dict__.setdefault("_columns", {})
+        if field not in cache:
+            if field in ("instanceId", "host"):
+                cache[field] = list(range(len(self)))
+            else:
+                name = field.removeprefix("attribute:")
+                cache[field] = [a.get(name) for a in self]
+        return cache[field]
+
+
+def _spread_key(
+    field: str, attrs: Sequence[Mapping[str, str]], here: Sequence[int], among: Sequence[int]
+) -> list[int]:
+    """Per instance in ``among``: the tasks of the service sharing its value of ``field``."""
     if field in ("instanceId", "host"):
-        return i
-    return attributes.get(field.removeprefix("attribute:"))
-
-
-def _per_value(field: str, attrs: Sequence[Mapping[str, str]], here: Sequence[int]) -> dict:
+        return [here[i] for i in among]
+    column = (
+        attrs.column(field) if isinstance(attrs, Attributes) else Attributes(attrs).column(field)
+    )
     count: dict[object, int] = {}
-    for i, a in enumerate(attrs):
-        v = _value_of(field, a, i)
-        count[v] = count.get(v, 0) + here[i]
-    return count
+    for v, h in zip(column, here, strict=True):
+        if h:
+            count[v] = count.get(v, 0) + h
+    return [count.get(column[i], 0) for i in among]
 
 
 def start_choices(
@@ -278,8 +303,7 @@ def start_choices(
             break
         if kind == "spread":
             assert field is not None
-            count = _per_value(field, attrs, here)
-            key = [count[_value_of(field, attrs[i], i)] for i in out]
+            key = _spread_key(field, attrs, here, out)
         elif kind == "binpack":
             d = 0 if field == "cpu" else 1
             key = [left_after[i][d] for i in out]
@@ -311,8 +335,7 @@ def stop_choices(
             break
         if kind == "spread":
             assert field is not None
-            count = _per_value(field, attrs, here)
-            key = [count[_value_of(field, attrs[i], i)] for i in out]
+            key = _spread_key(field, attrs, here, out)
         elif kind == "binpack":
             d = 0 if field == "cpu" else 1
             key = [free_after[i][d] for i in out]

@@ -122,9 +122,9 @@ class Problem:
         )
 
     @cached_property
-    def attributes(self) -> list[dict[str, str]]:
+    def attributes(self) -> placement.Attributes:
         """Per instance, what memberOf and spread fields see (ROLLOUT.md §8)."""
-        return [dict(inst.attributes) for inst in self.instances]
+        return placement.Attributes(dict(inst.attributes) for inst in self.instances)
 
     def could_ever_fit(self, i: int, s: int) -> bool:
         """Whether a new task of ``s`` fits on instance ``i`` with nothing else on it."""
@@ -276,7 +276,7 @@ def _place_old_tasks(
         for inst in instances
     ]
     loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
-    attrs = [dict(inst.attributes) for inst in instances]
+    attrs = placement.Attributes(dict(inst.attributes) for inst in instances)
     placed: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
         fp = olds[k]

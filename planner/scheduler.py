@@ -39,8 +39,21 @@ from planner.rollout import (
 from planner.solvers.horizon import max_waves
 
 
+class _After:
+    """(CPU units, MiB) an instance would have left after one more task (sign −1) or free
+    after one fewer (sign +1), computed only where a binpack rule asks."""
+
+    def __init__(self, loads: placement.Loads, cpu: int, memory: int, sign: int) -> None:
+        self.loads, self.cpu, self.memory, self.sign = loads, cpu, memory, sign
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        room = self.loads.room_left(i)
+        return room[0] + self.sign * self.cpu, room[1] + self.sign * self.memory
+
+
 class _Cluster:
-    """What the choice rules look at, kept up to date task by task."""
+    """What the choice rules look at, kept up to date task by task. Where each service
+    fits is kept per service and rechecked only on the instance that changed."""
 
     def __init__(self, problem: Problem, state: State) -> None:
         self.p = problem
@@ -49,35 +62,39 @@ class _Cluster:
         self.old = [list(state.old[i]) for i in range(n)]
         self.here = [[state.old[i][s] + state.new[i][s] for i in range(n)] for s in range(S)]
         self.attrs = problem.attributes
+        self.fit = [{i for i in range(n) if self.loads.fits(i, s)} for s in range(S)]
+
+    def _recheck(self, i: int) -> None:
+        for s, where in enumerate(self.fit):
+            if self.loads.fits(i, s):
+                where.add(i)
+            else:
+                where.discard(i)
 
     def stop_options(self, s: int) -> list[int]:
         p, svc = self.p, self.p.services[s]
         holders = [i for i in range(p.n_instances) if self.old[i][s]]
-        free = {
-            i: (room[0] + svc.old.cpu, room[1] + svc.old.memory)
-            for i, room in ((i, self.loads.room_left(i)) for i in holders)
-        }
-        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)
+        free = _After(self.loads, svc.old.cpu, svc.old.memory, +1)
+        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)  # type: ignore[arg-type]
 
     def start_options(self, s: int) -> list[int]:
-        p, svc = self.p, self.p.services[s]
-        fits = [i for i in range(p.n_instances) if self.loads.fits(i, s)]
+        svc = self.p.services[s]
+        fits = sorted(self.fit[s])
         if not fits:
             return []
-        left = {
-            i: (room[0] - svc.new.cpu, room[1] - svc.new.memory)
-            for i, room in ((i, self.loads.room_left(i)) for i in fits)
-        }
-        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)
+        left = _After(self.loads, svc.new.cpu, svc.new.memory, -1)
+        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)  # type: ignore[arg-type]
 
     def stop(self, s: int, i: int) -> None:
         self.old[i][s] -= 1
         self.here[s][i] -= 1
         self.loads.change(i, s, False, -1)
+        self._recheck(i)
 
     def start(self, s: int, i: int) -> None:
         self.here[s][i] += 1
         self.loads.change(i, s, True, +1)
+        self._recheck(i)
 
 
 def scheduler_wave(
@@ -212,9 +229,7 @@ def runs(problem: Problem, seed: int = 0) -> Iterator[Run]:
         yield scheduler_run(problem, rng)
 
 
-def summarise(
-    problem: Problem, *, seed: int = 0, most: int = 100, seconds: float = 5.0
-) -> Summary:
+def summarise(problem: Problem, *, seed: int = 0, most: int = 100, seconds: float = 5.0) -> Summary:
     """Up to ``most`` scheduler runs (:func:`runs`) within ``seconds``."""
     t0 = time.perf_counter()
     summary = Summary(strategies_of(problem))
@@ -301,4 +316,5 @@ def _copy(c: _Cluster) -> _Cluster:
     out.loads.load = [list(r) for r in c.loads.load]
     out.old = [list(r) for r in c.old]
     out.here = [list(r) for r in c.here]
+    out.fit = [set(f) for f in c.fit]
     return out
