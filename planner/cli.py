@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +40,21 @@ Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (
 Seed = Annotated[int, typer.Option("--seed", min=0, help="Random seed of the search.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
+
+
+class Placement(StrEnum):
+    any = "any"
+    ecs = "ecs"
+
+
+PlacementOpt = Annotated[
+    Placement,
+    typer.Option(
+        "--placement",
+        help="any: ECS may place a task wherever it fits (the sound worst case, default); "
+        "ecs: ECS's scheduler as configured, by each service's placement strategy.",
+    ),
+]
 
 
 def _fail(exc: PlannerError | InternalError) -> typer.Exit:
@@ -87,6 +103,7 @@ def solve(
     time_limit: TimeLimit = 60.0,
     workers: Workers = 1,
     seed: Seed = 0,
+    placement: PlacementOpt = Placement.any,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
@@ -94,7 +111,9 @@ def solve(
 
     try:
         loaded = planner.load_scenario(scenario)
-        result = planner.solve(loaded, time_limit=time_limit, workers=workers, seed=seed)
+        result = planner.solve(
+            loaded, time_limit=time_limit, workers=workers, seed=seed, placement=placement.value
+        )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is Format.json:
@@ -202,6 +221,7 @@ def percents(
     ] = 10.0,
     workers: Workers = 1,
     seed: Seed = 0,
+    placement: PlacementOpt = Placement.any,
     jobs: Jobs = None,
 ) -> None:
     """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
@@ -210,6 +230,7 @@ def percents(
 
     try:
         loaded = planner.load_scenario(scenario)
+        loaded = replace(loaded, placement_mode=placement.value)
         options = sweep_percents(
             loaded,
             service,

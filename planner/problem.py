@@ -98,6 +98,8 @@ class Problem:
     services: tuple[Service, ...]
     initial: tuple[tuple[int, ...], ...]
     service_index: tuple[int, ...] = ()  # position of each deploying service in the file
+    #: ``any`` or ``ecs``: which ECS rules the verdict is about (:class:`Scenario`).
+    placement_mode: str = "any"
 
     @property
     def n_instances(self) -> int:
@@ -237,7 +239,9 @@ def compile_problem(scenario: Scenario) -> Problem:
         index.append(k)
         initial_cols.append(placed[k])
     initial = tuple(tuple(col[i] for col in initial_cols) for i in range(len(instances)))
-    return Problem(tuple(instances), tuple(services), initial, tuple(index))
+    return Problem(
+        tuple(instances), tuple(services), initial, tuple(index), scenario.placement_mode
+    )
 
 
 def _daemon_counts(scenario: Scenario, n_instances: int) -> list[int]:

@@ -99,6 +99,8 @@ def render_text(result: Result, console: Console) -> None:
     head = Text()
     head.append(f" {result.verdict.upper()} ", style=COLOURS[result.verdict] + " reverse")
     head.append(f"  {result.scenario}: {HEADLINES[result.verdict]}")
+    if result.placement == "ecs":
+        head.append(" (with ECS's scheduler as configured: --placement ecs)")
     console.print(head)
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(

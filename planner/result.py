@@ -48,6 +48,8 @@ class Result:
     wall_seconds: float = 0.0
     #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
     scheduler: dict[str, Any] | None = None
+    #: ``any`` (§4's ECS rules as written) or ``ecs`` (narrowed to the scheduler, §8).
+    placement: str = "any"
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +68,7 @@ class Result:
         out: dict[str, Any] = {
             "scenario": self.scenario,
             "verdict": self.verdict,
+            "placement": self.placement,
             "instances": self.instances,
             "services": self.services,
             "reasons": self.reasons,

@@ -24,6 +24,7 @@ ALL_AT_ONCE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 STRATEGIES = (ROLLING, *ALL_AT_ONCE_STRATEGIES)
 NETWORK_MODES = ("bridge", "host", "awsvpc", "none")
 CONTROLLERS = ("ECS", "CODE_DEPLOY")
+PLACEMENT_MODES = ("any", "ecs")
 SCHEDULING = ("REPLICA", "DAEMON")
 
 
@@ -352,10 +353,14 @@ class Scenario:
     agent: Agent = field(default_factory=Agent)
     timing: Timing = field(default_factory=Timing)
     path: str | None = None
+    #: Which ECS rules the verdict is about (ROLLOUT.md §8): ``any`` placement where tasks
+    #: fit (§4 as written, the default), or ``ecs``, the scheduler as configured.
+    placement_mode: str = "any"
 
     def __post_init__(self) -> None:
         c = _Checks(self)
         c.text("name")
+        c.one_of("placement_mode", PLACEMENT_MODES)
         for attr, kind in (("instance_groups", InstanceGroup), ("services", Service)):
             items = c.sequence(attr)
             if not items:

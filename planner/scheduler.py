@@ -318,3 +318,110 @@ def _copy(c: _Cluster) -> _Cluster:
     out.here = [list(r) for r in c.here]
     out.fit = [set(f) for f in c.fit]
     return out
+
+
+# ---------------------------------------------------------------- every choice the scheduler has
+
+
+class Exhausted(Exception):
+    """The search met its budget (states looked at, or the deadline)."""
+
+
+def successors(problem: Problem, state: State, budget: list[int], deadline: float) -> set[State]:
+    """Every state one scheduler wave can lead to from ``state`` (ROLLOUT.md §8), ties and
+    the order of the services' turns free: stops one at a time, each where its service's
+    stop rule allows, in any order across services; then starts one at a time, each
+    service with room taking a turn in any order, each task where its strategy allows,
+    until no service with room fits anywhere.
+
+    Raises
+    ------
+    Exhausted
+        When ``budget[0]`` partial waves have been looked at, or ``deadline`` passed.
+    """
+    S = problem.n_services
+    out: set[State] = set()
+    seen: set[tuple] = set()
+
+    def key(c: _Cluster, room: tuple[int, ...] | None, stops: tuple[int, ...]) -> tuple:
+        return (tuple(map(tuple, c.old)), tuple(map(tuple, c.here)), room, stops)
+
+    def tick() -> None:
+        budget[0] -= 1
+        if budget[0] < 0 or (budget[0] % 256 == 0 and time.perf_counter() > deadline):
+            raise Exhausted
+
+    def starts(c: _Cluster, room: tuple[int, ...]) -> None:
+        k = key(c, room, ())
+        if k in seen:
+            return
+        seen.add(k)
+        tick()
+        placed = False
+        for s in range(S):
+            if not room[s]:
+                continue
+            for i in c.start_options(s):
+                placed = True
+                nxt = _copy(c)
+                nxt.start(s, i)
+                starts(nxt, room[:s] + (room[s] - 1,) + room[s + 1 :])
+        if not placed:  # maximal: no service with room fits anywhere
+            new = tuple(
+                tuple(c.here[s][i] - c.old[i][s] for s in range(S))
+                for i in range(problem.n_instances)
+            )
+            out.add(State(tuple(map(tuple, c.old)), new))
+
+    def stops(c: _Cluster, left: tuple[int, ...]) -> None:
+        k = key(c, None, left)
+        if k in seen:
+            return
+        seen.add(k)
+        tick()
+        if not any(left):
+            mid = State(tuple(map(tuple, c.old)), state.new)
+            starts(c, tuple(start_room(problem, mid, s) for s in range(S)))
+            return
+        for s in range(S):
+            if left[s]:
+                for i in c.stop_options(s):
+                    nxt = _copy(c)
+                    nxt.stop(s, i)
+                    stops(nxt, left[:s] + (left[s] - 1,) + left[s + 1 :])
+
+    stops(_Cluster(problem, state), tuple(stop_allowance(problem, state, s) for s in range(S)))
+    out.discard(state)
+    return out
+
+
+def search_dead(
+    problem: Problem, deadline: float, budget: int = 200_000
+) -> tuple[str, list[State] | None, int]:
+    """Can ECS's scheduler as configured (ties and turns free) reach a dead state?
+
+    Returns ("found", the states of a run that ends dead, states seen), ("none", None,
+    states seen) when every state it can reach was looked at and none is dead, or
+    ("unknown", None, states seen) when the budget or the deadline came first.
+    """
+    from planner.rollout import is_dead
+
+    start = initial_state(problem)
+    parent: dict[State, State | None] = {start: None}
+    todo = [start]
+    left = [budget]
+    try:
+        while todo:
+            st = todo.pop()
+            if is_dead(problem, st):
+                path = [st]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])  # type: ignore[arg-type]
+                return "found", path[::-1], len(parent)
+            for nxt in successors(problem, st, left, deadline):
+                if nxt not in parent:
+                    parent[nxt] = st
+                    todo.append(nxt)
+    except Exhausted:
+        return "unknown", None, len(parent)
+    return "none", None, len(parent)

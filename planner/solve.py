@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from planner.errors import PlannerError
 from planner.minimum import scan
@@ -28,6 +29,7 @@ def solve(
     workers: int = 1,
     seed: int = 0,
     fixes: bool = True,
+    placement: str | None = None,
 ) -> Result:
     """Decide whether the deployment of ``scenario`` completes (ROLLOUT.md §4).
 
@@ -41,6 +43,9 @@ def solve(
         CP-SAT's worker count and random seed; one worker is deterministic.
     fixes
         Look for changes that make a hanging or at-risk rollout safe (each one checked).
+    placement
+        ``any`` (ROLLOUT.md §4 as written: ECS may place a task wherever it fits) or
+        ``ecs`` (§8: the scheduler as configured); None keeps the scenario's.
 
     Returns
     -------
@@ -49,6 +54,8 @@ def solve(
         ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
     """
     t0 = time.perf_counter()
+    if placement is not None:
+        scenario = replace(scenario, placement_mode=placement)
     minimum = None
     analysis = None
     if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
@@ -104,6 +111,7 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
         timing=timing_parameters(scenario.timing),
         assumptions=assumptions(scenario),
     )
+    r.placement = problem.placement_mode
     if a.scheduler is not None:
         r.scheduler = a.scheduler.to_json(problem)
     if a.plan is not None:

@@ -90,7 +90,9 @@ def analyse(
     summary = scheduler.summarise(  # (tries=0: its default run only, for cross-checks)
         problem, seed=seed, most=100 if tries is None else 1, seconds=min(5.0, time_limit / 10)
     )
-    a = _decide(problem, _left(deadline), workers, seed, tries, shortcuts, summary)
+    ecs = problem.placement_mode == "ecs"
+    budget = _left(deadline) / 2 if ecs else _left(deadline)
+    a = _decide(problem, budget, workers, seed, tries, shortcuts, summary)
     a.scheduler = summary
     if a.dead_path is not None:
         hang = summary.first_hang
@@ -98,8 +100,72 @@ def analyse(
             a.follows_strategy = True
         else:
             a.follows_strategy = scheduler.follows(problem, a.dead_path)
+    if ecs:
+        a = _narrow_to_scheduler(problem, a, deadline)
     check_evidence(problem, a)
     return a
+
+
+def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: float) -> Analysis:
+    """ROLLOUT.md §8's ``--placement ecs``: §4's verdicts with ECS rules narrowed to the
+    scheduler as configured (ties and turns free).
+
+    A hang (no plan completes) and a safe rollout (no run by ECS rules dies) stay what
+    they are: the scheduler's runs are runs by ECS rules. A dead run that follows the
+    strategies keeps at-risk. Otherwise the states the scheduler can reach are searched.
+    """
+    if a.verdict in ("hangs", "safe") or (a.verdict == "at-risk" and a.follows_strategy):
+        a.proof += "; so with ECS's scheduler as configured too"
+        return a
+    status, path, seen = scheduler.search_dead(problem, deadline)
+    was = f"under any placement: {a.verdict} ({a.proof})"
+    if status == "found" and path is not None:
+        from planner.solvers.cpsat import plan_of
+
+        waves = plan_of(path)
+        if a.plan is None:
+            out = Analysis(
+                "unknown",
+                "time limit: ECS's scheduler as configured can reach a dead state, and no "
+                f"completing plan was found in time; at-risk or hangs ({was})",
+                dead_path=waves,
+                dead_end=path[-1],
+            )
+        else:
+            out = Analysis(
+                "at-risk",
+                f"ECS's scheduler as configured reaches a dead state (searched {seen} of its "
+                f"states); {was}",
+                plan=a.plan,
+                dead_path=waves,
+                dead_end=path[-1],
+            )
+        out.follows_strategy = True
+    elif status == "none":
+        plan = a.plan if a.plan is not None else _scheduler_plan(a)
+        out = Analysis(
+            "safe",
+            f"ECS's scheduler as configured: none of the {seen} states it can reach is "
+            f"dead, so every run it makes completes; {was}",
+            plan=plan,
+        )
+    else:
+        out = Analysis(
+            "unknown",
+            f"time limit: the scheduler's states were not all searched ({seen} seen, none "
+            f"dead); {was}",
+            plan=a.plan,
+            dead_path=a.dead_path,
+            dead_end=a.dead_end,
+        )
+        out.follows_strategy = a.follows_strategy
+    out.scheduler, out.solver_seconds, out.notes = a.scheduler, a.solver_seconds, a.notes
+    return out
+
+
+def _scheduler_plan(a: Analysis) -> list[Wave] | None:
+    run = a.scheduler.complete_run if a.scheduler else None
+    return run.waves if run else None
 
 
 def check_evidence(problem: Problem, a: Analysis) -> None:

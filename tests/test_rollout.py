@@ -2,6 +2,7 @@
 
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from builders import at_risk_example, problem, svc, td
@@ -345,6 +346,37 @@ def test_spread_counts_new_tasks_and_each_stop_once():
     p = problem([(4096, 8000, 2)], [svc("a", 4, td(256), mn=75, mx=100, placement=(3, 1))])
     wave = ecs_wave(p, initial_state(p))
     assert (wave.stops, wave.starts) == (((0, 0, 1),), ((0, 1, 1),))
+
+
+def test_explain_goes_on_after_a_service_that_can_still_move():
+    p = problem(
+        [(1024, 4000, 3)], [svc("b", 2, td(512), td(1024), 0, 100), svc("a", 1, td(1024))]
+    )
+    st = initial_state(p)  # b on instances 0 and 1, a on 2; b may stop, a is stuck
+    assert [(b.service, b.reason) for b in explain(p, st)] == [("a", "cpu")]
+
+
+def test_explain_names_the_member_of_constraint():
+    from planner.problem import compile_problem
+    from planner.scenario import InstanceGroup, Scenario
+
+    web = svc("web", 1, td(512), member_of=("attribute:ecs.instance-type == m5.large",))
+    p = compile_problem(
+        Scenario(
+            "s",
+            (
+                InstanceGroup("t3.small", 4096, 4000, 1, type="t3.small"),
+                InstanceGroup("m5.large", 512, 4000, 1, type="m5.large"),
+            ),
+            (replace(web, placement=(0, 1)),),
+        )
+    )
+    [b] = explain(p, initial_state(p))
+    assert (b.reason, b.instance) == ("placement-constraint", 0)
+    assert b.message.endswith(
+        "container-instance 0 does not meet the placement constraint "
+        "memberOf(attribute:ecs.instance-type == m5.large)."
+    )
 
 
 # ---------------------------------------------------------------- against the oracle
