@@ -143,6 +143,7 @@ class Deploying:
     new: Need
     one_per_instance: bool
     whole_green: bool
+    strategy: tuple | None = None
 
 
 @dataclass
@@ -151,6 +152,7 @@ class Model:
 
     cap: list[tuple[int, int, int, int]]  # cpu, mem, eni, dynamic ports, per instance
     admits: list[list[bool]]  # [s][i]: memberOf lets new tasks of deploying s onto i
+    attrs: list[dict[str, str]]  # per instance, what memberOf and spread fields see
     reserved: frozenset[int]
     static: list[list[Need]]  # tasks of non-deploying services, per instance
     services: list[Deploying]
@@ -231,13 +233,21 @@ def read(scenario: Scenario) -> Model:
             upper = desired * svc.maximum_percent // 100
         services.append(
             Deploying(
-                svc.name, desired, lower, upper, old, _need(svc.new_task_definition), one, whole
+                svc.name,
+                desired,
+                lower,
+                upper,
+                old,
+                _need(svc.new_task_definition),
+                one,
+                whole,
+                svc.placement_strategy,
             )
         )
         columns.append(here)
         admitted.append(admits)
     start = tuple(tuple((c[i], 0) for i in range(n)) for c in columns)
-    return Model(cap, admitted, reserved, static, services, start)
+    return Model(cap, admitted, attrs, reserved, static, services, start)
 
 
 def _pick(strategy, ok, here, attrs, cap, placed, task) -> int:
@@ -467,6 +477,142 @@ class Oracle:
             if not nxt:
                 return out
             out.append(nxt)
+
+    # ---------------------------------------------------------------- the scheduler (§8)
+
+    def _value(self, field: str, i: int):
+        return i if field in ("instanceId", "host") else self.m.attrs[i].get(field[10:])
+
+    def _sharing(self, state: Pairs, s: int, field: str, i: int) -> int:
+        """Tasks of ``s`` (old and new) on instances with ``i``'s value of ``field``."""
+        v = self._value(field, i)
+        return sum(sum(state[s][j]) for j in range(self.m.n) if self._value(field, j) == v)
+
+    def _free(self, state: Pairs, i: int, resource: str) -> int:
+        d = 0 if resource == "cpu" else 1
+        used = sum((t.cpu, t.mem)[d] for t in self.tasks_on(state, i))
+        return self.m.cap[i][d] - used
+
+    def scheduler_stops(self, state: Pairs, s: int) -> list[int]:
+        """Where the scheduler may stop one old task of ``s``: by the first strategy rule
+        (spread: the value of the field with the most tasks of s; binpack: the instance
+        keeping the most of the resource free; random: any); no strategy: the zone with
+        the most tasks of s, then the instance with the most."""
+        svc = self.m.services[s]
+        ok = [i for i in range(self.m.n) if state[s][i][0]]
+        rules = (
+            svc.strategy[:1]
+            if svc.strategy
+            else (
+                ("spread", "attribute:ecs.availability-zone"),
+                ("spread", "instanceId"),
+            )
+        )
+        for kind, field in rules:
+            if kind == "spread":
+                score = {i: self._sharing(state, s, field, i) for i in ok}
+            elif kind == "binpack":
+                score = {
+                    i: self._free(state, i, field)
+                    + (svc.old.cpu if field == "cpu" else svc.old.mem)
+                    for i in ok
+                }
+            else:
+                continue
+            best = max(score.values())
+            ok = [i for i in ok if score[i] == best]
+        return ok
+
+    def scheduler_starts(self, state: Pairs, s: int) -> list[int]:
+        """Where the scheduler may place one new task of ``s``: where it fits, then each
+        rule keeps the best (spread: fewest tasks of s sharing the value; binpack: least
+        of the resource left after placing; random: all)."""
+        svc = self.m.services[s]
+        ok = [i for i in range(self.m.n) if not self.fails(state, i, s)]
+        rules = svc.strategy or (
+            ("spread", "attribute:ecs.availability-zone"),
+            ("spread", "instanceId"),
+        )
+        for kind, field in rules:
+            if not ok:
+                break
+            if kind == "spread":
+                score = {i: self._sharing(state, s, field, i) for i in ok}
+            elif kind == "binpack":
+                score = {
+                    i: self._free(state, i, field)
+                    - (svc.new.cpu if field == "cpu" else svc.new.mem)
+                    for i in ok
+                }
+            else:
+                continue
+            best = min(score.values())
+            ok = [i for i in ok if score[i] == best]
+        return ok
+
+    def scheduler_next(self, state: Pairs) -> set[Pairs]:
+        """Every state one scheduler wave leads to: stops one at a time in any order
+        across services, each where the stop rule allows; then starts one at a time, any
+        service with room taking the next turn, each where its strategy allows, until no
+        service with room has a place."""
+        S = len(self.m.services)
+        out: set[Pairs] = set()
+        seen: set = set()
+
+        def starts(st: Pairs, room: tuple) -> None:
+            if (st, room) in seen:
+                return
+            seen.add((st, room))
+            moved = False
+            for s in range(S):
+                if room[s]:
+                    for i in self.scheduler_starts(st, s):
+                        moved = True
+                        starts(
+                            self._with(st, s, i, 0, 1), room[:s] + (room[s] - 1,) + room[s + 1 :]
+                        )
+            if not moved:
+                out.add(st)
+
+        def stops(st: Pairs, left: tuple) -> None:
+            if (st, left) in seen:
+                return
+            seen.add((st, left))
+            if not any(left):
+                starts(st, tuple(self.room(st, s) for s in range(S)))
+                return
+            for s in range(S):
+                if left[s]:
+                    for i in self.scheduler_stops(st, s):
+                        stops(
+                            self._with(st, s, i, -1, 0), left[:s] + (left[s] - 1,) + left[s + 1 :]
+                        )
+
+        stops(state, tuple(self.may_stop(state, s) for s in range(S)))
+        return out - {state}
+
+    @property
+    def scheduler_can_die(self) -> bool:
+        """A run of the scheduler as configured (ties and turns free) can reach a dead
+        state."""
+        seen = {self.m.start}
+        todo = [self.m.start]
+        while todo:
+            st = todo.pop()
+            if self.dead(st):
+                return True
+            for nxt in self.scheduler_next(st):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    @property
+    def verdict_ecs(self) -> str:
+        """§4's verdicts with ECS rules narrowed to the scheduler (``--placement ecs``)."""
+        if not self.possible:
+            return "hangs"
+        return "at-risk" if self.scheduler_can_die else "safe"
 
     # ---------------------------------------------------------------- verdicts
 
