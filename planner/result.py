@@ -50,6 +50,9 @@ class Result:
     scheduler: dict[str, Any] | None = None
     #: ``any`` (§4's ECS rules as written) or ``ecs`` (narrowed to the scheduler, §8).
     placement: str = "any"
+    #: Per instance (file order), its id and zone, where the scenario names them.
+    instance_ids: list[str] | None = None
+    zones: list[str | None] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -70,6 +73,8 @@ class Result:
             "verdict": self.verdict,
             "placement": self.placement,
             "instances": self.instances,
+            **({"instanceIds": self.instance_ids} if self.instance_ids else {}),
+            **({"zones": self.zones} if self.zones else {}),
             "services": self.services,
             "reasons": self.reasons,
             "initial": self.initial,

@@ -112,6 +112,10 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
         assumptions=assumptions(scenario),
     )
     r.placement = problem.placement_mode
+    if any(g.instance_ids for g in scenario.instance_groups):
+        r.instance_ids = [inst.label for inst in problem.instances]
+    if any(g.zones for g in scenario.instance_groups):
+        r.zones = [inst.zone for inst in problem.instances]
     if a.scheduler is not None:
         r.scheduler = a.scheduler.to_json(problem)
     if a.plan is not None:

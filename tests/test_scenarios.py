@@ -65,6 +65,9 @@ def test_member_of_names_the_constraint_and_fixes_name_the_zone():
         "memberOf(attribute:ecs.instance-type =~ m5.*)."
     )
     assert "one more m5.large in us-east-1a (placement by ECS's spread)" in result.fixes
+    data = result.to_json()
+    assert data["zones"] == ["us-east-1a", "us-east-1a", "us-east-1b"]
+    assert "instanceIds" not in data  # planner names them; the scenario did not
 
 
 def test_zones_attributes_and_ids_reach_the_instances():
