@@ -297,21 +297,8 @@ def start_choices(
     ``spread(F)`` the fewest tasks of the service sharing the candidate's value of F,
     ``binpack(R)`` the least of R left, ``random`` all. Those still tied are all choices.
     """
-    out = list(candidates)
-    for kind, field in DEFAULT_STRATEGY if strategy is None else strategy:
-        if len(out) <= 1:
-            break
-        if kind == "spread":
-            assert field is not None
-            key = _spread_key(field, attrs, here, out)
-        elif kind == "binpack":
-            d = 0 if field == "cpu" else 1
-            key = [left_after[i][d] for i in out]
-        else:
-            continue
-        best = min(key)
-        out = [i for i, k in zip(out, key, strict=True) if k == best]
-    return out
+    rules = DEFAULT_STRATEGY if strategy is None else strategy
+    return _keep_best(rules, candidates, here, attrs, left_after, min)
 
 
 def stop_choices(
@@ -329,18 +316,24 @@ def stop_choices(
     zone with the most tasks of the service, then the instance with the most.
     """
     rules = DEFAULT_STRATEGY if strategy is None else strategy[:1]
-    out = list(holders)
+    return _keep_best(rules, holders, here, attrs, free_after, max)
+
+
+def _keep_best(rules, options, here, attrs, resources, best) -> list[int]:
+    """Apply strategy ``rules`` in order, each keeping the options whose score is ``best``
+    (min for a start, max for a stop): spread scores by tasks sharing the field's value,
+    binpack by the resource (``resources[i]``: CPU units, MiB), random keeps all."""
+    out = list(options)
     for kind, field in rules:
         if len(out) <= 1:
             break
         if kind == "spread":
-            assert field is not None
             key = _spread_key(field, attrs, here, out)
         elif kind == "binpack":
             d = 0 if field == "cpu" else 1
-            key = [free_after[i][d] for i in out]
+            key = [resources[i][d] for i in out]
         else:
             continue
-        best = max(key)
-        out = [i for i, k in zip(out, key, strict=True) if k == best]
+        target = best(key)
+        out = [i for i, k in zip(out, key, strict=True) if k == target]
     return out

@@ -17,7 +17,7 @@ Two rule sets:
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from planner import placement
@@ -362,15 +362,17 @@ def simulate(
     rng: random.Random | None = None,
     start: State | None = None,
     policy: Policy | None = None,
+    wave_of: Callable[[State], Wave] | None = None,
 ) -> Run:
-    """Run ECS rules from ``start`` until the rollout completes or dies."""
+    """Run ECS rules from ``start`` until the rollout completes or dies; ``wave_of``
+    makes each wave instead of :func:`ecs_wave` (the scheduler's, say)."""
     state = start or initial_state(problem)
     run = Run(states=[state])
     for _ in range(max_waves(problem)):  # no run is longer (planner.solvers.horizon)
         if is_complete(problem, state):
             run.complete = True
             return run
-        wave = ecs_wave(problem, state, rng, policy)
+        wave = wave_of(state) if wave_of else ecs_wave(problem, state, rng, policy)
         if wave.empty:
             return run
         state = apply_wave(problem, state, wave)

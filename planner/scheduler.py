@@ -32,11 +32,10 @@ from planner.rollout import (
     apply_wave,
     explain,
     initial_state,
-    is_complete,
+    simulate,
     start_room,
     stop_allowance,
 )
-from planner.solvers.horizon import max_waves
 
 
 class _After:
@@ -158,20 +157,9 @@ def scheduler_run(
 ) -> Run:
     """The scheduler from ``start`` (default: the initial state) until it completes or
     hangs."""
-    state = start or initial_state(problem)
-    run = Run(states=[state])
-    for _ in range(max_waves(problem)):
-        if is_complete(problem, state):
-            run.complete = True
-            return run
-        wave = scheduler_wave(problem, state, rng, order)
-        if wave.empty:
-            return run
-        state = apply_wave(problem, state, wave)
-        run.waves.append(wave)
-        run.states.append(state)
-    run.complete = is_complete(problem, state)
-    return run
+    return simulate(
+        problem, start=start, wave_of=lambda st: scheduler_wave(problem, st, rng, order)
+    )
 
 
 @dataclass
