@@ -168,9 +168,7 @@ def closest(failing: Sequence[tuple[str, ...]]) -> tuple[int, str]:
     return best, failing[best][0]
 
 
-def placement_message(
-    service: str, instance: int | str, reason: str, what: str = "distinctInstance"
-) -> str:
+def placement_message(service: str, instance: int | str, reason: str, what: str) -> str:
     """ECS's "unable to place a task" event for ``reason`` on ``instance``; ``what`` names
     the placement constraint (the failing row's :attr:`Row.what`)."""
     return (

@@ -54,7 +54,7 @@ def test_closest_fails_fewest_then_first():
 
 
 def test_messages_are_ecs_words():
-    assert placement.placement_message("web", 3, "eni").endswith(
+    assert placement.placement_message("web", 3, "eni", "eni").endswith(
         "The closest matching container-instance 3 has insufficient ENIs available (RESOURCE:ENI)."
     )
     assert placement.configuration_message("web").startswith(
@@ -93,3 +93,28 @@ def test_loads_follow_every_change_as_a_recount_would():
 @pytest.mark.parametrize("row", [Row("cpu", "cpu", 10, (1, 2), (3, 4))])
 def test_row_load(row):
     assert row.load((1, 1), (2, 0)) == 1 + 2 + 6
+
+
+def test_the_failing_row_is_the_one_that_fails_not_the_first_of_its_kind():
+    """distinctInstance holds (no task of the service here) but memberOf excludes the
+    instance: the message must name memberOf, although distinctInstance comes first."""
+    rows = rows_for(FREE, frozenset(), [WEB], [WEB], [True], ["attribute:team == blue"])
+    assert [r.what for r in rows][-2:] == ["distinctInstance", "memberOf(attribute:team == blue)"]
+    assert failures(rows, (0,), (0,), 0) == ("placement-constraint",)
+    row = placement.failing_row(rows, (0,), (0,), 0, "placement-constraint")
+    assert row.what == "memberOf(attribute:team == blue)"
+    message = placement.placement_message("web", 0, "placement-constraint", row.what)
+    assert message.endswith(
+        "does not meet the placement constraint memberOf(attribute:team == blue)."
+    )
+    # beside a task of the service, distinctInstance fails first and is named
+    assert placement.failing_row(rows, (1,), (0,), 0, "placement-constraint").what == (
+        "distinctInstance"
+    )
+
+
+def test_a_task_running_where_memberof_now_excludes_it_stays():
+    """memberOf judges new placements: Loads.fits(new=False) ignores it, new=True not."""
+    rows = [rows_for(FREE, frozenset(), [WEB], [WEB], [False], ["attribute:team == blue"])]
+    loads = Loads(rows, [[0]], [[0]])
+    assert loads.fits(0, 0, new=False) and not loads.fits(0, 0)

@@ -226,7 +226,7 @@ def test_ecs_messages_word_for_word():
     [b] = explain(p, initial_state(p))
     assert (
         b.message
-        == placement_message("api", 0, "port")
+        == placement_message("api", 0, "port", "port 80")
         == (
             "service api was unable to place a task because no container instance met all of "
             "its requirements. The closest matching container-instance 0 is already using a "
