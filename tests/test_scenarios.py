@@ -14,6 +14,9 @@ import planner
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (safe|at-risk|hangs)(?: \(([a-z-]+)\))?", re.M)
+#: Optional: the verdict with ECS's scheduler as configured (ROLLOUT.md §8).
+EXPECT_ECS = re.compile(r"^# expect --placement ecs: (safe|at-risk|hangs)$", re.M)
+ECS_FILES = [f for f in FILES if EXPECT_ECS.search(f.read_text())]
 
 
 def test_every_scenario_states_what_it_expects():
@@ -33,6 +36,17 @@ def test_shipped_scenario(path):
         assert result.reasons == [] and result.plan is not None
     else:
         assert result.dead_state is not None and result.dead_state.blocked
+
+
+def test_some_scenarios_state_their_verdict_with_ecs_placement():
+    assert len(ECS_FILES) >= 4
+
+
+@pytest.mark.parametrize("path", ECS_FILES, ids=[str(f.relative_to(ROOT)) for f in ECS_FILES])
+def test_shipped_scenario_with_ecs_placement(path):
+    [verdict] = EXPECT_ECS.findall(path.read_text())
+    result = planner.solve(planner.load_scenario(path), time_limit=60, placement="ecs")
+    assert (result.verdict, result.placement) == (verdict, "ecs"), result.proof
 
 
 def test_seed_case_3_minimum_is_two():
