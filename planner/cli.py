@@ -261,6 +261,7 @@ def table(
     ] = 10.0,
     seed: Seed = 0,
     jobs: Jobs = None,
+    placement: PlacementOpt = Placement.any,
 ) -> None:
     """A capacity table: instances needed per type, task size, count and setting."""
     from planner import tables
@@ -268,7 +269,12 @@ def table(
     try:
         loaded = tables.load_table_spec(spec)
         df = tables.capacity_table(
-            loaded, jobs=jobs, time_limit=time_limit, seed=seed, progress=True
+            loaded,
+            jobs=jobs,
+            time_limit=time_limit,
+            seed=seed,
+            progress=True,
+            placement=placement.value,
         )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None

@@ -176,6 +176,8 @@ class TableSpec:
     configurations: tuple[Configuration, ...] = (Configuration(),)
     host_ports: tuple[str, ...] = ("dynamic",)
     agent: Agent = Agent()
+    #: ``any`` or ``ecs``: the ECS rules the safe counts are about (ROLLOUT.md §8).
+    placement_mode: str = "any"
 
     @property
     def n_cells(self) -> int:
@@ -313,6 +315,7 @@ class Cell:
     config: Configuration
     host_port: str
     agent: Agent
+    placement_mode: str = "any"
 
     @property
     def uniform(self) -> bool:
@@ -357,7 +360,9 @@ class Cell:
             self.config.maximum_percent,
             self.config.strategy,
         )
-        return Scenario(f"{t.name} cell", (group,), (svc,), self.agent)
+        return Scenario(
+            f"{t.name} cell", (group,), (svc,), self.agent, placement_mode=self.placement_mode
+        )
 
     def problem(self, count: int) -> Problem:
         """The compiled cell; :class:`DoesNotFit` if the old tasks do not fit."""
@@ -506,7 +511,7 @@ def cells(spec: TableSpec) -> Iterator[Cell]:
             for d in spec.desired_counts:
                 for config in spec.configurations:
                     for mode in spec.host_ports:
-                        yield Cell(t, task, d, config, mode, spec.agent)
+                        yield Cell(t, task, d, config, mode, spec.agent, spec.placement_mode)
 
 
 def _as_spec(spec: TableSpec | str | Path | dict[str, Any]) -> TableSpec:
@@ -525,6 +530,7 @@ def capacity_table(
     seed: int = 0,
     counting: bool = True,
     progress: bool = False,
+    placement: str | None = None,
 ) -> pd.DataFrame:
     """The capacity table of a spec: one row per combination.
 
@@ -543,6 +549,9 @@ def capacity_table(
         False: answer every cell with the solver (``shortcuts=False``), for cross-checks.
     progress
         Show a progress bar on stderr when the solver's cells take a while.
+    placement
+        ``any`` (the default) or ``ecs``: the safe count with ECS's scheduler as
+        configured (ROLLOUT.md §8); None keeps the spec's.
 
     Returns
     -------
@@ -563,6 +572,8 @@ def capacity_table(
     import pandas as pd
 
     table = _as_spec(spec)
+    if placement is not None:
+        table = replace(table, placement_mode=placement)
     every = list(cells(table))
     answers: list[tuple[int | None, int | None, int | None, str] | None] = [None] * len(every)
     slots: list[int | None] = [None] * len(every)

@@ -473,3 +473,25 @@ def test_cli_bad_spec_exits_2(tmp_path):
     assert "Traceback" not in res.output
     assert run("table", tmp_path / "missing.yml").exit_code == 2
     assert run("table", SEED_SPEC, "--format", "xml").exit_code == 2
+
+
+def test_ecs_placement_never_needs_more_instances_than_any():
+    """A fleet safe whatever ECS chooses is safe with its scheduler too (ROLLOUT.md §8)."""
+    spec = {
+        "instanceTypes": ["t3.medium", "c5.large"],
+        "tasks": [{"cpu": 512, "memory": 512, "new": {"cpu": 1024}}],
+        "desiredCounts": [2, 3],
+        "deploymentConfigurations": [
+            {"minimumHealthyPercent": 100, "maximumPercent": 200},
+            {"minimumHealthyPercent": 50, "maximumPercent": 100},
+        ],
+    }
+    anyp = tables.capacity_table(spec, jobs=1)
+    ecs = tables.capacity_table(spec, jobs=1, placement="ecs")
+    assert len(anyp) == len(ecs) == 8
+    compared = 0
+    for a, e in zip(anyp.safeInstances, ecs.safeInstances, strict=True):
+        if a is not pd.NA and e is not pd.NA:
+            assert e <= a
+            compared += 1
+    assert compared >= 6
