@@ -394,6 +394,30 @@ BAD_CASES = [
     ),
     # a string for a boolean ("no" quoted is text)
     ("deploy-string", ":9: services[0].deploy: ", 'must be true or false, got "no"'),
+    # a memberOf expression that does not parse: its column
+    (
+        "member-of-syntax",
+        ":11: services[0].placementConstraints[0].expression: ",
+        "cannot read the cluster query 'attribute:ecs.instance-type ==' at column 29",
+    ),
+    # one zone and a list of zones
+    ("zone-and-zones", ":7: cluster.instances[0].availabilityZones: ", "not both"),
+    # ecs.* attributes come from the instance
+    (
+        "ecs-attribute",
+        ':6: cluster.instances[0].attributes["ecs.instance-type"]: ',
+        "custom attributes take other names",
+    ),
+    # more ids than instances
+    ("instance-ids-count", ":6: cluster.instances[0].instanceIds: ", "must name 2 instances"),
+    # binpack on an attribute
+    (
+        "binpack-field",
+        ":10: services[0].placementStrategy[0].field: ",
+        "binpack takes field cpu or memory",
+    ),
+    # one id for two instances
+    ("instance-id-twice", ":9: cluster.instances[1].instanceIds[0]: ", '"i-1" is used twice'),
 ]
 
 

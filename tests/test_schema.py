@@ -35,6 +35,12 @@ BEYOND_A_SCHEMA = {
     "dynamic-range-reversed",  # first > last
     "inline-group-vcpu-and-cpu",  # exactly one of two fields
     "member-of",  # a memberOf expression planner cannot evaluate (task:group)
+    "member-of-syntax",  # the expression's own grammar
+    "zone-and-zones",  # one of two fields
+    "ecs-attribute",  # a rule on attribute names
+    "instance-ids-count",  # one id per instance (count)
+    "instance-id-twice",  # ids unique across groups
+    "binpack-field",  # the field allowed depends on the type
     "memory-unit",  # "2 TB": a unit planner does not read
     "missing-desired-count",  # required unless schedulingStrategy is DAEMON
     "placement-length",  # one count per instance
