@@ -235,21 +235,29 @@ def summarise(problem: Problem, *, seed: int = 0, most: int = 100, seconds: floa
     return summary
 
 
-def follows(problem: Problem, waves: Sequence[Wave], budget: int = 20_000) -> bool | None:
+def follows(
+    problem: Problem,
+    waves: Sequence[Wave],
+    budget: int = 20_000,
+    deadline: float | None = None,
+) -> bool | None:
     """Whether the scheduler could take ``waves`` (ties and turns free): each stop and
     each start, in some order, among the choices of the service's strategy. None when
-    the search would look at more than ``budget`` partial orders."""
+    the search would look at more than ``budget`` partial orders, or ``deadline`` (a
+    ``time.perf_counter()`` value) passes."""
     state = initial_state(problem)
     left = [budget]
     for wave in waves:
-        ok = _wave_follows(problem, state, wave, left)
+        ok = _wave_follows(problem, state, wave, left, deadline)
         if ok is not True:
             return ok
         state = apply_wave(problem, state, wave)
     return True
 
 
-def _wave_follows(problem: Problem, state: State, wave: Wave, left: list[int]) -> bool | None:
+def _wave_follows(
+    problem: Problem, state: State, wave: Wave, left: list[int], deadline: float | None
+) -> bool | None:
     def expand(moves: Moves) -> tuple[tuple[int, int], ...]:
         return tuple(sorted((s, i) for s, i, n in moves for _ in range(n)))
 
@@ -263,7 +271,7 @@ def _wave_follows(problem: Problem, state: State, wave: Wave, left: list[int]) -
             return False
         seen.add(key)
         left[0] -= 1
-        if left[0] < 0:
+        if left[0] < 0 or (deadline is not None and time.perf_counter() > deadline):
             return None
         answer: bool | None = False
         if stops:  # every stop comes before every start

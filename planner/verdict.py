@@ -99,7 +99,7 @@ def analyse(
         if hang is not None and a.dead_path == hang.waves:
             a.follows_strategy = True
         else:
-            a.follows_strategy = scheduler.follows(problem, a.dead_path)
+            a.follows_strategy = scheduler.follows(problem, a.dead_path, deadline=deadline)
     if ecs:
         a = _narrow_to_scheduler(problem, a, deadline)
     check_evidence(problem, a)
