@@ -6,6 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from builders import at_risk_example, problem, svc, td
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tiny import named, sample
 
 import planner
@@ -151,3 +153,31 @@ def test_placement_ecs_on_the_cli(tmp_path):
     assert "ECS's scheduler as configured" in e["proof"]
     text = runner.invoke(app, ["solve", str(path), "--placement", "ecs"]).stdout
     assert "--placement ecs" in text
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False))
+def test_unseen_zoned_cases_agree_with_the_oracle(rng):
+    """Zoned scenarios outside the stored samples: the initial placement by strategy and
+    the verdicts under both placements agree with the oracle's reading of §3, §4 and §8."""
+    from dataclasses import replace
+
+    from hypothesis import assume
+    from oracle import Oracle
+    from tiny import zoned_scenario
+
+    from planner.problem import DoesNotFit, compile_problem
+    from planner.verdict import analyse
+
+    scenario = zoned_scenario(rng)
+    try:
+        p = compile_problem(scenario)
+    except DoesNotFit:
+        assume(False)
+    assume(p.total_desired <= 6)
+    o = Oracle(scenario)
+    assert [[pair[0] for pair in col] for col in o.m.start] == [
+        [p.initial[i][s] for i in range(p.n_instances)] for s in range(p.n_services)
+    ]
+    assert analyse(p, time_limit=30).verdict == o.verdict
+    assert analyse(replace(p, placement_mode="ecs"), time_limit=30).verdict == o.verdict_ecs
