@@ -232,7 +232,7 @@ def compile_problem(scenario: Scenario) -> Problem:
                 Footprint.of(svc.new_task_definition),
                 svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
                 svc.all_at_once,
-                svc.member_of,
+                svc.member_of + svc.new_task_definition.member_of,
                 svc.placement_strategy,
             )
         )
@@ -275,7 +275,12 @@ def _place_old_tasks(
             olds,
             olds,
             one,
-            [placement.excluded_by(svc.member_of, inst.attributes) for svc in scenario.services],
+            [
+                placement.excluded_by(
+                    svc.member_of + svc.task_definition.member_of, inst.attributes
+                )
+                for svc in scenario.services
+            ],
         )
         for inst in instances
     ]

@@ -149,6 +149,9 @@ class TaskDefinition:
     dynamic_ports: int = 0
     source: str = "inline"
     family: str | None = None
+    #: memberOf expressions of the task definition (its ``placementConstraints``): binding
+    #: for the tasks of this revision, beside the service's.
+    member_of: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         c = _Checks(self)
@@ -159,6 +162,8 @@ class TaskDefinition:
         c.whole("dynamic_ports")
         c.text("source")
         c.text("family", optional=True)
+        for k, expression in enumerate(c.sequence("member_of")):
+            text(c.doc, ("member_of", k), expression)
 
     @property
     def enis(self) -> int:

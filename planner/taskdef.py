@@ -21,8 +21,9 @@ Rules
   A ``containerPortRange`` takes its size from the dynamic range (bridge) or every port
   in it (host). One task mapping the same host port twice (same protocol) is an error.
 
-Only the fields above are read from a JSON file; the many other fields ECS prints are
-ignored. The short form refuses unknown fields, like the rest of a scenario.
+Only the fields above, and ``placementConstraints`` (memberOf, ECS's only kind there),
+are read from a JSON file; the many other fields ECS prints are ignored. The short form
+refuses unknown fields, like the rest of a scenario.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from planner.cql import QueryError
+from planner.cql import parse as parse_query
 from planner.errors import PlannerError
 from planner.scenario import NETWORK_MODES, TaskDefinition
 from planner.units import (
@@ -196,7 +199,7 @@ def taskdef_from_ecs(
         data.get("containerDefinitions"),
         non_empty=True,
     )
-    _refuse_member_of(located, prefix, data)
+    member_of = _member_of(located, prefix, data)
     cpu_total = 0
     memory_total = 0
     mappings: list[_Mapping] = []
@@ -222,7 +225,9 @@ def taskdef_from_ecs(
     if data.get("memory") is not None:
         memory_mib = sized(located, (*prefix, "memory"), data["memory"], parse_memory, minimum=1)
     host_ports, dynamic = _host_ports(located, mode, mappings)
-    return TaskDefinition(cpu, memory_mib, mode, host_ports, dynamic, source, _family(data))
+    return TaskDefinition(
+        cpu, memory_mib, mode, host_ports, dynamic, source, _family(data), member_of
+    )
 
 
 def _read_json(path: Path, name: str) -> Located:
@@ -280,15 +285,29 @@ def _network_mode(located: Located, prefix: Path_, data: dict[str, Any]) -> str:
     return one_of(located, (*prefix, "networkMode"), data["networkMode"], NETWORK_MODES)
 
 
-def _refuse_member_of(located: Located, prefix: Path_, data: dict[str, Any]) -> None:
-    """Task-definition placement constraints are memberOf only: not supported yet."""
-    constraints = data.get("placementConstraints")
-    if constraints:
-        raise located.error(
-            (*prefix, "placementConstraints"),
-            "memberOf placement constraints are not supported yet; remove them to check "
-            "the rest (planner then assumes every instance qualifies)",
-        )
+def _member_of(located: Located, prefix: Path_, data: dict[str, Any]) -> tuple[str, ...]:
+    """Task-definition placement constraints (memberOf only, as ECS allows there): binding
+    for the tasks of this revision, beside the service's own (ROLLOUT.md §8)."""
+    raw = data.get("placementConstraints")
+    if not raw:
+        return ()
+    where = (*prefix, "placementConstraints")
+    out = []
+    for i, item in enumerate(listing(located, where, raw)):
+        if not isinstance(item, dict):
+            raise located.error((*where, i), f"must be a constraint, got {describe(item)}")
+        one_of(located, (*where, i, "type"), item.get("type"), ("memberOf",))
+        expression = item.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            raise located.error(
+                (*where, i, "expression"), "is required: a cluster query language expression"
+            )
+        try:
+            parse_query(expression)
+        except QueryError as exc:
+            raise located.error((*where, i, "expression"), str(exc)) from None
+        out.append(expression)
+    return tuple(out)
 
 
 def _container_memory(

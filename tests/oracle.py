@@ -204,7 +204,11 @@ def read(scenario: Scenario) -> Model:
         desired = n if daemon else svc.desired_count
         one = daemon or svc.distinct_instance
         old = _need(svc.task_definition)
-        admits = [all(member(e, attrs[i]) for e in svc.member_of) for i in range(n)]
+        # memberOf: the service's and the task definition's, old tasks by the old one's
+        rules_old = svc.member_of + svc.task_definition.member_of
+        rules_new = svc.member_of + svc.new_task_definition.member_of
+        admits_old = [all(member(e, attrs[i]) for e in rules_old) for i in range(n)]
+        admits = [all(member(e, attrs[i]) for e in rules_new) for i in range(n)]
         here = [0] * n
         for t in range(desired):
             if svc.placement is not None:
@@ -214,7 +218,7 @@ def read(scenario: Scenario) -> Model:
                 ok = [
                     j
                     for j in range(n)
-                    if admits[j]
+                    if admits_old[j]
                     and _holds(cap[j], reserved, [*placed[j], old], [here[j] + 1], [one])
                 ]
                 assert ok, f"{svc.name}'s task {t} does not fit: an invalid scenario"

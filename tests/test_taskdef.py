@@ -141,11 +141,16 @@ def test_bad_json(name: str, where: str, message: str) -> None:
         ('{"containerDefinitions": [{"memory": 256, "cpu": "1 vCPU"}]}', ".cpu: must be a whole"),
         # NaN is not JSON
         ('{"cpu": NaN, "containerDefinitions": []}', "NaN is not a number JSON allows"),
-        # task-definition placement constraints are memberOf only
+        # task-definition placement constraints: memberOf with an expression planner reads
         (
             '{"containerDefinitions": [{"memory": 256}], "placementConstraints": '
             '[{"type": "memberOf", "expression": "x"}]}',
-            "memberOf placement constraints are not supported yet",
+            "placementConstraints[0].expression: cannot read the cluster query 'x'",
+        ),
+        (
+            '{"containerDefinitions": [{"memory": 256}], "placementConstraints": '
+            '[{"type": "distinctInstance"}]}',
+            'placementConstraints[0].type: must be one of memberOf, got "distinctInstance"',
         ),
         # hostPort with a containerPortRange
         (
@@ -246,3 +251,36 @@ def test_short_form_errors(text: str, field: str, message: str) -> None:
         short(text)
     assert info.value.field == field
     assert message in info.value.message
+
+
+def test_task_definition_member_of_binds_its_revision(tmp_path: Path) -> None:
+    """The new revision's memberOf (in its JSON) keeps its tasks off the t3 instance; the
+    old revision had none, so the old task may run there."""
+    import planner
+    from planner.problem import compile_problem
+
+    (tmp_path / "v2.json").write_text(
+        '{"taskDefinition": {"family": "api", "revision": 2, "cpu": "512", "memory": "512",'
+        ' "containerDefinitions": [{"name": "api", "memory": 512}],'
+        ' "placementConstraints": [{"type": "memberOf",'
+        ' "expression": "attribute:ecs.instance-type =~ m5.*"}]}}'
+    )
+    (tmp_path / "s.yaml").write_text(
+        "cluster:\n  instances:\n    - {type: t3.medium, count: 1}\n"
+        "    - {type: m5.large, count: 1}\n"
+        "services:\n  - name: api\n    desiredCount: 1\n"
+        "    taskDefinition: {cpu: 512, memory: 512}\n    newTaskDefinition: v2.json\n"
+    )
+    scenario = planner.load_scenario(tmp_path / "s.yaml")
+    assert scenario.services[0].new_task_definition.member_of == (
+        "attribute:ecs.instance-type =~ m5.*",
+    )
+    p = compile_problem(scenario)
+    assert p.initial == ((1,), (0,))  # the old task runs on the t3 (spread: first)
+    assert [r.what for r in p.rows[0] if r.reason == "placement-constraint"] == [
+        "memberOf(attribute:ecs.instance-type =~ m5.*)"
+    ]
+    assert not [r for r in p.rows[1] if r.reason == "placement-constraint"]
+    result = planner.solve(scenario, fixes=False)
+    assert result.verdict == "safe"
+    assert [(m["instance"]) for w in result.to_json()["plan"] for m in w["start"]] == [1]
