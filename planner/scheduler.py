@@ -266,35 +266,23 @@ def _wave_follows(
     def search(c: _Cluster, stops: tuple, starts: tuple) -> bool | None:
         if not stops and not starts:
             return True
-        key = (stops, starts)
-        if key in seen:
+        if (stops, starts) in seen:
             return False
-        seen.add(key)
+        seen.add((stops, starts))
         left[0] -= 1
         if left[0] < 0 or (deadline is not None and time.perf_counter() > deadline):
             return None
+        stopping = bool(stops)  # every stop comes before every start
+        pending = stops if stopping else starts
         answer: bool | None = False
-        if stops:  # every stop comes before every start
-            pending = stops
-            for s in sorted({s for s, _ in pending}):
-                options = set(c.stop_options(s))
-                for i in sorted({i for t, i in pending if t == s and i in options}):
-                    k = pending.index((s, i))
-                    nxt = _copy(c)
-                    nxt.stop(s, i)
-                    found = search(nxt, pending[:k] + pending[k + 1 :], starts)
-                    if found:
-                        return True
-                    if found is None:
-                        answer = None
-            return answer
-        for s in sorted({s for s, _ in starts}):
-            options = set(c.start_options(s))
-            for i in sorted({i for t, i in starts if t == s and i in options}):
-                k = starts.index((s, i))
+        for s in sorted({s for s, _ in pending}):
+            options = set(c.stop_options(s) if stopping else c.start_options(s))
+            for i in sorted({i for t, i in pending if t == s and i in options}):
+                k = pending.index((s, i))
                 nxt = _copy(c)
-                nxt.start(s, i)
-                found = search(nxt, stops, starts[:k] + starts[k + 1 :])
+                (nxt.stop if stopping else nxt.start)(s, i)
+                rest = pending[:k] + pending[k + 1 :]
+                found = search(nxt, rest, starts) if stopping else search(nxt, stops, rest)
                 if found:
                     return True
                 if found is None:
