@@ -173,6 +173,8 @@ class Summary:
     first_hang: Run | None = None
     seconds: float = 0.0
     complete_run: Run | None = field(default=None, repr=False)
+    #: Where further runs come from (:func:`runs`); dropped once the summary is final.
+    source: Iterator[Run] | None = field(default=None, repr=False)
 
     def to_json(self, problem: Problem) -> dict:
         out: dict = {
@@ -217,11 +219,22 @@ def runs(problem: Problem, seed: int = 0) -> Iterator[Run]:
         yield scheduler_run(problem, rng)
 
 
-def summarise(problem: Problem, *, seed: int = 0, most: int = 100, seconds: float = 5.0) -> Summary:
-    """Up to ``most`` scheduler runs (:func:`runs`) within ``seconds``."""
+def summarise(
+    problem: Problem,
+    *,
+    seed: int = 0,
+    most: int = 100,
+    seconds: float = 5.0,
+    summary: Summary | None = None,
+) -> Summary:
+    """Up to ``most`` scheduler runs (:func:`runs`) in all, within ``seconds`` more;
+    ``summary``: go on from where it stopped."""
     t0 = time.perf_counter()
-    summary = Summary(strategies_of(problem))
-    for run in runs(problem, seed):
+    if summary is None:
+        summary = Summary(strategies_of(problem), source=runs(problem, seed))
+    assert summary.source is not None, "a final summary takes no more runs"
+    while summary.runs < most and time.perf_counter() - t0 <= seconds:
+        run = next(summary.source)
         summary.runs += 1
         if run.complete:
             summary.completed += 1
@@ -229,9 +242,7 @@ def summarise(problem: Problem, *, seed: int = 0, most: int = 100, seconds: floa
         else:
             summary.hung += 1
             summary.first_hang = summary.first_hang or run
-        if summary.runs >= most or time.perf_counter() - t0 > seconds:
-            break
-    summary.seconds = time.perf_counter() - t0
+    summary.seconds += time.perf_counter() - t0
     return summary
 
 

@@ -86,13 +86,27 @@ def analyse(
     (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
     """
     deadline = time.perf_counter() + time_limit
-    # ECS as configured first: cheap, and its hang is the most plausible witness
-    summary = scheduler.summarise(  # (tries=0: its default run only, for cross-checks)
-        problem, seed=seed, most=100 if tries is None else 1, seconds=min(5.0, time_limit / 10)
+    # ECS as configured first: its default run and the extreme orders are cheap, and a
+    # hang among them is the most plausible witness (tries=0: the default run only)
+    S = problem.n_services
+    summary = scheduler.summarise(
+        problem,
+        seed=seed,
+        most=1 + 2 * S if tries is None else 1,
+        seconds=min(1.0, time_limit / 20),
     )
     ecs = problem.placement_mode == "ecs"
     budget = _left(deadline) / 2 if ecs else _left(deadline)
     a = _decide(problem, budget, workers, seed, tries, shortcuts, summary)
+    if a.verdict != "safe" and tries is None:
+        # what ECS as configured does, for the report: more runs (a safe rollout needs
+        # none: no run by ECS rules, the scheduler's included, can hang)
+        spend = min(5.0, time_limit / 10) - summary.seconds
+        scheduler.summarise(
+            problem, most=100, seconds=max(0.0, min(spend, _left(deadline))), summary=summary
+        )
+        a = _with_scheduler_evidence(a, summary)
+    summary.source = None
     a.scheduler = summary
     if a.dead_path is not None:
         hang = summary.first_hang
@@ -166,6 +180,32 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: float) -> Anal
 def _scheduler_plan(a: Analysis) -> list[Wave] | None:
     run = a.scheduler.complete_run if a.scheduler else None
     return run.waves if run else None
+
+
+def _with_scheduler_evidence(a: Analysis, summary: Summary) -> Analysis:
+    """An ``unknown`` that the scheduler's runs settle: a completing run beside a known
+    dead run, or a hanging run beside a known plan, proves ``at-risk``."""
+    if a.verdict != "unknown":
+        return a
+    if a.dead_path is not None and summary.complete_run is not None:
+        plan = summary.complete_run.waves
+        dead_path, dead_end = a.dead_path, a.dead_end
+    elif a.plan is not None and summary.first_hang is not None:
+        plan, hang = a.plan, summary.first_hang
+        dead_path, dead_end = hang.waves, hang.states[-1]
+    else:
+        return a
+    out = Analysis(
+        "at-risk",
+        "a run completes, and a run by ECS rules dies (ECS's scheduler as configured "
+        "settled what the time limit left open)",
+        plan=plan,
+        dead_path=dead_path,
+        dead_end=dead_end,
+        solver_seconds=a.solver_seconds,
+        notes=a.notes,
+    )
+    return out
 
 
 def check_evidence(problem: Problem, a: Analysis) -> None:

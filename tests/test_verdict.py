@@ -340,3 +340,27 @@ def test_verdicts_agree_with_the_oracle_on_generated_scenarios(sc):
 
     a = analyse(compile_problem(sc), tries=0, time_limit=30)
     assert a.verdict == Oracle(sc).verdict, a.proof
+
+
+def test_scheduler_runs_settle_an_unknown():
+    """A completing plan found before the time limit, and a hanging scheduler run found
+    after it: at-risk, with the evidence replayed (and the other way round)."""
+    from planner import scheduler
+    from planner.verdict import Analysis, _with_scheduler_evidence, check_evidence
+
+    p = at_risk_example()
+    known = analyse(p, tries=0)
+    summary = scheduler.summarise(p)
+    assert summary.first_hang is not None and summary.complete_run is not None
+    open_plan = Analysis("unknown", "time limit", plan=known.plan)
+    settled = _with_scheduler_evidence(open_plan, summary)
+    assert settled.verdict == "at-risk" and settled.dead_path == summary.first_hang.waves
+    check_evidence(p, settled)
+    open_dead = Analysis(
+        "unknown", "time limit", dead_path=known.dead_path, dead_end=known.dead_end
+    )
+    settled = _with_scheduler_evidence(open_dead, summary)
+    assert settled.verdict == "at-risk" and settled.plan == summary.complete_run.waves
+    check_evidence(p, settled)
+    nothing = Analysis("unknown", "time limit")
+    assert _with_scheduler_evidence(nothing, summary) is nothing

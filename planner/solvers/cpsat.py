@@ -196,31 +196,44 @@ class WaveRules:
         """Redundant cuts: if ``s`` ends wave ``w`` with room (so, under ECS rules, fitting
         nowhere), the instances freed in the wave were filled again.
 
-        An old task of service ``t`` that stops frees at least what a new task of ``s``
-        takes if ``t``'s old footprint is as large in every resource; then ``s`` fits there
-        after the stop, unless a task holds ``s``'s fixed port there (or, distinctInstance,
-        a task of ``s`` runs there), or ``s`` never fits on that instance. So every other
-        such instance received a start in the wave. With one old task of ``t`` per
-        instance (a fixed port, or distinctInstance), its stops are on as many instances:
-        the wave's starts are at least ``t``'s stops less those exceptions. For ``t = s``
-        the port is its own and was just freed.
+        Read off the placement rows (:mod:`planner.placement`). An old task of service
+        ``t`` that stops frees at least what a new task of ``s`` takes if ``t``'s old task
+        puts as much on every resource row; then ``s`` fits there after the stop, unless a
+        task holds one of the other rows a new task of ``s`` needs (a fixed port, its own
+        distinctInstance), or ``s`` never fits on that instance (memberOf, a reserved
+        port, too small). So every other such instance received a start in the wave. With
+        at most one old task of ``t`` per instance (a row of limit ≤ 1 that ``t``'s old
+        task loads), its stops are on as many instances: the wave's starts are at least
+        ``t``'s stops less those exceptions. For ``t = s``, when every such row of ``s``'s
+        new task is one its old task held, the stop itself frees it.
         """
         p, m = self.p, self.m
         svc = p.services[s]
-        starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(p.n_services))
+        S = p.n_services
+        resource = range(len(placement.DIMENSIONS))  # the first rows of every instance
+        other_rows = [  # non-resource rows a new task of s needs
+            r for rs in p.rows for k, r in enumerate(rs) if k not in resource and r.new[s]
+        ]
+        starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(S))
         holders = sum(
             self.old_sum(w, u) + self.new_sum(w, u)
-            for u, other in enumerate(p.services)
-            if (other.old.ports | other.new.ports) & svc.new.ports or (u == s and svc.distinct)
+            for u in range(S)
+            if any(r.old[u] or r.new[u] for r in other_rows)
         )
         never = sum(1 for i in range(p.n_instances) if not p.could_ever_fit(i, s))
-        for t, other in enumerate(p.services):
-            if not (other.old.ports or other.distinct):
+        for t in range(S):
+            one_each = all(
+                any(r.old[t] and r.limit <= 1 for r in p.rows[i])
+                for i in range(p.n_instances)
+                if p.initial[i][t]
+            )
+            if not one_each or not any(p.initial[i][t] for i in range(p.n_instances)):
                 continue  # several of its tasks may share an instance
-            if any(a < b for a, b in zip(other.old.vector, svc.new.vector, strict=True)):
+            if any(rs[k].old[t] < rs[k].new[s] for rs in p.rows for k in resource):
                 continue
             stops = self.old_sum(w - 1, t) - self.old_sum(w, t)
-            if t == s and not svc.all_at_once and svc.new.ports <= svc.old.ports:
+            own = t == s and not svc.all_at_once and all(r.old[s] for r in other_rows)
+            if own:
                 m.add(starts >= stops).only_enforce_if(room)
             else:
                 m.add(starts >= stops - holders - never).only_enforce_if(room)
