@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:  # pragma: no cover
     from planner.problem import Footprint
 
@@ -263,21 +265,16 @@ class Attributes(list):
                 cache[field] = [a.get(name) for a in self]
         return cache[field]
 
-
-def _spread_key(
-    field: str, attrs: Sequence[Mapping[str, str]], here: Sequence[int], among: Sequence[int]
-) -> list[int]:
-    """Per instance in ``among``: the tasks of the service sharing its value of ``field``."""
-    if field in ("instanceId", "host"):
-        return [here[i] for i in among]
-    column = (
-        attrs.column(field) if isinstance(attrs, Attributes) else Attributes(attrs).column(field)
-    )
-    count: dict[object, int] = {}
-    for v, h in zip(column, here, strict=True):
-        if h:
-            count[v] = count.get(v, 0) + h
-    return [count.get(column[i], 0) for i in among]
+    def codes(self, field: str) -> np.ndarray:
+        """Per instance, its value of ``field`` as a small integer (equal values, equal
+        codes; a missing attribute is a value of its own)."""
+        cache = self.__dict__.setdefault("_codes", {})
+        if field not in cache:
+            seen: dict[object, int] = {}
+            cache[field] = np.array(
+                [seen.setdefault(v, len(seen)) for v in self.column(field)], dtype=np.int64
+            )
+        return cache[field]
 
 
 def start_choices(
@@ -319,19 +316,90 @@ def stop_choices(
 
 def _keep_best(rules, options, here, attrs, resources, best) -> list[int]:
     """Apply strategy ``rules`` in order, each keeping the options whose score is ``best``
-    (min for a start, max for a stop): spread scores by tasks sharing the field's value,
-    binpack by the resource (``resources[i]``: CPU units, MiB), random keeps all."""
-    out = list(options)
+    (min for a start, max for a stop): spread scores by the service's tasks on instances
+    sharing the field's value, binpack by the resource (``resources[i]``: CPU units,
+    MiB), random keeps all. Arrays throughout: one pass over the instances per rule."""
+    out = np.asarray(options, dtype=np.int64)
+    counts = np.asarray(here, dtype=np.int64)
+    table = attrs if isinstance(attrs, Attributes) else Attributes(attrs)
     for kind, field in rules:
-        if len(out) <= 1:
+        if out.size <= 1:
             break
         if kind == "spread":
-            key = _spread_key(field, attrs, here, out)
+            if field in ("instanceId", "host"):
+                key = counts[out]
+            else:
+                codes = table.codes(field)
+                key = np.bincount(codes, weights=counts, minlength=int(codes.max()) + 1)[codes[out]]
         elif kind == "binpack":
             d = 0 if field == "cpu" else 1
-            key = [resources[i][d] for i in out]
+            key = (
+                resources.column(out, d)
+                if hasattr(resources, "column")
+                else np.array([resources[int(i)][d] for i in out])
+            )
         else:
             continue
-        target = best(key)
-        out = [i for i, k in zip(out, key, strict=True) if k == target]
-    return out
+        out = out[key == (key.min() if best is min else key.max())]
+    return out.tolist()
+
+
+class ArrayLoads:
+    """The rows of every instance as arrays, for runs that place thousands of tasks on
+    hundreds of instances (the scheduler). The same rows as :class:`Loads`: row ``k``
+    has the same coefficients on every instance, only its limit differs (a row an
+    instance does not have, a memberOf that admits it, has no limit there)."""
+
+    def __init__(self, layout: Layout, old: Sequence[Sequence[int]], new) -> None:
+        self.old_coef, self.new_coef, self.limit, self.resource, self._needs = layout
+        n, S = self.limit.shape[0], self.old_coef.shape[1]
+        self.load = (
+            np.asarray(old, dtype=np.int64).reshape(n, S) @ self.old_coef.T
+            + np.asarray(new, dtype=np.int64).reshape(n, S) @ self.new_coef.T
+        )
+
+    def fits(self, s: int) -> np.ndarray:
+        """Per instance, whether one more new task of ``s`` fits there."""
+        k = self._needs[s]
+        return np.all(self.load[:, k] + self.new_coef[k, s] <= self.limit[:, k], axis=1)
+
+    def change(self, i: int, s: int, new: bool, sign: int) -> None:
+        self.load[i] += sign * (self.new_coef if new else self.old_coef)[:, s]
+
+    def left(self, among: np.ndarray, d: int) -> np.ndarray:
+        """What is left of resource ``d`` (0 CPU units, 1 MiB) on the instances ``among``."""
+        k = self.resource[d]
+        return self.limit[among, k] - self.load[among, k]
+
+    def copy(self) -> ArrayLoads:  # noqa: D102
+        out = ArrayLoads.__new__(ArrayLoads)
+        out.__dict__.update(self.__dict__)
+        out.load = self.load.copy()
+        return out
+
+
+Layout = tuple  # (old coefficients, new coefficients, limits, resource rows, needed rows)
+
+
+def layout(rows: Sequence[Sequence[Row]]) -> Layout:
+    """The rows of a problem's instances as arrays (:class:`ArrayLoads`): coefficients
+    (rows × services), limits (instances × rows), the four resource rows, and the rows
+    each service's new task needs."""
+    keys: dict[tuple, int] = {}
+    for rs in rows:
+        for r in rs:
+            keys.setdefault((r.what, r.reason, r.old, r.new), len(keys))
+    n, R = len(rows), len(keys)
+    S = len(rows[0][0].old) if n and rows[0] else 0
+    old_coef = np.zeros((R, S), dtype=np.int64)
+    new_coef = np.zeros((R, S), dtype=np.int64)
+    limit = np.full((n, R), np.iinfo(np.int64).max // 4, dtype=np.int64)
+    for (_what, _reason, o, nw), k in keys.items():
+        old_coef[k] = o
+        new_coef[k] = nw
+    for i, rs in enumerate(rows):
+        for r in rs:
+            limit[i, keys[(r.what, r.reason, r.old, r.new)]] = r.limit
+    resource = [keys[(r.what, r.reason, r.old, r.new)] for r in rows[0][:4]] if n else []
+    needs = [np.flatnonzero(new_coef[:, s]) for s in range(S)]
+    return old_coef, new_coef, limit, resource, needs

@@ -124,6 +124,11 @@ class Problem:
         )
 
     @cached_property
+    def row_arrays(self) -> placement.Layout:
+        """The rows as arrays, for the scheduler (:class:`placement.ArrayLoads`)."""
+        return placement.layout(self.rows)
+
+    @cached_property
     def attributes(self) -> placement.Attributes:
         """Per instance, what memberOf and spread fields see (ROLLOUT.md §8)."""
         return placement.Attributes(dict(inst.attributes) for inst in self.instances)

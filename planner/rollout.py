@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from planner import placement
 from planner.placement import REASON_ORDER, configuration_message, placement_message
@@ -38,10 +39,17 @@ class State:
     new: Matrix
 
     def old_total(self, s: int) -> int:
-        return sum(row[s] for row in self.old)
+        return self._totals[0][s]
 
     def new_total(self, s: int) -> int:
-        return sum(row[s] for row in self.new)
+        return self._totals[1][s]
+
+    @cached_property
+    def _totals(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Per service, old and new tasks in all (a state is immutable: counted once)."""
+        return tuple(map(sum, zip(*self.old, strict=True))), tuple(  # type: ignore[return-value]
+            map(sum, zip(*self.new, strict=True))
+        )
 
 
 Moves = tuple[tuple[int, int, int], ...]  # (service, instance, count), count > 0

@@ -22,6 +22,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from planner import placement
 from planner.problem import Problem
 from planner.rollout import (
@@ -39,61 +41,56 @@ from planner.rollout import (
 
 
 class _After:
-    """(CPU units, MiB) an instance would have left after one more task (sign −1) or free
-    after one fewer (sign +1), computed only where a binpack rule asks."""
+    """(CPU units, MiB) left on instances after one more task (sign −1), or free after
+    one fewer (sign +1), computed only where a binpack rule asks."""
 
-    def __init__(self, loads: placement.Loads, cpu: int, memory: int, sign: int) -> None:
-        self.loads, self.cpu, self.memory, self.sign = loads, cpu, memory, sign
+    def __init__(self, loads: placement.ArrayLoads, cpu: int, memory: int, sign: int) -> None:
+        self.loads, self.need, self.sign = loads, (cpu, memory), sign
 
-    def __getitem__(self, i: int) -> tuple[int, int]:
-        room = self.loads.room_left(i)
-        return room[0] + self.sign * self.cpu, room[1] + self.sign * self.memory
+    def column(self, among: np.ndarray, d: int) -> np.ndarray:
+        return self.loads.left(among, d) + self.sign * self.need[d]
 
 
 class _Cluster:
-    """What the choice rules look at, kept up to date task by task. Where each service
-    fits is kept per service and rechecked only on the instance that changed."""
+    """What the choice rules look at, kept up to date task by task, as arrays over the
+    instances (:class:`planner.placement.ArrayLoads`)."""
 
     def __init__(self, problem: Problem, state: State) -> None:
         self.p = problem
+        self.loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
         n, S = problem.n_instances, problem.n_services
-        self.loads = placement.Loads(problem.rows, state.old, state.new)
-        self.old = [list(state.old[i]) for i in range(n)]
-        self.here = [[state.old[i][s] + state.new[i][s] for i in range(n)] for s in range(S)]
+        self.old = np.array(state.old, dtype=np.int64).reshape(n, S)
+        self.here = (self.old + np.array(state.new, dtype=np.int64).reshape(n, S)).T.copy()
         self.attrs = problem.attributes
-        self.fit = [{i for i in range(n) if self.loads.fits(i, s)} for s in range(S)]
-
-    def _recheck(self, i: int) -> None:
-        for s, where in enumerate(self.fit):
-            if self.loads.fits(i, s):
-                where.add(i)
-            else:
-                where.discard(i)
 
     def stop_options(self, s: int) -> list[int]:
-        p, svc = self.p, self.p.services[s]
-        holders = [i for i in range(p.n_instances) if self.old[i][s]]
+        svc = self.p.services[s]
+        holders = np.flatnonzero(self.old[:, s])
         free = _After(self.loads, svc.old.cpu, svc.old.memory, +1)
         return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)  # type: ignore[arg-type]
 
     def start_options(self, s: int) -> list[int]:
         svc = self.p.services[s]
-        fits = sorted(self.fit[s])
-        if not fits:
+        fits = np.flatnonzero(self.loads.fits(s))
+        if not fits.size:
             return []
         left = _After(self.loads, svc.new.cpu, svc.new.memory, -1)
         return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)  # type: ignore[arg-type]
 
     def stop(self, s: int, i: int) -> None:
-        self.old[i][s] -= 1
-        self.here[s][i] -= 1
+        self.old[i, s] -= 1
+        self.here[s, i] -= 1
         self.loads.change(i, s, False, -1)
-        self._recheck(i)
 
     def start(self, s: int, i: int) -> None:
-        self.here[s][i] += 1
+        self.here[s, i] += 1
         self.loads.change(i, s, True, +1)
-        self._recheck(i)
+
+    def olds(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(map(tuple, self.old.tolist()))
+
+    def news(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(map(tuple, (self.here.T - self.old).tolist()))
 
 
 def scheduler_wave(
@@ -117,7 +114,7 @@ def scheduler_wave(
             i = rng.choice(options) if rng else options[0]
             c.stop(s, i)
             stops[s, i] = stops.get((s, i), 0) + 1
-    mid = State(tuple(tuple(r) for r in c.old), state.new)
+    mid = State(c.olds(), state.new)
     room = [start_room(problem, mid, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
 
@@ -306,12 +303,9 @@ def _wave_follows(
 def _copy(c: _Cluster) -> _Cluster:
     out = _Cluster.__new__(_Cluster)
     out.p, out.attrs = c.p, c.attrs
-    out.loads = placement.Loads.__new__(placement.Loads)
-    out.loads.__dict__.update(c.loads.__dict__)
-    out.loads.load = [list(r) for r in c.loads.load]
-    out.old = [list(r) for r in c.old]
-    out.here = [list(r) for r in c.here]
-    out.fit = [set(f) for f in c.fit]
+    out.loads = c.loads.copy()
+    out.old = c.old.copy()
+    out.here = c.here.copy()
     return out
 
 
@@ -339,7 +333,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
     seen: set[tuple] = set()
 
     def key(c: _Cluster, room: tuple[int, ...] | None, stops: tuple[int, ...]) -> tuple:
-        return (tuple(map(tuple, c.old)), tuple(map(tuple, c.here)), room, stops)
+        return (c.old.tobytes(), c.here.tobytes(), room, stops)
 
     def tick() -> None:
         budget[0] -= 1
@@ -362,11 +356,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
                 nxt.start(s, i)
                 starts(nxt, room[:s] + (room[s] - 1,) + room[s + 1 :])
         if not placed:  # maximal: no service with room fits anywhere
-            new = tuple(
-                tuple(c.here[s][i] - c.old[i][s] for s in range(S))
-                for i in range(problem.n_instances)
-            )
-            out.add(State(tuple(map(tuple, c.old)), new))
+            out.add(State(c.olds(), c.news()))
 
     def stops(c: _Cluster, left: tuple[int, ...]) -> None:
         k = key(c, None, left)
@@ -375,7 +365,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
         seen.add(k)
         tick()
         if not any(left):
-            mid = State(tuple(map(tuple, c.old)), state.new)
+            mid = State(c.olds(), state.new)
             starts(c, tuple(start_room(problem, mid, s) for s in range(S)))
             return
         for s in range(S):

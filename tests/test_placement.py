@@ -1,6 +1,7 @@
 """The placement rows: one owner of "does it fit, and if not, why" (planner.placement)."""
 
 import random
+from collections import Counter
 
 import pytest
 
@@ -118,3 +119,43 @@ def test_a_task_running_where_memberof_now_excludes_it_stays():
     rows = [rows_for(FREE, frozenset(), [WEB], [WEB], [False], ["attribute:team == blue"])]
     loads = Loads(rows, [[0]], [[0]])
     assert loads.fits(0, 0, new=False) and not loads.fits(0, 0)
+
+
+def test_array_loads_agree_with_loads_task_by_task():
+    """The scheduler's arrays (ArrayLoads) say what Loads says, on instances with different
+    rows (a memberOf that excludes one of them, a reserved port on another)."""
+    import numpy as np
+
+    fps = [WEB, API, Footprint(128, 256)]
+    rows = [
+        rows_for(FREE, frozenset(), fps, fps, [False, True, False]),
+        rows_for(FREE, frozenset({8080}), fps, fps, [False, True, False]),
+        rows_for(FREE, frozenset(), fps, fps, [False, True, False], [None, None, "x == y"]),
+    ]
+    rng = random.Random(9)
+    old = [[rng.randint(0, 1), 0, rng.randint(0, 2)] for _ in rows]
+    new = [[0, 0, 0] for _ in rows]
+    loads = Loads(rows, old, new)
+    arrays = placement.ArrayLoads(placement.layout(rows), old, new)
+    checked = Counter()
+    for _ in range(300):
+        i, s = rng.randrange(3), rng.randrange(3)
+        if rng.random() < 0.3 and old[i][s]:
+            old[i][s] -= 1
+            loads.change(i, s, False, -1)
+            arrays.change(i, s, False, -1)
+        elif loads.fits(i, s):
+            new[i][s] += 1
+            loads.change(i, s, True, +1)
+            arrays.change(i, s, True, +1)
+        for t in range(3):
+            fit = arrays.fits(t)
+            for j in range(3):
+                assert bool(fit[j]) == loads.fits(j, t)
+                checked[bool(fit[j])] += 1
+        every = np.arange(3)
+        assert [
+            tuple(int(v) for v in pair)
+            for pair in zip(arrays.left(every, 0), arrays.left(every, 1), strict=True)
+        ] == [loads.room_left(j)[:2] for j in range(3)]
+    assert checked[True] >= 100 and checked[False] >= 100, checked
