@@ -157,6 +157,8 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: float) -> Anal
         out.follows_strategy = True
     elif status == "none":
         plan = a.plan if a.plan is not None else _scheduler_plan(a)
+        if plan is None:  # no dead state is reachable: its default run completes
+            plan = scheduler.scheduler_run(problem).waves
         out = Analysis(
             "safe",
             f"ECS's scheduler as configured: none of the {seen} states it can reach is "

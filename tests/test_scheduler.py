@@ -181,3 +181,23 @@ def test_unseen_zoned_cases_agree_with_the_oracle(rng):
     ]
     assert analyse(p, time_limit=30).verdict == o.verdict
     assert analyse(replace(p, placement_mode="ecs"), time_limit=30).verdict == o.verdict_ecs
+
+
+def test_placement_ecs_proves_safe_with_a_plan_even_without_runs():
+    """The scheduler search proves safe before any run (or plan) was found: the plan then
+    comes from the scheduler's own default run, and it replays."""
+    import time
+    from dataclasses import replace
+
+    from planner import scheduler
+    from planner.problem import compile_problem
+    from planner.verdict import Analysis, _narrow_to_scheduler, check_evidence
+
+    scenario = planner.load_scenario(ROOT / "scenarios/examples/shop-static-load.yaml")
+    p = replace(compile_problem(scenario), placement_mode="ecs")
+    open_question = Analysis("unknown", "time limit")
+    open_question.scheduler = scheduler.summarise(p, most=0)
+    assert open_question.scheduler.runs == 0
+    a = _narrow_to_scheduler(p, open_question, time.perf_counter() + 30)
+    assert a.verdict == "safe" and a.plan
+    check_evidence(p, a)
