@@ -2,16 +2,24 @@
 
 The order is cheapest proof first:
 
-1. ECS's own default run (:func:`planner.rollout.simulate`) and a few randomised runs:
-   a run that completes proves the rollout possible; a run that dies proves ECS can hang.
+1. ECS's scheduler as configured (:mod:`planner.scheduler`: its default run and the
+   extreme orders), ECS's own default run (:func:`planner.rollout.simulate`) and a few
+   randomised runs: a run that completes proves the rollout possible; a run that dies
+   proves ECS can hang, and a scheduler run that dies is the witness shown.
 2. Proofs of "hangs" that need no search: the first wave can do nothing, or the end
    state (every new task, plus the static load) does not fit the cluster.
 3. One deploying service whose old and new tasks have the same footprint: every stop
    frees exactly one task slot and every start takes one, wherever they happen, so all
    runs by ECS rules have the same counts and the default run decides (ROLLOUT.md §4).
-4. CP-SAT (:mod:`planner.solvers.cpsat`), at growing horizons up to the bound of
+4. Volumes and count sets (:mod:`planner.solvers.volume`, :mod:`planner.solvers.counts`):
+   no dead state can exist, or none can be reached.
+5. CP-SAT (:mod:`planner.solvers.cpsat`), at growing horizons up to the bound of
    :mod:`planner.solvers.horizon`: whether ECS rules can end unfinished, and whether any
    plan completes.
+
+With ``placement_mode == "ecs"`` (``--placement ecs``) the verdict is then narrowed to
+the scheduler (:func:`_narrow_to_scheduler`). Every plan and dead path is replayed before
+it leaves (:func:`check_evidence`).
 """
 
 from __future__ import annotations
