@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.errors import PlannerError
+from planner.errors import InternalError, PlannerError
+from planner.importing import import_cluster
 from planner.minimum import minimum_instances
 from planner.percents import percent_options
 from planner.result import Result
@@ -24,7 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
 __all__ = [
+    "InternalError",
     "PlannerError",
+    "import_cluster",
     "Result",
     "Scenario",
     "capacity_table",

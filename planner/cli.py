@@ -97,7 +97,10 @@ def _json(data: Any) -> str:
 
 @app.command()
 def solve(
-    scenario: Annotated[Path, typer.Argument(help="A scenario YAML file (CONTRACT.md).")],
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="A scenario YAML file, or a folder of AWS CLI exports (import)."),
+    ],
     format: Fmt = Format.text,
     output: Output = None,
     time_limit: TimeLimit = 60.0,
@@ -110,7 +113,10 @@ def solve(
     from planner.render import render_text
 
     try:
-        loaded = planner.load_scenario(scenario)
+        if scenario.is_dir():  # an import folder (AWS CLI exports)
+            loaded = planner.import_cluster(scenario)
+        else:
+            loaded = planner.load_scenario(scenario)
         result = planner.solve(
             loaded, time_limit=time_limit, workers=workers, seed=seed, placement=placement.value
         )
@@ -289,6 +295,43 @@ def table(
     else:
         text = _render(lambda c: tables.render_table(df, c), output)
     _emit(text, output)
+
+
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="A folder of AWS CLI exports (README).")],
+    output: Output = None,
+    deploy: Annotated[
+        list[str] | None,
+        typer.Option("--deploy", help="SERVICE=TASKDEF.json: the revision to roll out."),
+    ] = None,
+) -> None:
+    """A scenario (YAML) from what `aws ecs describe-*` printed about a cluster."""
+    import yaml
+
+    from planner.importing import import_folder
+    from planner.loading import scenario_from_data
+    from planner.yamlsafe import Located
+
+    pairs: dict[str, str] = {}
+    for item in deploy or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise _fail(PlannerError(f"--deploy takes SERVICE=TASKDEF.json, got {item!r}"))
+        pairs[name] = path
+    if output is not None and not output.parent.is_dir():
+        raise _fail(PlannerError("cannot write: no such directory", file=str(output)))
+    try:
+        base = output.parent if output is not None else folder
+        mapping, warnings = import_folder(folder, pairs, relative_to=base)
+        # what is written must load: checked as a scenario file is
+        scenario_from_data(Located(mapping, {}, str(folder)), base_dir=base)
+    except (PlannerError, InternalError) as exc:
+        raise _fail(exc) from None
+    console = Console(stderr=True, soft_wrap=True)
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    _emit(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), output)
 
 
 @app.command()

@@ -73,6 +73,7 @@ PLACE_FIELDS = ("availabilityZone", "availabilityZones", "attributes", "instance
 TYPED_GROUP_FIELDS = ("type", "count", *PLACE_FIELDS)
 INLINE_GROUP_FIELDS = (
     "name",
+    "instanceType",
     "vcpu",
     "cpu",
     "memory",
@@ -301,8 +302,21 @@ class _Reader:
         if raw.get("hourlyUsd") is not None:
             price = number(doc, (*path, "hourlyUsd"), raw["hourlyUsd"])
         count = self.count(path, raw)
+        kind = None
+        if raw.get("instanceType") is not None:
+            kind = text(doc, (*path, "instanceType"), raw["instanceType"])
         return InstanceGroup(
-            name, cpu, memory, count, None, enis, trunk, price, **self.place(path, raw, count)
+            name,
+            cpu,
+            memory,
+            count,
+            None,
+            enis,
+            trunk,
+            price,
+            arch=_catalog_arch(kind),
+            instance_type=kind,
+            **self.place(path, raw, count),
         )
 
     def place(self, path: Path_, raw: dict[str, Any], count: int | None) -> dict[str, Any]:
@@ -676,6 +690,14 @@ class _Reader:
             if t.get(key) is not None
         }
         return Timing(**values)
+
+
+def _catalog_arch(kind: str | None) -> str | None:
+    """The CPU architecture of an inline group's ``instanceType``, where the catalog has it."""
+    if kind is None:
+        return None
+    known = load_catalog().get(kind)
+    return known.arch if known else None
 
 
 def _unknown_type(name: str) -> str:

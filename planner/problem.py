@@ -183,8 +183,9 @@ def compile_problem(scenario: Scenario) -> Problem:
                 label = group.instance_ids[k]
             zone = group.zones[k % len(group.zones)] if group.zones else None
             attributes = [("ecs.os-type", "linux"), ("ec2InstanceId", label)]
-            if group.type:
-                attributes.append(("ecs.instance-type", group.type))
+            kind = group.type or group.instance_type
+            if kind:
+                attributes.append(("ecs.instance-type", kind))
             if zone:
                 attributes.append(("ecs.availability-zone", zone))
             if group.arch:

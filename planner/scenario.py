@@ -198,6 +198,9 @@ class InstanceGroup:
     instance_ids: tuple[str, ...] | None = None
     #: CPU architecture (``ecs.cpu-architecture``), from the catalog for a named type.
     arch: str | None = None
+    #: A type given inline (``instanceType``, e.g. imported with registered resources): the
+    #: ``ecs.instance-type`` attribute, its values not taken from the catalog.
+    instance_type: str | None = None
 
     def __post_init__(self) -> None:
         c = _Checks(self)
@@ -216,6 +219,7 @@ class InstanceGroup:
             if self.count is not None and len(ids) != self.count:
                 raise c.fail("instance_ids", f"must name {self.count} instances, got {len(ids)}")
         c.text("arch", optional=True)
+        c.text("instance_type", optional=True)
         c.whole("cpu", minimum=1)
         c.whole("memory", minimum=1)
         c.whole("count", minimum=1, optional=True)

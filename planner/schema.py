@@ -85,6 +85,7 @@ class InlineGroup(_Strict):
     """Container instances of a type given inline: vcpu or cpu, and memory."""
 
     name: Text
+    instanceType: Text | None = None
     vcpu: Positive | None = None
     cpu: CpuSize | None = None
     memory: MemorySize
