@@ -10,7 +10,8 @@ A folder holds, as ``aws ... --output json`` prints them:
 
 :func:`import_folder` turns them into a scenario mapping in the scenario file's format
 (CONTRACT.md): one instance group per container instance, with its **registered** CPU and
-memory (not the catalog's), zone, type, custom attributes and id; every service with its
+memory (not the catalog's), zone, type, custom attributes and id, and, for a type the
+catalog knows, its ENI limits (EC2's, which the export does not carry); every service with its
 settings and where each of its tasks runs now. Tasks of services that are not exported
 count as static load when their task definition is exported. Fields that newer API
 versions add are ignored.
@@ -148,6 +149,9 @@ def import_folder(
         return os.path.relpath(taskdefs[arn], base)
 
     # --- instances: one group each, as registered
+    from planner.catalog import load_catalog
+
+    catalog = load_catalog()
     index: dict[str, int] = {}
     groups: list[dict[str, Any]] = []
     ports: list[tuple[int, ...]] = []
@@ -174,6 +178,11 @@ def import_folder(
         group: dict[str, Any] = {"name": name, "cpu": cpu, "memory": memory, "count": 1}
         if attrs.get("ecs.instance-type"):
             group["instanceType"] = attrs["ecs.instance-type"]
+            known = catalog.get(attrs["ecs.instance-type"])
+            if known is not None and known.enis:  # not in the export: EC2's per-type limit
+                group["enis"] = known.enis
+                if known.trunk_enis:
+                    group["trunkEnis"] = known.trunk_enis
         if attrs.get("ecs.availability-zone"):
             group["availabilityZone"] = attrs["ecs.availability-zone"]
         custom = {

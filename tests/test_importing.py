@@ -28,6 +28,7 @@ def test_the_seed_case_as_a_real_export_imports_field_by_field():
                 "memory": 1907,
                 "count": 1,
                 "instanceType": "t3.small",
+                "enis": 3,  # EC2's limit for the type (catalog): not in the export
                 "availabilityZone": "us-east-1a",
                 "attributes": {"team": "rj"},  # ecs.* come from the instance itself
                 "instanceIds": ["i-0123456789abcdef0"],
@@ -212,3 +213,27 @@ def test_a_missing_file_is_named(tmp_path):
     (folder / "tasks.json").unlink()
     res = runner.invoke(app, ["import", str(folder)])
     assert res.exit_code == 2 and "tasks.json: is missing" in res.output
+
+
+def test_awsvpc_tasks_take_the_enis_of_the_instance_type(tmp_path):
+    """ENI limits are EC2's, not in the export: they come from the catalog by type. A
+    c5.large has 3 ENIs, the primary one serving the instance: two awsvpc tasks fit."""
+    folder = _copy(tmp_path)
+
+    def c5(d):
+        ci = d["containerInstances"][0]
+        for a in ci["attributes"]:
+            if a["name"] == "ecs.instance-type":
+                a["value"] = "c5.large"
+
+    def awsvpc(d):
+        body = d["taskDefinition"]
+        body["networkMode"] = "awsvpc"
+        body["containerDefinitions"][0]["portMappings"] = [{"containerPort": 8080}]
+
+    _edit(folder, "container-instances.json", c5)
+    _edit(folder, "task-definitions/rj-api-1.json", awsvpc)
+    mapping, _ = import_folder(folder)
+    assert mapping["cluster"]["instances"][0]["enis"] == 3
+    result = planner.solve(planner.import_cluster(folder))
+    assert result.verdict == "safe"  # the second ENI takes the new task, then the old stops
