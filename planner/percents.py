@@ -372,6 +372,7 @@ def sweep_percents(
                 "verdict": verdict,
                 "waves": waves,
                 "estimatedDurationSeconds": secs,
+                "placement": problem.placement_mode,  # which ECS rules (ROLLOUT.md §8)
             }
         )
     best = recommend(rows)
@@ -506,6 +507,11 @@ def render_percents(options: PercentOptions, console: Console) -> None:
     head.append(
         f"  {options.scenario}: service {options.service}, {_tasks(options.desired)}, on "
         f"{options.fleet}"
+        + (
+            " (with ECS's scheduler as configured: --placement ecs)"
+            if rows and rows[0].get("placement") == "ecs"
+            else ""
+        )
     )
     console.print(head)
     for note in options.notes:

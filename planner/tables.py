@@ -637,6 +637,7 @@ def capacity_table(
     _mark_cheapest(df, [t.name for t in table.instance_types])
     df.attrs["name"] = table.name
     df.attrs["agent"] = table.agent
+    df.attrs["placement"] = table.placement_mode
     return df
 
 
@@ -803,8 +804,13 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
             "instance; "
         )
     console.print(
-        f"\n[dim]steady: holds the running tasks; possible: some run completes; safe: every run "
-        f"ECS can make completes. {text_agent}memory as ECS registers it "
+        "\n[dim]steady: holds the running tasks; possible: some run completes; safe: every run "
+        + (
+            "ECS's scheduler as configured can make completes (--placement ecs). "
+            if df.attrs.get("placement") == "ecs"
+            else "ECS can make completes. "
+        )
+        + f"{text_agent}memory as ECS registers it "
         f"(data/instance_types.yaml); fixed host port {FIXED_PORT}; prices on-demand, "
         f"{info.region}, {info.price_date}; USD/h is for the safe fleet.[/dim]",
         highlight=False,

@@ -32,6 +32,7 @@ ROW_FIELDS = {
     "verdict",
     "waves",
     "estimatedDurationSeconds",
+    "placement",  # added compatibly: any or ecs (ROLLOUT.md §8)
 }
 runner = CliRunner()
 
@@ -157,7 +158,7 @@ def test_rows_have_exactly_the_contract_fields_and_one_recommendation():
     assert len(rows) == 4 * 6  # lower 0..3 × upper 1..6
     for r in rows:
         assert set(r) - {"recommended"} == ROW_FIELDS
-        assert r["service"] == "web"
+        assert r["service"] == "web" and r["placement"] == "any"
     assert sum(1 for r in rows if r.get("recommended")) == 1
     assert all(r["recommended"] is True for r in rows if "recommended" in r)
     best = next(r for r in rows if r.get("recommended"))

@@ -153,6 +153,12 @@ def test_placement_ecs_on_the_cli(tmp_path):
     assert "ECS's scheduler as configured" in e["proof"]
     text = runner.invoke(app, ["solve", str(path), "--placement", "ecs"]).stdout
     assert "--placement ecs" in text
+    rows = json.loads(
+        runner.invoke(app, ["percents", str(path), "--placement", "ecs", "--format", "json"]).stdout
+    )
+    assert {r["placement"] for r in rows} == {"ecs"}
+    current = next(r for r in rows if (r["lower"], r["upper"]) == (2, 4))  # the file's 50/100
+    assert current["verdict"] == "safe"  # as the solve with --placement ecs says
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -489,6 +489,7 @@ def test_ecs_placement_never_needs_more_instances_than_any():
     anyp = tables.capacity_table(spec, jobs=1)
     ecs = tables.capacity_table(spec, jobs=1, placement="ecs")
     assert len(anyp) == len(ecs) == 8
+    assert (anyp.attrs["placement"], ecs.attrs["placement"]) == ("any", "ecs")
     compared = 0
     for a, e in zip(anyp.safeInstances, ecs.safeInstances, strict=True):
         if a is not pd.NA and e is not pd.NA:
