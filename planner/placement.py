@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -125,6 +125,8 @@ def rows_for(
 
 def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]]) -> str | None:
     """The first memberOf expression the instance with ``attributes`` fails, or None."""
+    if not member_of:
+        return None
     from planner.cql import parse
 
     seen = dict(attributes)
@@ -198,6 +200,19 @@ def configuration_message(service: str) -> str:
     )
 
 
+def _terms(rows: Sequence[Row]) -> tuple[list, list]:
+    """Per service, the (row index, coefficient) pairs its old and its new tasks load."""
+    n_s = len(rows[0].old) if rows else 0
+    old: list[list[tuple[int, int]]] = [[] for _ in range(n_s)]
+    new: list[list[tuple[int, int]]] = [[] for _ in range(n_s)]
+    for k, r in enumerate(rows):
+        for s, a in r._old_terms:
+            old[s].append((k, a))
+        for s, b in r._new_terms:
+            new[s].append((k, b))
+    return old, new
+
+
 class Loads:
     """Per-instance row loads, kept up to date as tasks stop and start (fast fit checks
     in runs of thousands of tasks)."""
@@ -210,16 +225,16 @@ class Loads:
     ) -> None:
         self.rows = rows
         self.load = [[r.load(old[i], new[i]) for r in rows[i]] for i in range(len(rows))]
-        n_s = len(old[0]) if old else 0
-        # (row index, coefficient) per instance, service and kind, nonzero only
-        self._old = [
-            [[(k, r.old[s]) for k, r in enumerate(rows[i]) if r.old[s]] for s in range(n_s)]
-            for i in range(len(rows))
-        ]
-        self._new = [
-            [[(k, r.new[s]) for k, r in enumerate(rows[i]) if r.new[s]] for s in range(n_s)]
-            for i in range(len(rows))
-        ]
+        # (row index, coefficient) per instance, service and kind, nonzero only; worked out
+        # once per distinct set of rows (identical instances share theirs)
+        terms: dict[int, tuple[list, list]] = {}
+        self._old, self._new = [], []
+        for rs in rows:
+            if id(rs) not in terms:
+                terms[id(rs)] = _terms(rs)
+            o, nw = terms[id(rs)]
+            self._old.append(o)
+            self._new.append(nw)
 
     def change(self, i: int, s: int, new: bool, sign: int) -> None:
         """One task of ``s`` (new or old) starts (+1) or stops (−1) on ``i``."""
@@ -251,6 +266,12 @@ DEFAULT_STRATEGY: tuple[tuple[str, str | None], ...] = (
 Strategy = tuple[tuple[str, str | None], ...]
 
 
+class Resources(Protocol):
+    """(CPU units, MiB) per instance index, for binpack rules (computed on demand)."""
+
+    def __getitem__(self, i: int, /) -> tuple[int, int]: ...
+
+
 class Attributes(list):
     """Per instance, its attributes (a list of mappings), with each spread field's column
     of values computed once."""
@@ -279,10 +300,10 @@ class Attributes(list):
 
 def start_choices(
     strategy: Strategy | None,
-    candidates: Sequence[int],
-    here: Sequence[int],
+    candidates: Sequence[int] | np.ndarray,
+    here: Sequence[int] | np.ndarray,
     attrs: Sequence[Mapping[str, str]],
-    left_after: Mapping[int, tuple[int, int]] | Sequence[tuple[int, int]],
+    left_after: Resources,
 ) -> list[int]:
     """The instances ECS may place one task of a service on (ROLLOUT.md §8).
 
@@ -298,10 +319,10 @@ def start_choices(
 
 def stop_choices(
     strategy: Strategy | None,
-    holders: Sequence[int],
-    here: Sequence[int],
+    holders: Sequence[int] | np.ndarray,
+    here: Sequence[int] | np.ndarray,
     attrs: Sequence[Mapping[str, str]],
-    free_after: Mapping[int, tuple[int, int]] | Sequence[tuple[int, int]],
+    free_after: Resources,
 ) -> list[int]:
     """The instances ECS may stop one old task of a service on (ROLLOUT.md §8).
 

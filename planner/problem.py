@@ -111,17 +111,20 @@ class Problem:
         olds = [svc.old for svc in self.services]
         news = [svc.new for svc in self.services]
         distinct = [svc.distinct for svc in self.services]
-        return tuple(
-            placement.rows_for(
-                [inst.free(d) for d in range(len(DIMENSIONS))],
-                inst.blocked_ports(),
-                olds,
-                news,
-                distinct,
-                [placement.excluded_by(svc.member_of, inst.attributes) for svc in self.services],
+        made: dict[tuple, tuple[Row, ...]] = {}  # identical instances share their rows
+        out = []
+        for inst in self.instances:
+            free = tuple(inst.free(d) for d in range(len(DIMENSIONS)))
+            excluded = tuple(
+                placement.excluded_by(svc.member_of, inst.attributes) for svc in self.services
             )
-            for inst in self.instances
-        )
+            key = (free, inst.blocked_ports(), excluded)
+            if key not in made:
+                made[key] = placement.rows_for(
+                    free, inst.blocked_ports(), olds, news, distinct, excluded
+                )
+            out.append(made[key])
+        return tuple(out)
 
     @cached_property
     def row_arrays(self) -> placement.Layout:
@@ -274,22 +277,19 @@ def _place_old_tasks(
     one = [
         svc.distinct_instance or svc.scheduling_strategy == "DAEMON" for svc in scenario.services
     ]
-    rows = [
-        placement.rows_for(
-            inst.capacity,
-            frozenset(inst.reserved_ports),
-            olds,
-            olds,
-            one,
-            [
-                placement.excluded_by(
-                    svc.member_of + svc.task_definition.member_of, inst.attributes
-                )
-                for svc in scenario.services
-            ],
+    made: dict[tuple, tuple[Row, ...]] = {}  # identical instances share their rows
+    rows = []
+    for inst in instances:
+        excluded = tuple(
+            placement.excluded_by(svc.member_of + svc.task_definition.member_of, inst.attributes)
+            for svc in scenario.services
         )
-        for inst in instances
-    ]
+        key = (inst.capacity, inst.reserved_ports, excluded)
+        if key not in made:
+            made[key] = placement.rows_for(
+                inst.capacity, frozenset(inst.reserved_ports), olds, olds, one, excluded
+            )
+        rows.append(made[key])
     loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
     attrs = placement.Attributes(dict(inst.attributes) for inst in instances)
     placed: list[list[int]] = []
@@ -322,10 +322,7 @@ def _place_old_tasks(
                         + (f", host ports {sorted(fp.ports)}" if fp.ports else ""),
                         field=f"services[{k}]",
                     )
-                left = {  # (CPU units, MiB) left after the task, where it could go
-                    j: (room[0] - fp.cpu, room[1] - fp.memory)
-                    for j, room in ((j, loads.room_left(j)) for j in options)
-                }
+                left = _LeftAfter(loads, fp)
                 choices = placement.start_choices(
                     svc.placement_strategy, options, here, attrs, left
                 )
@@ -334,3 +331,15 @@ def _place_old_tasks(
                 here[i] += 1
         placed.append(here)
     return placed
+
+
+class _LeftAfter:
+    """(CPU units, MiB) an instance keeps after one more task of ``fp``: computed only
+    where a binpack rule asks (:func:`placement.start_choices`)."""
+
+    def __init__(self, loads: placement.Loads, fp: Footprint) -> None:
+        self.loads, self.need = loads, (fp.cpu, fp.memory)
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        room = self.loads.room_left(i)
+        return room[0] - self.need[0], room[1] - self.need[1]

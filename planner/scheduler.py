@@ -50,6 +50,10 @@ class _After:
     def column(self, among: np.ndarray, d: int) -> np.ndarray:
         return self.loads.left(among, d) + self.sign * self.need[d]
 
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        cpu, mem = (int(self.column(np.array([i]), d)[0]) for d in (0, 1))
+        return cpu, mem
+
 
 class _Cluster:
     """What the choice rules look at, kept up to date task by task, as arrays over the
@@ -67,7 +71,7 @@ class _Cluster:
         svc = self.p.services[s]
         holders = np.flatnonzero(self.old[:, s])
         free = _After(self.loads, svc.old.cpu, svc.old.memory, +1)
-        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)  # type: ignore[arg-type]
+        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)
 
     def start_options(self, s: int) -> list[int]:
         svc = self.p.services[s]
@@ -75,7 +79,7 @@ class _Cluster:
         if not fits.size:
             return []
         left = _After(self.loads, svc.new.cpu, svc.new.memory, -1)
-        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)  # type: ignore[arg-type]
+        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)
 
     def stop(self, s: int, i: int) -> None:
         self.old[i, s] -= 1
