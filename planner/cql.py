@@ -189,8 +189,8 @@ class _Build(Transformer):
                 ) from None
             want = op == "=~"
             return lambda a: (
-                (v := _lookup(subject, a)) is not None and bool(pattern.fullmatch(v))
-            ) == want
+                ((v := _lookup(subject, a)) is not None and bool(pattern.fullmatch(v))) == want
+            )
         if op in ("==", "!="):
             want = op == "=="
             return lambda a: (_lookup(subject, a) == arg) == want

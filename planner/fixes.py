@@ -1,9 +1,10 @@
 """Changes that make a hanging or at-risk rollout safe, each one checked by a solve.
 
 Tried in this order, cheapest to the team first: more instances of a group already in the
-cluster, a dynamic host port for a service whose fixed port blocks it, then percent
-settings (maximumPercent 200, then minimumHealthyPercent 50 and 0 — the last means a
-short outage).
+cluster (one per kind of instance: type, size, zone, attributes; never a draining one), a
+dynamic host port for a service whose fixed port blocks it, then percent settings
+(maximumPercent 200, then minimumHealthyPercent 50 and 0 — the last means a short
+outage). From a snapshot that hangs (ROLLOUT.md §9), also one old task stopped by hand.
 """
 
 from __future__ import annotations
@@ -40,14 +41,23 @@ def find_fixes(
     deadline = time.perf_counter() + min(time_limit, 20.0)
     found: list[str] = []
     groups = scenario.instance_groups
+    kinds: set[tuple] = set()
     for k, g in enumerate(groups):
+        kind = (g.type or g.instance_type, g.cpu, g.memory, g.enis, g.zones, g.attributes)
+        if g.closed or kind in kinds:
+            continue  # a draining instance takes nothing; one like it was tried
+        kinds.add(kind)
         for extra in (1, 2, 3):
             cand = scenario.with_counts({k: (g.count or 0) + extra})
             if _safe(cand, deadline, seed):
                 what = "one more" if extra == 1 else f"{extra} more"
                 zones = _added_zones(g, extra)
                 where = f" in {', '.join(zones)}" if zones else ""
-                found.append(f"{what} {g.name}{where} (placement by ECS's spread)")
+                if g.instance_ids:  # an imported instance: say what to add, not its id
+                    name = g.type or g.instance_type or f"{g.cpu} CPU units, {g.memory} MiB"
+                    found.append(f"{what} {name}{where} (like {g.instance_ids[0]})")
+                else:
+                    found.append(f"{what} {g.name}{where} (placement by ECS's spread)")
                 break
     blocked = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
     for idx, svc in enumerate(scenario.services):
@@ -73,7 +83,63 @@ def find_fixes(
             if _safe(cand, deadline, seed):
                 found.append(f"{text} for {svc.name}")
                 break
+    if problem.snapshot and result.verdict == "hangs":
+        found += _stops_by_hand(problem, result, deadline, seed)
     return found
+
+
+#: Most old tasks tried for a stop by hand (one per kind of instance and service).
+MAX_STOPS = 12
+
+
+def _stops_by_hand(problem: Problem, result: Result, deadline: float, seed: int) -> list[str]:
+    """Old tasks whose stop by hand (``aws ecs stop-task``) makes the rest safe.
+
+    ECS replaces a stopped task by one of the deployment's new revision; in the wave model
+    the old task is simply gone, even below the lower bound (a short dip in healthy
+    tasks, said in the fix). Tasks on instances alike (the same placement rows and tasks)
+    give the same answer, so one of each is tried; the instances of the dead end first.
+    """
+    from planner.rollout import State, initial_state
+
+    start: State = initial_state(problem)
+    first = [b.instance for b in (result.dead_state.blocked if result.dead_state else [])]
+    order = list(
+        dict.fromkeys([i for i in first if i is not None] + list(range(problem.n_instances)))
+    )
+    seen: set[tuple] = set()
+    out: list[str] = []
+    tried = 0
+    for i in order:
+        for s, svc in enumerate(problem.services):
+            if not start.old[i][s]:
+                continue
+            key = (s, problem.rows[i], start.old[i], start.new[i])
+            if key in seen:
+                continue
+            seen.add(key)
+            tried += 1
+            if tried > MAX_STOPS or time.perf_counter() > deadline:
+                return out
+            old = [list(row) for row in problem.initial]
+            old[i][s] -= 1
+            cand = replace(problem, initial=tuple(tuple(row) for row in old))
+            left = min(deadline - time.perf_counter(), 10.0)
+            if left <= 0 or analyse(cand, time_limit=left, seed=seed).verdict != "safe":
+                continue
+            running = start.old_total(s) + start.new_total(s) - 1
+            dip = (
+                f"; {svc.name} runs {running} tasks until a new one is healthy, below its "
+                f"lower bound {svc.lower}"
+                if running < svc.lower
+                else ""
+            )
+            out.append(
+                f"stop one old task of {svc.name} on {problem.instances[i].label} by hand "
+                f"(aws ecs stop-task){dip}"
+            )
+            return out  # the first that works: the smallest change of this kind
+    return out
 
 
 def _added_zones(group, extra: int) -> list[str]:

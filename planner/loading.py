@@ -35,6 +35,7 @@ from planner.scenario import (
     CONTROLLERS,
     DEFAULT_DYNAMIC_PORT_RANGE,
     DEFAULT_RESERVED_PORTS,
+    INSTANCE_STATUSES,
     SCHEDULING,
     STRATEGIES,
     STRATEGY_TYPES,
@@ -69,7 +70,14 @@ from planner.yamlsafe import Located, format_path, load_yaml
 TOP_FIELDS = ("name", "cluster", "services", "timing")
 CLUSTER_FIELDS = ("instances", "agent")
 #: Where a group's instances are and what they are called (ROLLOUT.md §8), either form.
-PLACE_FIELDS = ("availabilityZone", "availabilityZones", "attributes", "instanceIds")
+PLACE_FIELDS = (
+    "availabilityZone",
+    "availabilityZones",
+    "attributes",
+    "instanceIds",
+    "status",
+    "agentConnected",
+)
 TYPED_GROUP_FIELDS = ("type", "count", *PLACE_FIELDS)
 INLINE_GROUP_FIELDS = (
     "name",
@@ -102,6 +110,7 @@ SERVICE_FIELDS = (
     "placementStrategy",
     "deploy",
     "placement",
+    "newPlacement",
     "loadBalancers",
 )
 DEPLOYMENT_FIELDS = (
@@ -365,6 +374,10 @@ class _Reader:
                 raise doc.error(where, f"must name {count} instances (count), got {len(ids)}")
             self.seen_ids(where, ids)
             out["instance_ids"] = ids
+        if raw.get("status") is not None:
+            out["status"] = one_of(doc, (*path, "status"), raw["status"], INSTANCE_STATUSES)
+        if raw.get("agentConnected") is not None:
+            out["agent_connected"] = boolean(doc, (*path, "agentConnected"), raw["agentConnected"])
         return out
 
     def seen_ids(self, where: Path_, ids: tuple[str, ...]) -> None:
@@ -465,9 +478,25 @@ class _Reader:
         if svc.get("deploy") is not None:
             deploy = boolean(doc, (*path, "deploy"), svc["deploy"])
         balanced = self.load_balancers(path, svc.get("loadBalancers"))
-        placement = None
+        placement = new_placement = None
+        if svc.get("newPlacement") is not None:
+            if svc.get("placement") is None:
+                raise doc.error(
+                    (*path, "newPlacement"),
+                    "needs placement too: the old tasks left beside the new ones (a snapshot "
+                    "taken mid-deployment)",
+                )
+            if not deploy:
+                raise doc.error(
+                    (*path, "newPlacement"), "is for a deploying service; deploy is false here"
+                )
+            new_placement = self.placement(
+                path, svc["newPlacement"], groups, desired, daemon, key="newPlacement"
+            )
         if svc.get("placement") is not None:
-            placement = self.placement(path, svc["placement"], groups, desired, daemon)
+            placement = self.placement(
+                path, svc["placement"], groups, desired, daemon, snapshot=new_placement is not None
+            )
         return Service(
             name=name,
             desired_count=desired,
@@ -478,6 +507,7 @@ class _Reader:
             distinct_instance=distinct,
             deploy=deploy,
             placement=placement,
+            new_placement=new_placement,
             load_balanced=balanced,
             member_of=member_of,
             placement_strategy=strategy,
@@ -654,10 +684,20 @@ class _Reader:
         return bool(items)
 
     def placement(
-        self, path: Path_, raw: Any, groups: tuple[InstanceGroup, ...], desired: int, daemon: bool
+        self,
+        path: Path_,
+        raw: Any,
+        groups: tuple[InstanceGroup, ...],
+        desired: int,
+        daemon: bool,
+        key: str = "placement",
+        snapshot: bool = False,
     ) -> tuple[int, ...]:
+        """Tasks per instance: the old ones (``placement``), adding up to the desired
+        count unless new ones run beside them (``snapshot``); or the new ones already
+        running (``newPlacement``), at most the desired count."""
         doc = self.doc
-        where = (*path, "placement")
+        where = (*path, key)
         items = listing(doc, where, raw)
         counts = tuple(whole(doc, (*where, i), v) for i, v in enumerate(items))
         open_groups = [g.name for g in groups if g.count is None]
@@ -674,8 +714,17 @@ class _Reader:
                 f"must list one count per instance, {n} in file order, got {len(counts)}",
             )
         target, what = (n, "the instance count (DAEMON)") if daemon else (desired, "desiredCount")
-        if sum(counts) != target:
-            raise doc.error(where, f"must add up to {what}, {target}, got {sum(counts)}")
+        if key == "newPlacement":
+            if sum(counts) > target:
+                raise doc.error(
+                    where, f"must add up to at most {what}, {target}, got {sum(counts)}"
+                )
+        elif not snapshot and sum(counts) != target:
+            raise doc.error(
+                where,
+                f"must add up to {what}, {target}, got {sum(counts)} (mid-deployment, list the "
+                "new tasks in newPlacement)",
+            )
         return counts
 
     # --- timing ----------------------------------------------------------------------

@@ -86,6 +86,7 @@ def rows_for(
     news: Sequence[Footprint],
     distinct: Sequence[bool],
     excluded: Sequence[str | None] = (),
+    closed: tuple[str, int] | None = None,
 ) -> tuple[Row, ...]:
     """The rows of one instance.
 
@@ -101,6 +102,10 @@ def rows_for(
         Per service: the memberOf expression that keeps its tasks off this instance, or
         None (:func:`excluded_by`). A row of limit 0 on new tasks: binding, like
         distinctInstance; tasks already running there stay.
+    closed
+        ``(why, running)`` for an instance that takes no new task (DRAINING, its agent
+        disconnected; ROLLOUT.md §9, §10): one row over the new tasks of every service,
+        of limit the new tasks running there now, which stay.
     """
     out: list[Row] = []
     for d, name in enumerate(DIMENSIONS):  # always all four, in order (see Loads.room_left)
@@ -120,7 +125,15 @@ def rows_for(
         if expression is not None:
             unit = tuple(int(t == s) for t in range(n_s))
             out.append(Row(f"memberOf({expression})", "placement-constraint", 0, (0,) * n_s, unit))
+    if closed is not None:
+        why, running = closed
+        out.append(Row(f"status {why}", "placement-constraint", running, (0,) * n_s, (1,) * n_s))
     return tuple(out)
+
+
+def is_closed(row: Row) -> bool:
+    """Whether ``row`` closes its instance to new tasks (:func:`rows_for`'s ``closed``)."""
+    return row.what.startswith("status ")
 
 
 def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]]) -> str | None:
@@ -175,10 +188,12 @@ def closest(failing: Sequence[tuple[str, ...]]) -> tuple[int, str]:
 def placement_message(service: str, instance: int | str, reason: str, what: str) -> str:
     """ECS's "unable to place a task" event for ``reason`` on ``instance``; ``what`` names
     the placement constraint (the failing row's :attr:`Row.what`)."""
+    says = _SAYS[reason].format(what=what)
+    if what.startswith("status "):  # every instance closed (rows_for's ``closed``)
+        says = f"is {what.removeprefix('status ')} and takes no new tasks."
     return (
         f"service {service} was unable to place a task because no container instance met "
-        f"all of its requirements. The closest matching container-instance {instance} "
-        + _SAYS[reason].format(what=what)
+        f"all of its requirements. The closest matching container-instance {instance} " + says
     )
 
 

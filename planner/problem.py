@@ -61,6 +61,8 @@ class Instance:
     #: ``ec2InstanceId`` (ROLLOUT.md §8).
     attributes: tuple[tuple[str, str], ...] = ()
     zone: str | None = None
+    #: Why the instance takes no new task (``DRAINING``, ``agent disconnected``), or None.
+    closed: str | None = None
 
     def free(self, dim: int) -> int:
         return self.capacity[dim] - self.static[dim]
@@ -91,7 +93,9 @@ class Service:
 class Problem:
     """A compiled rollout: instances, deploying services and the old tasks' places.
 
-    ``initial[i][s]`` is how many old tasks of service ``s`` run on instance ``i``.
+    ``initial[i][s]`` is how many old tasks of service ``s`` run on instance ``i``;
+    ``initial_new[i][s]`` how many new ones run there already (a snapshot taken
+    mid-deployment, or the tasks a drain leaves in place; empty: none).
     """
 
     instances: tuple[Instance, ...]
@@ -100,6 +104,20 @@ class Problem:
     service_index: tuple[int, ...] = ()  # position of each deploying service in the file
     #: ``any`` or ``ecs``: which ECS rules the verdict is about (:class:`Scenario`).
     placement_mode: str = "any"
+    initial_new: tuple[tuple[int, ...], ...] = ()
+
+    @cached_property
+    def start_new(self) -> tuple[tuple[int, ...], ...]:
+        """``initial_new``, with zeros where it is empty."""
+        if self.initial_new:
+            return self.initial_new
+        return tuple(tuple(0 for _ in self.services) for _ in self.instances)
+
+    @property
+    def snapshot(self) -> bool:
+        """Whether the rollout starts from a state with new tasks running or closed
+        instances (ROLLOUT.md §9, §10), rather than before its first wave."""
+        return any(map(any, self.start_new)) or any(i.closed for i in self.instances)
 
     @property
     def n_instances(self) -> int:
@@ -113,15 +131,16 @@ class Problem:
         distinct = [svc.distinct for svc in self.services]
         made: dict[tuple, tuple[Row, ...]] = {}  # identical instances share their rows
         out = []
-        for inst in self.instances:
+        for inst, running in zip(self.instances, self.start_new, strict=True):
             free = tuple(inst.free(d) for d in range(len(DIMENSIONS)))
             excluded = tuple(
                 placement.excluded_by(svc.member_of, inst.attributes) for svc in self.services
             )
-            key = (free, inst.blocked_ports(), excluded)
+            closed = (inst.closed, sum(running)) if inst.closed else None
+            key = (free, inst.blocked_ports(), excluded, closed)
             if key not in made:
                 made[key] = placement.rows_for(
-                    free, inst.blocked_ports(), olds, news, distinct, excluded
+                    free, inst.blocked_ports(), olds, news, distinct, excluded, closed
                 )
             out.append(made[key])
         return tuple(out)
@@ -202,6 +221,7 @@ def compile_problem(scenario: Scenario) -> Problem:
                     frozenset(agent.reserved_ports),
                     attributes=tuple(attributes),
                     zone=zone,
+                    closed=group.closed,
                 )
             )
 
@@ -209,9 +229,11 @@ def compile_problem(scenario: Scenario) -> Problem:
     placed = _place_old_tasks(scenario, blank, counts)
 
     instances = list(blank)
+    draining = [inst.closed == "DRAINING" for inst in blank]
     services: list[Service] = []
     index: list[int] = []
     initial_cols: list[list[int]] = []
+    new_cols: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
         desired = counts[k]
         if not svc.deploy:
@@ -226,7 +248,26 @@ def compile_problem(scenario: Scenario) -> Problem:
                         static_ports=inst.static_ports | fp.ports,
                     )
             continue
-        if svc.all_at_once:
+        old_col, new_col = list(placed[k]), [0] * len(blank)
+        all_at_once = svc.all_at_once
+        if svc.scheduling_strategy == "DAEMON":  # none on a draining instance (§10)
+            desired -= sum(draining)
+        if svc.new_placement is not None:
+            new_col = list(svc.new_placement)
+            on = [i for i, n in enumerate(new_col) if n and draining[i]]
+            if on:
+                raise DoesNotFit(
+                    f"new tasks of {svc.name} run on the DRAINING instance {blank[on[0]].label}: "
+                    "planner cannot model replacing tasks of the new revision mid-deployment",
+                    field=f"services[{k}].newPlacement",
+                )
+        elif any(draining) and svc.new_task_definition == svc.task_definition:
+            # a drain (§10): the tasks on draining instances are replaced by the same
+            # revision, within the bounds; the others are where they will stay
+            new_col = [0 if draining[i] else n for i, n in enumerate(placed[k])]
+            old_col = [n if draining[i] else 0 for i, n in enumerate(placed[k])]
+            all_at_once = False
+        if all_at_once:
             lower, upper = desired, 2 * desired
         else:
             lower = lower_bound(desired, svc.minimum_healthy_percent)
@@ -240,17 +281,48 @@ def compile_problem(scenario: Scenario) -> Problem:
                 Footprint.of(svc.task_definition),
                 Footprint.of(svc.new_task_definition),
                 svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
-                svc.all_at_once,
+                all_at_once,
                 svc.member_of + svc.new_task_definition.member_of,
                 svc.placement_strategy,
             )
         )
         index.append(k)
-        initial_cols.append(placed[k])
-    initial = tuple(tuple(col[i] for col in initial_cols) for i in range(len(instances)))
-    return Problem(
-        tuple(instances), tuple(services), initial, tuple(index), scenario.placement_mode
+        initial_cols.append(old_col)
+        new_cols.append(new_col)
+    n = len(instances)
+    initial = tuple(tuple(col[i] for col in initial_cols) for i in range(n))
+    initial_new = tuple(tuple(col[i] for col in new_cols) for i in range(n))
+    problem = Problem(
+        tuple(instances),
+        tuple(services),
+        initial,
+        tuple(index),
+        scenario.placement_mode,
+        initial_new if any(map(any, initial_new)) else (),
     )
+    if problem.initial_new:
+        _check_snapshot(problem)
+    return problem
+
+
+def _check_snapshot(problem: Problem) -> None:
+    """The old and new tasks of a snapshot must fit where they run (ROLLOUT.md §9)."""
+    for s, svc in enumerate(problem.services):
+        total = sum(row[s] for row in problem.start_new)
+        if total > svc.desired:
+            raise DoesNotFit(
+                f"{svc.name} runs {total} new tasks, more than its desired count {svc.desired}",
+                field=f"services[{problem.service_index[s]}].newPlacement",
+            )
+    for i, inst in enumerate(problem.instances):
+        old, new = problem.initial[i], problem.start_new[i]
+        for row in problem.rows[i]:
+            if row.load(old, new) > row.limit:
+                raise DoesNotFit(
+                    f"the tasks placed on instance {i} ({inst.label}), old and new, break its "
+                    f"{row.what} ({row.load(old, new)} > {row.limit})",
+                    field="services",
+                )
 
 
 def _daemon_counts(scenario: Scenario, n_instances: int) -> list[int]:
@@ -297,7 +369,8 @@ def _place_old_tasks(
         fp = olds[k]
         here = [0] * n
         if svc.placement is not None:
-            if len(svc.placement) != n or sum(svc.placement) != counts[k]:
+            snapshot = svc.new_placement is not None  # old tasks left mid-deployment
+            if len(svc.placement) != n or (not snapshot and sum(svc.placement) != counts[k]):
                 raise DoesNotFit(
                     f"placement must list {n} instance counts adding up to {counts[k]}",
                     field=f"services[{k}].placement",

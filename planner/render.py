@@ -102,6 +102,12 @@ def render_text(result: Result, console: Console) -> None:
     if result.placement == "ecs":
         head.append(" (with ECS's scheduler as configured: --placement ecs)")
     console.print(head)
+    if result.stuck_now:
+        console.print(
+            "  [bold red]stuck now:[/bold red] from this state ECS can neither stop nor start "
+            "a task; the deployment waits until something changes (why and fixes below).",
+            highlight=False,
+        )
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(
         f"{s['name']} ({_tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
@@ -122,10 +128,16 @@ def render_text(result: Result, console: Console) -> None:
                     else f" (no verdict in time at {some})"
                 )
             console.print(f"  minimum for a {key} rollout: {text}", highlight=False)
+    if result.closed:
+        shut = ", ".join(
+            f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
+        )
+        console.print(f"  taking no new tasks: {shut}", highlight=False)
     ds = result.dead_state
     if ds is not None:
         where = "hangs" if result.verdict == "hangs" else "can hang"
-        console.print(f"\n[bold]Why[/bold] — {where} at wave {ds.wave}:")
+        at = "now" if result.stuck_now else f"at wave {ds.wave}"
+        console.print(f"\n[bold]Why[/bold] — {where} {at}:")
         for b in ds.blocked:
             console.print(escape(f"  [{b.reason}] {b.message}"), highlight=False)
         if "final-state" in result.reasons:
@@ -143,7 +155,8 @@ def render_text(result: Result, console: Console) -> None:
             None: "  Whether these choices follow the placement strategies was not decided "
             "(too many orders to check).",
         }
-        console.print(follows[ds.follows_strategy], highlight=False)
+        if ds.choices:  # (stuck now: no choice was made)
+            console.print(follows[ds.follows_strategy], highlight=False)
     if result.scheduler is not None:
         console.print(f"\n[bold]ECS as configured[/bold] — {scheduler_line(result.scheduler)}")
     if result.fixes:

@@ -53,6 +53,11 @@ class Result:
     #: Per instance (file order), its id and zone, where the scenario names them.
     instance_ids: list[str] | None = None
     zones: list[str | None] | None = None
+    #: A snapshot (ROLLOUT.md §9, §10): the new tasks running at the start, the instances
+    #: that take no new task, and whether the state is dead already ("stuck now").
+    initial_new: list[dict[str, Any]] | None = None
+    closed: list[dict[str, Any]] | None = None
+    stuck_now: bool | None = None
 
     @property
     def exit_code(self) -> int:
@@ -79,6 +84,10 @@ class Result:
             "reasons": self.reasons,
             "initial": self.initial,
         }
+        if self.stuck_now is not None:
+            out["initialNew"] = self.initial_new or []
+            out["closedInstances"] = self.closed or []
+            out["stuckNow"] = self.stuck_now
         if self.plan is not None:
             out["plan"] = self.plan_json(self.plan)
             out["estimatedDurationSeconds"] = self.estimated_duration

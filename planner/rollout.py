@@ -75,9 +75,9 @@ class InvalidWave(ValueError):
 
 
 def initial_state(problem: Problem) -> State:
-    """The state before the first wave: every old task where it runs, no new ones."""
-    zero = tuple(tuple(0 for _ in problem.services) for _ in problem.instances)
-    return State(problem.initial, zero)
+    """The state before the first wave: every old task where it runs, and the new ones
+    already running (none, unless the scenario is a snapshot: ROLLOUT.md §9)."""
+    return State(problem.initial, problem.start_new)
 
 
 def is_complete(problem: Problem, state: State) -> bool:
@@ -258,8 +258,17 @@ def explain(problem: Problem, state: State) -> list[Blocked]:
 
 
 def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
-    """The instance failing the fewest requirements for ``s``, and the first one it fails."""
-    return placement.closest([failures(problem, state, i, s) for i in range(problem.n_instances)])
+    """The instance failing the fewest requirements for ``s``, and the first one it fails.
+
+    Instances closed to new tasks (DRAINING, agent disconnected) are not candidates, as
+    ECS does not consider them; unless every instance is closed.
+    """
+    fails = [failures(problem, state, i, s) for i in range(problem.n_instances)]
+    open_ = [i for i, inst in enumerate(problem.instances) if not inst.closed]
+    if not open_:
+        return placement.closest(fails)
+    k, reason = placement.closest([fails[i] for i in open_])
+    return open_[k], reason
 
 
 # ---------------------------------------------------------------- a run by ECS rules

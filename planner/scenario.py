@@ -26,6 +26,9 @@ NETWORK_MODES = ("bridge", "host", "awsvpc", "none")
 CONTROLLERS = ("ECS", "CODE_DEPLOY")
 PLACEMENT_MODES = ("any", "ecs")
 SCHEDULING = ("REPLICA", "DAEMON")
+#: Container instance statuses planner models (ROLLOUT.md §9, §10): a DRAINING instance
+#: takes no new task, and ECS replaces the tasks on it.
+INSTANCE_STATUSES = ("ACTIVE", "DRAINING")
 
 
 STRATEGY_TYPES = ("spread", "binpack", "random")
@@ -201,10 +204,25 @@ class InstanceGroup:
     #: A type given inline (``instanceType``, e.g. imported with registered resources): the
     #: ``ecs.instance-type`` attribute, its values not taken from the catalog.
     instance_type: str | None = None
+    #: ``ACTIVE`` or ``DRAINING`` (ROLLOUT.md §10: takes no new task, its tasks replaced).
+    status: str = "ACTIVE"
+    #: False: the agent is disconnected; the instance takes no new task, its tasks run on.
+    agent_connected: bool = True
+
+    @property
+    def closed(self) -> str | None:
+        """Why the group's instances take no new task (None: they do)."""
+        if self.status == "DRAINING":
+            return "DRAINING"
+        if not self.agent_connected:
+            return "agent disconnected"
+        return None
 
     def __post_init__(self) -> None:
         c = _Checks(self)
         c.text("name")
+        c.one_of("status", INSTANCE_STATUSES)
+        c.boolean("agent_connected")
         for k, zone in enumerate(c.sequence("zones")):
             text(c.doc, ("zones", k), zone)
         for k, pair in enumerate(c.sequence("attributes")):
@@ -270,6 +288,9 @@ class Service:
     distinct_instance: bool = False
     deploy: bool = True
     placement: tuple[int, ...] | None = None
+    #: New tasks already running per instance (a snapshot taken mid-deployment, ROLLOUT.md
+    #: §9); needs ``placement`` (the old tasks left).
+    new_placement: tuple[int, ...] | None = None
     load_balanced: bool = False
     #: LINEAR: percent of the traffic moved per step and the bake time between steps.
     step_percent: int | None = None
@@ -298,9 +319,21 @@ class Service:
         c.one_of("scheduling_strategy", SCHEDULING)
         for flag in ("distinct_instance", "deploy", "load_balanced"):
             c.boolean(flag)
-        if self.placement is not None:
-            for i, n in enumerate(c.sequence("placement")):
-                whole(c.doc, ("placement", i), n)
+        for attr in ("placement", "new_placement"):
+            if getattr(self, attr) is not None:
+                for i, n in enumerate(c.sequence(attr)):
+                    whole(c.doc, (attr, i), n)
+        if self.new_placement is not None:
+            if self.placement is None:
+                raise c.fail("new_placement", "needs placement (the old tasks left)")
+            if len(self.new_placement) != len(self.placement):
+                raise c.fail(
+                    "new_placement",
+                    f"must list as many instances as placement ({len(self.placement)}), "
+                    f"got {len(self.new_placement)}",
+                )
+            if not self.deploy:
+                raise c.fail("new_placement", "is for a deploying service (deploy is false)")
         c.whole("step_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
         c.whole("canary_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
@@ -392,7 +425,12 @@ class Scenario:
         return tuple(k for k, g in enumerate(self.instance_groups) if g.count is None)
 
     def with_counts(self, counts: dict[int, int]) -> Scenario:
-        """A copy with the given group counts filled in (and placements dropped)."""
+        """A copy with the given group counts filled in.
+
+        Where every count only grows and a service's tasks are placed (``placement``, a
+        snapshot), they stay where they run and the added instances start empty; otherwise
+        placements are dropped and the old tasks are placed by the rule.
+        """
         from dataclasses import replace
 
         def counted(g: InstanceGroup, n: int) -> InstanceGroup:
@@ -402,10 +440,28 @@ class Scenario:
             return replace(g, count=n, instance_ids=ids)
 
         groups = tuple(
-            counted(g, counts[k]) if k in counts else g
+            counted(g, counts[k]) if k in counts else g for k, g in enumerate(self.instance_groups)
+        )
+        grows = all(
+            g.count is not None and counts.get(k, g.count) >= g.count
             for k, g in enumerate(self.instance_groups)
         )
+
+        def widened(per: tuple[int, ...] | None) -> tuple[int, ...] | None:
+            if per is None or not grows:
+                return None
+            out: list[int] = []
+            at = 0
+            for k, g in enumerate(self.instance_groups):
+                n = g.count or 0
+                out += per[at : at + n] + (0,) * (counts.get(k, n) - n)
+                at += n
+            return tuple(out)
+
         services = self.services
         if counts:
-            services = tuple(replace(s, placement=None) for s in self.services)
+            services = tuple(
+                replace(s, placement=widened(s.placement), new_placement=widened(s.new_placement))
+                for s in self.services
+            )
         return replace(self, instance_groups=groups, services=services)

@@ -79,6 +79,8 @@ class TypedGroup(_Strict):
     availabilityZones: Annotated[list[Text], Field(min_length=1)] | None = None
     attributes: Attributes | None = None
     instanceIds: Annotated[list[Text], Field(min_length=1)] | None = None
+    status: Literal["ACTIVE", "DRAINING"] | None = None
+    agentConnected: StrictBool | None = None
 
 
 class InlineGroup(_Strict):
@@ -97,6 +99,8 @@ class InlineGroup(_Strict):
     availabilityZones: Annotated[list[Text], Field(min_length=1)] | None = None
     attributes: Attributes | None = None
     instanceIds: Annotated[list[Text], Field(min_length=1)] | None = None
+    status: Literal["ACTIVE", "DRAINING"] | None = None
+    agentConnected: StrictBool | None = None
 
 
 class Agent(_Strict):
@@ -159,6 +163,7 @@ class Service(_Strict):
     placementStrategy: Annotated[list[PlacementStrategy], Field(max_length=5)] | None = None
     deploy: StrictBool | None = None
     placement: list[Whole] | None = None
+    newPlacement: list[Whole] | None = None
     loadBalancers: list[LoadBalancer] | None = None
 
 
@@ -232,7 +237,8 @@ def _located(doc: Located, exc: ValidationError) -> PlannerError:
 def _is_union_tag(part: Any) -> bool:
     """pydantic names the union member it tried (``TypedGroup``, ``int``, ...) in ``loc``."""
     return isinstance(part, str) and (
-        part[:1].isupper() or part in ("int", "str", "float", "bool", "list")
+        part[:1].isupper()
+        or part in ("int", "str", "float", "bool", "list")
         or part.startswith(("constrained-", "literal[", "function-"))
     )
 

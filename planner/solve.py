@@ -112,6 +112,21 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
         assumptions=assumptions(scenario),
     )
     r.placement = problem.placement_mode
+    if problem.snapshot:
+        from planner.rollout import initial_state, is_dead
+
+        r.initial_new = [
+            {"service": names[s], "instance": i, "count": n}
+            for i, row in enumerate(problem.start_new)
+            for s, n in enumerate(row)
+            if n
+        ]
+        r.closed = [
+            {"instance": i, "status": inst.closed}
+            for i, inst in enumerate(problem.instances)
+            if inst.closed
+        ]
+        r.stuck_now = is_dead(problem, initial_state(problem))
     if any(g.instance_ids for g in scenario.instance_groups):
         r.instance_ids = [inst.label for inst in problem.instances]
     if any(g.zones for g in scenario.instance_groups):
@@ -157,6 +172,17 @@ def assumptions(scenario: Scenario) -> list[str]:
         "a stopping task's resources are free at once (agent ≥ 1.73.0); new tasks count as "
         "healthy at the end of the wave they start in"
     )
+    if any(s.new_placement is not None for s in scenario.services):
+        out.append(
+            "a snapshot taken mid-deployment: the new tasks running (RUNNING or PENDING) count "
+            "as healthy; STOPPING tasks are gone"
+        )
+    if any(g.closed for g in scenario.instance_groups):
+        out.append(
+            "DRAINING instances and instances whose agent is disconnected take no new task; "
+            "ECS replaces the tasks on draining ones within each service's percent bounds, "
+            "by the same revision unless a new one deploys (ROLLOUT.md §10)"
+        )
     if any(g.hourly_usd is not None and g.type for g in scenario.instance_groups):
         out.append(f"prices: on-demand, {info.region}, {info.price_date}")
     return out

@@ -71,8 +71,18 @@ class Analysis:
 
 
 def uniform(problem: Problem) -> bool:
-    """One deploying service whose old and new tasks take the same from an instance."""
-    return problem.n_services == 1 and problem.services[0].old == problem.services[0].new
+    """One deploying service whose old and new tasks take the same from every instance
+    that runs old ones: every placement row loads them alike (a memberOf or a closed
+    instance that admits old tasks but no new ones breaks this: a stop there frees no
+    slot a new task can use)."""
+    if problem.n_services != 1:
+        return False
+    return all(
+        r.old[0] == r.new[0]
+        for rows, old in zip(problem.rows, problem.initial, strict=True)
+        if old[0]
+        for r in rows
+    )
 
 
 def analyse(

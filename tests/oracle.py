@@ -26,6 +26,13 @@ spec's text:
   placement (old tasks placed by the rule and new tasks alike; tasks given in ``placement``
   run where they are), with reason ``placement-constraint``. Its expressions are read by a
   small evaluator of its own (:func:`member`), for the subset the tests generate.
+- §9: a snapshot taken mid-deployment starts from old and new tasks where they run
+  (``placement`` and ``newPlacement``); new tasks already running count as healthy.
+- §10: a DRAINING instance, or one whose agent is disconnected, takes no new task (its
+  new tasks stay). Draining: a service deploying no new revision has the tasks on draining
+  instances as old and the others as new (replaced within its percent bounds, even if its
+  strategy is blue/green); a DAEMON service wants one task per instance not draining. The
+  closest instance of §5 is one that takes tasks, unless none does.
 
 A state is, per deploying service (file order), per instance, the pair (old, new). Moves
 are named by service name, so plans from the package are checked by what they say, not by
@@ -157,6 +164,7 @@ class Model:
     static: list[list[Need]]  # tasks of non-deploying services, per instance
     services: list[Deploying]
     start: Pairs
+    closed: list[bool]  # per instance: takes no new task (DRAINING, agent disconnected)
 
     @property
     def n(self) -> int:
@@ -174,6 +182,8 @@ def read(scenario: Scenario) -> Model:
     dyn = len([p for p in range(lo, hi + 1) if p not in set(agent.reserved_ports)])
     cap = []
     attrs: list[dict[str, str]] = []
+    closed: list[bool] = []
+    draining: list[bool] = []
     for g in scenario.instance_groups:
         enis = (g.enis - 1) if g.enis else 0  # the primary ENI serves the instance
         if agent.awsvpc_trunking and g.trunk_enis is not None:
@@ -190,6 +200,8 @@ def read(scenario: Scenario) -> Model:
             if g.instance_ids:
                 a["ec2InstanceId"] = g.instance_ids[k]
             attrs.append(a)
+            draining.append(g.status == "DRAINING")
+            closed.append(g.status == "DRAINING" or not g.agent_connected)
     n = len(cap)
     reserved = frozenset(agent.reserved_ports)
 
@@ -210,7 +222,7 @@ def read(scenario: Scenario) -> Model:
         admits_old = [all(member(e, attrs[i]) for e in rules_old) for i in range(n)]
         admits = [all(member(e, attrs[i]) for e in rules_new) for i in range(n)]
         here = [0] * n
-        for t in range(desired):
+        for t in range(desired if svc.placement is None else sum(svc.placement)):
             if svc.placement is not None:
                 i = next(j for j in range(n) if here[j] < svc.placement[j])
                 assert _holds(cap[i], reserved, [*placed[i], old], [here[i] + 1], [one])
@@ -230,6 +242,15 @@ def read(scenario: Scenario) -> Model:
                 static[i] += [old] * here[i]
             continue
         whole = svc.strategy in ALL_AT_ONCE or svc.deployment_controller == "CODE_DEPLOY"
+        running_new = [0] * n
+        if svc.new_placement is not None:
+            running_new = list(svc.new_placement)
+        elif any(draining) and svc.new_task_definition == svc.task_definition:
+            running_new = [0 if draining[i] else here[i] for i in range(n)]
+            here = [here[i] if draining[i] else 0 for i in range(n)]
+            whole = False
+        if daemon:
+            desired = n - sum(draining)
         if whole:
             lower, upper = desired, 2 * desired
         else:
@@ -248,10 +269,10 @@ def read(scenario: Scenario) -> Model:
                 svc.placement_strategy,
             )
         )
-        columns.append(here)
+        columns.append(list(zip(here, running_new, strict=True)))
         admitted.append(admits)
-    start = tuple(tuple((c[i], 0) for i in range(n)) for c in columns)
-    return Model(cap, admitted, attrs, reserved, static, services, start)
+    start = tuple(tuple(c) for c in columns)
+    return Model(cap, admitted, attrs, reserved, static, services, start, closed)
 
 
 def _pick(strategy, ok, here, attrs, cap, placed, task) -> int:
@@ -318,7 +339,11 @@ class Oracle:
             m = self.m
             here = [state[s][i][0] + state[s][i][1] for s in range(len(m.services))]
             one = [svc.one_per_instance for svc in m.services]
-            admitted = all(m.admits[s][i] or not state[s][i][1] for s in range(len(m.services)))
+            admitted = all(
+                (m.admits[s][i] or not state[s][i][1])
+                and (not m.closed[i] or state[s][i][1] <= m.start[s][i][1])
+                for s in range(len(m.services))
+            )
             self._holds[key] = admitted and _holds(
                 m.cap[i], m.reserved, self.tasks_on(state, i), here, one
             )
@@ -345,7 +370,7 @@ class Oracle:
             out.append("port")
         if used[2] + svc.new.eni > m.cap[i][2]:
             out.append("eni")
-        if (svc.one_per_instance and sum(state[s][i]) >= 1) or not m.admits[s][i]:
+        if (svc.one_per_instance and sum(state[s][i]) >= 1) or not m.admits[s][i] or m.closed[i]:
             out.append("placement-constraint")
         return out
 
@@ -391,7 +416,8 @@ class Oracle:
             if self.room(state, s) == 0:
                 out[svc.name] = ("deployment-configuration", None)
                 continue
-            i = min(range(self.m.n), key=lambda j: (len(self.fails(state, j, s)), j))
+            taking = [j for j in range(self.m.n) if not self.m.closed[j]] or range(self.m.n)
+            i = min(taking, key=lambda j: (len(self.fails(state, j, s)), j))
             first = next(r for r in REASONS if r in self.fails(state, i, s))
             out[svc.name] = (first, i)
         return out

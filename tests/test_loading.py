@@ -54,9 +54,7 @@ def test_full_scenario() -> None:
                 attributes=(("team", "payments"), ("generation", "3")),
                 instance_ids=("i-0a1", "i-0b1"),
             ),
-            InstanceGroup(
-                "on-prem-box", 8 * 1024, 30000, 1, None, 4, 12, 0.5, zones=("dc-1",)
-            ),
+            InstanceGroup("on-prem-box", 8 * 1024, 30000, 1, None, 4, 12, 0.5, zones=("dc-1",)),
             InstanceGroup("spare", 2048, 4096, 1),
         ),
         services=(

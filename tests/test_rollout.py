@@ -349,9 +349,7 @@ def test_spread_counts_new_tasks_and_each_stop_once():
 
 
 def test_explain_goes_on_after_a_service_that_can_still_move():
-    p = problem(
-        [(1024, 4000, 3)], [svc("b", 2, td(512), td(1024), 0, 100), svc("a", 1, td(1024))]
-    )
+    p = problem([(1024, 4000, 3)], [svc("b", 2, td(512), td(1024), 0, 100), svc("a", 1, td(1024))])
     st = initial_state(p)  # b on instances 0 and 1, a on 2; b may stop, a is stuck
     assert [(b.service, b.reason) for b in explain(p, st)] == [("a", "cpu")]
 

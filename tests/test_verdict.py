@@ -25,8 +25,9 @@ from planner.verdict import analyse, uniform
 MIXED = sample("mixed")
 BROAD = sample("broad")
 ZONED = sample("zoned")
+SNAPSHOT = sample("snapshot")
 UNIFORM = tiny_cases(seed=7, n=100, uniform=True)
-CASES = {c.name: c for c in (*MIXED, *BROAD, *ZONED, *UNIFORM)}
+CASES = {c.name: c for c in (*MIXED, *BROAD, *ZONED, *SNAPSHOT, *UNIFORM)}
 VERDICTS = ("safe", "at-risk", "hangs")
 
 
@@ -41,8 +42,9 @@ def _check(case, tries, shortcuts=True):
     o, p = case.oracle, case.problem
     assert o.verdict == case.label, "the stored sample is stale: python tests/tiny.py"
     # the same initial placement (§3, §8: by each service's strategy)
-    assert [[pair[0] for pair in col] for col in o.m.start] == [
-        [p.initial[i][s] for i in range(p.n_instances)] for s in range(p.n_services)
+    assert [list(col) for col in o.m.start] == [
+        [(p.initial[i][s], p.start_new[i][s]) for i in range(p.n_instances)]
+        for s in range(p.n_services)
     ]
     a = analysed(case.name, tries, shortcuts)
     assert a.verdict == case.label, a.proof
@@ -100,6 +102,43 @@ def test_zones_attributes_and_member_of_agree_with_the_oracle(k):
     _check(ZONED[k], tries=None)
     if k % 3 == 0:
         _check(ZONED[k], tries=0, shortcuts=False)
+
+
+@pytest.mark.parametrize("k", range(len(SNAPSHOT)), ids=lambda k: SNAPSHOT[k].name)
+def test_snapshots_agree_with_the_oracle(k):
+    """ROLLOUT.md §9, §10: states taken mid-deployment, draining instances, instances
+    whose agent is disconnected."""
+    _check(SNAPSHOT[k], tries=None)
+    if k % 3 == 0:
+        _check(SNAPSHOT[k], tries=0, shortcuts=False)
+
+
+def test_the_snapshot_sample_reaches_what_it_is_about():
+    """New tasks running at the start, closed instances, dead at the start ("stuck
+    now"), and dead ends where only a closed instance would have room."""
+    assert Counter(c.label for c in SNAPSHOT) == dict.fromkeys(VERDICTS, 100)
+    running = closed = stuck = 0
+    for c in SNAPSHOT:
+        running += any(map(any, c.problem.initial_new))
+        closed += any(inst.closed for inst in c.problem.instances)
+        stuck += c.oracle.dead(c.oracle.m.start)
+    assert running >= 100 and closed >= 60 and stuck >= 20, (running, closed, stuck)
+    drained = 0
+    for c in SNAPSHOT:
+        o = c.oracle
+        if c.label == "safe" or not any(o.m.closed):
+            continue
+        for st in o.dead_states:
+            opened = [i for i in range(o.m.n) if o.m.closed[i]]
+            if any(
+                o.fails(st, i, s) == ["placement-constraint"]
+                for i in opened
+                for s in range(len(o.m.services))
+                if o.room(st, s)
+            ):
+                drained += 1
+                break
+    assert drained >= 10, drained
 
 
 def test_the_zoned_sample_reaches_member_of_where_it_matters():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -229,6 +229,39 @@ def named(problem: Problem, waves) -> list:
     ]
 
 
+def snapshot_scenario(rng: random.Random) -> Scenario:
+    """Tiny, taken as it runs (ROLLOUT.md §9, §10): a state some waves into the rollout
+    (old and new tasks placed), instances draining or with their agent disconnected, or
+    both."""
+    base = rng.choice((tiny_scenario, zoned_scenario))(rng)
+    try:
+        problem = compile_problem(base)
+    except DoesNotFit:
+        return base  # the stream skips it
+    kind = rng.choice(("midway", "midway", "drain", "both"))
+    services = list(base.services)
+    groups = list(base.instance_groups)
+    if kind != "drain":
+        oracle = Oracle(base)
+        state = oracle.m.start
+        for _ in range(rng.randint(1, 3)):
+            after = sorted(oracle.next_states(state, ecs=rng.random() < 0.5))
+            if not after:
+                break
+            state = rng.choice(after)
+        for s, k in enumerate(problem.service_index):
+            old = tuple(o for o, _ in state[s])
+            new = tuple(nw for _, nw in state[s])
+            services[k] = replace(services[k], placement=old, new_placement=new)
+    if kind != "midway":
+        g = rng.randrange(len(groups))
+        if rng.random() < 0.75:
+            groups[g] = replace(groups[g], status="DRAINING")
+        else:
+            groups[g] = replace(groups[g], agent_connected=False)
+    return replace(base, instance_groups=tuple(groups), services=tuple(services))
+
+
 # ---------------------------------------------------------------- stratified samples
 #
 # At-risk scenarios are rare in a random stream (about 1 in 22 of tiny_scenario's, 1 in 80
@@ -243,6 +276,7 @@ STREAMS = {  # name: (generator, seed, most tasks to deploy)
     "mixed": (tiny_scenario, 20261127, None),
     "broad": (broad_scenario, 31, 7),
     "zoned": (zoned_scenario, 88, 6),
+    "snapshot": (snapshot_scenario, 911, 6),
 }
 PER_VERDICT = 100
 SAMPLES_FILE = Path(__file__).resolve().parent / "data" / "samples.json"

@@ -74,7 +74,13 @@ def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSe
     ``time_limit`` seconds are spent)."""
     deadline = time.perf_counter() + time_limit
     S, n = problem.n_services, problem.n_instances
-    start = [(sum(problem.initial[i][s] for i in range(n)), 0) for s in range(S)]
+    start = [
+        (
+            sum(problem.initial[i][s] for i in range(n)),
+            sum(problem.start_new[i][s] for i in range(n)),
+        )
+        for s in range(S)
+    ]
     out = CountSets(
         pairs=[[frozenset({start[s]}) for s in range(S)]],
         services=problem.services,

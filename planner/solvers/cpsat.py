@@ -2,9 +2,9 @@
 
 Variables are counts, never booleans per task: ``old[w][i][s]`` and ``new[w][i][s]`` say
 how many old and new tasks of deploying service ``s`` run on instance ``i`` after wave
-``w`` (``w = 0`` is the initial state). Identical tasks are interchangeable, so a plan is
-a sequence of count matrices; :func:`plan_of` turns it into waves that
-:func:`planner.rollout.replay` checks.
+``w`` (``w = 0`` is the initial state, new tasks already running in a snapshot).
+Identical tasks are interchangeable, so a plan is a sequence of count matrices;
+:func:`plan_of` turns it into waves that :func:`planner.rollout.replay` checks.
 
 Two questions are asked of it (see :mod:`planner.solvers.horizon` for why the horizon
 makes the answers proofs):
@@ -349,7 +349,7 @@ class RolloutModel(WaveRules):
         p, m = self.p, self.m
         n_i, n_s = p.n_instances, p.n_services
         self.old: list[list[list]] = [[[p.initial[i][s] for s in range(n_s)] for i in range(n_i)]]
-        self.new: list[list[list]] = [[[0] * n_s for _ in range(n_i)]]
+        self.new: list[list[list]] = [[list(row) for row in p.start_new]]
         for w in range(1, self.H + 1):
             self.old.append(
                 [
@@ -428,11 +428,14 @@ class RolloutModel(WaveRules):
                     m.add(o == po)
                     m.add(nw == pn)
                     continue
-                ov = m.new_int_var(min(a for a, _ in pairs), max(a for a, _ in pairs), f"os{w}_{s}")
-                nv = m.new_int_var(min(b for _, b in pairs), max(b for _, b in pairs), f"ns{w}_{s}")
-                m.add(ov == o)
-                m.add(nv == nw)
-                m.add_allowed_assignments([ov, nv], sorted(pairs))
+                # one literal per pair, not add_allowed_assignments: with a table here,
+                # CP-SAT 9.15's presolve called a feasible model infeasible (a snapshot
+                # case of the oracle's sample; tests/data/cpsat-presolve-table.txt)
+                chosen = sorted(pairs)
+                picks = [m.new_bool_var(f"pair{w}_{s}_{k}") for k in range(len(chosen))]
+                m.add_exactly_one(picks)
+                m.add(o == sum(b * po for b, (po, _) in zip(picks, chosen, strict=True)))
+                m.add(nw == sum(b * pn for b, (_, pn) in zip(picks, chosen, strict=True)))
 
     # ------------------------------------------------------------ solving
 

@@ -185,7 +185,7 @@ def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
     """
     S = problem.n_services
     old = [sum(problem.initial[i][s] for i in range(problem.n_instances)) for s in range(S)]
-    new = [0] * S
+    new = [sum(problem.start_new[i][s] for i in range(problem.n_instances)) for s in range(S)]
     out: list[tuple[list[int], list[int]]] = []
     for _ in range(max_waves(problem)):
         if all(old[s] == 0 and new[s] == svc.desired for s, svc in enumerate(problem.services)):
@@ -212,7 +212,8 @@ def never_blocked(problem: Problem) -> bool:
     traj = trajectory(problem)
     if traj is None:
         return False
-    prev_new = [0] * problem.n_services
+    n = problem.n_instances
+    prev_new = [sum(problem.start_new[i][s] for i in range(n)) for s in range(problem.n_services)]
     for old, new in traj:
         for s in range(problem.n_services):
             if new[s] > prev_new[s]:  # it starts tasks in this wave: could one be left over?
