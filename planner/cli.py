@@ -299,14 +299,31 @@ def table(
 
 @app.command("import")
 def import_(
-    folder: Annotated[Path, typer.Argument(help="A folder of AWS CLI exports (README).")],
+    folder: Annotated[
+        Path | None, typer.Argument(help="A folder of AWS CLI exports (README).")
+    ] = None,
     output: Output = None,
     deploy: Annotated[
         list[str] | None,
         typer.Option("--deploy", help="SERVICE=TASKDEF.json: the revision to roll out."),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="Read the cluster live with boto3 (read-only calls)."),
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="AWS profile.")] = None,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-export",
+            help="With --cluster: where the fetched exports go (default: ecs-export-CLUSTER "
+            "beside the output); the scenario refers to its task definitions.",
+        ),
+    ] = None,
 ) -> None:
-    """A scenario (YAML) from what `aws ecs describe-*` printed about a cluster."""
+    """A scenario (YAML) from what `aws ecs describe-*` printed about a cluster, or, with
+    --cluster, from the same calls made live."""
     import yaml
 
     from planner.importing import import_folder
@@ -319,16 +336,27 @@ def import_(
         if not sep or not name or not path:
             raise _fail(PlannerError(f"--deploy takes SERVICE=TASKDEF.json, got {item!r}"))
         pairs[name] = path
+    if (folder is None) == (cluster is None):
+        raise _fail(PlannerError("give a folder of exports or --cluster NAME, one of them"))
     if output is not None and not output.parent.is_dir():
         raise _fail(PlannerError("cannot write: no such directory", file=str(output)))
+    console = Console(stderr=True, soft_wrap=True)
     try:
-        base = output.parent if output is not None else folder
+        base = output.parent if output is not None else Path.cwd()
+        if cluster is not None:
+            from planner.live import fetch_export, write_export
+
+            target = export_to or base / f"ecs-export-{cluster.rsplit('/', 1)[-1]}"
+            folder = write_export(fetch_export(cluster, region=region, profile=profile), target)
+            console.print(f"exports written to {folder}", highlight=False)
+        elif output is None and folder is not None:
+            base = folder  # task-definition paths relative to the printed scenario's folder
+        assert folder is not None
         mapping, warnings = import_folder(folder, pairs, relative_to=base)
         # what is written must load: checked as a scenario file is
         scenario_from_data(Located(mapping, {}, str(folder)), base_dir=base)
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
-    console = Console(stderr=True, soft_wrap=True)
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     _emit(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), output)

@@ -16,9 +16,12 @@ settings and where each of its tasks runs now. Tasks of services that are not ex
 count as static load when their task definition is exported. Fields that newer API
 versions add are ignored.
 
-Not yet: mid-deployment snapshots (a service with ``PRIMARY`` and ``ACTIVE``
-deployments), ``DRAINING`` instances and the live path with boto3 (issue 11); they are
-refused with a message, never dropped silently.
+A snapshot (ROLLOUT.md §9): a service with ``PRIMARY`` and ``ACTIVE`` deployments rolls
+out the PRIMARY revision; its tasks of that revision are ``newPlacement`` (already
+running), those of the ACTIVE one ``placement``. A service running fewer tasks than its
+desired count has the missing ones as pending starts. ``DRAINING`` instances and those
+whose agent is disconnected take no new task (§10). ``PENDING`` tasks count as started,
+``STOPPING`` ones as gone.
 """
 
 from __future__ import annotations
@@ -158,11 +161,11 @@ def import_folder(
     for k, ci in enumerate(instances):
         where = f"containerInstances[{k}]"
         arn = _need(ci, "containerInstanceArn", instances_path, where)
-        if ci.get("status", "ACTIVE") != "ACTIVE" or ci.get("agentConnected") is False:
+        status = ci.get("status", "ACTIVE")
+        if status not in ("ACTIVE", "DRAINING"):
             raise PlannerError(
-                f"instance {ci.get('ec2InstanceId', arn)} is {ci.get('status')}"
-                + (", its agent disconnected" if ci.get("agentConnected") is False else "")
-                + ": instances that take no new tasks are not modelled yet (issue 11)",
+                f"instance {ci.get('ec2InstanceId', arn)} is {status}: planner models ACTIVE "
+                "and DRAINING instances; export again once it is one of them",
                 file=str(instances_path),
                 field=f"{where}.status",
             )
@@ -191,9 +194,14 @@ def import_folder(
         if custom:
             group["attributes"] = custom
         group["instanceIds"] = [name]
+        if status == "DRAINING":
+            group["status"] = "DRAINING"
+        if ci.get("agentConnected") is False:
+            group["agentConnected"] = False
         index[arn] = k
         groups.append(group)
         ports.append(tuple(sorted(int(p) for p in _resource(ci, "PORTS") or [])))
+    draining = [g.get("status") == "DRAINING" for g in groups]
     agent: dict[str, Any] = {}
     if ports and ports[0]:
         agent["reservedPorts"] = list(ports[0])
@@ -240,32 +248,54 @@ def import_folder(
                 field=f"{where}.launchType",
             )
         deployments = svc.get("deployments") or []
-        if sum(1 for d in deployments if d.get("status") in ("PRIMARY", "ACTIVE")) > 1:
+        primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+        current = (primary or {}).get("taskDefinition") or _need(
+            svc, "taskDefinition", services_path, where
+        )
+        olds = sorted(
+            {
+                d.get("taskDefinition")
+                for d in deployments
+                if d.get("status") == "ACTIVE" and d.get("taskDefinition") != current
+            }
+            - {None}
+        )
+        if len(olds) > 1:
             raise PlannerError(
-                f"service {name} is mid-deployment (PRIMARY and ACTIVE deployments): "
-                "snapshots of a deployment in progress are not modelled yet (issue 11)",
+                f"service {name} has ACTIVE deployments of {olds[0]} and {olds[1]}: planner "
+                "models one old revision beside the new one; wait until one has drained",
                 file=str(services_path),
                 field=f"{where}.deployments",
             )
-        current = _need(svc, "taskDefinition", services_path, where)
         revisions = running.get(name, {})
-        others = [r for r in revisions if r != current]
+        others = [r for r in revisions if r != current and r not in olds]
         if others:
             raise PlannerError(
-                f"service {name} runs tasks of {others[0]} beside {current}: a deployment in "
-                "progress is not modelled yet (issue 11)",
+                f"service {name} runs tasks of {others[0]}, which none of its deployments "
+                f"names (PRIMARY: {current}): export services.json and tasks.json together",
                 file=str(tasks_path),
             )
-        placed = revisions.get(current, [0] * len(groups))
+        midway = bool(olds)
+        if midway and deploy and name in deploy:
+            raise PlannerError(
+                f"--deploy names {name}, which is mid-deployment: planner answers for the "
+                "deployment in progress (its PRIMARY revision)"
+            )
+        zeros = [0] * len(groups)
+        placed = revisions.get(current, zeros)
         out: dict[str, Any] = {"name": name}
         scheduling = svc.get("schedulingStrategy") or "REPLICA"
         if scheduling == "DAEMON":
             out["schedulingStrategy"] = "DAEMON"
         else:
             out["desiredCount"] = int(svc.get("desiredCount", sum(placed)))
-        out["taskDefinition"] = taskdef(current, f"service {name}")
-        if deploy and name in deploy:
-            out["newTaskDefinition"] = os.path.relpath(Path(deploy[name]), base)
+        if midway:
+            out["taskDefinition"] = taskdef(olds[0], f"service {name}")
+            out["newTaskDefinition"] = taskdef(current, f"service {name}")
+        else:
+            out["taskDefinition"] = taskdef(current, f"service {name}")
+            if deploy and name in deploy:
+                out["newTaskDefinition"] = os.path.relpath(Path(deploy[name]), base)
         config = svc.get("deploymentConfiguration") or {}
         dc = {
             key: config[key]
@@ -295,13 +325,37 @@ def import_folder(
                                                       "containerName", "containerPort")}
                 for lb in svc["loadBalancers"]
             ]  # fmt: skip
-        if sum(placed) != out.get("desiredCount", sum(placed)):
+        want = out.get("desiredCount", len(groups))  # DAEMON: one per instance
+        if midway:  # a snapshot: old tasks left, new ones running (ROLLOUT.md §9)
+            out["placement"] = revisions.get(olds[0], zeros)
+            out["newPlacement"] = placed
+            if sum(placed) > want:
+                warnings.append(
+                    f"service {name}: {sum(placed)} new tasks run, desiredCount is {want}; "
+                    "planner takes the tasks that run as desired"
+                )
+                if "desiredCount" in out:
+                    out["desiredCount"] = sum(placed)
+        elif sum(placed) < want:  # pending starts: what runs is done, the rest to start
+            short = want - sum(placed)
             warnings.append(
-                f"service {name}: {sum(placed)} tasks run, desiredCount is "
-                f"{out['desiredCount']}; planner starts from the tasks that run"
+                f"service {name}: {sum(placed)} of {want} tasks run; planner starts the "
+                f"{short} missing as part of the rollout"
             )
-            out["desiredCount"] = sum(placed)
-        out["placement"] = placed
+            if "newTaskDefinition" in out:  # a new revision: every running task is old
+                out["placement"], out["newPlacement"] = placed, zeros
+            else:  # tasks on draining instances are still to be replaced (§10)
+                out["placement"] = [n if draining[i] else 0 for i, n in enumerate(placed)]
+                out["newPlacement"] = [0 if draining[i] else n for i, n in enumerate(placed)]
+        else:
+            if sum(placed) > want:
+                warnings.append(
+                    f"service {name}: {sum(placed)} tasks run, desiredCount is {want}; "
+                    "planner starts from the tasks that run"
+                )
+                if "desiredCount" in out:
+                    out["desiredCount"] = sum(placed)
+            out["placement"] = placed
         out_services.append(out)
     for name, revisions in sorted(running.items()):
         if name in exported:
@@ -312,6 +366,13 @@ def import_folder(
                 f"{sum(placed)} tasks of {name or 'no service'} ({revision}) are not in "
                 "services.json: they count as static load"
             )
+            drained = [groups[i]["name"] for i, n in enumerate(placed) if n and draining[i]]
+            if drained:
+                warnings.append(
+                    f"tasks of {name or 'no service'} run on the draining instance "
+                    f"{drained[0]}: planner keeps them there as static load (export their "
+                    "service to model their replacement)"
+                )
             out_services.append(
                 {
                     "name": static if len(revisions) == 1 else f"{static} {revision}",
@@ -321,6 +382,7 @@ def import_folder(
                     "placement": placed,
                 }
             )
+    warnings += _remaining_mismatches(instances, groups, running, taskdefs)
     if deploy:
         unknown = sorted(set(deploy) - exported)
         if unknown:
@@ -335,11 +397,83 @@ def import_folder(
     return scenario, warnings
 
 
-def import_cluster(folder: str | Path, deploy: dict[str, str] | None = None) -> Scenario:
-    """The scenario of an export folder (:func:`import_folder`), validated as a file is;
-    warnings are dropped (the CLI prints them)."""
+def _remaining_mismatches(
+    instances: list[dict[str, Any]],
+    groups: list[dict[str, Any]],
+    running: dict[str, dict[str, list[int]]],
+    taskdefs: dict[str, Path],
+) -> list[str]:
+    """A warning per instance whose ``remainingResources`` disagree with its registered
+    CPU and memory less the tasks found on it (ROLLOUT.md §9's cross-check): something
+    the export does not show holds resources there, or less than it seems."""
+    from planner.taskdef import task_definition_from_json
+
+    used = [[0, 0] for _ in groups]
+    for revisions in running.values():
+        for revision, per in revisions.items():
+            if revision not in taskdefs:
+                continue  # refused elsewhere where it matters
+            td = task_definition_from_json(taskdefs[revision])
+            for i, n in enumerate(per):
+                used[i][0] += n * td.cpu
+                used[i][1] += n * td.memory
+    out = []
+    for i, ci in enumerate(instances):
+        left = {
+            r.get("name"): r.get("integerValue")
+            for r in ci.get("remainingResources") or []
+            if r.get("name") in ("CPU", "MEMORY")
+        }
+        if not isinstance(left.get("CPU"), int) or not isinstance(left.get("MEMORY"), int):
+            continue
+        expect = (groups[i]["cpu"] - used[i][0], groups[i]["memory"] - used[i][1])
+        if (left["CPU"], left["MEMORY"]) != expect:
+            out.append(
+                f"instance {groups[i]['name']}: remainingResources says {left['CPU']} CPU units "
+                f"and {left['MEMORY']} MiB left, the tasks found on it leave {expect[0]} and "
+                f"{expect[1]}; planner goes by the tasks found (tasks outside the export, or "
+                "an export taken at two moments?)"
+            )
+    return out
+
+
+def import_cluster(
+    source: str | Path | Any,
+    deploy: dict[str, str] | None = None,
+    *,
+    cluster: str | None = None,
+    export_to: str | Path | None = None,
+) -> Scenario:
+    """The scenario of a cluster, validated as a file is; warnings are dropped (the CLI
+    prints them).
+
+    Parameters
+    ----------
+    source
+        An export folder (:func:`import_folder`), or a ``boto3.Session`` to read
+        ``cluster`` live with read-only calls (:mod:`planner.live`).
+    deploy
+        Service name → task-definition JSON of the revision to roll out.
+    cluster
+        With a session: the cluster's name or ARN.
+    export_to
+        With a session: keep the fetched exports in this folder (default: a temporary
+        one, removed once the scenario is read).
+    """
+    import tempfile
+
     from planner.loading import scenario_from_data
     from planner.yamlsafe import Located
 
-    mapping, _ = import_folder(folder, deploy)
-    return scenario_from_data(Located(mapping, {}, str(folder)), base_dir=Path(folder))
+    if isinstance(source, str | Path):
+        mapping, _ = import_folder(source, deploy)
+        return scenario_from_data(Located(mapping, {}, str(source)), base_dir=Path(source))
+    if cluster is None:
+        raise PlannerError("import_cluster(session) needs cluster=NAME")
+    from planner.live import fetch_export, write_export
+
+    export = fetch_export(cluster, session=source)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_export(export, export_to or tmp)
+        mapping, _ = import_folder(folder, deploy)
+        return scenario_from_data(Located(mapping, {}, str(folder)), base_dir=folder)

@@ -105,6 +105,9 @@ class Problem:
     #: ``any`` or ``ecs``: which ECS rules the verdict is about (:class:`Scenario`).
     placement_mode: str = "any"
     initial_new: tuple[tuple[int, ...], ...] = ()
+    #: Whether the rollout starts from the cluster as it runs (ROLLOUT.md §9, §10): new
+    #: tasks placed (``newPlacement``) or instances closed, not before its first wave.
+    snapshot: bool = False
 
     @cached_property
     def start_new(self) -> tuple[tuple[int, ...], ...]:
@@ -112,12 +115,6 @@ class Problem:
         if self.initial_new:
             return self.initial_new
         return tuple(tuple(0 for _ in self.services) for _ in self.instances)
-
-    @property
-    def snapshot(self) -> bool:
-        """Whether the rollout starts from a state with new tasks running or closed
-        instances (ROLLOUT.md §9, §10), rather than before its first wave."""
-        return any(map(any, self.start_new)) or any(i.closed for i in self.instances)
 
     @property
     def n_instances(self) -> int:
@@ -299,6 +296,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         tuple(index),
         scenario.placement_mode,
         initial_new if any(map(any, initial_new)) else (),
+        any(s.new_placement is not None for s in scenario.services)
+        or any(g.closed for g in scenario.instance_groups),
     )
     if problem.initial_new:
         _check_snapshot(problem)

@@ -109,12 +109,163 @@ def test_stopping_tasks_are_gone_and_pending_ones_count(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder, "tasks.json", lambda d: d["tasks"][0].update(lastStatus="STOPPING"))
     mapping, warnings = import_folder(folder)
-    assert mapping["services"][0]["placement"] == [0]
+    svc = mapping["services"][0]
+    # the missing task is a pending start (newPlacement: none runs yet)
+    assert (svc["placement"], svc["newPlacement"], svc["desiredCount"]) == ([0], [0], 1)
     assert warnings == [
-        "service rj-api: 0 tasks run, desiredCount is 1; planner starts from the tasks that run"
+        "service rj-api: 0 of 1 tasks run; planner starts the 1 missing as part of the rollout",
+        # the export's remainingResources still count the task: two moments
+        "instance i-0123456789abcdef0: remainingResources says 1792 CPU units and 1395 MiB "
+        "left, the tasks found on it leave 2048 and 1907; planner goes by the tasks found "
+        "(tasks outside the export, or an export taken at two moments?)",
     ]
+    assert planner.solve(planner.import_cluster(folder)).verdict == "safe"  # it starts
     _edit(folder, "tasks.json", lambda d: d["tasks"][0].update(lastStatus="PENDING"))
-    assert import_folder(folder)[0]["services"][0]["placement"] == [1]
+    mapping, warnings = import_folder(folder)
+    assert mapping["services"][0]["placement"] == [1] and warnings == []
+
+
+RJ_1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/rj-api:1"
+RJ_2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/rj-api:2"
+
+
+def _mid_deployment(folder: Path, new_running: bool, host_port: int = 80) -> None:
+    """The seed's export, rj-api:2 (PRIMARY) rolling out beside rj-api:1 (ACTIVE)."""
+    td = json.loads((folder / "task-definitions/rj-api-1.json").read_text())
+    td["taskDefinition"]["taskDefinitionArn"] = RJ_2
+    td["taskDefinition"]["revision"] = 2
+    td["taskDefinition"]["containerDefinitions"][0]["portMappings"][0]["hostPort"] = host_port
+    (folder / "task-definitions/rj-api-2.json").write_text(json.dumps(td))
+
+    def deployments(d):
+        svc = d["services"][0]
+        svc["taskDefinition"] = RJ_2
+        old = dict(svc["deployments"][0], status="ACTIVE", id="ecs-svc/1")
+        new = dict(old, status="PRIMARY", id="ecs-svc/2", taskDefinition=RJ_2)
+        new["rolloutState"] = "IN_PROGRESS"
+        svc["deployments"] = [new, old]
+
+    _edit(folder, "services.json", deployments)
+    if new_running:
+
+        def two(d):
+            d["tasks"].append(dict(d["tasks"][0], taskDefinitionArn=RJ_2, taskArn="t/2"))
+            d["tasks"][-1]["lastStatus"] = "PENDING"  # PENDING counts as started (§9)
+
+        _edit(folder, "tasks.json", two)
+
+        def remaining(d):  # the new task holds what the old one does
+            for r in d["containerInstances"][0]["remainingResources"]:
+                if r["name"] in ("CPU", "MEMORY"):
+                    r["integerValue"] -= {"CPU": 256, "MEMORY": 512}[r["name"]]
+
+        _edit(folder, "container-instances.json", remaining)
+
+
+def test_a_deployment_in_progress_is_a_snapshot(tmp_path):
+    """PRIMARY's revision is new, ACTIVE's old; tasks of each where they run."""
+    folder = _copy(tmp_path)
+    _mid_deployment(folder, new_running=True, host_port=0)
+    mapping, warnings = import_folder(folder)
+    svc = mapping["services"][0]
+    assert svc["taskDefinition"] == "task-definitions/rj-api-1.json"
+    assert svc["newTaskDefinition"] == "task-definitions/rj-api-2.json"
+    assert (svc["placement"], svc["newPlacement"], svc["desiredCount"]) == ([1], [1], 1)
+    assert warnings == []  # the PENDING task is in remainingResources too
+    result = planner.solve(planner.import_cluster(folder))
+    assert (result.verdict, result.stuck_now) == ("safe", False)  # the old one stops
+    with pytest.raises(PlannerError, match="mid-deployment"):
+        import_folder(folder, {"rj-api": str(folder / "task-definitions/rj-api-2.json")})
+
+
+def test_a_stuck_deployment_says_stuck_now_why_and_a_checked_fix(tmp_path):
+    """The seed's case caught mid-way: rj-api:2 wants port 80, which rj-api:1 holds on
+    the only instance, and minimumHealthyPercent 100 lets no old task stop."""
+    folder = _copy(tmp_path)
+    _mid_deployment(folder, new_running=False)
+    result = planner.solve(planner.import_cluster(folder))
+    assert (result.verdict, result.reasons, result.stuck_now) == ("hangs", ["port"], True)
+    assert any(f.startswith("one more t3.small in us-east-1a") for f in result.fixes), result.fixes
+    res = runner.invoke(app, ["solve", str(folder)])
+    assert res.exit_code == 1
+    lines = res.stdout.splitlines()
+    assert "HANGS" in lines[0] and "stuck now:" in lines[1]
+    data = json.loads(runner.invoke(app, ["solve", str(folder), "--format", "json"]).stdout)
+    assert data["stuckNow"] is True and data["initialNew"] == []
+    assert data["deadState"]["services"][0]["reason"] == "port"
+
+
+def test_a_stop_by_hand_unsticks_when_nothing_else_is_tried(tmp_path):
+    """minimumHealthyPercent 100 on one task: stopping the old task by hand frees the
+    port; planner checks it and says the service dips below its lower bound."""
+    folder = _copy(tmp_path)
+    _mid_deployment(folder, new_running=False)
+    scenario = planner.import_cluster(folder)
+    result = planner.solve(scenario)
+    stops = [f for f in result.fixes if f.startswith("stop one old task")]
+    assert stops == [
+        "stop one old task of rj-api on i-0123456789abcdef0 by hand (aws ecs stop-task); "
+        "rj-api runs 0 tasks until a new one is healthy, below its lower bound 1"
+    ]
+
+
+def test_draining_and_disconnected_instances_take_no_new_task(tmp_path):
+    folder = _copy(tmp_path)
+
+    def second(d):
+        one = d["containerInstances"][0]
+        two = json.loads(json.dumps(one))
+        two["containerInstanceArn"] += "2"
+        two["ec2InstanceId"] = "i-0second"
+        two["remainingResources"] = two["registeredResources"]
+        d["containerInstances"].append(two)
+        one["status"] = "DRAINING"
+
+    _edit(folder, "container-instances.json", second)
+    mapping, warnings = import_folder(folder)
+    first, other = mapping["cluster"]["instances"]
+    assert first["status"] == "DRAINING" and "status" not in other
+    assert mapping["services"][0]["placement"] == [1, 0] and warnings == []
+    result = planner.solve(planner.import_cluster(folder))
+    assert result.verdict == "safe"  # the task moves to the second instance (§10)
+    assert result.closed == [{"instance": 0, "status": "DRAINING"}]
+    assert result.plan[0].starts == ((0, 1, 1),)
+
+    def disconnected(d):
+        d["containerInstances"][1]["agentConnected"] = False
+
+    _edit(folder, "container-instances.json", disconnected)
+    mapping, _ = import_folder(folder)
+    assert mapping["cluster"]["instances"][1]["agentConnected"] is False
+    result = planner.solve(planner.import_cluster(folder))
+    assert (result.verdict, result.stuck_now) == ("hangs", True)  # nowhere to go
+
+    def registering(d):
+        d["containerInstances"][1]["status"] = "REGISTERING"
+
+    _edit(folder, "container-instances.json", registering)
+    with pytest.raises(PlannerError, match="i-0second is REGISTERING"):
+        import_folder(folder)
+
+
+def test_revisions_no_deployment_names_are_refused(tmp_path):
+    folder = _copy(tmp_path)
+    _mid_deployment(folder, new_running=True)
+
+    def third(d):
+        d["tasks"].append(dict(d["tasks"][0], taskDefinitionArn=RJ_1[:-1] + "7"))
+
+    _edit(folder, "tasks.json", third)
+    with pytest.raises(PlannerError, match="none of its deployments names"):
+        import_folder(folder)
+
+    def two_old(d):
+        svc = d["services"][0]
+        svc["deployments"].append(dict(svc["deployments"][1], taskDefinition=RJ_1[:-1] + "7"))
+
+    _edit(folder, "services.json", two_old)
+    with pytest.raises(PlannerError, match="ACTIVE deployments of"):
+        import_folder(folder)
 
 
 def test_tasks_of_services_not_exported_are_static_load(tmp_path):
@@ -157,19 +308,24 @@ def test_tasks_of_services_not_exported_are_static_load(tmp_path):
             lambda d: d["tasks"][0].update(containerInstanceArn="arn:...:container-instance/x"),
             "which container-instances.json does not list",
         ),
-        # a deployment in progress
+        # an old revision whose task definition is not exported
         (
             "services.json",
             lambda d: d["services"][0]["deployments"].append(
-                dict(d["services"][0]["deployments"][0], status="ACTIVE")
+                dict(
+                    d["services"][0]["deployments"][0],
+                    status="ACTIVE",
+                    taskDefinition="arn:...:task-definition/rj-api:0",
+                )
             ),
-            "is mid-deployment (PRIMARY and ACTIVE deployments)",
+            "service rj-api runs arn:...:task-definition/rj-api:0, whose task definition is "
+            "not exported",
         ),
-        # a draining instance
+        # an instance being deregistered
         (
             "container-instances.json",
-            lambda d: d["containerInstances"][0].update(status="DRAINING"),
-            "is DRAINING: instances that take no new tasks are not modelled yet",
+            lambda d: d["containerInstances"][0].update(status="DEREGISTERING"),
+            "is DEREGISTERING: planner models ACTIVE and DRAINING instances",
         ),
         # Fargate
         (
@@ -177,11 +333,11 @@ def test_tasks_of_services_not_exported_are_static_load(tmp_path):
             lambda d: d["services"][0].update(launchType="FARGATE"),
             "runs on FARGATE: planner models EC2 container instances only",
         ),
-        # tasks of another revision beside the service's
+        # tasks of a revision no deployment names
         (
-            "services.json",
-            lambda d: d["services"][0].update(taskDefinition="arn:...:task-definition/rj-api:9"),
-            "a deployment in progress is not modelled yet",
+            "tasks.json",
+            lambda d: d["tasks"][0].update(taskDefinitionArn="arn:...:task-definition/rj-api:9"),
+            "runs tasks of arn:...:task-definition/rj-api:9, which none of its deployments names",
         ),
     ],
 )
