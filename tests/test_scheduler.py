@@ -23,7 +23,7 @@ def test_every_scheduler_run_is_a_run_by_ecs_rules():
     mixed one, each scheduler run replays under the oracle's ECS rules and ends complete
     or dead; both endings occur."""
     ends = Counter()
-    for c in sample("zoned")[::2] + sample("mixed")[::4]:
+    for c in sample("zoned")[::2] + sample("mixed")[::4] + sample("snapshot")[::3]:
         o, p = c.oracle, c.problem
         for run in (scheduler_run(p), scheduler_run(p, random.Random(c.name))):
             end = o.replay(named(p, run.waves), ecs=True)
@@ -112,7 +112,7 @@ def test_json_and_text_report_ecs_as_configured():
 
 
 def _ecs_cases():
-    return sample("zoned") + sample("mixed")[::3]
+    return sample("zoned") + sample("mixed")[::3] + sample("snapshot")[1::3]
 
 
 def test_placement_ecs_agrees_with_the_oracles_scheduler():
