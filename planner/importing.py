@@ -212,6 +212,7 @@ def import_folder(
 
     # --- where every task runs, by service and revision
     running: dict[str, dict[str, list[int]]] = {}  # service -> revision -> per instance
+    started: dict[tuple[str, str], list[int]] = {}  # (service, deployment id) -> per instance
     for k, t in enumerate(tasks):
         if t.get("lastStatus") not in RUNNING:
             continue  # STOPPING and STOPPED tasks are gone (§9)
@@ -229,6 +230,9 @@ def import_folder(
         revision = _need(t, "taskDefinitionArn", tasks_path, where)
         per = running.setdefault(name, {}).setdefault(revision, [0] * len(groups))
         per[index[ci]] += 1
+        if t.get("startedBy"):  # the deployment that started it (ecs-svc/...)
+            by = started.setdefault((name, t["startedBy"]), [0] * len(groups))
+            by[index[ci]] += 1
 
     # --- services
     out_services: list[dict[str, Any]] = []
@@ -325,8 +329,27 @@ def import_folder(
                                                       "containerName", "containerPort")}
                 for lb in svc["loadBalancers"]
             ]  # fmt: skip
-        want = out.get("desiredCount", len(groups))  # DAEMON: one per instance
-        if midway:  # a snapshot: old tasks left, new ones running (ROLLOUT.md §9)
+        # DAEMON: one per instance that is not draining (ROLLOUT.md §10)
+        want = out.get("desiredCount", len(groups) - sum(draining))
+        forced = [
+            d
+            for d in deployments
+            if d.get("status") == "ACTIVE" and d.get("taskDefinition") == current
+        ]
+        if not midway and forced and primary is not None and primary.get("id"):
+            # a forced new deployment caught mid-way: the same revision, told apart by
+            # the deployment that started each task
+            if "newTaskDefinition" in out:
+                raise PlannerError(
+                    f"--deploy names {name}, which is mid-deployment (a forced new "
+                    "deployment): planner answers for the deployment in progress"
+                )
+            fresh = started.get((name, primary["id"]), zeros)
+            out["placement"] = [a - b for a, b in zip(placed, fresh, strict=True)]
+            out["newPlacement"] = fresh
+            if sum(fresh) > want and "desiredCount" in out:
+                out["desiredCount"] = sum(fresh)
+        elif midway:  # a snapshot: old tasks left, new ones running (ROLLOUT.md §9)
             out["placement"] = revisions.get(olds[0], zeros)
             out["newPlacement"] = placed
             if sum(placed) > want:

@@ -205,6 +205,14 @@ class PercentOptions:
     def why(self) -> str:
         """Why the recommended row was chosen, in a sentence or two."""
         if self.recommended is None:
+            open_ = sum(1 for row in self.rows if row["verdict"] == "unknown")
+            if open_:
+                return (
+                    f"No setting is recommended: none was proven safe, and {open_} of "
+                    f"{len(self.rows)} settings are unknown (the time limit came before a "
+                    "proof; a longer --time-limit may decide them). Nothing here says that no "
+                    "setting is safe."
+                )
             return (
                 "No setting is recommended: none is safe on this cluster (under each one the "
                 "rollout hangs, or ECS's own choices can hang it). More instances or a "

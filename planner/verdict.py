@@ -303,6 +303,18 @@ def _decide(
             "the most any run can do is what ECS's run does, and it stops here",
         )
 
+    if complete_run is None and shortcuts:
+        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
+
+        if volume.trajectory(problem) is None:
+            return _hangs(
+                problem,
+                dead_run,
+                "arithmetic: the percent bounds alone stop the rollout; even with room "
+                "everywhere, stopping and starting all they allow in every wave never "
+                "completes, and no run can stop or start more",
+            )
+
     if complete_run is not None and shortcuts:
         from planner.solvers import volume  # here: ortools costs ~0.5 s to load
 

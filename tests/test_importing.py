@@ -393,3 +393,35 @@ def test_awsvpc_tasks_take_the_enis_of_the_instance_type(tmp_path):
     assert mapping["cluster"]["instances"][0]["enis"] == 3
     result = planner.solve(planner.import_cluster(folder))
     assert result.verdict == "safe"  # the second ENI takes the new task, then the old stops
+
+
+def test_a_forced_new_deployment_caught_mid_way_is_told_apart_by_startedBy(tmp_path):
+    """PRIMARY and ACTIVE on the same revision (update-service --force-new-deployment):
+    the tasks the PRIMARY deployment started are the new ones."""
+    folder = tmp_path / "export"
+    shutil.copytree(Path(__file__).parent / "data/exports/deployment-in-progress", folder)
+    old = "task-definition/cart:14"
+
+    def same(d):
+        for svc in d["services"]:
+            svc["taskDefinition"] = svc["taskDefinition"].replace("cart:15", "cart:14")
+            for dep in svc["deployments"]:
+                dep["taskDefinition"] = dep["taskDefinition"].replace("cart:15", "cart:14")
+
+    _edit(folder, "services.json", same)
+    _edit(
+        folder,
+        "tasks.json",
+        lambda d: [
+            t.update(taskDefinitionArn=t["taskDefinitionArn"].replace("cart:15", "cart:14"))
+            for t in d["tasks"]
+        ],
+    )
+    mapping, _ = import_folder(folder)
+    cart = next(s for s in mapping["services"] if s["name"] == "cart")
+    assert old.split("/")[1].replace(":", "-") in cart["taskDefinition"]
+    assert "newTaskDefinition" not in cart  # the same revision
+    assert sum(cart["newPlacement"]) == 2 and sum(cart["placement"]) == 2
+    assert planner.solve(planner.import_cluster(folder)).verdict == "safe"
+    with pytest.raises(PlannerError, match="forced new deployment"):
+        import_folder(folder, {"cart": str(folder / "task-definitions/cart-15.json")})

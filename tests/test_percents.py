@@ -197,6 +197,29 @@ def test_no_safe_setting_means_no_recommendation():
     assert "No setting is recommended" in options.why()
 
 
+def test_a_grid_with_unknowns_does_not_say_that_no_setting_is_safe():
+    s2 = scenario([(1024, 1024, 2)], [svc("api", 2, td(256), td(2048))])
+    options = sweep_percents(s2)
+    assert "none is safe on this cluster" in options.why()
+    options.rows[0]["verdict"] = "unknown"  # as when a cell's time limit came first
+    why = options.why()
+    assert "none is safe" not in why and "Nothing here says that no setting is safe" in why
+    assert f"1 of {len(options.rows)} settings are unknown" in why
+
+
+def test_bounds_that_forbid_completion_are_hangs_by_arithmetic():
+    """maximumPercent 30 of 3 tasks: upper bound 0, no new task can ever start, whatever
+    the cluster; a proof by counts, not a time limit."""
+    from planner.problem import compile_problem
+    from planner.verdict import analyse
+
+    s = scenario([(4096, 8192, 3)], [svc("api", 3, td(256), td(512), 0, 30)])
+    a = analyse(compile_problem(s), time_limit=0.2)
+    assert a.verdict == "hangs" and a.proof.startswith("arithmetic"), a.proof
+    rows = {(r["lower"], r["upper"]): r["verdict"] for r in sweep_percents(s, time_limit=0.2).rows}
+    assert rows[(3, 3)] == "hangs"  # neither a stop nor a start, from the first wave
+
+
 def test_other_services_keep_their_file_settings():
     s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
     rows_a = percent_options(s, service="a")

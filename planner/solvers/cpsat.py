@@ -481,6 +481,9 @@ def final_state_fits(
     ]
     for s, svc in enumerate(p.services):
         m.add(sum(n[i][s] for i in range(p.n_instances)) == svc.desired)
+        for i in range(p.n_instances):  # new tasks already running never move (a snapshot)
+            if p.start_new[i][s]:
+                m.add(n[i][s] >= p.start_new[i][s])
     for i in range(p.n_instances):
         for row in p.rows[i]:  # every placement row, no old task left
             load = sum(b * n[i][s] for s, b in enumerate(row.new) if b)
