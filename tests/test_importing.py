@@ -425,3 +425,25 @@ def test_a_forced_new_deployment_caught_mid_way_is_told_apart_by_startedBy(tmp_p
     assert planner.solve(planner.import_cluster(folder)).verdict == "safe"
     with pytest.raises(PlannerError, match="forced new deployment"):
         import_folder(folder, {"cart": str(folder / "task-definitions/cart-15.json")})
+
+
+def test_a_daemon_wants_no_task_on_a_draining_instance(tmp_path):
+    """ECS runs no daemon task on a draining instance: its stopped one is no pending start."""
+    folder = tmp_path / "export"
+    shutil.copytree(Path(__file__).parent / "data/exports/daemon", folder)
+    _edit(
+        folder,
+        "container-instances.json",
+        lambda d: d["containerInstances"][2].update(status="DRAINING"),
+    )
+
+    def stop_daemon_there(d):
+        arn = json.loads((folder / "container-instances.json").read_text())
+        third = arn["containerInstances"][2]["containerInstanceArn"]
+        for t in d["tasks"]:
+            if t["group"] == "service:node-exporter" and t["containerInstanceArn"] == third:
+                t["lastStatus"] = "STOPPED"
+
+    _edit(folder, "tasks.json", stop_daemon_there)
+    _, warnings = import_folder(folder)
+    assert not any("node-exporter" in w for w in warnings), warnings
