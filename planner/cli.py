@@ -223,7 +223,16 @@ def percents(
     format: Fmt = Format.text,
     output: Output = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds for each setting's solve.")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds for the whole command (default: no bound "
+            "but each setting's); settings not decided by then are unknown.",
+        ),
+    ] = None,
+    per_cell: Annotated[
+        float, typer.Option("--time-limit-per-cell", min=0.1, help="Seconds for each setting.")
     ] = 10.0,
     workers: Workers = 1,
     seed: Seed = 0,
@@ -240,7 +249,8 @@ def percents(
         options = sweep_percents(
             loaded,
             service,
-            time_limit=time_limit,
+            time_limit=per_cell,
+            total_time_limit=time_limit,
             workers=workers,
             seed=seed,
             jobs=jobs,
@@ -262,8 +272,19 @@ def table(
     ] = TableFormat.text,
     output: Output = None,
     time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds for the whole table (default: no bound but "
+            "each cell's); cells not answered by then say so.",
+        ),
+    ] = None,
+    per_cell: Annotated[
         float,
-        typer.Option("--time-limit", min=0.1, help="Seconds for each cell the solver answers."),
+        typer.Option(
+            "--time-limit-per-cell", min=0.1, help="Seconds for each cell the solver answers."
+        ),
     ] = 10.0,
     seed: Seed = 0,
     jobs: Jobs = None,
@@ -277,7 +298,8 @@ def table(
         df = tables.capacity_table(
             loaded,
             jobs=jobs,
-            time_limit=time_limit,
+            time_limit=per_cell,
+            total_time_limit=time_limit,
             seed=seed,
             progress=True,
             placement=placement.value,

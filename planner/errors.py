@@ -54,3 +54,9 @@ class InternalError(Exception):
             f"internal error: {self.args[0] if self.args else 'unknown'}. This is a bug in "
             "planner, not a property of your deployment; please report it with the scenario."
         )
+
+
+class OutOfTime(Exception):  # noqa: N818 (a signal, not an error)
+    """A deadline (a ``time.perf_counter()`` value) passed in a phase that cannot stop
+    half-way with an answer: a plain-Python run, or building a CP-SAT model. The caller
+    answers with what it knows (``unknown``); never shown to a user."""

@@ -277,12 +277,17 @@ def _pick_service(scenario: Scenario, name: str | None) -> int:
 
 
 def _solve_row(
-    args: tuple[Scenario, Problem, float, int, int],
+    args: tuple[Scenario, Problem, float, int, int, float | None],
 ) -> tuple[str, int | None, int | None]:
-    """Verdict, waves and estimated seconds of one pair (module level: runs in a pool)."""
+    """Verdict, waves and estimated seconds of one pair (module level: runs in a pool).
+    The last argument is the whole sweep's deadline (``time.time()``), or None."""
     from planner.verdict import analyse
 
-    scenario, problem, time_limit, workers, seed = args
+    scenario, problem, time_limit, workers, seed, deadline = args
+    if deadline is not None:
+        time_limit = min(time_limit, deadline - time.time())
+        if time_limit <= 0.05:
+            return "unknown", None, None  # the sweep's time limit came first
     a = analyse(problem, time_limit=time_limit, workers=workers, seed=seed)
     if a.plan is None:
         return a.verdict, None, None
@@ -306,10 +311,15 @@ def sweep_percents(
     seed: int = 0,
     jobs: int | None = 1,
     progress: bool = False,
+    total_time_limit: float | None = None,
 ) -> PercentOptions:
-    """Solve every distinct percent setting of one service; see :func:`percent_options`."""
+    """Solve every distinct percent setting of one service; see :func:`percent_options`.
+
+    ``time_limit`` bounds each setting's solve; ``total_time_limit`` the whole sweep:
+    settings not decided by then are ``unknown``, and say nothing more."""
     from planner.solve import compile_checked
 
+    deadline = None if total_time_limit is None else time.time() + total_time_limit
     k = _pick_service(scenario, service)
     svc = scenario.services[k]
     if svc.all_at_once:
@@ -328,8 +338,11 @@ def sweep_percents(
     if scenario.open_groups:
         from planner.minimum import minimum_instances
 
+        scan_limit = time_limit * 6
+        if total_time_limit is not None:
+            scan_limit = min(scan_limit, total_time_limit / 2)
         minimum, scenario = minimum_instances(
-            scenario, time_limit=time_limit * 6, workers=workers, seed=seed
+            scenario, time_limit=scan_limit, workers=workers, seed=seed
         )
         which = "safe" if minimum["safe"] else "possible" if minimum["possible"] else None
         counts = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
@@ -360,7 +373,14 @@ def sweep_percents(
         services = list(problem.services)
         services[s] = replace(base, lower=lo, upper=up)
         jobs_in.append(
-            (scenario, replace(problem, services=tuple(services)), time_limit, workers, seed)
+            (
+                scenario,
+                replace(problem, services=tuple(services)),
+                time_limit,
+                workers,
+                seed,
+                deadline,
+            )
         )
     from planner.verdict import uniform
 

@@ -17,11 +17,13 @@ Two rule sets:
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from planner import placement
+from planner.errors import OutOfTime
 from planner.placement import REASON_ORDER, configuration_message, placement_message
 from planner.problem import Problem, Service
 from planner.solvers.horizon import max_waves
@@ -380,12 +382,17 @@ def simulate(
     start: State | None = None,
     policy: Policy | None = None,
     wave_of: Callable[[State], Wave] | None = None,
+    deadline: float | None = None,
 ) -> Run:
     """Run ECS rules from ``start`` until the rollout completes or dies; ``wave_of``
-    makes each wave instead of :func:`ecs_wave` (the scheduler's, say)."""
+    makes each wave instead of :func:`ecs_wave` (the scheduler's, say). Past
+    ``deadline`` (a ``time.perf_counter()`` value), :class:`~planner.errors.OutOfTime`:
+    a run cut short is neither complete nor dead."""
     state = start or initial_state(problem)
     run = Run(states=[state])
     for _ in range(max_waves(problem)):  # no run is longer (planner.solvers.horizon)
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("a run by ECS rules was cut short by the deadline")
         if is_complete(problem, state):
             run.complete = True
             return run

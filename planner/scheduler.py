@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner import placement
+from planner.errors import OutOfTime
 from planner.problem import Problem
 from planner.rollout import (
     Moves,
@@ -155,11 +156,15 @@ def scheduler_run(
     rng: random.Random | None = None,
     order: Sequence[int] | None = None,
     start: State | None = None,
+    deadline: float | None = None,
 ) -> Run:
     """The scheduler from ``start`` (default: the initial state) until it completes or
-    hangs."""
+    hangs (:class:`~planner.errors.OutOfTime` past ``deadline``)."""
     return simulate(
-        problem, start=start, wave_of=lambda st: scheduler_wave(problem, st, rng, order)
+        problem,
+        start=start,
+        wave_of=lambda st: scheduler_wave(problem, st, rng, order),
+        deadline=deadline,
     )
 
 
@@ -175,7 +180,9 @@ class Summary:
     seconds: float = 0.0
     complete_run: Run | None = field(default=None, repr=False)
     #: Where further runs come from (:func:`runs`); dropped once the summary is final.
-    source: Iterator[Run] | None = field(default=None, repr=False)
+    source: Iterator[Run | None] | None = field(default=None, repr=False)
+    #: When the current call of :func:`summarise` must stop (a ``perf_counter`` value).
+    deadline: float | None = field(default=None, repr=False)
 
     def to_json(self, problem: Problem) -> dict:
         out: dict = {
@@ -205,19 +212,35 @@ def strategies_of(problem: Problem) -> dict[str, list[dict[str, str | None]]]:
     return out
 
 
-def runs(problem: Problem, seed: int = 0) -> Iterator[Run]:
+def runs(
+    problem: Problem, seed: int = 0, deadline: Callable[[], float | None] = lambda: None
+) -> Iterator[Run | None]:
     """Scheduler runs: ties first and turns in file order; each service first and last;
-    then ties and turns drawn at random, without end (the caller stops)."""
-    yield scheduler_run(problem)
-    S = problem.n_services
-    if S > 1:
-        for s in range(S):
-            others = [t for t in range(S) if t != s]
-            yield scheduler_run(problem, order=[s, *others])
-            yield scheduler_run(problem, order=[*others, s])
-    rng = random.Random(seed)
-    while True:
-        yield scheduler_run(problem, rng)
+    then ties and turns drawn at random, without end (the caller stops). A run that
+    ``deadline()`` cuts short yields None, and is made again on the next request."""
+
+    def kinds() -> Iterator[tuple[random.Random | None, list[int] | None]]:
+        yield None, None
+        S = problem.n_services
+        if S > 1:
+            for s in range(S):
+                others = [t for t in range(S) if t != s]
+                yield None, [s, *others]
+                yield None, [*others, s]
+        rng = random.Random(seed)
+        while True:
+            yield rng, None
+
+    for rng, order in kinds():
+        state = rng.getstate() if rng is not None else None
+        while True:
+            try:
+                yield scheduler_run(problem, rng, order, deadline=deadline())
+                break
+            except OutOfTime:
+                if rng is not None and state is not None:
+                    rng.setstate(state)  # the same draws next time
+                yield None
 
 
 def summarise(
@@ -228,14 +251,18 @@ def summarise(
     seconds: float = 5.0,
     summary: Summary | None = None,
 ) -> Summary:
-    """Up to ``most`` scheduler runs (:func:`runs`) in all, within ``seconds`` more;
-    ``summary``: go on from where it stopped."""
+    """Up to ``most`` scheduler runs (:func:`runs`) in all, within ``seconds`` more
+    (a run is cut short at that time); ``summary``: go on from where it stopped."""
     t0 = time.perf_counter()
     if summary is None:
-        summary = Summary(strategies_of(problem), source=runs(problem, seed))
+        summary = Summary(strategies_of(problem))
+        summary.source = runs(problem, seed, lambda: summary.deadline)
     assert summary.source is not None, "a final summary takes no more runs"
+    summary.deadline = t0 + seconds
     while summary.runs < most and time.perf_counter() - t0 <= seconds:
         run = next(summary.source)
+        if run is None:
+            break  # cut short by the time: made again if asked for more
         summary.runs += 1
         if run.complete:
             summary.completed += 1

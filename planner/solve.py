@@ -54,24 +54,26 @@ def solve(
         ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
     """
     t0 = time.perf_counter()
+    # what follows an analysis (replay, the result, fixes) gets this much of the limit
+    reserve = min(1.0, 0.05 * time_limit)
     if placement is not None:
         scenario = replace(scenario, placement_mode=placement)
     minimum = None
     analysis = None
     if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
         minimum, scenario, analysis = scan(
-            scenario, time_limit=time_limit, workers=workers, seed=seed
+            scenario, time_limit=time_limit - reserve, workers=workers, seed=seed
         )
     problem = compile_checked(scenario)
     if analysis is None:
-        left = max(0.05, time_limit - (time.perf_counter() - t0))
+        left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
         analysis = analyse(problem, time_limit=left, workers=workers, seed=seed)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if fixes and result.verdict in ("hangs", "at-risk"):
         from planner.fixes import find_fixes
 
-        left = max(0.05, time_limit - (time.perf_counter() - t0))
+        left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
         result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
     result.wall_seconds = time.perf_counter() - t0
     return result

@@ -444,10 +444,17 @@ class _SolveJob:
     time_limit: float
     seed: int
     shortcuts: bool
+    #: When the whole table must be done (``time.time()``: cells run in other processes).
+    deadline: float | None = None
 
 
 def solved_instances(
-    cell: Cell, *, time_limit: float = 10.0, seed: int = 0, shortcuts: bool = True
+    cell: Cell,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    shortcuts: bool = True,
+    deadline: float | None = None,
 ) -> tuple[int | None, int | None, int | None, str]:
     """(steady, possible, safe, how) for any cell, by the verdict engine at each count.
 
@@ -455,9 +462,12 @@ def solved_instances(
     ``desired + min(upper, desired)`` (old tasks spread one per instance, every new task
     started at once on an empty one: past that, more instances change nothing), stopping
     at the first safe count. ``how`` says ``solver``, or where the time limit came.
+    ``deadline`` (a ``time.time()`` value): the whole table's, which may come first.
     """
     from planner.verdict import analyse
 
+    if deadline is not None:
+        time_limit = min(time_limit, deadline - time.time())
     deadline = time.perf_counter() + time_limit
     inst = cell.instance()
     old_slots = task_slots(inst, Footprint.of(cell.taskdef(cell.task.cpu, cell.task.memory)))
@@ -497,7 +507,11 @@ def solved_instances(
 
 def _solve_job(job: _SolveJob) -> tuple[int | None, int | None, int | None, str]:
     return solved_instances(
-        job.cell, time_limit=job.time_limit, seed=job.seed, shortcuts=job.shortcuts
+        job.cell,
+        time_limit=job.time_limit,
+        seed=job.seed,
+        shortcuts=job.shortcuts,
+        deadline=job.deadline,
     )
 
 
@@ -531,6 +545,7 @@ def capacity_table(
     counting: bool = True,
     progress: bool = False,
     placement: str | None = None,
+    total_time_limit: float | None = None,
 ) -> pd.DataFrame:
     """The capacity table of a spec: one row per combination.
 
@@ -543,6 +558,9 @@ def capacity_table(
         Processes for the cells that need the solver; None for every core.
     time_limit
         Seconds for each such cell.
+    total_time_limit
+        Seconds for the whole table (None: no bound but the cells'); cells the solver has
+        not answered by then say so in ``method`` and leave their counts empty.
     seed
         Seed of the solves.
     counting
@@ -571,6 +589,7 @@ def capacity_table(
     """
     import pandas as pd
 
+    deadline = None if total_time_limit is None else time.time() + total_time_limit
     table = _as_spec(spec)
     if placement is not None:
         table = replace(table, placement_mode=placement)
@@ -595,7 +614,7 @@ def capacity_table(
         else:
             todo.append(k)
     if todo:
-        jobs_in = [_SolveJob(every[k], time_limit, seed, counting) for k in todo]
+        jobs_in = [_SolveJob(every[k], time_limit, seed, counting, deadline) for k in todo]
         solved = run_all(_solve_job, jobs_in, jobs=jobs, progress=progress, label="cells")
         for k, ans in zip(todo, solved, strict=True):
             answers[k] = ans

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from planner import scheduler
-from planner.errors import InternalError
+from planner.errors import InternalError, OutOfTime
 from planner.problem import Problem
 from planner.rollout import (
     InvalidWave,
@@ -115,7 +115,11 @@ def analyse(
     )
     ecs = problem.placement_mode == "ecs"
     budget = _left(deadline) / 2 if ecs else _left(deadline)
-    a = _decide(problem, budget, workers, seed, tries, shortcuts, summary)
+    known: dict[str, Run | None] = {}
+    try:
+        a = _decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
+    except OutOfTime:
+        a = _unknown_in_time(problem, known)
     if a.verdict != "safe" and tries is None:
         # what ECS as configured does, for the report: more runs (a safe rollout needs
         # none: no run by ECS rules, the scheduler's included, can hang)
@@ -265,6 +269,21 @@ def check_evidence(problem: Problem, a: Analysis) -> None:
         raise InternalError(f"the verdict '{a.verdict}' lacks its evidence ({a.proof})")
 
 
+def _unknown_in_time(problem: Problem, known: dict[str, Run | None]) -> Analysis:
+    """``unknown`` with what the runs found before the deadline (a phase ran out)."""
+    complete, dead = known.get("complete"), known.get("dead")
+    a = Analysis(
+        "unknown",
+        "time limit: "
+        + ("a run completes" if complete else "no run that completes was found")
+        + (", and a run by ECS rules dies" if dead else "")
+        + "; the time limit came before a proof (building or searching the CP-SAT model)",
+        plan=complete.waves if complete else None,
+    )
+    _attach_dead(problem, a, dead)
+    return a
+
+
 def _decide(
     problem: Problem,
     time_limit: float,
@@ -273,20 +292,25 @@ def _decide(
     tries: int | None,
     shortcuts: bool,
     summary: Summary,
+    known: dict[str, Run | None] | None = None,
 ) -> Analysis:
+    """The verdict; ``known`` keeps the runs found so far, for an answer if a phase runs
+    out of time (:class:`OutOfTime`)."""
+    known = {} if known is None else known
     deadline = time.perf_counter() + time_limit
     start = initial_state(problem)
     if is_complete(problem, start):
         return Analysis(
             "safe", "nothing to replace: every service already runs its new tasks", plan=[]
         )
-    default = simulate(problem)
+    default = simulate(problem, deadline=deadline)
     complete_run: Run | None = default if default.complete else None
     dead_run: Run | None = None if default.complete else default
     if summary.first_hang is not None:  # what ECS as configured would do: the witness
         dead_run = summary.first_hang
     if complete_run is None:
         complete_run = summary.complete_run
+    known["complete"], known["dead"] = complete_run, dead_run
 
     if shortcuts and uniform(problem):
         if complete_run:
@@ -351,6 +375,7 @@ def _decide(
                 complete_run = run
             if run.dead and dead_run is None:
                 dead_run = run
+            known["complete"], known["dead"] = complete_run, dead_run
             if complete_run and dead_run:
                 break
 
@@ -375,7 +400,9 @@ def _decide(
     spent = 0.0
     if dead_run is None:
         # A dead state ECS could rest in, reachable or not? None at all: safe, no waves needed.
-        ans = cpsat.dead_state_exists(problem, _left(deadline) / 4, workers, seed)
+        ans = cpsat.dead_state_exists(
+            problem, _left(deadline) / 4, workers, seed, deadline=deadline
+        )
         spent += ans.seconds
         if ans.status == "none":
             return Analysis(
@@ -389,7 +416,7 @@ def _decide(
         horizon = len(default.waves) + 1
         sets = count_sets(problem, max_waves(problem), _left(deadline) / 8)
         while True:
-            model = cpsat.RolloutModel(problem, horizon, ecs_rules=True)
+            model = _model(problem, horizon, True, deadline)
             model.restrict_counts(sets)
             model.target_unfinished()
             model.hint(default.states)
@@ -416,6 +443,7 @@ def _decide(
             if ans.dead:
                 states = ans.states or []
                 dead_run = Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
+                known["dead"] = dead_run
                 break
             if horizon >= max_waves(problem):  # cannot happen: runs end by then
                 raise AssertionError("an ECS run outlived the wave bound")
@@ -433,7 +461,7 @@ def _decide(
     horizon = max(2 * len(dead_run.waves) + 2, 2)
     while True:
         horizon = min(horizon, max_waves(problem))
-        model = cpsat.RolloutModel(problem, horizon, ecs_rules=False)
+        model = _model(problem, horizon, False, deadline)
         model.target_complete()
         ans = model.solve(_left(deadline), workers, seed)
         spent += ans.seconds
@@ -482,13 +510,19 @@ def _other_runs(
             for pack in (True, False):
                 if time.perf_counter() > budget:
                     return
-                yield simulate(problem, policy=Policy(order=order, pack=pack))
+                try:
+                    yield simulate(problem, policy=Policy(order=order, pack=pack), deadline=budget)
+                except OutOfTime:
+                    return
     rng = random.Random(seed)
     n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
     for _ in range(n_tries):
         if time.perf_counter() > budget:
             return
-        yield simulate(problem, rng)
+        try:
+            yield simulate(problem, rng, deadline=budget)
+        except OutOfTime:
+            return
 
 
 def _at_stake(problem: Problem, sets: CountSets) -> str:
@@ -503,6 +537,13 @@ def _at_stake(problem: Problem, sets: CountSets) -> str:
         f". Only {listed} can be left unfinished: every other service completes in every run "
         "by ECS rules (counts)"
     )
+
+
+def _model(problem: Problem, horizon: int, ecs_rules: bool, deadline: float):
+    """A CP-SAT rollout model, built only while the deadline allows."""
+    from planner.solvers import cpsat
+
+    return cpsat.RolloutModel(problem, horizon, ecs_rules=ecs_rules, deadline=deadline)
 
 
 def _left(deadline: float) -> float:

@@ -324,3 +324,19 @@ def test_solve_and_percents_start_without_pandas():
     code = "import sys, planner.cli, planner.percents; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_whole_sweep_keeps_its_time_limit():
+    """A sweep whose total limit has passed decides nothing more: every setting the
+    solver would answer is unknown, and the grid claims nothing beyond that."""
+    s2 = scenario([(1024, 1024, 2)], [svc("api", 2, td(256), td(2048))])
+    options = sweep_percents(s2, total_time_limit=0.01)
+    verdicts = {r["verdict"] for r in options.rows}
+    assert verdicts <= {"unknown", "hangs"} and "unknown" in verdicts
+    assert "none is safe" not in options.why()
+    res = CliRunner().invoke(
+        app,
+        ["percents", str(Path("scenarios/seed/port-conflict.yaml")), "--time-limit-per-cell",
+         "5", "--time-limit", "60", "--format", "json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output

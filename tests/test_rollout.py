@@ -445,3 +445,15 @@ def test_apply_wave_accepts_exactly_the_waves_the_oracle_accepts():
                 assert accepted == oracle_accepts, (c.name, wave, ecs)
                 seen[ecs, accepted] += 1
     assert min(seen.values()) >= 50 and len(seen) == 4, seen
+
+
+def test_a_run_past_its_deadline_is_cut_not_judged():
+    """A run cut short by the deadline is neither complete nor dead: it raises."""
+    import time
+
+    from planner.errors import OutOfTime
+
+    p = at_risk_example()
+    with pytest.raises(OutOfTime):
+        simulate(p, deadline=time.perf_counter() - 1)
+    assert simulate(p, deadline=time.perf_counter() + 60).waves  # in time: the same run

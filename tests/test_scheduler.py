@@ -207,3 +207,16 @@ def test_placement_ecs_proves_safe_with_a_plan_even_without_runs():
     a = _narrow_to_scheduler(p, open_question, time.perf_counter() + 30)
     assert a.verdict == "safe" and a.plan
     check_evidence(p, a)
+
+
+def test_a_summary_cut_by_its_time_makes_the_cut_run_again():
+    """seconds=0: the first run is cut short and not counted; asked again, the summary
+    makes that same run (the default one), as if never interrupted."""
+    p = at_risk_example()
+    cut = summarise(p, seconds=0.0)
+    assert (cut.runs, cut.completed, cut.hung) == (0, 0, 0)
+    again = summarise(p, most=1, seconds=60, summary=cut)
+    fresh = summarise(p, most=1, seconds=60)
+    assert again.runs == 1
+    first = again.complete_run or again.first_hang
+    assert first.waves == (fresh.complete_run or fresh.first_hang).waves

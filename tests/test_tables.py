@@ -496,3 +496,19 @@ def test_ecs_placement_never_needs_more_instances_than_any():
             assert e <= a
             compared += 1
     assert compared >= 6
+
+
+def test_the_whole_table_keeps_its_time_limit():
+    """Past the table's total limit a solver cell answers nothing more and says why;
+    counting cells are still counted (no solver needed)."""
+    spec = {
+        "instanceTypes": ["t3.small"],
+        "tasks": [{"cpu": 512, "memory": 512, "new": {"cpu": 1024}}, {"cpu": 256, "memory": 256}],
+        "desiredCounts": [2],
+    }
+    df = tables.capacity_table(spec, jobs=1, total_time_limit=0.0)
+    solver, counted = df.iloc[0], df.iloc[1]
+    assert solver["method"].startswith("solver (time limit") and pd.isna(solver["safeInstances"])
+    assert counted["method"] == "counting" and not pd.isna(counted["safeInstances"])
+    full = tables.capacity_table(spec, jobs=1, total_time_limit=60)
+    assert full.iloc[0]["method"] == "solver" and full.iloc[0]["safeInstances"] == 2

@@ -393,3 +393,59 @@ def test_scheduler_runs_settle_an_unknown():
     check_evidence(p, settled)
     nothing = Analysis("unknown", "time limit")
     assert _with_scheduler_evidence(nothing, summary) is nothing
+
+
+def test_a_model_past_its_deadline_is_not_built():
+    """Building a CP-SAT model of hundreds of instances takes seconds: past the deadline
+    it stops (OutOfTime) instead of finishing the build."""
+    import time
+
+    from planner.errors import OutOfTime
+    from planner.solvers.cpsat import RolloutModel
+
+    p = MIXED[0].problem
+    with pytest.raises(OutOfTime):
+        RolloutModel(p, 3, ecs_rules=True, deadline=time.perf_counter() - 1)
+    RolloutModel(p, 3, ecs_rules=True, deadline=time.perf_counter() + 60)
+
+
+def test_a_phase_out_of_time_answers_unknown_with_what_the_runs_found(monkeypatch):
+    """When the CP-SAT phase runs out of time, the verdict is unknown and carries the
+    completing run found before (replayed like any plan)."""
+    from planner.errors import OutOfTime
+    from planner.solvers import cpsat
+
+    def late(*args, **kwargs):
+        raise OutOfTime("test")
+
+    monkeypatch.setattr(cpsat, "RolloutModel", late)
+    monkeypatch.setattr(cpsat, "dead_state_exists", late)
+    reached = 0
+    for case in [c for c in MIXED if c.label == "safe"][:10]:
+        a = analyse(case.problem, tries=0, shortcuts=False, time_limit=30)
+        if a.proof.startswith("counting"):
+            continue  # one uniform service: no solver needed
+        assert a.verdict == "unknown", a.proof
+        assert a.proof.startswith("time limit") and a.plan is not None, a.proof
+        reached += 1
+    assert reached >= 5
+
+
+def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkeypatch):
+    """The analysis gets the limit less a reserve (replay, the result, fixes)."""
+    import importlib
+
+    import planner
+
+    solve_module = importlib.import_module("planner.solve")
+
+    seen = []
+    real = solve_module.analyse
+
+    def spy(problem, **kwargs):
+        seen.append(kwargs["time_limit"])
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(solve_module, "analyse", spy)
+    planner.solve(MIXED[0].scenario, time_limit=10)
+    assert seen and 8.9 <= seen[0] <= 9.5, seen

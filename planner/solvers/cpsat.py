@@ -24,12 +24,16 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from planner import placement
+from planner.errors import OutOfTime
 from planner.placement import Row
 from planner.problem import Problem
 from planner.rollout import State, Wave, _moves
 from planner.solvers.counts import CountSets
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+__all__ = ["Answer", "OutOfTime", "RolloutModel", "dead_state_exists", "final_state_fits"]
 
 
 @dataclass(frozen=True)
@@ -134,23 +138,42 @@ class WaveRules:
             b * self.new_here(w, i, s) for s, b in enumerate(row.new) if b
         )
 
+    def _load(self, w: int, i: int, k: int) -> Any:
+        """:meth:`row_load` of row ``k`` of ``i``, built once per model (a model of
+        hundreds of instances asks for each many times)."""
+        cache = self.__dict__.setdefault("_loads", {})
+        key = (w, i, k)
+        if key not in cache:
+            cache[key] = self.row_load(w, i, self.p.rows[i][k])
+        return cache[key]
+
     def _placement(self, ecs_rules: bool) -> None:
         """Where tasks may run (every placement row, :mod:`planner.placement`) and, under
         ECS rules, the maximal-start rule."""
         p, m = self.p, self.m
         for w in range(1, self.H + 1):
+            self._check_time()
             for i in range(p.n_instances):
-                for row in p.rows[i]:
-                    load = self.row_load(w, i, row)
+                for k, row in enumerate(p.rows[i]):
+                    load = self._load(w, i, k)
                     if not isinstance(load, int):  # (a constant load was placed as it is)
                         m.add(load <= row.limit)
         if ecs_rules:
             self._maximal_starts()
 
+    def _check_time(self) -> None:
+        """Stop building past the deadline (:class:`OutOfTime`): a model of hundreds of
+        instances and many waves takes seconds to build, and the time limit is a promise."""
+        deadline = getattr(self, "deadline", None)
+        if deadline is not None and time.perf_counter() > deadline:
+            raise OutOfTime("the time limit came while building the CP-SAT model")
+
     def _maximal_starts(self) -> None:
         """ECS rules: after the starts of a wave, no service with room fits anywhere."""
         p, m = self.p, self.m
+        ever = {}  # whether a new task of s fits instance i's rows with nothing else there
         for w in range(1, self.H + 1):
+            self._check_time()
             for s, svc in enumerate(p.services):
                 room = m.new_bool_var(f"room{w}_{s}")
                 full = m.new_bool_var(f"atdesired{w}_{s}")
@@ -164,7 +187,10 @@ class WaveRules:
                     no_room.append(capped)
                 m.add_bool_or(no_room)
                 for i in range(p.n_instances):
-                    fails = self._fail_literals(w, i, s)
+                    rows = p.rows[i]
+                    if (id(rows), s) not in ever:
+                        ever[id(rows), s] = placement.could_ever_fit(rows, s)
+                    fails = self._fail_literals(w, i, s) if ever[id(rows), s] else None
                     if fails is None:
                         continue  # never fits there
                     m.add_bool_or([~room, *fails])
@@ -173,24 +199,62 @@ class WaveRules:
 
     def _fail_literals(self, w: int, i: int, s: int) -> list | None:
         """Literals, each implying that a new task of ``s`` breaks one placement row of
-        ``i``; None where it can never fit."""
+        ``i``; None where it can never fit. A literal says "row ``k`` is loaded above
+        ``limit − need``": services that need as much of the row share it."""
         p, m = self.p, self.m
-        if not placement.could_ever_fit(p.rows[i], s):
-            return None
+        cache = self.__dict__.setdefault("_fails", {})
         lits = []
         for k, row in enumerate(p.rows[i]):
             need = row.new[s]
             if not need:
                 continue
-            load = self.row_load(w, i, row)
+            load = self._load(w, i, k)
             if isinstance(load, int):
                 if load + need > row.limit:
                     return None  # fails there whatever the counts
                 continue
-            f = m.new_bool_var(f"f{w}_{i}_{s}_{k}")
-            m.add(load >= row.limit - need + 1).only_enforce_if(f)
-            lits.append(f)
+            key = (w, i, k, need)
+            if key not in cache:
+                f = m.new_bool_var(f"f{w}_{i}_{k}_{need}")
+                m.add(load >= row.limit - need + 1).only_enforce_if(f)
+                cache[key] = f
+            lits.append(cache[key])
         return lits
+
+    def _refill_terms(self, s: int) -> tuple[list[int], list[tuple[int, bool]], int]:
+        """What :meth:`_refills` needs of service ``s``, independent of the wave: the
+        services whose tasks may hold a non-resource row a new task of ``s`` needs, the
+        services ``t`` whose stops must be refilled (and whether the cut is ``s``'s own),
+        and the instances where ``s`` never fits."""
+        cache = self.__dict__.setdefault("_refill", {})
+        if s in cache:
+            return cache[s]
+        p = self.p
+        svc = p.services[s]
+        S = p.n_services
+        resource = range(len(placement.DIMENSIONS))  # the first rows of every instance
+        distinct_rows = {id(rs): rs for rs in p.rows}.values()
+        other_rows = [  # non-resource rows a new task of s needs
+            r for rs in distinct_rows for k, r in enumerate(rs) if k not in resource and r.new[s]
+        ]
+        holders = [u for u in range(S) if any(r.old[u] or r.new[u] for r in other_rows)]
+        never = sum(1 for i in range(p.n_instances) if not p.could_ever_fit(i, s))
+        one_each = self.__dict__.setdefault("_one_each", {})
+        cuts = []
+        for t in range(S):
+            if t not in one_each:
+                holding = [i for i in range(p.n_instances) if p.initial[i][t]]
+                one_each[t] = bool(holding) and all(
+                    any(r.old[t] and r.limit <= 1 for r in p.rows[i]) for i in holding
+                )
+            if not one_each[t]:
+                continue  # several of its tasks may share an instance
+            if any(rs[k].old[t] < rs[k].new[s] for rs in distinct_rows for k in resource):
+                continue
+            own = t == s and not svc.all_at_once and all(r.old[s] for r in other_rows)
+            cuts.append((t, own))
+        cache[s] = (holders, cuts, never)
+        return cache[s]
 
     def _refills(self, w: int, s: int, room: Any) -> None:
         """Redundant cuts: if ``s`` ends wave ``w`` with room (so, under ECS rules, fitting
@@ -207,36 +271,19 @@ class WaveRules:
         ``t``'s stops less those exceptions. For ``t = s``, when every such row of ``s``'s
         new task is one its old task held, the stop itself frees it.
         """
-        p, m = self.p, self.m
-        svc = p.services[s]
-        S = p.n_services
-        resource = range(len(placement.DIMENSIONS))  # the first rows of every instance
-        other_rows = [  # non-resource rows a new task of s needs
-            r for rs in p.rows for k, r in enumerate(rs) if k not in resource and r.new[s]
-        ]
+        m = self.m
+        holders, cuts, never = self._refill_terms(s)
+        if not cuts:
+            return
+        S = self.p.n_services
         starts = sum(self.new_sum(w, t) - self.new_sum(w - 1, t) for t in range(S))
-        holders = sum(
-            self.old_sum(w, u) + self.new_sum(w, u)
-            for u in range(S)
-            if any(r.old[u] or r.new[u] for r in other_rows)
-        )
-        never = sum(1 for i in range(p.n_instances) if not p.could_ever_fit(i, s))
-        for t in range(S):
-            one_each = all(
-                any(r.old[t] and r.limit <= 1 for r in p.rows[i])
-                for i in range(p.n_instances)
-                if p.initial[i][t]
-            )
-            if not one_each or not any(p.initial[i][t] for i in range(p.n_instances)):
-                continue  # several of its tasks may share an instance
-            if any(rs[k].old[t] < rs[k].new[s] for rs in p.rows for k in resource):
-                continue
+        held = sum(self.old_sum(w, u) + self.new_sum(w, u) for u in holders)
+        for t, own in cuts:
             stops = self.old_sum(w - 1, t) - self.old_sum(w, t)
-            own = t == s and not svc.all_at_once and all(r.old[s] for r in other_rows)
             if own:
                 m.add(starts >= stops).only_enforce_if(room)
             else:
-                m.add(starts >= stops - holders - never).only_enforce_if(room)
+                m.add(starts >= stops - held - never).only_enforce_if(room)
 
     # ------------------------------------------------------------ solving
 
@@ -325,11 +372,19 @@ class RolloutModel(WaveRules):
     """Builds the count model for ``horizon`` waves; one instance per question."""
 
     def __init__(
-        self, problem: Problem, horizon: int, *, ecs_rules: bool, free_state: bool = False
+        self,
+        problem: Problem,
+        horizon: int,
+        *,
+        ecs_rules: bool,
+        free_state: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self.p = problem
         self.H = horizon
         self.ecs_rules = ecs_rules
+        self.deadline = deadline
+        self._sums: dict[tuple, Any] = {}
         self.m = cp_model.CpModel()
         self._variables()
         if free_state:
@@ -378,10 +433,32 @@ class RolloutModel(WaveRules):
                         m.add(self.new[w][i][s] >= self.new[w - 1][i][s])
 
     def old_sum(self, w: int, s: int):
-        return sum(self.old[w][i][s] for i in range(self.p.n_instances))
+        return self._total("old", w, s)
 
     def new_sum(self, w: int, s: int):
-        return sum(self.new[w][i][s] for i in range(self.p.n_instances))
+        return self._total("new", w, s)
+
+    def _total(self, kind: str, w: int, s: int):
+        """Service ``s``'s old or new tasks after wave ``w``: one variable, defined once
+        as the sum over the instances, so that every rule on totals is a short constraint
+        (a sum over hundreds of instances, repeated in each rule, made models of
+        hundreds of megabytes)."""
+        key = (kind, w, s)
+        if key not in self._sums:
+            cells = self.old if kind == "old" else self.new
+            terms = [cells[w][i][s] for i in range(self.p.n_instances)]
+            fixed = sum(t for t in terms if isinstance(t, int))
+            free = [t for t in terms if not isinstance(t, int)]
+            if not free:
+                self._sums[key] = fixed
+            else:
+                most = sum(self.p.initial[i][s] for i in range(self.p.n_instances))
+                if kind == "new":
+                    most = self.p.services[s].desired
+                var = self.m.new_int_var(0, max(most, fixed), f"{kind}{w}_{s}")
+                self.m.add(var == fixed + sum(free))
+                self._sums[key] = var
+        return self._sums[key]
 
     # ------------------------------------------------------------ wave rules
 
@@ -502,7 +579,11 @@ def final_state_fits(
 
 
 def dead_state_exists(
-    problem: Problem, time_limit: float, workers: int = 1, seed: int = 0
+    problem: Problem,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    deadline: float | None = None,
 ) -> Answer:
     """Is there any dead state that ECS rules could rest in, reachable or not?
 
@@ -511,6 +592,6 @@ def dead_state_exists(
     "none" proves that no run by ECS rules can die: the rollout is safe if any run
     completes. "found" proves nothing by itself: the state may be unreachable.
     """
-    model = RolloutModel(problem, 1, ecs_rules=True, free_state=True)
+    model = RolloutModel(problem, 1, ecs_rules=True, free_state=True, deadline=deadline)
     model.target_dead()
     return model.solve(time_limit, workers, seed)
