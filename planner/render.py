@@ -94,6 +94,33 @@ def scheduler_line(sched: dict) -> str:
     )
 
 
+def _known(result: Result, console: Console) -> None:
+    """For an ``unknown``: what is known, in the order a person needs it."""
+    console.print("\n[bold]What is known[/bold] (no proof came in time):")
+    sched = result.scheduler
+    if sched is not None:
+        hung = sched["hung"]
+        console.print(
+            f"  • ECS's scheduler as configured: {sched['runs']} runs, {sched['completed']} "
+            f"complete, {hung} hang"
+            + (f" (the first at wave {sched['firstHang']['wave']})" if hung else ""),
+            highlight=False,
+        )
+    console.print(f"  • {result.proof}", highlight=False)
+    if result.plan:
+        console.print(
+            "  • a completing plan exists (below): the rollout is possible; what is open is "
+            "whether ECS's own choices can hang it",
+            highlight=False,
+        )
+    if result.time_limit is not None:
+        console.print(
+            f"  • it ran out of its {result.time_limit:g} s; a longer --time-limit (say "
+            f"{4 * result.time_limit:g}) may decide it",
+            highlight=False,
+        )
+
+
 def render_text(result: Result, console: Console) -> None:
     """Print ``result`` for a person."""
     head = Text()
@@ -128,6 +155,8 @@ def render_text(result: Result, console: Console) -> None:
                     else f" (no verdict in time at {some})"
                 )
             console.print(f"  minimum for a {key} rollout: {text}", highlight=False)
+    if result.verdict == "unknown":
+        _known(result, console)
     if result.closed:
         shut = ", ".join(
             f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
@@ -157,7 +186,7 @@ def render_text(result: Result, console: Console) -> None:
         }
         if ds.choices:  # (stuck now: no choice was made)
             console.print(follows[ds.follows_strategy], highlight=False)
-    if result.scheduler is not None:
+    if result.scheduler is not None and result.verdict != "unknown":  # (unknown: said above)
         console.print(f"\n[bold]ECS as configured[/bold] — {scheduler_line(result.scheduler)}")
     if result.fixes:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")

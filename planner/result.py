@@ -46,6 +46,8 @@ class Result:
     fixes: list[str] = field(default_factory=list)
     solver_seconds: float = 0.0
     wall_seconds: float = 0.0
+    #: The solve's time limit, in seconds (what an ``unknown`` ran out of).
+    time_limit: float | None = None
     #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
     scheduler: dict[str, Any] | None = None
     #: ``any`` (§4's ECS rules as written) or ``ecs`` (narrowed to the scheduler, §8).
@@ -115,4 +117,6 @@ class Result:
         out["timing"] = self.timing
         out["assumptions"] = self.assumptions
         out["solverSeconds"] = round(self.solver_seconds, 3)
+        if self.time_limit is not None:
+            out["timeLimitSeconds"] = self.time_limit
         return out

@@ -76,6 +76,7 @@ def solve(
         left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
         result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
     result.wall_seconds = time.perf_counter() - t0
+    result.time_limit = time_limit
     return result
 
 

@@ -123,6 +123,12 @@ def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
     data = json.loads(res.stdout)
     assert (res.exit_code, data["verdict"]) == (3, "unknown"), res.output
     assert data["plan"]  # a run completes: known, and said
+    assert data["timeLimitSeconds"] == 60
+    text = run("solve", scenario, "--time-limit", "7").stdout
+    known = text[text.index("What is known") :]
+    assert "ECS's scheduler as configured:" in known and "complete, 0 hang" in known
+    assert "a completing plan exists" in known
+    assert "ran out of its 7 s; a longer --time-limit (say 28)" in known
 
 
 def test_instance_types():
