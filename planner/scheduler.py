@@ -297,38 +297,72 @@ def follows(
 def _wave_follows(
     problem: Problem, state: State, wave: Wave, left: list[int], deadline: float | None
 ) -> bool | None:
+    """Depth first over the orders of the wave's moves, each move among the strategy's
+    choices: every stop before every start. One cluster, changed move by move and changed
+    back on the way up (a wave of thousands of moves is as deep: no recursion, no copy
+    per level). Orders reaching the same moves left are looked at once (by their hash:
+    the keys of thousands of moves would not fit in memory)."""
+
     def expand(moves: Moves) -> tuple[tuple[int, int], ...]:
         return tuple(sorted((s, i) for s, i, n in moves for _ in range(n)))
 
-    seen: set[tuple] = set()
+    c = _Cluster(problem, state)
 
-    def search(c: _Cluster, stops: tuple, starts: tuple) -> bool | None:
-        if not stops and not starts:
+    def moves_from(stops: tuple, starts: tuple) -> list[tuple[bool, int, int]]:
+        stopping = bool(stops)  # every stop comes before every start
+        pending = stops if stopping else starts
+        out = []
+        for s in sorted({s for s, _ in pending}):
+            options = set(c.stop_options(s) if stopping else c.start_options(s))
+            out += [(stopping, s, i) for i in sorted({i for t, i in pending if t == s})
+                    if i in options]  # fmt: skip
+        return out
+
+    def apply(move: tuple[bool, int, int], sign: int) -> None:
+        stopping, s, i = move
+        if stopping:
+            c.old[i, s] -= sign
+            c.here[s, i] -= sign
+            c.loads.change(i, s, False, -sign)
+        else:
+            c.here[s, i] += sign
+            c.loads.change(i, s, True, sign)
+
+    stops, starts = expand(wave.stops), expand(wave.starts)
+    if not stops and not starts:
+        return True
+    seen = {hash((stops, starts))}
+    left[0] -= 1
+    # frames: [stops, starts, moves to try, next move, the move applied for the child]
+    stack: list[list] = [[stops, starts, moves_from(stops, starts), 0, None]]
+    while stack:
+        frame = stack[-1]
+        if frame[4] is not None:
+            apply(frame[4], -1)  # back from the child: undo its move
+            frame[4] = None
+        if frame[3] >= len(frame[2]):
+            stack.pop()
+            continue
+        move = frame[2][frame[3]]
+        frame[3] += 1
+        stopping, s, i = move
+        pending = frame[0] if stopping else frame[1]
+        k = pending.index((s, i))
+        rest = pending[:k] + pending[k + 1 :]
+        child = (rest, frame[1]) if stopping else (frame[0], rest)
+        if not child[0] and not child[1]:
             return True
-        if (stops, starts) in seen:
-            return False
-        seen.add((stops, starts))
+        key = hash(child)
+        if key in seen:
+            continue
+        seen.add(key)
         left[0] -= 1
         if left[0] < 0 or (deadline is not None and time.perf_counter() > deadline):
             return None
-        stopping = bool(stops)  # every stop comes before every start
-        pending = stops if stopping else starts
-        answer: bool | None = False
-        for s in sorted({s for s, _ in pending}):
-            options = set(c.stop_options(s) if stopping else c.start_options(s))
-            for i in sorted({i for t, i in pending if t == s and i in options}):
-                k = pending.index((s, i))
-                nxt = _copy(c)
-                (nxt.stop if stopping else nxt.start)(s, i)
-                rest = pending[:k] + pending[k + 1 :]
-                found = search(nxt, rest, starts) if stopping else search(nxt, stops, rest)
-                if found:
-                    return True
-                if found is None:
-                    answer = None
-        return answer
-
-    return search(_Cluster(problem, state), expand(wave.stops), expand(wave.starts))
+        apply(move, +1)
+        frame[4] = move
+        stack.append([child[0], child[1], moves_from(*child), 0, None])
+    return False
 
 
 def _copy(c: _Cluster) -> _Cluster:

@@ -220,3 +220,12 @@ def test_a_summary_cut_by_its_time_makes_the_cut_run_again():
     assert again.runs == 1
     first = again.complete_run or again.first_hang
     assert first.waves == (fresh.complete_run or fresh.first_hang).waves
+
+
+def test_follows_a_wave_of_thousands_of_moves_without_recursion():
+    """A fleet-wide wave moves thousands of tasks: the search goes as deep, iteratively
+    (it raised RecursionError at 1,000 moves), and the scheduler's own run follows."""
+    p = problem([(65536, 262144, 2)], [svc("a", 1500, td(16, 16), td(32, 16), 0, 200)])
+    run = scheduler_run(p)
+    assert run.complete and sum(n for w in run.waves for *_, n in (*w.stops, *w.starts)) > 2000
+    assert follows(p, run.waves, budget=10_000_000) is True
