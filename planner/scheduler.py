@@ -440,9 +440,18 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
                     nxt.stop(s, i)
                     stops(nxt, left[:s] + (left[s] - 1,) + left[s + 1 :])
 
-    stops(_Cluster(problem, state), tuple(stop_allowance(problem, state, s) for s in range(S)))
+    allowed = tuple(stop_allowance(problem, state, s) for s in range(S))
+    most = sum(allowed) + sum(problem.services[s].desired for s in range(S))
+    if most > MAX_WAVE_MOVES:
+        raise Exhausted  # one recursion level per move; their orders are beyond counting
+    stops(_Cluster(problem, state), allowed)
     out.discard(state)
     return out
+
+
+#: Most moves a wave may have for :func:`successors` to enumerate its orders (each move is
+#: one level of its recursion; far fewer already make more orders than any budget).
+MAX_WAVE_MOVES = 400
 
 
 def search_dead(

@@ -2,6 +2,7 @@
 
 import json
 import random
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -229,3 +230,13 @@ def test_follows_a_wave_of_thousands_of_moves_without_recursion():
     run = scheduler_run(p)
     assert run.complete and sum(n for w in run.waves for *_, n in (*w.stops, *w.starts)) > 2000
     assert follows(p, run.waves, budget=10_000_000) is True
+
+
+def test_the_scheduler_search_gives_up_on_waves_of_thousands_of_moves():
+    """--placement ecs searches the scheduler's states; a wave of thousands of moves is
+    beyond it: unknown, not a RecursionError."""
+    from planner.scheduler import search_dead
+
+    p = problem([(65536, 262144, 2)], [svc("a", 1500, td(16, 16), td(32, 16), 0, 200)])
+    status, path, _ = search_dead(p, time.perf_counter() + 30)
+    assert (status, path) == ("unknown", None)
