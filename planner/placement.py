@@ -399,8 +399,19 @@ class ArrayLoads:
         k = self._needs[s]
         return np.all(self.load[:, k] + self.new_coef[k, s] <= self.limit[:, k], axis=1)
 
+    def fits_old(self, i: int, s: int) -> bool:
+        """Whether one more *old* task of ``s`` fits on ``i`` (a task already running
+        there: memberOf rows, which load new tasks only, do not judge it)."""
+        k = np.flatnonzero(self.old_coef[:, s])
+        return bool(np.all(self.load[i, k] + self.old_coef[k, s] <= self.limit[i, k]))
+
     def change(self, i: int, s: int, new: bool, sign: int) -> None:
         self.load[i] += sign * (self.new_coef if new else self.old_coef)[:, s]
+
+    def room(self, among: np.ndarray) -> np.ndarray:
+        """What is left of the four resources on the instances ``among`` (rows × 4)."""
+        k = self.resource
+        return self.limit[np.ix_(among, k)] - self.load[np.ix_(among, k)]
 
     def left(self, among: np.ndarray, d: int) -> np.ndarray:
         """What is left of resource ``d`` (0 CPU units, 1 MiB) on the instances ``among``."""
@@ -412,6 +423,21 @@ class ArrayLoads:
         out.__dict__.update(self.__dict__)
         out.load = self.load.copy()
         return out
+
+
+class After:
+    """(CPU units, MiB) left on instances after one more task (sign −1), or free after
+    one fewer (sign +1), computed only where a binpack rule asks (:class:`Resources`)."""
+
+    def __init__(self, loads: ArrayLoads, cpu: int, memory: int, sign: int) -> None:
+        self.loads, self.need, self.sign = loads, (cpu, memory), sign
+
+    def column(self, among: np.ndarray, d: int) -> np.ndarray:
+        return self.loads.left(among, d) + self.sign * self.need[d]
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        cpu, mem = (int(self.column(np.array([i]), d)[0]) for d in (0, 1))
+        return cpu, mem
 
 
 Layout = tuple  # (old coefficients, new coefficients, limits, resource rows, needed rows)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+import numpy as np
+
 from planner import placement
 from planner.errors import PlannerError
 from planner.placement import DIMENSIONS, Row
@@ -141,6 +143,20 @@ class Problem:
                 )
             out.append(made[key])
         return tuple(out)
+
+    @cached_property
+    def classes(self) -> tuple[tuple[tuple[Row, ...], tuple[int, ...]], ...]:
+        """Instances alike for placement (the same rows, shared by :attr:`rows`), as
+        (rows, instances) in order of first appearance."""
+        out: dict[int, tuple[tuple[Row, ...], list[int]]] = {}
+        for i, rows in enumerate(self.rows):
+            out.setdefault(id(rows), (rows, []))[1].append(i)
+        return tuple((rows, tuple(insts)) for rows, insts in out.values())
+
+    @cached_property
+    def old_totals(self) -> tuple[int, ...]:
+        """Per service, its old tasks at the start."""
+        return tuple(map(sum, zip(*self.initial, strict=True))) if self.initial else ()
 
     @cached_property
     def row_arrays(self) -> placement.Layout:
@@ -361,7 +377,8 @@ def _place_old_tasks(
                 inst.capacity, frozenset(inst.reserved_ports), olds, olds, one, excluded
             )
         rows.append(made[key])
-    loads = placement.Loads(rows, [[0] * len(olds) for _ in range(n)], [[0] * len(olds)] * n)
+    zero = [[0] * len(olds) for _ in range(n)]
+    loads = placement.ArrayLoads(placement.layout(rows), zero, zero)  # arrays: one pass per task
     attrs = placement.Attributes(dict(inst.attributes) for inst in instances)
     placed: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
@@ -376,7 +393,7 @@ def _place_old_tasks(
                 )
             for i, c in enumerate(svc.placement):
                 for _ in range(c):  # running where given; memberOf judges new placements
-                    if not loads.fits(i, k, new=False):
+                    if not loads.fits_old(i, k):
                         raise DoesNotFit(
                             f"the running tasks of {svc.name} do not fit on instance {i} "
                             f"({instances[i].label}) as placed",
@@ -385,33 +402,23 @@ def _place_old_tasks(
                     loads.change(i, k, False, +1)
                     here[i] += 1
         else:
+            column = np.zeros(n, dtype=np.int64)
+            left = placement.After(loads, fp.cpu, fp.memory, -1)
             for _ in range(counts[k]):
-                options = [i for i in range(n) if loads.fits(i, k)]
-                if not options:
+                options = np.flatnonzero(loads.fits(k))
+                if not options.size:
                     raise DoesNotFit(
                         f"the running service {svc.name} does not fit the cluster: "
                         f"{counts[k]} tasks of {fp.cpu} CPU units and {fp.memory} MiB"
                         + (f", host ports {sorted(fp.ports)}" if fp.ports else ""),
                         field=f"services[{k}]",
                     )
-                left = _LeftAfter(loads, fp)
                 choices = placement.start_choices(
-                    svc.placement_strategy, options, here, attrs, left
+                    svc.placement_strategy, options, column, attrs, left
                 )
                 i = choices[0]  # ties: the first instance in file order (ROLLOUT.md §8)
                 loads.change(i, k, True, +1)
-                here[i] += 1
+                column[i] += 1
+            here = column.tolist()
         placed.append(here)
     return placed
-
-
-class _LeftAfter:
-    """(CPU units, MiB) an instance keeps after one more task of ``fp``: computed only
-    where a binpack rule asks (:func:`placement.start_choices`)."""
-
-    def __init__(self, loads: placement.Loads, fp: Footprint) -> None:
-        self.loads, self.need = loads, (fp.cpu, fp.memory)
-
-    def __getitem__(self, i: int) -> tuple[int, int]:
-        room = self.loads.room_left(i)
-        return room[0] - self.need[0], room[1] - self.need[1]

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from planner import placement
 from planner.errors import OutOfTime
 from planner.placement import REASON_ORDER, configuration_message, placement_message
@@ -316,39 +318,39 @@ def ecs_wave(
     policy = policy or Policy(rng=rng)
     rng = policy.rng
     S, n = problem.n_services, problem.n_instances
-    loads = placement.Loads(problem.rows, state.old, state.new)
-    here = [[o + nw for o, nw in zip(state.old[i], state.new[i], strict=True)] for i in range(n)]
+    # arrays over the instances: one pass per choice, not one fit check per instance
+    loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
+    old = np.array(state.old, dtype=np.int64).reshape(n, S)
+    here = old + np.array(state.new, dtype=np.int64).reshape(n, S)
     stops: dict[tuple[int, int], int] = {}
-    old = [list(r) for r in state.old]
     for s in range(S):
         for _ in range(stop_allowance(problem, state, s)):
-            where = [i for i in range(n) if old[i][s] > 0]
-            if rng:
-                i = rng.choice(where)
-            else:
-                i = max(where, key=lambda j: (old[j][s] + state.new[j][s], -j))
-            old[i][s] -= 1
-            here[i][s] -= 1
+            where = np.flatnonzero(old[:, s] > 0)
+            # at random, or where s has the most tasks (ties: the first)
+            i = rng.choice(where.tolist()) if rng else int(where[np.argmax(here[where, s])])
+            old[i, s] -= 1
+            here[i, s] -= 1
             loads.change(i, s, False, -1)
             stops[s, i] = stops.get((s, i), 0) + 1
-    cur_old = State(tuple(tuple(r) for r in old), state.new)
+    cur_old = State(tuple(map(tuple, old.tolist())), state.new)
     room = [start_room(problem, cur_old, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
 
     def place(s: int) -> bool:
         if room[s] == 0:
             return False
-        where = [i for i in range(n) if loads.fits(i, s)]
-        if not where:
+        where = np.flatnonzero(loads.fits(s))
+        if not where.size:
             return False
         if rng:
-            i = rng.choice(where)
-        elif policy.pack:
-            i = min(where, key=lambda j: (loads.room_left(j), j))
-        else:
-            i = min(where, key=lambda j: (here[j][s], j))
+            i = rng.choice(where.tolist())
+        elif policy.pack:  # the least room left, resource by resource (ties: the first)
+            left = loads.room(where)
+            i = int(where[np.lexsort((where, *left.T[::-1]))[0]])
+        else:  # the fewest tasks of s (ties: the first)
+            i = int(where[np.argmin(here[where, s])])
         loads.change(i, s, True, +1)
-        here[i][s] += 1
+        here[i, s] += 1
         starts[s, i] = starts.get((s, i), 0) + 1
         room[s] -= 1
         return True

@@ -41,21 +41,6 @@ from planner.rollout import (
 )
 
 
-class _After:
-    """(CPU units, MiB) left on instances after one more task (sign −1), or free after
-    one fewer (sign +1), computed only where a binpack rule asks."""
-
-    def __init__(self, loads: placement.ArrayLoads, cpu: int, memory: int, sign: int) -> None:
-        self.loads, self.need, self.sign = loads, (cpu, memory), sign
-
-    def column(self, among: np.ndarray, d: int) -> np.ndarray:
-        return self.loads.left(among, d) + self.sign * self.need[d]
-
-    def __getitem__(self, i: int) -> tuple[int, int]:
-        cpu, mem = (int(self.column(np.array([i]), d)[0]) for d in (0, 1))
-        return cpu, mem
-
-
 class _Cluster:
     """What the choice rules look at, kept up to date task by task, as arrays over the
     instances (:class:`planner.placement.ArrayLoads`)."""
@@ -71,7 +56,7 @@ class _Cluster:
     def stop_options(self, s: int) -> list[int]:
         svc = self.p.services[s]
         holders = np.flatnonzero(self.old[:, s])
-        free = _After(self.loads, svc.old.cpu, svc.old.memory, +1)
+        free = placement.After(self.loads, svc.old.cpu, svc.old.memory, +1)
         return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)
 
     def start_options(self, s: int) -> list[int]:
@@ -79,7 +64,7 @@ class _Cluster:
         fits = np.flatnonzero(self.loads.fits(s))
         if not fits.size:
             return []
-        left = _After(self.loads, svc.new.cpu, svc.new.memory, -1)
+        left = placement.After(self.loads, svc.new.cpu, svc.new.memory, -1)
         return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)
 
     def stop(self, s: int, i: int) -> None:

@@ -104,12 +104,19 @@ def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSe
             ranges.append(r)
         most_old = [max(o for o, _ in full[s]) for s in range(S)]
         most_new = [max(nw for _, nw in full[s]) for s in range(S)]
+        # past the deadline a service counts as blockable: a larger set, still sound
         blockable = frozenset(
             s
             for s in range(S)
             if ranges[s] != full[s]
-            and can_block_everywhere(
-                problem, s, max(0.01, deadline - time.perf_counter()), counts=(most_old, most_new)
+            and (
+                time.perf_counter() > deadline
+                or can_block_everywhere(
+                    problem,
+                    s,
+                    max(0.01, deadline - time.perf_counter()),
+                    counts=(most_old, most_new),
+                )
             )
         )
         nxt = [frozenset(ranges[s] if s in blockable else full[s]) for s in range(S)]

@@ -152,8 +152,9 @@ class WaveRules:
         ECS rules, the maximal-start rule."""
         p, m = self.p, self.m
         for w in range(1, self.H + 1):
-            self._check_time()
             for i in range(p.n_instances):
+                if i % 64 == 0:
+                    self._check_time()
                 for k, row in enumerate(p.rows[i]):
                     load = self._load(w, i, k)
                     if not isinstance(load, int):  # (a constant load was placed as it is)
@@ -173,8 +174,8 @@ class WaveRules:
         p, m = self.p, self.m
         ever = {}  # whether a new task of s fits instance i's rows with nothing else there
         for w in range(1, self.H + 1):
-            self._check_time()
             for s, svc in enumerate(p.services):
+                self._check_time()
                 room = m.new_bool_var(f"room{w}_{s}")
                 full = m.new_bool_var(f"atdesired{w}_{s}")
                 m.add(self.new_sum(w, s) >= svc.desired).only_enforce_if(full)
@@ -288,6 +289,11 @@ class WaveRules:
     # ------------------------------------------------------------ solving
 
     def solve(self, time_limit: float, workers: int = 1, seed: int = 0) -> Answer:
+        built = getattr(self, "build_seconds", 0.0)
+        if getattr(self, "deadline", None) is not None and time_limit < built / 2:
+            # loading and presolving a model take about as long as building it: with less
+            # time left than that, CP-SAT would overrun the time limit for nothing
+            return Answer("unknown")
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         solver.parameters.num_workers = workers
@@ -385,6 +391,7 @@ class RolloutModel(WaveRules):
         self.ecs_rules = ecs_rules
         self.deadline = deadline
         self._sums: dict[tuple, Any] = {}
+        t0 = time.perf_counter()
         self.m = cp_model.CpModel()
         self._variables()
         if free_state:
@@ -393,12 +400,17 @@ class RolloutModel(WaveRules):
             self._stops()
             self._starts()
         self._placement(ecs_rules)
+        self.build_seconds = time.perf_counter() - t0
 
     # ------------------------------------------------------------ variables
 
     def _max_new(self, i: int, s: int) -> int:
         """Most new tasks of ``s`` that instance ``i`` could ever hold (a tight domain)."""
-        return placement.most_new(self.p.rows[i], s, self.p.services[s].desired)
+        cache = self.__dict__.setdefault("_most", {})
+        rows = self.p.rows[i]
+        if (id(rows), s) not in cache:
+            cache[id(rows), s] = placement.most_new(rows, s, self.p.services[s].desired)
+        return cache[id(rows), s]
 
     def _variables(self) -> None:
         p, m = self.p, self.m
@@ -406,26 +418,28 @@ class RolloutModel(WaveRules):
         self.old: list[list[list]] = [[[p.initial[i][s] for s in range(n_s)] for i in range(n_i)]]
         self.new: list[list[list]] = [[list(row) for row in p.start_new]]
         for w in range(1, self.H + 1):
-            self.old.append(
-                [
+            olds, news = [], []
+            for i in range(n_i):
+                if i % 64 == 0:
+                    self._check_time()
+                olds.append(
                     [
                         m.new_int_var(0, p.initial[i][s], f"o{w}_{i}_{s}") if p.initial[i][s] else 0
                         for s in range(n_s)
                     ]
-                    for i in range(n_i)
-                ]
-            )
-            self.new.append(
-                [
+                )
+                news.append(
                     [
                         m.new_int_var(0, ub, f"n{w}_{i}_{s}") if (ub := self._max_new(i, s)) else 0
                         for s in range(n_s)
                     ]
-                    for i in range(n_i)
-                ]
-            )
+                )
+            self.old.append(olds)
+            self.new.append(news)
         for w in range(1, self.H + 1):
             for i in range(n_i):
+                if i % 64 == 0:
+                    self._check_time()
                 for s in range(n_s):
                     if not isinstance(self.old[w][i][s], int):
                         m.add(self.old[w][i][s] <= self.old[w - 1][i][s])

@@ -42,7 +42,7 @@ def _task_types(
     """
     out: list[tuple[int, Footprint, int]] = []
     for t, svc in enumerate(problem.services):
-        o0 = sum(problem.initial[i][t] for i in range(problem.n_instances))
+        o0 = problem.old_totals[t]
         if counts is not None:
             blue, green = min(o0, counts[0][t]), counts[1][t]
         else:
@@ -100,10 +100,12 @@ def can_block_all(
         types[2 * t] = (t, types[2 * t][1], min(types[2 * t][2], o))
         types[2 * t + 1] = (t, types[2 * t + 1][1], min(types[2 * t + 1][2], nw))
 
-    def coef(row: Row, k: int) -> int:
-        """What one task of type ``k`` puts on ``row`` (even k: old tasks, odd: new)."""
-        t = types[k][0]
-        return row.new[t] if k % 2 else row.old[t]
+    def terms(row: Row) -> list[tuple[int, int]]:
+        """(task type, what one task of it puts on ``row``) for the live types that load
+        it (even types: old tasks, odd: new)."""
+        return [(2 * t, a) for t, a in row._old_terms if 2 * t in alive] + [
+            (2 * t + 1, b) for t, b in row._new_terms if 2 * t + 1 in alive
+        ]
 
     def ways(s: int, rows: tuple[Row, ...]) -> list:
         """The rows that can keep a new task of ``s`` off an instance with these rows
@@ -112,13 +114,11 @@ def can_block_all(
             return ["free"]
         return [k for k, row in enumerate(rows) if row.new[s]]
 
-    classes: dict[tuple[Row, ...], list[int]] = {}
-    for i in range(problem.n_instances):
-        classes.setdefault(problem.rows[i], []).append(i)
     m = cp_model.CpModel()
     live = [k for k, (_, _, most) in enumerate(types) if most]
+    alive = set(live)
     on_type: dict[int, list] = {k: [] for k in live}
-    for c, (rows, insts) in enumerate(classes.items()):
+    for c, (rows, insts) in enumerate(problem.classes):
         n = len(insts)
         combos = list(itertools.product(*(ways(s, rows) for s in B)))
         if any(not w for w in combos) or not combos:
@@ -136,7 +136,7 @@ def can_block_all(
             for k, x in xs.items():
                 here[k].append(x)
             for r, row in enumerate(rows):
-                load = sum(x * coef(row, k) for k, x in xs.items() if coef(row, k))
+                load = sum(xs[k] * a for k, a in terms(row))
                 needs = [row.new[s] for s, w in zip(B, combo, strict=True) if w == r]
                 if isinstance(load, int):  # no task can load this row
                     if needs:
