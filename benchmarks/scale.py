@@ -1,0 +1,590 @@
+"""The scale family: does ``planner solve`` keep to its time limit as clusters grow?
+
+    python -m benchmarks.scale [--quick] [--sizes M,L] [--output DIR]
+
+Generates its own scenarios (not :mod:`benchmarks.generate`'s, nor its seeds) for every
+size × utilisation × deploying cell:
+
+- size: M = 10 services on 50 instances, L = 40 on 350, XL = 320 on 2,800 (XL only when
+  asked for: ``--sizes M,L,XL``);
+- utilisation: the running tasks take 50 %, 70 % or 85 % of the fleet's CPU units;
+- deploying: one service, three, or every service ("fleet-wide": an agent or base-image
+  update, so the new revision is mostly the same size, sometimes bigger); the others are
+  ``deploy: false``, static load.
+
+Each scenario mixes two or three instance types of the catalog, spreads every group over
+three availability zones, gives about a quarter of the services a fixed host port, mixes
+percent settings and makes some revisions bigger. A seed whose running tasks do not fit
+(``compile_problem`` raises DoesNotFit) is dropped, the next one taken, and the drop
+counted.
+
+Every scenario is written as a YAML file and solved as a user would, in a subprocess:
+``planner solve FILE --format json --time-limit T`` (T: 10 s for M, 45 s for L, 120 s for
+XL; ``--quick``: one seed per cell and 5 / 15 / 60 s), timed with ``time.perf_counter``
+around the subprocess. Start-up is ``planner solve scenarios/seed/port-conflict.yaml``,
+three runs, median. The target: wall ≤ limit + 1.5 s. ``SCALE.md`` (in ``--output``,
+default ``benchmarks/``) is written by this harness, never by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.catalog import load_catalog
+from planner.loading import load_scenario
+from planner.problem import DoesNotFit, compile_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: size -> (services, instances)
+SIZES: dict[str, tuple[int, int]] = {
+    "tiny": (2, 4),  # for the tests only
+    "M": (10, 50),
+    "L": (40, 350),
+    "XL": (320, 2800),
+}
+#: Seconds of ``--time-limit`` per size: full run, then ``--quick``.
+LIMITS = {"tiny": 5.0, "M": 10.0, "L": 45.0, "XL": 120.0}
+QUICK_LIMITS = {"tiny": 5.0, "M": 5.0, "L": 15.0, "XL": 60.0}
+UTILISATIONS = (0.50, 0.70, 0.85)
+DEPLOYING = ("one", "three", "fleet-wide")
+#: Scenarios per cell (a quick run takes one).
+SEEDS_PER_CELL = 3
+#: The target: wall time at most the limit plus this many seconds.
+SLACK = 1.5
+#: A solve is killed after limit × this + 60 s (reported as ``killed``).
+KILL_FACTOR = 3.0
+STARTUP_SCENARIO = ROOT / "scenarios" / "seed" / "port-conflict.yaml"
+
+#: Instance types a generated fleet draws two or three from (x86_64, 2–8 vCPUs).
+TYPES = (
+    "m5.large",
+    "m5.xlarge",
+    "m5.2xlarge",
+    "m6i.large",
+    "m6i.xlarge",
+    "c5.large",
+    "c5.xlarge",
+    "c5.2xlarge",
+    "r5.large",
+    "r5.xlarge",
+)
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+PERCENTS = ((100, 200), (50, 200), (50, 100), (100, 150), (0, 100))
+TASK_CPUS = (128, 256, 256, 512, 512, 1024)
+#: MiB per CPU unit of a task, before the whole is scaled to the memory share drawn.
+MEMORY_RATIOS = (0.5, 1, 2, 2, 4)
+FIXED_PORT_SHARE = 0.25
+#: Chance that a deploying service's new revision is bigger: fleet-wide, else.
+BIGGER = {"fleet-wide": 0.2, "other": 0.5}
+
+
+def _deploy_count(deploying: str, services: int) -> int:
+    return {"one": 1, "three": min(3, services), "fleet-wide": services}[deploying]
+
+
+def _round(x: float, step: int, least: int) -> int:
+    return max(least, int(round(x / step)) * step)
+
+
+def generate(size: str, utilisation: float, deploying: str, seed: int) -> dict[str, Any]:
+    """The scenario (a mapping in the scenario-file format) of one cell and seed.
+
+    Same arguments, same mapping. Whether its running tasks fit is not checked here:
+    :func:`fitting` does that.
+    """
+    n_services, n_instances = SIZES[size]
+    rng = random.Random(f"scale/{size}/{utilisation:.2f}/{deploying}/{seed}")
+    catalog = load_catalog()
+
+    # the fleet: two or three types, every group round-robin over the zones
+    kinds = rng.sample(TYPES, rng.choice((2, 3)) if n_instances >= 3 else 1)
+    weights = [rng.uniform(0.5, 1.5) for _ in kinds]
+    counts = [max(1, int(n_instances * w / sum(weights))) for w in weights]
+    counts[0] += n_instances - sum(counts)
+    first = rng.randrange(len(ZONES))
+    zones = list(ZONES[first:] + ZONES[:first])
+    groups = []
+    for k, (kind, count) in enumerate(zip(kinds, counts, strict=True)):
+        groups.append({"type": kind, "count": count, "availabilityZones": zones[k:] + zones[:k]})
+    fleet_cpu = sum(catalog[g["type"]].cpu_units * g["count"] for g in groups)
+    fleet_mem = sum(catalog[g["type"]].memory_mib * g["count"] for g in groups)
+    max_cpu = min(catalog[k].cpu_units for k in kinds)
+    max_mem = min(catalog[k].memory_mib for k in kinds)
+
+    # the services' running tasks: CPU shares of the target, memory scaled to a share
+    target = utilisation * fleet_cpu
+    shares = [rng.uniform(0.3, 1.7) for _ in range(n_services)]
+    ported = [k > 0 and rng.random() < FIXED_PORT_SHARE for k in range(n_services)]
+    specs = []
+    for k in range(n_services):
+        cpu = min(rng.choice(TASK_CPUS), max_cpu // 2)
+        if ported[k]:  # fewer, larger tasks: one per instance at most
+            cpu = max_cpu // 2
+        desired = max(1, round(target * shares[k] / sum(shares) / cpu))
+        if ported[k]:
+            desired = min(desired, max(1, n_instances // 2))
+        specs.append({"cpu": cpu, "ratio": rng.choice(MEMORY_RATIOS), "desired": desired})
+    gap = target - sum(s["cpu"] * s["desired"] for s in specs)
+    free = sorted((k for k in range(n_services) if not ported[k]), key=lambda k: -specs[k]["cpu"])
+    for k in free:  # coarse first, the smallest tasks last
+        new = max(1, specs[k]["desired"] + round(gap / specs[k]["cpu"]))
+        gap -= (new - specs[k]["desired"]) * specs[k]["cpu"]
+        specs[k]["desired"] = new
+    memory_share = utilisation * rng.uniform(0.5, 0.9)
+    raw = sum(s["cpu"] * s["ratio"] * s["desired"] for s in specs)
+    scale = memory_share * fleet_mem / raw
+    for s in specs:
+        s["memory"] = min(_round(s["cpu"] * s["ratio"] * scale, 64, 128), max_mem // 2)
+
+    # who deploys, and what
+    deployers = set(rng.sample(range(n_services), _deploy_count(deploying, n_services)))
+    bigger = BIGGER["fleet-wide" if deploying == "fleet-wide" else "other"]
+    services = []
+    for k, s in enumerate(specs):
+        td: dict[str, Any] = {"cpu": s["cpu"], "memory": s["memory"]}
+        if ported[k]:
+            td["portMappings"] = [{"containerPort": 8080, "hostPort": 8000 + k}]
+        lo, hi = rng.choice(PERCENTS)
+        svc: dict[str, Any] = {
+            "name": f"svc{k:03d}",
+            "desiredCount": s["desired"],
+            "taskDefinition": td,
+            "deploymentConfiguration": {"minimumHealthyPercent": lo, "maximumPercent": hi},
+        }
+        if k not in deployers:
+            svc["deploy"] = False
+        elif rng.random() < bigger:
+            new = dict(td)
+            grow = rng.choice(("cpu", "memory", "both"))
+            factor = rng.choice((1.25, 1.5, 2.0))
+            if grow in ("cpu", "both"):
+                new["cpu"] = min(_round(s["cpu"] * factor, 64, 128), max_cpu)
+            if grow in ("memory", "both"):
+                new["memory"] = min(_round(s["memory"] * factor, 64, 128), max_mem)
+            svc["newTaskDefinition"] = new
+        services.append(svc)
+    label = f"{size}-u{round(utilisation * 100)}-{deploying}-s{seed}"
+    return {
+        "name": label,
+        "cluster": {"instances": groups},
+        "services": services,
+    }
+
+
+def stats(mapping: dict[str, Any]) -> dict[str, Any]:
+    """Figures of a generated mapping: instances, tasks, CPU and memory shares, deploying."""
+    catalog = load_catalog()
+    groups = mapping["cluster"]["instances"]
+    services = mapping["services"]
+    cpu = sum(catalog[g["type"]].cpu_units * g["count"] for g in groups)
+    mem = sum(catalog[g["type"]].memory_mib * g["count"] for g in groups)
+    return {
+        "instances": sum(g["count"] for g in groups),
+        "types": len(groups),
+        "services": len(services),
+        "tasks": sum(s["desiredCount"] for s in services),
+        "cpu": sum(s["desiredCount"] * s["taskDefinition"]["cpu"] for s in services) / cpu,
+        "memory": sum(s["desiredCount"] * s["taskDefinition"]["memory"] for s in services) / mem,
+        "deploying": sum(1 for s in services if s.get("deploy", True)),
+        "fixedPorts": sum(1 for s in services if s["taskDefinition"].get("portMappings")),
+        "bigger": sum(1 for s in services if "newTaskDefinition" in s),
+    }
+
+
+def fits(mapping: dict[str, Any]) -> bool:
+    """Whether planner can place the running tasks (``compile_problem`` succeeds)."""
+    try:
+        compile_problem(load_scenario(mapping))
+    except DoesNotFit:
+        return False
+    return True
+
+
+def fitting(
+    size: str, utilisation: float, deploying: str, count: int, first_seed: int = 1
+) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    """The first ``count`` seeds from ``first_seed`` on whose running tasks fit, as
+    (seed, mapping), and how many seeds were dropped because theirs did not."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    dropped = 0
+    seed = first_seed
+    while len(found) < count:
+        mapping = generate(size, utilisation, deploying, seed)
+        if fits(mapping):
+            found.append((seed, mapping))
+        else:
+            dropped += 1
+            if dropped > 20 * count:
+                raise RuntimeError(f"{size}/{utilisation}/{deploying}: {dropped} seeds dropped")
+        seed += 1
+    return found, dropped
+
+
+# ---------------------------------------------------------------------------- running
+
+
+@dataclass
+class Run:
+    """One ``planner solve`` of a generated scenario."""
+
+    size: str
+    utilisation: float
+    deploying: str
+    name: str
+    limit: float
+    wall: float
+    verdict: str  # safe, at-risk, hangs, unknown; or error / killed
+    proof: str
+    exit_code: int | None
+    tasks: int = 0
+    instances: int = 0
+    cpu: float = 0.0
+    message: str = ""
+    commit: str = ""  # HEAD when the solve started
+
+    @property
+    def proven(self) -> bool:
+        return self.verdict in ("safe", "at-risk", "hangs")
+
+    @property
+    def over(self) -> float:
+        return self.wall - self.limit
+
+
+@dataclass
+class Cell:
+    size: str
+    utilisation: float
+    deploying: str
+    dropped: int = 0
+    runs: list[Run] = field(default_factory=list)
+
+
+def planner_command() -> list[str]:
+    """The ``planner`` console script of this interpreter's environment."""
+    beside = Path(sys.executable).with_name("planner")
+    found = str(beside) if beside.exists() else shutil.which("planner")
+    if not found:
+        raise SystemExit("no `planner` command: pip install -e . first")
+    return [found]
+
+
+def solve(path: Path, limit: float) -> tuple[float, int | None, dict[str, Any], str]:
+    """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it:
+    (wall seconds, exit code or None if killed, the JSON or {}, what went wrong if the
+    JSON is missing: stderr's last line, else why stdout did not parse; then stdout and
+    stderr are kept beside PATH as ``.out`` and ``.err``)."""
+    cmd = [*planner_command(), "solve", str(path), "--format", "json", "--time-limit", f"{limit:g}"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=limit * KILL_FACTOR + 60)
+        code: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        code = None
+    wall = time.perf_counter() - t0
+    data: dict[str, Any] = {}
+    problem = ""
+    try:
+        data = json.loads(out) if out.strip() else {}
+    except json.JSONDecodeError as e:
+        problem = f"stdout ({len(out)} characters) is not JSON: {e}"
+    if not isinstance(data, dict) or "verdict" not in data:
+        data = data if isinstance(data, dict) else {}
+        last = err.strip().splitlines()[-1] if err.strip() else ""
+        problem = last or problem or f"no verdict in stdout ({len(out)} characters)"
+        path.with_suffix(".out").write_text(out)
+        path.with_suffix(".err").write_text(err)
+    return wall, code, data, problem
+
+
+def startup(runs: int = 3) -> float:
+    """Median wall of ``planner solve`` on the seed's one-instance port conflict."""
+    walls = [solve(STARTUP_SCENARIO, 60)[0] for _ in range(runs)]
+    return statistics.median(walls)
+
+
+def run_cell(
+    size: str, utilisation: float, deploying: str, seeds: int, limit: float, folder: Path
+) -> Cell:
+    found, dropped = fitting(size, utilisation, deploying, seeds)
+    cell = Cell(size, utilisation, deploying, dropped)
+    for _seed, mapping in found:
+        path = folder / f"{mapping['name']}.yaml"
+        path.write_text(yaml.safe_dump(mapping, sort_keys=False))
+        head = _git("rev-parse", "--short", "HEAD")
+        wall, code, data, err = solve(path, limit)
+        verdict = data.get("verdict") or ("killed" if code is None else "error")
+        st = stats(mapping)
+        run = Run(
+            size,
+            utilisation,
+            deploying,
+            mapping["name"],
+            limit,
+            wall,
+            verdict,
+            data.get("proof", ""),
+            code,
+            st["tasks"],
+            st["instances"],
+            st["cpu"],
+            err if verdict in ("error", "killed") else "",
+            head,
+        )
+        cell.runs.append(run)
+        print(
+            f"{run.name}: {run.verdict} (exit {code}) in {wall:.1f} s of {limit:g}"
+            f" [{st['tasks']} tasks] {(run.proof or run.message)[:80]}",
+            flush=True,
+        )
+    return cell
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def _pct(x: float) -> str:
+    return f"{round(x * 100)} %"
+
+
+def _first_words(text: str, n: int = 14) -> str:
+    words = text.replace("|", "/").split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def cell_row(cell: Cell) -> dict[str, Any]:
+    """The figures of one cell, as the report's table shows them."""
+    runs = cell.runs
+    walls = [r.wall for r in runs]
+    worst = max(runs, key=lambda r: r.wall) if runs else None
+    return {
+        "count": len(runs),
+        "dropped": cell.dropped,
+        "proven": sum(r.proven for r in runs) / len(runs) if runs else math.nan,
+        "median": statistics.median(walls) if runs else math.nan,
+        "worst": worst.wall if worst else math.nan,
+        "ratio": worst.wall / worst.limit if worst else math.nan,
+        "over": max(r.over for r in runs) if runs else math.nan,
+        "met": not any(_failed(r) for r in runs),
+        "verdicts": {v: sum(r.verdict == v for r in runs) for v in _verdicts(runs)},
+    }
+
+
+def _failed(run: Run) -> bool:
+    """Over the target (limit + SLACK), or no verdict, or an exit other than 0, 1, 3."""
+    return run.over > SLACK or run.exit_code not in (0, 1, 3) or run.verdict in ("error", "killed")
+
+
+def _verdicts(runs: Iterable[Run]) -> list[str]:
+    order = ("safe", "at-risk", "hangs", "unknown", "error", "killed")
+    seen = {r.verdict for r in runs}
+    return [v for v in order if v in seen] + sorted(seen - set(order))
+
+
+def render(
+    cells: Sequence[Cell],
+    *,
+    command: str,
+    commit: str,
+    commit_after: str = "",
+    cores: int | None,
+    load_before: Sequence[float],
+    load_after: Sequence[float],
+    startup_walls: Sequence[float],
+    when: str = "",
+) -> str:
+    """SCALE.md's text for the measured cells."""
+    limits = sorted({(r.size, r.limit) for c in cells for r in c.runs}, key=lambda x: x[1])
+    heads = sorted({r.commit for c in cells for r in c.runs if r.commit})
+    changed = bool(commit_after) and commit_after.split()[0] != commit.split()[0]
+    changed = changed or len(heads) > 1
+    lines = [
+        "# Scale family: wall time against `--time-limit`",
+        "",
+        f"Written by `{command}`{(' on ' + when) if when else ''}; commit {commit}; "
+        f"{platform.processor() or platform.machine()}, {cores} cores, Python "
+        f"{platform.python_version()}; load average before "
+        + " / ".join(f"{x:.2f}" for x in load_before)
+        + ", after "
+        + " / ".join(f"{x:.2f}" for x in load_after)
+        + ".",
+        "",
+    ]
+    if changed:
+        lines += [
+            f"**The code changed during the run** (commit at the start {commit}, at the end "
+            f"{commit_after or '?'}; solves ran on "
+            + ", ".join(f"`{h}`" for h in heads)
+            + ", shown per scenario below): the figures mix versions.",
+            "",
+        ]
+    lines += [
+        "Every scenario is solved as a user runs it, `planner solve FILE --format json "
+        "--time-limit T`, in a subprocess timed around it (start-up included). Limits: "
+        + ", ".join(f"{s} {t:g} s" for s, t in limits)
+        + ". Start-up (`planner solve scenarios/seed/port-conflict.yaml`, median of 3 runs): "
+        + " and ".join(f"**{x:.2f} s**" for x in startup_walls)
+        + (" (before and after the run)" if len(startup_walls) == 2 else "")
+        + f". Target: wall ≤ limit + {SLACK:g} s; *worst wall − limit* includes start-up.",
+        "",
+        "Scenarios: generated by `benchmarks/scale.py` (its own generator and seeds): "
+        "M = 10 services on 50 instances, L = 40 on 350, XL = 320 on 2,800; two or three "
+        "instance types over three zones; about a quarter of the services on a fixed host "
+        "port; mixed percent settings; the running tasks take the given share of the fleet's "
+        "CPU; one, three or every service deploys (fleet-wide: mostly the same size, a fifth "
+        "bigger; otherwise half bigger). *dropped*: seeds whose running tasks did not fit, "
+        "replaced by the next seed.",
+        "",
+        "| size | CPU used | deploying | scenarios | dropped | verdicts | proven "
+        "| median wall | worst wall | worst ÷ limit | worst wall − limit | target |",
+        "|---|--:|---|--:|--:|---|--:|--:|--:|--:|--:|---|",
+    ]
+    missed = []
+    for c in cells:
+        row = cell_row(c)
+        verdicts = ", ".join(f"{n} {v}" for v, n in row["verdicts"].items())
+        mark = "met" if row["met"] else "**missed**"
+        lines.append(
+            f"| {c.size} | {_pct(c.utilisation)} | {c.deploying} | {row['count']} "
+            f"| {row['dropped']} | {verdicts} | {_pct(row['proven'])} | {row['median']:.1f} s "
+            f"| {row['worst']:.1f} s | {row['ratio']:.2f} | {row['over']:+.1f} s | {mark} |"
+        )
+        if not row["met"]:
+            missed.append(c)
+    lines.append("")
+    if missed:
+        lines.append(
+            f"**Cells that miss the target** (a wall above limit + {SLACK:g} s, or a run "
+            "without a verdict in its JSON or with an exit other than 0, 1 or 3):"
+        )
+        lines.append("")
+        for c in missed:
+            bad = [r for r in c.runs if _failed(r)]
+            lines.append(
+                f"- {c.size}, {_pct(c.utilisation)} CPU, {c.deploying}: "
+                + "; ".join(
+                    f"{r.name} took {r.wall:.1f} s of {r.limit:g} ({r.over:+.1f} s, "
+                    f"{r.verdict}, exit {r.exit_code}"
+                    + (f": {r.message}" if r.message else "")
+                    + ")"
+                    for r in bad
+                )
+            )
+    else:
+        lines.append(f"Every cell met the target (wall ≤ limit + {SLACK:g} s).")
+    unproven = [c for c in cells if c.runs and cell_row(c)["proven"] < 1]
+    if unproven:
+        lines += [
+            "",
+            "Cells with scenarios left `unknown` (no proof within the limit): "
+            + ", ".join(f"{c.size} {_pct(c.utilisation)} {c.deploying}" for c in unproven)
+            + ".",
+        ]
+    lines += [
+        "",
+        "## Every scenario",
+        "",
+        "| scenario | tasks | instances | CPU used | verdict | exit | wall | wall − limit "
+        "| proof (first words) |" + (" commit |" if changed else ""),
+        "|---|--:|--:|--:|---|--:|--:|--:|---|" + ("---|" if changed else ""),
+    ]
+    for c in cells:
+        for r in c.runs:
+            proof = _first_words(r.proof or r.message)
+            lines.append(
+                f"| {r.name} | {r.tasks} | {r.instances} | {_pct(r.cpu)} | {r.verdict} "
+                f"| {r.exit_code} | {r.wall:.1f} s | {r.over:+.1f} s | {proof} |"
+                + (f" `{r.commit}` |" if changed else "")
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def commit() -> str:
+    """``git rev-parse --short HEAD``, marked when the work tree has changes."""
+    head = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return f"`{head}`" + (" (with uncommitted changes)" if dirty else "")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed per cell, short limits")
+    parser.add_argument("--sizes", default="M,L", help="of M, L, XL (default M,L)")
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep the scenario files in this folder"
+    )
+    args = parser.parse_args(argv)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    for s in sizes:
+        if s not in SIZES or s == "tiny":
+            parser.error(f"--sizes: {s!r} is not one of M, L, XL")
+    limits = QUICK_LIMITS if args.quick else LIMITS
+    seeds = 1 if args.quick else SEEDS_PER_CELL
+    command = "python -m benchmarks.scale " + " ".join(sys.argv[1:] if argv is None else list(argv))
+
+    load_before = os.getloadavg()
+    commit_before = commit()
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    first = startup()
+    print(f"start-up: {first:.2f} s", flush=True)
+    cells = []
+    with tempfile.TemporaryDirectory(prefix="planner-scale-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for size in sizes:
+            for util in UTILISATIONS:
+                for deploying in DEPLOYING:
+                    cells.append(run_cell(size, util, deploying, seeds, limits[size], folder))
+    again = startup()
+    text = render(
+        cells,
+        command=command.strip(),
+        commit=commit_before,
+        commit_after=commit(),
+        cores=os.cpu_count(),
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        startup_walls=(first, again),
+        when=stamp,
+    )
+    args.output.mkdir(parents=True, exist_ok=True)
+    out = args.output / "SCALE.md"
+    out.write_text(text)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The scale family's generator and report on tiny inputs (benchmarks/scale.py).
+
+Nothing is timed and no long solve runs here: the harness's solves happen in
+``python -m benchmarks.scale``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import scale  # noqa: E402
+from planner.loading import load_scenario  # noqa: E402
+from planner.problem import compile_problem  # noqa: E402
+
+CELLS = [(u, d) for u in scale.UTILISATIONS for d in scale.DEPLOYING]
+
+
+def test_same_seed_same_scenario():
+    a = scale.generate("tiny", 0.7, "three", 4)
+    assert a == scale.generate("tiny", 0.7, "three", 4)
+    assert a != scale.generate("tiny", 0.7, "three", 5)
+    assert a != scale.generate("tiny", 0.85, "three", 4)
+
+
+def test_own_seeds_not_generate_py():
+    # the scale family's scenarios are named by size, utilisation, deploying and seed
+    assert scale.generate("tiny", 0.5, "one", 1)["name"] == "tiny-u50-one-s1"
+
+
+@pytest.mark.parametrize(("utilisation", "deploying"), CELLS)
+def test_cpu_share_and_deploying_count(utilisation, deploying):
+    for seed in range(1, 6):
+        mapping = scale.generate("tiny", utilisation, deploying, seed)
+        st = scale.stats(mapping)
+        assert st["instances"] == 4 and st["services"] == 2
+        assert abs(st["cpu"] - utilisation) <= 0.03, (seed, st)
+        assert st["memory"] < 1
+        assert st["deploying"] == {"one": 1, "three": 2, "fleet-wide": 2}[deploying]
+        for svc in mapping["services"]:
+            if svc.get("deploy") is False:
+                assert "newTaskDefinition" not in svc
+
+
+def test_sizes_as_specified():
+    for size, (services, instances) in (("M", (10, 50)), ("L", (40, 350))):
+        mapping = scale.generate(size, 0.7, "three", 1)
+        st = scale.stats(mapping)
+        assert (st["services"], st["instances"], st["deploying"]) == (services, instances, 3)
+        assert st["types"] in (2, 3)
+        assert abs(st["cpu"] - 0.7) <= 0.01
+        fleet = scale.generate(size, 0.7, "fleet-wide", 1)
+        assert scale.stats(fleet)["deploying"] == services
+
+
+def test_features_mixed():
+    # over a few M seeds: fixed ports, bigger revisions, every percent setting, zones
+    ports = bigger = 0
+    percents = set()
+    for seed in range(1, 6):
+        mapping = scale.generate("M", 0.7, "three", seed)
+        st = scale.stats(mapping)
+        ports += st["fixedPorts"]
+        bigger += st["bigger"]
+        for svc in mapping["services"]:
+            dc = svc["deploymentConfiguration"]
+            percents.add((dc["minimumHealthyPercent"], dc["maximumPercent"]))
+        for group in mapping["cluster"]["instances"]:
+            assert sorted(group["availabilityZones"]) == list(scale.ZONES)
+    assert ports > 0 and bigger > 0
+    assert percents == set(scale.PERCENTS)
+
+
+@pytest.mark.parametrize(("utilisation", "deploying"), CELLS)
+def test_fitting_scenarios_load_and_compile(utilisation, deploying):
+    found, dropped = scale.fitting("tiny", utilisation, deploying, 3)
+    assert len(found) == 3 and dropped >= 0
+    seeds = [seed for seed, _ in found]
+    assert seeds == sorted(seeds) and seeds[-1] == 3 + dropped
+    for _seed, mapping in found:
+        problem = compile_problem(load_scenario(mapping))
+        assert problem.n_instances == 4
+        assert sum(s.desired for s in problem.services) == sum(
+            s["desiredCount"] for s in mapping["services"] if s.get("deploy", True)
+        )
+
+
+def test_dropped_seeds_are_counted(monkeypatch):
+    calls = []
+
+    def fits(mapping):
+        calls.append(mapping["name"])
+        return len(calls) not in (1, 3)  # seeds 1 and 3 do not fit
+
+    monkeypatch.setattr(scale, "fits", fits)
+    found, dropped = scale.fitting("tiny", 0.5, "one", 2)
+    assert [seed for seed, _ in found] == [2, 4] and dropped == 2
+
+
+def _run(name, wall, limit=10.0, verdict="safe", code=0, proof="volume: no dead state"):
+    size = name.split("-")[0]
+    return scale.Run(size, 0.7, "one", name, limit, wall, verdict, proof, code, 200, 50, 0.7)
+
+
+def _render(cells):
+    return scale.render(
+        cells,
+        command="python -m benchmarks.scale --quick",
+        commit="`abc1234`",
+        cores=2,
+        load_before=(0.5, 0.4, 0.3),
+        load_after=(1.5, 1.2, 0.9),
+        startup_walls=(0.66, 0.70),
+    )
+
+
+def test_report_figures():
+    ok = scale.Cell("M", 0.7, "one", dropped=1)
+    ok.runs = [
+        _run("M-a", 2.0),
+        _run("M-b", 4.0, verdict="hangs", code=1),
+        _run("M-c", 11.2, verdict="unknown", code=3, proof="no proof within the limit"),
+    ]
+    row = scale.cell_row(ok)
+    assert row["count"] == 3 and row["dropped"] == 1
+    assert row["proven"] == pytest.approx(2 / 3)
+    assert row["median"] == 4.0 and row["worst"] == 11.2
+    assert row["ratio"] == pytest.approx(1.12)
+    assert row["over"] == pytest.approx(1.2)
+    assert row["met"]  # 1.2 s over: within the 1.5 s allowed
+
+    late = scale.Cell("L", 0.85, "fleet-wide")
+    late.runs = [
+        _run("L-a", 50.0, limit=45.0, verdict="unknown", code=3),
+        _run("L-b", 30.0, limit=45.0),
+    ]
+    assert not scale.cell_row(late)["met"]
+
+    text = _render([ok, late])
+    assert "| M | 70 % | one | 3 | 1 | 1 safe, 1 hangs, 1 unknown | 67 % | 4.0 s | 11.2 s " in text
+    assert "| 1.12 | +1.2 s | met |" in text
+    assert "| L | 85 % | fleet-wide | 2 | 0 | 1 safe, 1 unknown | 50 % | 40.0 s | 50.0 s " in text
+    assert "| 1.11 | +5.0 s | **missed** |" in text
+    assert "**Cells that miss the target**" in text
+    assert "- L, 85 % CPU, fleet-wide: L-a took 50.0 s of 45 (+5.0 s, unknown, exit 3)" in text
+    assert "`abc1234`" in text and "2 cores" in text
+    assert "0.50 / 0.40 / 0.30" in text and "1.50 / 1.20 / 0.90" in text
+    assert "**0.66 s** and **0.70 s**" in text
+    # one line per scenario, with its proof's first words
+    expected = (
+        "| M-c | 200 | 50 | 70 % | unknown | 3 | 11.2 s | +1.2 s | no proof within the limit |"
+    )
+    assert expected in text
+    assert sum(line.startswith(("| M-", "| L-")) for line in text.splitlines()) == 5
+
+
+def test_report_all_met_and_errors():
+    cell = scale.Cell("M", 0.5, "three")
+    cell.runs = [_run("M-x", 3.0)]
+    text = _render([cell])
+    assert "Every cell met the target" in text and "missed" not in text
+    # an internal error (exit 4) misses the target whatever its wall time
+    cell.runs = [_run("M-y", 1.0, verdict="error", code=4, proof="")]
+    cell.runs[0].message = "internal error: plan does not replay"
+    text = _render([cell])
+    assert "**missed**" in text and "internal error: plan does not replay" in text
+
+
+def test_first_words():
+    assert scale._first_words("a b c d e f g h i j", 3) == "a b c …"
+    assert scale._first_words("x | y") == "x / y"
+
+
+def test_report_a_run_without_verdict_misses():
+    cell = scale.Cell("L", 0.85, "fleet-wide")
+    cell.runs = [_run("L-z", 20.0, limit=45.0, verdict="error", code=1, proof="")]
+    cell.runs[0].message = "stdout (12 characters) is not JSON: Expecting value"
+    assert not scale.cell_row(cell)["met"]
+    text = _render([cell])
+    assert "L-z took 20.0 s of 45 (-25.0 s, error, exit 1: stdout (12 characters)" in text
+
+
+def test_report_says_when_the_code_changed():
+    cell = scale.Cell("M", 0.5, "one")
+    cell.runs = [_run("M-p", 1.0), _run("M-q", 2.0)]
+    cell.runs[0].commit, cell.runs[1].commit = "aaa1111", "bbb2222"
+    text = _render([cell])
+    assert "**The code changed during the run**" in text
+    assert (
+        "| M-q | 200 | 50 | 70 % | safe | 0 | 2.0 s | -8.0 s | volume: no dead state | `bbb2222` |"
+        in text
+    )
+    cell.runs[1].commit = "aaa1111"
+    assert "changed during the run" not in _render([cell])
+
+
+def test_solve_keeps_output_that_is_not_json(tmp_path, monkeypatch):
+    # a stand-in for `planner` that prints no JSON (extra arguments go to its sys.argv)
+    monkeypatch.setattr(
+        scale, "planner_command", lambda: [sys.executable, "-c", "print('not json'); exit(1)"]
+    )
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\n")
+    wall, code, data, problem = scale.solve(path, 5)
+    assert code == 1 and data == {} and wall >= 0
+    assert problem.startswith("stdout (9 characters) is not JSON")
+    assert (tmp_path / "x.out").read_text() == "not json\n"
