@@ -803,14 +803,21 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
                 highlight=False,
             )
     missing = sum(1 for r in rows if r["steadyInstances"] is None)
-    stuck = sum(1 for r in rows if r["steadyInstances"] is not None and r["safeInstances"] is None)
+    unsafe = [r for r in rows if r["steadyInstances"] is not None and r["safeInstances"] is None]
+    late = sum(1 for r in unsafe if "time limit" in str(r["method"]))
+    stuck = len(unsafe) - late
     notes = []
     if missing:
         notes.append(f"{missing} combinations where the task fits no instance of the type (—)")
     if stuck:
         notes.append(
             f"{stuck} where no instance count makes the rollout safe (the percents leave no "
-            "room, or the time limit came: see the method column in --format csv)"
+            "room, or a larger new task never fits)"
+        )
+    if late:
+        notes.append(
+            f"{late} where the time limit came before a safe count was found: undecided, "
+            "not unsafe (the method column in --format csv says at which count)"
         )
     for n in notes:
         console.print(f"  note: {n}", highlight=False)

@@ -512,3 +512,17 @@ def test_the_whole_table_keeps_its_time_limit():
     assert counted["method"] == "counting" and not pd.isna(counted["safeInstances"])
     full = tables.capacity_table(spec, jobs=1, total_time_limit=60)
     assert full.iloc[0]["method"] == "solver" and full.iloc[0]["safeInstances"] == 2
+
+
+def test_cells_cut_by_the_time_limit_are_called_undecided_not_unsafe():
+    spec = {
+        "instanceTypes": ["t3.small"],
+        "tasks": [{"cpu": 512, "memory": 512, "new": {"cpu": 1024}}],
+        "desiredCounts": [2],
+    }
+    df = tables.capacity_table(spec, jobs=1, total_time_limit=0.0)
+    console = Console(record=True, width=200)
+    tables.render_table(df, console)
+    text = console.export_text()
+    assert "1 where the time limit came before a safe count was found: undecided" in text
+    assert "no instance count makes the rollout safe" not in text
