@@ -48,6 +48,18 @@ _FIELD_NAMES = {
     "hourlyUsd": "hourly_usd",
     "arch": "arch",
 }
+#: The catalog file's name of each field (what JSON output shows), by attribute.
+PUBLIC_NAMES = {attr: key for key, attr in _FIELD_NAMES.items()}
+#: Each field in words, for a person ("estimated: registered memory").
+FIELD_WORDS = {
+    "vcpu": "vCPUs",
+    "nominal_memory_mib": "nominal memory",
+    "memory_mib": "registered memory",
+    "enis": "ENI limit",
+    "trunk_enis": "trunk ENIs",
+    "hourly_usd": "price",
+    "arch": "architecture",
+}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The ``planner`` command: thin typer commands over the library.
 
-Exit codes (CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
+Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
 4 internal error (a plan or dead path that does not replay: a bug, never a verdict).
 """
 
@@ -19,13 +19,47 @@ from rich.console import Console
 
 from planner.errors import InternalError, PlannerError
 
+EPILOG = (
+    "Verdicts: safe (every run ECS can make completes), at-risk (a run completes, but ECS's "
+    "own choices can hang it), hangs (no run completes), unknown (the time limit came "
+    "before a proof). Exit codes: 0 safe; 1 at-risk or hangs (a deploy gate fails); 2 bad "
+    "input or usage; 3 unknown; 4 internal error (a bug in planner, never a verdict). The "
+    "model and the file format: docs/ROLLOUT.md and docs/CONTRACT.md in planner's "
+    "repository, and its README."
+)
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Tells, before you deploy, whether an ECS deployment completes or hangs, and what "
     "it needs to complete.",
+    epilog=EPILOG,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"planner {version('planner')}\n")
+        except PackageNotFoundError:  # pragma: no cover (run from a checkout, not installed)
+            sys.stdout.write("planner (not installed)\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print planner's version."
+        ),
+    ] = False,
+) -> None:
+    """Tells, before you deploy, whether an ECS deployment completes or hangs, and what it
+    needs to complete."""
 
 
 class Format(StrEnum):
@@ -95,7 +129,7 @@ def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def solve(
     scenario: Annotated[
         Path,
@@ -134,7 +168,7 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
     """The instance-type catalog, as ECS registers each type."""
     from rich.table import Table
 
-    from planner.catalog import catalog_info, load_catalog
+    from planner.catalog import PUBLIC_NAMES, catalog_info, load_catalog
 
     try:
         catalog = load_catalog()
@@ -152,7 +186,7 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
             "trunkEnis": t.trunk_enis,
             "hourlyUsd": t.hourly_usd,
             "arch": t.arch,
-            "estimated": list(t.estimated),
+            "estimated": [PUBLIC_NAMES[f] for f in t.estimated],
         }
         for t in catalog.values()
     ]
@@ -180,21 +214,25 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
                 col, justify="left" if col in ("type", "arch") else "right", no_wrap=True
             )
         for r in rows:
-            mem = f"{r['memoryMiB']}{'*' if 'ecsMemoryMiB' in r['estimated'] else ''}"
+
+            def star(value: object, key: str, row: dict[str, Any] = r) -> str:
+                return f"{value}{'*' if key in row['estimated'] else ''}"
+
             table.add_row(
                 r["type"],
                 str(r["vcpu"]),
                 str(r["cpuUnits"]),
-                mem,
-                str(r["nominalMemoryMiB"]),
-                str(r["enis"]),
-                "—" if r["trunkEnis"] is None else str(r["trunkEnis"]),
+                star(r["memoryMiB"], "ecsMemoryMiB"),
+                star(r["nominalMemoryMiB"], "memoryMiB"),
+                star(r["enis"], "enis"),
+                "—" if r["trunkEnis"] is None else star(r["trunkEnis"], "trunkEnis"),
                 "—" if r["hourlyUsd"] is None else f"{r['hourlyUsd']:.4f}",
                 r["arch"],
             )
         console.print(table)
         console.print(
-            "* estimated (see method in data/instance_types.yaml); others measured or documented."
+            "* estimated (data/instance_types.yaml says how, per type); the others are "
+            "measured or documented."
         )
 
     _emit(_render(render, output), output)
@@ -214,9 +252,11 @@ Jobs = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def percents(
-    scenario: Annotated[Path, typer.Argument(help="A scenario YAML file (CONTRACT.md).")],
+    scenario: Annotated[
+        Path, typer.Argument(help="A scenario YAML file (README: Scenario files).")
+    ],
     service: Annotated[
         str | None, typer.Option("--service", "-s", help="The service (default: the first).")
     ] = None,
@@ -264,9 +304,11 @@ def percents(
         _emit(_render(lambda c: render_percents(options, c), output), output)
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def table(
-    spec: Annotated[Path, typer.Argument(help="A table spec YAML file (CONTRACT.md).")],
+    spec: Annotated[
+        Path, typer.Argument(help="A table spec YAML file (README: Percents and capacity tables).")
+    ],
     format: Annotated[
         TableFormat, typer.Option("--format", "-f", help="text, json, csv, markdown or html.")
     ] = TableFormat.text,

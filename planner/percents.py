@@ -263,7 +263,14 @@ def _pick_service(scenario: Scenario, name: str | None) -> int:
     if name is None:
         if not deploying:
             raise PlannerError("no service deploys (every service has deploy: false)")
-        return deploying[0]
+        # the first that deploys by its percents: a rolling REPLICA service, if any
+        rolling = [
+            k
+            for k in deploying
+            if scenario.services[k].scheduling_strategy == "REPLICA"
+            and not scenario.services[k].all_at_once
+        ]
+        return (rolling or deploying)[0]
     for k, s in enumerate(scenario.services):
         if s.name == name:
             if not s.deploy:
@@ -335,6 +342,11 @@ def sweep_percents(
             file=scenario.path,
         )
     notes: list[str] = []
+    if service is None and sum(1 for x in scenario.services if x.deploy) > 1:
+        notes.append(
+            f"service {svc.name}: the first rolling REPLICA service that deploys (--service "
+            "NAME for another)"
+        )
     if scenario.open_groups:
         from planner.minimum import minimum_instances
 
@@ -624,7 +636,7 @@ def render_percents(options: PercentOptions, console: Console) -> None:
             console.print(f"  … and {len(safe) - len(shown)} more safe settings (--format json)")
     console.print(
         "\n[dim]percent ranges: whole percents that give the same bounds (minimum rounds up, "
-        "maximum rounds down, ROLLOUT.md §2); verdicts as `planner solve`; the other services "
+        "maximum rounds down, docs/ROLLOUT.md §2); verdicts as `planner solve`; the other services "
         "as in the file[/dim]",
         highlight=False,
     )

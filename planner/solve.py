@@ -152,13 +152,14 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
 
 def assumptions(scenario: Scenario) -> list[str]:
     """What the figures rest on, for the output."""
-    from planner.catalog import catalog_info
+    from planner.catalog import FIELD_WORDS, catalog_info
 
     out: list[str] = []
     info = catalog_info()
     for g in scenario.instance_groups:
         if g.type:
-            est = f" (estimated: {', '.join(g.estimated)})" if g.estimated else ""
+            words = ", ".join(FIELD_WORDS.get(f, f) for f in g.estimated)
+            est = f" ({words} estimated)" if g.estimated else ""
             out.append(
                 f"{g.name}: {g.cpu} CPU units, {g.memory} MiB as ECS registers it, from "
                 f"data/instance_types.yaml{est}"
@@ -184,7 +185,7 @@ def assumptions(scenario: Scenario) -> list[str]:
         out.append(
             "DRAINING instances and instances whose agent is disconnected take no new task; "
             "ECS replaces the tasks on draining ones within each service's percent bounds, "
-            "by the same revision unless a new one deploys (ROLLOUT.md §10)"
+            "by the same revision unless a new one deploys (docs/ROLLOUT.md §10)"
         )
     if any(g.hourly_usd is not None and g.type for g in scenario.instance_groups):
         out.append(f"prices: on-demand, {info.region}, {info.price_date}")

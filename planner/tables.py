@@ -127,6 +127,7 @@ COLUMNS = (
     "hourlyCost",
     "cheapest",
     "method",
+    "arch",  # added last: scripts may read columns by position
 )
 _COUNTS = ("tasksPerInstance", "steadyInstances", "possibleInstances", "safeInstances")
 #: What one combination is, apart from the instance type (for ``cheapest``).
@@ -627,6 +628,7 @@ def capacity_table(
         rows.append(
             {
                 "instanceType": cell.instance_type.name,
+                "arch": cell.instance_type.arch,
                 "cpu": cell.task.cpu,
                 "memory": cell.task.memory,
                 "newCpu": cell.task.new_cpu,
@@ -746,8 +748,11 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
     rows = records(df)
     show_new = any((r["cpu"], r["memory"]) != (r["newCpu"], r["newMemory"]) for r in rows)
     show_strategy = any(r["strategy"] != "ROLLING" for r in rows)
-    cols: list[tuple[str, str]] = [
-        ("instanceType", "type"),
+    archs = {r["arch"] for r in rows}
+    cols: list[tuple[str, str]] = [("instanceType", "type")]
+    if len(archs) > 1:  # an arm64 type needs images built for it: say which
+        cols.append(("arch", "arch"))
+    cols += [
         ("cpu", "CPU"),
         ("memory", "MiB"),
     ]
@@ -770,7 +775,7 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
         title=f"{name}: instances needed ({len(rows)} combinations)", title_justify="left"
     )
     for key, head in cols:
-        table.add_column(head, justify="left" if key in ("instanceType", "hostPort",
+        table.add_column(head, justify="left" if key in ("instanceType", "arch", "hostPort",
                          "strategy") else "right", no_wrap=True)  # fmt: skip
     several = len({r["instanceType"] for r in rows}) > 1  # else "cheapest" says nothing
     if several:
@@ -797,9 +802,16 @@ def render_table(df: pd.DataFrame, console: Console) -> None:
             how = f"{r['minimumHealthyPercent']}/{r['maximumPercent']} %"
             if show_strategy and r["strategy"] != "ROLLING":
                 how = r["strategy"]
+            arch = f" ({r['arch']})" if len(archs) > 1 else ""
             console.print(
                 f"  {task} × {r['desiredCount']}, {how}, {r['hostPort']} port: "
-                f"{r['safeInstances']} × {r['instanceType']}, {r['hourlyCost']:.4f} USD/h",
+                f"{r['safeInstances']} × {r['instanceType']}{arch}, {r['hourlyCost']:.4f} USD/h",
+                highlight=False,
+            )
+        if len(archs) > 1:
+            console.print(
+                "  (types of more than one CPU architecture: an arm64 type needs images built "
+                "for arm64)",
                 highlight=False,
             )
     missing = sum(1 for r in rows if r["steadyInstances"] is None)

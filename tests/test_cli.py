@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import planner
 from planner.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +181,50 @@ def test_running_tasks_that_do_not_fit_is_bad_input(tmp_path):
     res = run("solve", f)
     assert res.exit_code == 2
     assert "does not fit the cluster" in res.stderr
+
+
+def test_version_completion_and_exit_codes_in_help():
+    res = run("--version")
+    assert res.exit_code == 0 and res.stdout.startswith("planner ")
+    top = run("--help").stdout
+    assert "--install-completion" in top
+    for text in ("Exit codes: 0 safe; 1 at-risk or hangs", "3 unknown", "docs/ROLLOUT.md"):
+        assert text in " ".join(top.split()), text
+    assert "Exit codes" in " ".join(run("solve", "--help").stdout.split())
+
+
+def test_no_help_names_a_spec_file_the_user_does_not_have():
+    """docs/ holds the spec: every reference in help and output points there."""
+    for cmd in ((), ("solve",), ("percents",), ("table",), ("import",)):
+        text = run(*cmd, "--help").stdout
+        assert "CONTRACT.md" not in text.replace("docs/CONTRACT.md", "")
+        assert "ROLLOUT.md" not in text.replace("docs/ROLLOUT.md", "")
+    assert (ROOT / "docs/ROLLOUT.md").is_file() and (ROOT / "docs/CONTRACT.md").is_file()
+
+
+def test_instance_types_star_what_is_estimated_in_the_catalogs_words():
+    data = json.loads(run("instance-types", "--format", "json").stdout)
+    by_type = {t["type"]: t for t in data["types"]}
+    assert by_type["m6i.large"]["estimated"] == ["ecsMemoryMiB"]  # the file's name
+    assert by_type["m5.large"]["estimated"] == []
+    text = run("instance-types").stdout
+    line = next(x for x in text.splitlines() if "m6i.large" in x)
+    registered = by_type["m6i.large"]["memoryMiB"]
+    assert f"{registered}*" in line  # the star the footnote promises
+    assert "*" not in next(x for x in text.splitlines() if "m5.large " in x)
+    stars = sum(1 for t in data["types"] if t["estimated"])
+    assert stars >= 40 and text.count("*") >= stars
+
+
+def test_assumptions_say_in_words_what_is_estimated():
+    from planner.solve import assumptions
+
+    small = {"cpu": 256, "memory": 256}
+    s = planner.load_scenario(
+        {
+            "cluster": {"instances": [{"type": "m6i.large", "count": 1}]},
+            "services": [{"name": "a", "desiredCount": 1, "taskDefinition": small}],
+        }
+    )
+    said = assumptions(s)[0]
+    assert "(registered memory estimated)" in said and "memory_mib" not in said

@@ -340,3 +340,11 @@ def test_the_whole_sweep_keeps_its_time_limit():
          "5", "--time-limit", "60", "--format", "json"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
+
+
+def test_the_default_service_is_the_first_rolling_replica_and_is_named():
+    daemon = svc("agent", 0, td(128), scheduling_strategy="DAEMON", mx=100, mn=0)
+    s = scenario([(4096, 8192, 2)], [daemon, svc("api", 2, td(256), td(512))])
+    options = sweep_percents(s, time_limit=5)
+    assert options.service == "api"
+    assert any("service api: the first rolling REPLICA service" in n for n in options.notes)

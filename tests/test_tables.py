@@ -526,3 +526,23 @@ def test_cells_cut_by_the_time_limit_are_called_undecided_not_unsafe():
     text = console.export_text()
     assert "1 where the time limit came before a safe count was found: undecided" in text
     assert "no instance count makes the rollout safe" not in text
+
+
+def test_the_architecture_is_shown_where_types_differ_in_it():
+    spec = {
+        "instanceTypes": ["m5.large", "m6g.large"],
+        "tasks": [{"cpu": 512, "memory": 1024}],
+        "desiredCounts": [4],
+    }
+    df = tables.capacity_table(spec, jobs=1)
+    assert list(df["arch"]) == ["x86_64", "arm64"]
+    console = Console(record=True, width=200)
+    tables.render_table(df, console)
+    text = console.export_text()
+    best = df[df["cheapest"]].iloc[0]
+    assert f"× {best['instanceType']} ({best['arch']})" in text
+    assert "an arm64 type needs images built for arm64" in text
+    one = tables.capacity_table({**spec, "instanceTypes": ["m5.large"]}, jobs=1)
+    console = Console(record=True, width=200)
+    tables.render_table(one, console)
+    assert "arm64" not in console.export_text()
