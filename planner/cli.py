@@ -112,16 +112,29 @@ def _emit(text: str, output: Path | None) -> None:
         raise _fail(PlannerError(f"cannot write: {exc.strerror}", file=str(output))) from None
 
 
+#: Columns of text written to a pipe or a file, unless ``COLUMNS`` says otherwise.
+PIPE_WIDTH = 100
+
+
+def _width() -> int | None:
+    """``COLUMNS`` when set (also when piped); a terminal's own width; else 100."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    return None if sys.stdout.isatty() else PIPE_WIDTH
+
+
 def _render(render, output: Path | None) -> str:
-    """Text from a rich renderer: coloured on a terminal, plain into a file."""
+    """Text from a rich renderer: coloured on a terminal, plain into a pipe or a file."""
     if output is None:
-        # pipes and files get a width that keeps tables whole; a terminal keeps its own
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+        console = Console(highlight=False, width=_width())
         with console.capture() as cap:
             render(console)
         return cap.get()
     buf = io.StringIO()
-    render(Console(file=buf, highlight=False, width=120, no_color=True))
+    render(Console(file=buf, highlight=False, width=_width() or PIPE_WIDTH, no_color=True))
     return buf.getvalue()
 
 

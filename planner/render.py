@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -62,6 +65,89 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
             row.append(_minutes(result.duration_parts[k - 1]))
         table.add_row(*row)
     return table
+
+
+def _instance_groups(result: Result) -> list[str]:
+    """Per instance, its type and zone ("m5.large in us-east-1a"): how a plan at scale
+    names where tasks go."""
+    types: list[str] = []
+    for g in result.instances:
+        types += [g["type"]] * (g["count"] or 0)
+    zones = result.zones or [None] * len(types)
+    return [f"{t} in {z}" if z else t for t, z in zip(types, zones, strict=False)]
+
+
+def _where(moves, s: int, groups: list[str], labels: list[str]) -> str:
+    """Where service ``s``'s moves go: per type and zone, with the instance's name when it
+    is one (``2 on 2 × m5.large in us-east-1a``, ``1 on i-0abc (c5.large in us-east-1b)``)."""
+    count: Counter[str] = Counter()
+    names: dict[str, set[int]] = {}
+    for t, i, n in moves:
+        if t == s:
+            count[groups[i]] += n
+            names.setdefault(groups[i], set()).add(i)
+    parts = []
+    for g, n in count.most_common():
+        one = names[g]
+        if len(one) == 1:
+            (i,) = one
+            parts.append(f"{n} on {labels[i]} ({g})" if labels[i] != g else f"{n} on {g}")
+        else:
+            parts.append(f"{n} on {len(one)} × {g}")
+    return ", ".join(parts)
+
+
+def print_waves(console: Console, result: Result, waves: list[Wave], title: str) -> None:
+    """Waves × services, as indented lines: what each service stops and starts, where
+    (instances grouped by type and zone), and its old + new tasks after the wave against
+    its bounds. Readable at any cluster size and width: lines wrap between words, and no
+    number or name is cut (the per-instance grid, :func:`wave_table`, is not)."""
+    names = result.service_names
+    index = {n: k for k, n in enumerate(names)}
+    old = [0] * len(names)
+    new = [0] * len(names)
+    for e in result.initial:
+        old[index[e["service"]]] += e["count"]
+    for e in result.initial_new or []:
+        new[index[e["service"]]] += e["count"]
+    bounds = {svc["name"]: svc for svc in result.services}
+    groups = _instance_groups(result)
+    labels = result.instance_labels or [str(i) for i in range(len(groups))]
+    timed = bool(result.duration_parts) and waves is result.plan
+    console.print(Text(title, style="italic"))
+    for k, w in enumerate(waves, 1):
+        when = f" (≈ {_minutes(result.duration_parts[k - 1])})" if timed else ""
+        console.print(Text(f"  wave {k}{when}", style="bold"))
+        for s in sorted({s for s, _, _ in (*w.stops, *w.starts)}):
+            stopped = sum(n for t, _, n in w.stops if t == s)
+            started = sum(n for t, _, n in w.starts if t == s)
+            old[s] -= stopped
+            new[s] += started
+            b = bounds[names[s]]
+            moves = ", ".join(
+                x for x in (f"−{stopped}" if stopped else "", f"+{started}" if started else "") if x
+            )
+            line = Text(f"{names[s]}: {moves} → {old[s]} old + {new[s]} new")
+            line.append(f" (bounds {b['lower']}–{b['upper']}, {b['desiredCount']} wanted)")
+            console.print(Padding(line, (0, 0, 0, 4), expand=False), highlight=False)
+            for verb, done, moved in (("stops", stopped, w.stops), ("starts", started, w.starts)):
+                if done:  # wrapped lines keep the indent
+                    where = Text(f"{verb} {_where(moved, s, groups, labels)}", style="dim")
+                    console.print(Padding(where, (0, 0, 0, 8), expand=False), highlight=False)
+
+
+def print_plan(console: Console, result: Result, waves: list[Wave], title: str) -> None:
+    """The per-instance grid where it fits the console (few instances), else waves ×
+    services (:func:`print_waves`)."""
+    used = {i for w in waves for _, i, _ in (*w.stops, *w.starts)}
+    longest = max(
+        (len(result.service_names[s]) + 4 for w in waves for s, _, _ in (*w.stops, *w.starts)),
+        default=0,
+    )
+    if len(used) <= 8 and 8 + len(used) * (longest + 3) <= console.width:
+        console.print(wave_table(result, waves, title))
+    else:
+        print_waves(console, result, waves, title)
 
 
 def instance_legend(result: Result) -> str:
@@ -200,19 +286,16 @@ def render_text(result: Result, console: Console) -> None:
     if result.plan:
         total = _minutes(result.estimated_duration or 0)
         console.print()
-        console.print(
-            wave_table(result, result.plan, f"Plan: {len(result.plan)} waves, about {total}")
-        )
+        print_plan(console, result, result.plan, f"Plan: {len(result.plan)} waves, about {total}")
     elif result.plan == []:
         console.print("\n  Nothing to do: every service already runs its new tasks.")
     if ds is not None and ds.choices:
         console.print()
-        console.print(
-            wave_table(
-                result,
-                ds.choices,
-                f"ECS choices that reach the dead end (wave {ds.wave} can do nothing)",
-            )
+        print_plan(
+            console,
+            result,
+            ds.choices,
+            f"ECS choices that reach the dead end (wave {ds.wave} can do nothing)",
         )
     console.print(f"\n[dim]proof: {result.proof}[/dim]", highlight=False)
     t = result.timing

@@ -1,0 +1,60 @@
+"""Text output that fits: the plan as waves × services at scale, the grid where it fits,
+and the width of a terminal, of COLUMNS, or 100 columns into a pipe."""
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "scenarios" / "seed" / "port-conflict.yaml"
+
+BIG = """
+name: sixty instances
+cluster:
+  instances:
+    - type: m5.large
+      count: 40
+      availabilityZones: [us-east-1a, us-east-1b, us-east-1c]
+    - type: c5.large
+      count: 20
+      availabilityZones: [us-east-1a, us-east-1b]
+services:
+  - name: a-service-with-a-rather-long-name
+    desiredCount: 50
+    taskDefinition: {cpu: 512, memory: 1024}
+    newTaskDefinition: {cpu: 1024, memory: 1024}
+    deploymentConfiguration: {minimumHealthyPercent: 50, maximumPercent: 150}
+  - name: web
+    desiredCount: 30
+    taskDefinition: {cpu: 256, memory: 512, portMappings: [{containerPort: 80, hostPort: 80}]}
+"""
+
+
+def _solve(path: Path, env: dict[str, str] | None = None) -> list[str]:
+    res = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "20"], env=env or {})
+    assert res.exit_code in (0, 1, 3), res.output
+    return res.stdout.splitlines()
+
+
+def test_a_plan_on_sixty_instances_is_waves_by_services_within_100_columns(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG)
+    lines = _solve(path, {"COLUMNS": ""})
+    assert max(len(line) for line in lines) <= 100
+    text = "\n".join(lines)
+    assert "wave 1" in text and "old +" in text and "inst 0" not in text
+    assert "a-service-with-a-rather-long-name" in text  # a name is never cut
+    assert "× m5.large in us-east-1a" in text  # instances grouped by type and zone
+
+
+def test_columns_is_respected_when_piped(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG)
+    assert max(len(line) for line in _solve(path, {"COLUMNS": "80"})) <= 80
+
+
+def test_a_small_plan_keeps_the_instance_grid():
+    text = "\n".join(_solve(ROOT / "scenarios/examples/bigger-revision.yaml"))
+    assert "inst 0" in text
