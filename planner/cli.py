@@ -164,9 +164,17 @@ def solve(
             loaded = planner.import_cluster(scenario)
         else:
             loaded = planner.load_scenario(scenario)
-        result = planner.solve(
-            loaded, time_limit=time_limit, workers=workers, seed=seed, placement=placement.value
-        )
+        from planner.progress import shown
+
+        # the phase and the time left on stderr: a terminal only, text only
+        with shown(time_limit, enabled=None if format is Format.text else False):
+            result = planner.solve(
+                loaded,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                placement=placement.value,
+            )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is Format.json:

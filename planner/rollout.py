@@ -189,12 +189,15 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
         if not instance_ok(problem, after, i):
             raise InvalidWave(f"the tasks started on instance {i} do not fit there")
     if ecs_rules:
+        loads = None  # arrays over the instances, built only if some service has room
         for s in range(S):
             if start_room(problem, after, s) > 0:
-                for i in range(problem.n_instances):
-                    if fits(problem, after, i, s):
-                        name = problem.services[s].name
-                        raise InvalidWave(f"not maximal: {name} still fits on instance {i}")
+                if loads is None:
+                    loads = placement.ArrayLoads(problem.row_arrays, after.old, after.new)
+                fitting = np.flatnonzero(loads.fits(s))
+                if fitting.size:
+                    name = problem.services[s].name
+                    raise InvalidWave(f"not maximal: {name} still fits on instance {fitting[0]}")
     return after
 
 

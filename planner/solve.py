@@ -71,8 +71,10 @@ def solve(
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if fixes and result.verdict in ("hangs", "at-risk"):
+        from planner import progress
         from planner.fixes import find_fixes
 
+        progress.phase("checking fixes")
         left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
         result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
     result.wall_seconds = time.perf_counter() - t0

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from planner import scheduler
+from planner import progress, scheduler
 from planner.errors import InternalError, OutOfTime
 from planner.problem import Problem
 from planner.rollout import (
@@ -107,6 +107,7 @@ def analyse(
     # ECS as configured first: its default run and the extreme orders are cheap, and a
     # hang among them is the most plausible witness (tries=0: the default run only)
     S = problem.n_services
+    progress.phase("ECS's scheduler as configured: first runs")
     summary = scheduler.summarise(
         problem,
         seed=seed,
@@ -125,6 +126,7 @@ def analyse(
     if a.verdict != "safe" and tries is None and _left(deadline) > 0.5:
         # what ECS as configured does, for the report: more runs (a safe rollout needs
         # none: no run by ECS rules, the scheduler's included, can hang)
+        progress.phase("ECS's scheduler as configured: more runs, for the report")
         spend = min(5.0, time_limit / 10) - summary.seconds
         scheduler.summarise(
             problem, most=100, seconds=max(0.0, min(spend, _left(deadline))), summary=summary
@@ -136,10 +138,12 @@ def analyse(
         hang = summary.first_hang
         if hang is not None and a.dead_path == hang.waves:
             a.follows_strategy = True
-        else:
-            a.follows_strategy = scheduler.follows(problem, a.dead_path, deadline=deadline)
+        else:  # worth a tenth of the limit at most: it colours the report, not the verdict
+            until = min(deadline, time.perf_counter() + max(1.0, time_limit / 10))
+            a.follows_strategy = scheduler.follows(problem, a.dead_path, deadline=until)
     if ecs:
         a = _narrow_to_scheduler(problem, a, deadline)
+    progress.phase("replaying the evidence")
     check_evidence(problem, a)
     return a
 
@@ -305,6 +309,7 @@ def _decide(
         return Analysis(
             "safe", "nothing to replace: every service already runs its new tasks", plan=[]
         )
+    progress.phase("ECS's default run")
     default = simulate(problem, deadline=deadline)
     complete_run: Run | None = default if default.complete else None
     dead_run: Run | None = None if default.complete else default
@@ -344,6 +349,7 @@ def _decide(
     if complete_run is not None and shortcuts:
         from planner.solvers import volume  # here: ortools costs ~0.5 s to load
 
+        progress.phase("proofs from volumes and counts")
         if volume.no_dead_state(problem):
             return Analysis(
                 "safe",
@@ -371,6 +377,7 @@ def _decide(
 
     runs = 1
     if dead_run is None or complete_run is None:
+        progress.phase("runs by ECS rules: adversarial and random")
         for run in _other_runs(problem, seed, tries, deadline, time_limit):
             runs += 1
             if run.complete and complete_run is None:
@@ -402,6 +409,7 @@ def _decide(
     spent = 0.0
     if dead_run is None:
         # A dead state ECS could rest in, reachable or not? None at all: safe, no waves needed.
+        progress.phase("CP-SAT: is there any dead state")
         ans = cpsat.dead_state_exists(
             problem, _left(deadline) / 4, workers, seed, deadline=deadline
         )
@@ -418,6 +426,7 @@ def _decide(
         horizon = len(default.waves) + 1
         sets = count_sets(problem, max_waves(problem), _left(deadline) / 8)
         while True:
+            progress.phase(f"CP-SAT: can runs by ECS rules be unfinished after {horizon} waves")
             model = _model(problem, horizon, True, deadline)
             model.restrict_counts(sets)
             model.target_unfinished()
@@ -463,6 +472,7 @@ def _decide(
     horizon = max(2 * len(dead_run.waves) + 2, 2)
     while True:
         horizon = min(horizon, max_waves(problem))
+        progress.phase(f"CP-SAT: does a plan of {horizon} waves complete")
         model = _model(problem, horizon, False, deadline)
         model.target_complete()
         ans = model.solve(_left(deadline), workers, seed)
