@@ -123,14 +123,15 @@ def analyse(
         a = _decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:
         a = _unknown_in_time(problem, known)
-    if a.verdict != "safe" and tries is None and _left(deadline) > 0.5:
-        # what ECS as configured does, for the report: more runs (a safe rollout needs
-        # none: no run by ECS rules, the scheduler's included, can hang)
-        progress.phase("ECS's scheduler as configured: more runs, for the report")
-        spend = min(5.0, time_limit / 10) - summary.seconds
-        scheduler.summarise(
-            problem, most=100, seconds=max(0.0, min(spend, _left(deadline))), summary=summary
-        )
+    if a.verdict != "safe" and tries is None:
+        if _left(deadline) > 0.5:
+            # what ECS as configured does, for the report: more runs (a safe rollout needs
+            # none: no run by ECS rules, the scheduler's included, can hang)
+            progress.phase("ECS's scheduler as configured: more runs, for the report")
+            spend = min(5.0, time_limit / 10) - summary.seconds
+            scheduler.summarise(
+                problem, most=100, seconds=max(0.0, min(spend, _left(deadline))), summary=summary
+            )
         a = _with_scheduler_evidence(a, summary)
     summary.source = None
     a.scheduler = summary
@@ -283,7 +284,8 @@ def _unknown_in_time(problem: Problem, known: dict[str, Run | None]) -> Analysis
         "time limit: "
         + ("a run completes" if complete else "no run that completes was found")
         + (", and a run by ECS rules dies" if dead else "")
-        + "; the time limit came before a proof (building or searching the CP-SAT model)",
+        + "; the time limit came before a proof (while a run was made or a CP-SAT model "
+        "built)",
         plan=complete.waves if complete else None,
     )
     _attach_dead(problem, a, dead)
