@@ -76,6 +76,12 @@ Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to th
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 
 
+class SolveFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
 class Placement(StrEnum):
     any = "any"
     ecs = "ecs"
@@ -148,7 +154,12 @@ def solve(
         Path,
         typer.Argument(help="A scenario YAML file, or a folder of AWS CLI exports (import)."),
     ],
-    format: Fmt = Format.text,
+    format: Annotated[
+        SolveFormat,
+        typer.Option(
+            "--format", "-f", help="text, json, or html (one self-contained page with charts)."
+        ),
+    ] = SolveFormat.text,
     output: Output = None,
     time_limit: TimeLimit = 60.0,
     workers: Workers = 1,
@@ -167,7 +178,7 @@ def solve(
         from planner.progress import shown
 
         # the phase and the time left on stderr: a terminal only, text only
-        with shown(time_limit, enabled=None if format is Format.text else False):
+        with shown(time_limit, enabled=None if format is SolveFormat.text else False):
             result = planner.solve(
                 loaded,
                 time_limit=time_limit,
@@ -177,8 +188,12 @@ def solve(
             )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
-    if format is Format.json:
+    if format is SolveFormat.json:
         _emit(_json(result.to_json()), output)
+    elif format is SolveFormat.html:
+        from planner.report import solve_html
+
+        _emit(solve_html(result, result.problem), output)
     else:
         _emit(_render(lambda c: render_text(result, c), output), output)
     raise typer.Exit(code=result.exit_code)

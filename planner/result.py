@@ -48,6 +48,8 @@ class Result:
     wall_seconds: float = 0.0
     #: The solve's time limit, in seconds (what an ``unknown`` ran out of).
     time_limit: float | None = None
+    #: The compiled scenario the result is about (for reports; not in the JSON).
+    problem: Any = field(default=None, repr=False, compare=False)
     #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
     scheduler: dict[str, Any] | None = None
     #: ``any`` (§4's ECS rules as written) or ``ecs`` (narrowed to the scheduler, §8).

@@ -79,6 +79,7 @@ def solve(
         result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
     result.wall_seconds = time.perf_counter() - t0
     result.time_limit = time_limit
+    result.problem = problem
     return result
 
 

@@ -1,0 +1,80 @@
+"""The HTML report of a solve: one self-contained page, safe to share, rendered in a real
+browser (Debian's chromium; skipped, with the reason, where it is absent)."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import planner
+from planner.cli import app
+from planner.report import solve_html
+
+ROOT = Path(__file__).resolve().parents[1]
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def _page(path: Path, tmp_path: Path, *args: str) -> str:
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["solve", str(path), "-f", "html", "-o", str(out), *args])
+    assert res.exit_code in (0, 1, 3), res.output
+    return out.read_text()
+
+
+def test_a_page_is_whole_and_self_contained(tmp_path):
+    page = _page(ROOT / "scenarios/examples/at-risk.yaml", tmp_path)
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page.lower()
+    # nothing is fetched: the only http URLs are XML namespaces of the inline SVG
+    fetched = re.findall(r'(?:src|href)\s*=\s*"(https?:[^"]*)"|url\((https?:[^)]*)\)', page)
+    assert fetched == []
+    assert page.count("<svg") == 2  # tasks over the waves, and the cluster's use
+    for text in ("AT-RISK", "Why: it can hang at wave", "What would fix it", "Assumptions"):
+        assert text in page, text
+
+
+def test_names_from_the_input_are_escaped(tmp_path):
+    """A service named like markup stays text: in the page and in the charts."""
+    s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    from dataclasses import replace
+
+    evil = replace(s, name=EVIL, services=(replace(s.services[0], name=EVIL), *s.services[1:]))
+    result = planner.solve(evil, time_limit=20)
+    page = solve_html(result, result.problem)
+    assert "<img" not in page
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    assert escaped in page and page.count("onerror") == page.count(escaped)
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    return found
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    ["scenarios/examples/at-risk.yaml", "scenarios/seed/port-conflict.yaml",
+     "scenarios/snapshots/stuck-mid-deployment.yaml"],
+)  # fmt: skip
+def test_pages_render_in_headless_chromium(tmp_path, scenario):
+    chromium = _chromium()
+    import matplotlib.image
+
+    page = tmp_path / "r.html"
+    page.write_text(_page(ROOT / scenario, tmp_path))
+    shot = tmp_path / "r.png"
+    run = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--enable-logging=stderr", "--v=0", f"--screenshot={shot}", "--window-size=1200,1600",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shot.is_file(), run.stderr[-2000:]
+    pixels = matplotlib.image.imread(shot)
+    assert pixels.std() > 0.05  # not a blank page
+    assert "Uncaught" not in run.stderr and "CONSOLE" not in run.stderr
