@@ -296,7 +296,10 @@ def percents(
     service: Annotated[
         str | None, typer.Option("--service", "-s", help="The service (default: the first).")
     ] = None,
-    format: Fmt = Format.text,
+    format: Annotated[
+        SolveFormat,
+        typer.Option("--format", "-f", help="text, json, or html (a page with the grid)."),
+    ] = SolveFormat.text,
     output: Output = None,
     time_limit: Annotated[
         float | None,
@@ -334,8 +337,12 @@ def percents(
         )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
-    if format is Format.json:
+    if format is SolveFormat.json:
         _emit(_json(options.rows), output)
+    elif format is SolveFormat.html:
+        from planner.report import percents_html
+
+        _emit(percents_html(options), output)
     else:
         _emit(_render(lambda c: render_percents(options, c), output), output)
 
@@ -391,7 +398,9 @@ def table(
     elif format is TableFormat.markdown:
         text = tables.to_markdown(df)
     elif format is TableFormat.html:
-        text = tables.to_html(df)
+        from planner.report import table_html
+
+        text = table_html(df)
     else:
         text = _render(lambda c: tables.render_table(df, c), output)
     _emit(text, output)

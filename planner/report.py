@@ -183,3 +183,112 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
         fig.colorbar(image, ax=ax, fraction=0.02)
     fig.tight_layout()
     return _svg(fig)
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (
+        "\n".join(
+            [
+                "<!doctype html>",
+                '<html lang="en"><head><meta charset="utf-8">',
+                f"<title>{escape(title)}</title>",
+                f"<style>{_STYLE}{_GRID_STYLE}</style></head><body>",
+                *body,
+                "</body></html>",
+            ]
+        )
+        + "\n"
+    )
+
+
+_GRID_STYLE = """
+td.safe, td.at-risk, td.hangs, td.unknown { color: #fff; text-align: center; }
+td.safe { background: #2e7d32; } td.at-risk { background: #b26a00; }
+td.hangs { background: #c62828; } td.unknown { background: #6a1b9a; }
+td.mark { outline: 3px solid #000; outline-offset: -3px; }
+"""
+
+
+def percents_html(options) -> str:
+    """``planner percents --format html``: the grid of every percent setting as a coloured
+    map (rows: minimumHealthyPercent, columns: maximumPercent, settings with the same
+    bounds merged), the recommendation ★ and the file's setting [ ], and why."""
+    from planner.percents import percent_text
+
+    e = escape
+    rows = options.rows
+    by_pair = {(r["lower"], r["upper"]): i for i, r in enumerate(rows)}
+    lowers = sorted({r["lower"] for r in rows})
+    uppers = sorted({r["upper"] for r in rows})
+    head = ["<tr><th>minimumHealthyPercent → lower \\ maximumPercent → upper</th>"]
+    for up in uppers:
+        r = rows[by_pair[lowers[0], up]]
+        head.append(f"<th>{e(percent_text(r['maximumPercent']))}<br>→ {up}</th>")
+    head.append("</tr>")
+    grid = ["<table>", "".join(head)]
+    for lo in lowers:
+        r0 = rows[by_pair[lo, uppers[0]]]
+        cells = [f"<tr><th>{e(percent_text(r0['minimumHealthyPercent']))} → {lo}</th>"]
+        for up in uppers:
+            i = by_pair[lo, up]
+            word = rows[i]["verdict"]
+            text = e(word) + (" ★" if i == options.recommended else "")
+            if i == options.current:
+                text = f"[{text}]"
+            mark = " mark" if i in (options.current, options.recommended) else ""
+            cells.append(f'<td class="{_COLOURS[word]}{mark}">{text}</td>')
+        cells.append("</tr>")
+        grid.append("".join(cells))
+    grid.append("</table>")
+    mn, mx = options.current_percents
+    body = [
+        f"<h1>Percent settings: {e(options.service)} "
+        f'<span class="dim">({e(options.scenario)}, {options.desired} tasks on '
+        f"{e(options.fleet)})</span></h1>",
+        *[f'<p class="dim">note: {e(n)}</p>' for n in options.notes],
+        "<p>Every setting's verdict (rows: the lower bound, columns: the upper bound). "
+        f"[ ] the file's setting: minimumHealthyPercent {mn}, maximumPercent {mx}; "
+        "★ recommended.</p>",
+        *grid,
+        f"<p>{e(options.why())}</p>",
+        '<p class="dim">percent ranges: whole percents that give the same bounds (minimum '
+        "rounds up, maximum rounds down); verdicts as planner solve; the other services as "
+        "in the file.</p>",
+    ]
+    return _page(f"planner percents: {options.service}", body)
+
+
+def table_html(df) -> str:
+    """``planner table --format html``: the capacity table as a page: every row with its
+    cost, the cheapest type per combination marked ★, empty cells where there is no
+    answer, and what the figures assume."""
+    from planner.catalog import catalog_info
+    from planner.tables import records
+
+    e = escape
+    rows = records(df)
+    cols = [c for c in df.columns if c != "cheapest"]
+    head = "<tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "<th>cheapest</th></tr>"
+    lines = ["<table>", head]
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r[c]
+            text = "" if v is None else f"{v:.4f}" if c in ("hourlyCost", "hourlyUsd") else str(v)
+            cells.append(f"<td>{e(text)}</td>")
+        star = "★" if r["cheapest"] else ""
+        lines.append("<tr>" + "".join(cells) + f"<td>{star}</td></tr>")
+    lines.append("</table>")
+    info = catalog_info()
+    name = df.attrs.get("name", "capacity table")
+    body = [
+        f"<h1>{e(str(name))}: instances needed ({len(rows)} combinations)</h1>",
+        "<p>steady: holds the running tasks; possible: some run completes; safe: every run "
+        "ECS can make completes. hourlyCost is for the safe count; ★ the cheapest type for "
+        "each task size, count and setting; an empty cell has no answer (the task fits no "
+        "instance of the type, no count works, or the time limit came: see method).</p>",
+        *lines,
+        f'<p class="dim">prices: on-demand, {e(str(info.region))}, {e(str(info.price_date))}; '
+        "instance sizes as ECS registers them (data/instance_types.yaml).</p>",
+    ]
+    return _page(f"planner table: {name}", body)

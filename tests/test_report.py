@@ -49,6 +49,22 @@ def test_names_from_the_input_are_escaped(tmp_path):
     assert escaped in page and page.count("onerror") == page.count(escaped)
 
 
+def test_percents_and_table_pages(tmp_path):
+    out = tmp_path / "p.html"
+    seed = ROOT / "scenarios/seed/deployment-configuration.yaml"
+    res = CliRunner().invoke(app, ["percents", str(seed), "-f", "html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and "<script" not in page
+    assert 'class="hangs mark">[hangs]</td>' in page and "safe ★" in page  # file's, best
+    out = tmp_path / "t.html"
+    spec = ROOT / "scenarios/tables/web-tier.table.yml"
+    res = CliRunner().invoke(app, ["table", str(spec), "-f", "html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert "<td>★</td>" in page and "prices: on-demand" in page
+
+
 def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
@@ -57,16 +73,20 @@ def _chromium() -> str:
 
 
 @pytest.mark.parametrize(
-    "scenario",
-    ["scenarios/examples/at-risk.yaml", "scenarios/seed/port-conflict.yaml",
-     "scenarios/snapshots/stuck-mid-deployment.yaml"],
+    "args",
+    [("solve", "scenarios/examples/at-risk.yaml"), ("solve", "scenarios/seed/port-conflict.yaml"),
+     ("solve", "scenarios/snapshots/stuck-mid-deployment.yaml"),
+     ("percents", "scenarios/seed/deployment-configuration.yaml"),
+     ("table", "scenarios/tables/web-tier.table.yml")],
 )  # fmt: skip
-def test_pages_render_in_headless_chromium(tmp_path, scenario):
+def test_pages_render_in_headless_chromium(tmp_path, args):
     chromium = _chromium()
     import matplotlib.image
 
     page = tmp_path / "r.html"
-    page.write_text(_page(ROOT / scenario, tmp_path))
+    command, path = args
+    res = CliRunner().invoke(app, [command, str(ROOT / path), "-f", "html", "-o", str(page)])
+    assert res.exit_code in (0, 1, 3), res.output
     shot = tmp_path / "r.png"
     run = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
