@@ -169,7 +169,13 @@ def scheduler_line(sched: dict) -> str:
         name: ", ".join(f"{r['type']}({r['field']})" if r["field"] else r["type"] for r in rule)
         for name, rule in sched["strategies"].items()
     }
-    said = "; ".join(f"{name}: {text}" for name, text in rules.items())
+    by_rules: dict[str, list[str]] = {}
+    for name, text in rules.items():
+        by_rules.setdefault(text, []).append(name)
+    if len(by_rules) == 1 and len(rules) > 1:
+        said = f"every service: {next(iter(by_rules))}"
+    else:  # services sharing their rules named together
+        said = "; ".join(f"{', '.join(names)}: {text}" for text, names in by_rules.items())
     if not hung:
         return f"{runs} runs of the scheduler ({said}): every one completes."
     first = sched["firstHang"]

@@ -58,3 +58,16 @@ def test_columns_is_respected_when_piped(tmp_path):
 def test_a_small_plan_keeps_the_instance_grid():
     text = "\n".join(_solve(ROOT / "scenarios/examples/bigger-revision.yaml"))
     assert "inst 0" in text
+
+
+def test_services_sharing_their_strategy_are_named_once():
+    from planner.render import scheduler_line
+
+    rules = [{"type": "spread", "field": "instanceId"}]
+    sched = {"runs": 3, "hung": 0, "strategies": {f"s{k}": rules for k in range(40)}}
+    assert scheduler_line(sched) == (
+        "3 runs of the scheduler (every service: spread(instanceId)): every one completes."
+    )
+    sched["strategies"]["odd"] = [{"type": "binpack", "field": "memory"}]
+    line = scheduler_line(sched)
+    assert "s0, s1," in line and "s39: spread(instanceId); odd: binpack(memory)" in line
