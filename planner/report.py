@@ -151,6 +151,24 @@ def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
     return _svg(fig)
 
 
+def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[str]]:
+    """One tick per run of instances of one group and zone, at its middle, named by them."""
+    ticks: list[float] = []
+    names: list[str] = []
+    start = 0
+    for k in range(1, len(order) + 1):
+        here = problem.instances[order[k - 1]]
+        if k == len(order) or (
+            (problem.instances[order[k]].group, problem.instances[order[k]].zone)
+            != (here.group, here.zone)
+        ):
+            kind = dict(here.attributes).get("ecs.instance-type", f"group {here.group}")
+            ticks.append((start + k - 1) / 2)
+            names.append(f"{kind} {here.zone}" if here.zone else kind)
+            start = k
+    return ticks, names
+
+
 def _heatmap(problem: Problem, states: list[State]) -> str:
     """CPU and memory in use per instance (columns, grouped by type and zone) at the
     start, at the peak (the most CPU in use) and at the end."""
@@ -179,7 +197,7 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
         ax.set_yticks(range(len(picks)), [p for p, _ in picks], fontsize=7)
         ax.set_title(f"{name} in use (share of what tasks may use), instances by type and zone",
                      fontsize=8)  # fmt: skip
-        ax.set_xticks([])
+        ax.set_xticks(*_group_ticks(problem, order), fontsize=6, rotation=30, ha="right")
         fig.colorbar(image, ax=ax, fraction=0.02)
     fig.tight_layout()
     return _svg(fig)
