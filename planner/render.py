@@ -67,6 +67,20 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
     return table
 
 
+def describe_instance(result: Result, i: int | None) -> str:
+    """An instance by name, type and zone ("i-0abc, c5.large in us-east-1a"), for ECS's
+    "container-instance N" (empty when unknown)."""
+    if i is None or result.problem is None or i >= len(result.problem.instances):
+        return ""
+    inst = result.problem.instances[i]
+    attrs = dict(inst.attributes)
+    kind = attrs.get("ecs.instance-type")
+    if kind == inst.label:  # named after its type (a group of one): say it once
+        kind = None
+    parts = [inst.label, *([kind] if kind else [])]
+    return " ".join(parts) + (f" in {inst.zone}" if inst.zone else "")
+
+
 def _instance_groups(result: Result) -> list[str]:
     """Per instance, its type and zone ("m5.large in us-east-1a"): how a plan at scale
     names where tasks go."""
@@ -261,6 +275,9 @@ def render_text(result: Result, console: Console) -> None:
         console.print(f"\n[bold]Why[/bold] — {where} {at}:")
         for b in ds.blocked:
             console.print(escape(f"  [{b.reason}] {b.message}"), highlight=False)
+            which = describe_instance(result, b.instance)
+            if which:  # ECS names the instance by number: which one that is
+                console.print(escape(f"    (container-instance {b.instance} is {which})"))
         if "final-state" in result.reasons:
             console.print(
                 escape(

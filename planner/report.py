@@ -55,7 +55,16 @@ def solve_html(result: Result, problem: Problem) -> str:
         where = "now" if result.stuck_now else f"at wave {result.dead_state.wave}"
         verb = "hangs" if result.verdict == "hangs" else "can hang"
         parts.append(f"<h2>Why: it {verb} {where}</h2><ul>")
-        parts += [f"<li>[{e(b.reason)}] {e(b.message)}</li>" for b in result.dead_state.blocked]
+        from planner.render import describe_instance
+
+        for b in result.dead_state.blocked:
+            named = describe_instance(result, b.instance)
+            which = (
+                f' <span class="dim">(container-instance {b.instance} is {e(named)})</span>'
+                if named
+                else ""
+            )
+            parts.append(f"<li>[{e(b.reason)}] {e(b.message)}{which}</li>")
         parts.append("</ul>")
     if result.fixes:
         parts.append("<h2>What would fix it (each checked: safe)</h2><ul>")

@@ -71,3 +71,13 @@ def test_services_sharing_their_strategy_are_named_once():
     sched["strategies"]["odd"] = [{"type": "binpack", "field": "memory"}]
     line = scheduler_line(sched)
     assert "s0, s1," in line and "s39: spread(instanceId); odd: binpack(memory)" in line
+
+
+def test_the_instance_ecs_names_by_number_is_named_by_id_type_and_zone(tmp_path):
+    stuck = ROOT / "tests/data/exports/stuck-deployment"
+    text = "\n".join(_solve(stuck))
+    said = "(container-instance 0 is i-059ce688e382fedce c5.large in us-east-1a)"
+    assert said in text
+    page = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["solve", str(stuck), "-f", "html", "-o", str(page)])
+    assert res.exit_code == 1 and said in page.read_text()
