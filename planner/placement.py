@@ -66,16 +66,16 @@ class Row:
 
     def load(self, old: Sequence[int], new: Sequence[int]) -> int:
         """What the tasks on the instance put on this row (per-service counts)."""
-        return sum(a * old[s] for s, a in self._old_terms) + sum(
-            b * new[s] for s, b in self._new_terms
+        return sum(a * old[s] for s, a in self.old_terms) + sum(
+            b * new[s] for s, b in self.new_terms
         )
 
     @cached_property
-    def _old_terms(self) -> tuple[tuple[int, int], ...]:
+    def old_terms(self) -> tuple[tuple[int, int], ...]:
         return tuple((s, a) for s, a in enumerate(self.old) if a)
 
     @cached_property
-    def _new_terms(self) -> tuple[tuple[int, int], ...]:
+    def new_terms(self) -> tuple[tuple[int, int], ...]:
         return tuple((s, b) for s, b in enumerate(self.new) if b)
 
 
@@ -108,7 +108,7 @@ def rows_for(
         of limit the new tasks running there now, which stay.
     """
     out: list[Row] = []
-    for d, name in enumerate(DIMENSIONS):  # always all four, in order (see Loads.room_left)
+    for d, name in enumerate(DIMENSIONS):  # always all four, in order (see ArrayLoads.room)
         o = tuple(fp.vector[d] for fp in olds)
         n = tuple(fp.vector[d] for fp in news)
         out.append(Row(name, DIMENSION_REASONS[d], free[d], o, n))
@@ -129,11 +129,6 @@ def rows_for(
         why, running = closed
         out.append(Row(f"status {why}", "placement-constraint", running, (0,) * n_s, (1,) * n_s))
     return tuple(out)
-
-
-def is_closed(row: Row) -> bool:
-    """Whether ``row`` closes its instance to new tasks (:func:`rows_for`'s ``closed``)."""
-    return row.what.startswith("status ")
 
 
 def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]]) -> str | None:
@@ -213,61 +208,6 @@ def configuration_message(service: str) -> str:
         "of the service deployment configuration. Update the minimumHealthyPercent or "
         "maximumPercent value and try again."
     )
-
-
-def _terms(rows: Sequence[Row]) -> tuple[list, list]:
-    """Per service, the (row index, coefficient) pairs its old and its new tasks load."""
-    n_s = len(rows[0].old) if rows else 0
-    old: list[list[tuple[int, int]]] = [[] for _ in range(n_s)]
-    new: list[list[tuple[int, int]]] = [[] for _ in range(n_s)]
-    for k, r in enumerate(rows):
-        for s, a in r._old_terms:
-            old[s].append((k, a))
-        for s, b in r._new_terms:
-            new[s].append((k, b))
-    return old, new
-
-
-class Loads:
-    """Per-instance row loads, kept up to date as tasks stop and start (fast fit checks
-    in runs of thousands of tasks)."""
-
-    def __init__(
-        self,
-        rows: Sequence[Sequence[Row]],
-        old: Sequence[Sequence[int]],
-        new: Sequence[Sequence[int]],
-    ) -> None:
-        self.rows = rows
-        self.load = [[r.load(old[i], new[i]) for r in rows[i]] for i in range(len(rows))]
-        # (row index, coefficient) per instance, service and kind, nonzero only; worked out
-        # once per distinct set of rows (identical instances share theirs)
-        terms: dict[int, tuple[list, list]] = {}
-        self._old, self._new = [], []
-        for rs in rows:
-            if id(rs) not in terms:
-                terms[id(rs)] = _terms(rs)
-            o, nw = terms[id(rs)]
-            self._old.append(o)
-            self._new.append(nw)
-
-    def change(self, i: int, s: int, new: bool, sign: int) -> None:
-        """One task of ``s`` (new or old) starts (+1) or stops (−1) on ``i``."""
-        load = self.load[i]
-        for k, c in (self._new if new else self._old)[i][s]:
-            load[k] += sign * c
-
-    def fits(self, i: int, s: int, new: bool = True) -> bool:
-        """Whether one more new task of ``s`` fits on ``i`` (``new=False``: one more task
-        already running there, which memberOf does not judge)."""
-        load, rows = self.load[i], self.rows[i]
-        return all(load[k] + c <= rows[k].limit for k, c in (self._new if new else self._old)[i][s])
-
-    def room_left(self, i: int) -> tuple[int, ...]:
-        """What is left of each resource on ``i``, in :data:`DIMENSIONS` order (the first
-        rows, :func:`rows_for`)."""
-        rows, load = self.rows[i], self.load[i]
-        return tuple(rows[k].limit - load[k] for k in range(len(DIMENSIONS)))
 
 
 # ---------------------------------------------------------------- which instance ECS picks
@@ -382,7 +322,7 @@ def _keep_best(rules, options, here, attrs, resources, best) -> list[int]:
 
 class ArrayLoads:
     """The rows of every instance as arrays, for runs that place thousands of tasks on
-    hundreds of instances (the scheduler). The same rows as :class:`Loads`: row ``k``
+    hundreds of instances (every run and placement). Row ``k``
     has the same coefficients on every instance, only its limit differs (a row an
     instance does not have, a memberOf that admits it, has no limit there)."""
 

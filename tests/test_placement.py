@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from planner import placement
-from planner.placement import Loads, Row, closest, failures, holds, most_new, rows_for
+from planner.placement import Row, closest, failures, holds, most_new, rows_for
 from planner.problem import Footprint
 
 WEB = Footprint(256, 512, 0, 1, frozenset())  # a dynamic host port
@@ -63,31 +63,37 @@ def test_messages_are_ecs_words():
     )
 
 
-def test_loads_follow_every_change_as_a_recount_would():
-    """Loads kept up to date by change() agree with rows recounted from scratch."""
+def test_array_loads_follow_every_change_as_a_recount_would():
+    """ArrayLoads kept up to date by change() agree with the rows recounted from scratch:
+    loads, fits (:func:`failures`), fits of a running task and the room left."""
+    import numpy as np
+
     rng = random.Random(5)
     fps = [WEB, API, Footprint(128, 256)]
     rows = [rows_for(FREE, frozenset({22}), fps, fps, [False, True, False]) for _ in range(3)]
     old = [[rng.randint(0, 1) for _ in fps] for _ in rows]
     new = [[0 for _ in fps] for _ in rows]
-    loads = Loads(rows, old, new)
+    loads = placement.ArrayLoads(placement.layout(rows), old, new)
+    every = np.arange(3)
     checked = 0
     for _ in range(400):
         i, s = rng.randrange(3), rng.randrange(3)
         if rng.random() < 0.3 and old[i][s]:
             old[i][s] -= 1
             loads.change(i, s, False, -1)
-        elif loads.fits(i, s):
+        elif loads.fits(s)[i]:
             new[i][s] += 1
             loads.change(i, s, True, +1)
         for j in range(3):
-            assert loads.load[j] == [r.load(old[j], new[j]) for r in rows[j]]
+            assert loads.load[j].tolist() == [r.load(old[j], new[j]) for r in rows[j]]
             for t in range(3):
-                assert loads.fits(j, t) == (not failures(rows[j], old[j], new[j], t))
+                assert bool(loads.fits(t)[j]) == (not failures(rows[j], old[j], new[j], t))
+                one_more = [o + (k == t) for k, o in enumerate(old[j])]
+                assert loads.fits_old(j, t) == holds(rows[j], one_more, new[j])
                 checked += 1
-            assert loads.room_left(j) == tuple(
-                r.limit - r.load(old[j], new[j]) for r in rows[j][:4]
-            )
+        assert [tuple(map(int, r)) for r in loads.room(every)] == [
+            tuple(r.limit - r.load(old[j], new[j]) for r in rows[j][:4]) for j in range(3)
+        ]
     assert checked == 400 * 9
 
 
@@ -115,15 +121,17 @@ def test_the_failing_row_is_the_one_that_fails_not_the_first_of_its_kind():
 
 
 def test_a_task_running_where_memberof_now_excludes_it_stays():
-    """memberOf judges new placements: Loads.fits(new=False) ignores it, new=True not."""
+    """memberOf judges new placements: fits_old (a task already running) ignores it,
+    fits (a new placement) does not."""
     rows = [rows_for(FREE, frozenset(), [WEB], [WEB], [False], ["attribute:team == blue"])]
-    loads = Loads(rows, [[0]], [[0]])
-    assert loads.fits(0, 0, new=False) and not loads.fits(0, 0)
+    loads = placement.ArrayLoads(placement.layout(rows), [[0]], [[0]])
+    assert loads.fits_old(0, 0) and not loads.fits(0)[0]
 
 
-def test_array_loads_agree_with_loads_task_by_task():
-    """The scheduler's arrays (ArrayLoads) say what Loads says, on instances with different
-    rows (a memberOf that excludes one of them, a reserved port on another)."""
+def test_array_loads_agree_with_the_rows_on_instances_with_different_rows():
+    """The arrays give each instance its own rows (a memberOf that excludes one of them, a
+    reserved port on another): fits and what is left agree with :func:`failures` and the
+    rows' loads, task by task."""
     import numpy as np
 
     fps = [WEB, API, Footprint(128, 256)]
@@ -135,27 +143,24 @@ def test_array_loads_agree_with_loads_task_by_task():
     rng = random.Random(9)
     old = [[rng.randint(0, 1), 0, rng.randint(0, 2)] for _ in rows]
     new = [[0, 0, 0] for _ in rows]
-    loads = Loads(rows, old, new)
     arrays = placement.ArrayLoads(placement.layout(rows), old, new)
     checked = Counter()
     for _ in range(300):
         i, s = rng.randrange(3), rng.randrange(3)
         if rng.random() < 0.3 and old[i][s]:
             old[i][s] -= 1
-            loads.change(i, s, False, -1)
             arrays.change(i, s, False, -1)
-        elif loads.fits(i, s):
+        elif not failures(rows[i], old[i], new[i], s):
             new[i][s] += 1
-            loads.change(i, s, True, +1)
             arrays.change(i, s, True, +1)
         for t in range(3):
             fit = arrays.fits(t)
             for j in range(3):
-                assert bool(fit[j]) == loads.fits(j, t)
+                assert bool(fit[j]) == (not failures(rows[j], old[j], new[j], t))
                 checked[bool(fit[j])] += 1
         every = np.arange(3)
         assert [
             tuple(int(v) for v in pair)
             for pair in zip(arrays.left(every, 0), arrays.left(every, 1), strict=True)
-        ] == [loads.room_left(j)[:2] for j in range(3)]
+        ] == [tuple(r.limit - r.load(old[j], new[j]) for r in rows[j][:2]) for j in range(3)]
     assert checked[True] >= 100 and checked[False] >= 100, checked

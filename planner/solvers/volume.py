@@ -103,8 +103,8 @@ def can_block_all(
     def terms(row: Row) -> list[tuple[int, int]]:
         """(task type, what one task of it puts on ``row``) for the live types that load
         it (even types: old tasks, odd: new)."""
-        return [(2 * t, a) for t, a in row._old_terms if 2 * t in alive] + [
-            (2 * t + 1, b) for t, b in row._new_terms if 2 * t + 1 in alive
+        return [(2 * t, a) for t, a in row.old_terms if 2 * t in alive] + [
+            (2 * t + 1, b) for t, b in row.new_terms if 2 * t + 1 in alive
         ]
 
     def ways(s: int, rows: tuple[Row, ...]) -> list:
