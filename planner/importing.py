@@ -347,18 +347,9 @@ def import_folder(
             fresh = started.get((name, primary["id"]), zeros)
             out["placement"] = [a - b for a, b in zip(placed, fresh, strict=True)]
             out["newPlacement"] = fresh
-            if sum(fresh) > want and "desiredCount" in out:
-                out["desiredCount"] = sum(fresh)
         elif midway:  # a snapshot: old tasks left, new ones running (ROLLOUT.md §9)
             out["placement"] = revisions.get(olds[0], zeros)
             out["newPlacement"] = placed
-            if sum(placed) > want:
-                warnings.append(
-                    f"service {name}: {sum(placed)} new tasks run, desiredCount is {want}; "
-                    "planner takes the tasks that run as desired"
-                )
-                if "desiredCount" in out:
-                    out["desiredCount"] = sum(placed)
         elif sum(placed) < want:  # pending starts: what runs is done, the rest to start
             short = want - sum(placed)
             warnings.append(
@@ -371,14 +362,17 @@ def import_folder(
                 out["placement"] = [n if draining[i] else 0 for i, n in enumerate(placed)]
                 out["newPlacement"] = [0 if draining[i] else n for i, n in enumerate(placed)]
         else:
-            if sum(placed) > want:
-                warnings.append(
-                    f"service {name}: {sum(placed)} tasks run, desiredCount is {want}; "
-                    "planner starts from the tasks that run"
-                )
-                if "desiredCount" in out:
-                    out["desiredCount"] = sum(placed)
             out["placement"] = placed
+        # more tasks of the revision to roll out than desired (a scale-in under way): the
+        # rollout is taken to want those that run
+        ahead = sum(out.get("newPlacement", out["placement"]))
+        if ahead > want:
+            warnings.append(
+                f"service {name}: {ahead} tasks of the revision to roll out run, desiredCount "
+                f"is {want}; planner takes the tasks that run as desired"
+            )
+            if "desiredCount" in out:
+                out["desiredCount"] = ahead
         out_services.append(out)
     for name, revisions in sorted(running.items()):
         if name in exported:

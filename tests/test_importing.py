@@ -447,3 +447,20 @@ def test_a_daemon_wants_no_task_on_a_draining_instance(tmp_path):
     _edit(folder, "tasks.json", stop_daemon_there)
     _, warnings = import_folder(folder)
     assert not any("node-exporter" in w for w in warnings), warnings
+
+
+def test_more_tasks_running_than_desired_are_taken_as_desired_and_said(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "services.json", lambda d: d["services"][0].update(desiredCount=0))
+    mapping, warnings = import_folder(folder)
+    assert mapping["services"][0]["desiredCount"] == 1
+    assert warnings == [
+        "service rj-api: 1 tasks of the revision to roll out run, desiredCount is 0; planner "
+        "takes the tasks that run as desired"
+    ]
+    _mid_deployment(folder, new_running=True, host_port=0)  # counted: the new tasks alone
+    _edit(folder, "services.json", lambda d: d["services"][0].update(desiredCount=0))
+    mapping, warnings = import_folder(folder)
+    svc = mapping["services"][0]
+    assert (svc["desiredCount"], svc["placement"], svc["newPlacement"]) == (1, [1], [1])
+    assert "1 tasks of the revision to roll out run, desiredCount is 0" in warnings[0]
