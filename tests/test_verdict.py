@@ -117,12 +117,14 @@ def test_the_snapshot_sample_reaches_what_it_is_about():
     """New tasks running at the start, closed instances, dead at the start ("stuck
     now"), and dead ends where only a closed instance would have room."""
     assert Counter(c.label for c in SNAPSHOT) == dict.fromkeys(VERDICTS, 100)
-    running = closed = stuck = 0
+    running = closed = stuck = finished = 0
     for c in SNAPSHOT:
         running += any(map(any, c.problem.initial_new))
         closed += any(inst.closed for inst in c.problem.instances)
         stuck += c.oracle.dead(c.oracle.m.start)
+        finished += c.oracle.complete(c.oracle.m.start)
     assert running >= 100 and closed >= 60 and stuck >= 20, (running, closed, stuck)
+    assert finished <= 5, finished  # safe cases are decided, not finished already
     drained = 0
     for c in SNAPSHOT:
         o = c.oracle
