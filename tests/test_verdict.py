@@ -125,6 +125,16 @@ def test_the_snapshot_sample_reaches_what_it_is_about():
         finished += c.oracle.complete(c.oracle.m.start)
     assert running >= 100 and closed >= 60 and stuck >= 20, (running, closed, stuck)
     assert finished <= 5, finished  # safe cases are decided, not finished already
+    # one service, old and new alike, where a closed or memberOf row admits old tasks but
+    # no new ones: counting must not answer (uniform() is False), and the verdicts agree
+    alike = [
+        c
+        for c in SNAPSHOT
+        if c.problem.n_services == 1
+        and c.problem.services[0].old == c.problem.services[0].new
+        and not uniform(c.problem)
+    ]
+    assert len(alike) >= 10 and any(c.label == "at-risk" for c in alike), len(alike)
     drained = 0
     for c in SNAPSHOT:
         o = c.oracle
