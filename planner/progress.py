@@ -55,9 +55,11 @@ def shown(time_limit: float, enabled: bool | None = None) -> Iterator[None]:
             return
         console = Console(stderr=True)
         with console.status("") as status:
-            while not done.wait(0.2):
+            while True:  # shown at once, then every 0.2 s until the solve ends
                 left = max(0.0, time_limit - (time.perf_counter() - t0))
                 status.update(f"{current[0]} — {left:.0f} s of {time_limit:g} s left")
+                if done.wait(0.2):
+                    break
 
     thread = threading.Thread(target=show, daemon=True)
     with listening(lambda name: current.__setitem__(0, name)):
