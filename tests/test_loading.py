@@ -416,6 +416,20 @@ BAD_CASES = [
     ),
     # one id for two instances
     ("instance-id-twice", ":9: cluster.instances[1].instanceIds[0]: ", '"i-1" is used twice'),
+    # new tasks running, but no old tasks listed (ROLLOUT.md §9)
+    ("new-placement-without-placement", ":10: services[0].newPlacement: ", "needs placement"),
+    # more new tasks than desired
+    ("new-placement-over-desired", ":11: services[0].newPlacement: ", "at most desiredCount, 2"),
+    # new tasks for a service that does not deploy
+    ("new-placement-static", ":12: services[0].newPlacement: ", "deploy is false here"),
+    # a status other than ACTIVE and DRAINING
+    (
+        "status-unknown",
+        ":6: cluster.instances[0].status: ",
+        'ACTIVE, DRAINING, got "DEREGISTERING"',
+    ),
+    # agentConnected as text
+    ("agent-connected-string", ":6: cluster.instances[0].agentConnected: ", "true or false"),
 ]
 
 
@@ -522,3 +536,19 @@ def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
                 errors += 1
                 assert exc.file and exc.line, (path, value, exc)
     assert errors > 500
+
+
+def test_new_revision_tasks_on_a_draining_instance_are_refused_when_compiled():
+    """Loading reads the file; compiling sees where the tasks run against the instances'
+    status: new-revision tasks on a draining instance cannot be replaced (exit 2)."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    path = DATA / "new-tasks-on-draining.yaml"
+    load_scenario(path)  # a well-formed file
+    res = CliRunner().invoke(app, ["solve", str(path)])
+    assert res.exit_code == 2
+    assert f"{path}: services[0].newPlacement: new tasks of web run on the DRAINING" in (
+        " ".join(res.stderr.split())
+    )

@@ -45,6 +45,9 @@ BEYOND_A_SCHEMA = {
     "missing-desired-count",  # required unless schedulingStrategy is DAEMON
     "placement-length",  # one count per instance
     "placement-sum",  # adds up to desiredCount
+    "new-placement-without-placement",  # needs placement beside it
+    "new-placement-over-desired",  # at most desiredCount
+    "new-placement-static",  # only for a deploying service
     "placement-without-count",
     "step-percent-rolling",  # stepPercent needs strategy LINEAR
     "taskdef-json-malformed",  # the JSON file's content
