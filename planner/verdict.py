@@ -6,8 +6,11 @@ The order is cheapest proof first:
    extreme orders), ECS's own default run (:func:`planner.rollout.simulate`) and a few
    randomised runs: a run that completes proves the rollout possible; a run that dies
    proves ECS can hang, and a scheduler run that dies is the witness shown.
-2. Proofs of "hangs" that need no search: the first wave can do nothing, or the end
-   state (every new task, plus the static load) does not fit the cluster.
+2. Proofs of "hangs" that need no search: the percent bounds alone stop the rollout
+   (arithmetic: the run that stops and starts all the bounds allow in every wave, with room
+   everywhere, never completes, and every run stops at most and starts at most as much,
+   wave by wave), the first wave can do nothing, or the end state (every new task, plus
+   the static load) does not fit the cluster.
 3. One deploying service whose old and new tasks have the same footprint: every stop
    frees exactly one task slot and every start takes one, wherever they happen, so all
    runs by ECS rules have the same counts and the default run decides (ROLLOUT.md §4).
