@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
-from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -91,13 +89,14 @@ def _instance_groups(result: Result) -> list[str]:
     return [f"{t} in {z}" if z else t for t, z in zip(types, zones, strict=False)]
 
 
-def _where(moves, s: int, groups: list[str], labels: list[str]) -> str:
-    """Where service ``s``'s moves go: per type and zone, with the instance's name when it
-    is one (``2 on 2 × m5.large in us-east-1a``, ``1 on i-0abc (c5.large in us-east-1b)``)."""
+def _where(moves, s: int | None, groups: list[str], labels: list[str]) -> str:
+    """Where service ``s``'s moves go (None: every service's): per type and zone, with the
+    instance's name when it is one (``2 on 2 × m5.large in us-east-1a``, ``1 on i-0abc
+    (c5.large in us-east-1b)``)."""
     count: Counter[str] = Counter()
     names: dict[str, set[int]] = {}
     for t, i, n in moves:
-        if t == s:
+        if s is None or t == s:
             count[groups[i]] += n
             names.setdefault(groups[i], set()).add(i)
     parts = []
@@ -111,19 +110,25 @@ def _where(moves, s: int, groups: list[str], labels: list[str]) -> str:
     return ", ".join(parts)
 
 
+def _counts_before(result: Result) -> tuple[list[int], list[int]]:
+    """Per service (in ``service_names`` order), its old and new tasks before wave 1."""
+    index = {n: k for k, n in enumerate(result.service_names)}
+    old = [0] * len(index)
+    new = [0] * len(index)
+    for e in result.initial:
+        old[index[e["service"]]] += e["count"]
+    for e in result.initial_new or []:
+        new[index[e["service"]]] += e["count"]
+    return old, new
+
+
 def print_waves(console: Console, result: Result, waves: list[Wave], title: str) -> None:
     """Waves × services, as indented lines: what each service stops and starts, where
     (instances grouped by type and zone), and its old + new tasks after the wave against
     its bounds. Readable at any cluster size and width: lines wrap between words, and no
     number or name is cut (the per-instance grid, :func:`wave_table`, is not)."""
     names = result.service_names
-    index = {n: k for k, n in enumerate(names)}
-    old = [0] * len(names)
-    new = [0] * len(names)
-    for e in result.initial:
-        old[index[e["service"]]] += e["count"]
-    for e in result.initial_new or []:
-        new[index[e["service"]]] += e["count"]
+    old, new = _counts_before(result)
     bounds = {svc["name"]: svc for svc in result.services}
     groups = _instance_groups(result)
     labels = result.instance_labels or [str(i) for i in range(len(groups))]
@@ -143,16 +148,122 @@ def print_waves(console: Console, result: Result, waves: list[Wave], title: str)
             )
             line = Text(f"{names[s]}: {moves} → {old[s]} old + {new[s]} new")
             line.append(f" (bounds {b['lower']}–{b['upper']}, {b['desiredCount']} wanted)")
-            console.print(Padding(line, (0, 0, 0, 4), expand=False), highlight=False)
+            _para(console, line, 4)
             for verb, done, moved in (("stops", stopped, w.stops), ("starts", started, w.starts)):
                 if done:  # wrapped lines keep the indent
                     where = Text(f"{verb} {_where(moved, s, groups, labels)}", style="dim")
-                    console.print(Padding(where, (0, 0, 0, 8), expand=False), highlight=False)
+                    _para(console, where, 8)
+
+
+#: More deploying services than this, and a plan is one table of services × waves.
+MATRIX_SERVICES = 6
+
+
+def _clock(seconds: int) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{m}:{s:02d}"
+
+
+def _matrix_blocks(widths: list[int], fixed: int, end: int, room: int) -> list[list[int]] | None:
+    """Waves in blocks of columns that fit ``room`` beside the ``fixed`` columns (the last
+    block also holds the ``end`` column); None if even one wave per block does not fit."""
+    blocks: list[list[int]] = [[]]
+    used = fixed
+    for k, w in enumerate(widths):
+        need = w + 2 + (end + 2 if k == len(widths) - 1 else 0)
+        if used + need > room:
+            if not blocks[-1]:
+                return None
+            blocks.append([])
+            used = fixed
+            if used + need > room:
+                return None
+        blocks[-1].append(k)
+        used += w + 2
+    return blocks
+
+
+def print_matrix(console: Console, result: Result, waves: list[Wave], title: str) -> bool:
+    """Services × waves as one table (every deploying service, moved or not): what each
+    wave stops (−) and starts (+), old + new at the end against the bounds; the wave
+    lengths; then where each wave's tasks go, instances grouped by type and zone. Columns
+    of waves go in blocks that fit the console; False (nothing printed) if the service
+    names alone are too wide, for :func:`print_waves` to wrap instead."""
+    names = result.service_names
+    bounds = {svc["name"]: svc for svc in result.services}
+    old, new = _counts_before(result)
+    cells = [["" for _ in waves] for _ in names]
+    for k, w in enumerate(waves):
+        for s in range(len(names)):
+            stopped = sum(n for t, _, n in w.stops if t == s)
+            started = sum(n for t, _, n in w.starts if t == s)
+            old[s] -= stopped
+            new[s] += started
+            cells[s][k] = (
+                " ".join(
+                    x
+                    for x in (f"−{stopped}" if stopped else "", f"+{started}" if started else "")
+                    if x
+                )
+                or "·"
+            )
+    timed = bool(result.duration_parts) and waves is result.plan
+    times = [_clock(x) for x in result.duration_parts] if timed else []
+    heads = [str(k) for k in range(1, len(waves) + 1)]
+    widths = [
+        max(len(heads[k]), len(times[k]) if timed else 0, *(len(c[k]) for c in cells))
+        for k in range(len(waves))
+    ]
+    ends = [f"{old[s]} + {new[s]}" for s in range(len(names))]
+    col_name = max(len("service"), *(len(n) for n in names))
+    rng = [f"{bounds[n]['lower']}–{bounds[n]['upper']}" for n in names]
+    wanted = [str(bounds[n]["desiredCount"]) for n in names]
+    col_bounds = max(len("bounds"), *(len(x) for x in rng))
+    col_wanted = max(len("wanted"), *(len(x) for x in wanted))
+    col_end = max(len("old + new"), *(len(x) for x in ends))
+    fixed = 2 + col_name + 2 + col_wanted + 2 + col_bounds
+    blocks = _matrix_blocks(widths, fixed, col_end, console.width)
+    if blocks is None:
+        return False
+    say = lambda line: console.print(Text(line.rstrip()), highlight=False, soft_wrap=True)  # noqa: E731
+    console.print(Text(title, style="italic"))
+    _para(console, "per service and wave: − old tasks it stops, + new tasks it starts; at the "
+          "end: old + new tasks")  # fmt: skip
+    for block in blocks:
+        last = block[-1] == len(waves) - 1
+        head = f"  {'service':<{col_name}}  {'wanted':>{col_wanted}}  {'bounds':<{col_bounds}}"
+        head += "".join(f"  {heads[k]:>{widths[k]}}" for k in block)
+        if last:
+            head += f"  {'old + new':>{col_end}}"
+        console.print(Text(head.rstrip(), style="bold"), highlight=False, soft_wrap=True)
+        for s, name in enumerate(names):
+            line = f"  {name:<{col_name}}  {wanted[s]:>{col_wanted}}  {rng[s]:<{col_bounds}}"
+            line += "".join(f"  {cells[s][k]:>{widths[k]}}" for k in block)
+            if last:
+                line += f"  {ends[s]:>{col_end}}"
+            say(line)
+        if timed:
+            label = "≈ min:s (estimated)"
+            line = f"  {label:<{col_name + col_wanted + col_bounds + 4}}"
+            say(line + "".join(f"  {times[k]:>{widths[k]}}" for k in block))
+    groups = _instance_groups(result)
+    labels = result.instance_labels or [str(i) for i in range(len(groups))]
+    _para(console, "where, per wave (instances by type and zone):")
+    for k, w in enumerate(waves, 1):
+        parts = []
+        for verb, moves in (("stops", w.stops), ("starts", w.starts)):
+            if moves:
+                total = sum(n for _, _, n in moves)
+                parts.append(f"{verb} {total}: {_where(moves, None, groups, labels)}")
+        said = "; ".join(parts) if parts else "nothing"
+        _para(console, Text(f"wave {k}: {said}", style="dim"), 4)
+    return True
 
 
 def print_plan(console: Console, result: Result, waves: list[Wave], title: str) -> None:
-    """The per-instance grid where it fits the console (few instances), else waves ×
-    services (:func:`print_waves`)."""
+    """The per-instance grid where it fits the console (few instances); else, with many
+    services, one table of services × waves (:func:`print_matrix`); else waves × services
+    as lines (:func:`print_waves`)."""
     used = {i for w in waves for _, i, _ in (*w.stops, *w.starts)}
     longest = max(
         (len(result.service_names[s]) + 4 for w in waves for s, _, _ in (*w.stops, *w.starts)),
@@ -160,7 +271,9 @@ def print_plan(console: Console, result: Result, waves: list[Wave], title: str) 
     )
     if len(used) <= 8 and 8 + len(used) * (longest + 3) <= console.width:
         console.print(wave_table(result, waves, title))
-    else:
+        return
+    many = len(result.service_names) > MATRIX_SERVICES
+    if not (many and print_matrix(console, result, waves, title)):
         print_waves(console, result, waves, title)
 
 
@@ -227,6 +340,14 @@ def _known(result: Result, console: Console) -> None:
         )
 
 
+def _para(console: Console, text: str | Text, indent: int = 2) -> None:
+    """A paragraph whose wrapped lines keep its indent (never cut: wrapped between words)."""
+    body = Text(text) if isinstance(text, str) else text
+    for line in body.wrap(console, max(20, console.width - indent)):
+        line.rstrip()
+        console.print(Text(" " * indent) + line, highlight=False, soft_wrap=True)
+
+
 def render_text(result: Result, console: Console) -> None:
     """Print ``result`` for a person."""
     head = Text()
@@ -241,13 +362,17 @@ def render_text(result: Result, console: Console) -> None:
             "a task; the deployment waits until something changes (why and fixes below).",
             highlight=False,
         )
+    ds = result.dead_state
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(
         f"{s['name']} ({_tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
         for s in result.services
     )
-    console.print(f"  cluster: {fleet}; deploying: {svcs}")
-    console.print(f"  {instance_legend(result)}", highlight=False)
+    if len(result.services) > MATRIX_SERVICES and (result.plan or (ds and ds.choices)):
+        tasks = sum(s["desiredCount"] for s in result.services)
+        svcs = f"{len(result.services)} services, {tasks:,} tasks (each with its bounds below)"
+    _para(console, f"cluster: {fleet}; deploying: {svcs}")
+    _para(console, instance_legend(result))
     if result.minimum:
         m = result.minimum
         for key in ("possible", "safe"):
@@ -260,47 +385,45 @@ def render_text(result: Result, console: Console) -> None:
                     if val
                     else f" (no verdict in time at {some})"
                 )
-            console.print(f"  minimum for a {key} rollout: {text}", highlight=False)
+            _para(console, f"minimum for a {key} rollout: {text}")
     if result.verdict == "unknown":
         _known(result, console)
     if result.closed:
         shut = ", ".join(
             f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
         )
-        console.print(f"  taking no new tasks: {shut}", highlight=False)
-    ds = result.dead_state
+        _para(console, f"taking no new tasks: {shut}")
     if ds is not None:
         where = "hangs" if result.verdict == "hangs" else "can hang"
         at = "now" if result.stuck_now else f"at wave {ds.wave}"
         console.print(f"\n[bold]Why[/bold] — {where} {at}:")
         for b in ds.blocked:
-            console.print(escape(f"  [{b.reason}] {b.message}"), highlight=False)
+            _para(console, f"[{b.reason}] {b.message}")
             which = describe_instance(result, b.instance)
             if which:  # ECS names the instance by number: which one that is
-                console.print(escape(f"    (container-instance {b.instance} is {which})"))
+                _para(console, f"(container-instance {b.instance} is {which})", 4)
         if "final-state" in result.reasons:
-            console.print(
-                escape(
-                    "  [final-state] even the end state (every new task) does not fit the cluster."
-                )
-            )
+            _para(console, "[final-state] even the end state (every new task) does not fit.")
         follows = {
-            True: "  These choices follow the services' placement strategies: ECS as "
+            True: "These choices follow the services' placement strategies: ECS as "
             "configured can make them.",
-            False: "  These choices are ones ECS may make but its placement strategies would "
+            False: "These choices are ones ECS may make but its placement strategies would "
             "not (strategies are best effort): a smaller risk than a hang ECS as configured "
             "reaches.",
-            None: "  Whether these choices follow the placement strategies was not decided "
+            None: "Whether these choices follow the placement strategies was not decided "
             "(too many orders to check).",
         }
         if ds.choices:  # (stuck now: no choice was made)
-            console.print(follows[ds.follows_strategy], highlight=False)
+            _para(console, follows[ds.follows_strategy])
     if result.scheduler is not None and result.verdict != "unknown":  # (unknown: said above)
-        console.print(f"\n[bold]ECS as configured[/bold] — {scheduler_line(result.scheduler)}")
+        console.print()
+        line = Text("ECS as configured", style="bold")
+        line.append(f" — {scheduler_line(result.scheduler)}")
+        _para(console, line, 0)
     if result.fixes:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
         for f in result.fixes:
-            console.print(f"  • {f}")
+            _para(console, f"• {f}")
     elif result.verdict in ("hangs", "at-risk"):
         console.print(
             "\n[bold]What would fix it:[/bold] no single change planner tries "
@@ -320,14 +443,15 @@ def render_text(result: Result, console: Console) -> None:
             ds.choices,
             f"ECS choices that reach the dead end (wave {ds.wave} can do nothing)",
         )
-    console.print(f"\n[dim]proof: {result.proof}[/dim]", highlight=False)
+    console.print()
+    _para(console, Text(f"proof: {result.proof}", style="dim"), 0)
     t = result.timing
-    console.print(
-        f"[dim]timing: start {t['taskStartSeconds']} s (estimate), healthy after "
+    timing = (
+        f"timing: start {t['taskStartSeconds']} s (estimate), healthy after "
         f"{t['healthyWithoutLoadBalancerSeconds']} s, or {t['healthCheckIntervalSeconds']} s × "
         f"{t['healthyThresholdCount']} behind a load balancer; deregistration "
-        f"{t['deregistrationDelay']} s, stop timeout {t['stopTimeout']} s[/dim]",
-        highlight=False,
+        f"{t['deregistrationDelay']} s, stop timeout {t['stopTimeout']} s"
     )
+    _para(console, Text(timing, style="dim"), 0)
     for a in result.assumptions:
-        console.print(f"[dim]assumes: {a}[/dim]", highlight=False)
+        _para(console, Text(f"assumes: {a}", style="dim"), 0)

@@ -74,6 +74,14 @@ def solve_html(result: Result, problem: Problem) -> str:
     if len(states) > 1:  # (stuck now: no wave to draw)
         parts.append("<h2>Tasks per service over the waves</h2>")
         parts.append(_counts_chart(result, problem, states))
+        if result.plan and len(result.duration_parts) == len(result.plan):
+            parts.append("<h2>Tasks per service over estimated time</h2>")
+            parts.append(
+                '<p class="dim">A wave stops and starts its tasks as it begins; the new ones '
+                "count as healthy when it ends. Wave lengths are estimates (see the timing "
+                "assumptions below).</p>"
+            )
+            parts.append(_time_chart(result, problem, states))
         parts.append("<h2>The cluster: CPU and memory in use per instance</h2>")
         parts.append(_heatmap(problem, states))
     parts.append(_plan_table(result))
@@ -160,6 +168,42 @@ def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
     return _svg(fig)
 
 
+def _time_chart(result: Result, problem: Problem, states: list[State]) -> str:
+    """Per service, over the plan's estimated minutes: old tasks running, new tasks running
+    and new tasks healthy (a wave's starts turn healthy at its end), against the bounds."""
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    ends = [0.0]
+    for seconds in result.duration_parts:
+        ends.append(ends[-1] + seconds / 60)
+    S = problem.n_services
+    cols = min(S, 4)
+    rows = -(-S // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    for s, svc in enumerate(problem.services):
+        ax = axes[s // cols][s % cols]
+        # step functions, each value from its time on: wave k runs from ends[k-1] to
+        # ends[k]; its stops and starts count from its beginning, its starts are healthy
+        # from its end
+        old = [st.old_total(s) for st in states]
+        new = [st.new_total(s) for st in states]
+        ax.step(ends, [*old[1:], old[-1]], where="post", label="old")
+        ax.step(ends, [*new[1:], new[-1]], where="post", label="new running")
+        ax.step(ends, new, where="post", linestyle="--", label="new healthy")
+        ax.axhline(svc.lower, color="grey", linestyle="--", linewidth=1, label="lower")
+        ax.axhline(svc.upper, color="grey", linestyle=":", linewidth=1, label="upper")
+        ax.set_title(svc.name, fontsize=9)
+        ax.set_xlabel("minutes (estimated)", fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=7)
+    for k in range(S, rows * cols):
+        axes[k // cols][k % cols].axis("off")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    return _svg(fig)
+
+
 def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[str]]:
     """One tick per run of instances of one group and zone, at its middle, named by them."""
     ticks: list[float] = []
@@ -171,11 +215,21 @@ def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[
             (problem.instances[order[k]].group, problem.instances[order[k]].zone)
             != (here.group, here.zone)
         ):
-            kind = dict(here.attributes).get("ecs.instance-type", f"group {here.group}")
+            kind = dict(here.attributes).get("ecs.instance-type", here.label.rsplit("#", 1)[0])
             ticks.append((start + k - 1) / 2)
             names.append(f"{kind} {here.zone}" if here.zone else kind)
             start = k
     return ticks, names
+
+
+def _group_edges(ticks: list[float]) -> list[float]:
+    """Between the groups of :func:`_group_ticks` (each tick is its group's middle)."""
+    edges = []
+    last = -1  # the last instance of the group before
+    for mid in ticks[:-1]:
+        last = round(2 * mid) - (last + 1)  # a group runs from last + 1 to 2·mid − (last + 1)
+        edges.append(last + 0.5)
+    return edges
 
 
 def _heatmap(problem: Problem, states: list[State]) -> str:
@@ -206,7 +260,10 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
         ax.set_yticks(range(len(picks)), [p for p, _ in picks], fontsize=7)
         ax.set_title(f"{name} in use (share of what tasks may use), instances by type and zone",
                      fontsize=8)  # fmt: skip
-        ax.set_xticks(*_group_ticks(problem, order), fontsize=6, rotation=30, ha="right")
+        ticks, names = _group_ticks(problem, order)
+        ax.set_xticks(ticks, names, fontsize=6, rotation=30, ha="right")
+        for edge in _group_edges(ticks):  # a line between groups
+            ax.axvline(edge, color="white", linewidth=1.5)
         fig.colorbar(image, ax=ax, fraction=0.02)
     fig.tight_layout()
     return _svg(fig)
@@ -306,6 +363,7 @@ def table_html(df) -> str:
         star = "★" if r["cheapest"] else ""
         lines.append("<tr>" + "".join(cells) + f"<td>{star}</td></tr>")
     lines.append("</table>")
+    chart = _cost_chart(df)
     info = catalog_info()
     name = df.attrs.get("name", "capacity table")
     body = [
@@ -314,8 +372,48 @@ def table_html(df) -> str:
         "ECS can make completes. hourlyCost is for the safe count; ★ the cheapest type for "
         "each task size, count and setting; an empty cell has no answer (the task fits no "
         "instance of the type, no count works, or the time limit came: see method).</p>",
+        *(
+            ["<h2>Hourly cost of the safe count, per combination</h2>", chart, "<h2>Every row</h2>"]
+            if chart
+            else []
+        ),
         *lines,
         f'<p class="dim">prices: on-demand, {e(str(info.region))}, {e(str(info.price_date))}; '
         "instance sizes as ECS registers them (data/instance_types.yaml).</p>",
     ]
     return _page(f"planner table: {name}", body)
+
+
+#: The columns that say what a row of the capacity table is about, besides its type.
+_COMBINATION = ("cpu", "memory", "newCpu", "newMemory", "desiredCount", "minimumHealthyPercent",
+                "maximumPercent", "strategy", "hostPort")  # fmt: skip
+
+
+def _cost_chart(df) -> str:
+    """Per combination (task size, count, setting, port mode: one column each), the hourly
+    cost of the safe count for every instance type (one marker per type), the cheapest
+    drawn as a star; '' when no row has a cost."""
+    if "hourlyCost" not in df.columns or df["hourlyCost"].isna().all():
+        return ""
+    plt = _pyplot()
+    keys = [c for c in _COMBINATION if c in df.columns]
+    combos = list(dict.fromkeys(tuple(r) for r in df[keys].itertuples(index=False)))
+    where = {c: k for k, c in enumerate(combos)}
+    x = [where[tuple(r)] for r in df[keys].itertuples(index=False)]
+    fig, ax = plt.subplots(figsize=(min(14, 4 + 0.25 * len(combos)), 3.6))
+    types = list(dict.fromkeys(df["instanceType"]))
+    for name in types:
+        rows = [k for k, v in enumerate(df["instanceType"]) if v == name]
+        ax.scatter([x[k] for k in rows], [df["hourlyCost"].iloc[k] for k in rows], s=14,
+                   label=name)  # fmt: skip
+    best = [k for k, v in enumerate(df["cheapest"]) if bool(v)]
+    ax.scatter([x[k] for k in best], [df["hourlyCost"].iloc[k] for k in best], marker="*",
+               s=90, facecolors="none", edgecolors="black", label="cheapest")  # fmt: skip
+    ax.set_xlabel(f"combination ({len(combos)}: {', '.join(keys)}, in the table's order)",
+                  fontsize=8)  # fmt: skip
+    ax.set_ylabel("USD per hour", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, ncol=max(1, len(types) // 8), loc="upper left",
+              bbox_to_anchor=(1.01, 1))  # fmt: skip
+    fig.tight_layout()
+    return _svg(fig)

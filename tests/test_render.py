@@ -81,3 +81,59 @@ def test_the_instance_ecs_names_by_number_is_named_by_id_type_and_zone(tmp_path)
     page = tmp_path / "r.html"
     res = CliRunner().invoke(app, ["solve", str(stuck), "-f", "html", "-o", str(page)])
     assert res.exit_code == 1 and said in page.read_text()
+
+
+def _many(services: int) -> str:
+    """Sixty instances and ``services`` deploying services, one of which cannot move."""
+    lines = [
+        "name: many services",
+        "cluster:",
+        "  instances:",
+        "    - {type: m5.large, count: 40, availabilityZones: [us-east-1a, us-east-1b]}",
+        "    - {type: c5.large, count: 20, availabilityZones: [us-east-1a, us-east-1b]}",
+        "services:",
+    ]
+    for k in range(services):
+        lines.append(
+            f"  - {{name: service-{k:02d}, desiredCount: {6 + k}, taskDefinition: "
+            "{cpu: 256, memory: 512}, newTaskDefinition: {cpu: 512, memory: 512}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_many_services_make_one_table_of_services_by_waves(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text(_many(9))
+    lines = _solve(path, {"COLUMNS": ""})
+    assert max(len(line) for line in lines) <= 100
+    assert all(line == line.rstrip() for line in lines)  # no padding to the width
+    text = "\n".join(lines)
+    flowing = " ".join(line.strip() for line in lines)  # wrapped paragraphs as one line
+    assert "deploying: 9 services, 90 tasks (each with its bounds below)" in flowing
+    head = next(line for line in lines if line.split()[:2] == ["service", "wanted"])
+    assert head.split()[:3] == ["service", "wanted", "bounds"] and head.endswith("old + new")
+    rows = [line.split() for line in lines if line.lstrip().startswith("service-")]
+    assert [r[0] for r in rows] == [f"service-{k:02d}" for k in range(9)]  # every one, once
+    for k, r in enumerate(rows):  # wanted, bounds, and all new at the end of the plan
+        assert r[1] == str(6 + k) and r[-3:] == ["0", "+", str(6 + k)]
+    assert "≈ min:s (estimated)" in text and "where, per wave" in text
+    assert "× m5.large in us-east-1a" in text
+
+
+def test_a_narrow_console_splits_the_waves_into_blocks(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text(_many(9))
+    lines = _solve(path, {"COLUMNS": "45"})
+    assert max(len(line) for line in lines) <= 45
+    heads = [line for line in lines if line.split()[:2] == ["service", "wanted"]]
+    assert len(heads) >= 2 and heads[-1].endswith("old + new")
+    assert not any(h.endswith("old + new") for h in heads[:-1])
+
+
+def test_too_narrow_for_the_table_the_plan_is_lines(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text(_many(9))
+    lines = _solve(path, {"COLUMNS": "40"})
+    assert max(len(line) for line in lines) <= 40
+    assert not any(line.split()[:2] == ["service", "wanted"] for line in lines)
+    assert any(line.strip().startswith("service-08: +14") for line in lines)

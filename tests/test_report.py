@@ -31,9 +31,64 @@ def test_a_page_is_whole_and_self_contained(tmp_path):
     # nothing is fetched: the only http URLs are XML namespaces of the inline SVG
     fetched = re.findall(r'(?:src|href)\s*=\s*"(https?:[^"]*)"|url\((https?:[^)]*)\)', page)
     assert fetched == []
-    assert page.count("<svg") == 2  # tasks over the waves, and the cluster's use
-    for text in ("AT-RISK", "Why: it can hang at wave", "What would fix it", "Assumptions"):
+    assert page.count("<svg") == 3  # tasks over the waves, over time, and the cluster's use
+    for text in ("AT-RISK", "Why: it can hang at wave", "What would fix it", "Assumptions",
+                 "Tasks per service over estimated time"):  # fmt: skip
         assert text in page, text
+
+
+def test_the_time_chart_has_new_tasks_healthy_one_wave_after_they_run(monkeypatch):
+    """Over estimated time, a wave's starts run from its beginning and are healthy from its
+    end: the healthy line is the running line one wave later."""
+    from planner import report
+
+    drawn: dict[str, tuple[list, list]] = {}
+    real = report._pyplot
+
+    def spy():
+        plt = real()
+
+        class Axes:
+            def __init__(self, ax):
+                self.ax = ax
+
+            def step(self, x, y, **kw):
+                drawn.setdefault(kw["label"], (list(x), list(y)))
+                return self.ax.step(x, y, **kw)
+
+            def __getattr__(self, name):
+                return getattr(self.ax, name)
+
+        class Plt:
+            def subplots(self, *a, **kw):
+                fig, axes = plt.subplots(*a, **kw)
+                return fig, [[Axes(ax) for ax in row] for row in axes]
+
+            def __getattr__(self, name):
+                return getattr(plt, name)
+
+        return Plt()
+
+    s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    result = planner.solve(s, time_limit=20)
+    states = report._states(result, result.problem)
+    monkeypatch.setattr(report, "_pyplot", spy)
+    report._time_chart(result, result.problem, states)
+    minutes = [0.0]
+    for sec in result.duration_parts:
+        minutes.append(minutes[-1] + sec / 60)
+    (x_run, run), (x_ok, ok) = drawn["new running"], drawn["new healthy"]
+    assert x_run == x_ok == minutes  # one step per wave boundary
+    first = states[0].new_total(0)
+    assert ok[0] == first and ok[1:] == run[:-1]  # healthy: running, one wave later
+    assert run[-1] == states[-1].new_total(0)
+
+
+def test_heatmap_groups_are_split_between_their_instances():
+    from planner.report import _group_edges
+
+    assert _group_edges([1.0, 4.5, 7.0]) == [2.5, 6.5]  # groups 0–2, 3–6, 7
+    assert _group_edges([0.0]) == []
 
 
 def test_names_from_the_input_are_escaped(tmp_path):
@@ -63,6 +118,7 @@ def test_percents_and_table_pages(tmp_path):
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert "<td>★</td>" in page and "prices: on-demand" in page
+    assert page.count("<svg") == 1 and "Hourly cost of the safe count" in page
 
 
 def _chromium() -> str:
