@@ -83,14 +83,14 @@ def test_the_instance_ecs_names_by_number_is_named_by_id_type_and_zone(tmp_path)
     assert res.exit_code == 1 and said in page.read_text()
 
 
-def _many(services: int) -> str:
-    """Sixty instances and ``services`` deploying services, one of which cannot move."""
+def _many(services: int, m5: int = 40, c5: int = 20) -> str:
+    """``m5 + c5`` instances (sixty by default) and ``services`` deploying services."""
     lines = [
         "name: many services",
         "cluster:",
         "  instances:",
-        "    - {type: m5.large, count: 40, availabilityZones: [us-east-1a, us-east-1b]}",
-        "    - {type: c5.large, count: 20, availabilityZones: [us-east-1a, us-east-1b]}",
+        f"    - {{type: m5.large, count: {m5}, availabilityZones: [us-east-1a, us-east-1b]}}",
+        f"    - {{type: c5.large, count: {c5}, availabilityZones: [us-east-1a, us-east-1b]}}",
         "services:",
     ]
     for k in range(services):
@@ -137,3 +137,13 @@ def test_too_narrow_for_the_table_the_plan_is_lines(tmp_path):
     assert max(len(line) for line in lines) <= 40
     assert not any(line.split()[:2] == ["service", "wanted"] for line in lines)
     assert any(line.strip().startswith("service-08: +14") for line in lines)
+
+
+def test_at_350_instances_every_line_fits_100_columns(tmp_path):
+    path = tmp_path / "many.yaml"
+    path.write_text(_many(9, m5=300, c5=50))
+    lines = _solve(path, {"COLUMNS": ""})
+    assert max(len(line) for line in lines) <= 100
+    assert sum(line.lstrip().startswith("service-") for line in lines) == 9
+    text = " ".join(line.strip() for line in lines)
+    assert "300 × m5.large, 50 × c5.large" in text and "instances 0–299: m5.large" in text
