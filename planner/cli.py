@@ -1,7 +1,8 @@
 """The ``planner`` command: thin typer commands over the library.
 
 Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
-4 internal error (a plan or dead path that does not replay: a bug, never a verdict).
+4 internal error (a plan or dead path that does not replay: a bug, never a verdict), or
+sweep cells that failed (each marked in the output). ``batch``: the worst scenario's.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from planner.errors import InternalError, PlannerError
 
@@ -23,7 +27,8 @@ EPILOG = (
     "Verdicts: safe (every run ECS can make completes), at-risk (a run completes, but ECS's "
     "own choices can hang it), hangs (no run completes), unknown (the time limit came "
     "before a proof). Exit codes: 0 safe; 1 at-risk or hangs (a deploy gate fails); 2 bad "
-    "input or usage; 3 unknown; 4 internal error (a bug in planner, never a verdict). The "
+    "input or usage; 3 unknown; 4 internal error (a bug in planner, never a verdict) or "
+    "sweep cells that failed (marked in the output); batch: the worst scenario's. The "
     "model and the file format: docs/ROLLOUT.md and docs/CONTRACT.md in planner's "
     "repository, and its README."
 )
@@ -102,9 +107,9 @@ def _fail(exc: PlannerError | InternalError) -> typer.Exit:
     if isinstance(exc, InternalError):
         Console(stderr=True, soft_wrap=True).print(f"[bold red]{exc}[/bold red]", highlight=False)
         return typer.Exit(code=InternalError.exit_code)
-    Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]error:[/bold red] {exc}", highlight=False
-    )
+    said = Text("error:", style="bold red")
+    said.append(f" {exc}")  # as text: a message may hold brackets (an address, a name)
+    Console(stderr=True, soft_wrap=True).print(said, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -286,6 +291,47 @@ Jobs = Annotated[
     int | None,
     typer.Option("--jobs", "-j", min=1, help="Processes side by side (default: every core)."),
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="A Dask scheduler (tcp://HOST:8786) to send the cells to; default the "
+        "DASK_SCHEDULER_ADDRESS variable, else this machine's cores (--jobs).",
+    ),
+]
+
+
+@contextmanager
+def _cluster(scheduler: str | None) -> Iterator[Any]:
+    """A connected ``dask.distributed.Client`` for ``--scheduler`` (or the variable), closed
+    afterwards; None to run on this machine. A scheduler that does not answer: exit 2."""
+    from planner.sweep import connect, scheduler_address
+
+    address = scheduler_address(scheduler)
+    if address is None:
+        yield None
+        return
+    try:
+        client = connect(address)
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _failed_cells(n: int, what: str) -> None:
+    """After the output: cells with no answer make the command exit 4, said on stderr."""
+    if n:
+        Console(stderr=True, soft_wrap=True).print(
+            Text(
+                f"{n} {what} failed (each marked in the output with its error): a cell that "
+                "raised, or that the cluster lost past its retries.",
+                style="bold red",
+            )
+        )
+        raise typer.Exit(code=InternalError.exit_code)
 
 
 @app.command(epilog=EPILOG)
@@ -317,6 +363,7 @@ def percents(
     seed: Seed = 0,
     placement: PlacementOpt = Placement.any,
     jobs: Jobs = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
     import planner
@@ -325,16 +372,18 @@ def percents(
     try:
         loaded = planner.load_scenario(scenario)
         loaded = replace(loaded, placement_mode=placement.value)
-        options = sweep_percents(
-            loaded,
-            service,
-            time_limit=per_cell,
-            total_time_limit=time_limit,
-            workers=workers,
-            seed=seed,
-            jobs=jobs,
-            progress=True,
-        )
+        with _cluster(scheduler) as client:
+            options = sweep_percents(
+                loaded,
+                service,
+                time_limit=per_cell,
+                total_time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                jobs=jobs,
+                progress=True,
+                client=client,
+            )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is SolveFormat.json:
@@ -345,6 +394,7 @@ def percents(
         _emit(percents_html(options), output)
     else:
         _emit(_render(lambda c: render_percents(options, c), output), output)
+    _failed_cells(sum(r["verdict"] == "failed" for r in options.rows), "settings")
 
 
 @app.command(epilog=EPILOG)
@@ -374,21 +424,24 @@ def table(
     seed: Seed = 0,
     jobs: Jobs = None,
     placement: PlacementOpt = Placement.any,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """A capacity table: instances needed per type, task size, count and setting."""
     from planner import tables
 
     try:
         loaded = tables.load_table_spec(spec)
-        df = tables.capacity_table(
-            loaded,
-            jobs=jobs,
-            time_limit=per_cell,
-            total_time_limit=time_limit,
-            seed=seed,
-            progress=True,
-            placement=placement.value,
-        )
+        with _cluster(scheduler) as client:
+            df = tables.capacity_table(
+                loaded,
+                jobs=jobs,
+                time_limit=per_cell,
+                total_time_limit=time_limit,
+                seed=seed,
+                progress=True,
+                placement=placement.value,
+                client=client,
+            )
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if format is TableFormat.json:
@@ -404,6 +457,91 @@ def table(
     else:
         text = _render(lambda c: tables.render_table(df, c), output)
     _emit(text, output)
+    _failed_cells(int(df["method"].str.startswith("failed").sum()), "cells")
+
+
+class BatchFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+@app.command(epilog=EPILOG)
+def batch(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario files and folders: every *.yaml/*.yml under a folder (not table "
+            "specs) and every import folder of AWS CLI exports."
+        ),
+    ],
+    format: Annotated[
+        BatchFormat, typer.Option("--format", "-f", help="text, json, csv or html.")
+    ] = BatchFormat.text,
+    output: Output = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            help="Also write JUnit XML here: one test case per scenario; hangs and at-risk "
+            "fail, unknown and bad input are errors.",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds for the whole batch (default: no bound but each scenario's); "
+            "scenarios not solved by then are unknown.",
+        ),
+    ] = None,
+    per_scenario: Annotated[
+        float,
+        typer.Option("--time-limit-per-scenario", min=0.1, help="Seconds for each scenario."),
+    ] = 60.0,
+    seed: Seed = 0,
+    placement: PlacementOpt = Placement.any,
+    jobs: Jobs = None,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Every scenario under the paths, solved side by side: one summary (a repository's
+    gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
+    unknown, 0 all safe)."""
+    from planner.batch import batch as run_batch
+    from planner.batch import render_batch, to_csv
+
+    try:
+        with _cluster(scheduler) as client:
+            result = run_batch(
+                paths,
+                time_limit=per_scenario,
+                total_time_limit=time_limit,
+                seed=seed,
+                placement=placement.value,
+                jobs=jobs,
+                client=client,
+                progress=True,
+            )
+    except (PlannerError, InternalError) as exc:
+        raise _fail(exc) from None
+    if junit is not None:
+        from planner.junit import to_junit
+
+        _emit(to_junit(result), junit)
+    if format is BatchFormat.json:
+        text = _json(result.to_json())
+    elif format is BatchFormat.csv:
+        text = to_csv(result)
+    elif format is BatchFormat.html:
+        from planner.report import batch_html
+
+        text = batch_html(result)
+    else:
+        text = _render(lambda c: render_batch(result, c), output)
+    _emit(text, output)
+    raise typer.Exit(code=result.exit_code)
 
 
 @app.command("import")

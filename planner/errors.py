@@ -32,6 +32,10 @@ class PlannerError(Exception):
         self.field = field
         super().__init__(str(self))
 
+    def __reduce__(self):  # type: ignore[override]
+        """Pickled whole (file, line, field kept): it may come back from a worker."""
+        return _planner_error, (self.message, self.file, self.line, self.field)
+
     def __str__(self) -> str:
         where = ""
         if self.file:
@@ -40,6 +44,12 @@ class PlannerError(Exception):
             where = f"line {self.line}: "
         field = f"{self.field}: " if self.field else ""
         return f"{where}{field}{self.message}"
+
+
+def _planner_error(
+    message: str, file: str | None, line: int | None, field: str | None
+) -> PlannerError:
+    return PlannerError(message, file=file, line=line, field=field)
 
 
 class InternalError(Exception):

@@ -25,14 +25,10 @@ Decisions beyond the contract's text
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
-from typing import Any, TypeVar
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -41,10 +37,8 @@ from rich.text import Text
 from planner.errors import PlannerError
 from planner.problem import Problem, lower_bound, upper_bound
 from planner.scenario import Scenario
+from planner.sweep import Failed, run_cells
 from planner.timing import estimate
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 #: A pair of bounds with the whole-percent ranges that give it.
 Range = tuple[int, int | None]
@@ -54,11 +48,8 @@ VERDICT_STYLES = {
     "at-risk": "bold yellow",
     "hangs": "bold red",
     "unknown": "bold magenta",
+    "failed": "bold reverse",
 }
-#: Rank of a verdict when choosing the recommended row (lower is better).
-_RANK = {"safe": 0, "at-risk": 1, "unknown": 2, "hangs": 3}
-#: Seconds a sweep may run before a progress bar appears.
-PROGRESS_AFTER = 1.0
 
 
 # ---------------------------------------------------------------- percent ranges
@@ -105,80 +96,6 @@ def percent_text(r: Sequence[int | None], unit: str = " %") -> str:
     return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
 
 
-# ---------------------------------------------------------------- running many solves
-
-
-def run_all(
-    fn: Callable[[T], R],
-    items: Sequence[T],
-    *,
-    jobs: int | None = 1,
-    progress: bool = False,
-    label: str = "solving",
-) -> list[R]:
-    """``[fn(x) for x in items]``, across processes when ``jobs`` > 1, in order.
-
-    ``fn`` must be a module-level function (it is pickled). ``jobs`` None means every core.
-    With ``progress`` a bar appears on stderr once the work takes longer than
-    :data:`PROGRESS_AFTER` seconds.
-    """
-    n = len(items)
-    jobs = min(os.cpu_count() or 1, n) if jobs is None else min(jobs, n)
-    results: list[Any] = [None] * n
-    bar = _LateProgress(n, label) if progress else None
-    if jobs <= 1:
-        for k, x in enumerate(items):
-            results[k] = fn(x)
-            if bar:
-                bar.advance()
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-            futures = {pool.submit(fn, x): k for k, x in enumerate(items)}
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if bar:
-                    bar.advance()
-    if bar:
-        bar.stop()
-    return results
-
-
-def _context() -> Any:
-    """fork where there is one (Linux): spawn would re-run the caller's ``__main__``,
-    which fails for code read from stdin and for scripts without a ``__main__`` guard.
-    The pool starts its workers on the first submit, before any progress-bar thread."""
-    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
-
-
-class _LateProgress:
-    """A rich progress bar on stderr that shows only once the work takes a while."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label, self.done = total, label, 0
-        self.start = time.perf_counter()
-        self.bar: Any = None
-        self.task: Any = None
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.bar is None and time.perf_counter() - self.start > PROGRESS_AFTER:
-            from rich.progress import Progress
-
-            console = Console(stderr=True)
-            if not console.is_terminal:  # logs and pipes get no bar (not even a blank line)
-                self.start = float("inf")
-                return
-            self.bar = Progress(console=console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
-        elif self.bar is not None:
-            self.bar.update(self.task, completed=self.done)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 # ---------------------------------------------------------------- the sweep
 
 
@@ -205,7 +122,14 @@ class PercentOptions:
     def why(self) -> str:
         """Why the recommended row was chosen, in a sentence or two."""
         if self.recommended is None:
-            open_ = sum(1 for row in self.rows if row["verdict"] == "unknown")
+            open_ = sum(1 for row in self.rows if row["verdict"] in ("unknown", "failed"))
+            failed = sum(1 for row in self.rows if row["verdict"] == "failed")
+            if failed:
+                return (
+                    f"No setting is recommended: none was proven safe, and {open_} of "
+                    f"{len(self.rows)} settings have no verdict ({failed} failed: see their "
+                    "error; the others unknown). Nothing here says that no setting is safe."
+                )
             if open_:
                 return (
                     f"No setting is recommended: none was proven safe, and {open_} of "
@@ -283,22 +207,38 @@ def _pick_service(scenario: Scenario, name: str | None) -> int:
     raise PlannerError(f"no service named {name!r}; services: {names}", file=scenario.path)
 
 
-def _solve_row(
-    args: tuple[Scenario, Problem, float, int, int, float | None],
-) -> tuple[str, int | None, int | None]:
-    """Verdict, waves and estimated seconds of one pair (module level: runs in a pool).
-    The last argument is the whole sweep's deadline (``time.time()``), or None."""
+@dataclass(frozen=True)
+class _Shared:
+    """What every setting's solve needs, sent once to each worker."""
+
+    scenario: Scenario
+    problem: Problem
+    service: int  # the swept service's index in ``problem.services``
+    time_limit: float
+    workers: int
+    seed: int
+    #: The whole sweep's deadline (``time.time()``: settings run in other processes), or None.
+    deadline: float | None
+
+
+def _solve_row(shared: _Shared, bounds: tuple[int, int]) -> tuple[str, int | None, int | None]:
+    """Verdict, waves and estimated seconds of one pair of bounds (module level: it runs
+    in a pool or on a Dask worker)."""
     from planner.verdict import analyse
 
-    scenario, problem, time_limit, workers, seed, deadline = args
-    if deadline is not None:
-        time_limit = min(time_limit, deadline - time.time())
+    time_limit = shared.time_limit
+    if shared.deadline is not None:
+        time_limit = min(time_limit, shared.deadline - time.time())
         if time_limit <= 0.05:
             return "unknown", None, None  # the sweep's time limit came first
-    a = analyse(problem, time_limit=time_limit, workers=workers, seed=seed)
+    services = list(shared.problem.services)
+    lo, up = bounds
+    services[shared.service] = replace(services[shared.service], lower=lo, upper=up)
+    problem = replace(shared.problem, services=tuple(services))
+    a = analyse(problem, time_limit=time_limit, workers=shared.workers, seed=shared.seed)
     if a.plan is None:
         return a.verdict, None, None
-    return a.verdict, len(a.plan), sum(estimate(scenario, problem, a.plan))
+    return a.verdict, len(a.plan), sum(estimate(shared.scenario, problem, a.plan))
 
 
 def recommend(rows: Sequence[dict[str, Any]]) -> int | None:
@@ -319,11 +259,14 @@ def sweep_percents(
     jobs: int | None = 1,
     progress: bool = False,
     total_time_limit: float | None = None,
+    client: Any = None,
 ) -> PercentOptions:
     """Solve every distinct percent setting of one service; see :func:`percent_options`.
 
     ``time_limit`` bounds each setting's solve; ``total_time_limit`` the whole sweep:
-    settings not decided by then are ``unknown``, and say nothing more."""
+    settings not decided by then are ``unknown``, and say nothing more. ``client``: a
+    ``dask.distributed.Client`` to solve the settings on (:mod:`planner.sweep`); a
+    setting whose cell failed there is ``failed``, with its ``error``."""
     from planner.solve import compile_checked
 
     deadline = None if total_time_limit is None else time.time() + total_time_limit
@@ -379,29 +322,20 @@ def sweep_percents(
     pairs = [(lo, up) for lo in lowers for up in uppers]
     if d == 0:
         pairs, uppers = [(0, 0)], {0: (0, None)}
-    base = problem.services[s]
-    jobs_in = []
-    for lo, up in pairs:
-        services = list(problem.services)
-        services[s] = replace(base, lower=lo, upper=up)
-        jobs_in.append(
-            (
-                scenario,
-                replace(problem, services=tuple(services)),
-                time_limit,
-                workers,
-                seed,
-                deadline,
-            )
-        )
     from planner.verdict import uniform
 
     if uniform(problem):  # counting answers every row at once: no pool needed
-        jobs = 1
-    solved = run_all(_solve_row, jobs_in, jobs=jobs, progress=progress, label="percents")
+        jobs, client = 1, None
+    shared = _Shared(scenario, problem, s, time_limit, workers, seed, deadline)
+    solved = run_cells(
+        _solve_row, pairs, shared, jobs=jobs, client=client, progress=progress,
+        label="percents", deadline=deadline,
+    )  # fmt: skip
     rows: list[dict[str, Any]] = []
-    for (lo, up), (verdict, waves, secs) in zip(pairs, solved, strict=True):
+    for (lo, up), answer in zip(pairs, solved, strict=True):
         mn, mx = lowers[lo], uppers[up]
+        failed = answer if isinstance(answer, Failed) else None
+        verdict, waves, secs = ("failed", None, None) if isinstance(answer, Failed) else answer
         rows.append(
             {
                 "service": svc.name,
@@ -413,6 +347,7 @@ def sweep_percents(
                 "waves": waves,
                 "estimatedDurationSeconds": secs,
                 "placement": problem.placement_mode,  # which ECS rules (ROLLOUT.md §8)
+                **({"error": failed.error} if failed else {}),
             }
         )
     best = recommend(rows)
@@ -449,6 +384,7 @@ def percent_options(
     workers: int = 1,
     seed: int = 0,
     jobs: int | None = 1,
+    client: Any = None,
 ) -> list[dict[str, Any]]:
     """Every distinct (minimumHealthyPercent, maximumPercent) setting of a service, solved.
 
@@ -464,6 +400,9 @@ def percent_options(
         CP-SAT's worker count and seed for each solve (one worker is deterministic).
     jobs
         Processes to solve settings side by side; None for every core.
+    client
+        A ``dask.distributed.Client``: solve the settings on its cluster instead
+        (:mod:`planner.sweep`); ``jobs`` is then unused.
 
     Returns
     -------
@@ -471,7 +410,8 @@ def percent_options(
         One row per distinct pair of bounds, as in CONTRACT.md: ``service, lower, upper,
         minimumHealthyPercent: [lo, hi], maximumPercent: [lo, hi or None], verdict,
         waves, estimatedDurationSeconds``; the recommended row also has
-        ``recommended: True``.
+        ``recommended: True``. A setting whose solve failed (it raised, or a cluster lost
+        it) has verdict ``failed`` and an ``error``; it is never left out.
 
     Raises
     ------
@@ -488,8 +428,9 @@ def percent_options(
      ([1, 100], [100, 199], 'hangs'), ([1, 100], [200, None], 'safe')]
     """
     return sweep_percents(
-        scenario, service, time_limit=time_limit, workers=workers, seed=seed, jobs=jobs
-    ).rows
+        scenario, service, time_limit=time_limit, workers=workers, seed=seed, jobs=jobs,
+        client=client,
+    ).rows  # fmt: skip
 
 
 # ---------------------------------------------------------------- text output

@@ -33,7 +33,8 @@ td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 .dim { color: #666; font-size: 0.9em; } svg { max-width: 100%; height: auto; }
 """
 
-_COLOURS = {"safe": "safe", "at-risk": "at-risk", "hangs": "hangs", "unknown": "unknown"}
+_COLOURS = {"safe": "safe", "at-risk": "at-risk", "hangs": "hangs", "unknown": "unknown",
+            "failed": "failed", "bad-input": "failed"}  # fmt: skip
 
 
 def solve_html(result: Result, problem: Problem) -> str:
@@ -286,7 +287,8 @@ def _page(title: str, body: list[str]) -> str:
 
 
 _GRID_STYLE = """
-td.safe, td.at-risk, td.hangs, td.unknown { color: #fff; text-align: center; }
+td.safe, td.at-risk, td.hangs, td.unknown, td.failed { color: #fff; text-align: center; }
+td.failed { background: #000; }
 td.safe { background: #2e7d32; } td.at-risk { background: #b26a00; }
 td.hangs { background: #c62828; } td.unknown { background: #6a1b9a; }
 td.mark { outline: 3px solid #000; outline-offset: -3px; }
@@ -417,3 +419,39 @@ def _cost_chart(df) -> str:
               bbox_to_anchor=(1.01, 1))  # fmt: skip
     fig.tight_layout()
     return _svg(fig)
+
+
+def batch_html(result) -> str:
+    """``planner batch --format html``: one row per scenario, its status coloured, why it
+    is not safe in ECS's words, the least fleet and the plan's length."""
+    from planner.batch import message, minimum_text
+
+    e = escape
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
+    rows = []
+    for r in result.rows:
+        status = r["status"]
+        css = _COLOURS.get(status, "hangs")
+        why = "" if status == "safe" else message(r)
+        if r.get("reasons") and status != "safe":
+            why = f"[{', '.join(r['reasons'])}] {why}"
+        waves = "" if r.get("waves") is None else str(r["waves"])
+        secs = r.get("estimatedDurationSeconds")
+        rows.append(
+            f'<tr><td>{e(r["scenario"])}</td><td class="{css}">{e(status)}</td>'
+            f"<td>{e(why)}</td><td>{e(minimum_text(r.get('minimum')))}</td><td>{waves}</td>"
+            f"<td>{'' if secs is None else round(secs / 60, 1)}</td>"
+            f"<td>{r.get('wallSeconds') or 0:.1f}</td></tr>"
+        )
+    body = [
+        f"<h1>planner batch: {len(result.rows)} scenarios</h1>",
+        f"<p>{e(counts)}; worst: <strong>{e(result.worst)}</strong> (exit code "
+        f"{result.exit_code}); {result.wall_seconds:.1f} s in all.</p>",
+        "<table><tr><th>scenario</th><th>status</th><th>why (ECS's words, or the error)"
+        "</th><th>minimum</th><th>waves</th><th>≈ minutes</th><th>solve s</th></tr>",
+        *rows,
+        "</table>",
+        f'<p class="dim">time limit {result.time_limit:g} s per scenario; verdicts as '
+        "planner solve, which gives the plan, why and the fixes of each.</p>",
+    ]
+    return _page("planner batch", body)

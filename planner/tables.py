@@ -50,7 +50,6 @@ from planner import placement
 from planner.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
 from planner.errors import PlannerError
 from planner.loading import read_agent
-from planner.percents import run_all
 from planner.problem import (
     DoesNotFit,
     Footprint,
@@ -71,6 +70,7 @@ from planner.scenario import (
     Service,
     TaskDefinition,
 )
+from planner.sweep import Failed, run_cells
 from planner.units import (
     describe,
     listing,
@@ -440,8 +440,11 @@ def counted_instances(
 
 
 @dataclass(frozen=True)
-class _SolveJob:
-    cell: Cell
+class _Shared:
+    """What every solver cell of a table needs, sent once to each worker: the spec (the
+    catalog's types in it) and the limits. A cell is then its index in :func:`cells`."""
+
+    spec: TableSpec
     time_limit: float
     seed: int
     shortcuts: bool
@@ -506,13 +509,14 @@ def solved_instances(
     return steady, possible, None, how
 
 
-def _solve_job(job: _SolveJob) -> tuple[int | None, int | None, int | None, str]:
+def _solve_cell(shared: _Shared, k: int) -> tuple[int | None, int | None, int | None, str]:
+    """Cell ``k`` of the table (module level: it runs in a pool or on a Dask worker)."""
     return solved_instances(
-        job.cell,
-        time_limit=job.time_limit,
-        seed=job.seed,
-        shortcuts=job.shortcuts,
-        deadline=job.deadline,
+        cell_at(shared.spec, k),
+        time_limit=shared.time_limit,
+        seed=shared.seed,
+        shortcuts=shared.shortcuts,
+        deadline=shared.deadline,
     )
 
 
@@ -527,6 +531,18 @@ def cells(spec: TableSpec) -> Iterator[Cell]:
                 for config in spec.configurations:
                     for mode in spec.host_ports:
                         yield Cell(t, task, d, config, mode, spec.agent, spec.placement_mode)
+
+
+def cell_at(spec: TableSpec, k: int) -> Cell:
+    """The ``k``-th cell of :func:`cells`, without making the ones before it."""
+    k, mode = divmod(k, len(spec.host_ports))
+    k, config = divmod(k, len(spec.configurations))
+    k, d = divmod(k, len(spec.desired_counts))
+    k, task = divmod(k, len(spec.tasks))
+    return Cell(
+        spec.instance_types[k], spec.tasks[task], spec.desired_counts[d],
+        spec.configurations[config], spec.host_ports[mode], spec.agent, spec.placement_mode,
+    )  # fmt: skip
 
 
 def _as_spec(spec: TableSpec | str | Path | dict[str, Any]) -> TableSpec:
@@ -547,6 +563,7 @@ def capacity_table(
     progress: bool = False,
     placement: str | None = None,
     total_time_limit: float | None = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """The capacity table of a spec: one row per combination.
 
@@ -571,6 +588,10 @@ def capacity_table(
     placement
         ``any`` (the default) or ``ecs``: the safe count with ECS's scheduler as
         configured (ROLLOUT.md §8); None keeps the spec's.
+    client
+        A ``dask.distributed.Client``: the solver's cells go to its cluster, the spec sent
+        once (:mod:`planner.sweep`); ``jobs`` is then unused. A cell that failed there
+        (it raised, or the cluster lost it) has ``method`` ``failed: …`` and no counts.
 
     Returns
     -------
@@ -614,10 +635,15 @@ def capacity_table(
             answers[k] = (steady, possible, safe, "counting")
         else:
             todo.append(k)
-    if todo:
-        jobs_in = [_SolveJob(every[k], time_limit, seed, counting, deadline) for k in todo]
-        solved = run_all(_solve_job, jobs_in, jobs=jobs, progress=progress, label="cells")
+    if todo:  # solver cells, one task each; counting cells never left this process
+        shared = _Shared(table, time_limit, seed, counting, deadline)
+        solved = run_cells(
+            _solve_cell, todo, shared, jobs=jobs, client=client, progress=progress,
+            label="cells", deadline=deadline,
+        )  # fmt: skip
         for k, ans in zip(todo, solved, strict=True):
+            if isinstance(ans, Failed):
+                ans = (None, None, None, f"failed: {ans.error}")
             answers[k] = ans
     rows = []
     for cell, answer, k_slots in zip(every, answers, slots, strict=True):

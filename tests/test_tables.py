@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from planner import percents, tables
+from planner import tables
 from planner.catalog import get_instance_type
 from planner.cli import app
 from planner.errors import PlannerError
@@ -293,15 +293,11 @@ def test_parallel_equals_serial():
     pd.testing.assert_frame_equal(serial, parallel)
 
 
-def test_progress_bar_after_a_moment(monkeypatch, capsys):
-    monkeypatch.setattr(percents, "PROGRESS_AFTER", 0.0)
-    assert percents.run_all(abs, [-1, -2, -3], progress=True) == [1, 2, 3]
-    assert capsys.readouterr().err == ""  # not a terminal: no bar
-    monkeypatch.setattr(
-        percents, "Console", lambda stderr: Console(stderr=stderr, force_terminal=True)
-    )
-    assert percents.run_all(abs, [-1, -2, -3], progress=True) == [1, 2, 3]
-    assert "100%" in capsys.readouterr().err
+def test_cell_at_is_the_kth_cell():
+    spec = tables.load_table_spec(ROOT / "scenarios/tables/web-tier.table.yml")
+    every = list(tables.cells(spec))
+    assert len(every) == spec.n_cells > 1
+    assert [tables.cell_at(spec, k) for k in range(len(every))] == every
 
 
 @pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])

@@ -1,0 +1,341 @@
+"""``planner batch``: every scenario under some paths, solved side by side, one summary.
+
+What is a scenario here: a file named on the command line (whatever its name); under a
+folder, every ``*.yaml`` / ``*.yml`` file but table specs (``*.table.yml``,
+``*.table.yaml``), and every import folder (one holding ``services.json``,
+``container-instances.json`` and ``tasks.json``: AWS CLI exports, read as `planner solve
+DIR` reads them, and not looked into further). Hidden folders are skipped.
+
+Files are read here, in the calling process: a bad one is a row with status
+``bad-input`` and its message (file, line, field), not the end of the batch; the
+scenarios that read are sent to the executor of :mod:`planner.sweep`, each one a cell
+with its own time limit, and come back as one row each, in the order found.
+
+The batch's exit code is the worst row's (:data:`SEVERITY`): a planner failure (4) over
+bad input (2) over hangs and at-risk (1) over unknown (3) over safe (0).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.scenario import Scenario
+from planner.sweep import Failed, run_cells
+
+#: A row's status, worst last: the batch's exit code is the worst one's.
+SEVERITY = ("safe", "unknown", "at-risk", "hangs", "bad-input", "failed")
+EXIT_CODES = {"safe": 0, "unknown": 3, "at-risk": 1, "hangs": 1, "bad-input": 2, "failed": 4}
+#: Files an import folder holds (planner.importing.FILES).
+_EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")
+
+
+def is_import_folder(path: Path) -> bool:
+    return path.is_dir() and all((path / f).is_file() for f in _EXPORT_FILES)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenarios under ``paths``, in order (module docstring), each once.
+
+    A path that does not exist is a :class:`PlannerError`; a folder with no scenario in
+    it is one too (a gate that checks nothing must not pass)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise PlannerError("no such file or folder", file=str(path))
+        if path.is_file() or is_import_folder(path):
+            found.append(path)
+            continue
+        before = len(found)
+        for top, dirs, files in os.walk(path):
+            here = Path(top)
+            keep = []
+            for d in sorted(dirs):
+                if d.startswith("."):
+                    continue
+                if is_import_folder(here / d):
+                    found.append(here / d)
+                else:
+                    keep.append(d)
+            dirs[:] = keep  # walked next, in order
+            for f in sorted(files):
+                if f.endswith((".yaml", ".yml")) and not f.endswith((".table.yml", ".table.yaml")):
+                    found.append(here / f)
+        if len(found) == before:
+            raise PlannerError(
+                "holds no scenario (*.yaml, *.yml but table specs, or import folders)",
+                file=str(path),
+            )
+    seen: set[Path] = set()
+    out = []
+    for p in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def read(path: Path) -> Scenario:
+    """The scenario of a file or an import folder (:class:`PlannerError` if bad)."""
+    import planner
+
+    if path.is_dir():
+        return planner.import_cluster(path)
+    return planner.load_scenario(path)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every scenario's solve needs, sent once to each worker."""
+
+    time_limit: float
+    seed: int
+    placement: str | None
+    #: The whole batch's deadline (``time.time()``), or None.
+    deadline: float | None
+
+
+def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
+    """One scenario, solved, as its row's fields (module level: it runs in a pool or on a
+    Dask worker)."""
+    from planner.solve import solve
+
+    limit = shared.time_limit
+    if shared.deadline is not None:
+        limit = min(limit, shared.deadline - time.time())
+        if limit <= 0.05:
+            return {
+                "status": "unknown",
+                "proof": "not solved: the batch's time limit came first",
+                "wallSeconds": 0.0,
+            }
+    t0 = time.perf_counter()
+    try:
+        result = solve(scenario, time_limit=limit, seed=shared.seed, placement=shared.placement)
+    except PlannerError as exc:  # read, but not a cluster planner can model (DoesNotFit)
+        return {"status": "bad-input", "error": str(exc)}
+    ds = result.dead_state
+    return {
+        "status": result.verdict,
+        "name": result.scenario,
+        "reasons": result.reasons,
+        "why": [b.message for b in ds.blocked] if ds is not None else [],
+        "stuckNow": bool(result.stuck_now),
+        "fixes": result.fixes,
+        "minimum": result.minimum,
+        "waves": len(result.plan) if result.plan is not None else None,
+        "estimatedDurationSeconds": result.estimated_duration,
+        "proof": result.proof,
+        "wallSeconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+@dataclass
+class BatchResult:
+    """One row per scenario found, in order: ``scenario`` (its path), ``status`` (a
+    verdict, ``bad-input`` or ``failed``), and what the solve said."""
+
+    rows: list[dict[str, Any]]
+    time_limit: float
+    wall_seconds: float = 0.0
+
+    @property
+    def worst(self) -> str:
+        return max((r["status"] for r in self.rows), key=SEVERITY.index, default="safe")
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.worst]
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in SEVERITY}
+        for r in self.rows:
+            out[r["status"]] += 1
+        return {s: n for s, n in out.items() if n}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenarios": self.rows,
+            "counts": self.counts(),
+            "worst": self.worst,
+            "exitCode": self.exit_code,
+            "timeLimitSecondsPerScenario": self.time_limit,
+            "wallSeconds": round(self.wall_seconds, 3),
+        }
+
+
+def batch(
+    paths: Sequence[str | Path],
+    *,
+    time_limit: float = 60.0,
+    total_time_limit: float | None = None,
+    seed: int = 0,
+    placement: str | None = None,
+    jobs: int | None = None,
+    client: Any = None,
+    progress: bool = False,
+) -> BatchResult:
+    """Solve every scenario under ``paths``.
+
+    Parameters
+    ----------
+    paths
+        Files and folders (module docstring: what counts as a scenario).
+    time_limit
+        Seconds for each scenario's solve.
+    total_time_limit
+        Seconds for the whole batch (None: no bound but each scenario's); scenarios not
+        solved by then are ``unknown`` and say so.
+    seed, placement
+        As for :func:`planner.solve`.
+    jobs
+        Processes side by side on this machine (None: every core).
+    client
+        A ``dask.distributed.Client``: solve on its cluster instead (:mod:`planner.sweep`).
+    """
+    t0 = time.perf_counter()
+    deadline = None if total_time_limit is None else time.time() + total_time_limit
+    found = discover(paths)
+    rows: list[dict[str, Any]] = []
+    todo: list[int] = []
+    scenarios: list[Scenario] = []
+    for path in found:
+        row: dict[str, Any] = {"scenario": str(path)}
+        try:
+            scenarios.append(read(path))
+            todo.append(len(rows))
+        except PlannerError as exc:
+            row.update(status="bad-input", error=str(exc))
+        rows.append(row)
+    shared = _Shared(time_limit, seed, placement, deadline)
+    solved = run_cells(
+        _solve_one, scenarios, shared, jobs=jobs, client=client, progress=progress,
+        label="scenarios", deadline=deadline,
+    )  # fmt: skip
+    for k, answer in zip(todo, solved, strict=True):
+        if isinstance(answer, Failed):
+            rows[k].update(status="failed", error=answer.error)
+        else:
+            rows[k].update(answer)
+    return BatchResult(rows, time_limit, time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------- output
+
+
+def _minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    m, s = divmod(int(seconds), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def minimum_text(minimum: dict[str, Any] | None) -> str:
+    """``2 × t3.medium`` for the least safe fleet of a scenario with counts omitted."""
+    if not minimum:
+        return ""
+    for key in ("safe", "possible"):
+        if minimum.get(key):
+            fleet = ", ".join(f"{g['count']} × {g['type']}" for g in minimum[key])
+            return fleet if key == "safe" else f"{fleet} (possible; none safe found)"
+    return "none found"
+
+
+def message(row: dict[str, Any]) -> str:
+    """Why a row is not safe, in a line: ECS's words, the proof, or the error."""
+    if row["status"] in ("bad-input", "failed"):
+        return str(row.get("error", ""))
+    if row.get("why"):
+        return " ".join(row["why"])
+    return str(row.get("proof", ""))
+
+
+CSV_COLUMNS = ("scenario", "name", "status", "reasons", "message", "minimum", "waves",
+               "estimatedDurationSeconds", "wallSeconds")  # fmt: skip
+
+
+def to_csv(result: BatchResult) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    for r in result.rows:
+        out.writerow(
+            [r["scenario"], r.get("name", ""), r["status"], ";".join(r.get("reasons", [])),
+             "" if r["status"] == "safe" else message(r), minimum_text(r.get("minimum")),
+             r.get("waves") if r.get("waves") is not None else "",
+             r.get("estimatedDurationSeconds") or "", r.get("wallSeconds", "")]
+        )  # fmt: skip
+    return buf.getvalue()
+
+
+STYLES = {"safe": "bold green", "at-risk": "bold yellow", "hangs": "bold red",
+          "unknown": "bold magenta", "bad-input": "bold red reverse",
+          "failed": "bold red reverse"}  # fmt: skip
+
+
+def render_batch(result: BatchResult, console: Any) -> None:
+    """The summary a person reads: counts and the exit code, then one entry per scenario
+    (status, path, minimum, duration), with why for every one that is not safe."""
+    from rich.text import Text
+
+    head = Text()
+    head.append(" BATCH ", style="bold reverse")
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
+    head.append(
+        f"  {len(result.rows)} scenarios: {counts}; worst: {result.worst} (exit "
+        f"{result.exit_code}); {result.wall_seconds:.1f} s"
+    )
+    console.print(head, highlight=False)
+    for r in result.rows:
+        prefix = Text("  ")
+        prefix.append(f"{r['status'].upper():<9}", style=STYLES[r["status"]])
+        prefix.append(" ")
+        line = Text(r["scenario"])
+        extra = []
+        if minimum := minimum_text(r.get("minimum")):
+            extra.append(f"minimum {minimum}")
+        if r.get("waves") is not None:
+            n = r["waves"]
+            about = _minutes(r.get("estimatedDurationSeconds"))
+            extra.append(f"{n} wave{'' if n == 1 else 's'}, about {about}")
+        if r.get("wallSeconds") is not None:
+            extra.append(f"{r['wallSeconds']:.1f} s")
+        if extra:
+            line.append(f" ({'; '.join(extra)})", style="dim")
+        _hanging(console, prefix, line)
+        if r["status"] != "safe":
+            said = message(r)
+            if r.get("reasons"):
+                said = f"[{', '.join(r['reasons'])}] {said}"
+            if said:
+                _hanging(console, Text(" " * len(prefix.plain)), Text(said))
+    console.print(
+        Text(
+            f"time limit {result.time_limit:g} s per scenario; the verdicts are planner "
+            "solve's (planner solve FILE for the plan, why and fixes)",
+            style="dim",
+        ),
+        highlight=False,
+    )
+
+
+def _hanging(console: Any, prefix: Any, body: Any) -> None:
+    """``prefix`` then ``body`` wrapped between words within the console's width, its
+    lines after the first indented as far as the prefix; nothing cut."""
+    from rich.text import Text
+
+    indent = len(prefix.plain)
+    for k, line in enumerate(body.wrap(console, max(20, console.width - indent))):
+        line.rstrip()
+        console.print((prefix if k == 0 else Text(" " * indent)) + line, highlight=False,
+                      soft_wrap=True)  # fmt: skip
