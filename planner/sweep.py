@@ -64,10 +64,10 @@ def scheduler_address(scheduler: str | None) -> str | None:
     return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
-def connect(address: str, timeout: float = CONNECT_SECONDS) -> Any:
+def connect(address: str, timeout: float | None = None) -> Any:
     """A ``dask.distributed.Client`` for the scheduler at ``address``, checked: it answers
-    within ``timeout`` seconds, has workers, and they run this version of planner.
-    Anything else is a :class:`PlannerError` (the CLI exits with code 2)."""
+    within ``timeout`` seconds (default :data:`CONNECT_SECONDS`), has workers, and they
+    run this version of planner. Anything else is a :class:`PlannerError` (exit 2)."""
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover (a dependency; absent only in a broken install)
@@ -76,6 +76,8 @@ def connect(address: str, timeout: float = CONNECT_SECONDS) -> Any:
             "pip install 'dask[distributed]'"
         ) from None
     import logging
+
+    timeout = CONNECT_SECONDS if timeout is None else timeout
 
     for name in ("distributed.client", "distributed.core", "distributed.comm"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # our message says it once
@@ -224,7 +226,8 @@ def _on_cluster(
 ) -> None:
     from distributed import as_completed as completed
 
-    kept = client.scatter(shared, broadcast=True, hash=False)
+    # one object, sent to every worker once (scatter would split a dict or a list)
+    [kept] = client.scatter([shared], broadcast=True, hash=False)
     futures = [client.submit(fn, kept, x, pure=False) for x in items]
     where = {f.key: k for k, f in enumerate(futures)}
     timeout = None if deadline is None else max(1.0, deadline + GRACE_SECONDS - time.time())
