@@ -22,6 +22,7 @@ each) never leave the calling process; only solver cells are sent, one task each
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -231,8 +232,12 @@ def _on_cluster(
     futures = [client.submit(fn, kept, x, pure=False) for x in items]
     where = {f.key: k for k, f in enumerate(futures)}
     timeout = None if deadline is None else max(1.0, deadline + GRACE_SECONDS - time.time())
+    missing = (
+        f"no worker returned it before the time limit (plus {GRACE_SECONDS:g} s): the "
+        "cluster was busy or lost its workers"
+    )
     try:
-        for fut in completed(futures, timeout=timeout):
+        for fut in completed(futures, timeout=timeout, loop=client.loop):
             k = where[fut.key]
             if fut.status == "finished":
                 results[k] = fut.result()
@@ -245,14 +250,16 @@ def _on_cluster(
                 bar.advance()
     except TimeoutError:
         pass
+    except PlannerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (the scheduler went away mid-sweep, say)
+        missing = f"the cluster failed before it returned ({_failed(exc).error})"
     for k, fut in enumerate(futures):
         if results[k] is None:
             fut.cancel()
-            results[k] = Failed(
-                "no worker returned it before the time limit (plus "
-                f"{GRACE_SECONDS:g} s): the cluster was busy or lost its workers"
-            )
-    client.cancel(futures + [kept])
+            results[k] = Failed(missing)
+    with contextlib.suppress(Exception):  # a cluster gone: nothing left to cancel
+        client.cancel([*futures, kept])
 
 
 class _LateProgress:

@@ -43,7 +43,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def client(cluster):
-    with distributed.Client(cluster) as c:
+    with distributed.Client(cluster, set_as_default=False) as c:  # as the CLI's: not default
         yield c
 
 
