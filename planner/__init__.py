@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from planner.batch import batch  # binds the function over the submodule's name
 from planner.errors import InternalError, PlannerError
 from planner.importing import import_cluster
 from planner.minimum import minimum_instances
@@ -30,6 +31,7 @@ __all__ = [
     "import_cluster",
     "Result",
     "Scenario",
+    "batch",
     "capacity_table",
     "load_scenario",
     "minimum_instances",
