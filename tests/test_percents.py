@@ -348,3 +348,27 @@ def test_the_default_service_is_the_first_rolling_replica_and_is_named():
     options = sweep_percents(s, time_limit=5)
     assert options.service == "api"
     assert any("service api: the first rolling REPLICA service" in n for n in options.notes)
+
+
+def test_a_failed_setting_is_marked_and_the_command_exits_4(monkeypatch):
+    """A setting whose solve raises keeps its row, verdict failed with its error; the grid
+    is printed and says nothing about the failed setting; the exit code is 4."""
+    from planner import percents
+
+    real = percents._solve_row
+
+    def breaks_on_lower_zero(shared, bounds):
+        if bounds[0] == 0:
+            raise RuntimeError("lost")
+        return real(shared, bounds)
+
+    monkeypatch.setattr(percents, "_solve_row", breaks_on_lower_zero)
+    seed = Path(__file__).resolve().parents[1] / "scenarios/seed/deployment-configuration.yaml"
+    res = CliRunner().invoke(app, ["percents", str(seed), "-f", "json", "--jobs", "1"])
+    assert res.exit_code == 4
+    rows = json.loads(res.stdout)
+    failed = [r for r in rows if r["verdict"] == "failed"]
+    assert failed and all(r["lower"] == 0 and r["error"] == "RuntimeError: lost" for r in failed)
+    assert all(r["verdict"] in ("safe", "hangs") for r in rows if r["lower"] != 0)
+    text = CliRunner().invoke(app, ["percents", str(seed), "--jobs", "1"])
+    assert text.exit_code == 4 and "failed" in text.stdout

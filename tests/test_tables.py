@@ -543,3 +543,27 @@ def test_the_architecture_is_shown_where_types_differ_in_it():
     console = Console(record=True, width=200)
     tables.render_table(one, console)
     assert "arm64" not in console.export_text()
+
+
+def test_a_failed_cell_is_marked_and_the_command_exits_4(monkeypatch, tmp_path):
+    """A solver cell that raises is kept, marked failed with its error, its counts empty;
+    the others are answered; the table is printed and the exit code is 4."""
+    real = tables.solved_instances
+
+    def breaks_on_three(cell, **kw):
+        if cell.desired == 3:
+            raise RuntimeError("the solver broke")
+        return real(cell, **kw)
+
+    monkeypatch.setattr(tables, "solved_instances", breaks_on_three)
+    spec = tmp_path / "t.table.yml"
+    spec.write_text(
+        "instanceTypes: [t3.small]\ntasks: [{cpu: 512, memory: 512, new: {cpu: 1024}}]\n"
+        "desiredCounts: [2, 3]\n"
+    )
+    res = CliRunner().invoke(app, ["table", str(spec), "-f", "json", "--jobs", "1"])
+    assert res.exit_code == 4
+    rows = json.loads(res.stdout)
+    assert [r["method"] for r in rows] == ["solver", "failed: RuntimeError: the solver broke"]
+    assert rows[0]["safeInstances"] is not None and rows[1]["safeInstances"] is None
+    assert "1 cells failed" in res.stderr
