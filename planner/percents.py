@@ -533,6 +533,15 @@ def render_percents(options: PercentOptions, console: Console) -> None:
     )
     if options.recommended is not None:
         console.print("  ★ recommended", highlight=False)
+    for r in rows:
+        if r["verdict"] == "failed":  # no verdict: say why, never leave it out
+            console.print(
+                Text(
+                    f"  failed: minimumHealthyPercent {percent_text(r['minimumHealthyPercent'])}"
+                    f", maximumPercent {percent_text(r['maximumPercent'])}: {r['error']}",
+                    style="bold red",
+                )
+            )
     console.print()
     if options.recommended is not None:
         r = rows[options.recommended]

@@ -301,11 +301,17 @@ class Policy:
     ``order``: services start in this priority, each placing all it can before the next
     (None: services take turns one task at a time, as ECS's scheduler interleaves them).
     ``pack``: place on the instance left with the least room (binpack) instead of the one
-    with the fewest tasks of the service (spread). ``rng``: random choices instead.
+    with the fewest tasks of the service (spread). ``level``: on the one with the most
+    room (worst fit), which levels the room left across instances, so that a task of the
+    service placed last may find too little on every one. ``levelled``: services placed
+    so whatever ``pack`` says (spread thin: a service on a fixed host port then blocks as
+    many instances as it has tasks). ``rng``: random choices instead.
     """
 
     order: tuple[int, ...] | None = None
     pack: bool = False
+    level: bool = False
+    levelled: tuple[int, ...] = ()
     rng: random.Random | None = None
 
 
@@ -347,6 +353,9 @@ def ecs_wave(
             return False
         if rng:
             i = rng.choice(where.tolist())
+        elif policy.level or s in policy.levelled:  # the most room left, resource by
+            left = loads.room(where)  # resource (ties: the first)
+            i = int(where[np.lexsort((where, *(-left).T[::-1]))[0]])
         elif policy.pack:  # the least room left, resource by resource (ties: the first)
             left = loads.room(where)
             i = int(where[np.lexsort((where, *left.T[::-1]))[0]])

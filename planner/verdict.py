@@ -436,8 +436,13 @@ def _decide(
             model.restrict_counts(sets)
             model.target_unfinished()
             model.hint(default.states)
-            ans = model.solve(_left(deadline), workers, seed)
+            # local search first: it finds a run that dies far sooner than the complete
+            # search, which is left the rest of the time (and alone can prove "none")
+            ans = model.solve(_left(deadline) * LOCAL_SEARCH_SHARE, workers, seed, True)
             spent += ans.seconds
+            if not (ans.status == "found" and ans.dead):
+                ans = model.solve(_left(deadline), workers, seed)
+                spent += ans.seconds
             if ans.status == "none":
                 return Analysis(
                     "safe",
@@ -510,34 +515,57 @@ def _decide(
         horizon = next_horizon(horizon, problem)
 
 
+#: Of the time left, the share CP-SAT's local search gets to find a run that dies before
+#: the complete search starts (benchmarks/SCALE.md: it found the witnesses of scale
+#: scenarios the complete search did not find within their limits).
+LOCAL_SEARCH_SHARE = 0.35
+
+
 def _other_runs(
     problem: Problem, seed: int, tries: int | None, deadline: float, time_limit: float
 ) -> Iterator[Run]:
     """Runs by ECS rules other than the default one, each a legal choice of ECS's.
 
     First, per service, the adversary's runs: every other service starts first (packed
-    tight, or spread), the service itself last; then randomised runs. They stop at a
-    quarter of the time limit. ``tries`` caps the randomised runs (None: by size).
+    tight, spread, or levelled: each task where most room is left, so that little is
+    left anywhere), the service itself last; or the service first, spread thin (on a
+    fixed host port it then blocks an instance per task), the others packed into what
+    is left; then randomised runs, every other one with
+    its choices at random and the others levelled with the services in a random order.
+    They stop at a quarter of the time limit. ``tries`` caps the randomised runs (None:
+    by size).
     """
     budget = min(deadline, time.perf_counter() + time_limit / 4)
     S = problem.n_services
     if tries != 0 and S > 1:
         for s in range(S):
-            order = tuple(x for x in range(S) if x != s) + (s,)
-            for pack in (True, False):
+            others = tuple(x for x in range(S) if x != s)
+            for policy in (
+                Policy(order=(*others, s), pack=True),
+                Policy(order=(*others, s)),
+                Policy(order=(*others, s), level=True),
+                # s first, spread thin, the others packed into the instances it left
+                Policy(order=(s, *others), pack=True, levelled=(s,)),
+            ):
                 if time.perf_counter() > budget:
                     return
                 try:
-                    yield simulate(problem, policy=Policy(order=order, pack=pack), deadline=budget)
+                    yield simulate(problem, policy=policy, deadline=budget)
                 except OutOfTime:
                     return
     rng = random.Random(seed)
-    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 4)
-    for _ in range(n_tries):
+    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else 12)
+    for k in range(n_tries):
         if time.perf_counter() > budget:
             return
+        if k % 2 and S > 1:  # the services in a random order, each task levelled
+            order = list(range(S))
+            rng.shuffle(order)
+            policy = Policy(order=tuple(order), level=True)
+        else:  # every choice at random
+            policy = Policy(rng=rng)
         try:
-            yield simulate(problem, rng, deadline=budget)
+            yield simulate(problem, policy=policy, deadline=budget)
         except OutOfTime:
             return
 

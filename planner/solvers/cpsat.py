@@ -288,7 +288,13 @@ class WaveRules:
 
     # ------------------------------------------------------------ solving
 
-    def solve(self, time_limit: float, workers: int = 1, seed: int = 0) -> Answer:
+    def solve(
+        self, time_limit: float, workers: int = 1, seed: int = 0, local_search: bool = False
+    ) -> Answer:
+        """Solve within ``time_limit`` seconds. ``local_search``: CP-SAT's local search
+        only (feasibility jump and friends, one worker, repeatable): it finds solutions,
+        often far sooner than the complete search on these models, and never proves that
+        there are none (its "none" is reported as unknown)."""
         built = getattr(self, "build_seconds", 0.0)
         if getattr(self, "deadline", None) is not None and time_limit < built / 2:
             # loading and presolving a model take about as long as building it: with less
@@ -296,13 +302,14 @@ class WaveRules:
             return Answer("unknown")
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-        solver.parameters.num_workers = workers
+        solver.parameters.num_workers = 1 if local_search else workers
         solver.parameters.random_seed = seed
+        solver.parameters.use_ls_only = local_search
         t0 = time.perf_counter()
         status = solver.solve(self.m)
         secs = time.perf_counter() - t0
         if status == cp_model.INFEASIBLE:
-            return Answer("none", seconds=secs)
+            return Answer("unknown" if local_search else "none", seconds=secs)
         if status not in FEASIBLE:
             return Answer("unknown", seconds=secs)
         states = [self._state(solver, w) for w in range(self.H + 1)]
