@@ -113,7 +113,7 @@ def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
     """Every CP-SAT call answers "time limit": the verdict is unknown, with what is known."""
     from planner.solvers import cpsat
 
-    def out_of_time(self, time_limit, workers=1, seed=0, local_search=False):
+    def out_of_time(self, time_limit, workers=1, seed=0, local_search=False, portfolio=False):
         return cpsat.Answer("unknown", seconds=time_limit)
 
     monkeypatch.setattr(cpsat.RolloutModel, "solve", out_of_time)

@@ -133,7 +133,7 @@ def _chromium() -> str:
     [("solve", "scenarios/examples/at-risk.yaml"), ("solve", "scenarios/seed/port-conflict.yaml"),
      ("solve", "scenarios/snapshots/stuck-mid-deployment.yaml"),
      ("percents", "scenarios/seed/deployment-configuration.yaml"),
-     ("table", "scenarios/tables/web-tier.table.yml")],
+     ("table", "scenarios/tables/web-tier.table.yml"), ("batch", "scenarios/seed")],
 )  # fmt: skip
 def test_pages_render_in_headless_chromium(tmp_path, args):
     chromium = _chromium()

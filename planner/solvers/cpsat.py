@@ -70,6 +70,10 @@ def plan_of(states: list[State]) -> list[Wave]:
     return waves
 
 
+#: The complete searches a one-worker ``portfolio`` solve interleaves (CP-SAT's names).
+INTERLEAVED = ("default_lp", "quick_restart_no_lp")
+
+
 class WaveRules:
     """The wave rules and the targets, in terms of per-service sums only.
 
@@ -289,12 +293,20 @@ class WaveRules:
     # ------------------------------------------------------------ solving
 
     def solve(
-        self, time_limit: float, workers: int = 1, seed: int = 0, local_search: bool = False
+        self,
+        time_limit: float,
+        workers: int = 1,
+        seed: int = 0,
+        local_search: bool = False,
+        portfolio: bool = False,
     ) -> Answer:
         """Solve within ``time_limit`` seconds. ``local_search``: CP-SAT's local search
         only (feasibility jump and friends, one worker, repeatable): it finds solutions,
         often far sooner than the complete search on these models, and never proves that
-        there are none (its "none" is reported as unknown)."""
+        there are none (its "none" is reported as unknown). ``portfolio`` (one worker):
+        two complete searches interleaved in one thread, still repeatable: the default
+        one and quick restarts without LP, which found runs that die where the default
+        search alone did not."""
         built = getattr(self, "build_seconds", 0.0)
         if getattr(self, "deadline", None) is not None and time_limit < built / 2:
             # loading and presolving a model take about as long as building it: with less
@@ -305,6 +317,10 @@ class WaveRules:
         solver.parameters.num_workers = 1 if local_search else workers
         solver.parameters.random_seed = seed
         solver.parameters.use_ls_only = local_search
+        if portfolio and workers == 1 and not local_search:
+            solver.parameters.interleave_search = True
+            solver.parameters.num_workers = len(INTERLEAVED)
+            solver.parameters.subsolvers.extend(INTERLEAVED)
         t0 = time.perf_counter()
         status = solver.solve(self.m)
         secs = time.perf_counter() - t0
