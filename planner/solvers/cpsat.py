@@ -308,10 +308,14 @@ class WaveRules:
         one and quick restarts without LP, which found runs that die where the default
         search alone did not."""
         built = getattr(self, "build_seconds", 0.0)
-        if getattr(self, "deadline", None) is not None and time_limit < built / 2:
-            # loading and presolving a model take about as long as building it: with less
-            # time left than that, CP-SAT would overrun the time limit for nothing
-            return Answer("unknown")
+        if getattr(self, "deadline", None) is not None:
+            # handing the model to CP-SAT takes about as long as building it, outside its
+            # own clock (measured at 350 instances: 2 s past a 4 s limit for a 2 s build):
+            # that much comes off the limit, and with less left than half of it, CP-SAT
+            # would overrun the time limit for nothing
+            if time_limit - built < built / 2:
+                return Answer("unknown")
+            time_limit -= built
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         solver.parameters.num_workers = 1 if local_search else workers
