@@ -352,6 +352,7 @@ def _decide(
                 "completes, and no run can stop or start more",
             )
 
+    early_sets: CountSets | None = None  # the count sets, if the proofs below made them
     if complete_run is not None and shortcuts:
         from planner.solvers import volume  # here: ortools costs ~0.5 s to load
 
@@ -372,7 +373,8 @@ def _decide(
             )
         from planner.solvers.counts import count_sets
 
-        if count_sets(problem, max_waves(problem), time_limit / 8).all_complete():
+        early_sets = count_sets(problem, max_waves(problem), time_limit / 8)
+        if early_sets.all_complete():
             return Analysis(
                 "safe",
                 "counts: a service can be left with a start unplaced only in waves where the "
@@ -384,7 +386,9 @@ def _decide(
     runs = 1
     if dead_run is None or complete_run is None:
         progress.phase("runs by ECS rules: adversarial and random")
-        for run in _other_runs(problem, seed, tries, deadline, time_limit):
+        # only services a run can leave unfinished are worth an adversary's runs
+        targets = early_sets.at_stake() if early_sets is not None else None
+        for run in _other_runs(problem, seed, tries, deadline, time_limit, targets):
             runs += 1
             if run.complete and complete_run is None:
                 complete_run = run
@@ -430,7 +434,7 @@ def _decide(
             )
         # Can ECS rules end anywhere but complete? Grow the horizon until every run ends.
         horizon = len(default.waves) + 1
-        sets = count_sets(problem, max_waves(problem), _left(deadline) / 8)
+        sets = early_sets or count_sets(problem, max_waves(problem), _left(deadline) / 8)
         while True:
             progress.phase(f"CP-SAT: can runs by ECS rules be unfinished after {horizon} waves")
             model = _model(problem, horizon, True, deadline)
@@ -523,7 +527,12 @@ LOCAL_SEARCH_SHARE = 0.35
 
 
 def _other_runs(
-    problem: Problem, seed: int, tries: int | None, deadline: float, time_limit: float
+    problem: Problem,
+    seed: int,
+    tries: int | None,
+    deadline: float,
+    time_limit: float,
+    targets: list[int] | None = None,
 ) -> Iterator[Run]:
     """Runs by ECS rules other than the default one, each a legal choice of ECS's.
 
@@ -534,12 +543,13 @@ def _other_runs(
     is left; then randomised runs, every other one with
     its choices at random and the others levelled with the services in a random order.
     They stop at a quarter of the time limit. ``tries`` caps the randomised runs (None:
-    by size).
+    by size). ``targets``: the services worth the adversary's runs (None: every one), as
+    the count sets say which services a run can leave unfinished at all.
     """
     budget = min(deadline, time.perf_counter() + time_limit / 4)
     S = problem.n_services
     if tries != 0 and S > 1:
-        for s in range(S):
+        for s in range(S) if targets is None else targets:
             others = tuple(x for x in range(S) if x != s)
             for policy in (
                 Policy(order=(*others, s), pack=True),
