@@ -536,50 +536,60 @@ def _other_runs(
 ) -> Iterator[Run]:
     """Runs by ECS rules other than the default one, each a legal choice of ECS's.
 
-    First, per service, the adversary's runs: every other service starts first (packed
-    tight, spread, or levelled: each task where most room is left, so that little is
-    left anywhere), the service itself last; or the service first, spread thin (on a
-    fixed host port it then blocks an instance per task), the others packed into what
-    is left; then randomised runs, every other one with
-    its choices at random and the others levelled with the services in a random order.
-    They stop at a quarter of the time limit. ``tries`` caps the randomised runs (None:
-    by size). ``targets``: the services worth the adversary's runs (None: every one), as
-    the count sets say which services a run can leave unfinished at all.
+    The adversary's runs, per service: every other service starts first (packed tight,
+    spread, or levelled: each task where most room is left, so that little is left
+    anywhere), the service itself last; or the service first, spread thin (on a fixed
+    host port it then blocks an instance per task), the others packed into what is left.
+    And randomised runs: every other one with its choices at random, the others levelled
+    with the services in a random order. All stop at a quarter of the time limit.
+
+    ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
+    to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
+    the adversary's, then alone until an eighth of the limit (at 350 instances the adversary's
+    alone filled the quarter; a levelled run in a random order found a fleet-wide dead
+    end there after 31 runs, and at 50 instances after 17 and 425). ``targets``: the
+    services worth the adversary's runs (None: every one), as the count sets say which
+    services a run can leave unfinished at all.
     """
     budget = min(deadline, time.perf_counter() + time_limit / 4)
     S = problem.n_services
+    adversary: list[Policy] = []
     if tries != 0 and S > 1:
         for s in range(S) if targets is None else targets:
             others = tuple(x for x in range(S) if x != s)
-            for policy in (
+            adversary += [
                 Policy(order=(*others, s), pack=True),
                 Policy(order=(*others, s)),
                 Policy(order=(*others, s), level=True),
                 # s first, spread thin, the others packed into the instances it left
                 Policy(order=(s, *others), pack=True, levelled=(s,)),
-            ):
-                if time.perf_counter() > budget:
-                    return
-                try:
-                    yield simulate(problem, policy=policy, deadline=budget)
-                except OutOfTime:
-                    return
+            ]
     rng = random.Random(seed)
-    # small problems: a fixed number (CP-SAT decides them soon after); larger ones: as many
-    # as an eighth of the time limit allows (at 50 instances, a levelled run in a random
-    # order found a scale scenario's dead end after 17 and another's after 425 runs)
-    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else None)
-    if n_tries is None:
-        budget = min(budget, time.perf_counter() + time_limit / 8)
-    for k in itertools.count():
-        if (n_tries is not None and k >= n_tries) or time.perf_counter() > budget:
-            return
+
+    def randomised(k: int) -> Policy:
         if k % 2 and S > 1:  # the services in a random order, each task levelled
             order = list(range(S))
             rng.shuffle(order)
-            policy = Policy(order=tuple(order), level=True)
-        else:  # every choice at random
-            policy = Policy(rng=rng)
+            return Policy(order=tuple(order), level=True)
+        return Policy(rng=rng)  # every choice at random
+
+    n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else None)
+    policies: Iterator[Policy]
+    if n_tries is not None:  # the adversary's, then the randomised ones
+        policies = itertools.chain(adversary, (randomised(k) for k in range(n_tries)))
+    else:  # taking turns, the randomised ones going on once the adversary's are done
+        policies = (
+            p
+            for k in itertools.count()
+            for p in ((adversary[k],) if k < len(adversary) else ()) + (randomised(k),)
+        )
+    # once the adversary's are done, randomised runs go on for an eighth of the limit
+    eighth = time.perf_counter() + time_limit / 8
+    for k, policy in enumerate(policies):
+        if n_tries is None and k >= 2 * len(adversary):
+            budget = min(budget, eighth)
+        if time.perf_counter() > budget:
+            return
         try:
             yield simulate(problem, policy=policy, deadline=budget)
         except OutOfTime:
