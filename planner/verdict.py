@@ -418,10 +418,12 @@ def _decide(
 
     spent = 0.0
     if dead_run is None:
-        # A dead state ECS could rest in, reachable or not? None at all: safe, no waves needed.
+        # A dead state ECS could rest in, reachable or not? None at all: safe, no waves
+        # needed. (An eighth of the time: at scale there mostly is one, and the runs are
+        # what is open.)
         progress.phase("CP-SAT: is there any dead state")
         ans = cpsat.dead_state_exists(
-            problem, _left(deadline) / 4, workers, seed, deadline=deadline
+            problem, _left(deadline) / 8, workers, seed, deadline=deadline
         )
         spent += ans.seconds
         if ans.status == "none":
