@@ -523,8 +523,8 @@ def _decide(
 
 
 #: Of the time left, the share CP-SAT's local search gets to find a run that dies before
-#: the complete search starts (benchmarks/SCALE.md: it found the witnesses of scale
-#: scenarios the complete search did not find within their limits).
+#: the complete search starts (benchmarks/README.md: it found witnesses of scale
+#: scenarios that the default search did not find within their limits).
 LOCAL_SEARCH_SHARE = 0.35
 
 
