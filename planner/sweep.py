@@ -241,11 +241,16 @@ def _on_cluster(
             k = where[fut.key]
             if fut.status == "finished":
                 results[k] = fut.result()
-            else:
+            elif fut.status == "error":
                 exc = fut.exception()
                 if isinstance(exc, PlannerError):
                     raise exc
                 results[k] = _failed(exc)
+            else:  # cancelled or lost: no exception to tell, only that it is gone
+                results[k] = Failed(
+                    f"the cluster dropped it (status {fut.status}): its scheduler or "
+                    "workers went away"
+                )
             if bar:
                 bar.advance()
     except TimeoutError:

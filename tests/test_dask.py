@@ -158,3 +158,27 @@ def test_a_scheduler_without_workers_is_refused():
     empty = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0")
     with empty as lc, pytest.raises(PlannerError, match="has no workers"):
         sweep.connect(lc.scheduler_address)
+
+
+def test_a_cluster_lost_mid_sweep_marks_the_cells_left_as_failed():
+    """The scheduler goes away while cells are out: what came back is kept, the rest are
+    failed with the reason, and nothing raises."""
+    lc = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    client = distributed.Client(lc, set_as_default=False)
+    try:
+
+        def close() -> None:
+            time.sleep(1.5)
+            lc.close()
+
+        threading.Thread(target=close, daemon=True).start()
+        got = run_cells(_slow_double, list(range(40)), 0.2, client=client, deadline=time.time() + 5)
+    finally:
+        client.close()
+    done = [g for g in got if not isinstance(g, Failed)]
+    lost = [g for g in got if isinstance(g, Failed)]
+    assert done and lost, "the cluster was not lost mid-sweep"
+    assert all(g[0] == 2 * k for k, g in enumerate(got) if not isinstance(g, Failed))
+    assert all("cluster" in f.error or "worker" in f.error for f in lost), lost[:3]
