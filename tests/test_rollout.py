@@ -269,6 +269,21 @@ def test_packing_is_not_the_first_instance_by_default():
     assert packed.starts == ((0, 1, 2),)  # 768 left on instance 1 < 1792 on instance 0
 
 
+def test_levelling_takes_the_most_room_left_and_a_levelled_service_ignores_pack():
+    p = problem([(2048, 8000, 1), (1024, 8000, 1)], [svc("a", 2, td(256), mn=100)])
+    st = initial_state(p)  # one old task on each: 1792 left on instance 0, 768 on 1
+    assert ecs_wave(p, st, policy=Policy(level=True)).starts == ((0, 0, 2),)
+    # levelling evens the room out: once instance 0 has less left, instance 1 is next
+    even = problem([(2048, 8000, 1), (1920, 8000, 1)], [svc("a", 2, td(256), mn=0, mx=100)])
+    assert ecs_wave(even, initial_state(even), policy=Policy(level=True)).starts == (
+        (0, 0, 1),
+        (0, 1, 1),
+    )  # both stopped: 2048 and 1920 left, then 1792 on 0 against 1920: one start each
+    thin = Policy(order=(0,), pack=True, levelled=(0,))
+    assert ecs_wave(p, st, policy=thin).starts == ((0, 0, 2),)  # not packed onto 1
+    assert ecs_wave(p, st, policy=Policy(pack=True)).starts == ((0, 1, 2),)
+
+
 def test_explain_skips_services_that_can_still_move():
     p = at_risk_example()  # at the start, a can neither stop nor start; b can stop
     assert [(b.service, b.reason) for b in explain(p, initial_state(p))] == [("a", "cpu")]

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import cache
 
 import pytest
-from builders import at_risk_example, scenario, svc, td
+from builders import at_risk_example, problem, scenario, svc, td
 from hypothesis import HealthCheck, given, settings
 from tiny import named, sample, scenarios, tiny_cases
 
@@ -261,19 +261,69 @@ def test_proofs_of_safety_are_sound(proof, every):
     assert reached["safe"] >= 20, reached
 
 
-def test_adversary_runs_are_legal_ecs_runs():
-    from planner.rollout import Policy, simulate
+def test_adversary_runs_are_legal_ecs_runs(monkeypatch):
+    """Every run the verdict tries (the adversary's packed, spread, levelled and thin-first
+    runs, the random and levelled random-order ones) is a run by ECS rules as the oracle
+    reads ROLLOUT.md, and ends complete or dead; each kind of policy reaches both ends."""
+    from planner import verdict
 
+    policies = []
+    real = verdict.simulate
+
+    def recording(problem, *args, policy=None, **kw):
+        policies.append(policy)
+        return real(problem, *args, policy=policy, **kw)
+
+    monkeypatch.setattr(verdict, "simulate", recording)
     checked = Counter()
     for c in MIXED[::5] + BROAD[::5]:
         p = c.problem
-        for s in range(p.n_services):
-            order = tuple(x for x in range(p.n_services) if x != s) + (s,)
-            run = simulate(p, policy=Policy(order=order, pack=True))
+        policies.clear()
+        runs = list(verdict._other_runs(p, 0, 6, float("inf"), 1e9))
+        for policy, run in zip(policies, runs, strict=True):
             end = c.oracle.replay(named(p, run.waves), ecs=True)  # fails if ECS rules forbid
             assert c.oracle.complete(end) or c.oracle.dead(end)
-            checked[c.oracle.dead(end)] += 1
-    assert checked[True] >= 10 and checked[False] >= 10, checked
+            kind = (
+                "random" if policy.rng else "thin-first" if policy.levelled
+                else "level" if policy.level else "pack" if policy.pack else "spread"
+            )  # fmt: skip
+            checked[kind, c.oracle.dead(end)] += 1
+    for kind in ("random", "thin-first", "level", "pack", "spread"):
+        assert checked[kind, True] >= 3 and checked[kind, False] >= 3, checked
+
+
+def test_on_larger_problems_the_adversary_and_random_runs_take_turns(monkeypatch):
+    """Past 40 tasks the randomised runs alternate with the adversary's (only for the
+    target services), then go on alone, all of them legal runs by the plain model's
+    ECS rules."""
+    from planner import verdict
+    from planner.rollout import replay
+
+    p = problem(
+        [(4096, 8000, 8)],
+        [svc("a", 24, td(512), td(768), 50, 150), svc("b", 20, td(256), td(512), 50, 200),
+         svc("c", 6, td(1024), mn=0, mx=100)],
+    )  # fmt: skip
+    assert p.total_desired > 40
+    seen = []
+    real = verdict.simulate
+
+    def recording(problem, *args, policy=None, **kw):
+        seen.append(policy)
+        return real(problem, *args, policy=policy, **kw)
+
+    monkeypatch.setattr(verdict, "simulate", recording)
+    runs = []
+    for run in verdict._other_runs(p, 0, None, float("inf"), 1e9, targets=[2]):
+        runs.append(run)
+        if len(runs) == 20:
+            break
+    adversary = [q for q in seen if q.rng is None and q.order and not q.level]
+    assert [q.order[-1] if not q.levelled else q.order[0] for q in seen[0:8:2]] == [2] * 4
+    assert seen[1].rng is not None and seen[3].level and seen[3].order  # random, levelled
+    assert len(adversary) == 3 and all(q.rng is not None or q.level for q in seen[8:])
+    for run in runs:
+        replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
 
 
 def test_unknown_names_the_only_services_at_stake():
