@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -138,16 +137,9 @@ def measure(n_batch: int, overhead_cells: int, limit: float) -> dict[str, Any]:
     return out
 
 
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def render(m: dict[str, Any], load_before, load_after, limit: float) -> str:
+    from benchmarks.scale import commit
+
     def rows(kind: str, n: int, unit: str) -> list[str]:
         walls = m[kind]
         base = walls["serial"]
@@ -171,7 +163,7 @@ def render(m: dict[str, Any], load_before, load_after, limit: float) -> str:
             "# Sweeps: one core, a process pool, a Dask cluster",
             "",
             f"Written by `python -m benchmarks.sweeps` on {now}; "
-            f"commit `{_git('rev-parse', '--short', 'HEAD')}`; {platform.machine()}, "
+            f"commit {commit()}; {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}; load average "
             f"before {fmt}, after {fmt_after}.",
             "",

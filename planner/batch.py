@@ -230,13 +230,6 @@ def batch(
 # ---------------------------------------------------------------- output
 
 
-def _minutes(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    m, s = divmod(int(seconds), 60)
-    return f"{m} min {s:02d} s" if m else f"{s} s"
-
-
 def minimum_text(minimum: dict[str, Any] | None) -> str:
     """``2 × t3.medium`` for the least safe fleet of a scenario with counts omitted."""
     if not minimum:
@@ -278,15 +271,14 @@ def to_csv(result: BatchResult) -> str:
     return buf.getvalue()
 
 
-STYLES = {"safe": "bold green", "at-risk": "bold yellow", "hangs": "bold red",
-          "unknown": "bold magenta", "bad-input": "bold red reverse",
-          "failed": "bold red reverse"}  # fmt: skip
-
-
 def render_batch(result: BatchResult, console: Any) -> None:
     """The summary a person reads: counts and the exit code, then one entry per scenario
     (status, path, minimum, duration), with why for every one that is not safe."""
     from rich.text import Text
+
+    from planner.render import COLOURS, hanging, minutes
+
+    styles = {**COLOURS, "bad-input": "bold red reverse", "failed": "bold red reverse"}
 
     head = Text()
     head.append(" BATCH ", style="bold reverse")
@@ -298,7 +290,7 @@ def render_batch(result: BatchResult, console: Any) -> None:
     console.print(head, highlight=False)
     for r in result.rows:
         prefix = Text("  ")
-        prefix.append(f"{r['status'].upper():<9}", style=STYLES[r["status"]])
+        prefix.append(f"{r['status'].upper():<9}", style=styles[r["status"]])
         prefix.append(" ")
         line = Text(r["scenario"])
         extra = []
@@ -306,19 +298,20 @@ def render_batch(result: BatchResult, console: Any) -> None:
             extra.append(f"minimum {minimum}")
         if r.get("waves") is not None:
             n = r["waves"]
-            about = _minutes(r.get("estimatedDurationSeconds"))
+            secs = r.get("estimatedDurationSeconds")
+            about = "" if secs is None else minutes(secs)
             extra.append(f"{n} wave{'' if n == 1 else 's'}, about {about}")
         if r.get("wallSeconds") is not None:
             extra.append(f"{r['wallSeconds']:.1f} s")
         if extra:
             line.append(f" ({'; '.join(extra)})", style="dim")
-        _hanging(console, prefix, line)
+        hanging(console, prefix, line)
         if r["status"] != "safe":
             said = message(r)
             if r.get("reasons"):
                 said = f"[{', '.join(r['reasons'])}] {said}"
             if said:
-                _hanging(console, Text(" " * len(prefix.plain)), Text(said))
+                hanging(console, Text(" " * len(prefix.plain)), Text(said))
     console.print(
         Text(
             f"time limit {result.time_limit:g} s per scenario; the verdicts are planner "
@@ -327,15 +320,3 @@ def render_batch(result: BatchResult, console: Any) -> None:
         ),
         highlight=False,
     )
-
-
-def _hanging(console: Any, prefix: Any, body: Any) -> None:
-    """``prefix`` then ``body`` wrapped between words within the console's width, its
-    lines after the first indented as far as the prefix; nothing cut."""
-    from rich.text import Text
-
-    indent = len(prefix.plain)
-    for k, line in enumerate(body.wrap(console, max(20, console.width - indent))):
-        line.rstrip()
-        console.print((prefix if k == 0 else Text(" " * indent)) + line, highlight=False,
-                      soft_wrap=True)  # fmt: skip

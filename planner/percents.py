@@ -36,6 +36,7 @@ from rich.text import Text
 
 from planner.errors import PlannerError
 from planner.problem import Problem, lower_bound, upper_bound
+from planner.render import COLOURS, minutes, tasks
 from planner.scenario import Scenario
 from planner.sweep import Failed, run_cells
 from planner.timing import estimate
@@ -43,13 +44,7 @@ from planner.timing import estimate
 #: A pair of bounds with the whole-percent ranges that give it.
 Range = tuple[int, int | None]
 
-VERDICT_STYLES = {
-    "safe": "bold green",
-    "at-risk": "bold yellow",
-    "hangs": "bold red",
-    "unknown": "bold magenta",
-    "failed": "bold reverse",
-}
+VERDICT_STYLES = {**COLOURS, "failed": "bold red reverse"}
 
 
 # ---------------------------------------------------------------- percent ranges
@@ -148,20 +143,20 @@ class PercentOptions:
         parts = [f"it is safe (one of {len(safe)} safe settings)"]
         if r["lower"] == self.desired:
             every = "its" if self.desired == 1 else "all"
-            parts.append(f"it keeps {every} {_tasks(self.desired)} running throughout")
+            parts.append(f"it keeps {every} {tasks(self.desired)} running throughout")
         elif r["lower"] == 0:
             parts.append(
                 "no safe setting keeps any task running throughout (expect a short outage)"
             )
         else:
             parts.append(
-                f"no safe setting keeps more than {r['lower']} of {_tasks(self.desired)} "
+                f"no safe setting keeps more than {r['lower']} of {tasks(self.desired)} "
                 "running throughout"
             )
         extra = r["upper"] - self.desired
         if len(same_lower) > 1:
             parts.append(
-                f"with that, it surges least: at most {_tasks(r['upper'])} at once"
+                f"with that, it surges least: at most {tasks(r['upper'])} at once"
                 + (f" ({extra} above desired)" if extra > 0 else "")
             )
         waves = r["waves"]
@@ -171,15 +166,8 @@ class PercentOptions:
         return "Recommended because " + "; ".join(parts) + "."
 
 
-def _tasks(n: int) -> str:
-    return f"{n} task" if n == 1 else f"{n} tasks"
-
-
 def _minutes(seconds: int | None) -> str:
-    if seconds is None:
-        return "?"
-    m, s = divmod(int(seconds), 60)
-    return f"{m} min {s:02d} s" if m else f"{s} s"
+    return "?" if seconds is None else minutes(seconds)
 
 
 def _pick_service(scenario: Scenario, name: str | None) -> int:
@@ -486,7 +474,7 @@ def render_percents(options: PercentOptions, console: Console) -> None:
     head = Text()
     head.append(" PERCENTS ", style="bold reverse")
     head.append(
-        f"  {options.scenario}: service {options.service}, {_tasks(options.desired)}, on "
+        f"  {options.scenario}: service {options.service}, {tasks(options.desired)}, on "
         f"{options.fleet}"
         + (
             " (with ECS's scheduler as configured: --placement ecs)"

@@ -25,12 +25,14 @@ HEADLINES = {
 }
 
 
-def _tasks(n: int) -> str:
+def tasks(n: int) -> str:
+    """``1 task``, ``3 tasks``."""
     return f"{n} task" if n == 1 else f"{n} tasks"
 
 
-def _minutes(seconds: int) -> str:
-    m, s = divmod(seconds, 60)
+def minutes(seconds: int) -> str:
+    """``1 min 40 s``, ``30 s``: an estimated duration as a person reads it."""
+    m, s = divmod(int(seconds), 60)
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
@@ -60,7 +62,7 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
             )
         row: list[str | Text] = [str(k), *cells]
         if result.duration_parts and waves is result.plan:
-            row.append(_minutes(result.duration_parts[k - 1]))
+            row.append(minutes(result.duration_parts[k - 1]))
         table.add_row(*row)
     return table
 
@@ -135,7 +137,7 @@ def print_waves(console: Console, result: Result, waves: list[Wave], title: str)
     timed = bool(result.duration_parts) and waves is result.plan
     console.print(Text(title, style="italic"))
     for k, w in enumerate(waves, 1):
-        when = f" (≈ {_minutes(result.duration_parts[k - 1])})" if timed else ""
+        when = f" (≈ {minutes(result.duration_parts[k - 1])})" if timed else ""
         console.print(Text(f"  wave {k}{when}", style="bold"))
         for s in sorted({s for s, _, _ in (*w.stops, *w.starts)}):
             stopped = sum(n for t, _, n in w.stops if t == s)
@@ -340,12 +342,19 @@ def _known(result: Result, console: Console) -> None:
         )
 
 
-def _para(console: Console, text: str | Text, indent: int = 2) -> None:
-    """A paragraph whose wrapped lines keep its indent (never cut: wrapped between words)."""
-    body = Text(text) if isinstance(text, str) else text
-    for line in body.wrap(console, max(20, console.width - indent)):
+def hanging(console: Console, prefix: Text, body: Text) -> None:
+    """``prefix`` then ``body`` wrapped between words within the console's width, its
+    lines after the first indented as far as the prefix: nothing cut, nothing padded."""
+    indent = len(prefix.plain)
+    for k, line in enumerate(body.wrap(console, max(20, console.width - indent))):
         line.rstrip()
-        console.print(Text(" " * indent) + line, highlight=False, soft_wrap=True)
+        console.print((prefix if k == 0 else Text(" " * indent)) + line, highlight=False,
+                      soft_wrap=True)  # fmt: skip
+
+
+def _para(console: Console, text: str | Text, indent: int = 2) -> None:
+    """A paragraph whose wrapped lines keep its indent (:func:`hanging`)."""
+    hanging(console, Text(" " * indent), Text(text) if isinstance(text, str) else text)
 
 
 def render_text(result: Result, console: Console) -> None:
@@ -365,12 +374,12 @@ def render_text(result: Result, console: Console) -> None:
     ds = result.dead_state
     fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
     svcs = ", ".join(
-        f"{s['name']} ({_tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
+        f"{s['name']} ({tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
         for s in result.services
     )
     if len(result.services) > MATRIX_SERVICES and (result.plan or (ds and ds.choices)):
-        tasks = sum(s["desiredCount"] for s in result.services)
-        svcs = f"{len(result.services)} services, {tasks:,} tasks (each with its bounds below)"
+        n_tasks = sum(s["desiredCount"] for s in result.services)
+        svcs = f"{len(result.services)} services, {n_tasks:,} tasks (each with its bounds below)"
     _para(console, f"cluster: {fleet}; deploying: {svcs}")
     _para(console, instance_legend(result))
     if result.minimum:
@@ -430,7 +439,7 @@ def render_text(result: Result, console: Console) -> None:
             "(one to three more instances, dynamic port, percents) makes it safe."
         )
     if result.plan:
-        total = _minutes(result.estimated_duration or 0)
+        total = minutes(result.estimated_duration or 0)
         console.print()
         print_plan(console, result, result.plan, f"Plan: {len(result.plan)} waves, about {total}")
     elif result.plan == []:

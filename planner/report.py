@@ -140,7 +140,9 @@ def _pyplot():
     return plt
 
 
-def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
+def _per_service(problem: Problem, draw, xlabel: str) -> str:
+    """One small chart per service, four to a row, each with the service's lower and upper
+    bounds: ``draw(ax, s)`` draws service ``s``'s lines."""
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
@@ -148,18 +150,13 @@ def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
     cols = min(S, 4)
     rows = -(-S // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
-    waves = range(len(states))
     for s, svc in enumerate(problem.services):
         ax = axes[s // cols][s % cols]
-        old = [st.old_total(s) for st in states]
-        new = [st.new_total(s) for st in states]
-        ax.plot(waves, old, marker="o", label="old")
-        ax.plot(waves, new, marker="o", label="new")
+        draw(ax, s)
         ax.axhline(svc.lower, color="grey", linestyle="--", linewidth=1, label="lower")
         ax.axhline(svc.upper, color="grey", linestyle=":", linewidth=1, label="upper")
         ax.set_title(svc.name, fontsize=9)
-        ax.set_xlabel("after wave", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(xlabel, fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)
     for k in range(S, rows * cols):
@@ -169,21 +166,28 @@ def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
     return _svg(fig)
 
 
+def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
+    """Per service, old and new tasks after each wave, against the bounds."""
+    from matplotlib.ticker import MaxNLocator
+
+    waves = range(len(states))
+
+    def draw(ax, s: int) -> None:
+        ax.plot(waves, [st.old_total(s) for st in states], marker="o", label="old")
+        ax.plot(waves, [st.new_total(s) for st in states], marker="o", label="new")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+    return _per_service(problem, draw, "after wave")
+
+
 def _time_chart(result: Result, problem: Problem, states: list[State]) -> str:
     """Per service, over the plan's estimated minutes: old tasks running, new tasks running
     and new tasks healthy (a wave's starts turn healthy at its end), against the bounds."""
-    plt = _pyplot()
-    from matplotlib.ticker import MaxNLocator
-
     ends = [0.0]
     for seconds in result.duration_parts:
         ends.append(ends[-1] + seconds / 60)
-    S = problem.n_services
-    cols = min(S, 4)
-    rows = -(-S // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
-    for s, svc in enumerate(problem.services):
-        ax = axes[s // cols][s % cols]
+
+    def draw(ax, s: int) -> None:
         # step functions, each value from its time on: wave k runs from ends[k-1] to
         # ends[k]; its stops and starts count from its beginning, its starts are healthy
         # from its end
@@ -192,17 +196,8 @@ def _time_chart(result: Result, problem: Problem, states: list[State]) -> str:
         ax.step(ends, [*old[1:], old[-1]], where="post", label="old")
         ax.step(ends, [*new[1:], new[-1]], where="post", label="new running")
         ax.step(ends, new, where="post", linestyle="--", label="new healthy")
-        ax.axhline(svc.lower, color="grey", linestyle="--", linewidth=1, label="lower")
-        ax.axhline(svc.upper, color="grey", linestyle=":", linewidth=1, label="upper")
-        ax.set_title(svc.name, fontsize=9)
-        ax.set_xlabel("minutes (estimated)", fontsize=8)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.tick_params(labelsize=7)
-    for k in range(S, rows * cols):
-        axes[k // cols][k % cols].axis("off")
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
-    return _svg(fig)
+
+    return _per_service(problem, draw, "minutes (estimated)")
 
 
 def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[str]]:

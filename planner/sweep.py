@@ -44,9 +44,10 @@ S = TypeVar("S")
 PROGRESS_AFTER = 1.0
 #: Seconds to wait for a Dask scheduler to answer.
 CONNECT_SECONDS = 5.0
-#: Seconds past a sweep's own deadline to wait for cells still out on a cluster (each
-#: cell returns by the deadline on its own; this covers transfers and a slow worker).
-GRACE_SECONDS = 10.0
+#: Seconds past a sweep's own deadline to wait for cells still out on a cluster: each
+#: cell returns by the deadline on its own, so this covers only sending the answers back;
+#: a cell not back by then (a stuck or busy cluster) is failed, and --time-limit holds.
+GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
