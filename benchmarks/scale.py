@@ -1,6 +1,6 @@
 """The scale family: does ``planner solve`` keep to its time limit as clusters grow?
 
-    python -m benchmarks.scale [--quick] [--sizes M,L] [--output DIR]
+    python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen] [--output DIR]
 
 Generates its own scenarios (not :mod:`benchmarks.generate`'s, nor its seeds) for every
 size × utilisation × deploying cell:
@@ -24,6 +24,11 @@ XL; ``--quick``: one seed per cell and 5 / 15 / 60 s), timed with ``time.perf_co
 around the subprocess. Start-up is ``planner solve scenarios/seed/port-conflict.yaml``,
 three runs, median. The target: wall ≤ limit + 1.5 s. ``SCALE.md`` (in ``--output``,
 default ``benchmarks/``) is written by this harness, never by hand.
+
+``--family unseen`` measures the same cells on :mod:`benchmarks.unseen`'s scenarios
+instead: a second generator, written by someone who had not read this one (daemons,
+awsvpc, memberOf, placement strategies, memory-heavy services, reserved memory, two-zone
+fleets), so that the figures are not tuned to one family. It writes ``UNSEEN.md``.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks import unseen
 from planner.catalog import load_catalog
 from planner.loading import load_scenario
 from planner.problem import DoesNotFit, compile_problem
@@ -191,19 +197,23 @@ def generate(size: str, utilisation: float, deploying: str, seed: int) -> dict[s
 
 
 def stats(mapping: dict[str, Any]) -> dict[str, Any]:
-    """Figures of a generated mapping: instances, tasks, CPU and memory shares, deploying."""
+    """Figures of a generated mapping: instances, tasks, CPU and memory shares, deploying.
+
+    A DAEMON service (the unseen family has them) counts one task per instance."""
     catalog = load_catalog()
     groups = mapping["cluster"]["instances"]
     services = mapping["services"]
     cpu = sum(catalog[g["type"]].cpu_units * g["count"] for g in groups)
     mem = sum(catalog[g["type"]].memory_mib * g["count"] for g in groups)
+    n = sum(g["count"] for g in groups)
+    count = {s["name"]: s.get("desiredCount", n) for s in services}
     return {
-        "instances": sum(g["count"] for g in groups),
+        "instances": n,
         "types": len(groups),
         "services": len(services),
-        "tasks": sum(s["desiredCount"] for s in services),
-        "cpu": sum(s["desiredCount"] * s["taskDefinition"]["cpu"] for s in services) / cpu,
-        "memory": sum(s["desiredCount"] * s["taskDefinition"]["memory"] for s in services) / mem,
+        "tasks": sum(count.values()),
+        "cpu": sum(count[s["name"]] * s["taskDefinition"]["cpu"] for s in services) / cpu,
+        "memory": sum(count[s["name"]] * s["taskDefinition"]["memory"] for s in services) / mem,
         "deploying": sum(1 for s in services if s.get("deploy", True)),
         "fixedPorts": sum(1 for s in services if s["taskDefinition"].get("portMappings")),
         "bigger": sum(1 for s in services if "newTaskDefinition" in s),
@@ -219,16 +229,27 @@ def fits(mapping: dict[str, Any]) -> bool:
     return True
 
 
+#: family -> its generator: (size, utilisation, deploying, seed) -> mapping
+FAMILIES = {"scale": generate, "unseen": unseen.generate}
+
+
 def fitting(
-    size: str, utilisation: float, deploying: str, count: int, first_seed: int = 1
+    size: str,
+    utilisation: float,
+    deploying: str,
+    count: int,
+    first_seed: int = 1,
+    family: str = "scale",
 ) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     """The first ``count`` seeds from ``first_seed`` on whose running tasks fit, as
-    (seed, mapping), and how many seeds were dropped because theirs did not."""
+    (seed, mapping), and how many seeds were dropped because theirs did not. Every
+    mapping is named ``{size}-u{percent}-{deploying}-s{seed}`` (the file's name)."""
     found: list[tuple[int, dict[str, Any]]] = []
     dropped = 0
     seed = first_seed
     while len(found) < count:
-        mapping = generate(size, utilisation, deploying, seed)
+        mapping = FAMILIES[family](size, utilisation, deploying, seed)
+        mapping["name"] = f"{size}-u{round(utilisation * 100)}-{deploying}-s{seed}"
         if fits(mapping):
             found.append((seed, mapping))
         else:
@@ -325,14 +346,27 @@ def startup(runs: int = 3) -> float:
     return statistics.median(walls)
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Scenario files as a person writes them: repeated lists spelled out, no anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def run_cell(
-    size: str, utilisation: float, deploying: str, seeds: int, limit: float, folder: Path
+    size: str,
+    utilisation: float,
+    deploying: str,
+    seeds: int,
+    limit: float,
+    folder: Path,
+    family: str = "scale",
 ) -> Cell:
-    found, dropped = fitting(size, utilisation, deploying, seeds)
+    found, dropped = fitting(size, utilisation, deploying, seeds, family=family)
     cell = Cell(size, utilisation, deploying, dropped)
     for _seed, mapping in found:
         path = folder / f"{mapping['name']}.yaml"
-        path.write_text(yaml.safe_dump(mapping, sort_keys=False))
+        path.write_text(yaml.dump(mapping, Dumper=_NoAliases, sort_keys=False))
         head = _git("rev-parse", "--short", "HEAD")
         wall, code, data, err = solve(path, limit)
         verdict = data.get("verdict") or ("killed" if code is None else "error")
@@ -414,14 +448,17 @@ def render(
     load_after: Sequence[float],
     startup_walls: Sequence[float],
     when: str = "",
+    family: str = "scale",
 ) -> str:
-    """SCALE.md's text for the measured cells."""
+    """SCALE.md's (or UNSEEN.md's) text for the measured cells."""
     limits = sorted({(r.size, r.limit) for c in cells for r in c.runs}, key=lambda x: x[1])
     heads = sorted({r.commit for c in cells for r in c.runs if r.commit})
     changed = bool(commit_after) and commit_after.split()[0] != commit.split()[0]
     changed = changed or len(heads) > 1
     lines = [
-        "# Scale family: wall time against `--time-limit`",
+        "# Scale family: wall time against `--time-limit`"
+        if family == "scale"
+        else "# Unseen family: wall time against `--time-limit`",
         "",
         f"Written by `{command}`{(' on ' + when) if when else ''}; commit {commit}; "
         f"{platform.processor() or platform.machine()}, {cores} cores, Python "
@@ -449,13 +486,25 @@ def render(
         + (" (before and after the run)" if len(startup_walls) == 2 else "")
         + f". Target: wall ≤ limit + {SLACK:g} s; *worst wall − limit* includes start-up.",
         "",
-        "Scenarios: generated by `benchmarks/scale.py` (its own generator and seeds): "
-        "M = 10 services on 50 instances, L = 40 on 350, XL = 320 on 2,800; two or three "
-        "instance types over three zones; about a quarter of the services on a fixed host "
-        "port; mixed percent settings; the running tasks take the given share of the fleet's "
-        "CPU; one, three or every service deploys (fleet-wide: mostly the same size, a fifth "
-        "bigger; otherwise half bigger). *dropped*: seeds whose running tasks did not fit, "
-        "replaced by the next seed.",
+        (
+            "Scenarios: generated by `benchmarks/scale.py` (its own generator and seeds): "
+            "M = 10 services on 50 instances, L = 40 on 350, XL = 320 on 2,800; two or three "
+            "instance types over three zones; about a quarter of the services on a fixed host "
+            "port; mixed percent settings; the running tasks take the given share of the "
+            "fleet's CPU; one, three or every service deploys (fleet-wide: mostly the same "
+            "size, a fifth bigger; otherwise half bigger)."
+            if family == "scale"
+            else "Scenarios: generated by `benchmarks/unseen.py`, a second family written "
+            "without reading `benchmarks/scale.py` nor tuned against planner's verdicts: "
+            "M = 10 services on 50 instances, L = 40 on 350; two to four instance types of "
+            "one of five fleet profiles, over two or three zones, some groups in fewer; a "
+            "DAEMON log router on most fleets; web, memory-heavy, compute and sidecar "
+            "services; dynamic, fixed and awsvpc networking; placement strategies, "
+            "distinctInstance and memberOf; reserved memory; percent settings from 0/100 "
+            "to 100/200 and a few blue/green; the running tasks take the given share of the "
+            "fleet's CPU; one, three or every service deploys (the daemon counts as one)."
+        )
+        + " *dropped*: seeds whose running tasks did not fit, replaced by the next seed.",
         "",
         "| size | CPU used | deploying | scenarios | dropped | verdicts | proven "
         "| median wall | worst wall | worst ÷ limit | worst wall − limit | target |",
@@ -544,6 +593,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="M,L", help="of M, L, XL (default M,L)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent)
     parser.add_argument(
+        "--family",
+        choices=sorted(FAMILIES),
+        default="scale",
+        help="scale (this module's generator) or unseen (benchmarks/unseen.py); default scale",
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="keep the scenario files in this folder"
     )
     args = parser.parse_args(argv)
@@ -567,7 +622,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         for size in sizes:
             for util in UTILISATIONS:
                 for deploying in DEPLOYING:
-                    cells.append(run_cell(size, util, deploying, seeds, limits[size], folder))
+                    cells.append(
+                        run_cell(size, util, deploying, seeds, limits[size], folder, args.family)
+                    )
     again = startup()
     text = render(
         cells,
@@ -579,9 +636,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_after=os.getloadavg(),
         startup_walls=(first, again),
         when=stamp,
+        family=args.family,
     )
     args.output.mkdir(parents=True, exist_ok=True)
-    out = args.output / "SCALE.md"
+    out = args.output / ("SCALE.md" if args.family == "scale" else "UNSEEN.md")
     out.write_text(text)
     print(f"wrote {out}")
 

@@ -211,3 +211,31 @@ def test_solve_keeps_output_that_is_not_json(tmp_path, monkeypatch):
     assert code == 1 and data == {} and wall >= 0
     assert problem.startswith("stdout (9 characters) is not JSON")
     assert (tmp_path / "x.out").read_text() == "not json\n"
+
+
+def test_the_unseen_family_runs_through_the_same_harness():
+    """--family unseen: the same cells, named alike, from benchmarks/unseen.py; a DAEMON
+    service counts one task per instance."""
+    found, dropped = scale.fitting("M", 0.7, "three", 2, family="unseen")
+    assert [m["name"] for _, m in found] == ["M-u70-three-s1", "M-u70-three-s2"]
+    for seed, mapping in found:
+        assert mapping["services"] != scale.generate("M", 0.7, "three", seed)["services"]
+        st = scale.stats(mapping)
+        assert (st["services"], st["instances"], st["deploying"]) == (10, 50, 3)
+        assert abs(st["cpu"] - 0.7) <= 0.02, st
+    _, second = found[1]  # seed 2 has a daemon (seed 1 has none)
+    (daemon,) = [s for s in second["services"] if s.get("schedulingStrategy") == "DAEMON"]
+    assert "desiredCount" not in daemon
+    counted = {s["name"]: s.get("desiredCount") for s in second["services"]}
+    assert scale.stats(second)["tasks"] == 50 + sum(n for n in counted.values() if n)
+
+
+def test_scenario_files_have_no_yaml_anchors(tmp_path):
+    """Repeated lists (the unseen family shares its strategies) are written out in full."""
+    _, mapping = scale.fitting("M", 0.7, "three", 1, family="unseen")[0][0]
+    assert "&id" in scale.yaml.safe_dump(mapping)  # what the plain dumper would write
+    text = scale.yaml.dump(mapping, Dumper=scale._NoAliases, sort_keys=False)
+    assert "&id" not in text and "*id" not in text
+    path = tmp_path / "x.yaml"
+    path.write_text(text)
+    assert load_scenario(path).name == mapping["name"]

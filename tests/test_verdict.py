@@ -326,6 +326,46 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(monkeypatch
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
 
 
+def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them():
+    """The search over a few waves (CP-SAT, complete then local) finds only runs that the
+    oracle replays as runs by ECS rules ending dead, within its wave cap; where the oracle
+    says no run dies it finds none; where one dies it finds most."""
+    from planner import verdict
+    from planner.solvers.counts import count_sets
+    from planner.solvers.horizon import max_waves
+
+    reached = Counter()
+    for c in MIXED[::3] + BROAD[::3]:
+        p = c.problem
+        sets = count_sets(p, max_waves(p), 10)
+        run, _ = verdict._short_dead_run(p, sets, float("inf"), 5, 1, 0)
+        dies = c.oracle.ecs_can_die
+        if run is not None:
+            assert dies, c.name
+            assert len(run.waves) <= verdict.SHORT_RUNS_WAVES
+            assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
+        reached[dies, run is not None] += 1
+    assert reached[False, False] >= 40 and reached[False, True] == 0, reached
+    assert reached[True, True] >= 0.9 * (reached[True, True] + reached[True, False]), reached
+
+
+def test_short_runs_search_keeps_to_its_budget(monkeypatch):
+    """No budget, no model built; a deadline already passed, nothing either."""
+    import time
+
+    from planner import verdict
+    from planner.solvers.counts import count_sets
+    from planner.solvers.horizon import max_waves
+
+    built = []
+    monkeypatch.setattr(verdict, "_model", lambda *a: built.append(a) or 1 / 0)
+    p = at_risk_example()
+    sets = count_sets(p, max_waves(p), 10)
+    assert verdict._short_dead_run(p, sets, float("inf"), 0, 1, 0) == (None, 0.0)
+    assert verdict._short_dead_run(p, sets, time.perf_counter() - 1, 60, 1, 0) == (None, 0.0)
+    assert built == []
+
+
 def test_unknown_names_the_only_services_at_stake():
     from planner.solvers.counts import CountSets, count_sets
     from planner.solvers.horizon import max_waves
