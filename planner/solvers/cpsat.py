@@ -28,7 +28,7 @@ from planner.errors import OutOfTime
 from planner.placement import Row
 from planner.problem import Problem
 from planner.rollout import State, Wave, _moves
-from planner.solvers.counts import CountSets
+from planner.solvers.counts import CountSets, Pairs
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
@@ -76,6 +76,10 @@ def plan_of(states: list[State]) -> list[Wave]:
 #: no run of an L three-service scale scenario is unfinished, where the default search
 #: had not in 17 s (benchmarks/README.md).
 INTERLEAVED = ("quick_restart_no_lp", "max_lp_sym")
+
+#: The most intervals of a count set that :meth:`RolloutModel.restrict_counts` gives a
+#: literal each; larger sets are added as their bounds.
+MOST_INTERVALS = 2000
 
 
 class WaveRules:
@@ -537,25 +541,34 @@ class RolloutModel(WaveRules):
         """Only the (old, new) counts a run by ECS rules can have (:mod:`.counts`).
 
         Redundant for the ECS-rule model (every run keeps to the sets), but it tells the
-        solver at once what volumes alone decide.
+        solver at once what volumes alone decide. One literal per interval of the set
+        (an old count and a range of new counts); past :data:`MOST_INTERVALS` intervals,
+        only the set's bounds (weaker, as sound: the model's own rules still hold).
         """
         m = self.m
         for w in range(1, self.H + 1):
             for s, pairs in enumerate(sets.at(w) or ()):
                 o, nw = self.old_sum(w, s), self.new_sum(w, s)
-                if len(pairs) == 1:
-                    ((po, pn),) = pairs
+                entries = list(Pairs.of(pairs).entries())
+                if len(entries) == 1:
+                    ((po, lo, hi),) = entries
                     m.add(o == po)
-                    m.add(nw == pn)
+                    m.add_linear_constraint(nw, lo, hi)
                     continue
-                # one literal per pair, not add_allowed_assignments: with a table here,
-                # CP-SAT 9.15's presolve called a feasible model infeasible (a snapshot
-                # case of the oracle's sample; tests/data/cpsat-presolve-table.txt)
-                chosen = sorted(pairs)
-                picks = [m.new_bool_var(f"pair{w}_{s}_{k}") for k in range(len(chosen))]
+                if len(entries) > MOST_INTERVALS:
+                    least_old, most_old, least_new, most_new = Pairs.of(pairs).bounds()
+                    m.add_linear_constraint(o, least_old, most_old)
+                    m.add_linear_constraint(nw, least_new, most_new)
+                    continue
+                # one literal per interval, not add_allowed_assignments: with a table
+                # here, CP-SAT 9.15's presolve called a feasible model infeasible (a
+                # snapshot case of the oracle's sample; tests/data/cpsat-presolve-table.txt)
+                picks = [m.new_bool_var(f"pair{w}_{s}_{k}") for k in range(len(entries))]
                 m.add_exactly_one(picks)
-                m.add(o == sum(b * po for b, (po, _) in zip(picks, chosen, strict=True)))
-                m.add(nw == sum(b * pn for b, (_, pn) in zip(picks, chosen, strict=True)))
+                m.add(o == sum(b * po for b, (po, _, _) in zip(picks, entries, strict=True)))
+                # exactly one pick is true, so these sums are its interval's ends
+                m.add(nw >= sum(b * lo for b, (_, lo, _) in zip(picks, entries, strict=True)))
+                m.add(nw <= sum(b * hi for b, (_, _, hi) in zip(picks, entries, strict=True)))
 
     # ------------------------------------------------------------ solving
 

@@ -8,9 +8,11 @@ as before with the sets added.
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from tiny import named, sample
 
-from planner.solvers.counts import count_sets
+from planner.solvers.counts import Pairs, count_sets, step
 from planner.solvers.cpsat import RolloutModel
 from planner.solvers.horizon import max_waves
 
@@ -95,3 +97,47 @@ def test_only_the_services_at_stake_are_unfinished_in_a_reachable_dead_state():
         reached["dead states checked"] += len(dead)
         reached["narrowed, with a dead state"] += bool(dead) and 0 < len(stake) < p.n_services
     assert reached["settled"] >= 20 and reached["narrowed, with a dead state"] >= 1, reached
+
+
+@given(
+    desired=hs.integers(1, 12),
+    lower_pct=hs.sampled_from([0, 25, 50, 75, 100]),
+    upper_pct=hs.sampled_from([100, 125, 150, 200]),
+    all_at_once=hs.booleans(),
+    pairs=hs.sets(hs.tuples(hs.integers(0, 14), hs.integers(0, 14)), min_size=1, max_size=30),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_step_by_intervals_is_the_rules_pair_by_pair(
+    desired, lower_pct, upper_pct, all_at_once, pairs
+):
+    """step() takes whole intervals at once; pair by pair, with the plain model's own
+    stops_allowed and room_for, the sets come out the same."""
+    from types import SimpleNamespace
+
+    from planner.problem import lower_bound, upper_bound
+    from planner.rollout import room_for, stops_allowed
+
+    lower, upper = lower_bound(desired, lower_pct), upper_bound(desired, upper_pct)
+    if all_at_once:
+        lower, upper = desired, 2 * desired
+    # the four figures the rules read (a Service has many more)
+    svc = SimpleNamespace(desired=desired, lower=lower, upper=upper, all_at_once=all_at_once)
+    full, ranges = set(), set()
+    for o, nw in pairs:
+        o2 = o - stops_allowed(svc, o, nw)
+        room = room_for(svc, o2, nw)
+        full.add((o2, nw + room))
+        ranges.update((o2, nw + b) for b in range(room + 1))
+    f, r = step(svc, Pairs.of(pairs))
+    assert set(f) == full and f == full and len(f) == len(full)
+    assert set(r) == ranges and r == ranges
+    assert Pairs.of(pairs) == set(pairs) and all(q in Pairs.of(pairs) for q in pairs)
+
+
+def test_pairs_keep_intervals_not_pairs():
+    """A large service's set stays a few hundred intervals, not a hundred thousand pairs."""
+    p = Pairs({o: [(0, 584 - o)] for o in range(585)})
+    assert len(p) == 585 * 586 // 2 and len(list(p.entries())) == 585
+    assert p.bounds() == (0, 584, 0, 584)
+    assert (3, 581) in p and (3, 582) not in p and (600, 0) not in p
+    assert Pairs({1: [(0, 2), (3, 5), (8, 9)]}).rows == ((1, ((0, 5), (8, 9))),)
