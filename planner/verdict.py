@@ -529,8 +529,10 @@ def _decide(
 
 
 #: Of the time left, the share the search for a run that dies within a few waves gets
-#: (:func:`_short_dead_run`).
-SHORT_RUNS_SHARE = 0.3
+#: (:func:`_short_dead_run`); the full-horizon search that follows gets the rest, its local
+#: search :data:`LOCAL_SEARCH_SHARE` of it (at the full horizon local search found runs
+#: that die far less often than in the short models).
+SHORT_RUNS_SHARE = 0.5
 #: The most waves that search unrolls; later deaths are left to the full horizon.
 SHORT_RUNS_WAVES = 8
 
@@ -542,10 +544,10 @@ def _short_dead_run(
     found within ``budget`` seconds; and the seconds CP-SAT spent.
 
     The horizons grow one wave at a time. At each, the complete search first, for a
-    quarter of what is left (it proves "no run is dead by then" in moments where there is
-    none, which local search can never do); then CP-SAT's local search: half of what is
-    left at the first horizon the complete search could not settle, a third at later
-    ones. Dead at an earlier wave is dead at every later one (nothing can stop or start,
+    sixth of what is left (it proves "no run is dead by then" in moments where there is
+    none, which local search can never do); then CP-SAT's local search: three quarters
+    of what is left at the first horizon the complete search could not settle, a third
+    at later ones. Dead at an earlier wave is dead at every later one (nothing can stop or start,
     so the state stays), so each horizon includes the ones before; but local search finds
     a run far sooner in the shortest model that has one. On the scale family's at-risk
     scenarios the runs that die did so within 3–4 waves, while ECS's default run took up
@@ -554,7 +556,7 @@ def _short_dead_run(
     """
     until = min(deadline, time.perf_counter() + budget)
     spent = 0.0
-    share = 1 / 2  # of what is left, for local search at the first unsettled horizon
+    share = 3 / 4  # of what is left, for local search at the first unsettled horizon
     longest = min(SHORT_RUNS_WAVES, max_waves(problem))
     for h in range(1, longest + 1):
         if until - time.perf_counter() < 0.05:
@@ -565,7 +567,7 @@ def _short_dead_run(
             break
         model.restrict_counts(sets)
         model.target_dead()
-        ans = model.solve(_left(until) / 4, workers, seed, portfolio=True)
+        ans = model.solve(_left(until) / 6, workers, seed, portfolio=True)
         spent += ans.seconds
         if ans.status == "unknown":
             ans = model.solve(_left(until) * share, workers, seed, local_search=True)
@@ -582,10 +584,10 @@ def _run_of(ans) -> Run:
     return Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
 
 
-#: Of the time left, the share CP-SAT's local search gets to find a run that dies before
-#: the complete search starts (benchmarks/README.md: it found witnesses of scale
-#: scenarios that the default search did not find within their limits).
-LOCAL_SEARCH_SHARE = 0.35
+#: Of the time left after the short models, the share CP-SAT's local search gets to find
+#: a run that dies before the complete search starts (benchmarks/README.md: it found
+#: witnesses of scale scenarios that the default search did not find within their limits).
+LOCAL_SEARCH_SHARE = 0.2
 
 
 def _other_runs(
