@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from tiny import named, sample, scenarios, tiny_cases
 
 from planner.problem import compile_problem
-from planner.rollout import Wave, explain
+from planner.rollout import Wave, explain, simulate
 from planner.verdict import analyse, uniform
 
 MIXED = sample("mixed")
@@ -338,7 +338,7 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them():
     for c in MIXED[::3] + BROAD[::3]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, float("inf"), 5, 1, 0)
+        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 5, 1, 0)
         dies = c.oracle.ecs_can_die
         if run is not None:
             assert dies, c.name
@@ -361,8 +361,10 @@ def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     monkeypatch.setattr(verdict, "_model", lambda *a: built.append(a) or 1 / 0)
     p = at_risk_example()
     sets = count_sets(p, max_waves(p), 10)
-    assert verdict._short_dead_run(p, sets, float("inf"), 0, 1, 0) == (None, 0.0)
-    assert verdict._short_dead_run(p, sets, time.perf_counter() - 1, 60, 1, 0) == (None, 0.0)
+    default = simulate(p)
+    assert verdict._short_dead_run(p, sets, default, float("inf"), 0, 1, 0) == (None, 0.0)
+    past = time.perf_counter() - 1
+    assert verdict._short_dead_run(p, sets, default, past, 60, 1, 0) == (None, 0.0)
     assert built == []
 
 

@@ -327,6 +327,11 @@ class WaveRules:
         solver.parameters.num_workers = 1 if local_search else workers
         solver.parameters.random_seed = seed
         solver.parameters.use_ls_only = local_search
+        if getattr(self, "hinted", False) and not self.m.has_objective():
+            # CP-SAT 9.15 aborts the process on an interleaved search of a hinted model
+            # without an objective ("Check failed: heuristics.fixed_search != nullptr",
+            # a 50-instance scale scenario at two waves): the default search instead
+            portfolio = False
         if portfolio and workers == 1 and not local_search:
             solver.parameters.interleave_search = True
             solver.parameters.num_workers = len(INTERLEAVED)
@@ -574,6 +579,7 @@ class RolloutModel(WaveRules):
 
     def hint(self, states: list[State]) -> None:
         """Start the search from a known run (padded to the horizon)."""
+        self.hinted = True
         for w in range(1, self.H + 1):
             st = states[min(w, len(states) - 1)]
             for i in range(self.p.n_instances):

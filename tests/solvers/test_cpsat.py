@@ -86,3 +86,34 @@ def test_local_search_finds_only_real_dead_runs_and_most_of_them():
         found[c.oracle.ecs_can_die, ans.status] += 1
     dying = found[True, "found"] + found[True, "unknown"]
     assert found[True, "found"] >= 0.8 * dying and found[False, "unknown"] >= 40, found
+
+
+def test_a_hinted_feasibility_model_in_the_portfolio_does_not_abort():
+    """CP-SAT 9.15 aborts the whole process ("Check failed: heuristics.fixed_search !=
+    nullptr") on an interleaved search of a hinted model without an objective; solve()
+    then searches without interleaving. Run in a child, so that a regression fails here
+    rather than killing the test run. The scenario is the scale family's where it
+    happened: 50 instances, two waves, a dead end as the target."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    child = """
+from benchmarks.scale import generate
+from planner.loading import load_scenario
+from planner.problem import compile_problem
+from planner.rollout import simulate
+from planner.solvers.cpsat import RolloutModel
+p = compile_problem(load_scenario(generate("M", 0.85, "three", 2)))
+m = RolloutModel(p, 2, ecs_rules=True)
+m.target_dead()
+m.hint(simulate(p).states)
+assert not m.m.has_objective() and m.hinted
+print("answer:", m.solve(2, portfolio=True).status)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", child], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "answer: " in done.stdout
