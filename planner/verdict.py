@@ -594,15 +594,17 @@ def _short_dead_run(
     for k in itertools.count():
         if not unsettled or until - time.perf_counter() < 0.05:
             break
-        for model in unsettled:
+        for model in list(unsettled):
             left = until - time.perf_counter()
             if left < 0.05 + 1.5 * model.build_seconds:  # CP-SAT would not even start
-                unsettled = []
-                break
-            ans = model.solve(min(turn, left), workers, seed + k, local_search=True)
+                return None, spent
+            asked = min(turn, left)
+            ans = model.solve(asked, workers, seed + k, local_search=True)
             spent += ans.seconds
             if ans.status == "found" and ans.dead:
                 return _run_of(ans), spent
+            if ans.seconds < asked / 2:  # stopped early (presolve): it will find nothing
+                unsettled.remove(model)
         turn *= 2
     return None, spent
 

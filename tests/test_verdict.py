@@ -553,3 +553,70 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
     monkeypatch.setattr(solve_module, "analyse", spy)
     planner.solve(MIXED[0].scenario, time_limit=10)
     assert seen and 8.9 <= seen[0] <= 9.5, seen
+
+
+def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monkeypatch):
+    """The bookkeeping, with models that answer as told and a clock that only CP-SAT
+    moves: the complete search horizon by horizon until two it cannot settle; then local
+    search at those two in turns, the first a quarter of the budget, each next turn twice
+    as long with the next seed, from ECS's default run; a run found is the answer; a
+    turn that stops early drops its horizon; the budget ends it."""
+    from planner import verdict
+    from planner.solvers.cpsat import Answer
+
+    clock = [0.0]
+    calls = []
+    find_at = {}  # (h, seed) -> found there
+    early = set()  # horizons whose local search stops at once
+
+    class Fake:
+        build_seconds = 0.0
+
+        def __init__(self, h):
+            self.h, self.hints = h, []
+
+        def restrict_counts(self, sets):
+            pass
+
+        def target_dead(self):
+            pass
+
+        def hint(self, states):
+            self.hints.append(states)
+
+        def solve(self, limit, workers, seed, local_search=False, portfolio=False):
+            calls.append((self.h, "local" if local_search else "complete", limit, seed))
+            if not local_search:
+                assert portfolio and not self.hints  # the complete search runs unhinted
+                return Answer("none" if self.h == 1 else "unknown", seconds=0.0)
+            assert self.hints  # local search starts from ECS's default run
+            took = 0.0 if self.h in early else limit
+            clock[0] += took
+            if (self.h, seed) in find_at:
+                return Answer("found", states=[], dead=True, seconds=took)
+            return Answer("unknown", seconds=took)
+
+    monkeypatch.setattr(verdict.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
+    p = at_risk_example()
+    default = simulate(p)
+
+    def run(budget):
+        clock[0] = 0.0
+        calls.clear()
+        return verdict._short_dead_run(p, None, default, 100.0, budget, 1, 5)
+
+    find_at[2, 6] = True
+    found, spent = run(12.0)
+    assert found is not None and found.waves == []
+    assert [c[0] for c in calls if c[1] == "complete"] == [1, 2, 3]  # 1 settled; 2, 3 not
+    local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
+    assert local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6)]
+    assert spent == clock[0] == 12.0
+
+    find_at.clear()
+    early.add(3)  # h=3 stops at once: dropped after its first turn
+    found, spent = run(12.0)
+    local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
+    assert found is None and local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6), (2, 3.0, 7)]
+    assert spent == clock[0] == 12.0
