@@ -318,27 +318,37 @@ def scheduler_line(sched: dict) -> str:
 def _known(result: Result, console: Console) -> None:
     """For an ``unknown``: what is known, in the order a person needs it."""
     console.print("\n[bold]What is known[/bold] (no proof came in time):")
+    bullet = Text("  • ")
     sched = result.scheduler
     if sched is not None:
         hung = sched["hung"]
-        console.print(
-            f"  • ECS's scheduler as configured: {sched['runs']} runs, {sched['completed']} "
-            f"complete, {hung} hang"
-            + (f" (the first at wave {sched['firstHang']['wave']})" if hung else ""),
-            highlight=False,
+        hanging(
+            console,
+            bullet,
+            Text(
+                f"ECS's scheduler as configured: {sched['runs']} runs, {sched['completed']} "
+                f"complete, {hung} hang"
+                + (f" (the first at wave {sched['firstHang']['wave']})" if hung else "")
+            ),
         )
-    console.print(f"  • {result.proof}", highlight=False)
+    hanging(console, bullet, Text(result.proof))
     if result.plan:
-        console.print(
-            "  • a completing plan exists (below): the rollout is possible; what is open is "
-            "whether ECS's own choices can hang it",
-            highlight=False,
+        hanging(
+            console,
+            bullet,
+            Text(
+                "a completing plan exists (below): the rollout is possible; what is open is "
+                "whether ECS's own choices can hang it"
+            ),
         )
     if result.time_limit is not None:
-        console.print(
-            f"  • it ran out of its {result.time_limit:g} s; a longer --time-limit (say "
-            f"{4 * result.time_limit:g}) may decide it",
-            highlight=False,
+        hanging(
+            console,
+            bullet,
+            Text(
+                f"it ran out of its {result.time_limit:g} s; a longer --time-limit (say "
+                f"{4 * result.time_limit:g}) may decide it"
+            ),
         )
 
 

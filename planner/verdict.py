@@ -603,8 +603,8 @@ def _short_dead_run(
             spent += ans.seconds
             if ans.status == "found" and ans.dead:
                 return _run_of(ans), spent
-            if ans.seconds < asked / 2:  # stopped early (presolve): it will find nothing
-                unsettled.remove(model)
+            if time.perf_counter() - (until - left) < asked / 2:
+                unsettled.remove(model)  # stopped early (presolve): it will find nothing
         turn *= 2
     return None, spent
 

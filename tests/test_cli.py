@@ -130,6 +130,10 @@ def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
     assert "ECS's scheduler as configured:" in known and "complete, 0 hang" in known
     assert "a completing plan exists" in known
     assert "ran out of its 7 s; a longer --time-limit (say 28)" in known
+    # each point wraps under its own text, nothing padded
+    lines = known.split("\n\n")[0].splitlines()[1:]
+    assert len(lines) > 4 and any(line.startswith("    ") for line in lines)
+    assert all(line.startswith(("  • ", "    ")) and line == line.rstrip() for line in lines)
 
 
 def test_instance_types():
