@@ -327,11 +327,13 @@ class WaveRules:
         solver.parameters.num_workers = 1 if local_search else workers
         solver.parameters.random_seed = seed
         solver.parameters.use_ls_only = local_search
-        if getattr(self, "hinted", False) and not self.m.has_objective():
-            # CP-SAT 9.15 aborts the process on an interleaved search of a hinted model
-            # without an objective ("Check failed: heuristics.fixed_search != nullptr",
-            # a 50-instance scale scenario at two waves): the default search instead
-            portfolio = False
+        if portfolio and workers == 1 and not local_search and getattr(self, "hinted", False):
+            # CP-SAT 9.15 aborts the whole process on an interleaved search of a hinted
+            # model ("Check failed: heuristics.fixed_search != nullptr"; 50-instance
+            # scenarios of both benchmark families, with and without an objective): the
+            # hint goes (it served the local search before), the searches stay
+            self.m.clear_hints()
+            self.hinted = False
         if portfolio and workers == 1 and not local_search:
             solver.parameters.interleave_search = True
             solver.parameters.num_workers = len(INTERLEAVED)
