@@ -560,9 +560,10 @@ def _short_dead_run(
     dead by then" in moments where there is none, which local search can never do. At
     the first two horizons it cannot settle, local search then takes turns, the first a
     quarter of what is left, each next one twice as long and with another seed, until the
-    budget is spent.
-    Every model starts from ``start`` (ECS's default run): local search found runs sooner
-    from there (1.1–1.5 s with three seeds where it found one in 3.5 s with one of them).
+    budget is spent. Local search starts from ``start`` (ECS's default run): it found runs
+    sooner from there (1.1–1.5 s with three seeds, against 3.5 s with one of them and
+    nothing in 4 s with the other two); the complete search runs without it
+    (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
 
     On the scale family's at-risk scenarios the runs that die did so within 3–4 waves,
     while ECS's default run took up to 26. Local search found them at the first unsettled
