@@ -239,3 +239,22 @@ def test_scenario_files_have_no_yaml_anchors(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text(text)
     assert load_scenario(path).name == mapping["name"]
+
+
+def test_startup_solves_a_copy_and_stops_on_a_failed_solve(monkeypatch):
+    """A failed solve writes its output beside the file it solved: the start-up scenario
+    is copied out of scenarios/ first, and a solve without a verdict is no start-up."""
+    seen = []
+
+    def fake(path, limit):
+        assert path.read_text() == scale.STARTUP_SCENARIO.read_text()
+        seen.append(path)
+        return 0.5, 1, {"verdict": "hangs"}, ""
+
+    monkeypatch.setattr(scale, "solve", fake)
+    assert scale.startup(runs=3) == 0.5
+    assert len(seen) == 3 and all(p.parent != scale.STARTUP_SCENARIO.parent for p in seen)
+    assert not seen[0].exists()  # the temporary folder is gone after the run
+    monkeypatch.setattr(scale, "solve", lambda path, limit: (0.1, 1, {}, "no module"))
+    with pytest.raises(SystemExit, match="no module"):
+        scale.startup(runs=1)

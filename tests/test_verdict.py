@@ -12,6 +12,7 @@ Tests over a sample count the cases that reached their assertion, per verdict an
 from collections import Counter
 from dataclasses import replace
 from functools import cache
+from types import SimpleNamespace
 
 import pytest
 from builders import at_risk_example, problem, scenario, svc, td
@@ -261,10 +262,9 @@ def test_proofs_of_safety_are_sound(proof, every):
     assert reached["safe"] >= 20, reached
 
 
-def test_adversary_runs_are_legal_ecs_runs(monkeypatch):
-    """Every run the verdict tries (the adversary's packed, spread, levelled and thin-first
-    runs, the random and levelled random-order ones) is a run by ECS rules as the oracle
-    reads ROLLOUT.md, and ends complete or dead; each kind of policy reaches both ends."""
+@pytest.fixture
+def recorded_policies(monkeypatch):
+    """The policy of every run the verdict simulates, in order."""
     from planner import verdict
 
     policies = []
@@ -275,6 +275,16 @@ def test_adversary_runs_are_legal_ecs_runs(monkeypatch):
         return real(problem, *args, policy=policy, **kw)
 
     monkeypatch.setattr(verdict, "simulate", recording)
+    return policies
+
+
+def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
+    """Every run the verdict tries (the adversary's packed, spread, levelled and thin-first
+    runs, the random and levelled random-order ones) is a run by ECS rules as the oracle
+    reads ROLLOUT.md, and ends complete or dead; each kind of policy reaches both ends."""
+    from planner import verdict
+
+    policies = recorded_policies
     checked = Counter()
     for c in MIXED[::5] + BROAD[::5]:
         p = c.problem
@@ -292,7 +302,7 @@ def test_adversary_runs_are_legal_ecs_runs(monkeypatch):
         assert checked[kind, True] >= 3 and checked[kind, False] >= 3, checked
 
 
-def test_on_larger_problems_the_adversary_and_random_runs_take_turns(monkeypatch):
+def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_policies):
     """Past 40 tasks the randomised runs alternate with the adversary's (only for the
     target services), then go on alone, all of them legal runs by the plain model's
     ECS rules."""
@@ -305,14 +315,7 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(monkeypatch
          svc("c", 6, td(1024), mn=0, mx=100)],
     )  # fmt: skip
     assert p.total_desired > 40
-    seen = []
-    real = verdict.simulate
-
-    def recording(problem, *args, policy=None, **kw):
-        seen.append(policy)
-        return real(problem, *args, policy=policy, **kw)
-
-    monkeypatch.setattr(verdict, "simulate", recording)
+    seen = recorded_policies
     runs = []
     for run in verdict._other_runs(p, 0, None, float("inf"), 1e9, targets=[2]):
         runs.append(run)
@@ -596,7 +599,8 @@ def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monke
                 return Answer("found", states=[], dead=True, seconds=took)
             return Answer("unknown", seconds=took)
 
-    monkeypatch.setattr(verdict.time, "perf_counter", lambda: clock[0])
+    # the verdict module's clock only (its _left reads it too), not the process's
+    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
     monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
     p = at_risk_example()
     default = simulate(p)
