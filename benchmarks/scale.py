@@ -309,12 +309,17 @@ def planner_command() -> list[str]:
     return [found]
 
 
-def solve(path: Path, limit: float) -> tuple[float, int | None, dict[str, Any], str]:
-    """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it:
+def solve(
+    path: Path, limit: float, workers: int = 1
+) -> tuple[float, int | None, dict[str, Any], str]:
+    """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it (with
+    ``--workers WORKERS`` past one):
     (wall seconds, exit code or None if killed, the JSON or {}, what went wrong if the
     JSON is missing: stderr's last line, else why stdout did not parse; then stdout and
     stderr are kept beside PATH as ``.out`` and ``.err``)."""
     cmd = [*planner_command(), "solve", str(path), "--format", "json", "--time-limit", f"{limit:g}"]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -373,6 +378,7 @@ def run_cell(
     limit: float,
     folder: Path,
     family: str = "scale",
+    workers: int = 1,
 ) -> Cell:
     found, dropped = fitting(size, utilisation, deploying, seeds, family=family)
     cell = Cell(size, utilisation, deploying, dropped)
@@ -380,7 +386,7 @@ def run_cell(
         path = folder / f"{mapping['name']}.yaml"
         path.write_text(yaml.dump(mapping, Dumper=_NoAliases, sort_keys=False))
         head = _git("rev-parse", "--short", "HEAD")
-        wall, code, data, err = solve(path, limit)
+        wall, code, data, err = solve(path, limit, workers)
         verdict = data.get("verdict") or ("killed" if code is None else "error")
         st = stats(mapping)
         run = Run(
@@ -461,6 +467,7 @@ def render(
     startup_walls: Sequence[float],
     when: str = "",
     family: str = "scale",
+    workers: int = 1,
 ) -> str:
     """SCALE.md's (or UNSEEN.md's) text for the measured cells."""
     limits = sorted({(r.size, r.limit) for c in cells for r in c.runs}, key=lambda x: x[1])
@@ -491,7 +498,9 @@ def render(
         ]
     lines += [
         "Every scenario is solved as a user runs it, `planner solve FILE --format json "
-        "--time-limit T`, in a subprocess timed around it (start-up included). Limits: "
+        "--time-limit T"
+        + (f" --workers {workers}" if workers > 1 else "")
+        + "`, one at a time, in a subprocess timed around it (start-up included). Limits: "
         + ", ".join(f"{s} {t:g} s" for s, t in limits)
         + ". Start-up (`planner solve scenarios/seed/port-conflict.yaml`, median of 3 runs): "
         + " and ".join(f"**{x:.2f} s**" for x in startup_walls)
@@ -613,6 +622,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep the scenario files in this folder"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="planner solve --workers (default 1)"
+    )
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for s in sizes:
@@ -635,7 +647,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             for util in UTILISATIONS:
                 for deploying in DEPLOYING:
                     cells.append(
-                        run_cell(size, util, deploying, seeds, limits[size], folder, args.family)
+                        run_cell(
+                            size,
+                            util,
+                            deploying,
+                            seeds,
+                            limits[size],
+                            folder,
+                            args.family,
+                            args.workers,
+                        )
                     )
     again = startup()
     text = render(
@@ -649,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         startup_walls=(first, again),
         when=stamp,
         family=args.family,
+        workers=args.workers,
     )
     args.output.mkdir(parents=True, exist_ok=True)
     out = args.output / ("SCALE.md" if args.family == "scale" else "UNSEEN.md")
