@@ -281,6 +281,7 @@ class Run:
     cpu: float = 0.0
     message: str = ""
     commit: str = ""  # HEAD when the solve started
+    workers: int | None = None  # CP-SAT workers, as the JSON says (None: not said)
 
     @property
     def proven(self) -> bool:
@@ -310,15 +311,15 @@ def planner_command() -> list[str]:
 
 
 def solve(
-    path: Path, limit: float, workers: int = 1
+    path: Path, limit: float, workers: int | None = None
 ) -> tuple[float, int | None, dict[str, Any], str]:
     """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it (with
-    ``--workers WORKERS`` past one):
+    ``--workers WORKERS`` if given; else the command's default, the machine's cores):
     (wall seconds, exit code or None if killed, the JSON or {}, what went wrong if the
     JSON is missing: stderr's last line, else why stdout did not parse; then stdout and
     stderr are kept beside PATH as ``.out`` and ``.err``)."""
     cmd = [*planner_command(), "solve", str(path), "--format", "json", "--time-limit", f"{limit:g}"]
-    if workers > 1:
+    if workers is not None:
         cmd += ["--workers", str(workers)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -378,7 +379,7 @@ def run_cell(
     limit: float,
     folder: Path,
     family: str = "scale",
-    workers: int = 1,
+    workers: int | None = None,
 ) -> Cell:
     found, dropped = fitting(size, utilisation, deploying, seeds, family=family)
     cell = Cell(size, utilisation, deploying, dropped)
@@ -404,6 +405,7 @@ def run_cell(
             st["cpu"],
             err if verdict in ("error", "killed") else "",
             head,
+            data.get("workers"),
         )
         cell.runs.append(run)
         print(
@@ -455,6 +457,14 @@ def _verdicts(runs: Iterable[Run]) -> list[str]:
     return [v for v in order if v in seen] + sorted(seen - set(order))
 
 
+def _workers_used(cells: Sequence[Cell]) -> str:
+    """How many CP-SAT workers the solves used, as their JSON says."""
+    used = sorted({r.workers for c in cells for r in c.runs if r.workers is not None})
+    if not used:
+        return "CP-SAT workers not reported"
+    return "CP-SAT workers: " + " or ".join(map(str, used))
+
+
 def render(
     cells: Sequence[Cell],
     *,
@@ -467,7 +477,7 @@ def render(
     startup_walls: Sequence[float],
     when: str = "",
     family: str = "scale",
-    workers: int = 1,
+    workers: int | None = None,
 ) -> str:
     """SCALE.md's (or UNSEEN.md's) text for the measured cells."""
     limits = sorted({(r.size, r.limit) for c in cells for r in c.runs}, key=lambda x: x[1])
@@ -499,8 +509,10 @@ def render(
     lines += [
         "Every scenario is solved as a user runs it, `planner solve FILE --format json "
         "--time-limit T"
-        + (f" --workers {workers}" if workers > 1 else "")
-        + "`, one at a time, in a subprocess timed around it (start-up included). Limits: "
+        + (f" --workers {workers}" if workers is not None else "")
+        + "`, one after another, in a subprocess timed around it (start-up included), "
+        + _workers_used(cells)
+        + ". Limits: "
         + ", ".join(f"{s} {t:g} s" for s, t in limits)
         + ". Start-up (`planner solve scenarios/seed/port-conflict.yaml`, median of 3 runs): "
         + " and ".join(f"**{x:.2f} s**" for x in startup_walls)
@@ -623,7 +635,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--keep", type=Path, default=None, help="keep the scenario files in this folder"
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="planner solve --workers (default 1)"
+        "--workers",
+        type=int,
+        default=None,
+        help="planner solve --workers (default: none given, the command's own default)",
     )
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]

@@ -118,7 +118,10 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
             }
     t0 = time.perf_counter()
     try:
-        result = solve(scenario, time_limit=limit, seed=shared.seed, placement=shared.placement)
+        # one CP-SAT worker each: the scenarios themselves run side by side (--jobs)
+        result = solve(
+            scenario, time_limit=limit, workers=1, seed=shared.seed, placement=shared.placement
+        )
     except PlannerError as exc:  # read, but not a cluster planner can model (DoesNotFit)
         return {"status": "bad-input", "error": str(exc)}
     ds = result.dead_state

@@ -76,6 +76,15 @@ TimeLimit = Annotated[
     float, typer.Option("--time-limit", min=0.1, help="Seconds before the verdict is unknown.")
 ]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (1: repeatable).")]
+SolveWorkers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="CP-SAT workers (default: this machine's cores, at most 8; 1: repeatable).",
+        show_default=False,
+    ),
+]
 Seed = Annotated[int, typer.Option("--seed", min=0, help="Random seed of the search.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
@@ -167,7 +176,7 @@ def solve(
     ] = SolveFormat.text,
     output: Output = None,
     time_limit: TimeLimit = 60.0,
-    workers: Workers = 1,
+    workers: SolveWorkers = None,
     seed: Seed = 0,
     placement: PlacementOpt = Placement.any,
 ) -> None:

@@ -48,6 +48,8 @@ class Result:
     wall_seconds: float = 0.0
     #: The solve's time limit, in seconds (what an ``unknown`` ran out of).
     time_limit: float | None = None
+    #: CP-SAT's workers in the solve (one: repeatable).
+    workers: int | None = None
     #: The compiled scenario the result is about (for reports; not in the JSON).
     problem: Any = field(default=None, repr=False, compare=False)
     #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
@@ -121,4 +123,6 @@ class Result:
         out["solverSeconds"] = round(self.solver_seconds, 3)
         if self.time_limit is not None:
             out["timeLimitSeconds"] = self.time_limit
+        if self.workers is not None:
+            out["workers"] = self.workers
         return out

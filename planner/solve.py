@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 from planner.errors import PlannerError
+from planner.machine import default_workers
 from planner.minimum import scan
 from planner.problem import DoesNotFit, Problem, compile_problem
 from planner.result import DeadState, Result
@@ -26,7 +27,7 @@ def solve(
     scenario: Scenario,
     *,
     time_limit: float = 60.0,
-    workers: int = 1,
+    workers: int | None = None,
     seed: int = 0,
     fixes: bool = True,
     placement: str | None = None,
@@ -40,7 +41,9 @@ def solve(
     time_limit
         Seconds for the whole solve; past it the verdict is ``unknown``.
     workers, seed
-        CP-SAT's worker count and random seed; one worker is deterministic.
+        CP-SAT's worker count (None: this machine's cores, at most
+        :data:`~planner.machine.MOST_DEFAULT_WORKERS`) and random seed; one worker is
+        deterministic.
     fixes
         Look for changes that make a hanging or at-risk rollout safe (each one checked).
     placement
@@ -54,6 +57,8 @@ def solve(
         ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
     """
     t0 = time.perf_counter()
+    if workers is None:
+        workers = default_workers()
     # what follows an analysis (replay, the result, fixes) gets this much of the limit
     reserve = min(1.0, 0.05 * time_limit)
     if placement is not None:
@@ -79,6 +84,7 @@ def solve(
         result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
     result.wall_seconds = time.perf_counter() - t0
     result.time_limit = time_limit
+    result.workers = workers
     result.problem = problem
     return result
 

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from planner.errors import PlannerError
+from planner.machine import cores
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -161,7 +162,7 @@ def run_cells(
     if client is not None:
         _on_cluster(client, fn, items, shared, results, bar, deadline)
     else:
-        jobs = min(os.cpu_count() or 1, n) if jobs is None else min(jobs, n)
+        jobs = min(cores(), n) if jobs is None else min(jobs, n)
         if jobs <= 1:
             for k, x in enumerate(items):
                 results[k] = _guarded(fn, shared, x)

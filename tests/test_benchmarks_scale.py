@@ -258,3 +258,33 @@ def test_startup_solves_a_copy_and_stops_on_a_failed_solve(monkeypatch):
     monkeypatch.setattr(scale, "solve", lambda path, limit: (0.1, 1, {}, "no module"))
     with pytest.raises(SystemExit, match="no module"):
         scale.startup(runs=1)
+
+
+def test_report_says_the_workers_each_solve_used():
+    cell = scale.Cell("M", 0.5, "three")
+    cell.runs = [_run("M-x", 3.0), _run("M-y", 2.0)]
+    assert "CP-SAT workers not reported" in _render([cell])
+    cell.runs[0].workers = cell.runs[1].workers = 2
+    assert "CP-SAT workers: 2." in _render([cell])
+    cell.runs[1].workers = 1
+    assert "CP-SAT workers: 1 or 2." in _render([cell])
+
+
+def test_solve_passes_workers_only_when_asked(tmp_path, monkeypatch):
+    seen = []
+
+    class Done:
+        returncode = 0
+
+        def __init__(self, cmd, **kw):
+            seen.append(cmd)
+
+        def communicate(self, timeout=None):
+            return '{"verdict": "safe", "workers": 2}', ""
+
+    monkeypatch.setattr(scale.subprocess, "Popen", Done)
+    path = tmp_path / "x.yaml"
+    scale.solve(path, 10)
+    scale.solve(path, 10, 1)
+    assert "--workers" not in seen[0]
+    assert seen[1][-2:] == ["--workers", "1"]
