@@ -81,7 +81,7 @@ SolveWorkers = Annotated[
     typer.Option(
         "--workers",
         min=1,
-        help="CP-SAT workers (default: this machine's cores, at most 8; 1: repeatable).",
+        help="CP-SAT workers (default: 2 on a machine of two cores or more; 1: repeatable).",
         show_default=False,
     ),
 ]

@@ -41,7 +41,7 @@ def solve(
     time_limit
         Seconds for the whole solve; past it the verdict is ``unknown``.
     workers, seed
-        CP-SAT's worker count (None: this machine's cores, at most
+        CP-SAT's worker count (None: one per core, at most
         :data:`~planner.machine.MOST_DEFAULT_WORKERS`) and random seed; one worker is
         deterministic.
     fixes

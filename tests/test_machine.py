@@ -15,10 +15,16 @@ from planner.cli import app
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 # the module (``planner.solve`` is also the function the package exports)
 solve_module = importlib.import_module("planner.solve")
+SHIPPED = machine.MOST_DEFAULT_WORKERS  # (conftest sets it to one for the other tests)
 
 
-@pytest.mark.parametrize(("usable", "workers"), [(1, 1), (2, 2), (8, 8), (64, 8)])
-def test_the_default_is_every_usable_core_up_to_eight(monkeypatch, usable, workers):
+@pytest.fixture(autouse=True)
+def _the_shipped_default(monkeypatch):
+    monkeypatch.setattr(machine, "MOST_DEFAULT_WORKERS", SHIPPED)
+
+
+@pytest.mark.parametrize(("usable", "workers"), [(1, 1), (2, 2), (8, 2)])
+def test_the_default_is_one_worker_per_usable_core_up_to_two(monkeypatch, usable, workers):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(usable)), raising=False)
     assert machine.cores() == usable
     assert machine.default_workers() == workers
@@ -49,12 +55,12 @@ def test_solve_uses_the_cores_unless_told_and_says_how_many(monkeypatch):
     seen = _solve_records_workers(monkeypatch)
     runner = CliRunner()
     res = runner.invoke(app, ["solve", str(SEED / "port-conflict.yaml"), "-f", "json"])
-    assert json.loads(res.stdout)["workers"] == 3
+    assert json.loads(res.stdout)["workers"] == 2  # three cores: two workers
     res = runner.invoke(
         app, ["solve", str(SEED / "port-conflict.yaml"), "-f", "json", "--workers", "1"]
     )
     assert json.loads(res.stdout)["workers"] == 1
-    assert seen == [3, 1]
+    assert seen == [2, 1]
 
 
 def test_batch_solves_each_scenario_with_one_worker(monkeypatch, tmp_path):

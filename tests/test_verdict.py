@@ -33,12 +33,12 @@ VERDICTS = ("safe", "at-risk", "hangs")
 
 
 @cache
-def analysed(case_name: str, tries, shortcuts: bool = True):
+def analysed(case_name: str, tries, shortcuts: bool = True, workers: int = 1):
     c = CASES[case_name]
-    return analyse(c.problem, tries=tries, shortcuts=shortcuts, time_limit=30)
+    return analyse(c.problem, tries=tries, shortcuts=shortcuts, time_limit=30, workers=workers)
 
 
-def _check(case, tries, shortcuts=True):
+def _check(case, tries, shortcuts=True, workers=1):
     """The verdict is the oracle's, and its evidence replays under the oracle's rules."""
     o, p = case.oracle, case.problem
     assert o.verdict == case.label, "the stored sample is stale: python tests/tiny.py"
@@ -47,7 +47,7 @@ def _check(case, tries, shortcuts=True):
         [(p.initial[i][s], p.start_new[i][s]) for i in range(p.n_instances)]
         for s in range(p.n_services)
     ]
-    a = analysed(case.name, tries, shortcuts)
+    a = analysed(case.name, tries, shortcuts, workers)
     assert a.verdict == case.label, a.proof
     if a.verdict in ("safe", "at-risk"):
         assert o.complete(o.replay(named(p, a.plan), ecs=False))
@@ -87,6 +87,30 @@ def test_counting_shortcut_agrees(k):
 def test_agrees_without_shortcuts(k):
     """Counting and the volume argument off: the verdict rests on runs and CP-SAT alone."""
     _check(MIXED[k], tries=0, shortcuts=False)
+
+
+#: Every third case of the mixed sample, solved with two CP-SAT workers (``solve``'s
+#: default on two cores: CP-SAT's own portfolio, not the one-worker interleaved pair).
+TWO_WORKERS = range(2, len(MIXED), 3)
+
+
+@pytest.mark.parametrize("k", TWO_WORKERS, ids=lambda k: MIXED[k].name)
+def test_two_workers_agree_with_the_oracle(k):
+    """Counting, volumes and random runs off: the verdict rests on CP-SAT's searches."""
+    _check(MIXED[k], tries=0, shortcuts=False, workers=2)
+
+
+def test_the_two_worker_sample_reaches_cp_sat_proofs_of_every_verdict():
+    reached = Counter(
+        (a.verdict, a.proof.split(":")[0])
+        for a in (analysed(MIXED[k].name, 0, False, 2) for k in TWO_WORKERS)
+    )
+    for verdict in VERDICTS:
+        assert (
+            reached[verdict, "CP-SAT"]
+            + reached[verdict, "a run completes, and a run by ECS rules dies"]
+            >= 5
+        ), reached
 
 
 @pytest.mark.parametrize("k", range(len(BROAD)), ids=lambda k: BROAD[k].name)
