@@ -105,12 +105,9 @@ def test_the_two_worker_sample_reaches_cp_sat_proofs_of_every_verdict():
         (a.verdict, a.proof.split(":")[0])
         for a in (analysed(MIXED[k].name, 0, False, 2) for k in TWO_WORKERS)
     )
-    for verdict in VERDICTS:
-        assert (
-            reached[verdict, "CP-SAT"]
-            + reached[verdict, "a run completes, and a run by ECS rules dies"]
-            >= 5
-        ), reached
+    assert reached["safe", "CP-SAT"] >= 20, reached
+    assert reached["hangs", "CP-SAT"] >= 5, reached
+    assert reached["at-risk", "CP-SAT found a completing plan; a run by ECS rules dies"] >= 5
 
 
 @pytest.mark.parametrize("k", range(len(BROAD)), ids=lambda k: BROAD[k].name)

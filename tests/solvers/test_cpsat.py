@@ -31,15 +31,20 @@ def test_general_model_finds_a_plan_iff_one_exists(k):
         assert c.oracle.complete(c.oracle.replay(named(p, ans.plan), ecs=False))
 
 
-@pytest.mark.parametrize("portfolio", [False, True], ids=["default", "portfolio"])
+@pytest.mark.parametrize(
+    ("portfolio", "workers"),
+    [(False, 1), (True, 1), (True, 2)],
+    ids=["default", "portfolio", "portfolio-2-workers"],
+)
 @pytest.mark.parametrize("k", range(len(CASES)), ids=lambda k: CASES[k].name)
-def test_ecs_model_finds_a_dead_run_iff_one_exists(k, portfolio):
-    """The default search and the one-worker portfolio (two searches interleaved) alike."""
+def test_ecs_model_finds_a_dead_run_iff_one_exists(k, portfolio, workers):
+    """The default search, the one-worker portfolio (two searches interleaved) and the
+    two-worker one (the same two side by side) alike."""
     c = CASES[k]
     p = c.problem
     model = RolloutModel(p, max_waves(p), ecs_rules=True)
     model.target_unfinished()
-    ans = model.solve(30, portfolio=portfolio)
+    ans = model.solve(30, workers, portfolio=portfolio)
     assert ans.status in ("found", "none")
     assert (ans.status == "found") == c.oracle.ecs_can_die
     if ans.status == "found":
@@ -118,10 +123,45 @@ for generate, args, h, dead in (
     m.target_dead() if dead else m.target_unfinished()
     m.hint(simulate(p).states)
     assert m.m.has_objective() != dead and m.hinted
-    print("answer:", m.solve(2, local_search=True).status, m.solve(2, portfolio=True).status)
+    print(
+        "answer:",
+        m.solve(2, local_search=True).status,
+        m.solve(2, 2, portfolio=True).status,  # side by side, hinted
+        m.solve(2, portfolio=True).status,  # interleaved: the hint goes first
+    )
 """
     done = subprocess.run(
         [sys.executable, "-c", child], cwd=root, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("answer: ") == 2
+
+
+@pytest.mark.parametrize(
+    ("workers", "portfolio", "expected"),
+    [
+        (1, False, (1, (), False)),
+        (1, True, (2, ("quick_restart_no_lp", "max_lp_sym"), True)),
+        (2, True, (3, ("quick_restart_no_lp", "max_lp_sym"), False)),  # and feasibility jump
+        (2, False, (2, (), False)),
+        (4, True, (4, (), False)),  # CP-SAT's own portfolio
+    ],
+)
+def test_the_searches_each_worker_count_runs(monkeypatch, workers, portfolio, expected):
+    from planner.solvers import cpsat
+
+    asked = []
+    real = cpsat.cp_model.CpSolver
+
+    class Recording(real):
+        def solve(self, model, *args, **kwargs):
+            q = self.parameters
+            asked.append((q.num_workers, tuple(q.subsolvers), q.interleave_search))
+            return super().solve(model, *args, **kwargs)
+
+    monkeypatch.setattr(cpsat.cp_model, "CpSolver", Recording)
+    c = CASES[0]
+    model = RolloutModel(c.problem, 2, ecs_rules=True)
+    model.target_unfinished()
+    model.solve(5, workers, portfolio=portfolio)
+    assert asked == [expected]
