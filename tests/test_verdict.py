@@ -645,3 +645,47 @@ def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monke
     local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
     assert found is None and local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6), (2, 3.0, 7)]
     assert spent == clock[0] == 12.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkeypatch, workers):
+    """With one worker, local search gets a share of the time before the complete search
+    at the full horizon; with two, feasibility jump runs beside the complete searches
+    from the start, so that share goes to them. Models that answer as told: nothing in
+    the short models, and at the full horizon no unfinished run (so: safe)."""
+    from planner import verdict
+    from planner.solvers.cpsat import Answer
+
+    calls = []
+
+    class Fake:
+        build_seconds = 0.0
+
+        def __init__(self, h):
+            self.h, self.full = h, False
+
+        def restrict_counts(self, sets):
+            pass
+
+        def target_dead(self):
+            pass
+
+        def target_unfinished(self):
+            self.full = True
+
+        def hint(self, states):
+            pass
+
+        def solve(self, limit, workers, seed, local_search=False, portfolio=False):
+            if not self.full:
+                return Answer("unknown", seconds=0.0)
+            calls.append((local_search, portfolio, workers))
+            return Answer("unknown" if local_search else "none", seconds=0.0)
+
+    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
+    a = analyse(at_risk_example(), tries=0, shortcuts=False, time_limit=5, workers=workers)
+    assert a.verdict == "safe" and "no run by ECS rules is unfinished" in a.proof
+    if workers == 1:
+        assert calls == [(True, False, 1), (False, True, 1)]
+    else:
+        assert calls == [(False, True, workers)]
