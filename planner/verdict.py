@@ -621,7 +621,8 @@ def _run_of(ans) -> Run:
     return Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
 
 
-#: Of the time left after the short models, the share CP-SAT's local search gets to find
+#: Of the time left after the short models, the share CP-SAT's local search gets (one
+#: worker; with more, feasibility jump runs beside the complete searches) to find
 #: a run that dies before the complete search starts (benchmarks/README.md: it found
 #: witnesses of scale scenarios that the default search did not find within their limits).
 LOCAL_SEARCH_SHARE = 0.2
