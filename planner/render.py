@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from planner.machine import cores
 from planner.result import Result
 from planner.rollout import Wave
 
@@ -342,12 +343,20 @@ def _known(result: Result, console: Console) -> None:
             ),
         )
     if result.time_limit is not None:
+        one_of_many = result.workers == 1 and cores() > 1  # more would use the cores
         hanging(
             console,
             bullet,
             Text(
-                f"it ran out of its {result.time_limit:g} s; a longer --time-limit (say "
-                f"{4 * result.time_limit:g}) may decide it"
+                f"it ran out of its {result.time_limit:g} s"
+                + (
+                    f" with {result.workers} CP-SAT worker{'s' if result.workers > 1 else ''}"
+                    if result.workers
+                    else ""
+                )
+                + f"; a longer --time-limit (say {4 * result.time_limit:g})"
+                + (" or --workers 2, on a machine of two cores or more," if one_of_many else "")
+                + " may decide it"
             ),
         )
 

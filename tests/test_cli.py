@@ -129,7 +129,10 @@ def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
     known = text[text.index("What is known") :]
     assert "ECS's scheduler as configured:" in known and "complete, 0 hang" in known
     assert "a completing plan exists" in known
-    assert "ran out of its 7 s; a longer --time-limit (say 28)" in known
+    # the tests run one worker unless they ask (conftest)
+    assert "ran out of its 7 s with 1 CP-SAT worker; a longer --time-limit (say 28)" in known
+    text = run("solve", scenario, "--time-limit", "7", "--workers", "2").stdout
+    assert "ran out of its 7 s with 2 CP-SAT workers; a longer --time-limit (say 28) " in text
     # each point wraps under its own text, nothing padded
     lines = known.split("\n\n")[0].splitlines()[1:]
     assert len(lines) > 4 and any(line.startswith("    ") for line in lines)

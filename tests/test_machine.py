@@ -51,7 +51,7 @@ def _solve_records_workers(monkeypatch) -> list[int]:
     return seen
 
 
-def test_solve_uses_the_cores_unless_told_and_says_how_many(monkeypatch):
+def test_solve_uses_a_worker_per_core_up_to_two_unless_told_and_says_how_many(monkeypatch):
     seen = _solve_records_workers(monkeypatch)
     runner = CliRunner()
     res = runner.invoke(app, ["solve", str(SEED / "port-conflict.yaml"), "-f", "json"])
