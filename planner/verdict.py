@@ -416,7 +416,6 @@ def _decide(
 
     from planner.solvers import cpsat
     from planner.solvers.counts import count_sets
-    from planner.solvers.cpsat import Answer
 
     spent = 0.0
     if dead_run is None:
@@ -456,7 +455,7 @@ def _decide(
             # search, which is left the rest of the time (and alone can prove "none");
             # with two workers or more, feasibility jump runs beside the complete searches
             # from the start (a run of an unseen M scenario: 2.3 s into them)
-            ans = Answer("unknown")
+            ans = cpsat.Answer("unknown")
             if workers == 1:
                 ans = model.solve(_left(deadline) * LOCAL_SEARCH_SHARE, workers, seed, True)
                 spent += ans.seconds
