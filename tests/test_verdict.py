@@ -350,10 +350,12 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
 
 
-def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(workers):
     """The search over a few waves (CP-SAT, complete then local) finds only runs that the
     oracle replays as runs by ECS rules ending dead, within its wave cap; where the oracle
-    says no run dies it finds none; where one dies it finds most."""
+    says no run dies it finds none; where one dies it finds most. With one worker and
+    with two (the searches side by side)."""
     from planner import verdict
     from planner.solvers.counts import count_sets
     from planner.solvers.horizon import max_waves
@@ -362,7 +364,7 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them():
     for c in MIXED[::3] + BROAD[::3]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 5, 1, 0)
+        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 5, workers, 0)
         dies = c.oracle.ecs_can_die
         if run is not None:
             assert dies, c.name
@@ -645,6 +647,83 @@ def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monke
     local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
     assert found is None and local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6), (2, 3.0, 7)]
     assert spent == clock[0] == 12.0
+
+
+def test_with_two_workers_the_short_models_take_their_turns_side_by_side(monkeypatch):
+    """As above, with two workers: the unsettled horizons' local search runs at the same
+    time, a thread each, with the same seed per round; a round takes the wall of one
+    turn (this fake clock moves with the first horizon's turn only); a run found stops
+    the others and is the answer; a horizon whose turn stops early is dropped."""
+    import threading
+
+    from planner import verdict
+    from planner.solvers.cpsat import Answer
+
+    clock = [0.0]
+    calls = []
+    stopped = []
+    find_at = {}
+    early = set()
+    both = threading.Barrier(2, timeout=10)
+
+    class Fake:
+        build_seconds = 0.0
+
+        def __init__(self, h):
+            self.h = h
+
+        def restrict_counts(self, sets):
+            pass
+
+        def target_dead(self):
+            pass
+
+        def hint(self, states):
+            pass
+
+        def stop(self):
+            stopped.append(self.h)
+
+        def solve(self, limit, workers, seed, local_search=False, portfolio=False):
+            if not local_search:
+                return Answer("none" if self.h == 1 else "unknown", seconds=0.0)
+            calls.append((self.h, limit, seed, threading.get_ident()))
+            if threading.current_thread() is not threading.main_thread():
+                both.wait()  # passes only with both turns running at once
+            took = 0.0 if self.h in early else limit
+            if self.h == 2:
+                clock[0] += took
+            if (self.h, seed) in find_at:
+                return Answer("found", states=[], dead=True, seconds=took / 2)
+            return Answer("unknown", seconds=took)
+
+    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
+    p = at_risk_example()
+    default = simulate(p)
+
+    def run(budget):
+        clock[0] = 0.0
+        calls.clear()
+        stopped.clear()
+        return verdict._short_dead_run(p, None, default, 100.0, budget, 2, 5)
+
+    find_at[3, 6] = True
+    found, spent = run(12.0)
+    assert found is not None and found.waves == []
+    turns = sorted((h, limit, seed) for h, limit, seed, _ in calls)
+    assert turns == [(2, 3.0, 5), (2, 6.0, 6), (3, 3.0, 5), (3, 6.0, 6)]
+    assert len({thread for *_, thread in calls[:2]}) == 2  # a thread each
+    assert sorted(stopped) == [2, 3]  # the run found stops them all
+    assert spent == 3.0 + 6.0 and clock[0] == 9.0
+
+    find_at.clear()
+    early.add(3)  # h=3 stops at once: dropped after its first turn, h=2 goes on alone
+    found, spent = run(12.0)
+    turns = [(h, limit, seed) for h, limit, seed, _ in calls]
+    assert found is None and sorted(turns[:2]) == [(2, 3.0, 5), (3, 3.0, 5)]
+    assert turns[2:] == [(2, 6.0, 6), (2, 3.0, 7)] and stopped == []
+    assert clock[0] == 12.0
 
 
 @pytest.mark.parametrize("workers", [1, 2])

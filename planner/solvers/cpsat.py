@@ -347,6 +347,7 @@ class WaveRules:
             solver.parameters.num_workers = len(INTERLEAVED) + 1
             solver.parameters.subsolvers.extend(INTERLEAVED)
         t0 = time.perf_counter()
+        self._solver = solver  # for stop(), from another thread
         status = solver.solve(self.m)
         secs = time.perf_counter() - t0
         if status == cp_model.INFEASIBLE:
@@ -359,6 +360,13 @@ class WaveRules:
         if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
             return Answer("unknown", states=states, seconds=secs)
         return Answer("found", states=states, dead=dead, seconds=secs)
+
+    def stop(self) -> None:
+        """Stop a :meth:`solve` running in another thread (it answers with what it has:
+        for local search, unknown). Before any solve, or after it, nothing happens."""
+        solver = getattr(self, "_solver", None)
+        if solver is not None:
+            solver.stop_search()
 
     def _state(self, solver: cp_model.CpSolver, w: int) -> State:
         """The state after wave ``w`` in the solver's solution."""
@@ -600,6 +608,13 @@ class RolloutModel(WaveRules):
                     ):
                         if not isinstance(var, int):
                             self.m.add_hint(var, val)
+
+    def stop(self) -> None:
+        """Stop a :meth:`solve` running in another thread (it answers with what it has:
+        for local search, unknown). Before any solve, or after it, nothing happens."""
+        solver = getattr(self, "_solver", None)
+        if solver is not None:
+            solver.stop_search()
 
     def _state(self, solver: cp_model.CpSolver, w: int) -> State:
         def val(x):

@@ -165,3 +165,22 @@ def test_the_searches_each_worker_count_runs(monkeypatch, workers, portfolio, ex
     model.target_unfinished()
     model.solve(5, workers, portfolio=portfolio)
     assert asked == [expected]
+
+
+def test_stop_ends_a_solve_running_in_another_thread():
+    """Local search never proves that no run dies, so on a case where none does it runs
+    to its limit, unless stopped; stop() before any solve does nothing."""
+    import threading
+
+    c = next(c for c in CASES if not c.oracle.ecs_can_die)
+    model = RolloutModel(c.problem, 2, ecs_rules=True)
+    model.target_dead()
+    model.stop()  # nothing to stop yet
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(model.solve(60, local_search=True)))
+    thread.start()
+    while thread.is_alive():  # (a stop before the search starts may be missed: again)
+        model.stop()
+        thread.join(0.1)
+    [ans] = answers
+    assert ans.status == "unknown" and ans.seconds < 30
