@@ -566,8 +566,8 @@ def _short_dead_run(
     quarter of what is left, each next one twice as long and with another seed, until the
     budget is spent; with two workers or more, the turns of a round run side by side, a
     thread each, and a run found stops the others (an unseen-family run was found 3 s
-    sooner so: the horizon that has it got its turn at once). Local search starts from ``start`` (ECS's default run): it found runs
-    sooner from there (1.1–1.5 s with three seeds, against 3.5 s with one of them and
+    sooner so: the horizon that has it got its turn at once). Local search starts from
+    ``start`` (ECS's default run): it found runs sooner from there (1.1–1.5 s with three seeds, against 3.5 s with one of them and
     nothing in 4 s with the other two); the complete search runs without it
     (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
 
