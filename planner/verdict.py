@@ -567,9 +567,9 @@ def _short_dead_run(
     budget is spent; with two workers or more, the turns of a round run side by side, a
     thread each, and a run found stops the others (an unseen-family run was found 3 s
     sooner so: the horizon that has it got its turn at once). Local search starts from
-    ``start`` (ECS's default run): it found runs sooner from there (1.1–1.5 s with three seeds, against 3.5 s with one of them and
-    nothing in 4 s with the other two); the complete search runs without it
-    (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
+    ``start`` (ECS's default run): it found runs sooner from there (1.1–1.5 s with three
+    seeds, against 3.5 s with one of them and nothing in 4 s with the other two); the
+    complete search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
 
     On the scale family's at-risk scenarios the runs that die did so within 3–4 waves,
     while ECS's default run took up to 26. Local search found them at the first unsettled
