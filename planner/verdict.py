@@ -601,30 +601,21 @@ def _short_dead_run(
     for k in itertools.count():
         if not unsettled or until - time.perf_counter() < 0.05:
             break
-        if workers > 1 and len(unsettled) > 1:  # the turns side by side, a core each
+        # with two workers or more, a round's turns run side by side, a core each
+        groups = [list(unsettled)] if workers > 1 else [[m] for m in unsettled]
+        for group in groups:
             left = until - time.perf_counter()
-            if left < 0.05 + 1.5 * max(m.build_seconds for m in unsettled):
-                return None, spent
-            answers = _side_by_side(unsettled, min(turn, left), seed + k)
-            spent += max(ans.seconds for ans in answers)
-            for model, ans in zip(list(unsettled), answers, strict=True):
-                if ans.status == "found" and ans.dead:
-                    return _run_of(ans), spent
-                if ans.seconds < min(turn, left) / 2:
-                    unsettled.remove(model)  # stopped early (presolve): it will find nothing
-            turn *= 2
-            continue
-        for model in list(unsettled):
-            left = until - time.perf_counter()
-            if left < 0.05 + 1.5 * model.build_seconds:  # CP-SAT would not even start
+            built = max(m.build_seconds for m in group)
+            if left < 0.05 + 1.5 * built:  # CP-SAT would not even start
                 return None, spent
             asked = min(turn, left)
-            ans = model.solve(asked, workers, seed + k, local_search=True)
-            spent += ans.seconds
-            if ans.status == "found" and ans.dead:
-                return _run_of(ans), spent
-            if time.perf_counter() - (until - left) < asked / 2:
-                unsettled.remove(model)  # stopped early (presolve): it will find nothing
+            answers = _side_by_side(group, asked, seed + k)
+            spent += max(ans.seconds for ans in answers)
+            for model, ans in zip(group, answers, strict=True):
+                if ans.status == "found" and ans.dead:
+                    return _run_of(ans), spent
+                if ans.seconds + model.build_seconds < asked / 2:
+                    unsettled.remove(model)  # stopped early (presolve): it will find nothing
         turn *= 2
     return None, spent
 
@@ -632,8 +623,11 @@ def _short_dead_run(
 def _side_by_side(models: list[RolloutModel], seconds: float, seed: int) -> list:
     """Local search on each of ``models`` at once, one thread each (CP-SAT leaves Python
     while it solves), for ``seconds``; once one finds a run that dies, the others are
-    stopped. Their answers, in the order of ``models``."""
+    stopped. Their answers, in the order of ``models`` (one model: solved here)."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    if len(models) == 1:
+        return [models[0].solve(seconds, 1, seed, local_search=True)]
 
     with ThreadPoolExecutor(max_workers=len(models)) as pool:
         futures = {

@@ -375,6 +375,45 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
     assert reached[True, True] >= 0.9 * (reached[True, True] + reached[True, False]), reached
 
 
+def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkeypatch):
+    """The turns side by side with real CP-SAT: the complete search is made to settle
+    nothing, so every case reaches local search at horizons 1 and 2 at once (two
+    threads); every run found replays dead under the oracle's rules, none is found where
+    no run dies, and most dying cases are found."""
+    from planner import verdict
+    from planner.solvers import cpsat
+    from planner.solvers.counts import count_sets
+    from planner.solvers.horizon import max_waves
+
+    real_solve, real_turns = cpsat.RolloutModel.solve, verdict._side_by_side
+    together = Counter()
+
+    def solve(self, limit, workers=1, seed=0, local_search=False, portfolio=False):
+        if not local_search:
+            return cpsat.Answer("unknown")
+        return real_solve(self, limit, workers, seed, local_search, portfolio)
+
+    def turns(models, seconds, seed):
+        together[len(models)] += 1
+        return real_turns(models, seconds, seed)
+
+    monkeypatch.setattr(cpsat.RolloutModel, "solve", solve)
+    monkeypatch.setattr(verdict, "_side_by_side", turns)
+    reached = Counter()
+    for c in MIXED[::6] + BROAD[::6]:
+        p = c.problem
+        sets = count_sets(p, max_waves(p), 10)
+        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 0.4, 2, 0)
+        if run is not None:
+            assert c.oracle.ecs_can_die, c.name
+            assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
+        reached[c.oracle.ecs_can_die, run is not None] += 1
+    # (one model alone: a problem of one wave, or the other horizon dropped)
+    assert together[2] >= 80, together
+    assert reached[False, False] >= 25 and reached[False, True] == 0, reached
+    assert reached[True, True] >= 50, reached
+
+
 def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     """No budget, no model built; a deadline already passed, nothing either."""
     import time
@@ -581,19 +620,22 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
     assert seen and 8.9 <= seen[0] <= 9.5, seen
 
 
-def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monkeypatch):
-    """The bookkeeping, with models that answer as told and a clock that only CP-SAT
-    moves: the complete search horizon by horizon until two it cannot settle; then local
-    search at those two in turns, the first a quarter of the budget, each next turn twice
-    as long with the next seed, from ECS's default run; a run found is the answer; a
-    turn that stops early drops its horizon; the budget ends it."""
+@pytest.fixture
+def scripted(monkeypatch):
+    """The short models' search with models that answer as told and a clock that only
+    CP-SAT moves (the verdict module's clock only; its _left reads it too). The complete
+    search settles horizon 1 only; local search finds a run at the (horizon, seed) pairs
+    in ``find_at``, and stops at once at the horizons in ``early``. Turns run off the main
+    thread only side by side, and then wait for each other (a barrier of two), and the
+    clock moves with the first unsettled horizon's turn only: a round takes the wall of
+    one turn. ``run(budget, workers)`` searches with seed 5 from ECS's default run."""
+    import threading
+
     from planner import verdict
     from planner.solvers.cpsat import Answer
 
-    clock = [0.0]
-    calls = []
-    find_at = {}  # (h, seed) -> found there
-    early = set()  # horizons whose local search stops at once
+    s = SimpleNamespace(clock=[0.0], calls=[], stopped=[], find_at={}, early=set())
+    both = threading.Barrier(2, timeout=10)
 
     class Fake:
         build_seconds = 0.0
@@ -610,120 +652,86 @@ def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(monke
         def hint(self, states):
             self.hints.append(states)
 
+        def stop(self):
+            s.stopped.append(self.h)
+
         def solve(self, limit, workers, seed, local_search=False, portfolio=False):
-            calls.append((self.h, "local" if local_search else "complete", limit, seed))
+            side = threading.current_thread() is not threading.main_thread()
+            s.calls.append((self.h, "local" if local_search else "complete", limit, seed, side))
             if not local_search:
                 assert portfolio and not self.hints  # the complete search runs unhinted
                 return Answer("none" if self.h == 1 else "unknown", seconds=0.0)
             assert self.hints  # local search starts from ECS's default run
-            took = 0.0 if self.h in early else limit
-            clock[0] += took
-            if (self.h, seed) in find_at:
+            if side:
+                both.wait()  # passes only with both turns running at once
+            took = 0.0 if self.h in s.early else limit
+            if not side or self.h == 2:
+                s.clock[0] += took
+            if (self.h, seed) in s.find_at:
                 return Answer("found", states=[], dead=True, seconds=took)
             return Answer("unknown", seconds=took)
 
-    # the verdict module's clock only (its _left reads it too), not the process's
-    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: s.clock[0]))
     monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
     p = at_risk_example()
     default = simulate(p)
 
-    def run(budget):
-        clock[0] = 0.0
-        calls.clear()
-        return verdict._short_dead_run(p, None, default, 100.0, budget, 1, 5)
+    def run(budget, workers):
+        s.clock[0] = 0.0
+        s.calls.clear()
+        s.stopped.clear()
+        return verdict._short_dead_run(p, None, default, 100.0, budget, workers, 5)
 
-    find_at[2, 6] = True
-    found, spent = run(12.0)
+    def local():
+        return [(h, limit, seed) for h, kind, limit, seed, _ in s.calls if kind == "local"]
+
+    s.run, s.local = run, local
+    return s
+
+
+def test_short_runs_search_takes_turns_at_the_first_two_unsettled_horizons(scripted):
+    """The bookkeeping: the complete search horizon by horizon until two it cannot
+    settle; then local search at those two in turns, the first a quarter of the budget,
+    each next turn twice as long with the next seed, from ECS's default run; a run found
+    is the answer; a turn that stops early drops its horizon; the budget ends it."""
+    s = scripted
+    s.find_at[2, 6] = True
+    found, spent = s.run(12.0, 1)
     assert found is not None and found.waves == []
-    assert [c[0] for c in calls if c[1] == "complete"] == [1, 2, 3]  # 1 settled; 2, 3 not
-    local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
-    assert local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6)]
-    assert spent == clock[0] == 12.0
+    assert [c[0] for c in s.calls if c[1] == "complete"] == [1, 2, 3]  # 1 settled; 2, 3 not
+    assert s.local() == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6)]
+    assert not any(side for *_, side in s.calls)  # one worker: one turn at a time
+    assert spent == s.clock[0] == 12.0
 
-    find_at.clear()
-    early.add(3)  # h=3 stops at once: dropped after its first turn
-    found, spent = run(12.0)
-    local = [(h, limit, seed) for h, kind, limit, seed in calls if kind == "local"]
-    assert found is None and local == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6), (2, 3.0, 7)]
-    assert spent == clock[0] == 12.0
+    s.find_at.clear()
+    s.early.add(3)  # h=3 stops at once: dropped after its first turn
+    found, spent = s.run(12.0, 1)
+    assert found is None
+    assert s.local() == [(2, 3.0, 5), (3, 3.0, 5), (2, 6.0, 6), (2, 3.0, 7)]
+    assert spent == s.clock[0] == 12.0
 
 
-def test_with_two_workers_the_short_models_take_their_turns_side_by_side(monkeypatch):
+def test_with_two_workers_the_short_models_take_their_turns_side_by_side(scripted):
     """As above, with two workers: the unsettled horizons' local search runs at the same
-    time, a thread each, with the same seed per round; a round takes the wall of one
-    turn (this fake clock moves with the first horizon's turn only); a run found stops
-    the others and is the answer; a horizon whose turn stops early is dropped."""
-    import threading
-
-    from planner import verdict
-    from planner.solvers.cpsat import Answer
-
-    clock = [0.0]
-    calls = []
-    stopped = []
-    find_at = {}
-    early = set()
-    both = threading.Barrier(2, timeout=10)
-
-    class Fake:
-        build_seconds = 0.0
-
-        def __init__(self, h):
-            self.h = h
-
-        def restrict_counts(self, sets):
-            pass
-
-        def target_dead(self):
-            pass
-
-        def hint(self, states):
-            pass
-
-        def stop(self):
-            stopped.append(self.h)
-
-        def solve(self, limit, workers, seed, local_search=False, portfolio=False):
-            if not local_search:
-                return Answer("none" if self.h == 1 else "unknown", seconds=0.0)
-            calls.append((self.h, limit, seed, threading.get_ident()))
-            if threading.current_thread() is not threading.main_thread():
-                both.wait()  # passes only with both turns running at once
-            took = 0.0 if self.h in early else limit
-            if self.h == 2:
-                clock[0] += took
-            if (self.h, seed) in find_at:
-                return Answer("found", states=[], dead=True, seconds=took / 2)
-            return Answer("unknown", seconds=took)
-
-    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
-    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
-    p = at_risk_example()
-    default = simulate(p)
-
-    def run(budget):
-        clock[0] = 0.0
-        calls.clear()
-        stopped.clear()
-        return verdict._short_dead_run(p, None, default, 100.0, budget, 2, 5)
-
-    find_at[3, 6] = True
-    found, spent = run(12.0)
+    time, a thread each (the fixture's barrier), with the same seed per round; a round
+    takes the wall of one turn; a run found stops the others and is the answer; a
+    horizon whose turn stops early is dropped, and the other goes on alone."""
+    s = scripted
+    s.find_at[3, 6] = True
+    found, spent = s.run(12.0, 2)
     assert found is not None and found.waves == []
-    turns = sorted((h, limit, seed) for h, limit, seed, _ in calls)
-    assert turns == [(2, 3.0, 5), (2, 6.0, 6), (3, 3.0, 5), (3, 6.0, 6)]
-    assert len({thread for *_, thread in calls[:2]}) == 2  # a thread each
-    assert sorted(stopped) == [2, 3]  # the run found stops them all
-    assert spent == 3.0 + 6.0 and clock[0] == 9.0
+    assert sorted(s.local()) == [(2, 3.0, 5), (2, 6.0, 6), (3, 3.0, 5), (3, 6.0, 6)]
+    assert all(side for _, kind, *_, side in s.calls if kind == "local")  # a thread each
+    assert sorted(s.stopped) == [2, 3]  # the run found stops them all
+    assert spent == 3.0 + 6.0 and s.clock[0] == 9.0
 
-    find_at.clear()
-    early.add(3)  # h=3 stops at once: dropped after its first turn, h=2 goes on alone
-    found, spent = run(12.0)
-    turns = [(h, limit, seed) for h, limit, seed, _ in calls]
+    s.find_at.clear()
+    s.early.add(3)  # h=3 stops at once: dropped after its first turn, h=2 goes on alone
+    found, spent = s.run(12.0, 2)
+    turns = s.local()
     assert found is None and sorted(turns[:2]) == [(2, 3.0, 5), (3, 3.0, 5)]
-    assert turns[2:] == [(2, 6.0, 6), (2, 3.0, 7)] and stopped == []
-    assert clock[0] == 12.0
+    assert turns[2:] == [(2, 6.0, 6), (2, 3.0, 7)] and s.stopped == []
+    assert s.clock[0] == 12.0
 
 
 @pytest.mark.parametrize("workers", [1, 2])
