@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from planner.problem import lower_bound, upper_bound
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+from planner.model.problem import lower_bound, upper_bound
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
 SIZES: dict[str, dict[str, Any]] = {
     "S": dict(services=1, tasks=(4, 10), groups=((4096, 7680, 4),)),
@@ -60,7 +60,7 @@ def generate(size: str, seed: int = 1) -> Scenario:
 
 def realistic(root: Path | None = None) -> list[tuple[str, Scenario]]:
     """Every scenario file of ``scenarios/{seed,examples,public}``, as (``dir/stem``, scenario)."""
-    from planner.loading import load_scenario
+    from planner.inputs.loading import load_scenario
 
     root = root or Path(__file__).resolve().parents[1] / "scenarios"
     return [

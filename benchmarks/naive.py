@@ -4,17 +4,17 @@
 ``w``; ``new[s][t][i][w]`` likewise for new tasks. The rules are those of ROLLOUT.md §3/§4
 and of :mod:`planner.solvers.cpsat` (stops at the most the lower bound allows, starts
 within the upper bound, capacity, fixed host ports, distinctInstance, maximal starts under
-ECS rules), and the horizon argument of :mod:`planner.solvers.horizon` is the same, so the
+ECS rules), and the horizon argument of :mod:`planner.model.horizon` is the same, so the
 verdicts must agree with planner's. What differs is only the encoding: booleans per task
 instead of counts per instance, and no symmetry breaking, as a first model would have it.
 Identical tasks are interchangeable, so every solution comes in (tasks!)-fold copies;
 this is what planner's count model avoids.
 
-:func:`naive_verdict` mirrors the order of :func:`planner.verdict.analyse`: ECS's own
+:func:`naive_verdict` mirrors the order of :func:`planner.deciding.verdict.analyse`: ECS's own
 default run and the same randomised runs first (model-free evidence), then the two
 questions at growing horizons. It does not use planner's counting, volume or static
 dead-state proofs. Every plan and dead path it returns is replayed through
-:mod:`planner.rollout`.
+:mod:`planner.model.rollout`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from planner.problem import Problem
-from planner.rollout import (
+from planner.model.horizon import max_waves, next_horizon
+from planner.model.problem import Problem
+from planner.model.rollout import (
     Run,
     State,
     Wave,
@@ -37,7 +38,6 @@ from planner.rollout import (
     simulate,
 )
 from planner.solvers.cpsat import WaveRules
-from planner.solvers.horizon import max_waves, next_horizon
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
@@ -210,7 +210,7 @@ def naive_verdict(
     """safe / at-risk / hangs from the boolean model, or ``unknown`` at the time limit.
 
     ``max_booleans``: give up (``unknown``) rather than build a larger model; None for no
-    limit. Plans and dead paths are replayed through :mod:`planner.rollout`.
+    limit. Plans and dead paths are replayed through :mod:`planner.model.rollout`.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit

@@ -5,7 +5,7 @@
 On every scenario (generated S/M/L/XL at the seeds of :data:`benchmarks.generate.SEEDS`,
 and the hand-written ones of ``scenarios/``), in the same run:
 
-1. planner's verdict (:func:`planner.verdict.analyse`, one worker, seed 0) and, on S, M and
+1. planner's verdict (:func:`planner.deciding.verdict.analyse`, one worker, seed 0) and, on S, M and
    the hand-written scenarios, the minimum fleet (:func:`planner.minimum_instances` on the
    scenario sized in one instance type, count omitted);
 2. the naive boolean model (:mod:`benchmarks.naive`), same questions, same order;
@@ -38,11 +38,11 @@ from pathlib import Path
 from benchmarks import ffd
 from benchmarks.generate import SEEDS, generate, realistic
 from benchmarks.naive import count_booleans, naive_verdict
+from planner.deciding.minimum import minimum_instances
+from planner.deciding.verdict import analyse
 from planner.errors import PlannerError
-from planner.minimum import minimum_instances
-from planner.problem import Problem, compile_problem
-from planner.scenario import Scenario
-from planner.verdict import analyse
+from planner.model.problem import Problem, compile_problem
+from planner.model.scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -54,9 +54,9 @@ from typing import Any
 import yaml
 
 from benchmarks import unseen
-from planner.catalog import load_catalog
-from planner.loading import load_scenario
-from planner.problem import DoesNotFit, compile_problem
+from planner.inputs.loading import load_scenario
+from planner.model.catalog import load_catalog
+from planner.model.problem import DoesNotFit, compile_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,7 @@
     python -m benchmarks.scheduler [--runs 100]
 
 On the L scenarios (40 services, ~1,000 tasks, 350 instances; benchmarks.generate), times
-the scheduler runs every solve makes (planner.scheduler.summarise) and writes
+the scheduler runs every solve makes (planner.deciding.scheduler.summarise) and writes
 ``benchmarks/SCHEDULER.md`` with the machine's load. The target: 100 runs within 10 % of
 a solve's default time limit (60 s), i.e. 6 s. A solve caps them at min(5 s, a tenth of
 its limit) whatever their cost, and says how many it made.
@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.generate import SEEDS, generate
-from planner.problem import compile_problem
-from planner.scheduler import summarise
+from planner.deciding.scheduler import summarise
+from planner.model.problem import compile_problem
 
 TARGET_SECONDS = 6.0
 

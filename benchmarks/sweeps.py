@@ -42,7 +42,7 @@ def _warm() -> None:
     front so that no executor's figures include it."""
     import ortools.sat.python.cp_model  # noqa: F401
 
-    import planner.verdict  # noqa: F401
+    import planner.deciding.verdict  # noqa: F401
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -83,9 +83,9 @@ def measure(n_batch: int, overhead_cells: int, limit: float) -> dict[str, Any]:
     import distributed
     import pandas as pd
 
-    from planner.batch import batch
-    from planner.sweep import run_cells
-    from planner.tables import capacity_table
+    from planner.deciding.batch import batch
+    from planner.deciding.tables import capacity_table
+    from planner.running.sweep import run_cells
 
     out: dict[str, Any] = {}
     t0 = time.perf_counter()

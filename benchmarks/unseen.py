@@ -45,7 +45,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from planner.catalog import load_catalog
+from planner.model.catalog import load_catalog
 
 SIZES = {"tiny": (2, 4), "M": (10, 50), "L": (40, 350), "XL": (320, 2800)}
 UTILISATIONS = (0.50, 0.70, 0.85)

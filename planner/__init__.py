@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.batch import batch  # binds the function over the submodule's name
+from planner.deciding.batch import batch
+from planner.deciding.minimum import minimum_instances
+from planner.deciding.percents import percent_options
+from planner.deciding.result import Result
+from planner.deciding.solve import solve
+from planner.deciding.tables import capacity_table  # pandas is imported only when it is called
 from planner.errors import InternalError, PlannerError
-from planner.importing import import_cluster
-from planner.minimum import minimum_instances
-from planner.percents import percent_options
-from planner.result import Result
-from planner.scenario import Scenario
-from planner.solve import solve  # binds the function over the submodule's name
-from planner.tables import capacity_table  # pandas is imported only when it is called
+from planner.inputs.importing import import_cluster
+from planner.model.scenario import Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
@@ -43,6 +43,6 @@ __all__ = [
 def load_scenario(path: str | Path | Mapping[str, Any]) -> Scenario:
     """Read and validate a scenario file (CONTRACT.md), or a mapping with a file's content;
     :class:`PlannerError` if it is bad."""
-    from planner.loading import load_scenario as load
+    from planner.inputs.loading import load_scenario as load
 
     return load(path)

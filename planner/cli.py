@@ -182,14 +182,14 @@ def solve(
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
-    from planner.render import render_text
+    from planner.outputs.render import render_text
 
     try:
         if scenario.is_dir():  # an import folder (AWS CLI exports)
             loaded = planner.import_cluster(scenario)
         else:
             loaded = planner.load_scenario(scenario)
-        from planner.progress import shown
+        from planner.running.progress import shown
 
         # the phase and the time left on stderr: a terminal only, text only
         with shown(time_limit, enabled=None if format is SolveFormat.text else False):
@@ -205,7 +205,7 @@ def solve(
     if format is SolveFormat.json:
         _emit(_json(result.to_json()), output)
     elif format is SolveFormat.html:
-        from planner.report import solve_html
+        from planner.outputs.report import solve_html
 
         _emit(solve_html(result, result.problem), output)
     else:
@@ -218,7 +218,7 @@ def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
     """The instance-type catalog, as ECS registers each type."""
     from rich.table import Table
 
-    from planner.catalog import PUBLIC_NAMES, catalog_info, load_catalog
+    from planner.model.catalog import PUBLIC_NAMES, catalog_info, load_catalog
 
     try:
         catalog = load_catalog()
@@ -314,7 +314,7 @@ SchedulerOpt = Annotated[
 def _cluster(scheduler: str | None) -> Iterator[Any]:
     """A connected ``dask.distributed.Client`` for ``--scheduler`` (or the variable), closed
     afterwards; None to run on this machine. A scheduler that does not answer: exit 2."""
-    from planner.sweep import connect, scheduler_address
+    from planner.running.sweep import connect, scheduler_address
 
     address = scheduler_address(scheduler)
     if address is None:
@@ -376,7 +376,7 @@ def percents(
 ) -> None:
     """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
     import planner
-    from planner.percents import render_percents, sweep_percents
+    from planner.deciding.percents import render_percents, sweep_percents
 
     try:
         loaded = planner.load_scenario(scenario)
@@ -398,7 +398,7 @@ def percents(
     if format is SolveFormat.json:
         _emit(_json(options.rows), output)
     elif format is SolveFormat.html:
-        from planner.report import percents_html
+        from planner.outputs.report import percents_html
 
         _emit(percents_html(options), output)
     else:
@@ -436,7 +436,7 @@ def table(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """A capacity table: instances needed per type, task size, count and setting."""
-    from planner import tables
+    from planner.deciding import tables
 
     try:
         loaded = tables.load_table_spec(spec)
@@ -460,7 +460,7 @@ def table(
     elif format is TableFormat.markdown:
         text = tables.to_markdown(df)
     elif format is TableFormat.html:
-        from planner.report import table_html
+        from planner.outputs.report import table_html
 
         text = table_html(df)
     else:
@@ -518,8 +518,8 @@ def batch(
     """Every scenario under the paths, solved side by side: one summary (a repository's
     gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
     unknown, 0 all safe)."""
-    from planner.batch import batch as run_batch
-    from planner.batch import render_batch, to_csv
+    from planner.deciding.batch import batch as run_batch
+    from planner.deciding.batch import render_batch, to_csv
 
     try:
         with _cluster(scheduler) as client:
@@ -536,7 +536,7 @@ def batch(
     except (PlannerError, InternalError) as exc:
         raise _fail(exc) from None
     if junit is not None:
-        from planner.junit import to_junit
+        from planner.outputs.junit import to_junit
 
         _emit(to_junit(result), junit)
     if format is BatchFormat.json:
@@ -544,7 +544,7 @@ def batch(
     elif format is BatchFormat.csv:
         text = to_csv(result)
     elif format is BatchFormat.html:
-        from planner.report import batch_html
+        from planner.outputs.report import batch_html
 
         text = batch_html(result)
     else:
@@ -582,9 +582,9 @@ def import_(
     --cluster, from the same calls made live."""
     import yaml
 
-    from planner.importing import import_folder
-    from planner.loading import scenario_from_data
-    from planner.yamlsafe import Located
+    from planner.inputs.importing import import_folder
+    from planner.inputs.loading import scenario_from_data
+    from planner.inputs.yamlsafe import Located
 
     pairs: dict[str, str] = {}
     for item in deploy or []:
@@ -600,7 +600,7 @@ def import_(
     try:
         base = output.parent if output is not None else Path.cwd()
         if cluster is not None:
-            from planner.live import fetch_export, write_export
+            from planner.inputs.live import fetch_export, write_export
 
             target = export_to or base / f"ecs-export-{cluster.rsplit('/', 1)[-1]}"
             folder = write_export(fetch_export(cluster, region=region, profile=profile), target)
@@ -621,7 +621,7 @@ def import_(
 @app.command()
 def schema(output: Output = None) -> None:
     """The scenario file's JSON Schema, for editors (yaml-language-server) and CI."""
-    from planner.schema import schema_text
+    from planner.inputs.schema import schema_text
 
     _emit(schema_text(), output)
 

@@ -54,7 +54,7 @@ def _planner_error(
 
 class InternalError(Exception):
     """planner contradicted itself: a plan or dead path it was about to report does not
-    replay through the plain wave model (:mod:`planner.rollout`). Never a verdict: the CLI
+    replay through the plain wave model (:mod:`planner.model.rollout`). Never a verdict: the CLI
     prints the message and exits with code 4."""
 
     exit_code = 4

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from planner.problem import Problem, compile_problem
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+from planner.model.problem import Problem, compile_problem
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
 
 def td(cpu: int, memory: int = 128, ports: tuple[int, ...] = (), **kw) -> TaskDefinition:

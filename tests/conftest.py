@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import settings
 
-from planner import machine
+from planner.running import machine
 
 # Repeatable: the same examples on every run and machine, no example database on disk.
 settings.register_profile("planner", derandomize=True, database=None)

@@ -1,6 +1,6 @@
 """An exhaustive search written from ROLLOUT.md alone: the oracle of the agreement tests.
 
-It shares no rule with the package. It reads a :class:`planner.scenario.Scenario` as plain
+It shares no rule with the package. It reads a :class:`planner.model.scenario.Scenario` as plain
 data (the fields a user wrote, already parsed) and derives everything else itself, from the
 spec's text:
 
@@ -46,7 +46,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import product
 
-from planner.scenario import Scenario
+from planner.model.scenario import Scenario
 
 ALL_AT_ONCE = ("BLUE_GREEN", "LINEAR", "CANARY")
 REASONS = ("cpu", "memory", "port", "eni", "placement-constraint")  # §5's table, in order

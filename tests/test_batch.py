@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.batch import EXIT_CODES, SEVERITY, BatchResult, batch, discover
 from planner.cli import app
+from planner.deciding.batch import EXIT_CODES, SEVERITY, BatchResult, batch, discover
 from planner.errors import PlannerError
-from planner.junit import to_junit
+from planner.outputs.junit import to_junit
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "scenarios" / "seed"

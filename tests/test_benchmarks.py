@@ -17,8 +17,8 @@ from tiny import sample, tiny_cases  # noqa: E402
 from benchmarks import ffd, run  # noqa: E402
 from benchmarks.generate import generate, realistic  # noqa: E402
 from benchmarks.naive import NaiveModel, count_booleans, naive_verdict  # noqa: E402
-from planner.problem import compile_problem  # noqa: E402
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition  # noqa: E402
+from planner.model.problem import compile_problem  # noqa: E402
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition  # noqa: E402
 
 
 @pytest.mark.parametrize("seed", [11, 12])

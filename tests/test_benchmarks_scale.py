@@ -16,8 +16,8 @@ if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import scale  # noqa: E402
-from planner.loading import load_scenario  # noqa: E402
-from planner.problem import compile_problem  # noqa: E402
+from planner.inputs.loading import load_scenario  # noqa: E402
+from planner.model.problem import compile_problem  # noqa: E402
 
 CELLS = [(u, d) for u in scale.UTILISATIONS for d in scale.DEPLOYING]
 

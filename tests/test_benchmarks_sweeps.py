@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import sweeps  # noqa: E402
-from planner.batch import discover, read  # noqa: E402
+from planner.deciding.batch import discover, read  # noqa: E402
 
 
 def test_the_batch_is_n_readable_scenario_files(tmp_path):

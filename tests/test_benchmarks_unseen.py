@@ -18,9 +18,9 @@ if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import unseen  # noqa: E402
-from planner.catalog import load_catalog  # noqa: E402
-from planner.loading import load_scenario  # noqa: E402
-from planner.problem import DoesNotFit, compile_problem  # noqa: E402
+from planner.inputs.loading import load_scenario  # noqa: E402
+from planner.model.catalog import load_catalog  # noqa: E402
+from planner.model.problem import DoesNotFit, compile_problem  # noqa: E402
 
 UTILISATIONS = (0.50, 0.70, 0.85)
 DEPLOYING = ("one", "three", "fleet-wide")

@@ -1,4 +1,4 @@
-"""The instance-type catalog: data/instance_types.yaml as read by planner.catalog."""
+"""The instance-type catalog: data/instance_types.yaml as read by planner.model.catalog."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.catalog import (
+from planner.errors import PlannerError
+from planner.model.catalog import (
     CATALOG_REGION,
     DEFAULT_CATALOG_PATH,
     InstanceType,
@@ -15,7 +16,6 @@ from planner.catalog import (
     get_instance_type,
     load_catalog,
 )
-from planner.errors import PlannerError
 
 BURSTABLE = ("t2", "t3", "t3a")
 BURSTABLE_SIZES = ("micro", "small", "medium", "large", "xlarge", "2xlarge")

@@ -224,7 +224,7 @@ def test_instance_types_star_what_is_estimated_in_the_catalogs_words():
 
 
 def test_assumptions_say_in_words_what_is_estimated():
-    from planner.solve import assumptions
+    from planner.deciding.solve import assumptions
 
     small = {"cpu": 256, "memory": 256}
     s = planner.load_scenario(

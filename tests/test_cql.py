@@ -1,8 +1,8 @@
-"""The cluster query language (planner.cql): what memberOf expressions select."""
+"""The cluster query language (planner.model.cql): what memberOf expressions select."""
 
 import pytest
 
-from planner.cql import QueryError, parse
+from planner.model.cql import QueryError, parse
 
 M5 = {
     "ecs.instance-type": "m5.large",

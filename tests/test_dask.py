@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 import planner
-from planner import sweep
-from planner.batch import batch
 from planner.cli import app
+from planner.deciding.batch import batch
+from planner.deciding.percents import sweep_percents
+from planner.deciding.tables import capacity_table
 from planner.errors import PlannerError
-from planner.percents import sweep_percents
-from planner.sweep import Failed, run_cells
-from planner.tables import capacity_table
+from planner.running import sweep
+from planner.running.sweep import Failed, run_cells
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is a dependency")
 

@@ -1,4 +1,4 @@
-"""Realistic AWS CLI exports imported and solved (planner.importing, ROLLOUT.md §9, §10).
+"""Realistic AWS CLI exports imported and solved (planner.inputs.importing, ROLLOUT.md §9, §10).
 
 Each folder under ``tests/data/exports/`` holds what ``aws ecs describe-services``,
 ``describe-container-instances``, ``describe-tasks`` and ``describe-task-definition``
@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 import planner
 from planner.cli import app
-from planner.importing import import_folder
+from planner.inputs.importing import import_folder
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 FIXTURES = (

@@ -1,4 +1,4 @@
-"""Importing a cluster from AWS CLI exports (planner.importing, ROLLOUT.md §9)."""
+"""Importing a cluster from AWS CLI exports (planner.inputs.importing, ROLLOUT.md §9)."""
 
 import json
 import shutil
@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import planner
 from planner.cli import app
 from planner.errors import PlannerError
-from planner.importing import import_folder
+from planner.inputs.importing import import_folder
 
 SEED = Path(__file__).parent / "data" / "exports" / "seed-port-conflict"
 runner = CliRunner()

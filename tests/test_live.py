@@ -1,4 +1,5 @@
-"""The live import with boto3 (planner.live), against moto and botocore's Stubber: never AWS."""
+"""The live import with boto3 (planner.inputs.live), against moto and botocore's Stubber:
+never AWS."""
 
 import json
 import sys
@@ -20,8 +21,8 @@ from typer.testing import CliRunner  # noqa: E402
 import planner  # noqa: E402
 from planner.cli import app  # noqa: E402
 from planner.errors import PlannerError  # noqa: E402
-from planner.importing import import_folder  # noqa: E402
-from planner.live import chunks, fetch_export, write_export  # noqa: E402
+from planner.inputs.importing import import_folder  # noqa: E402
+from planner.inputs.live import chunks, fetch_export, write_export  # noqa: E402
 
 REGION = "us-east-1"
 CLUSTER = "prod"

@@ -1,4 +1,4 @@
-"""planner.loading: scenario files (CONTRACT.md) into Scenario, or one clear PlannerError."""
+"""planner.inputs.loading: scenario files (CONTRACT.md) into Scenario, or one clear PlannerError."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import get_instance_type
 from planner.errors import PlannerError
-from planner.loading import load_scenario, scenario_from_data
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
-from planner.yamlsafe import load_yaml_text
+from planner.inputs.loading import load_scenario, scenario_from_data
+from planner.inputs.yamlsafe import load_yaml_text
+from planner.model.catalog import get_instance_type
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -522,7 +522,7 @@ def _replaced(data: object, path: tuple, new: object) -> object:
 
 def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
     """Every value of full.yaml replaced by each odd value: a Scenario or a PlannerError."""
-    from planner.yamlsafe import Located
+    from planner.inputs.yamlsafe import Located
 
     good = load_yaml_text((DATA / "full.yaml").read_text(), file=str(DATA / "full.yaml"))
     odd = [None, True, -1, 0, 1.5, 70000, "", "x", [], [1], {}, {"type": "x"}]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner import machine
-from planner.batch import batch
 from planner.cli import app
+from planner.deciding.batch import batch
+from planner.running import machine
 
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 # the module (``planner.solve`` is also the function the package exports)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from builders import scenario, svc, td
 
-from planner import minimum
-from planner.loading import load_scenario
-from planner.minimum import lower_bound, minimum_instances
-from planner.rollout import Wave
-from planner.verdict import Analysis
+from planner.deciding import minimum
+from planner.deciding.minimum import lower_bound, minimum_instances
+from planner.deciding.verdict import Analysis
+from planner.inputs.loading import load_scenario
+from planner.model.rollout import Wave
 
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 
@@ -140,7 +140,7 @@ def test_scan_hands_back_the_analysis_of_the_counts_it_chose(monkeypatch, open_s
 
 
 def test_solve_reports_the_verdict_of_the_minimum_it_found():
-    from planner.solve import solve
+    from planner.deciding.solve import solve
 
     result = solve(load_scenario(SEED / "cpu-units-minimum.yaml"), time_limit=20, fixes=False)
     assert result.verdict == "safe"

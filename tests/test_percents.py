@@ -1,4 +1,4 @@
-"""planner.percents: every percent setting's bounds, verdict and the recommended one."""
+"""planner.deciding.percents: every percent setting's bounds, verdict and the recommended one."""
 
 import json
 import sys
@@ -11,15 +11,15 @@ from typer.testing import CliRunner
 
 import planner
 from planner.cli import app
-from planner.errors import PlannerError
-from planner.percents import (
+from planner.deciding.percents import (
     maximum_percent_ranges,
     minimum_percent_ranges,
     percent_options,
     recommend,
     sweep_percents,
 )
-from planner.problem import lower_bound, upper_bound
+from planner.errors import PlannerError
+from planner.model.problem import lower_bound, upper_bound
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scenarios" / "seed"
@@ -210,8 +210,8 @@ def test_a_grid_with_unknowns_does_not_say_that_no_setting_is_safe():
 def test_bounds_that_forbid_completion_are_hangs_by_arithmetic():
     """maximumPercent 30 of 3 tasks: upper bound 0, no new task can ever start, whatever
     the cluster; a proof by counts, not a time limit."""
-    from planner.problem import compile_problem
-    from planner.verdict import analyse
+    from planner.deciding.verdict import analyse
+    from planner.model.problem import compile_problem
 
     s = scenario([(4096, 8192, 3)], [svc("api", 3, td(256), td(512), 0, 30)])
     a = analyse(compile_problem(s), time_limit=0.2)
@@ -321,7 +321,7 @@ def test_cli_bad_input_exits_2():
 def test_solve_and_percents_start_without_pandas():
     import subprocess
 
-    code = "import sys, planner.cli, planner.percents; print('pandas' in sys.modules)"
+    code = "import sys, planner.cli, planner.deciding.percents; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -353,7 +353,7 @@ def test_the_default_service_is_the_first_rolling_replica_and_is_named():
 def test_a_failed_setting_is_marked_and_the_command_exits_4(monkeypatch):
     """A setting whose solve raises keeps its row, verdict failed with its error; the grid
     is printed and says nothing about the failed setting; the exit code is 4."""
-    from planner import percents
+    from planner.deciding import percents
 
     real = percents._solve_row
 

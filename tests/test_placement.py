@@ -1,13 +1,13 @@
-"""The placement rows: one owner of "does it fit, and if not, why" (planner.placement)."""
+"""The placement rows: one owner of "does it fit, and if not, why" (planner.model.placement)."""
 
 import random
 from collections import Counter
 
 import pytest
 
-from planner import placement
-from planner.placement import Row, closest, failures, holds, most_new, rows_for
-from planner.problem import Footprint
+from planner.model import placement
+from planner.model.placement import Row, closest, failures, holds, most_new, rows_for
+from planner.model.problem import Footprint
 
 WEB = Footprint(256, 512, 0, 1, frozenset())  # a dynamic host port
 API = Footprint(512, 1024, 1, 0, frozenset({8080}))  # awsvpc-like ENI and a fixed port

@@ -6,9 +6,9 @@ import time
 from builders import at_risk_example
 from typer.testing import CliRunner
 
-from planner import progress
 from planner.cli import app
-from planner.verdict import analyse
+from planner.deciding.verdict import analyse
+from planner.running import progress
 
 
 def test_the_engine_names_its_phases_in_order():

@@ -61,7 +61,7 @@ def test_a_small_plan_keeps_the_instance_grid():
 
 
 def test_services_sharing_their_strategy_are_named_once():
-    from planner.render import scheduler_line
+    from planner.outputs.render import scheduler_line
 
     rules = [{"type": "spread", "field": "instanceId"}]
     sched = {"runs": 3, "hung": 0, "strategies": {f"s{k}": rules for k in range(40)}}

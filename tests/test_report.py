@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import planner
 from planner.cli import app
-from planner.report import solve_html
+from planner.outputs.report import solve_html
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = "<img src=x onerror=alert(1)>"
@@ -40,7 +40,7 @@ def test_a_page_is_whole_and_self_contained(tmp_path):
 def test_the_time_chart_has_new_tasks_healthy_one_wave_after_they_run(monkeypatch):
     """Over estimated time, a wave's starts run from its beginning and are healthy from its
     end: the healthy line is the running line one wave later."""
-    from planner import report
+    from planner.outputs import report
 
     drawn: dict[str, tuple[list, list]] = {}
     real = report._pyplot
@@ -85,7 +85,7 @@ def test_the_time_chart_has_new_tasks_healthy_one_wave_after_they_run(monkeypatc
 
 
 def test_heatmap_groups_are_split_between_their_instances():
-    from planner.report import _group_edges
+    from planner.outputs.report import _group_edges
 
     assert _group_edges([1.0, 4.5, 7.0]) == [2.5, 6.5]  # groups 0–2, 3–6, 7
     assert _group_edges([0.0]) == []

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from builders import at_risk_example, problem, svc, td
 
-from planner.problem import DoesNotFit, lower_bound, upper_bound
-from planner.rollout import (
+from planner.model.problem import DoesNotFit, lower_bound, upper_bound
+from planner.model.rollout import (
     InvalidWave,
     Policy,
     Wave,
@@ -27,7 +27,7 @@ from planner.rollout import (
     start_room,
     stop_allowance,
 )
-from planner.scenario import Agent
+from planner.model.scenario import Agent
 
 
 @pytest.mark.parametrize(
@@ -370,8 +370,8 @@ def test_explain_goes_on_after_a_service_that_can_still_move():
 
 
 def test_explain_names_the_member_of_constraint():
-    from planner.problem import compile_problem
-    from planner.scenario import InstanceGroup, Scenario
+    from planner.model.problem import compile_problem
+    from planner.model.scenario import InstanceGroup, Scenario
 
     web = svc("web", 1, td(512), member_of=("attribute:ecs.instance-type == m5.large",))
     p = compile_problem(
@@ -409,7 +409,7 @@ def test_every_run_by_ecs_rules_is_one_the_oracle_allows(scenario, seed):
     from oracle import Oracle
     from tiny import named
 
-    from planner.problem import compile_problem
+    from planner.model.problem import compile_problem
 
     p, o = compile_problem(scenario), Oracle(scenario)
     for run in (simulate(p), simulate(p, random.Random(seed))):

@@ -6,7 +6,7 @@ import pytest
 
 import planner
 from planner.errors import PlannerError
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
 TD = TaskDefinition(256, 512)
 SVC = Service("api", 2, TD, TD)

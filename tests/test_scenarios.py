@@ -85,7 +85,7 @@ def test_member_of_names_the_constraint_and_fixes_name_the_zone():
 
 
 def test_zones_attributes_and_ids_reach_the_instances():
-    from planner.problem import compile_problem
+    from planner.model.problem import compile_problem
 
     p = compile_problem(planner.load_scenario(ROOT / "tests/data/full.yaml"))
     first, second, box = p.instances[0], p.instances[1], p.instances[2]

@@ -1,4 +1,4 @@
-"""ECS's scheduler as configured (planner.scheduler, ROLLOUT.md §8)."""
+"""ECS's scheduler as configured (planner.deciding.scheduler, ROLLOUT.md §8)."""
 
 import json
 import random
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from tiny import named, sample
 
 import planner
-from planner.placement import start_choices, stop_choices
-from planner.rollout import Wave, initial_state, replay
-from planner.scheduler import follows, scheduler_run, scheduler_wave, summarise
+from planner.deciding.scheduler import follows, scheduler_run, scheduler_wave, summarise
+from planner.model.placement import start_choices, stop_choices
+from planner.model.rollout import Wave, initial_state, replay
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def test_placement_ecs_agrees_with_the_oracles_scheduler():
     dead ends need choices the strategies would not make."""
     from dataclasses import replace
 
-    from planner.verdict import analyse
+    from planner.deciding.verdict import analyse
 
     seen = Counter()
     for c in _ecs_cases():
@@ -173,8 +173,8 @@ def test_unseen_zoned_cases_agree_with_the_oracle(rng):
     from oracle import Oracle
     from tiny import zoned_scenario
 
-    from planner.problem import DoesNotFit, compile_problem
-    from planner.verdict import analyse
+    from planner.deciding.verdict import analyse
+    from planner.model.problem import DoesNotFit, compile_problem
 
     scenario = zoned_scenario(rng)
     try:
@@ -196,9 +196,9 @@ def test_placement_ecs_proves_safe_with_a_plan_even_without_runs():
     import time
     from dataclasses import replace
 
-    from planner import scheduler
-    from planner.problem import compile_problem
-    from planner.verdict import Analysis, _narrow_to_scheduler, check_evidence
+    from planner.deciding import scheduler
+    from planner.deciding.verdict import Analysis, _narrow_to_scheduler, check_evidence
+    from planner.model.problem import compile_problem
 
     scenario = planner.load_scenario(ROOT / "scenarios/examples/shop-static-load.yaml")
     p = replace(compile_problem(scenario), placement_mode="ecs")
@@ -235,7 +235,7 @@ def test_follows_a_wave_of_thousands_of_moves_without_recursion():
 def test_the_scheduler_search_gives_up_on_waves_of_thousands_of_moves():
     """--placement ecs searches the scheduler's states; a wave of thousands of moves is
     beyond it: unknown, not a RecursionError."""
-    from planner.scheduler import search_dead
+    from planner.deciding.scheduler import search_dead
 
     p = problem([(65536, 262144, 2)], [svc("a", 1500, td(16, 16), td(32, 16), 0, 200)])
     status, path, _ = search_dead(p, time.perf_counter() + 30)

@@ -1,4 +1,4 @@
-"""The scenario file's JSON Schema (planner.schema, `planner schema`).
+"""The scenario file's JSON Schema (planner.inputs.schema, `planner schema`).
 
 Checked with an independent JSON Schema validator (jsonschema), as editors and CI use the
 schema: every shipped scenario validates; every malformed file of the tests that a schema
@@ -13,12 +13,12 @@ import yaml
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from planner import loading
 from planner.cli import app
 from planner.errors import PlannerError
-from planner.schema import ScenarioFile, check_document, scenario_schema
-from planner.taskdef import PORT_MAPPING_FIELDS, SHORT_FORM_FIELDS
-from planner.yamlsafe import load_yaml, load_yaml_text
+from planner.inputs import loading
+from planner.inputs.schema import ScenarioFile, check_document, scenario_schema
+from planner.inputs.taskdef import PORT_MAPPING_FIELDS, SHORT_FORM_FIELDS
+from planner.inputs.yamlsafe import load_yaml, load_yaml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).parent / "data" / "bad"
@@ -97,7 +97,7 @@ def test_the_schema_names_the_readers_fields():
     assert tuple(ScenarioFile.model_fields) == loading.TOP_FIELDS
     cluster = ScenarioFile.model_fields["cluster"].annotation
     assert tuple(cluster.model_fields) == loading.CLUSTER_FIELDS
-    from planner.schema import (
+    from planner.inputs.schema import (
         Agent,
         DeploymentConfiguration,
         InlineGroup,
@@ -154,8 +154,8 @@ def test_the_schema_reads_yaml_with_lines():
 def test_the_schema_allows_the_readers_words():
     from typing import get_args
 
-    from planner import scenario, schema
-
+    from planner.inputs import schema
+    from planner.model import scenario
     def words(annotation):
         return tuple(a for a in get_args(annotation) if isinstance(a, str)) or tuple(
             w for a in get_args(annotation) for w in words(a)

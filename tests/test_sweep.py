@@ -6,9 +6,9 @@ import os
 import pytest
 from rich.console import Console
 
-from planner import sweep
 from planner.errors import PlannerError
-from planner.sweep import Failed, run_cells
+from planner.running import sweep
+from planner.running.sweep import Failed, run_cells
 
 
 def _scaled(shared: int, x: int) -> int:

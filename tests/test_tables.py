@@ -1,4 +1,5 @@
-"""planner.tables: capacity tables, the counting shortcut and its agreement with the solver."""
+"""planner.deciding.tables: capacity tables, the counting shortcut and its agreement with the
+solver."""
 
 import json
 import random
@@ -9,14 +10,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from planner import tables
-from planner.catalog import get_instance_type
 from planner.cli import app
-from planner.errors import PlannerError
-from planner.problem import Footprint
-from planner.rollout import simulate
-from planner.scenario import Agent
-from planner.tables import (
+from planner.deciding import tables
+from planner.deciding.tables import (
     Cell,
     Configuration,
     TaskSize,
@@ -25,7 +21,12 @@ from planner.tables import (
     counted_instances,
     task_slots,
 )
-from planner.yamlsafe import load_yaml_text
+from planner.errors import PlannerError
+from planner.inputs.yamlsafe import load_yaml_text
+from planner.model.catalog import get_instance_type
+from planner.model.problem import Footprint
+from planner.model.rollout import simulate
+from planner.model.scenario import Agent
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "scenarios" / "tables").glob("*.table.yml"))

@@ -1,4 +1,4 @@
-"""planner.taskdef: ECS task-definition JSON and the scenario's short form, same rules."""
+"""planner.inputs.taskdef: ECS task-definition JSON and the scenario's short form, same rules."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from planner.errors import PlannerError
-from planner.scenario import TaskDefinition
-from planner.taskdef import MAX_JSON_BYTES, task_definition_from_json, taskdef_from_mapping
-from planner.yamlsafe import load_yaml_text
+from planner.inputs.taskdef import MAX_JSON_BYTES, task_definition_from_json, taskdef_from_mapping
+from planner.inputs.yamlsafe import load_yaml_text
+from planner.model.scenario import TaskDefinition
 
 DATA = Path(__file__).parent / "data"
 TASKDEFS = DATA / "taskdefs"
@@ -257,7 +257,7 @@ def test_task_definition_member_of_binds_its_revision(tmp_path: Path) -> None:
     """The new revision's memberOf (in its JSON) keeps its tasks off the t3 instance; the
     old revision had none, so the old task may run there."""
     import planner
-    from planner.problem import compile_problem
+    from planner.model.problem import compile_problem
 
     (tmp_path / "v2.json").write_text(
         '{"taskDefinition": {"family": "api", "revision": 2, "cpu": "512", "memory": "512",'

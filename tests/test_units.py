@@ -1,11 +1,12 @@
-"""planner.units: CPU and memory sizes as ECS accepts them, and the field checkers."""
+"""planner.model.units: CPU and memory sizes as ECS accepts them, and the field checkers."""
 
 from __future__ import annotations
 
 import pytest
 
 from planner.errors import PlannerError
-from planner.units import (
+from planner.inputs.yamlsafe import load_yaml_text
+from planner.model.units import (
     boolean,
     describe,
     mapping,
@@ -18,7 +19,6 @@ from planner.units import (
     unknown_field_message,
     whole,
 )
-from planner.yamlsafe import load_yaml_text
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,9 @@ from builders import at_risk_example, problem, scenario, svc, td
 from hypothesis import HealthCheck, given, settings
 from tiny import named, sample, scenarios, tiny_cases
 
-from planner.problem import compile_problem
-from planner.rollout import Wave, explain, simulate
-from planner.verdict import analyse, uniform
+from planner.deciding.verdict import analyse, uniform
+from planner.model.problem import compile_problem
+from planner.model.rollout import Wave, explain, simulate
 
 MIXED = sample("mixed")
 BROAD = sample("broad")
@@ -190,7 +190,7 @@ def test_the_zoned_sample_reaches_member_of_where_it_matters():
     assert Counter(c.label for c in ZONED) == dict.fromkeys(VERDICTS, 100)
     assert constrained >= 80 and named_by_it >= 20, (constrained, named_by_it)
     # initial placement by strategy: binpack packs old tasks where spread would not
-    from planner.problem import DoesNotFit, compile_problem
+    from planner.model.problem import DoesNotFit, compile_problem
 
     packed = 0
     for c in ZONED:
@@ -286,7 +286,7 @@ def test_proofs_of_safety_are_sound(proof, every):
 @pytest.fixture
 def recorded_policies(monkeypatch):
     """The policy of every run the verdict simulates, in order."""
-    from planner import verdict
+    from planner.deciding import verdict
 
     policies = []
     real = verdict.simulate
@@ -303,7 +303,7 @@ def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
     """Every run the verdict tries (the adversary's packed, spread, levelled and thin-first
     runs, the random and levelled random-order ones) is a run by ECS rules as the oracle
     reads ROLLOUT.md, and ends complete or dead; each kind of policy reaches both ends."""
-    from planner import verdict
+    from planner.deciding import verdict
 
     policies = recorded_policies
     checked = Counter()
@@ -327,8 +327,8 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     """Past 40 tasks the randomised runs alternate with the adversary's (only for the
     target services), then go on alone, all of them legal runs by the plain model's
     ECS rules."""
-    from planner import verdict
-    from planner.rollout import replay
+    from planner.deciding import verdict
+    from planner.model.rollout import replay
 
     p = problem(
         [(4096, 8000, 8)],
@@ -356,9 +356,9 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
     oracle replays as runs by ECS rules ending dead, within its wave cap; where the oracle
     says no run dies it finds none; where one dies it finds most. With one worker and
     with two (the searches side by side)."""
-    from planner import verdict
+    from planner.deciding import verdict
+    from planner.model.horizon import max_waves
     from planner.solvers.counts import count_sets
-    from planner.solvers.horizon import max_waves
 
     reached = Counter()
     for c in MIXED[::3] + BROAD[::3]:
@@ -380,10 +380,10 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
     nothing, so every case reaches local search at horizons 1 and 2 at once (two
     threads); every run found replays dead under the oracle's rules, none is found where
     no run dies, and most dying cases are found."""
-    from planner import verdict
+    from planner.deciding import verdict
+    from planner.model.horizon import max_waves
     from planner.solvers import cpsat
     from planner.solvers.counts import count_sets
-    from planner.solvers.horizon import max_waves
 
     real_solve, real_turns = cpsat.RolloutModel.solve, verdict._side_by_side
     together = Counter()
@@ -418,9 +418,9 @@ def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     """No budget, no model built; a deadline already passed, nothing either."""
     import time
 
-    from planner import verdict
+    from planner.deciding import verdict
+    from planner.model.horizon import max_waves
     from planner.solvers.counts import count_sets
-    from planner.solvers.horizon import max_waves
 
     built = []
     monkeypatch.setattr(verdict, "_model", lambda *a: built.append(a) or 1 / 0)
@@ -434,9 +434,9 @@ def test_short_runs_search_keeps_to_its_budget(monkeypatch):
 
 
 def test_unknown_names_the_only_services_at_stake():
+    from planner.deciding.verdict import _at_stake
+    from planner.model.horizon import max_waves
     from planner.solvers.counts import CountSets, count_sets
-    from planner.solvers.horizon import max_waves
-    from planner.verdict import _at_stake
 
     p = at_risk_example()  # a: 1 task; b: 2 tasks
     start = [frozenset({(1, 0)}), frozenset({(2, 0)})]
@@ -472,14 +472,14 @@ BAD_EVIDENCE = {
 
 
 def initial_state_of(_a):
-    from planner.rollout import initial_state
+    from planner.model.rollout import initial_state
 
     return initial_state(at_risk_example())
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_EVIDENCE))
 def test_evidence_that_does_not_replay_is_an_internal_error(kind, monkeypatch):
-    import planner.verdict as verdict
+    import planner.deciding.verdict as verdict
     from planner.errors import InternalError
 
     p = at_risk_example()
@@ -502,7 +502,7 @@ def test_a_bad_plan_exits_4_on_every_path(command, monkeypatch, tmp_path):
 
     from typer.testing import CliRunner
 
-    import planner.verdict as verdict
+    import planner.deciding.verdict as verdict
     from planner.cli import app
 
     root = Path(__file__).resolve().parent.parent
@@ -543,8 +543,8 @@ def test_verdicts_agree_with_the_oracle_on_generated_scenarios(sc):
 def test_scheduler_runs_settle_an_unknown():
     """A completing plan found before the time limit, and a hanging scheduler run found
     after it: at-risk, with the evidence replayed (and the other way round)."""
-    from planner import scheduler
-    from planner.verdict import Analysis, _with_scheduler_evidence, check_evidence
+    from planner.deciding import scheduler
+    from planner.deciding.verdict import Analysis, _with_scheduler_evidence, check_evidence
 
     p = at_risk_example()
     known = analyse(p, tries=0)
@@ -631,7 +631,7 @@ def scripted(monkeypatch):
     one turn. ``run(budget, workers)`` searches with seed 5 from ECS's default run."""
     import threading
 
-    from planner import verdict
+    from planner.deciding import verdict
     from planner.solvers.cpsat import Answer
 
     s = SimpleNamespace(clock=[0.0], calls=[], stopped=[], find_at={}, early=set())
@@ -740,7 +740,7 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
     at the full horizon; with two, feasibility jump runs beside the complete searches
     from the start, so that share goes to them. Models that answer as told: nothing in
     the short models, and at the full horizon no unfinished run (so: safe)."""
-    from planner import verdict
+    from planner.deciding import verdict
     from planner.solvers.cpsat import Answer
 
     calls = []

@@ -1,4 +1,4 @@
-"""Tests for planner.yamlsafe: line numbers kept, every bad input a PlannerError."""
+"""Tests for planner.inputs.yamlsafe: line numbers kept, every bad input a PlannerError."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import PlannerError
-from planner.yamlsafe import (
+from planner.inputs.yamlsafe import (
     MAX_DEPTH,
     MAX_VALUES,
     Located,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from oracle import Oracle
 
-from planner.problem import DoesNotFit, Problem, compile_problem
-from planner.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
+from planner.model.problem import DoesNotFit, Problem, compile_problem
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
 SIZES = (256, 512, 768, 1024)
 

@@ -1,8 +1,8 @@
 """Which task counts a service can have after each wave of a run by ECS rules.
 
 Under ECS rules a wave stops exactly as many old tasks as the lower bound allows, and
-that number depends on the service's own counts only (:func:`planner.rollout.stops_allowed`).
-Starts are maximal: a service starts all its room allows (:func:`planner.rollout.room_for`)
+that number depends on the service's own counts only (:func:`planner.model.rollout.stops_allowed`).
+Starts are maximal: a service starts all its room allows (:func:`planner.model.rollout.room_for`)
 unless, at the wave's end, it fits on no instance. If the volumes of
 :func:`planner.solvers.volume.can_block_everywhere` rule that out for the wave, whatever
 the placement, the service's counts after the wave are forced.
@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from planner.problem import Problem, Service
+from planner.model.problem import Problem, Service
 from planner.solvers.volume import can_block_everywhere
 
 Pair = tuple[int, int]
@@ -104,7 +104,8 @@ def step(svc: Service, pairs: Pairs) -> tuple[Pairs, Pairs]:
     """One wave of ECS rules from every pair of ``pairs``: (the counts if the service
     starts all its room allows, the counts if it starts any number up to that).
 
-    The rules of :func:`planner.rollout.stops_allowed` and :func:`~planner.rollout.room_for`,
+    The rules of :func:`planner.model.rollout.stops_allowed` and
+    :func:`~planner.model.rollout.room_for`,
     taken an interval at a time. Rolling, with lower bound L, upper U, desired D: while
     ``old + new ≤ L`` nothing stops; once ``new ≥ L`` every old task may stop; between,
     old tasks stop down to ``L − new``. Starts then fill up to ``min(U − old, D)`` new

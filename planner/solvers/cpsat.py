@@ -4,9 +4,9 @@ Variables are counts, never booleans per task: ``old[w][i][s]`` and ``new[w][i][
 how many old and new tasks of deploying service ``s`` run on instance ``i`` after wave
 ``w`` (``w = 0`` is the initial state, new tasks already running in a snapshot).
 Identical tasks are interchangeable, so a plan is a sequence of count matrices;
-:func:`plan_of` turns it into waves that :func:`planner.rollout.replay` checks.
+:func:`plan_of` turns it into waves that :func:`planner.model.rollout.replay` checks.
 
-Two questions are asked of it (see :mod:`planner.solvers.horizon` for why the horizon
+Two questions are asked of it (see :mod:`planner.model.horizon` for why the horizon
 makes the answers proofs):
 
 - ``reach="complete"``: is there a plan, under the general rules, with stops at their
@@ -23,11 +23,11 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from planner import placement
 from planner.errors import OutOfTime
-from planner.placement import Row
-from planner.problem import Problem
-from planner.rollout import State, Wave, _moves
+from planner.model import placement
+from planner.model.placement import Row
+from planner.model.problem import Problem
+from planner.model.rollout import State, Wave, _moves
 from planner.solvers.counts import CountSets, Pairs
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -160,7 +160,7 @@ class WaveRules:
         return cache[key]
 
     def _placement(self, ecs_rules: bool) -> None:
-        """Where tasks may run (every placement row, :mod:`planner.placement`) and, under
+        """Where tasks may run (every placement row, :mod:`planner.model.placement`) and, under
         ECS rules, the maximal-start rule."""
         p, m = self.p, self.m
         for w in range(1, self.H + 1):
@@ -273,7 +273,7 @@ class WaveRules:
         """Redundant cuts: if ``s`` ends wave ``w`` with room (so, under ECS rules, fitting
         nowhere), the instances freed in the wave were filled again.
 
-        Read off the placement rows (:mod:`planner.placement`). An old task of service
+        Read off the placement rows (:mod:`planner.model.placement`). An old task of service
         ``t`` that stops frees at least what a new task of ``s`` takes if ``t``'s old task
         puts as much on every resource row; then ``s`` fits there after the stop, unless a
         task holds one of the other rows a new task of ``s`` needs (a fixed port, its own

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from planner import placement
-from planner.placement import Row
-from planner.problem import Footprint, Problem
-from planner.rollout import room_for, stops_allowed
-from planner.solvers.horizon import max_waves
+from planner.model import placement
+from planner.model.horizon import max_waves
+from planner.model.placement import Row
+from planner.model.problem import Footprint, Problem
+from planner.model.rollout import room_for, stops_allowed
 
 
 def _task_types(
@@ -87,7 +87,7 @@ def can_block_all(
     ``blocked`` at once (``counts``, ``pairs``: as for :func:`can_block_everywhere`).
 
     An aggregate integer program: per class of identical instances (identical placement
-    rows, :mod:`planner.placement`), how many are blocked by which combination of rows (per
+    rows, :mod:`planner.model.placement`), how many are blocked by which combination of rows (per
     service: one row its new task would break, a resource, a fixed port some task holds
     there, distinctInstance), and how many tasks of each kind sit on them. Tasks load every
     row where they sit, no instance breaks a row, and old tasks stay in the class where

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 from tiny import named, sample
 
+from planner.model.horizon import max_waves
 from planner.solvers.counts import Pairs, count_sets, step
 from planner.solvers.cpsat import RolloutModel
-from planner.solvers.horizon import max_waves
 
 CASES = sample("mixed")[1::4] + sample("broad")[2::4]
 
@@ -146,8 +146,8 @@ def test_a_step_by_intervals_is_the_rules_pair_by_pair(
     stops_allowed and room_for, the sets come out the same."""
     from types import SimpleNamespace
 
-    from planner.problem import lower_bound, upper_bound
-    from planner.rollout import room_for, stops_allowed
+    from planner.model.problem import lower_bound, upper_bound
+    from planner.model.rollout import room_for, stops_allowed
 
     lower, upper = lower_bound(desired, lower_pct), upper_bound(desired, upper_pct)
     if all_at_once:

@@ -1,6 +1,6 @@
 """The CP-SAT count model answers both questions as the oracle does.
 
-Asked directly at the horizon bound of planner.solvers.horizon, with no simulation
+Asked directly at the horizon bound of planner.model.horizon, with no simulation
 in front of it: "does some plan complete?" and "can a run by ECS rules die?". The cases
 are a stratified sample (as many safe, at-risk and hangs); plans and dead runs are
 replayed under the oracle's rules (tests/oracle.py, written from ROLLOUT.md alone).
@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from tiny import named, sample
 
-from planner.rollout import initial_state
+from planner.model.horizon import max_waves
+from planner.model.rollout import initial_state
 from planner.solvers.cpsat import RolloutModel, final_state_fits, plan_of
-from planner.solvers.horizon import max_waves
 
 CASES = sample("mixed")[::3] + sample("broad")[1::6]
 
@@ -107,12 +107,12 @@ def test_a_hinted_model_in_the_portfolio_does_not_abort():
     root = Path(__file__).resolve().parents[2]
     child = """
 from benchmarks import scale, unseen
-from planner.loading import load_scenario
-from planner.problem import compile_problem
-from planner.rollout import simulate
+from planner.inputs.loading import load_scenario
+from planner.model.problem import compile_problem
+from planner.model.rollout import simulate
 from planner.solvers.counts import count_sets
 from planner.solvers.cpsat import RolloutModel
-from planner.solvers.horizon import max_waves
+from planner.model.horizon import max_waves
 for generate, args, h, dead in (
     (scale.generate, ("M", 0.85, "three", 2), 2, True),
     (unseen.generate, ("M", 0.5, "one", 1), 3, False),
@@ -177,8 +177,8 @@ def test_stop_ends_a_solve_running_in_another_thread():
     from ortools.sat.python import cp_model
 
     from benchmarks import scale
-    from planner.loading import load_scenario
-    from planner.problem import compile_problem
+    from planner.inputs.loading import load_scenario
+    from planner.model.problem import compile_problem
 
     [(_, mapping)] = scale.fitting("M", 0.85, "three", 1, family="unseen")[0]
     model = RolloutModel(compile_problem(load_scenario(mapping)), 2, ecs_rules=True)

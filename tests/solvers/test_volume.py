@@ -10,7 +10,7 @@ from collections import Counter
 
 from tiny import sample
 
-from planner.rollout import Policy, room_for, simulate
+from planner.model.rollout import Policy, room_for, simulate
 from planner.solvers.volume import can_block_all, can_block_everywhere
 
 CASES = sample("mixed")[2::5] + sample("broad")[::2]

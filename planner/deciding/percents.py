@@ -35,11 +35,11 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.errors import PlannerError
-from planner.problem import Problem, lower_bound, upper_bound
-from planner.render import COLOURS, minutes, tasks
-from planner.scenario import Scenario
-from planner.sweep import Failed, run_cells
-from planner.timing import estimate
+from planner.model.problem import Problem, lower_bound, upper_bound
+from planner.model.scenario import Scenario
+from planner.model.timing import estimate
+from planner.outputs.render import COLOURS, minutes, tasks
+from planner.running.sweep import Failed, run_cells
 
 #: A pair of bounds with the whole-percent ranges that give it.
 Range = tuple[int, int | None]
@@ -212,7 +212,7 @@ class _Shared:
 def _solve_row(shared: _Shared, bounds: tuple[int, int]) -> tuple[str, int | None, int | None]:
     """Verdict, waves and estimated seconds of one pair of bounds (module level: it runs
     in a pool or on a Dask worker)."""
-    from planner.verdict import analyse
+    from planner.deciding.verdict import analyse
 
     time_limit = shared.time_limit
     if shared.deadline is not None:
@@ -253,9 +253,9 @@ def sweep_percents(
 
     ``time_limit`` bounds each setting's solve; ``total_time_limit`` the whole sweep:
     settings not decided by then are ``unknown``, and say nothing more. ``client``: a
-    ``dask.distributed.Client`` to solve the settings on (:mod:`planner.sweep`); a
+    ``dask.distributed.Client`` to solve the settings on (:mod:`planner.running.sweep`); a
     setting whose cell failed there is ``failed``, with its ``error``."""
-    from planner.solve import compile_checked
+    from planner.deciding.solve import compile_checked
 
     deadline = None if total_time_limit is None else time.time() + total_time_limit
     k = _pick_service(scenario, service)
@@ -279,7 +279,7 @@ def sweep_percents(
             "NAME for another)"
         )
     if scenario.open_groups:
-        from planner.minimum import minimum_instances
+        from planner.deciding.minimum import minimum_instances
 
         scan_limit = time_limit * 6
         if total_time_limit is not None:
@@ -310,7 +310,7 @@ def sweep_percents(
     pairs = [(lo, up) for lo in lowers for up in uppers]
     if d == 0:
         pairs, uppers = [(0, 0)], {0: (0, None)}
-    from planner.verdict import uniform
+    from planner.deciding.verdict import uniform
 
     if uniform(problem):  # counting answers every row at once: no pool needed
         jobs, client = 1, None
@@ -390,7 +390,7 @@ def percent_options(
         Processes to solve settings side by side; None for every core.
     client
         A ``dask.distributed.Client``: solve the settings on its cluster instead
-        (:mod:`planner.sweep`); ``jobs`` is then unused.
+        (:mod:`planner.running.sweep`); ``jobs`` is then unused.
 
     Returns
     -------

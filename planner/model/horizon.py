@@ -23,7 +23,7 @@ or an exhausted run, turns "nothing found" into a proof.
 
 from __future__ import annotations
 
-from planner.problem import Problem
+from planner.model.problem import Problem
 
 
 def max_waves(problem: Problem) -> int:

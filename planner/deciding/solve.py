@@ -1,18 +1,18 @@
-"""The facade: a scenario in, a :class:`~planner.result.Result` out."""
+"""The facade: a scenario in, a :class:`~planner.deciding.result.Result` out."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
 
+from planner.deciding.minimum import scan
+from planner.deciding.result import DeadState, Result
+from planner.deciding.verdict import Analysis, analyse, blocked
 from planner.errors import PlannerError
-from planner.machine import default_workers
-from planner.minimum import scan
-from planner.problem import DoesNotFit, Problem, compile_problem
-from planner.result import DeadState, Result
-from planner.scenario import Scenario
-from planner.timing import estimate, timing_parameters
-from planner.verdict import Analysis, analyse, blocked
+from planner.model.problem import DoesNotFit, Problem, compile_problem
+from planner.model.scenario import Scenario
+from planner.model.timing import estimate, timing_parameters
+from planner.running.machine import default_workers
 
 
 def compile_checked(scenario: Scenario) -> Problem:
@@ -42,7 +42,7 @@ def solve(
         Seconds for the whole solve; past it the verdict is ``unknown``.
     workers, seed
         CP-SAT's worker count (None: one per core, at most
-        :data:`~planner.machine.MOST_DEFAULT_WORKERS`) and random seed; one worker is
+        :data:`~planner.running.machine.MOST_DEFAULT_WORKERS`) and random seed; one worker is
         deterministic.
     fixes
         Look for changes that make a hanging or at-risk rollout safe (each one checked).
@@ -76,8 +76,8 @@ def solve(
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if fixes and result.verdict in ("hangs", "at-risk"):
-        from planner import progress
-        from planner.fixes import find_fixes
+        from planner.deciding.fixes import find_fixes
+        from planner.running import progress
 
         progress.phase("checking fixes")
         left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
@@ -125,7 +125,7 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
     )
     r.placement = problem.placement_mode
     if problem.snapshot:
-        from planner.rollout import initial_state, is_dead
+        from planner.model.rollout import initial_state, is_dead
 
         r.initial_new = [
             {"service": names[s], "instance": i, "count": n}
@@ -161,7 +161,7 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
 
 def assumptions(scenario: Scenario) -> list[str]:
     """What the figures rest on, for the output."""
-    from planner.catalog import FIELD_WORDS, catalog_info
+    from planner.model.catalog import FIELD_WORDS, catalog_info
 
     out: list[str] = []
     info = catalog_info()

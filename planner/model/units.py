@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from planner.yamlsafe import Located
+from planner.inputs.yamlsafe import Located
 
 #: CPU units per vCPU (ECS).
 CPU_UNITS_PER_VCPU = 1024

@@ -15,10 +15,10 @@ import math
 import time
 from typing import Any
 
+from planner.deciding.verdict import Analysis, analyse
 from planner.errors import PlannerError
-from planner.problem import DoesNotFit, Footprint, compile_problem
-from planner.scenario import Scenario
-from planner.verdict import Analysis, analyse
+from planner.model.problem import DoesNotFit, Footprint, compile_problem
+from planner.model.scenario import Scenario
 
 #: How far past the lower bound a single group is scanned.
 SCAN = 64

@@ -2,8 +2,8 @@
 
 The order is cheapest proof first:
 
-1. ECS's scheduler as configured (:mod:`planner.scheduler`: its default run and the
-   extreme orders), ECS's own default run (:func:`planner.rollout.simulate`) and a few
+1. ECS's scheduler as configured (:mod:`planner.deciding.scheduler`: its default run and the
+   extreme orders), ECS's own default run (:func:`planner.model.rollout.simulate`) and a few
    randomised runs: a run that completes proves the rollout possible; a run that dies
    proves ECS can hang, and a scheduler run that dies is the witness shown.
 2. Proofs of "hangs" that need no search: the percent bounds alone stop the rollout
@@ -17,7 +17,7 @@ The order is cheapest proof first:
 4. Volumes and count sets (:mod:`planner.solvers.volume`, :mod:`planner.solvers.counts`):
    no dead state can exist, or none can be reached.
 5. CP-SAT (:mod:`planner.solvers.cpsat`), at growing horizons up to the bound of
-   :mod:`planner.solvers.horizon`: whether ECS rules can end unfinished, and whether any
+   :mod:`planner.model.horizon`: whether ECS rules can end unfinished, and whether any
    plan completes.
 
 With ``placement_mode == "ecs"`` (``--placement ecs``) the verdict is then narrowed to
@@ -34,10 +34,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from planner import progress, scheduler
+from planner.deciding import scheduler
+from planner.deciding.scheduler import Summary
 from planner.errors import InternalError, OutOfTime
-from planner.problem import Problem
-from planner.rollout import (
+from planner.model.horizon import max_waves, next_horizon
+from planner.model.problem import Problem
+from planner.model.rollout import (
     InvalidWave,
     Policy,
     Run,
@@ -50,8 +52,7 @@ from planner.rollout import (
     replay,
     simulate,
 )
-from planner.scheduler import Summary
-from planner.solvers.horizon import max_waves, next_horizon
+from planner.running import progress
 
 if TYPE_CHECKING:  # counts imports ortools, which costs ~0.5 s to load
     from planner.solvers.counts import CountSets
@@ -69,7 +70,7 @@ class Analysis:
     dead_end: State | None = None
     solver_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    #: ECS as configured (:mod:`planner.scheduler`): its runs, and how the first hang ends.
+    #: ECS as configured (:mod:`planner.deciding.scheduler`): its runs, and how the first hang ends.
     scheduler: Summary | None = None
     #: Whether the dead path is one the scheduler could take (None: not decided).
     follows_strategy: bool | None = None
@@ -245,7 +246,7 @@ def _with_scheduler_evidence(a: Analysis, summary: Summary) -> Analysis:
 
 
 def check_evidence(problem: Problem, a: Analysis) -> None:
-    """Replay the evidence of ``a`` through :mod:`planner.rollout` before it is reported.
+    """Replay the evidence of ``a`` through :mod:`planner.model.rollout` before it is reported.
 
     The plan must complete under the general rules; the dead path must be a run by ECS
     rules ending in ``a.dead_end``, a dead state. A verdict must carry the evidence it

@@ -27,7 +27,7 @@ def _shipped_catalog() -> Path:
     try:
         return Path(str(files("planner.data") / "instance_types.yaml"))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "data" / "instance_types.yaml"
+        return Path(__file__).resolve().parents[2] / "data" / "instance_types.yaml"
 
 
 #: The catalog shipped with planner.

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.machine import cores
-from planner.result import Result
-from planner.rollout import Wave
+from planner.deciding.result import Result
+from planner.model.rollout import Wave
+from planner.running.machine import cores
 
 COLOURS = {
     "safe": "bold green",

@@ -1,9 +1,9 @@
-"""The export folder of :mod:`planner.importing`, read live from ECS with boto3 (issue 11).
+"""The export folder of :mod:`planner.inputs.importing`, read live from ECS with boto3 (issue 11).
 
 :func:`fetch_export` makes the read-only calls of the README's export script (``list_*``
 paginated, then ``describe_*`` in chunks the API accepts) and returns what the AWS CLI
 would print, as plain JSON types; :func:`write_export` writes it as the files
-:func:`planner.importing.import_folder` reads. boto3 is optional
+:func:`planner.inputs.importing.import_folder` reads. boto3 is optional
 (``pip install 'planner[aws]'``); AWS errors become one :class:`PlannerError` sentence.
 """
 
@@ -201,7 +201,7 @@ def write_export(export: dict[str, Any], folder: str | Path) -> Path:
 
     Writes ``services.json``, ``container-instances.json``, ``tasks.json`` and
     ``task-definitions/<family>-<revision>.json``, as ``--output json`` prints them: the
-    files :func:`planner.importing.import_folder` reads.
+    files :func:`planner.inputs.importing.import_folder` reads.
 
     Returns
     -------

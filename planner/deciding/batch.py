@@ -8,7 +8,7 @@ DIR` reads them, and not looked into further). Hidden folders are skipped.
 
 Files are read here, in the calling process: a bad one is a row with status
 ``bad-input`` and its message (file, line, field), not the end of the batch; the
-scenarios that read are sent to the executor of :mod:`planner.sweep`, each one a cell
+scenarios that read are sent to the executor of :mod:`planner.running.sweep`, each one a cell
 with its own time limit, and come back as one row each, in the order found.
 
 The batch's exit code is the worst row's (:data:`SEVERITY`): a planner failure (4) over
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.scenario import Scenario
-from planner.sweep import Failed, run_cells
+from planner.model.scenario import Scenario
+from planner.running.sweep import Failed, run_cells
 
 #: A row's status, worst last: the batch's exit code is the worst one's.
 SEVERITY = ("safe", "unknown", "at-risk", "hangs", "bad-input", "failed")
 EXIT_CODES = {"safe": 0, "unknown": 3, "at-risk": 1, "hangs": 1, "bad-input": 2, "failed": 4}
-#: Files an import folder holds (planner.importing.FILES).
+#: Files an import folder holds (planner.inputs.importing.FILES).
 _EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")
 
 
@@ -105,7 +105,7 @@ class _Shared:
 def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
     """One scenario, solved, as its row's fields (module level: it runs in a pool or on a
     Dask worker)."""
-    from planner.solve import solve
+    from planner.deciding.solve import solve
 
     limit = shared.time_limit
     if shared.deadline is not None:
@@ -201,7 +201,7 @@ def batch(
     jobs
         Processes side by side on this machine (None: every core).
     client
-        A ``dask.distributed.Client``: solve on its cluster instead (:mod:`planner.sweep`).
+        A ``dask.distributed.Client``: solve on its cluster instead (:mod:`planner.running.sweep`).
     """
     t0 = time.perf_counter()
     deadline = None if total_time_limit is None else time.time() + total_time_limit
@@ -279,7 +279,7 @@ def render_batch(result: BatchResult, console: Any) -> None:
     (status, path, minimum, duration), with why for every one that is not safe."""
     from rich.text import Text
 
-    from planner.render import COLOURS, hanging, minutes
+    from planner.outputs.render import COLOURS, hanging, minutes
 
     styles = {**COLOURS, "bad-input": "bold red reverse", "failed": "bold red reverse"}
 

@@ -3,7 +3,7 @@
 A :class:`State` says, for every instance ``i`` and deploying service ``s``, how many old
 and how many new tasks run there. A :class:`Wave` stops old tasks, then starts new ones.
 Everything the solvers return is replayed through :func:`replay` before it is reported
-(:func:`planner.verdict.check_evidence`). The tests check these rules against an oracle
+(:func:`planner.deciding.verdict.check_evidence`). The tests check these rules against an oracle
 written from ROLLOUT.md alone (``tests/oracle.py``), which shares none of them.
 
 Two rule sets:
@@ -24,11 +24,11 @@ from functools import cached_property
 
 import numpy as np
 
-from planner import placement
 from planner.errors import OutOfTime
-from planner.placement import REASON_ORDER, configuration_message, placement_message
-from planner.problem import Problem, Service
-from planner.solvers.horizon import max_waves
+from planner.model import placement
+from planner.model.horizon import max_waves
+from planner.model.placement import REASON_ORDER, configuration_message, placement_message
+from planner.model.problem import Problem, Service
 
 Matrix = tuple[tuple[int, ...], ...]
 
@@ -404,7 +404,7 @@ def simulate(
     a run cut short is neither complete nor dead."""
     state = start or initial_state(problem)
     run = Run(states=[state])
-    for _ in range(max_waves(problem)):  # no run is longer (planner.solvers.horizon)
+    for _ in range(max_waves(problem)):  # no run is longer (planner.model.horizon)
         if deadline is not None and time.perf_counter() > deadline:
             raise OutOfTime("a run by ECS rules was cut short by the deadline")
         if is_complete(problem, state):

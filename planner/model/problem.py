@@ -1,4 +1,4 @@
-"""The numbers the wave model works on, compiled from a :class:`~planner.scenario.Scenario`.
+"""The numbers the wave model works on, compiled from a :class:`~planner.model.scenario.Scenario`.
 
 Instances are expanded (one entry per container instance, in file order), services that
 do not deploy are folded into each instance's static load, and the percent settings are
@@ -12,10 +12,10 @@ from functools import cached_property
 
 import numpy as np
 
-from planner import placement
 from planner.errors import PlannerError
-from planner.placement import DIMENSIONS, Row
-from planner.scenario import Scenario, TaskDefinition
+from planner.model import placement
+from planner.model.placement import DIMENSIONS, Row
+from planner.model.scenario import Scenario, TaskDefinition
 
 __all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
 
@@ -85,7 +85,7 @@ class Service:
     new: Footprint
     distinct: bool = False
     all_at_once: bool = False
-    #: memberOf expressions, all binding (:mod:`planner.cql`).
+    #: memberOf expressions, all binding (:mod:`planner.model.cql`).
     member_of: tuple[str, ...] = ()
     #: placementStrategy rules; None: ECS's default (:data:`placement.DEFAULT_STRATEGY`).
     strategy: tuple[tuple[str, str | None], ...] | None = None
@@ -124,7 +124,7 @@ class Problem:
 
     @cached_property
     def rows(self) -> tuple[tuple[Row, ...], ...]:
-        """Per instance, its placement rows (:mod:`planner.placement`)."""
+        """Per instance, its placement rows (:mod:`planner.model.placement`)."""
         olds = [svc.old for svc in self.services]
         news = [svc.new for svc in self.services]
         distinct = [svc.distinct for svc in self.services]
@@ -355,7 +355,7 @@ def _place_old_tasks(
     placement strategy (ROLLOUT.md §8; with one zone and no strategy, §3's spread).
 
     Every service's old tasks, deploying or not, placed by the placement rows of all of
-    them (:mod:`planner.placement`), services in file order. Tasks placed by the rule are
+    them (:mod:`planner.model.placement`), services in file order. Tasks placed by the rule are
     placed as ECS places a task (memberOf binds); tasks given in ``placement`` run where
     they are (a constraint changed since does not move them).
     """

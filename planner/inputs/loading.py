@@ -1,4 +1,4 @@
-"""Load and validate a scenario file (CONTRACT.md) into :class:`~planner.scenario.Scenario`.
+"""Load and validate a scenario file (CONTRACT.md) into :class:`~planner.model.scenario.Scenario`.
 
 Every problem is one :class:`~planner.errors.PlannerError`, the first one found, naming the
 file, line and field: ``scenario.yaml:14: services[0].desiredCount: must be a whole number
@@ -27,11 +27,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from planner.catalog import get_instance_type, load_catalog
-from planner.cql import QueryError
-from planner.cql import parse as parse_query
 from planner.errors import PlannerError
-from planner.scenario import (
+from planner.inputs.schema import check_document
+from planner.inputs.taskdef import task_definition_from_json, taskdef_from_mapping
+from planner.inputs.yamlsafe import Located, format_path, load_yaml
+from planner.model.catalog import get_instance_type, load_catalog
+from planner.model.cql import QueryError
+from planner.model.cql import parse as parse_query
+from planner.model.scenario import (
     CONTROLLERS,
     DEFAULT_DYNAMIC_PORT_RANGE,
     DEFAULT_RESERVED_PORTS,
@@ -47,9 +50,7 @@ from planner.scenario import (
     Timing,
     strategy_problem,
 )
-from planner.schema import check_document
-from planner.taskdef import task_definition_from_json, taskdef_from_mapping
-from planner.units import (
+from planner.model.units import (
     CPU_UNITS_PER_VCPU,
     boolean,
     describe,
@@ -65,7 +66,6 @@ from planner.units import (
     unknown_field_message,
     whole,
 )
-from planner.yamlsafe import Located, format_path, load_yaml
 
 TOP_FIELDS = ("name", "cluster", "services", "timing")
 CLUSTER_FIELDS = ("instances", "agent")
@@ -187,7 +187,7 @@ def scenario_from_data(located: Located, *, base_dir: str | Path | None = None) 
     Parameters
     ----------
     located
-        The document from :func:`planner.yamlsafe.load_yaml` or ``load_yaml_text``.
+        The document from :func:`planner.inputs.yamlsafe.load_yaml` or ``load_yaml_text``.
     base_dir
         Directory that task-definition paths are relative to; default the directory of
         ``located.file``.

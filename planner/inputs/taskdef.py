@@ -1,6 +1,6 @@
 """Task definitions: what one task needs from an instance (ROLLOUT.md §2).
 
-Two forms give a :class:`~planner.scenario.TaskDefinition`, by the same rules:
+Two forms give a :class:`~planner.model.scenario.TaskDefinition`, by the same rules:
 
 * the short form written in a scenario (:func:`taskdef_from_mapping`), read as a single
   container: ``{cpu, memory, memoryReservation, networkMode, portMappings}``;
@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.cql import QueryError
-from planner.cql import parse as parse_query
 from planner.errors import PlannerError
-from planner.scenario import NETWORK_MODES, TaskDefinition
-from planner.units import (
+from planner.inputs.yamlsafe import Located, format_path, load_yaml_text
+from planner.model.cql import QueryError
+from planner.model.cql import parse as parse_query
+from planner.model.scenario import NETWORK_MODES, TaskDefinition
+from planner.model.units import (
     describe,
     is_whole,
     listing,
@@ -51,7 +52,6 @@ from planner.units import (
     sized,
     whole,
 )
-from planner.yamlsafe import Located, format_path, load_yaml_text
 
 #: Task-definition files larger than this are refused unread.
 MAX_JSON_BYTES = 1_000_000

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from planner.errors import PlannerError
-from planner.machine import cores
+from planner.running.machine import cores
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -14,10 +14,10 @@ The one owner of the rule. Every requirement an instance puts on the tasks it ho
 
 One more new task of ``s`` fits on an instance iff every row with ``b_s > 0`` keeps
 ``load + b_s ≤ limit``; the rows it would break are *why not*, in ECS's reason codes.
-The plain model (:mod:`planner.rollout`), the CP-SAT models (:mod:`planner.solvers.cpsat`:
+The plain model (:mod:`planner.model.rollout`), the CP-SAT models (:mod:`planner.solvers.cpsat`:
 one linear constraint per row, one fail literal per row), the volume arguments
-(:mod:`planner.solvers.volume`), the initial placement (:mod:`planner.problem`) and the
-capacity tables (:mod:`planner.tables`) all read these rows. A new resource or binding
+(:mod:`planner.solvers.volume`), the initial placement (:mod:`planner.model.problem`) and the
+capacity tables (:mod:`planner.deciding.tables`) all read these rows. A new resource or binding
 constraint is one more kind of row here.
 """
 
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.problem import Footprint
+    from planner.model.problem import Footprint
 
 #: Resource dimensions, in the order of ``Footprint.vector``, and the reason each gives.
 DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
@@ -135,7 +135,7 @@ def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]])
     """The first memberOf expression the instance with ``attributes`` fails, or None."""
     if not member_of:
         return None
-    from planner.cql import parse
+    from planner.model.cql import parse
 
     seen = dict(attributes)
     for expression in member_of:

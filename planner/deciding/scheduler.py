@@ -3,9 +3,9 @@
 §4's ECS rules let ECS place a task on any instance where it fits; the scheduler narrows
 that to what ECS plausibly does. A wave stops exactly as many old tasks as the lower bound
 allows, one at a time, each where the service's stop rule points
-(:func:`planner.placement.stop_choices`); then starts until no service with room fits
+(:func:`planner.model.placement.stop_choices`); then starts until no service with room fits
 anywhere, one task at a time, the services interleaved, each task placed by its
-service's strategy (:func:`planner.placement.start_choices`). Where a rule leaves ties,
+service's strategy (:func:`planner.model.placement.start_choices`). Where a rule leaves ties,
 and in which order the services take turns, ECS does not say: runs draw both at random,
 and the extreme orders (each service first, each service last) are tried too. Every wave
 of such a run is a wave by ECS rules, so a run that hangs is a witness of ``at-risk`` (or
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner import placement
 from planner.errors import OutOfTime
-from planner.problem import Problem
-from planner.rollout import (
+from planner.model import placement
+from planner.model.problem import Problem
+from planner.model.rollout import (
     Moves,
     Run,
     State,
@@ -43,7 +43,7 @@ from planner.rollout import (
 
 class _Cluster:
     """What the choice rules look at, kept up to date task by task, as arrays over the
-    instances (:class:`planner.placement.ArrayLoads`)."""
+    instances (:class:`planner.model.placement.ArrayLoads`)."""
 
     def __init__(self, problem: Problem, state: State) -> None:
         self.p = problem
@@ -448,7 +448,7 @@ def search_dead(
     states seen) when every state it can reach was looked at and none is dead, or
     ("unknown", None, states seen) when the budget or the deadline came first.
     """
-    from planner.rollout import is_dead
+    from planner.model.rollout import is_dead
 
     start = initial_state(problem)
     parent: dict[State, State | None] = {start: None}

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from planner.problem import DoesNotFit, Problem, compile_problem
-from planner.result import Result
-from planner.scenario import Scenario
-from planner.verdict import analyse
+from planner.deciding.result import Result
+from planner.deciding.verdict import analyse
+from planner.model.problem import DoesNotFit, Problem, compile_problem
+from planner.model.scenario import Scenario
 
 #: Largest rollout (sum of desired counts) for which fixes are searched.
 MAX_TASKS = 400
@@ -100,7 +100,7 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: float, seed: int)
     tasks, said in the fix). Tasks on instances alike (the same placement rows and tasks)
     give the same answer, so one of each is tried; the instances of the dead end first.
     """
-    from planner.rollout import State, initial_state
+    from planner.model.rollout import State, initial_state
 
     start: State = initial_state(problem)
     first = [b.instance for b in (result.dead_state.blocked if result.dead_state else [])]

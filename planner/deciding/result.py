@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.rollout import Blocked, Wave
+from planner.model.rollout import Blocked, Wave
 
 VERDICTS = ("safe", "at-risk", "hangs", "unknown")
 EXIT_CODES = {"safe": 0, "at-risk": 1, "hangs": 1, "unknown": 3}

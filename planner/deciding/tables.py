@@ -16,7 +16,7 @@ How a cell is answered
   the count at which capacity no longer binds.
 * **The verdict engine** otherwise (a ``new`` task size in the spec): each count from the
   least that holds both the old and the new tasks is solved with
-  :func:`planner.verdict.analyse`, across the machine's cores.
+  :func:`planner.deciding.verdict.analyse`, across the machine's cores.
 
 Decisions beyond the contract's text
 ------------------------------------
@@ -46,11 +46,12 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from planner import placement
-from planner.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
 from planner.errors import PlannerError
-from planner.loading import read_agent
-from planner.problem import (
+from planner.inputs.loading import read_agent
+from planner.inputs.yamlsafe import Located, load_yaml
+from planner.model import placement
+from planner.model.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
+from planner.model.problem import (
     DoesNotFit,
     Footprint,
     Instance,
@@ -59,9 +60,9 @@ from planner.problem import (
     lower_bound,
     upper_bound,
 )
-from planner.problem import Service as Deploying
-from planner.rollout import room_for, stops_allowed
-from planner.scenario import (
+from planner.model.problem import Service as Deploying
+from planner.model.rollout import room_for, stops_allowed
+from planner.model.scenario import (
     ALL_AT_ONCE_STRATEGIES,
     STRATEGIES,
     Agent,
@@ -70,8 +71,7 @@ from planner.scenario import (
     Service,
     TaskDefinition,
 )
-from planner.sweep import Failed, run_cells
-from planner.units import (
+from planner.model.units import (
     describe,
     listing,
     mapping,
@@ -82,7 +82,7 @@ from planner.units import (
     text,
     whole,
 )
-from planner.yamlsafe import Located, load_yaml
+from planner.running.sweep import Failed, run_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -380,7 +380,7 @@ class Cell:
 def task_slots(instance: Instance, footprint: Footprint) -> int:
     """How many tasks of ``footprint`` an empty ``instance`` holds.
 
-    By the placement rows (:mod:`planner.placement`): the least over CPU, memory, ENIs and
+    By the placement rows (:mod:`planner.model.placement`): the least over CPU, memory, ENIs and
     dynamic ports of free // need; one at most with a fixed host port, none if that port
     is reserved. A footprint that needs nothing at all is capped at 10**9.
     """
@@ -468,7 +468,7 @@ def solved_instances(
     at the first safe count. ``how`` says ``solver``, or where the time limit came.
     ``deadline`` (a ``time.time()`` value): the whole table's, which may come first.
     """
-    from planner.verdict import analyse
+    from planner.deciding.verdict import analyse
 
     if deadline is not None:
         time_limit = min(time_limit, deadline - time.time())
@@ -590,7 +590,7 @@ def capacity_table(
         configured (ROLLOUT.md §8); None keeps the spec's.
     client
         A ``dask.distributed.Client``: the solver's cells go to its cluster, the spec sent
-        once (:mod:`planner.sweep`); ``jobs`` is then unused. A cell that failed there
+        once (:mod:`planner.running.sweep`); ``jobs`` is then unused. A cell that failed there
         (it raised, or the cluster lost it) has ``method`` ``failed: …`` and no counts.
 
     Returns

@@ -17,9 +17,9 @@ from __future__ import annotations
 import io
 from html import escape
 
-from planner.problem import Problem
-from planner.result import Result
-from planner.rollout import State, replay
+from planner.deciding.result import Result
+from planner.model.problem import Problem
+from planner.model.rollout import State, replay
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -56,7 +56,7 @@ def solve_html(result: Result, problem: Problem) -> str:
         where = "now" if result.stuck_now else f"at wave {result.dead_state.wave}"
         verb = "hangs" if result.verdict == "hangs" else "can hang"
         parts.append(f"<h2>Why: it {verb} {where}</h2><ul>")
-        from planner.render import describe_instance
+        from planner.outputs.render import describe_instance
 
         for b in result.dead_state.blocked:
             named = describe_instance(result, b.instance)
@@ -294,7 +294,7 @@ def percents_html(options) -> str:
     """``planner percents --format html``: the grid of every percent setting as a coloured
     map (rows: minimumHealthyPercent, columns: maximumPercent, settings with the same
     bounds merged), the recommendation ★ and the file's setting [ ], and why."""
-    from planner.percents import percent_text
+    from planner.deciding.percents import percent_text
 
     e = escape
     rows = options.rows
@@ -343,8 +343,8 @@ def table_html(df) -> str:
     """``planner table --format html``: the capacity table as a page: every row with its
     cost, the cheapest type per combination marked ★, empty cells where there is no
     answer, and what the figures assume."""
-    from planner.catalog import catalog_info
-    from planner.tables import records
+    from planner.deciding.tables import records
+    from planner.model.catalog import catalog_info
 
     e = escape
     rows = records(df)
@@ -419,7 +419,7 @@ def _cost_chart(df) -> str:
 def batch_html(result) -> str:
     """``planner batch --format html``: one row per scenario, its status coloured, why it
     is not safe in ECS's words, the least fleet and the plan's length."""
-    from planner.batch import message, minimum_text
+    from planner.deciding.batch import message, minimum_text
 
     e = escape
     counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())

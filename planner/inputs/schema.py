@@ -2,7 +2,7 @@
 passes.
 
 The models say what a schema can say: field names (unknown ones refused), types, ranges,
-allowed words. :mod:`planner.loading` checks every file against them as well as with its
+allowed words. :mod:`planner.inputs.loading` checks every file against them as well as with its
 own reader, which adds what a schema cannot say (catalog names, task-definition files,
 placements that add up, fields that depend on others) and words each message for the
 user. ``planner schema`` prints :func:`scenario_schema` for editors
@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from planner.errors import PlannerError
-from planner.units import describe, unknown_field_message
-from planner.yamlsafe import Located, format_path
+from planner.inputs.yamlsafe import Located, format_path
+from planner.model.units import describe, unknown_field_message
 
 #: A size as ECS accepts it in a task definition: ``256``, ``"256"``, ``"0.25 vCPU"``,
 #: ``"2 GB"`` (the reader checks the unit).

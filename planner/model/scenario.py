@@ -1,7 +1,7 @@
 """The scenario as the user wrote it: frozen dataclasses, already validated.
 
-Loading and validation live in :mod:`planner.loading`; turning a scenario into the
-numbers the wave model works on lives in :mod:`planner.problem`.
+Loading and validation live in :mod:`planner.inputs.loading`; turning a scenario into the
+numbers the wave model works on lives in :mod:`planner.model.problem`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.units import boolean, number, one_of, port, text, whole
-from planner.yamlsafe import Located
+from planner.inputs.yamlsafe import Located
+from planner.model.units import boolean, number, one_of, port, text, whole
 
 #: ECS_RESERVED_PORTS on Linux (amazon-ecs-agent ``config_unix.go``).
 DEFAULT_RESERVED_PORTS: tuple[int, ...] = (22, 2375, 2376, 51678, 51679)
@@ -58,7 +58,7 @@ def strategy_problem(rule: object) -> str | None:
 class _Checks:
     """The checks of a scenario file, applied to an object built in Python.
 
-    The same checkers as the loader's (:mod:`planner.units`), so an object gets the
+    The same checkers as the loader's (:mod:`planner.model.units`), so an object gets the
     message a file gets, its field named by attribute: ``planner.Service: maximum_percent:
     must be a whole number ≥ 0, got -5``.
     """
@@ -338,7 +338,7 @@ class Service:
         c.whole("canary_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
             c.number(minutes, optional=True)
-        from planner.cql import QueryError, parse
+        from planner.model.cql import QueryError, parse
 
         for k, expression in enumerate(c.sequence("member_of")):
             text(c.doc, ("member_of", k), expression)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.scenario import Scenario
+from planner.model.scenario import Scenario
 
 MAX_BYTES = 20_000_000
 FILES = ("services.json", "container-instances.json", "tasks.json")
@@ -152,7 +152,7 @@ def import_folder(
         return os.path.relpath(taskdefs[arn], base)
 
     # --- instances: one group each, as registered
-    from planner.catalog import load_catalog
+    from planner.model.catalog import load_catalog
 
     catalog = load_catalog()
     index: dict[str, int] = {}
@@ -423,7 +423,7 @@ def _remaining_mismatches(
     """A warning per instance whose ``remainingResources`` disagree with its registered
     CPU and memory less the tasks found on it (ROLLOUT.md §9's cross-check): something
     the export does not show holds resources there, or less than it seems."""
-    from planner.taskdef import task_definition_from_json
+    from planner.inputs.taskdef import task_definition_from_json
 
     used = [[0, 0] for _ in groups]
     for revisions in running.values():
@@ -468,7 +468,7 @@ def import_cluster(
     ----------
     source
         An export folder (:func:`import_folder`), or a ``boto3.Session`` to read
-        ``cluster`` live with read-only calls (:mod:`planner.live`).
+        ``cluster`` live with read-only calls (:mod:`planner.inputs.live`).
     deploy
         Service name → task-definition JSON of the revision to roll out.
     cluster
@@ -479,15 +479,15 @@ def import_cluster(
     """
     import tempfile
 
-    from planner.loading import scenario_from_data
-    from planner.yamlsafe import Located
+    from planner.inputs.loading import scenario_from_data
+    from planner.inputs.yamlsafe import Located
 
     if isinstance(source, str | Path):
         mapping, _ = import_folder(source, deploy)
         return scenario_from_data(Located(mapping, {}, str(source)), base_dir=Path(source))
     if cluster is None:
         raise PlannerError("import_cluster(session) needs cluster=NAME")
-    from planner.live import fetch_export, write_export
+    from planner.inputs.live import fetch_export, write_export
 
     export = fetch_export(cluster, session=source)
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,7 +20,7 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from planner.batch import BatchResult, message, minimum_text
+from planner.deciding.batch import BatchResult, message, minimum_text
 
 #: XML 1.0 allows tab, newline, carriage return and printable characters only.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-from planner.problem import Problem
-from planner.rollout import Wave
-from planner.scenario import Scenario, Timing
+from planner.model.problem import Problem
+from planner.model.rollout import Wave
+from planner.model.scenario import Scenario, Timing
 
 
 def timing_parameters(t: Timing) -> dict[str, int]:
