@@ -14,7 +14,7 @@ from planner.running import machine
 
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 # the module (``planner.solve`` is also the function the package exports)
-solve_module = importlib.import_module("planner.solve")
+solve_module = importlib.import_module("planner.deciding.solve")
 SHIPPED = machine.MOST_DEFAULT_WORKERS  # (conftest sets it to one for the other tests)
 
 

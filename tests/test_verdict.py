@@ -606,7 +606,7 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
 
     import planner
 
-    solve_module = importlib.import_module("planner.solve")
+    solve_module = importlib.import_module("planner.deciding.solve")
 
     seen = []
     real = solve_module.analyse
