@@ -42,9 +42,13 @@ runner = CliRunner()
 
 
 def _instance(name, cpu, memory, kind, zone, enis, trunk=None, **extra):
-    """One imported instance group as the importer writes it: registered CPU and memory,
-    the type (its ENI limits from the catalog: EC2's, not in the export), zone, id."""
-    group = {"name": name, "cpu": cpu, "memory": memory, "count": 1, "instanceType": kind}
+    """One imported instance group of one as the importer writes it: named by type and
+    zone, registered CPU and memory, the type (its ENI limits from the catalog: EC2's, not
+    in the export), zone, id."""
+    state = {"DRAINING": " (draining)"}.get(extra.get("status"), "")
+    state += " (agent disconnected)" if extra.get("agentConnected") is False else ""
+    title = f"{kind}{state} in {zone}"
+    group = {"name": title, "cpu": cpu, "memory": memory, "count": 1, "instanceType": kind}
     group["enis"] = enis
     if trunk is not None:
         group["trunkEnis"] = trunk

@@ -23,7 +23,7 @@ def test_the_seed_case_as_a_real_export_imports_field_by_field():
     assert mapping["cluster"] == {
         "instances": [
             {
-                "name": "i-0123456789abcdef0",
+                "name": "t3.small in us-east-1a",  # type and zone; the id below
                 "cpu": 2048,  # registered, not the catalog's
                 "memory": 1907,
                 "count": 1,
@@ -327,11 +327,11 @@ def test_tasks_of_services_not_exported_are_static_load(tmp_path):
             lambda d: d["containerInstances"][0].update(status="DEREGISTERING"),
             "is DEREGISTERING: planner models ACTIVE and DRAINING instances",
         ),
-        # Fargate
+        # only Fargate: nothing on the container instances to deploy
         (
             "services.json",
             lambda d: d["services"][0].update(launchType="FARGATE"),
-            "runs on FARGATE: planner models EC2 container instances only",
+            "lists only Fargate services (rj-api): planner models EC2 container instances",
         ),
         # tasks of a revision no deployment names
         (

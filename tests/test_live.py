@@ -247,12 +247,12 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
     mapping, warnings = import_folder(folder)
     assert warnings == []
     groups = mapping["cluster"]["instances"]  # in ListContainerInstances' order
-    order = [g["name"] for g in groups]
+    order = [g["instanceIds"][0] for g in groups]  # one per zone: a group each
     assert sorted(order) == sorted(cluster)
     for group in groups:
-        zone = ZONES[cluster.index(group["name"])]
+        zone = ZONES[cluster.index(group["instanceIds"][0])]
         assert group == {
-            "name": group["name"],
+            "name": f"c5.xlarge in {zone}",
             "cpu": 4096,  # moto's registration, whatever totalResources says
             "memory": 7482,
             "count": 1,
@@ -261,7 +261,7 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
             "trunkEnis": 20,
             "availabilityZone": zone,
             **({"attributes": {"team": "rj"}} if zone == ZONES[0] else {}),
-            "instanceIds": [group["name"]],
+            "instanceIds": [cluster[ZONES.index(zone)]],
         }
     assert mapping["cluster"]["agent"] == {"reservedPorts": [22, 2375, 2376, 51678, 51679]}
     services = {s["name"]: s for s in mapping["services"]}

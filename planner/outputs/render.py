@@ -89,7 +89,10 @@ def _instance_groups(result: Result) -> list[str]:
     for g in result.instances:
         types += [g["type"]] * (g["count"] or 0)
     zones = result.zones or [None] * len(types)
-    return [f"{t} in {z}" if z else t for t, z in zip(types, zones, strict=False)]
+    return [  # an imported group is named by type and zone already
+        f"{t} in {z}" if z and not t.endswith(f" in {z}") else t
+        for t, z in zip(types, zones, strict=False)
+    ]
 
 
 def _where(moves, s: int | None, groups: list[str], labels: list[str]) -> str:
