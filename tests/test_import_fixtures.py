@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 import planner
 from planner.cli import app
+from planner.errors import PlannerError
 from planner.inputs.importing import import_folder
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
@@ -739,3 +740,21 @@ def test_an_export_without_group_fields_gives_the_verdict_the_same_export_with_t
     for key in SAME:
         assert a.get(key) == b.get(key), key
     assert (a["verdict"], a["reasons"], a.get("stuckNow")) == EXPECTED[name][:3]
+
+
+def test_a_service_whose_tasks_run_on_fargate_is_set_aside_though_it_names_no_launch_type(
+    tmp_path,
+):
+    """A service without launchType or capacity provider strategy runs on the cluster's
+    default strategy, which the export does not show: its tasks say FARGATE, so it is set
+    aside (not a service running 0 of 2 tasks)."""
+    folder = tmp_path / "mixed-fargate"
+    shutil.copytree(MIXED, folder)
+    data = json.loads((folder / "services.json").read_text())
+    del data["services"][3]["launchType"]  # MyService
+    (folder / "services.json").write_text(json.dumps(data))
+    mapping, warnings = import_folder(folder)
+    assert [s["name"] for s in mapping["services"]] == ["api", "worker", "web"]
+    assert warnings[0].startswith("set aside: 2 Fargate services (my-http-service, MyService)")
+    with pytest.raises(PlannerError, match="--deploy names MyService, whose tasks run on Fargate"):
+        import_folder(folder, {"MyService": str(folder / "new-api.json")})

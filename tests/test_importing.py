@@ -674,9 +674,16 @@ def test_a_task_off_any_instance_that_is_not_on_fargate_is_refused_naming_fargat
     _edit(folder, "tasks.json", lambda d: d["tasks"][0].pop("containerInstanceArn"))
     with pytest.raises(PlannerError, match="a task on Fargate says launchType FARGATE"):
         import_folder(folder)
-    _edit(folder, "tasks.json", lambda d: d["tasks"][0].update(capacityProviderName="FARGATE_SPOT"))
-    mapping, warnings = import_folder(folder)
-    assert warnings[0].startswith("set aside: 1 Fargate task (of rj-api)")
+    spot = json.loads((folder / "tasks.json").read_text())["tasks"][0]
+    spot.update(capacityProviderName="FARGATE_SPOT", group="service:batch", taskArn="t/2")
+    again = _copy(tmp_path / "again")
+    _edit(again, "tasks.json", lambda d: d["tasks"].append(spot))
+    mapping, warnings = import_folder(again)
+    assert warnings == [
+        "set aside: 1 Fargate task (of batch): planner models the EC2 container instances, "
+        "where Fargate tasks take no room"
+    ]
+    assert mapping["services"] == import_folder(SEED)[0]["services"]
 
 
 def test_deploy_of_a_fargate_service_is_refused(tmp_path):
@@ -711,3 +718,24 @@ def test_an_external_controller_is_refused_before_its_missing_task_definition(tm
     (folder / "task-definitions/rj-api-1.json").unlink()
     with pytest.raises(PlannerError, match="EXTERNAL deployment controller"):
         import_folder(folder)
+
+
+def test_a_plan_at_scale_says_an_imported_groups_zone_once():
+    """Plans with many services name where tasks go by type and zone; an imported group's
+    name holds its zone already."""
+    from types import SimpleNamespace
+
+    from planner.outputs.render import _instance_groups
+
+    result = SimpleNamespace(
+        instances=[
+            {"type": "m5.large in us-east-1a", "count": 2},
+            {"type": "c5.large", "count": 1},
+        ],
+        zones=["us-east-1a", "us-east-1a", "us-east-1b"],
+    )
+    assert _instance_groups(result) == [
+        "m5.large in us-east-1a",
+        "m5.large in us-east-1a",
+        "c5.large in us-east-1b",
+    ]

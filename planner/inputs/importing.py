@@ -465,6 +465,38 @@ def _tasks(
     return found
 
 
+def _fargate_by_tasks(
+    ec2: list[tuple[int, dict[str, Any], _Revisions]],
+    fargate: list[dict[str, Any]],
+    found: _Tasks,
+    deploy: dict[str, str],
+    path: Path,
+) -> list[tuple[int, dict[str, Any], _Revisions]]:
+    """The EC2 services less those whose tasks all run on Fargate (a service that names no
+    launch type runs on the cluster's default capacity provider strategy, which the
+    export does not show): those join ``fargate``."""
+    keep = []
+    for k, svc, rev in ec2:
+        name = svc["serviceName"]
+        if not found.fargate.get(name) or name in found.running:
+            keep.append((k, svc, rev))
+        elif name in deploy:
+            raise PlannerError(
+                f"--deploy names {name}, whose tasks run on Fargate: planner models EC2 "
+                "container instances only"
+            )
+        else:
+            fargate.append(svc)
+    if not keep:
+        raise PlannerError(
+            f"lists only services on Fargate ({', '.join(s['serviceName'] for s in fargate)}): "
+            "planner models EC2 container instances; nothing here to deploy on them",
+            file=str(path),
+            field="services",
+        )
+    return keep
+
+
 def _set_aside(fargate: list[dict[str, Any]], tasks: Counter[str]) -> list[str]:
     """One line on the Fargate services and tasks set aside (none when there are none)."""
     parts = []
@@ -687,6 +719,7 @@ def import_folder(
     found = _tasks(
         tasks, tasks_path, index, _deployment_ids(services), {s["serviceName"] for s in fargate}
     )
+    ec2 = _fargate_by_tasks(ec2, fargate, found, deploy, services_path)
     warnings = _set_aside(fargate, found.fargate) + warnings
     out_services = []
     for _, svc, rev in ec2:
