@@ -149,7 +149,6 @@ class _Revisions:
     primary_id: str | None  #: the PRIMARY deployment's id (its tasks' ``startedBy``)
     #: an ACTIVE deployment of the same revision: a forced new deployment caught mid-way
     forced: bool
-    ids: tuple[str, ...]  #: every deployment's id
 
     @property
     def midway(self) -> bool:
@@ -171,7 +170,6 @@ def _revisions(svc: dict[str, Any], path: Path, where: str) -> _Revisions:
         tuple(olds),
         (primary or {}).get("id"),
         any(d.get("taskDefinition") == current for d in active),
-        tuple(str(d["id"]) for d in deployments if d.get("id")),
     )
 
 
