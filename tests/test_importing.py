@@ -739,3 +739,31 @@ def test_a_plan_at_scale_says_an_imported_groups_zone_once():
         "m5.large in us-east-1a",
         "c5.large in us-east-1b",
     ]
+
+
+def test_instances_of_one_type_and_zone_that_register_a_mib_apart_are_counted_together(
+    tmp_path,
+):
+    """Instances of one type register a few MiB apart (three-zones-mixed shows 7,680 and
+    7,681): each keeps its registered memory in its own group, and the header counts
+    them together by type and zone."""
+    folder = _copy(tmp_path)
+
+    def twin(d):
+        one = d["containerInstances"][0]
+        two = json.loads(json.dumps(one))
+        two["containerInstanceArn"] += "twin"
+        two["ec2InstanceId"] = "i-0twin"
+        for r in two["registeredResources"]:
+            if r["name"] == "MEMORY":
+                r["integerValue"] -= 1
+        d["containerInstances"].append(two)
+
+    _edit(folder, "container-instances.json", twin)
+    groups = import_folder(folder)[0]["cluster"]["instances"]
+    assert [(g["name"], g["memory"]) for g in groups] == [
+        ("t3.small in us-east-1a", 1907),
+        ("t3.small in us-east-1a", 1906),
+    ]
+    res = runner.invoke(app, ["solve", str(folder)], env={"COLUMNS": "200"})
+    assert "cluster: 2 × t3.small in us-east-1a;" in res.stdout

@@ -394,7 +394,10 @@ def render_text(result: Result, console: Console) -> None:
             highlight=False,
         )
     ds = result.dead_state
-    fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
+    counts: Counter[str] = Counter()  # groups of one name (an import's type and zone) summed
+    for g in result.instances:
+        counts[g["type"]] += g["count"] or 0
+    fleet = ", ".join(f"{n} × {name}" for name, n in counts.items())
     svcs = ", ".join(
         f"{s['name']} ({tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
         for s in result.services
