@@ -767,3 +767,5 @@ def test_instances_of_one_type_and_zone_that_register_a_mib_apart_are_counted_to
     ]
     res = runner.invoke(app, ["solve", str(folder)], env={"COLUMNS": "200"})
     assert "cluster: 2 × t3.small in us-east-1a;" in res.stdout
+    imported = runner.invoke(app, ["import", str(folder)])
+    assert imported.stdout.startswith("# 2 container instances: 2 × t3.small in us-east-1a\n")

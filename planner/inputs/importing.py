@@ -747,9 +747,11 @@ def import_folder(
 def import_notes(mapping: dict[str, Any], deploy: dict[str, str] | None) -> list[str]:
     """What a scenario of :func:`import_folder` holds and deploys, in two lines: the
     header of ``planner import``'s output."""
-    groups = mapping["cluster"]["instances"]
-    n = sum(g["count"] for g in groups)
-    fleet = ", ".join(f"{g['count']} × {g['name']}" for g in groups)
+    counts: Counter[str] = Counter()  # by type and zone (groups a MiB apart together)
+    for g in mapping["cluster"]["instances"]:
+        counts[g["name"]] += g["count"]
+    n = sum(counts.values())
+    fleet = ", ".join(f"{k} × {name}" for name, k in counts.items())
     lines = [f"{n} container instance{'s' * (n != 1)}: {fleet}"]
     if deploy:
         lines.append(
