@@ -561,7 +561,12 @@ def import_(
     output: Output = None,
     deploy: Annotated[
         list[str] | None,
-        typer.Option("--deploy", help="SERVICE=TASKDEF.json: the revision to roll out."),
+        typer.Option(
+            "--deploy",
+            help="SERVICE=TASKDEF.json: the revision to roll out; the other services are "
+            "written deploy: false (unless ECS is moving them already). Without --deploy, "
+            "every service is force-redeployed with the revision it runs.",
+        ),
     ] = None,
     cluster: Annotated[
         str | None,
@@ -579,10 +584,9 @@ def import_(
     ] = None,
 ) -> None:
     """A scenario (YAML) from what `aws ecs describe-*` printed about a cluster, or, with
-    --cluster, from the same calls made live."""
-    import yaml
-
-    from planner.inputs.importing import import_folder
+    --cluster, from the same calls made live. Without --deploy every service is
+    force-redeployed with the revision it runs; the scenario's header says which."""
+    from planner.inputs.importing import import_folder, import_notes, scenario_yaml
     from planner.inputs.loading import scenario_from_data
     from planner.inputs.yamlsafe import Located
 
@@ -615,7 +619,9 @@ def import_(
         raise _fail(exc) from None
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    _emit(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), output)
+    notes = import_notes(mapping, pairs)
+    console.print(f"note: {notes[-1]}", highlight=False)
+    _emit(scenario_yaml(mapping, notes), output)
 
 
 @app.command()
