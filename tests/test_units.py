@@ -1,24 +1,14 @@
-"""planner.model.units: CPU and memory sizes as ECS accepts them, and the field checkers."""
+"""planner.model.units (CPU and memory sizes as ECS accepts them, the rules on one value)
+and planner.inputs.checks (the rules applied where a value is in a file)."""
 
 from __future__ import annotations
 
 import pytest
 
 from planner.errors import PlannerError
+from planner.inputs.checks import boolean, mapping, number, one_of, port, text, whole
 from planner.inputs.yamlsafe import load_yaml_text
-from planner.model.units import (
-    boolean,
-    describe,
-    mapping,
-    number,
-    one_of,
-    parse_cpu,
-    parse_memory,
-    port,
-    text,
-    unknown_field_message,
-    whole,
-)
+from planner.model.units import describe, parse_cpu, parse_memory, unknown_field_message
 
 
 @pytest.mark.parametrize(
@@ -164,3 +154,21 @@ def test_unknown_field_without_close_match() -> None:
     assert unknown_field_message("zzz", ("name", "count")) == (
         "unknown field; allowed here: name, count"
     )
+
+
+def test_the_model_layer_imports_nothing_from_inputs() -> None:
+    """planner.model is below planner.inputs: none of its modules imports one above it."""
+    import ast
+    from pathlib import Path
+
+    model = Path(__file__).parent.parent / "planner" / "model"
+    upward = []
+    for path in sorted(model.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            upward += [(path.name, n) for n in names if n.startswith("planner.inputs")]
+    assert upward == []

@@ -28,6 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.inputs.checks import (
+    boolean,
+    listing,
+    mapping,
+    number,
+    one_of,
+    port,
+    sized,
+    text,
+    whole,
+)
 from planner.inputs.schema import check_document
 from planner.inputs.taskdef import task_definition_from_json, taskdef_from_mapping
 from planner.inputs.yamlsafe import Located, format_path, load_yaml
@@ -52,19 +63,10 @@ from planner.model.scenario import (
 )
 from planner.model.units import (
     CPU_UNITS_PER_VCPU,
-    boolean,
     describe,
-    listing,
-    mapping,
-    number,
-    one_of,
     parse_cpu,
     parse_memory,
-    port,
-    sized,
-    text,
     unknown_field_message,
-    whole,
 )
 
 TOP_FIELDS = ("name", "cluster", "services", "timing")

@@ -36,22 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.inputs.checks import listing, mapping, one_of, port, sized, whole
 from planner.inputs.yamlsafe import Located, format_path, load_yaml_text
 from planner.model.cql import QueryError
 from planner.model.cql import parse as parse_query
 from planner.model.scenario import NETWORK_MODES, TaskDefinition
-from planner.model.units import (
-    describe,
-    is_whole,
-    listing,
-    mapping,
-    one_of,
-    parse_cpu,
-    parse_memory,
-    port,
-    sized,
-    whole,
-)
+from planner.model.units import HOST_PORT, describe, is_whole, parse_cpu, parse_memory
 
 #: Task-definition files larger than this are refused unread.
 MAX_JSON_BYTES = 1_000_000
@@ -358,13 +348,7 @@ def _port_mappings(
             protocol = one_of(located, (*path, "protocol"), item["protocol"], PROTOCOLS)
         host: int | None = None
         if item.get("hostPort") is not None:
-            host = whole(
-                located,
-                (*path, "hostPort"),
-                item["hostPort"],
-                maximum=65535,
-                what="a port number (0: dynamic)",
-            )
+            host = whole(located, (*path, "hostPort"), item["hostPort"], rule=HOST_PORT)
         if item.get("containerPortRange") is not None:
             if item.get("containerPort") is not None:
                 raise located.error(
