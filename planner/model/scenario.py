@@ -432,6 +432,9 @@ class Scenario:
     #: Which ECS rules the verdict is about (ROLLOUT.md §8): ``any`` placement where tasks
     #: fit (§4 as written, the default), or ``ecs``, the scheduler as configured.
     placement_mode: str = "any"
+    #: Fields of the ECS API's shapes the file held that planner does not use, each as
+    #: ``file:line: field`` (``planner solve --verbose`` lists them); no effect on a verdict.
+    ignored: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         c = _Checks(self)
