@@ -16,7 +16,6 @@ from typing import Any
 
 from planner.inputs.yamlsafe import Located
 from planner.model.units import (
-    PERCENT,
     WholeRule,
     boolean_problem,
     describe,
@@ -56,11 +55,6 @@ def whole(
     rule = rule or WholeRule(minimum, maximum, what)
     _checked(doc, path, rule.problem(value))
     return int(value)
-
-
-def percent(doc: Located, path: Path_, value: Any) -> int:
-    """Check ``minimumHealthyPercent`` (a whole percent 0–100, :data:`PERCENT`)."""
-    return whole(doc, path, value, rule=PERCENT)
 
 
 def number(doc: Located, path: Path_, value: Any, *, minimum: float = 0) -> float:

@@ -55,6 +55,9 @@ from planner.model.scenario import (
     STRATEGIES,
     STRATEGY_TYPES,
     first_repeat,
+    instance_ids_problem,
+    new_placement_problem,
+    port_range_problem,
     strategy_problem,
     too_many_strategy_rules,
 )
@@ -263,16 +266,6 @@ class _Model(BaseModel):
         return kept
 
 
-_PLACE = {
-    "availabilityZone": "Text",
-    "availabilityZones": "list",
-    "attributes": "mapping",
-    "instanceIds": "list",
-    "status": "word",
-    "agentConnected": "bool",
-}
-
-
 def _attributes(value: Any) -> Any:
     if value is None:
         return None
@@ -350,14 +343,8 @@ class _Group(_Model):
     @model_validator(mode="after")
     def _ids(self) -> _Group:
         ids: list[str] | None = getattr(self, "instanceIds", None)
-        count: int | None = getattr(self, "count", None)
         if ids is not None:
-            if count is None:
-                raise problem("needs the group's count (one id per instance)", ("instanceIds",))
-            if len(ids) != count:
-                raise problem(
-                    f"must name {count} instances (count), got {len(ids)}", ("instanceIds",)
-                )
+            _check(instance_ids_problem(ids, getattr(self, "count", None)), ("instanceIds",))
         return self
 
 
@@ -498,8 +485,7 @@ def _port_range(value: Any) -> Any:
         raise problem(f"must be [first, last], two ports, got a list of {len(value)}")
     for i, p in enumerate(value):
         _check(port_problem(p), (i,))
-    if value[0] > value[1]:
-        raise problem(f"must be [first, last] with first ≤ last, got [{value[0]}, {value[1]}]")
+    _check(port_range_problem(value[0], value[1]))
     return value
 
 
@@ -763,16 +749,8 @@ class Service(_Model):
                 ("deploymentController",),
             )
         if self.newPlacement is not None:
-            if self.placement is None:
-                raise problem(
-                    "needs placement too: the old tasks left beside the new ones (a snapshot "
-                    "taken mid-deployment)",
-                    ("newPlacement",),
-                )
-            if self.deploy is False:
-                raise problem(
-                    "is for a deploying service; deploy is false here", ("newPlacement",)
-                )
+            found = new_placement_problem(self.placement is not None, self.deploy is not False)
+            _check(found, ("newPlacement",))
         return self
 
 

@@ -75,6 +75,35 @@ def too_many_strategy_rules(n: int) -> str | None:
     return None
 
 
+def port_range_problem(first: int, last: int) -> str | None:
+    """The agent's dynamic port range runs from ``first`` up to ``last``."""
+    if first > last:
+        return f"must be [first, last] with first ≤ last, got [{first}, {last}]"
+    return None
+
+
+def instance_ids_problem(ids: tuple[str, ...] | list[str], count: int | None) -> str | None:
+    """A group's instance ids name each of its ``count`` instances once."""
+    if count is None:
+        return "needs the group's count (one id per instance)"
+    if len(ids) != count:
+        return f"must name {count} instances (count), got {len(ids)}"
+    return None
+
+
+def new_placement_problem(has_placement: bool, deploy: bool) -> str | None:
+    """New tasks already running (a snapshot) need the old ones beside them, and a
+    deployment."""
+    if not has_placement:
+        return (
+            "needs placement too: the old tasks left beside the new ones (a snapshot taken "
+            "mid-deployment)"
+        )
+    if not deploy:
+        return "is for a deploying service; deploy is false here"
+    return None
+
+
 def first_repeat(items: list[Any]) -> tuple[int, int] | None:
     """The first ``(k, j)`` with ``items[k] == items[j]`` and ``j < k``, or None (service
     names, instance ids and zones are each named once)."""
@@ -268,8 +297,8 @@ class InstanceGroup:
         if self.instance_ids is not None:
             ids = c.sequence("instance_ids")
             c.texts("instance_ids")
-            if self.count is not None and len(ids) != self.count:
-                raise c.fail("instance_ids", f"must name {self.count} instances, got {len(ids)}")
+            if self.count is not None:
+                c.check(("instance_ids",), instance_ids_problem(ids, self.count))
         c.text("arch", optional=True)
         c.text("instance_type", optional=True)
         c.whole("cpu", POSITIVE)
@@ -299,10 +328,9 @@ class Agent:
         c.ports("reserved_ports")
         c.ports("dynamic_port_range")
         low_high = c.sequence("dynamic_port_range")
-        if len(low_high) != 2 or low_high[0] > low_high[1]:
-            raise c.fail(
-                "dynamic_port_range", f"must be (first, last) with first ≤ last, got {low_high}"
-            )
+        if len(low_high) != 2:
+            raise c.fail("dynamic_port_range", f"must be (first, last), got {low_high}")
+        c.check(("dynamic_port_range",), port_range_problem(*low_high))
         c.boolean("awsvpc_trunking")
 
 
@@ -358,16 +386,15 @@ class Service:
                 for i, n in enumerate(c.sequence(attr)):
                     c.check((attr, i), WHOLE.problem(n))
         if self.new_placement is not None:
-            if self.placement is None:
-                raise c.fail("new_placement", "needs placement (the old tasks left)")
+            found = new_placement_problem(self.placement is not None, self.deploy)
+            c.check(("new_placement",), found)
+            assert self.placement is not None
             if len(self.new_placement) != len(self.placement):
                 raise c.fail(
                     "new_placement",
                     f"must list as many instances as placement ({len(self.placement)}), "
                     f"got {len(self.new_placement)}",
                 )
-            if not self.deploy:
-                raise c.fail("new_placement", "is for a deploying service (deploy is false)")
         c.whole("step_percent", STEP_PERCENT, optional=True)
         c.whole("canary_percent", STEP_PERCENT, optional=True)
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
