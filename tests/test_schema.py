@@ -181,3 +181,25 @@ def test_the_schema_allows_the_readers_words():
     assert words(schema.TaskDefinitionShort, "networkMode") == scenario.NETWORK_MODES
     assert words(schema.PlacementConstraint, "type") == schema.CONSTRAINT_TYPES
     assert words(schema.PlacementStrategy, "type") == scenario.STRATEGY_TYPES
+
+
+def test_the_schema_allows_the_ecs_apis_own_fields(validator):
+    """Editors accept what the loader accepts: an ECS task definition and service pasted
+    as the AWS CLI prints them (botocore's examples), but not a typo."""
+    import os
+
+    botocore = pytest.importorskip("botocore")
+    path = os.path.join(os.path.dirname(botocore.__file__), "data/ecs/2014-11-13/examples-1.json")
+    if not os.path.exists(path):
+        pytest.skip("botocore without its ECS examples")
+    examples = json.loads(Path(path).read_text())["examples"]
+    printed = examples["DescribeTaskDefinition"][0]["output"]
+    service = examples["DescribeServices"][0]["output"]["services"][0]
+    service = {**service, "name": "web", "taskDefinition": printed["taskDefinition"]}
+    service["deploymentConfiguration"]["deploymentCircuitBreaker"] = {"enable": True}
+    doc = {"cluster": {"instances": [{"type": "t3.medium", "count": 2}]}, "services": [service]}
+    errors = [e.message for e in validator.iter_errors(doc)]
+    assert not errors
+    loading.scenario_from_data(load_yaml_text(json.dumps(doc)))
+    service["deploymentConfiguration"]["maximumPercnt"] = 150
+    assert not validator.is_valid(doc)

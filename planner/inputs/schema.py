@@ -627,9 +627,9 @@ class LoadBalancer(_Model):
                 _check(port_problem(None) if key == "containerPort" else text_problem(None), (key,))
 
 
-#: The short form of a task definition (one container), and the ECS API's; read by
-#: :mod:`planner.inputs.taskdef`, whose rules are the same for a JSON file.
 class PortMapping(_Model):
+    """A port mapping of the short form."""
+
     containerPort: Port = None
     hostPort: HostPort = None
     protocol: Protocol = None
@@ -640,7 +640,10 @@ class PortMapping(_Model):
 
 
 class TaskDefinitionShort(_Model):
-    """The short form of a task definition (one container)."""
+    """The short form of a task definition (one container): the fields of a task
+    definition written in a scenario, for its JSON Schema and for
+    :mod:`planner.inputs.taskdef`, which reads it (by the rules it applies to a JSON file,
+    whose values are not the scenario's to check)."""
 
     cpu: CpuSize = None
     memory: MemorySize = None
@@ -659,6 +662,8 @@ def _taskdef_schema(required: bool) -> dict[str, Any]:
     }
     for name in ecs_shapes.TASK_DEFINITION + ecs_shapes.REGISTER_TASK_DEFINITION:
         props.setdefault(name, {"description": "a field of the ECS API's TaskDefinition"})
+    # describe-task-definition's wrapper, pasted whole
+    props["taskDefinition"] = {"type": "object", "description": "the task definition, wrapped"}
     forms: list[dict[str, Any]] = [short, TEXT_SCHEMA]
     return {"anyOf": forms if required else [*forms, {"type": "null"}]}
 

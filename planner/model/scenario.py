@@ -1,7 +1,11 @@
 """The scenario as the user wrote it: frozen dataclasses, already validated.
 
-Loading and validation live in :mod:`planner.inputs.loading`; turning a scenario into the
-numbers the wave model works on lives in :mod:`planner.model.problem`.
+A file is checked by its models (:mod:`planner.inputs.schema`) and built by
+:mod:`planner.inputs.loading`; turning a scenario into the numbers the wave model works on
+lives in :mod:`planner.model.problem`. The dataclasses check themselves too, so that one
+built in Python gets planner's messages: by the same rules as a file, each in one place
+(:mod:`planner.model.units` for one value, the ``*_problem`` functions here for a few
+values together), which the file's models call.
 """
 
 from __future__ import annotations
