@@ -686,3 +686,14 @@ def test_solve_verbose_lists_the_ignored_fields(tmp_path: Path) -> None:
     assert "deploymentCircuitBreaker" not in quiet.stderr
     assert f"{path}:" in loud.stderr
     assert "services[0].deploymentConfiguration.deploymentCircuitBreaker" in loud.stderr
+
+
+def test_a_task_definition_arn_says_what_planner_needs(tmp_path: Path) -> None:
+    """describe-services prints the task definition's ARN: planner asks for its content."""
+    printed = _botocore_example("DescribeServices")["services"][0]
+    path = _write(tmp_path / "s.yaml", _with_service(taskDefinition=printed["taskDefinition"]))
+    with pytest.raises(PlannerError) as info:
+        load_scenario(path)
+    assert info.value.field == "services[0].taskDefinition" and info.value.line
+    assert "is a task definition's ARN" in info.value.message
+    assert "describe-task-definition --task-definition hello_world:6" in info.value.message

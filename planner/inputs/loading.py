@@ -287,11 +287,21 @@ class _Builder:
         if shown in self.json_cache:
             return self.json_cache[shown]
         if not file.exists():
+            arn = written.startswith("arn:") and ":task-definition/" in written
             raise self.doc.error(
                 path,
-                f"no such task-definition file {describe(written)} (looked for {shown}); give "
-                "a mapping (cpu, memory, ...) or the path of a JSON file, e.g. from "
-                "aws ecs describe-task-definition --task-definition FAMILY:REVISION",
+                (
+                    f"{describe(written)} is a task definition's ARN (as describe-services "
+                    "prints it); planner needs its content: paste the output of aws ecs "
+                    "describe-task-definition --task-definition "
+                    f"{written.rsplit('/', 1)[-1]} here, or give the path of that JSON file"
+                )
+                if arn
+                else (
+                    f"no such task-definition file {describe(written)} (looked for {shown}); "
+                    "give a mapping (cpu, memory, ...) or the path of a JSON file, e.g. from "
+                    "aws ecs describe-task-definition --task-definition FAMILY:REVISION"
+                ),
             )
         try:
             td = task_definition_from_json(shown)
