@@ -23,6 +23,7 @@ from planner.model.units import (
     number_problem,
     one_of_problem,
     port_problem,
+    read_size,
     text_problem,
     unknown_field_message,
 )
@@ -126,8 +127,7 @@ def mapping(
 def sized(
     doc: Located, path: Path_, value: Any, parse: Callable[[Any], int], *, minimum: int = 0
 ) -> int:
-    """Read a CPU or memory size with ``parse`` (:func:`~planner.model.units.parse_cpu`,
-    :func:`~planner.model.units.parse_memory`).
+    """Read a CPU or memory size with ``parse`` (:func:`~planner.model.units.read_size`).
 
     Raises
     ------
@@ -135,9 +135,6 @@ def sized(
         With the parser's message, or if the size is below ``minimum``.
     """
     try:
-        result = parse(value)
+        return read_size(value, parse, minimum)
     except ValueError as exc:
         raise doc.error(path, str(exc)) from None
-    if result < minimum:
-        raise doc.error(path, f"must be at least {minimum}, got {describe(value)}")
-    return result

@@ -21,6 +21,7 @@ strategy fields); those across the document (placements that add up, names used 
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ from planner.model.scenario import (
     too_many_strategy_rules,
 )
 from planner.model.units import (
+    HOST_PORT,
     OPEN_PERCENT,
     PERCENT,
     POSITIVE,
@@ -73,7 +75,10 @@ from planner.model.units import (
     list_problem,
     number_problem,
     one_of_problem,
+    parse_cpu,
+    parse_memory,
     port_problem,
+    read_size,
     text_problem,
     unknown_field_message,
 )
@@ -158,7 +163,7 @@ RequiredText = _value(str, text_problem, TEXT_SCHEMA, required=True)
 Bool = _value(bool, boolean_problem, {"type": "boolean"})
 Minutes = _value(float, number_problem, {"type": "number", "minimum": 0}, float)
 Port = _value(int, port_problem, {"type": "integer", "minimum": 1, "maximum": 65535})
-HostPort = _whole(WholeRule(0, 65535))
+HostPort = _whole(HOST_PORT)
 InstanceStatus = _words(INSTANCE_STATUSES)
 Strategy = _words(STRATEGIES)
 Scheduling = _words(SCHEDULING)
@@ -359,8 +364,6 @@ def _catalog_type(value: Any) -> Any:
 
 def _unknown_type(name: str) -> str:
     """Explain an instance type the catalog does not know, with the closest one."""
-    import difflib
-
     known = load_catalog()
     close = difflib.get_close_matches(name.strip().lower(), list(known), n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]}?" if close else ""
@@ -402,15 +405,10 @@ def _cpu(value: Any) -> int:
 
 
 def _sized(value: Any, kind: str, minimum: int) -> int:
-    from planner.model.units import parse_cpu, parse_memory
-
     try:
-        result = (parse_cpu if kind == "cpu" else parse_memory)(value)
+        return read_size(value, parse_cpu if kind == "cpu" else parse_memory, minimum)
     except ValueError as exc:
         raise problem(str(exc)) from None
-    if result < minimum:
-        raise problem(f"must be at least {minimum}, got {describe(value)}")
-    return result
 
 
 CpuSize = _value(int, lambda v: None, SIZE_SCHEMA, _cpu)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -152,6 +152,21 @@ def parse_memory(value: Any) -> int:
     if number != number.to_integral_value():
         raise ValueError(f"must be a whole number of MiB, got {describe(value)}")
     return int(number)
+
+
+def read_size(value: Any, parse: Callable[[Any], int], minimum: int = 0) -> int:
+    """Read a CPU or memory size with ``parse`` (:func:`parse_cpu`, :func:`parse_memory`),
+    at least ``minimum``.
+
+    Raises
+    ------
+    ValueError
+        With the parser's message, or if the size is below ``minimum``.
+    """
+    result = parse(value)
+    if result < minimum:
+        raise ValueError(f"must be at least {minimum}, got {describe(value)}")
+    return result
 
 
 # --- rules on one value ---------------------------------------------------------------
