@@ -172,3 +172,27 @@ def test_the_model_layer_imports_nothing_from_inputs() -> None:
                 names = [a.name for a in node.names]
             upward += [(path.name, n) for n in names if n.startswith("planner.inputs")]
     assert upward == []
+
+
+@pytest.mark.parametrize(
+    ("text", "home"),
+    [
+        ("strategy rules, got", "model/scenario.py"),  # ECS's 5 placement strategy rules
+        ("a whole percent", "model/units.py"),  # the deployment percents
+        ("with first ≤ last", "model/scenario.py"),  # the dynamic port range
+        ("instances (count)", "model/scenario.py"),  # instance ids against the count
+        ("needs placement too", "model/scenario.py"),  # newPlacement beside placement
+        ("must be at least {minimum}", "model/units.py"),  # a size's minimum
+        ("must be a port number from 1", "model/units.py"),
+    ],
+)
+def test_each_rule_is_worded_in_one_place(text: str, home: str) -> None:
+    """The file's models, the located checkers, the tables and the dataclasses call one
+    function per rule: its message is written in one module."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "planner"
+    found = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*.py") if text in p.read_text()
+    )
+    assert found == [home]
