@@ -697,3 +697,12 @@ def test_a_task_definition_arn_says_what_planner_needs(tmp_path: Path) -> None:
     assert info.value.field == "services[0].taskDefinition" and info.value.line
     assert "is a task definition's ARN" in info.value.message
     assert "describe-task-definition --task-definition hello_world:6" in info.value.message
+
+
+def test_a_service_named_as_the_ecs_api_names_it_is_told_to_say_name() -> None:
+    printed = _botocore_example("DescribeServices")["services"][0]
+    text = _with_service(serviceName=printed["serviceName"]).replace('"name": "web",', "")
+    with pytest.raises(PlannerError) as info:
+        scenario_from_data(load_yaml_text(text, file="s.yaml"))
+    assert info.value.field == "services[0].name"
+    assert "write name: ecs-simple-service" in info.value.message

@@ -250,6 +250,11 @@ class _Model(BaseModel):
     def before(cls, raw: dict[str, Any]) -> None:
         """Rules on the raw mapping, checked before its fields (as the reader did)."""
 
+    @classmethod
+    def missing(cls, key: str, raw: dict[str, Any]) -> str:
+        """What a message says of a required field left out."""
+        return cls.MISSING.get(key, "is required but missing")
+
     @model_validator(mode="before")
     @classmethod
     def _shape(cls, raw: Any, info: ValidationInfo) -> Any:
@@ -266,7 +271,7 @@ class _Model(BaseModel):
                 raise problem(cls.unknown(key), (key,))
         for key in cls.required(raw):
             if key not in raw:
-                raise problem(cls.MISSING.get(key, "is required but missing"), (key,))
+                raise problem(cls.missing(key, raw), (key,))
         cls.before(raw)
         return kept
 
@@ -727,6 +732,15 @@ class Service(_Model):
     @classmethod
     def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
         return ("name",)
+
+    @classmethod
+    def missing(cls, key: str, raw: dict[str, Any]) -> str:
+        if key == "name" and isinstance(raw.get("serviceName"), str):
+            return (
+                "is required but missing (the ECS API's serviceName is not read: write "
+                f"name: {raw['serviceName']})"
+            )
+        return super().missing(key, raw)
 
     @classmethod
     def before(cls, raw: dict[str, Any]) -> None:
