@@ -533,10 +533,6 @@ class Cluster(_Model):
 
 
 class DeploymentConfiguration(_Model):
-    ECS_IGNORED: ClassVar[tuple[str, ...]] = tuple(
-        f for f in ecs_shapes.DEPLOYMENT_CONFIGURATION if f not in STRATEGY_FIELDS
-    )
-
     minimumHealthyPercent: Percent = None
     maximumPercent: OpenPercent = None
     strategy: Strategy = None
@@ -557,6 +553,11 @@ class DeploymentConfiguration(_Model):
                     (key,),
                 )
         return self
+
+
+DeploymentConfiguration.ECS_IGNORED = tuple(
+    f for f in ecs_shapes.DEPLOYMENT_CONFIGURATION if f not in DeploymentConfiguration.model_fields
+)
 
 
 def _controller(value: Any) -> Any:
@@ -616,8 +617,6 @@ class PlacementStrategy(_Model):
 
 
 class LoadBalancer(_Model):
-    ECS_IGNORED: ClassVar[tuple[str, ...]] = ("advancedConfiguration",)
-
     targetGroupArn: Text = None
     loadBalancerName: Text = None
     containerName: Text = None
@@ -628,6 +627,11 @@ class LoadBalancer(_Model):
         for key, value in raw.items():  # a field given is given a value
             if value is None and key in cls.model_fields:
                 _check(port_problem(None) if key == "containerPort" else text_problem(None), (key,))
+
+
+LoadBalancer.ECS_IGNORED = tuple(
+    f for f in ecs_shapes.LOAD_BALANCER if f not in LoadBalancer.model_fields
+)
 
 
 class PortMapping(_Model):
