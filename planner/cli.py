@@ -179,6 +179,13 @@ def solve(
     workers: SolveWorkers = None,
     seed: Seed = 0,
     placement: PlacementOpt = Placement.any,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="List the ECS API fields of the file that planner ignores (on stderr).",
+        ),
+    ] = False,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
@@ -189,6 +196,10 @@ def solve(
             loaded = planner.import_cluster(scenario)
         else:
             loaded = planner.load_scenario(scenario)
+        for field in loaded.ignored if verbose else ():
+            Console(stderr=True, soft_wrap=True).print(
+                f"ignored (an ECS API field planner does not use): {field}", highlight=False
+            )
         from planner.running.progress import shown
 
         # the phase and the time left on stderr: a terminal only, text only

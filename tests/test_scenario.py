@@ -81,7 +81,7 @@ GROUP = InstanceGroup("t3.small", 2048, 1900, 2)
         ),
         (
             lambda: Agent(dynamic_port_range=(60000, 50000)),
-            "dynamic_port_range: must be (first, last) with first ≤ last",
+            "dynamic_port_range: must be [first, last] with first ≤ last, got [60000, 50000]",
         ),
         (
             lambda: Timing(healthy_threshold=0),

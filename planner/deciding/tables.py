@@ -47,6 +47,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.errors import PlannerError
+from planner.inputs.checks import listing, mapping, one_of, sized, text, whole
 from planner.inputs.loading import read_agent
 from planner.inputs.yamlsafe import Located, load_yaml
 from planner.model import placement
@@ -71,17 +72,7 @@ from planner.model.scenario import (
     Service,
     TaskDefinition,
 )
-from planner.model.units import (
-    describe,
-    listing,
-    mapping,
-    one_of,
-    parse_cpu,
-    parse_memory,
-    sized,
-    text,
-    whole,
-)
+from planner.model.units import OPEN_PERCENT, PERCENT, describe, parse_cpu, parse_memory
 from planner.running.sweep import Failed, run_cells
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -284,18 +275,14 @@ def _configuration(doc: Located, path: tuple[str | int, ...], raw: Any) -> Confi
         out = replace(
             out,
             minimum_healthy_percent=whole(
-                doc,
-                (*path, "minimumHealthyPercent"),
-                c["minimumHealthyPercent"],
-                maximum=100,
-                what="a whole percent",
+                doc, (*path, "minimumHealthyPercent"), c["minimumHealthyPercent"], rule=PERCENT
             ),
         )
     if c.get("maximumPercent") is not None:
         out = replace(
             out,
             maximum_percent=whole(
-                doc, (*path, "maximumPercent"), c["maximumPercent"], what="a whole percent"
+                doc, (*path, "maximumPercent"), c["maximumPercent"], rule=OPEN_PERCENT
             ),
         )
     if c.get("strategy") is not None:
