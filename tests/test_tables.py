@@ -22,11 +22,13 @@ from planner.deciding.tables import (
     task_slots,
 )
 from planner.errors import PlannerError
+from planner.inputs import table_spec
 from planner.inputs.yamlsafe import load_yaml_text
 from planner.model.catalog import get_instance_type
 from planner.model.problem import Footprint
 from planner.model.rollout import simulate
 from planner.model.scenario import Agent
+from planner.outputs import table_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "scenarios" / "tables").glob("*.table.yml"))
@@ -191,7 +193,7 @@ def _random_cells(rng, n):
                 TaskSize(cpu, memory, cpu, memory),
                 rng.randint(1, 6),
                 Configuration(rng.choice([0, 25, 50, 100]), rng.choice([100, 125, 150, 200])),
-                rng.choice(tables.HOST_PORT_MODES),
+                rng.choice(table_spec.HOST_PORT_MODES),
                 rng.choice(agents),
             )
         )
@@ -295,7 +297,7 @@ def test_parallel_equals_serial():
 
 
 def test_cell_at_is_the_kth_cell():
-    spec = tables.load_table_spec(ROOT / "scenarios/tables/web-tier.table.yml")
+    spec = table_spec.load_table_spec(ROOT / "scenarios/tables/web-tier.table.yml")
     every = list(tables.cells(spec))
     assert len(every) == spec.n_cells > 1
     assert [tables.cell_at(spec, k) for k in range(len(every))] == every
@@ -304,12 +306,12 @@ def test_cell_at_is_the_kth_cell():
 @pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])
 def test_shipped_specs(path):
     df = capacity_table(path, jobs=1)
-    assert len(df) == tables.load_table_spec(path).n_cells
+    assert len(df) == table_spec.load_table_spec(path).n_cells
     assert df["safeInstances"].notna().any()
 
 
 def test_fleet_1000_is_counted():
-    spec = tables.load_table_spec(ROOT / "scenarios" / "tables" / "fleet-1000.table.yml")
+    spec = table_spec.load_table_spec(ROOT / "scenarios" / "tables" / "fleet-1000.table.yml")
     assert spec.n_cells == 1000
     df = capacity_table(spec, jobs=1)
     assert set(df["method"]) == {"counting"}
@@ -390,7 +392,7 @@ def test_fleet_1000_is_counted():
 )
 def test_bad_specs_name_line_and_field(text, where, message):
     with pytest.raises(PlannerError) as err:
-        tables.table_spec_from_data(load_yaml_text(text, file="t.table.yml"))
+        table_spec.table_spec_from_data(load_yaml_text(text, file="t.table.yml"))
     assert f"t.table.yml:{where}" in str(err.value) or where in str(err.value)
     assert message in str(err.value)
 
@@ -407,7 +409,7 @@ def test_too_many_cells_is_refused():
 
 
 def test_sizes_in_ecs_words():
-    spec = tables.table_spec_from_data(
+    spec = table_spec.table_spec_from_data(
         load_yaml_text(
             'instanceTypes: [m5.large]\ntasks: [{cpu: "0.5 vCPU", memory: "1 GB"}]\n'
             "desiredCounts: [1]\n"
@@ -520,7 +522,7 @@ def test_cells_cut_by_the_time_limit_are_called_undecided_not_unsafe():
     }
     df = tables.capacity_table(spec, jobs=1, total_time_limit=0.0)
     console = Console(record=True, width=200)
-    tables.render_table(df, console)
+    table_text.render_table(df, console)
     text = console.export_text()
     assert "1 where the time limit came before a safe count was found: undecided" in text
     assert "no instance count makes the rollout safe" not in text
@@ -535,14 +537,14 @@ def test_the_architecture_is_shown_where_types_differ_in_it():
     df = tables.capacity_table(spec, jobs=1)
     assert list(df["arch"]) == ["x86_64", "arm64"]
     console = Console(record=True, width=200)
-    tables.render_table(df, console)
+    table_text.render_table(df, console)
     text = console.export_text()
     best = df[df["cheapest"]].iloc[0]
     assert f"× {best['instanceType']} ({best['arch']})" in text
     assert "an arm64 type needs images built for arm64" in text
     one = tables.capacity_table({**spec, "instanceTypes": ["m5.large"]}, jobs=1)
     console = Console(record=True, width=200)
-    tables.render_table(one, console)
+    table_text.render_table(one, console)
     assert "arm64" not in console.export_text()
 
 
@@ -568,3 +570,23 @@ def test_a_failed_cell_is_marked_and_the_command_exits_4(monkeypatch, tmp_path):
     assert [r["method"] for r in rows] == ["solver", "failed: RuntimeError: the solver broke"]
     assert rows[0]["safeInstances"] is not None and rows[1]["safeInstances"] is None
     assert "1 cells failed" in res.stderr
+
+
+def test_the_deciding_layer_imports_no_output_module():
+    """deciding/ computes; outputs/ draws what it computed: no import points upward."""
+    import ast
+
+    upward = []
+    for path in sorted((ROOT / "planner" / "deciding").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            upward += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith(("planner.outputs", "planner.cli"))
+            ]
+    assert not upward
