@@ -3,6 +3,7 @@ solver."""
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -546,6 +547,50 @@ def test_the_architecture_is_shown_where_types_differ_in_it():
     console = Console(record=True, width=200)
     table_text.render_table(one, console)
     assert "arm64" not in console.export_text()
+
+
+WIDE_SPEC = {
+    "name": "wide",
+    "instanceTypes": ["t3.medium", "m5.large", "m6g.large", "c5.xlarge", "r5.2xlarge"],
+    "tasks": [{"cpu": 256, "memory": 512}, {"cpu": 1024, "memory": 3072}],
+    "desiredCounts": [3, 40],
+    "deploymentConfigurations": [
+        {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        {"minimumHealthyPercent": 50, "maximumPercent": 125},
+    ],
+    "hostPorts": ["dynamic", "fixed", "awsvpc"],
+}
+
+
+@pytest.mark.parametrize("width", [100, 80, 200])
+def test_text_never_cuts_a_name_or_a_number(width, tmp_path):
+    """``planner table`` at COLUMNS=100 and 80, where the wide table does not fit (it needs
+    about 130): the rows are grouped by combination, one line per type; every type name,
+    count and cost of the data is in the text whole, and nothing is elided."""
+    df = capacity_table(WIDE_SPEC, jobs=1)
+    spec = tmp_path / "wide.table.yml"
+    spec.write_text(json.dumps(WIDE_SPEC))
+    res = runner.invoke(app, ["table", str(spec)], env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    text = res.stdout
+    assert "…" not in text
+    words = set(re.split(r"[\s│┃,;:()/×]+", text))
+    rows = tables.records(df)
+    expected = {r["instanceType"] for r in rows} | {r["arch"] for r in rows}
+    for r in rows:
+        expected |= {str(r[c]) for c in ("cpu", "memory", "desiredCount", "minimumHealthyPercent",
+                                        "maximumPercent", "hostPort")}  # fmt: skip
+        expected |= {str(r[c]) for c in COUNTS + ["tasksPerInstance"] if r[c] is not None}
+        if r["hourlyCost"] is not None:
+            expected.add(f"{r['hourlyCost']:.4f}")
+    assert expected - words == set()
+    for line in text.splitlines():
+        assert len(line.rstrip()) <= width
+    if width < 120:  # each row's values together on its line (the narrow layout)
+        for r in rows:
+            line = f"{r['instanceType']} {r['arch']}"
+            assert any(x.strip().startswith(line) and f"safe {r['safeInstances']}" in x
+                       for x in text.splitlines()), line  # fmt: skip
 
 
 def test_a_failed_cell_is_marked_and_the_command_exits_4(monkeypatch, tmp_path):
