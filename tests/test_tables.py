@@ -453,7 +453,7 @@ def test_cli_formats(tmp_path):
     res = run("table", SEED_SPEC, "--format", "html", "--output", out)
     assert res.exit_code == 0
     html = out.read_text()
-    assert html.startswith("<!doctype html>") and "<td>t2.micro</td>" in html
+    assert html.startswith("<!doctype html>") and '<td class="key">t2.micro</td>' in html
     assert "nan" not in html and "True" not in html and "False" not in html
 
 

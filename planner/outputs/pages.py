@@ -8,6 +8,7 @@ Each is one self-contained HTML file in the style of the solve's page
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,7 @@ def _page(title: str, body: list[str]) -> str:
                 "<!doctype html>",
                 '<html lang="en"><head><meta charset="utf-8">',
                 f"<title>{escape(title)}</title>",
-                f"<style>{_STYLE}{_GRID_STYLE}</style></head><body>",
+                f"<style>{_STYLE}{_GRID_STYLE}{_TABLE_STYLE}</style></head><body>",
                 *body,
                 "</body></html>",
             ]
@@ -95,21 +96,79 @@ def percents_html(options: PercentOptions) -> str:
     return _page(f"planner percents: {options.service}", body)
 
 
+#: The capacity table's columns on the page, what a reader looks for first: the type, what
+#: the row is about, the safe count, its cost and the cheapest mark; then the rest.
+PAGE_COLUMNS = (
+    "instanceType",
+    *GROUP_KEY,
+    "safeInstances",
+    "hourlyCost",
+    "cheapest",
+    "steadyInstances",
+    "possibleInstances",
+    "tasksPerInstance",
+    "lower",
+    "upper",
+    "hourlyUsd",
+    "arch",
+    "method",
+)
+#: Columns shown only where some row differs from the default (they are in CSV and JSON).
+_OPTIONAL = {"newCpu": "cpu", "newMemory": "memory"}
+_TABLE_STYLE = """
+table.capacity { font-size: 0.8em; }
+table.capacity th, table.capacity td { padding: 0.15em 0.3em; }
+table.capacity th { vertical-align: bottom; font-size: 0.9em; }
+table.capacity td { white-space: nowrap; }
+table.capacity td.method { white-space: normal; }
+table.capacity td.num { text-align: right; }
+table.capacity .key { font-weight: bold; }
+"""
+
+
+def _header(column: str) -> str:
+    """A column's name, a line per word of it (``minimum<br>Healthy<br>Percent``): a
+    column is then as wide as its widest value or word, not its whole name."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "<br>", escape(column))
+
+
+def page_columns(df: pd.DataFrame) -> list[str]:
+    """The columns the page shows, in :data:`PAGE_COLUMNS` order: ``newCpu`` and
+    ``newMemory`` only where a task changes size, ``strategy`` only where one is not
+    ROLLING."""
+    shown = []
+    for c in PAGE_COLUMNS:
+        if c not in df.columns:
+            continue
+        if c in _OPTIONAL and (df[c] == df[_OPTIONAL[c]]).all():
+            continue
+        if c == "strategy" and (df[c] == "ROLLING").all():
+            continue
+        shown.append(c)
+    return shown
+
+
 def table_html(df: pd.DataFrame) -> str:
     """``planner table --format html``: the capacity table as a page: every row with its
     cost, the cheapest type per combination marked ★, empty cells where there is no
-    answer, and what the figures assume."""
+    answer, and what the figures assume. The table fits a 1,200-pixel window: the key
+    columns come first, headers stack their words, numbers never break."""
     e = escape
     rows = records(df)
-    cols = [c for c in df.columns if c != "cheapest"]
-    head = "<tr>" + "".join(f"<th>{e(c)}</th>" for c in cols) + "<th>cheapest</th></tr>"
-    lines = ["<table>", head]
+    cols = page_columns(df)
+    words = ("instanceType", "hostPort", "strategy", "arch", "cheapest")
+    key = ("instanceType", "safeInstances", "hourlyCost")
+    head = "".join(f"<th>{_header(c)}</th>" for c in cols)
+    lines = ['<table class="capacity">', f"<tr>{head}</tr>"]
     for r in rows:
         cells = []
         for c in cols:
-            cells.append(f"<td>{e(cell_text(r[c], c))}</td>")
-        star = "★" if r["cheapest"] else ""
-        lines.append("<tr>" + "".join(cells) + f"<td>{star}</td></tr>")
+            css = [c if c == "method" else "" if c in words else "num"]
+            css += ["key"] if c in key else []
+            text = ("★" if r[c] else "") if c == "cheapest" else cell_text(r[c], c)
+            attr = " ".join(x for x in css if x)
+            cells.append(f'<td class="{attr}">{e(text)}</td>' if attr else f"<td>{e(text)}</td>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
     lines.append("</table>")
     chart = _cost_chart(df)
     info = catalog_info()
@@ -132,34 +191,64 @@ def table_html(df: pd.DataFrame) -> str:
     return _page(f"planner table: {name}", body)
 
 
-def _cost_chart(df: pd.DataFrame) -> str:
-    """Per combination (task size, count, setting, port mode: one column each), the hourly
-    cost of the safe count for every instance type (one marker per type), the cheapest
-    drawn as a star; '' when no row has a cost."""
-    if "hourlyCost" not in df.columns or df["hourlyCost"].isna().all():
-        return ""
+#: Most combinations the cost chart names one by one (past it, every k-th, evenly).
+MOST_LABELS = 120
+
+
+def combination_labels(df: pd.DataFrame) -> list[str]:
+    """What each combination of a table is (one label per distinct :data:`GROUP_KEY`, in
+    the table's order): the task (``256/512`` CPU units / MiB, ``→`` the new size), the
+    desired count (``× 4``), the percents (``100–200 %``) or the strategy, the host port.
+    Parts that are the same in every combination are left out (the axis says them)."""
+    keys = list(dict.fromkeys(tuple(r) for r in df[list(GROUP_KEY)].itertuples(index=False)))
+    parts = []
+    for cpu, mem, new_cpu, new_mem, count, lo, hi, strategy, port in keys:
+        task = f"{cpu}/{mem}" + (
+            "" if (cpu, mem) == (new_cpu, new_mem) else f"→{new_cpu}/{new_mem}"
+        )
+        how = f"{lo}–{hi} %" if strategy == "ROLLING" else str(strategy)
+        parts.append((task, f"× {count}", how, str(port)))
+    varying = [k for k in range(4) if len({p[k] for p in parts}) > 1] or [0, 1]
+    return [" ".join(p[k] for k in varying) for p in parts]
+
+
+def _cost_figure(df: pd.DataFrame):  # -> matplotlib Figure
+    """The cost chart's figure (:func:`_cost_chart`), one row per combination."""
     plt = _pyplot()
-    keys = [c for c in GROUP_KEY if c in df.columns]
+    keys = list(GROUP_KEY)
     combos = list(dict.fromkeys(tuple(r) for r in df[keys].itertuples(index=False)))
     where = {c: k for k, c in enumerate(combos)}
-    x = [where[tuple(r)] for r in df[keys].itertuples(index=False)]
-    fig, ax = plt.subplots(figsize=(min(14, 4 + 0.25 * len(combos)), 3.6))
+    y = [where[tuple(r)] for r in df[keys].itertuples(index=False)]
+    labels = combination_labels(df)
+    step = -(-len(combos) // MOST_LABELS)  # every combination labelled, up to MOST_LABELS
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.2 * len(combos[::step])))
     types = list(dict.fromkeys(df["instanceType"]))
     for name in types:
         rows = [k for k, v in enumerate(df["instanceType"]) if v == name]
-        ax.scatter([x[k] for k in rows], [df["hourlyCost"].iloc[k] for k in rows], s=14,
+        ax.scatter([df["hourlyCost"].iloc[k] for k in rows], [y[k] for k in rows], s=14,
                    label=name)  # fmt: skip
     best = [k for k, v in enumerate(df["cheapest"]) if bool(v)]
-    ax.scatter([x[k] for k in best], [df["hourlyCost"].iloc[k] for k in best], marker="*",
+    ax.scatter([df["hourlyCost"].iloc[k] for k in best], [y[k] for k in best], marker="*",
                s=90, facecolors="none", edgecolors="black", label="cheapest")  # fmt: skip
-    ax.set_xlabel(f"combination ({len(combos)}: {', '.join(keys)}, in the table's order)",
-                  fontsize=8)  # fmt: skip
-    ax.set_ylabel("USD per hour", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_yticks(range(0, len(combos), step), labels[::step], fontsize=7)
+    ax.set_ylim(len(combos) - 0.5, -0.5)  # the table's order, top down
+    ax.grid(axis="y", color="#eee", linewidth=0.5)
+    ax.set_ylabel("task CPU/MiB, desired count, percents or strategy, host port", fontsize=8)
+    ax.set_xlabel("USD per hour of the safe count", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=7, ncol=max(1, len(types) // 8), loc="upper left",
               bbox_to_anchor=(1.01, 1))  # fmt: skip
     fig.tight_layout()
-    return _svg(fig)
+    return fig
+
+
+def _cost_chart(df: pd.DataFrame) -> str:
+    """Per combination (task size, count, setting, port mode: one row each, labelled by
+    them), the hourly cost of the safe count for every instance type (one marker per
+    type), the cheapest drawn as a star; '' when no row has a cost."""
+    if "hourlyCost" not in df.columns or df["hourlyCost"].isna().all():
+        return ""
+    return _svg(_cost_figure(df))
 
 
 def batch_html(result: BatchResult) -> str:
