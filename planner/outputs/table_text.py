@@ -42,9 +42,6 @@ def to_csv(df: pd.DataFrame) -> str:
 
 #: Columns shown as left-aligned words; every other one is a number, right-aligned.
 _WORDS = ("instanceType", "arch", "hostPort", "strategy")
-#: What a group of the narrow layout is about (the combination), and what each line says.
-_RESULTS = ("tasksPerInstance", "steadyInstances", "possibleInstances", "safeInstances",
-            "hourlyCost")  # fmt: skip
 
 
 @dataclass(frozen=True)
