@@ -101,14 +101,15 @@ class _Shown:
         return f"{self.task(r)} × {r['desiredCount']}, {how}, {r['hostPort']} port"
 
 
-def _wide(shown: _Shown, title: str) -> Table:
-    """One line per row, a column per field. Headers may wrap between words; values never
-    do (none has a space), so the table's least width is its widest values."""
+def _wide(shown: _Shown, title: str, *, stacked: bool = False) -> Table:
+    """One line per row, a column per field; ``stacked``: a header's words one per line.
+    Nothing in it wraps, so it is as wide as :func:`_natural_width` says."""
     table = Table(title=title, title_justify="left")
     for key, head in shown.columns():
-        table.add_column(head, justify="left" if key in _WORDS else "right")
+        head = head.replace(" ", "\n") if stacked else head
+        table.add_column(head, justify="left" if key in _WORDS else "right", no_wrap=True)
     if shown.several:
-        table.add_column("")
+        table.add_column("", no_wrap=True)
     for r in shown.rows:
         cells = [cell_text(r[key], key) or "—" for key, _ in shown.columns()]
         if shown.several:
@@ -155,30 +156,36 @@ def _narrow(shown: _Shown, title: str, console: Console) -> None:
             hanging(console, Text("  "), Text(line))
 
 
-def _least_width(table: Table, console: Console) -> int:
-    """The fewest columns of text ``table`` takes with no word cut: each column as wide as
-    its longest word (header or value), its padding, and the lines between columns."""
+def _natural_width(table: Table, console: Console) -> int:
+    """The columns of text ``table`` takes with nothing cut or wrapped: each column as
+    wide as its longest line (header or value), its padding, and the lines between
+    columns. Wider than the console, rich would cut values: the caller must not print it."""
     wide = console.options.update_width(10**6)
-    least = 0
+    left, right = table.padding[3], table.padding[1]
+    width = 0
     for column in table.columns:
-        words = [Measurement.get(console, wide, c).minimum for c in (column.header, *column.cells)]
-        left, right = table.padding[3], table.padding[1]
-        least += max(words) + left + right
-    return least + len(table.columns) + 1  # a line before each column and after the last
+        width += max(
+            Measurement.get(console, wide, c).maximum for c in (column.header, *column.cells)
+        )
+        width += left + right
+    return width + len(table.columns) + 1  # a line before each column and after the last
 
 
 def render_table(df: pd.DataFrame, console: Console) -> None:
     """The table for a person, then the cheapest type for each task and count.
 
-    Nothing is cut: where the console is narrower than the table's widest values, the
-    rows are shown grouped by combination instead, one line per type."""
+    Nothing is cut: where the table is wider than the console, its headers stack their
+    words; where it still is, the rows are shown grouped by combination instead, one line
+    per type."""
     shown = _Shown.of(df)
     rows = shown.rows
     name = df.attrs.get("name", "capacity table")
     title = f"{name}: instances needed ({len(rows)} combinations)"
-    table = _wide(shown, title)
-    if _least_width(table, console) <= console.width:
-        console.print(table)
+    for stacked in (False, True):
+        table = _wide(shown, title, stacked=stacked)
+        if _natural_width(table, console) <= console.width:
+            console.print(table)
+            break
     else:
         _narrow(shown, title, console)
     _cheapest(shown, console)
