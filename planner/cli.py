@@ -387,7 +387,8 @@ def percents(
 ) -> None:
     """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
     import planner
-    from planner.deciding.percents import render_percents, sweep_percents
+    from planner.deciding.percents import sweep_percents
+    from planner.outputs.percents_text import render_percents
 
     try:
         loaded = planner.load_scenario(scenario)
@@ -409,7 +410,7 @@ def percents(
     if format is SolveFormat.json:
         _emit(_json(options.rows), output)
     elif format is SolveFormat.html:
-        from planner.outputs.report import percents_html
+        from planner.outputs.pages import percents_html
 
         _emit(percents_html(options), output)
     else:
@@ -448,9 +449,11 @@ def table(
 ) -> None:
     """A capacity table: instances needed per type, task size, count and setting."""
     from planner.deciding import tables
+    from planner.inputs.table_spec import load_table_spec
+    from planner.outputs import table_text
 
     try:
-        loaded = tables.load_table_spec(spec)
+        loaded = load_table_spec(spec)
         with _cluster(scheduler) as client:
             df = tables.capacity_table(
                 loaded,
@@ -467,15 +470,15 @@ def table(
     if format is TableFormat.json:
         text = _json(tables.records(df))
     elif format is TableFormat.csv:
-        text = tables.to_csv(df)
+        text = table_text.to_csv(df)
     elif format is TableFormat.markdown:
-        text = tables.to_markdown(df)
+        text = table_text.to_markdown(df)
     elif format is TableFormat.html:
-        from planner.outputs.report import table_html
+        from planner.outputs.pages import table_html
 
         text = table_html(df)
     else:
-        text = _render(lambda c: tables.render_table(df, c), output)
+        text = _render(lambda c: table_text.render_table(df, c), output)
     _emit(text, output)
     _failed_cells(int(df["method"].str.startswith("failed").sum()), "cells")
 
@@ -530,7 +533,7 @@ def batch(
     gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
     unknown, 0 all safe)."""
     from planner.deciding.batch import batch as run_batch
-    from planner.deciding.batch import render_batch, to_csv
+    from planner.outputs.batch_text import render_batch, to_csv
 
     try:
         with _cluster(scheduler) as client:
@@ -555,7 +558,7 @@ def batch(
     elif format is BatchFormat.csv:
         text = to_csv(result)
     elif format is BatchFormat.html:
-        from planner.outputs.report import batch_html
+        from planner.outputs.pages import batch_html
 
         text = batch_html(result)
     else:
