@@ -27,7 +27,7 @@ from planner.errors import OutOfTime
 from planner.model import placement
 from planner.model.placement import Row
 from planner.model.problem import Problem
-from planner.model.rollout import State, Wave, _moves
+from planner.model.rollout import State, Wave, moves_of
 from planner.solvers.counts import CountSets, Pairs
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -64,7 +64,7 @@ def plan_of(states: list[State]) -> list[Wave]:
             for s, (x, y) in enumerate(zip(ra, rb, strict=True)):
                 if y > x:
                     starts[s, i] = y - x
-        waves.append(Wave(_moves(stops), _moves(starts)))
+        waves.append(Wave(moves_of(stops), moves_of(starts)))
     while waves and waves[-1].empty:
         waves.pop()
     return waves
