@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.errors import PlannerError
+from planner.deciding.result import EXIT_CODES as VERDICT_EXIT_CODES
+from planner.errors import InternalError, PlannerError
 from planner.model.scenario import Scenario
 from planner.running.sweep import Failed, run_cells
 
 #: A row's status, worst last: the batch's exit code is the worst one's.
 SEVERITY = ("safe", "unknown", "at-risk", "hangs", "bad-input", "failed")
-EXIT_CODES = {"safe": 0, "unknown": 3, "at-risk": 1, "hangs": 1, "bad-input": 2, "failed": 4}
+#: A verdict's exit code (:data:`planner.deciding.result.EXIT_CODES`); bad input exits 2 as
+#: a PlannerError does, a planner failure 4 as an InternalError does.
+EXIT_CODES = {**VERDICT_EXIT_CODES, "bad-input": 2, "failed": InternalError.exit_code}
 #: Files an import folder holds (planner.inputs.importing.FILES).
 _EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")
 

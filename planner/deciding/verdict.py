@@ -54,7 +54,7 @@ from planner.model.rollout import (
 )
 from planner.running import progress
 
-if TYPE_CHECKING:  # counts imports ortools, which costs ~0.5 s to load
+if TYPE_CHECKING:  # counts imports ortools, which is slow to load
     from planner.solvers.counts import CountSets
     from planner.solvers.cpsat import RolloutModel
 
@@ -343,7 +343,7 @@ def _decide(
         )
 
     if complete_run is None and shortcuts:
-        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
+        from planner.solvers import volume  # here: ortools is slow to load
 
         if volume.trajectory(problem) is None:
             return _hangs(
@@ -356,7 +356,7 @@ def _decide(
 
     early_sets: CountSets | None = None  # the count sets, if the proofs below made them
     if complete_run is not None and shortcuts:
-        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
+        from planner.solvers import volume  # here: ortools is slow to load
 
         progress.phase("proofs from volumes and counts")
         if volume.no_dead_state(problem):
@@ -455,7 +455,7 @@ def _decide(
             # local search first: it finds a run that dies far sooner than the complete
             # search, which is left the rest of the time (and alone can prove "none");
             # with two workers or more, feasibility jump runs beside the complete searches
-            # from the start (a run of an unseen M scenario: 2.3 s into them)
+            # from the start (it found a run of an unseen M scenario: benchmarks/README.md)
             ans = cpsat.Answer("unknown")
             if workers == 1:
                 ans = model.solve(_left(deadline) * LOCAL_SEARCH_SHARE, workers, seed, True)
@@ -566,17 +566,17 @@ def _short_dead_run(
     the first two horizons it cannot settle, local search then takes turns, the first a
     quarter of what is left, each next one twice as long and with another seed, until the
     budget is spent; with two workers or more, the turns of a round run side by side, a
-    thread each, and a run found stops the others (an unseen-family run was found 3 s
-    sooner so: the horizon that has it got its turn at once). Local search starts from
-    ``start`` (ECS's default run): it found runs sooner from there (1.1–1.5 s with three
-    seeds, against 3.5 s with one of them and nothing in 4 s with the other two); the
-    complete search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
+    thread each, and a run found stops the others (an unseen-family run was found sooner
+    so: the horizon that has it got its turn at once). Local search starts from ``start``
+    (ECS's default run): it found runs sooner from there, whatever the seed; the complete
+    search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
 
-    On the scale family's at-risk scenarios the runs that die did so within 3–4 waves,
-    while ECS's default run took up to 26. Local search found them at the first unsettled
-    horizon in 0.1–2.3 s, and not in 6 s a wave or two later, nor in minutes at 27 waves;
-    on an unseen-family scenario the first unsettled horizon had none (the complete
-    search needed 6 s to prove it) and local search found one a wave later in 1–3 s.
+    On the scale family's at-risk scenarios the runs that die did so within a few waves,
+    far fewer than ECS's default run took. Local search found them at the first unsettled
+    horizon, and not a wave or two later, nor at the length of ECS's run; on an
+    unseen-family scenario the first unsettled horizon had none (the complete search
+    proved it) and local search found one a wave later. (Measured in
+    benchmarks/README.md.)
     """
     until = min(deadline, time.perf_counter() + budget)
     spent = 0.0
@@ -677,8 +677,9 @@ def _other_runs(
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
     the adversary's, then alone until an eighth of the limit (at 350 instances the adversary's
-    alone filled the quarter; a levelled run in a random order found a fleet-wide dead
-    end there after 31 runs, and at 50 instances after 17 and 425). ``targets``: the
+    alone filled the quarter; levelled runs in a random order found fleet-wide dead ends
+    there and at 50 instances, after tens to hundreds of runs: benchmarks/README.md).
+    ``targets``: the
     services worth the adversary's runs (None: every one), as the count sets say which
     services a run can leave unfinished at all.
     """
@@ -741,8 +742,9 @@ def _at_stake(problem: Problem, sets: CountSets) -> str:
     )
 
 
-#: Seconds per instance and service that replaying a plan and a dead path takes (measured:
-#: 2.5 s on 2,800 instances × 320 services), kept out of the analysis' budget.
+#: Seconds per instance and service that replaying a plan and a dead path takes (measured
+#: on the XL scale scenarios, 2,800 instances × 320 services), kept out of the analysis'
+#: budget.
 _REPLAY_SECONDS = 3e-6
 
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.model.problem import Footprint
+    from planner.model.scenario import TaskDefinition
 
 #: Resource dimensions, in the order of ``Footprint.vector``, and the reason each gives.
 DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
@@ -48,6 +48,26 @@ _SAYS = {
     "eni": "has insufficient ENIs available (RESOURCE:ENI).",
     "placement-constraint": "does not meet the placement constraint {what}.",
 }
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What one task takes from an instance: resources, fixed host ports."""
+
+    cpu: int
+    memory: int
+    enis: int = 0
+    dynamic_ports: int = 0
+    ports: frozenset[int] = frozenset()
+
+    @property
+    def vector(self) -> tuple[int, int, int, int]:
+        """In the order of :data:`DIMENSIONS`."""
+        return (self.cpu, self.memory, self.enis, self.dynamic_ports)
+
+    @classmethod
+    def of(cls, td: TaskDefinition) -> Footprint:
+        return cls(td.cpu, td.memory, td.enis, td.dynamic_ports, frozenset(td.host_ports))
 
 
 @dataclass(frozen=True)

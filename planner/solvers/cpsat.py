@@ -27,7 +27,7 @@ from planner.errors import OutOfTime
 from planner.model import placement
 from planner.model.placement import Row
 from planner.model.problem import Problem
-from planner.model.rollout import State, Wave, _moves
+from planner.model.rollout import State, Wave, moves_of
 from planner.solvers.counts import CountSets, Pairs
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -64,7 +64,7 @@ def plan_of(states: list[State]) -> list[Wave]:
             for s, (x, y) in enumerate(zip(ra, rb, strict=True)):
                 if y > x:
                     starts[s, i] = y - x
-        waves.append(Wave(_moves(stops), _moves(starts)))
+        waves.append(Wave(moves_of(stops), moves_of(starts)))
     while waves and waves[-1].empty:
         waves.pop()
     return waves
@@ -72,9 +72,9 @@ def plan_of(states: list[State]) -> list[Wave]:
 
 #: The complete searches a one-worker ``portfolio`` solve interleaves (CP-SAT's names):
 #: quick restarts without LP found runs that die where the default search did not, and
-#: the LP with symmetries (identical instances are interchangeable) proved in 2 s that
-#: no run of an L three-service scale scenario is unfinished, where the default search
-#: had not in 17 s (benchmarks/README.md).
+#: the LP with symmetries (identical instances are interchangeable) proved that no run
+#: of an L three-service scale scenario is unfinished far sooner than the default search
+#: (measured in benchmarks/README.md).
 INTERLEAVED = ("quick_restart_no_lp", "max_lp_sym")
 
 #: The most intervals of a count set that :meth:`RolloutModel.restrict_counts` gives a
@@ -317,7 +317,7 @@ class WaveRules:
         built = getattr(self, "build_seconds", 0.0)
         if getattr(self, "deadline", None) is not None:
             # handing the model to CP-SAT takes about as long as building it, outside its
-            # own clock (measured at 350 instances: 2 s past a 4 s limit for a 2 s build):
+            # own clock (measured at 350 instances: benchmarks/README.md):
             # that much comes off the limit, and with less left than half of it, CP-SAT
             # would overrun the time limit for nothing
             if time_limit - built < built / 2:
