@@ -87,11 +87,12 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 def read(path: Path) -> Scenario:
     """The scenario of a file or an import folder (:class:`PlannerError` if bad)."""
-    import planner
+    from planner.inputs.importing import import_cluster
+    from planner.inputs.loading import load_scenario
 
     if path.is_dir():
-        return planner.import_cluster(path)
-    return planner.load_scenario(path)
+        return import_cluster(path)
+    return load_scenario(path)
 
 
 @dataclass(frozen=True)
