@@ -280,10 +280,11 @@ def sweep_percents(
         )
     if scenario.open_groups:
         from planner.deciding.minimum import minimum_instances
+        from planner.running.clock import PERCENTS_SCAN
 
         scan_limit = time_limit * 6
         if total_time_limit is not None:
-            scan_limit = min(scan_limit, total_time_limit / 2)
+            scan_limit = min(scan_limit, total_time_limit * PERCENTS_SCAN.fraction)
         minimum, scenario = minimum_instances(
             scenario, time_limit=scan_limit, workers=workers, seed=seed
         )
