@@ -19,6 +19,7 @@ from planner.deciding.tables import capacity_table  # pandas is imported only wh
 from planner.errors import InternalError, PlannerError
 from planner.inputs.importing import import_cluster
 from planner.model.scenario import Scenario
+from planner.running.clock import Deadline
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
 __all__ = [
+    "Deadline",
     "InternalError",
     "PlannerError",
     "import_cluster",

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from planner.errors import InternalError, PlannerError
+from planner.running.clock import Deadline
 
 EPILOG = (
     "Verdicts: safe (every run ECS can make completes), at-risk (a run completes, but ECS's "
@@ -158,6 +159,23 @@ def _render(render, output: Path | None) -> str:
     return buf.getvalue()
 
 
+def _deadline(time_limit: float | None) -> Deadline | None:
+    """A sweep's whole-command deadline, made as the command starts (None: no bound)."""
+    return None if time_limit is None else Deadline(time_limit)
+
+
+def _total(deadline: Deadline | None) -> float | None:
+    """What a sweep may spend of its command's deadline: what is left once loading (and
+    starting a cluster) took theirs, less the reserve for printing or drawing the answer
+    (:data:`~planner.running.clock.RESERVE`). Its cells run in other processes, so they
+    get seconds, not the deadline's clock."""
+    from planner.running.clock import RESERVE
+
+    if deadline is None:
+        return None
+    return max(0.1, deadline.less(RESERVE.seconds(deadline)).left())
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -191,9 +209,10 @@ def solve(
     import planner
     from planner.outputs.render import render_text
 
+    deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
     try:
         if scenario.is_dir():  # an import folder (AWS CLI exports)
-            loaded = planner.import_cluster(scenario)
+            loaded = planner.import_cluster(scenario, deadline=deadline)
         else:
             loaded = planner.load_scenario(scenario)
         for field in loaded.ignored if verbose else ():
@@ -206,7 +225,7 @@ def solve(
         with shown(time_limit, enabled=None if format is SolveFormat.text else False):
             result = planner.solve(
                 loaded,
-                time_limit=time_limit,
+                deadline=deadline,
                 workers=workers,
                 seed=seed,
                 placement=placement.value,
@@ -218,7 +237,7 @@ def solve(
     elif format is SolveFormat.html:
         from planner.outputs.report import solve_html
 
-        _emit(solve_html(result, result.problem), output)
+        _emit(solve_html(result, result.problem, deadline=deadline), output)
     else:
         _emit(_render(lambda c: render_text(result, c), output), output)
     raise typer.Exit(code=result.exit_code)
@@ -390,6 +409,7 @@ def percents(
     from planner.deciding.percents import sweep_percents
     from planner.outputs.percents_text import render_percents
 
+    deadline = _deadline(time_limit)
     try:
         loaded = planner.load_scenario(scenario)
         loaded = replace(loaded, placement_mode=placement.value)
@@ -398,7 +418,7 @@ def percents(
                 loaded,
                 service,
                 time_limit=per_cell,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 workers=workers,
                 seed=seed,
                 jobs=jobs,
@@ -452,6 +472,7 @@ def table(
     from planner.inputs.table_spec import load_table_spec
     from planner.outputs import table_text
 
+    deadline = _deadline(time_limit)
     try:
         loaded = load_table_spec(spec)
         with _cluster(scheduler) as client:
@@ -459,7 +480,7 @@ def table(
                 loaded,
                 jobs=jobs,
                 time_limit=per_cell,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 seed=seed,
                 progress=True,
                 placement=placement.value,
@@ -535,12 +556,13 @@ def batch(
     from planner.deciding.batch import batch as run_batch
     from planner.outputs.batch_text import render_batch, to_csv
 
+    deadline = _deadline(time_limit)
     try:
         with _cluster(scheduler) as client:
             result = run_batch(
                 paths,
                 time_limit=per_scenario,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 seed=seed,
                 placement=placement.value,
                 jobs=jobs,

@@ -283,9 +283,11 @@ def sweep_percents(
             "NAME for another)"
         )
     if scenario.open_groups:
+        from planner.running.clock import PERCENTS_SCAN
+
         scan_limit = time_limit * 6
         if total_time_limit is not None:
-            scan_limit = min(scan_limit, total_time_limit / 2)
+            scan_limit = min(scan_limit, total_time_limit * PERCENTS_SCAN.fraction)
         scenario, note = _fill_open_groups(scenario, scan_limit, workers, seed)
         notes.append(note)
     problem = compile_checked(scenario)

@@ -20,7 +20,6 @@ solver's dead path, say) is one the scheduler could take.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +40,7 @@ from planner.model.rollout import (
     start_room,
     stop_allowance,
 )
+from planner.running.clock import Deadline
 
 
 def scheduler_run(
@@ -73,8 +73,8 @@ class Summary:
     complete_run: Run | None = field(default=None, repr=False)
     #: Where further runs come from (:func:`runs`); dropped once the summary is final.
     source: Iterator[Run | None] | None = field(default=None, repr=False)
-    #: When the current call of :func:`summarise` must stop (a ``perf_counter`` value).
-    deadline: float | None = field(default=None, repr=False)
+    #: When the current call of :func:`summarise` must stop.
+    deadline: Deadline | None = field(default=None, repr=False)
 
     def to_json(self, problem: Problem) -> dict:
         out: dict = {
@@ -143,16 +143,20 @@ def summarise(
     most: int = 100,
     seconds: float = 5.0,
     summary: Summary | None = None,
+    deadline: Deadline | None = None,
 ) -> Summary:
-    """Up to ``most`` scheduler runs (:func:`runs`) in all, within ``seconds`` more
-    (a run is cut short at that time); ``summary``: go on from where it stopped."""
-    t0 = time.perf_counter()
+    """Up to ``most`` scheduler runs (:func:`runs`) in all, until ``deadline`` (None:
+    ``seconds`` from now; a run is cut short at that time); ``summary``: go on from
+    where it stopped."""
+    if deadline is None:
+        deadline = Deadline(seconds)
+    t0 = deadline.clock()
     if summary is None:
         summary = Summary(strategies_of(problem))
-        summary.source = runs(problem, seed, lambda: summary.deadline)
+        summary.source = runs(problem, seed, lambda: _cut_off(summary.deadline))
     assert summary.source is not None, "a final summary takes no more runs"
-    summary.deadline = t0 + seconds
-    while summary.runs < most and time.perf_counter() - t0 <= seconds:
+    summary.deadline = deadline
+    while summary.runs < most and not deadline.expired:
         run = next(summary.source)
         if run is None:
             break  # cut short by the time: made again if asked for more
@@ -163,20 +167,25 @@ def summarise(
         else:
             summary.hung += 1
             summary.first_hang = summary.first_hang or run
-    summary.seconds += time.perf_counter() - t0
+    summary.seconds += deadline.clock() - t0
     return summary
+
+
+def _cut_off(deadline: Deadline | None) -> float | None:
+    """``deadline`` as :func:`~planner.model.rollout.simulate` takes it."""
+    return None if deadline is None else deadline.perf_counter()
 
 
 def follows(
     problem: Problem,
     waves: Sequence[Wave],
     budget: int = 20_000,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
 ) -> bool | None:
     """Whether the scheduler could take ``waves`` (ties and turns free): each stop and
     each start, in some order, among the choices of the service's strategy. None when
-    the search would look at more than ``budget`` partial orders, or ``deadline`` (a
-    ``time.perf_counter()`` value) passes."""
+    the search would look at more than ``budget`` partial orders, or ``deadline``
+    passes."""
     state = initial_state(problem)
     left = [budget]
     for wave in waves:
@@ -188,7 +197,7 @@ def follows(
 
 
 def _wave_follows(
-    problem: Problem, state: State, wave: Wave, left: list[int], deadline: float | None
+    problem: Problem, state: State, wave: Wave, left: list[int], deadline: Deadline | None
 ) -> bool | None:
     """Depth first over the orders of the wave's moves, each move among the strategy's
     choices: every stop before every start. One cluster, changed move by move and changed
@@ -250,7 +259,7 @@ def _wave_follows(
             continue
         seen.add(key)
         left[0] -= 1
-        if left[0] < 0 or (deadline is not None and time.perf_counter() > deadline):
+        if left[0] < 0 or (deadline is not None and deadline.expired):
             return None
         apply(move, +1)
         frame[4] = move
@@ -265,7 +274,9 @@ class Exhausted(Exception):
     """The search met its budget (states looked at, or the deadline)."""
 
 
-def successors(problem: Problem, state: State, budget: list[int], deadline: float) -> set[State]:
+def successors(
+    problem: Problem, state: State, budget: list[int], deadline: Deadline
+) -> set[State]:
     """Every state one scheduler wave can lead to from ``state`` (ROLLOUT.md §8), ties and
     the order of the services' turns free: stops one at a time, each where its service's
     stop rule allows, in any order across services; then starts one at a time, each
@@ -286,7 +297,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
 
     def tick() -> None:
         budget[0] -= 1
-        if budget[0] < 0 or (budget[0] % 256 == 0 and time.perf_counter() > deadline):
+        if budget[0] < 0 or (budget[0] % 256 == 0 and deadline.expired):
             raise Exhausted
 
     def starts(c: Cluster, room: tuple[int, ...]) -> None:
@@ -339,7 +350,7 @@ MAX_WAVE_MOVES = 400
 
 
 def search_dead(
-    problem: Problem, deadline: float, budget: int = 200_000
+    problem: Problem, deadline: Deadline, budget: int = 200_000
 ) -> tuple[str, list[State] | None, int]:
     """Can ECS's scheduler as configured (ties and turns free) reach a dead state?
 

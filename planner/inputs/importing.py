@@ -51,6 +51,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.model.scenario import Scenario
+from planner.running.clock import Deadline
 
 MAX_BYTES = 20_000_000
 FILES = ("services.json", "container-instances.json", "tasks.json")
@@ -829,6 +830,7 @@ def import_cluster(
     *,
     cluster: str | None = None,
     export_to: str | Path | None = None,
+    deadline: Deadline | None = None,
 ) -> Scenario:
     """The scenario of a cluster, validated as a file is; warnings are dropped (the CLI
     prints them).
@@ -845,6 +847,9 @@ def import_cluster(
     export_to
         With a session: keep the fetched exports in this folder (default: a temporary
         one, removed once the scenario is read).
+    deadline
+        The command's (:class:`~planner.running.clock.Deadline`): AWS's answers are
+        waited for no longer than it has left.
     """
     import tempfile
 
@@ -858,7 +863,7 @@ def import_cluster(
         raise PlannerError("import_cluster(session) needs cluster=NAME")
     from planner.inputs.live import fetch_export, write_export
 
-    export = fetch_export(cluster, session=source)
+    export = fetch_export(cluster, session=source, deadline=deadline)
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_export(export, export_to or tmp)
         mapping, _ = import_folder(folder, deploy)

@@ -20,6 +20,7 @@ from html import escape
 from planner.deciding.result import Result
 from planner.model.problem import Problem
 from planner.model.rollout import State, replay
+from planner.running.clock import Deadline
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -37,8 +38,9 @@ _COLOURS = {"safe": "safe", "at-risk": "at-risk", "hangs": "hangs", "unknown": "
             "failed": "failed", "bad-input": "failed"}  # fmt: skip
 
 
-def solve_html(result: Result, problem: Problem) -> str:
-    """The page for one solve; ``problem`` is the compiled scenario the result is about."""
+def solve_html(result: Result, problem: Problem, deadline: Deadline | None = None) -> str:
+    """The page for one solve; ``problem`` is the compiled scenario the result is about.
+    Past ``deadline`` (the command's), the charts are left out, with a line saying so."""
     e = escape
     parts = [
         "<!doctype html>",
@@ -72,7 +74,10 @@ def solve_html(result: Result, problem: Problem) -> str:
         parts += [f"<li>{e(f)}</li>" for f in result.fixes]
         parts.append("</ul>")
     states = _states(result, problem)
-    if len(states) > 1:  # (stuck now: no wave to draw)
+    if len(states) > 1 and deadline is not None and deadline.expired:
+        parts.append('<p class="dim">No charts: the time limit came before they were drawn '
+                     "(a longer --time-limit draws them).</p>")  # fmt: skip
+    elif len(states) > 1:  # (stuck now: no wave to draw)
         parts.append("<h2>Tasks per service over the waves</h2>")
         parts.append(_counts_chart(result, problem, states))
         if result.plan and len(result.duration_parts) == len(result.plan):
