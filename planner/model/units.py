@@ -191,8 +191,10 @@ class WholeRule:
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` (not an int, a bool, a float, out of bounds), or
         None."""
-        if is_whole(value) and value >= self.minimum and (
-            self.maximum is None or value <= self.maximum
+        if (
+            is_whole(value)
+            and value >= self.minimum
+            and (self.maximum is None or value <= self.maximum)
         ):
             return None
         if self.maximum is None:
@@ -209,10 +211,43 @@ POSITIVE = WholeRule(1)
 PERCENT = WholeRule(0, 100, "a whole percent")
 #: ``maximumPercent``: any whole percent (the ECS API does not bound it above).
 OPEN_PERCENT = WholeRule(0, None, "a whole percent")
-#: A share of traffic moved in one step (LINEAR, CANARY): 1–100.
-STEP_PERCENT = WholeRule(1, 100, "a whole percent")
 #: A host port in a port mapping (0: one from the dynamic range).
 HOST_PORT = WholeRule(0, 65535, "a port number (0: dynamic)")
+
+
+@dataclass(frozen=True)
+class ShareRule:
+    """A percent of the production traffic shifted at once, as ECS takes it: a number
+    (the API's Double: ``10``, ``10.0`` and ``12.5`` alike) from ``minimum`` to 100, a
+    multiple of 0.1 (botocore's ``LinearConfiguration``, ``CanaryConfiguration``).
+
+    A fractional percent is kept as it is written: it moves traffic, not tasks (the green
+    set is started whole, ROLLOUT.md §6), so it only changes how many LINEAR steps the
+    timing estimate counts, ``ceil(100 / stepPercent)`` (12.5: 8 steps; 30: 4, the last
+    one 10 %).
+    """
+
+    minimum: float
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` (not a number, out of bounds, finer than 0.1), or
+        None."""
+        if number_problem(value, self.minimum) is None and value <= 100 and _tenths(value):
+            return None
+        return (
+            f"must be a percent from {self.minimum:g} to 100 in steps of 0.1, got {describe(value)}"
+        )
+
+
+def _tenths(value: int | float) -> bool:
+    tenths = Decimal(repr(value)) * 10
+    return tenths == tenths.to_integral_value()
+
+
+#: LINEAR's ``stepPercent``: 3–100 (ECS).
+STEP_PERCENT = ShareRule(3)
+#: CANARY's ``canaryPercent``: 0.1–100 (ECS).
+CANARY_PERCENT = ShareRule(0.1)
 
 
 def number_problem(value: Any, minimum: float = 0) -> str | None:

@@ -43,7 +43,10 @@ from planner.inputs.schema.document import (
 )
 from planner.inputs.schema.services import (
     CONSTRAINT_TYPES,
+    NESTED_FORMS,
+    CanaryConfiguration,
     DeploymentConfiguration,
+    LinearConfiguration,
     LoadBalancer,
     PlacementConstraint,
     PlacementStrategy,
@@ -56,10 +59,13 @@ from planner.inputs.yamlsafe import format_path
 
 __all__ = [
     "CONSTRAINT_TYPES",
+    "NESTED_FORMS",
     "Agent",
+    "CanaryConfiguration",
     "Cluster",
     "DeploymentConfiguration",
     "InlineGroup",
+    "LinearConfiguration",
     "LoadBalancer",
     "PlacementConstraint",
     "PlacementStrategy",

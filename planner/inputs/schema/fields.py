@@ -30,12 +30,14 @@ from planner.model.scenario import (
     STRATEGIES,
 )
 from planner.model.units import (
+    CANARY_PERCENT,
     HOST_PORT,
     OPEN_PERCENT,
     PERCENT,
     POSITIVE,
     STEP_PERCENT,
     WHOLE,
+    ShareRule,
     WholeRule,
     boolean_problem,
     describe,
@@ -92,6 +94,17 @@ def field_type(
     return Annotated[kind | None, BeforeValidator(validate), WithJsonSchema(nullable)]
 
 
+def share_type(rule: ShareRule) -> Any:
+    """A percent of traffic (LINEAR's step, CANARY's canary), kept as written: 10 or 12.5."""
+    schema = {
+        "type": "number",
+        "minimum": rule.minimum,
+        "maximum": 100,
+        "description": f"a percent from {rule.minimum:g} to 100, a multiple of 0.1",
+    }
+    return field_type(int | float, rule.problem, schema)
+
+
 def whole_type(rule: WholeRule) -> Any:
     schema: dict[str, Any] = {"type": "integer", "minimum": rule.minimum}
     if rule.maximum is not None:
@@ -109,7 +122,8 @@ Whole = whole_type(WHOLE)
 Positive = whole_type(POSITIVE)
 Percent = whole_type(PERCENT)
 OpenPercent = whole_type(OPEN_PERCENT)
-StepPercent = whole_type(STEP_PERCENT)
+StepPercent = share_type(STEP_PERCENT)
+CanaryPercent = share_type(CANARY_PERCENT)
 TEXT_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"\S"}
 Text = field_type(str, text_problem, TEXT_SCHEMA)
 RequiredText = field_type(str, text_problem, TEXT_SCHEMA, required=True)

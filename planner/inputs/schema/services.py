@@ -17,6 +17,7 @@ from planner.inputs import ecs_shapes
 from planner.inputs.schema.fields import (
     TEXT_SCHEMA,
     Bool,
+    CanaryPercent,
     CpuSize,
     FileModel,
     HostPort,
@@ -73,18 +74,61 @@ STRATEGY_FIELDS = {
     "canaryPercent": ("CANARY",),
     "canaryBakeTimeInMinutes": ("CANARY",),
     "bakeTimeInMinutes": ("BLUE_GREEN", "LINEAR", "CANARY"),
+    "linearConfiguration": ("LINEAR",),
+    "canaryConfiguration": ("CANARY",),
+}
+
+
+class LinearConfiguration(FileModel):
+    """LINEAR's settings as the ECS API nests them (botocore ``LinearConfiguration``):
+    the same as the flat ``stepPercent`` and ``stepBakeTimeInMinutes``."""
+
+    stepPercent: StepPercent = None
+    stepBakeTimeInMinutes: Minutes = None
+
+
+class CanaryConfiguration(FileModel):
+    """CANARY's settings as the ECS API nests them (botocore ``CanaryConfiguration``):
+    the same as the flat ``canaryPercent`` and ``canaryBakeTimeInMinutes``."""
+
+    canaryPercent: CanaryPercent = None
+    canaryBakeTimeInMinutes: Minutes = None
+
+
+#: Each nested form, by its field, with the model whose fields it nests.
+NESTED_FORMS: dict[str, type[FileModel]] = {
+    "linearConfiguration": LinearConfiguration,
+    "canaryConfiguration": CanaryConfiguration,
 }
 
 
 class DeploymentConfiguration(FileModel):
+    """A service's deployment settings. LINEAR's and CANARY's are written flat
+    (``stepPercent: 25``) or nested as the ECS API prints them (``linearConfiguration:
+    {stepPercent: 25.0}``), not both; :meth:`settings` reads either."""
+
     minimumHealthyPercent: Percent = None
     maximumPercent: OpenPercent = None
     strategy: Strategy = None
     stepPercent: StepPercent = None
     stepBakeTimeInMinutes: Minutes = None
-    canaryPercent: StepPercent = None
+    canaryPercent: CanaryPercent = None
     canaryBakeTimeInMinutes: Minutes = None
     bakeTimeInMinutes: Minutes = None
+    linearConfiguration: LinearConfiguration | None = None
+    canaryConfiguration: CanaryConfiguration | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DeploymentConfiguration:
+        for key, model in NESTED_FORMS.items():
+            flat = [f for f in model.model_fields if getattr(self, f) is not None]
+            if getattr(self, key) is not None and flat:
+                raise problem(
+                    f"give {key} (as the ECS API nests it) or {' and '.join(flat)} (flat), "
+                    "not both",
+                    (key,),
+                )
+        return self
 
     @model_validator(mode="after")
     def _for_the_strategy(self) -> DeploymentConfiguration:
@@ -97,6 +141,15 @@ class DeploymentConfiguration(FileModel):
                     (key,),
                 )
         return self
+
+    def settings(self) -> dict[str, Any]:
+        """The fields given, by their flat names, the nested forms read into them."""
+        out = {k: getattr(self, k) for k in type(self).model_fields if k not in NESTED_FORMS}
+        for key in NESTED_FORMS:
+            nested = getattr(self, key)
+            if nested is not None:
+                out.update({k: getattr(nested, k) for k in type(nested).model_fields})
+        return {k: v for k, v in out.items() if v is not None}
 
 
 DeploymentConfiguration.ECS_IGNORED = tuple(
