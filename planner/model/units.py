@@ -78,6 +78,60 @@ def _decimal_size(value: Any, what: str) -> tuple[Decimal, str]:
     return number, unit
 
 
+@dataclass(frozen=True)
+class _SizeUnits:
+    """How one kind of size is written: its unit, and the larger one it may be given in."""
+
+    what: str  # what the value must be, for messages
+    unit: str  # the unit counted ("CPU units", "MiB")
+    short: str  # the unit in "give a whole number of ..."
+    large: frozenset[str]  # the larger unit's spellings, lower-case
+    per_large: int  # units per larger unit
+    small: frozenset[str]  # the unit's own spellings ("" for none)
+    fraction: str  # the message for a fraction of a unit; {value} and {shown}
+
+
+_CPU = _SizeUnits(
+    what='CPU units (a whole number, e.g. 256) or vCPUs (e.g. "0.25 vCPU")',
+    unit="CPU units",
+    short="units",
+    large=frozenset(_VCPU),
+    per_large=CPU_UNITS_PER_VCPU,
+    small=frozenset({""}),
+    fraction='must be a whole number of CPU units; write "{value} vCPU" for vCPUs, got {shown}',
+)
+_MEMORY = _SizeUnits(
+    what='MiB (a whole number, e.g. 512) or GB (e.g. "0.5 GB")',
+    unit="MiB",
+    short="MiB",
+    large=frozenset(_GB),
+    per_large=MIB_PER_GB,
+    small=frozenset(_MIB),
+    fraction="must be a whole number of MiB, got {shown}",
+)
+
+
+def _parse_size(value: Any, units: _SizeUnits) -> int:
+    """Read a size written in ``units``' unit or its larger one (:func:`parse_cpu`,
+    :func:`parse_memory`)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"must be ≥ 0 {units.unit}, got {value}")
+    number, unit = _decimal_size(value, units.what)
+    if unit in units.large:
+        counted = number * units.per_large
+        if counted != counted.to_integral_value():
+            raise ValueError(
+                f"{value!s} is {counted.normalize():f} {units.unit}; "
+                f"give a whole number of {units.short}"
+            )
+        return int(counted)
+    if unit not in units.small:
+        raise ValueError(f"must be {units.what}; unknown unit {unit!r} in {describe(value)}")
+    if number != number.to_integral_value():
+        raise ValueError(units.fraction.format(value=value, shown=describe(value)))
+    return int(number)
+
+
 def parse_cpu(value: Any) -> int:
     """Read a CPU size in CPU units, as ECS accepts it in a task definition.
 
@@ -98,25 +152,7 @@ def parse_cpu(value: Any) -> int:
     ValueError
         If the value is none of these, negative, or not a whole number of units.
     """
-    what = 'CPU units (a whole number, e.g. 256) or vCPUs (e.g. "0.25 vCPU")'
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"must be ≥ 0 CPU units, got {value}")
-    number, unit = _decimal_size(value, what)
-    if unit in _VCPU:
-        units = number * CPU_UNITS_PER_VCPU
-        if units != units.to_integral_value():
-            raise ValueError(
-                f"{value!s} is {units.normalize():f} CPU units; give a whole number of units"
-            )
-        return int(units)
-    if unit:
-        raise ValueError(f"must be {what}; unknown unit {unit!r} in {describe(value)}")
-    if number != number.to_integral_value():
-        raise ValueError(
-            f'must be a whole number of CPU units; write "{value} vCPU" for vCPUs, '
-            f"got {describe(value)}"
-        )
-    return int(number)
+    return _parse_size(value, _CPU)
 
 
 def parse_memory(value: Any) -> int:
@@ -138,20 +174,7 @@ def parse_memory(value: Any) -> int:
     ValueError
         If the value is none of these, negative, or not a whole number of MiB.
     """
-    what = 'MiB (a whole number, e.g. 512) or GB (e.g. "0.5 GB")'
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"must be ≥ 0 MiB, got {value}")
-    number, unit = _decimal_size(value, what)
-    if unit in _GB:
-        mib = number * MIB_PER_GB
-        if mib != mib.to_integral_value():
-            raise ValueError(f"{value!s} is {mib.normalize():f} MiB; give a whole number of MiB")
-        return int(mib)
-    if unit not in _MIB:
-        raise ValueError(f"must be {what}; unknown unit {unit!r} in {describe(value)}")
-    if number != number.to_integral_value():
-        raise ValueError(f"must be a whole number of MiB, got {describe(value)}")
-    return int(number)
+    return _parse_size(value, _MEMORY)
 
 
 def read_size(value: Any, parse: Callable[[Any], int], minimum: int = 0) -> int:

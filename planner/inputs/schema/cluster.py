@@ -115,7 +115,21 @@ InstanceIds = Annotated[
 
 
 class _Group(FileModel):
-    """Where a group's instances are and what they are called (ROLLOUT.md §8)."""
+    """Where a group's instances are and what they are called (ROLLOUT.md §8): the fields
+    of both kinds of group, listed after each kind's own."""
+
+    count: Positive = None
+    availabilityZone: Text = None
+    availabilityZones: Zones = None
+    attributes: Attributes = None
+    instanceIds: InstanceIds = None
+    status: InstanceStatus = None
+    agentConnected: Bool = None
+
+    @classmethod
+    def field_order(cls) -> tuple[str, ...]:
+        shared = tuple(_Group.model_fields)
+        return tuple(k for k in cls.model_fields if k not in shared) + shared
 
     @classmethod
     def before(cls, raw: dict[str, Any]) -> None:
@@ -127,9 +141,8 @@ class _Group(FileModel):
 
     @model_validator(mode="after")
     def _ids(self) -> _Group:
-        ids: list[str] | None = getattr(self, "instanceIds", None)
-        if ids is not None:
-            check(instance_ids_problem(ids, getattr(self, "count", None)), ("instanceIds",))
+        if self.instanceIds is not None:
+            check(instance_ids_problem(self.instanceIds, self.count), ("instanceIds",))
         return self
 
 
@@ -162,13 +175,6 @@ class TypedGroup(_Group):
     """Container instances of a type from the catalog (``planner instance-types``)."""
 
     type: CatalogType
-    count: Positive = None
-    availabilityZone: Text = None
-    availabilityZones: Zones = None
-    attributes: Attributes = None
-    instanceIds: InstanceIds = None
-    status: InstanceStatus = None
-    agentConnected: Bool = None
 
     @classmethod
     def unknown(cls, key: str) -> str:
@@ -184,6 +190,8 @@ class InlineGroup(_Group):
     """Container instances of a type given inline: vcpu or cpu, and memory."""
 
     MISSING: ClassVar[dict[str, str]] = {"memory": "is required: MiB that ECS registers"}
+    #: memory: after vcpu | cpu, as the reader asks for them (:meth:`before`).
+    REQUIRED: ClassVar[tuple[str, ...] | None] = ("name",)
 
     name: RequiredText
     instanceType: Text = None
@@ -193,17 +201,6 @@ class InlineGroup(_Group):
     enis: Positive = None
     trunkEnis: Whole = None
     hourlyUsd: Minutes = None
-    count: Positive = None
-    availabilityZone: Text = None
-    availabilityZones: Zones = None
-    attributes: Attributes = None
-    instanceIds: InstanceIds = None
-    status: InstanceStatus = None
-    agentConnected: Bool = None
-
-    @classmethod
-    def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
-        return ("name",)  # memory: after vcpu | cpu, as the reader asks for them
 
     @classmethod
     def before(cls, raw: dict[str, Any]) -> None:

@@ -43,15 +43,12 @@ class ScenarioFile(FileModel):
         ),
     )
     WHAT: ClassVar[str] = "a mapping of name, cluster, services and timing"
+    REQUIRED: ClassVar[tuple[str, ...] | None] = ("cluster", "services")
 
     name: Text = None
     cluster: Cluster
     services: Services
     timing: Timing | None = None
-
-    @classmethod
-    def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
-        return ("cluster", "services")
 
     @model_validator(mode="after")
     def _across(self, info: ValidationInfo) -> ScenarioFile:

@@ -175,7 +175,11 @@ def field_title(name: str, _info: Any) -> str:
 
 
 def _ecs_properties(schema: dict[str, Any], model: type[Any]) -> None:
-    """The ECS shape's fields in the JSON Schema too: allowed, and said to be ignored."""
+    """The model's fields in the file's order (:meth:`FileModel.field_order`), then the ECS
+    shape's: allowed, and said to be ignored."""
+    props = schema.get("properties", {})
+    order = model.field_order()
+    schema["properties"] = {k: props[k] for k in order if k in props} | props
     ignored = getattr(model, "ECS_IGNORED", ())
     for name in ignored:
         if name not in schema.get("properties", {}):
@@ -197,15 +201,24 @@ class FileModel(BaseModel):
     WHAT: ClassVar[str] = "a mapping"
     #: Fields of the ECS API's shape of this object that planner does not use.
     ECS_IGNORED: ClassVar[tuple[str, ...]] = ()
+    #: The fields checked present before the others (None: those without a default).
+    REQUIRED: ClassVar[tuple[str, ...] | None] = None
     #: Messages for required fields that say more than "is required but missing".
     MISSING: ClassVar[dict[str, str]] = {}
 
     @classmethod
+    def field_order(cls) -> tuple[str, ...]:
+        """The fields as messages and the JSON Schema list them."""
+        return tuple(cls.model_fields)
+
+    @classmethod
     def unknown(cls, key: str) -> str:
-        return unknown_field_message(key, tuple(cls.model_fields))
+        return unknown_field_message(key, cls.field_order())
 
     @classmethod
     def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
+        if cls.REQUIRED is not None:
+            return cls.REQUIRED
         return tuple(k for k, f in cls.model_fields.items() if f.is_required())
 
     @classmethod

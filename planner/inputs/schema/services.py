@@ -172,13 +172,15 @@ def _controller(value: Any) -> Any:
     return value
 
 
-class PlacementConstraint(FileModel):
+class _Rule(FileModel):
+    """A placement rule: its ``type`` first, then what the type takes."""
+
+    REQUIRED: ClassVar[tuple[str, ...] | None] = ("type",)
+
+
+class PlacementConstraint(_Rule):
     type: ConstraintType
     expression: Text = None
-
-    @classmethod
-    def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
-        return ("type",)
 
     @model_validator(mode="after")
     def _expression(self) -> PlacementConstraint:
@@ -197,13 +199,9 @@ class PlacementConstraint(FileModel):
         return self
 
 
-class PlacementStrategy(FileModel):
+class PlacementStrategy(_Rule):
     type: StrategyType
     field: Text = None
-
-    @classmethod
-    def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
-        return ("type",)
 
     @model_validator(mode="after")
     def _rule(self) -> PlacementStrategy:
@@ -291,6 +289,8 @@ Strategies = listing(PlacementStrategy, most=MAX_STRATEGY_RULES, too_many=too_ma
 
 class Service(FileModel):
     WHAT: ClassVar[str] = "a service (a mapping)"
+    #: desiredCount and taskDefinition: in :meth:`before`, after schedulingStrategy.
+    REQUIRED: ClassVar[tuple[str, ...] | None] = ("name",)
     ECS_IGNORED: ClassVar[tuple[str, ...]] = ()  # set below: the Service shape's others
 
     name: RequiredText
@@ -325,10 +325,6 @@ class Service(FileModel):
     placement: Counts = None
     newPlacement: Counts = None
     loadBalancers: LoadBalancers = None
-
-    @classmethod
-    def required(cls, raw: dict[str, Any]) -> tuple[str, ...]:
-        return ("name",)
 
     @classmethod
     def missing(cls, key: str, raw: dict[str, Any]) -> str:
