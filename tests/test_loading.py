@@ -711,10 +711,14 @@ def test_a_service_named_as_the_ecs_api_names_it_is_told_to_say_name() -> None:
 # --- LINEAR's and CANARY's settings, flat or nested as the ECS API nests them -----------
 
 
-def _config_case(config: dict) -> Service:
+def _config_scenario(config: dict) -> Scenario:
     return scenario_from_data(
         load_yaml_text(_with_service(deploymentConfiguration=config), file="s.yaml")
-    ).services[0]
+    )
+
+
+def _config_case(config: dict) -> Service:
+    return _config_scenario(config).services[0]
 
 
 @pytest.mark.parametrize(
@@ -750,9 +754,10 @@ def _config_case(config: dict) -> Service:
 def test_a_nested_ecs_form_gives_the_same_service_as_its_flat_twin(
     nested: dict, flat: dict
 ) -> None:
-    got = _config_case(nested)
-    assert got == _config_case(flat)
-    assert (got.step_percent or got.canary_percent) is not None
+    got = _config_scenario(nested)
+    assert got == _config_scenario(flat)
+    svc = got.services[0]
+    assert (svc.step_percent or svc.canary_percent) is not None
 
 
 def test_the_nested_settings_reach_the_scenario() -> None:
