@@ -75,7 +75,8 @@ __all__ = [
 
 
 def _read(path: Path) -> Any:
-    """One export file, refused past this module's :data:`MAX_BYTES`."""
+    """One export file, refused past :data:`MAX_BYTES` as this module holds it at the call
+    (the one limit for every file :func:`import_folder` reads)."""
     return read_export(path, MAX_BYTES)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs.files import read_limited
 
+#: Export files larger than this are refused, having read one byte more.
 MAX_BYTES = 20_000_000
+#: The three listings an export folder holds (beside task-definitions/*.json).
 FILES = ("services.json", "container-instances.json", "tasks.json")
 
 
@@ -37,6 +39,7 @@ def read_export(path: Path, limit: int = MAX_BYTES) -> Any:
 
 
 def export_list(doc: Any, key: str, path: Path) -> list[dict[str, Any]]:
+    """The list ``key`` of an AWS CLI answer, refused when it lists ``failures``."""
     items = doc.get(key) if isinstance(doc, dict) else None
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
         raise PlannerError(
@@ -56,12 +59,14 @@ def export_list(doc: Any, key: str, path: Path) -> list[dict[str, Any]]:
 
 
 def need(item: dict[str, Any], key: str, path: Path, where: str) -> Any:
+    """``item[key]``, refused (naming the file and ``where.key``) when absent or null."""
     if item.get(key) is None:
         raise PlannerError("is required but missing", file=str(path), field=f"{where}.{key}")
     return item[key]
 
 
 def resource(ci: dict[str, Any], name: str) -> Any:
+    """A container instance's registered resource ``name`` (CPU, MEMORY, PORTS), or None."""
     for r in ci.get("registeredResources") or []:
         if r.get("name") == name:
             return (
@@ -104,6 +109,7 @@ class TaskDefs:
             self.files[arn] = f
 
     def path(self, arn: str, who: str) -> str:
+        """The file of ``arn``, relative to the scenario's folder; refused when not exported."""
         if arn not in self.files:
             raise PlannerError(
                 f"{who} runs {arn}, whose task definition is not exported: add "

@@ -7,8 +7,8 @@ from typing import Any
 
 
 def import_notes(mapping: dict[str, Any], deploy: dict[str, str] | None) -> list[str]:
-    """What a scenario of :func:`import_folder` holds and deploys, in two lines: the
-    header of ``planner import``'s output."""
+    """What a scenario of :func:`~planner.inputs.importing.import_folder` holds and
+    deploys, in two lines: the header of ``planner import``'s output."""
     counts: Counter[str] = Counter()  # by type and zone (groups a MiB apart together)
     for g in mapping["cluster"]["instances"]:
         counts[g["name"]] += g["count"]
