@@ -112,7 +112,7 @@ def test_the_failing_row_is_the_one_that_fails_not_the_first_of_its_kind():
     assert row.what == "memberOf(attribute:team == blue)"
     message = placement.placement_message("web", 0, "placement-constraint", row.what)
     assert message.endswith(
-        "does not meet the placement constraint memberOf(attribute:team == blue)."
+        'container-instance 0 encountered error "MemberOf placement constraint unsatisfied."'
     )
     # beside a task of the service, distinctInstance fails first and is named
     assert placement.failing_row(rows, (1,), (0,), 0, "placement-constraint").what == (

@@ -7,7 +7,7 @@ turned into the bounds of ROLLOUT.md §2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -65,6 +65,8 @@ class Instance:
     zone: str | None = None
     #: Why the instance takes no new task (``DRAINING``, ``agent disconnected``), or None.
     closed: str | None = None
+    #: The services that do not deploy with tasks here (the static load), for messages.
+    static_names: tuple[str, ...] = field(default=(), compare=False)
 
     def free(self, dim: int) -> int:
         return self.capacity[dim] - self.static[dim]
@@ -259,6 +261,7 @@ def compile_problem(scenario: Scenario) -> Problem:
                         inst,
                         static=static,  # type: ignore[arg-type]
                         static_ports=inst.static_ports | fp.ports,
+                        static_names=(*inst.static_names, svc.name),
                     )
             continue
         old_col, new_col = list(placed[k]), [0] * len(blank)
