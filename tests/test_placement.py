@@ -215,7 +215,7 @@ def test_only_a_constraint_excludes_the_instance_with_room(name, kind):
     )
     assert b.detail.startswith("container-instance 2 passes the resource and port filters, but")
     # and the full instance, which passes the constraint, is said beside it
-    assert "instance 0 " in b.detail and "0 CPU units left" in b.detail
+    assert "instance 0 " in b.detail and "has no CPU units left" in b.detail
 
 
 def test_instances_that_fail_for_another_reason_are_said_beside_ecs_words():

@@ -168,10 +168,33 @@ def test_the_dead_end_picture_shows_what_each_instance_holds_and_why_not(monkeyp
     report._dead_cluster(result, result.problem, state)
     cpu = bars[:2]  # the CPU panel: the static load, then api's old tasks
     assert cpu[0][0] == [0, 0, 0, 768] and cpu[0][2] == "#bdbdbd"
-    assert cpu[1][0] == [512, 512, 512, 0] and cpu[1][1] == report._STUCK
+    assert cpu[1][0] == [512, 512, 512] and cpu[1][1] == report._STUCK  # none on 3
     assert marks[0] == [1024] * 4
     assert [w for w in words if w in ("port", "cpu", "fits")] == ["port", "port", "port", "cpu"]
     assert [width for _, width in cells] == [2, 0, 0, 0]  # instance 0, ECS's, boxed
+
+
+@pytest.mark.parametrize(
+    ("name", "strip"),
+    [("reasons-member-of-last.yaml", ["cpu", "cpu", "memberOf"]),
+     ("reasons-distinct-last.yaml", ["cpu", "cpu", "distinct", "distinct"])],
+)  # fmt: skip
+def test_the_why_not_strip_names_the_constraint(monkeypatch, name, strip):
+    import matplotlib.axes
+
+    from planner.outputs import report
+
+    words: list[str] = []
+    real = matplotlib.axes.Axes.text
+
+    def text(self, x, y, s, *a, **kw):
+        words.append(s)
+        return real(self, x, y, s, *a, **kw)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "text", text)
+    result = planner.solve(planner.load_scenario(DATA / name))
+    report._dead_cluster(result, result.problem, report._replayed(result.problem, [])[-1])
+    assert [w for w in words if w in ("cpu", "memberOf", "distinct", "rule")] == strip
 
 
 def test_names_in_a_hang_page_are_escaped():

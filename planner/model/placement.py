@@ -262,7 +262,8 @@ def failing_words(row: Row, old, new, s: int, service: str, names, inst: Instanc
         left = row.limit - row.load(old, new)
         who = _who(row, old, new, names, static)
         took = f", taken by {who}" if who else " in all"
-        return f"has only {left:,} {_UNITS[row.what]} left{took} (a new {service} task needs " + (
+        amount = f"only {left:,}" if left > 0 else "no"
+        return f"has {amount} {_UNITS[row.what]} left{took} (a new {service} task needs " + (
             f"{row.new[s]:,})")
     if row.what.startswith("port "):
         q = int(row.what.removeprefix("port "))

@@ -192,6 +192,8 @@ def _per_service(problem: Problem, draw, xlabel: str, marked: dict[int, str] | N
         draw(ax, s)
         ax.axhline(svc.lower, color="grey", linestyle="--", linewidth=1, label="lower")
         ax.axhline(svc.upper, color="grey", linestyle=":", linewidth=1, label="upper")
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, -0.25), max(hi, svc.upper + 0.25))  # from 0: counts read true
         if s in marked:
             ax.set_title(f"{svc.name}: {marked[s]}", fontsize=9, color=_STUCK)
         else:
@@ -347,6 +349,7 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     import numpy as np
     from matplotlib.patches import Patch
 
+    from planner.model.placement import failing_row
     from planner.model.rollout import failures
 
     plt = _pyplot()
@@ -370,9 +373,10 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
             for kind, counts in (("old", state.old), ("new", state.new)):
                 coef = problem.rows[0][d].old[s] if kind == "old" else problem.rows[0][d].new[s]
                 h = np.array([coef * counts[i][s] for i in order], dtype=float)
-                if not h.any():
+                on = h > 0  # (no empty bar: its outline would show)
+                if not on.any():
                     continue
-                ax.bar(x, h, bottom=bottom, width=0.8, color=f"C{s % 10}",
+                ax.bar(x[on], h[on], bottom=bottom[on], width=0.8, color=f"C{s % 10}",
                        alpha=0.45 if kind == "old" else 0.95,
                        hatch="///" if kind == "old" else None,
                        edgecolor=_STUCK if s in stuck else "white",
@@ -391,6 +395,7 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
                 ax.text(mid, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
                         va="bottom", fontsize=7, color="#444")  # fmt: skip
     ax = axes[2][0]
+    said: dict[str, str] = {}
     for row, (s, b) in enumerate(zip(stuck, blocked, strict=True)):
         for k, i in enumerate(order):
             if problem.instances[i].closed:
@@ -399,12 +404,19 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
                 fails = failures(problem, state, i, s)
                 code = fails[0] if fails else ""
             word, colour = _WHY_CELL[code]
+            if code == "placement-constraint":  # which one: memberOf, distinct
+                what = failing_row(problem.rows[i], state.old[i], state.new[i], s, code).what
+                word = "distinct" if what == "distinctInstance" else what.split("(")[0]
             boxed = i == b.instance
             ax.add_patch(plt.Rectangle((k - 0.45, row - 0.42), 0.9, 0.84, facecolor=colour,
                                        edgecolor="black" if boxed else "none",
                                        linewidth=2 if boxed else 0))  # fmt: skip
             if n <= 48:
                 ax.text(k, row, word, ha="center", va="center", fontsize=6)
+            said[word] = colour
+    if n > 48:  # too narrow for words: a legend of the colours instead
+        ax.legend(handles=[Patch(facecolor=c, label=w) for w, c in said.items()], fontsize=7,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.4))  # fmt: skip
     ax.set_ylim(strip - 0.5, -0.5)
     ax.set_yticks(range(len(stuck)), [f"why not {names[s]}" for s in stuck] or [""], fontsize=7)
     step = max(1, n // 40)
@@ -419,8 +431,8 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     ]
     static = sorted({name for inst in problem.instances for name in inst.static_names})
     if any(any(inst.static) for inst in problem.instances):
-        said = ", ".join(static[:4]) + (" …" if len(static) > 4 else "")
-        handles.append(Patch(facecolor="#bdbdbd", label=f"not deploying: {said}" if static
+        some = ", ".join(static[:4]) + (" …" if len(static) > 4 else "")
+        handles.append(Patch(facecolor="#bdbdbd", label=f"not deploying: {some}" if static
                              else "services that do not deploy"))  # fmt: skip
     axes[0][0].set_title("CPU units in use per instance (black mark: what tasks may use)",
                          fontsize=8, pad=14)  # fmt: skip
