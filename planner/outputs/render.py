@@ -310,8 +310,8 @@ def scheduler_line(sched: dict) -> str:
         return f"{runs} runs of the scheduler ({said}): every one completes."
     first = sched["firstHang"]
     return (
-        f"{runs} runs of the scheduler ({said}): {hung} hang; the first at wave "
-        f"{first['wave']}, {', '.join(first['services'])} stuck on "
+        f"{runs} runs of the scheduler ({said}): {hung} hang; the first can do nothing from "
+        f"wave {first['wave']} on, with {', '.join(first['services'])} stuck on "
         f"{', '.join(first['reasons'])}."
     )
 
@@ -329,7 +329,11 @@ def _known(result: Result, console: Console) -> None:
             Text(
                 f"ECS's scheduler as configured: {sched['runs']} runs, {sched['completed']} "
                 f"complete, {hung} hang"
-                + (f" (the first at wave {sched['firstHang']['wave']})" if hung else "")
+                + (
+                    f" (the first can do nothing from wave {sched['firstHang']['wave']} on)"
+                    if hung
+                    else ""
+                )
             ),
         )
     hanging(console, bullet, Text(result.proof))
