@@ -418,7 +418,11 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
         ax.legend(handles=[Patch(facecolor=c, label=w) for w, c in said.items()], fontsize=7,
                   loc="upper left", bbox_to_anchor=(1.01, 1.4))  # fmt: skip
     ax.set_ylim(strip - 0.5, -0.5)
-    ax.set_yticks(range(len(stuck)), [f"why not {names[s]}" for s in stuck] or [""], fontsize=7)
+    rows = [
+        f"why not {names[s]}" + (": its bounds" if b.reason == "deployment-configuration" else "")
+        for s, b in zip(stuck, blocked, strict=True)
+    ]  # (held by its bounds: it fits, the percents stop it)
+    ax.set_yticks(range(len(stuck)), rows or [""], fontsize=7)
     step = max(1, n // 40)
     ax.set_xticks(x[::step], [str(i) for i in order][::step], fontsize=7)
     ax.set_xlim(-0.6, n - 0.4)
