@@ -18,7 +18,8 @@ from planner.deciding.solve import solve
 from planner.deciding.tables import capacity_table  # pandas is imported only when it is called
 from planner.errors import InternalError, PlannerError
 from planner.inputs.importing import import_cluster
-from planner.model.scenario import Scenario
+from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
+from planner.running.clock import Deadline
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
@@ -26,6 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
 __all__ = [
+    "Agent",
+    "Deadline",
+    "InstanceGroup",
+    "Service",
+    "TaskDefinition",
+    "Timing",
     "InternalError",
     "PlannerError",
     "import_cluster",

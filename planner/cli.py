@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from planner.errors import InternalError, PlannerError
+from planner.running.clock import Deadline
 
 EPILOG = (
     "Verdicts: safe (every run ECS can make completes), at-risk (a run completes, but ECS's "
@@ -162,6 +163,23 @@ def _render(render, output: Path | None) -> str:
     return buf.getvalue()
 
 
+def _deadline(time_limit: float | None) -> Deadline | None:
+    """A sweep's whole-command deadline, made as the command starts (None: no bound)."""
+    return None if time_limit is None else Deadline(time_limit)
+
+
+def _total(deadline: Deadline | None) -> float | None:
+    """What a sweep may spend of its command's deadline: what is left once loading (and
+    starting a cluster) took theirs, less the reserve for printing or drawing the answer
+    (:data:`~planner.running.clock.RESERVE`). Its cells run in other processes, so they
+    get seconds, not the deadline's clock."""
+    from planner.running.clock import RESERVE
+
+    if deadline is None:
+        return None
+    return max(0.1, deadline.less(RESERVE.seconds(deadline)).left())
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -183,23 +201,35 @@ def solve(
     workers: SolveWorkers = None,
     seed: Seed = 0,
     placement: PlacementOpt = Placement.any,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="List the ECS API fields of the file that planner ignores (on stderr).",
+        ),
+    ] = False,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
     from planner.outputs.render import render_text
 
+    deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
     try:
         if scenario.is_dir():  # an import folder (AWS CLI exports)
-            loaded = planner.import_cluster(scenario)
+            loaded = planner.import_cluster(scenario, deadline=deadline)
         else:
             loaded = planner.load_scenario(scenario)
+        for field in loaded.ignored if verbose else ():
+            Console(stderr=True, soft_wrap=True).print(
+                f"ignored (an ECS API field planner does not use): {field}", highlight=False
+            )
         from planner.running.progress import shown
 
         # the phase and the time left on stderr: a terminal only, text only
         with shown(time_limit, enabled=None if format is SolveFormat.text else False):
             result = planner.solve(
                 loaded,
-                time_limit=time_limit,
+                deadline=deadline,
                 workers=workers,
                 seed=seed,
                 placement=placement.value,
@@ -211,7 +241,7 @@ def solve(
     elif format is SolveFormat.html:
         from planner.outputs.report import solve_html
 
-        _emit(solve_html(result, result.problem), output)
+        _emit(solve_html(result, result.problem, deadline=deadline), output)
     else:
         _emit(_render(lambda c: render_text(result, c), output), output)
     raise typer.Exit(code=result.exit_code)
@@ -380,8 +410,10 @@ def percents(
 ) -> None:
     """Every (minimumHealthyPercent, maximumPercent) setting: verdict, waves, duration."""
     import planner
-    from planner.deciding.percents import render_percents, sweep_percents
+    from planner.deciding.percents import sweep_percents
+    from planner.outputs.percents_text import render_percents
 
+    deadline = _deadline(time_limit)
     try:
         loaded = planner.load_scenario(scenario)
         loaded = replace(loaded, placement_mode=placement.value)
@@ -390,7 +422,7 @@ def percents(
                 loaded,
                 service,
                 time_limit=per_cell,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 workers=workers,
                 seed=seed,
                 jobs=jobs,
@@ -402,7 +434,7 @@ def percents(
     if format is SolveFormat.json:
         _emit(_json(options.rows), output)
     elif format is SolveFormat.html:
-        from planner.outputs.report import percents_html
+        from planner.outputs.pages import percents_html
 
         _emit(percents_html(options), output)
     else:
@@ -441,15 +473,18 @@ def table(
 ) -> None:
     """A capacity table: instances needed per type, task size, count and setting."""
     from planner.deciding import tables
+    from planner.inputs.table_spec import load_table_spec
+    from planner.outputs import table_text
 
+    deadline = _deadline(time_limit)
     try:
-        loaded = tables.load_table_spec(spec)
+        loaded = load_table_spec(spec)
         with _cluster(scheduler) as client:
             df = tables.capacity_table(
                 loaded,
                 jobs=jobs,
                 time_limit=per_cell,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 seed=seed,
                 progress=True,
                 placement=placement.value,
@@ -460,15 +495,15 @@ def table(
     if format is TableFormat.json:
         text = _json(tables.records(df))
     elif format is TableFormat.csv:
-        text = tables.to_csv(df)
+        text = table_text.to_csv(df)
     elif format is TableFormat.markdown:
-        text = tables.to_markdown(df)
+        text = table_text.to_markdown(df)
     elif format is TableFormat.html:
-        from planner.outputs.report import table_html
+        from planner.outputs.pages import table_html
 
         text = table_html(df)
     else:
-        text = _render(lambda c: tables.render_table(df, c), output)
+        text = _render(lambda c: table_text.render_table(df, c), output)
     _emit(text, output)
     _failed_cells(int(df["method"].str.startswith("failed").sum()), "cells")
 
@@ -523,14 +558,15 @@ def batch(
     gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
     unknown, 0 all safe)."""
     from planner.deciding.batch import batch as run_batch
-    from planner.deciding.batch import render_batch, to_csv
+    from planner.outputs.batch_text import render_batch, to_csv
 
+    deadline = _deadline(time_limit)
     try:
         with _cluster(scheduler) as client:
             result = run_batch(
                 paths,
                 time_limit=per_scenario,
-                total_time_limit=time_limit,
+                total_time_limit=_total(deadline),
                 seed=seed,
                 placement=placement.value,
                 jobs=jobs,
@@ -548,7 +584,7 @@ def batch(
     elif format is BatchFormat.csv:
         text = to_csv(result)
     elif format is BatchFormat.html:
-        from planner.outputs.report import batch_html
+        from planner.outputs.pages import batch_html
 
         text = batch_html(result)
     else:
@@ -565,7 +601,12 @@ def import_(
     output: Output = None,
     deploy: Annotated[
         list[str] | None,
-        typer.Option("--deploy", help="SERVICE=TASKDEF.json: the revision to roll out."),
+        typer.Option(
+            "--deploy",
+            help="SERVICE=TASKDEF.json: the revision to roll out; the other services are "
+            "written deploy: false (unless ECS is moving them already). Without --deploy, "
+            "every service is force-redeployed with the revision it runs.",
+        ),
     ] = None,
     cluster: Annotated[
         str | None,
@@ -583,10 +624,9 @@ def import_(
     ] = None,
 ) -> None:
     """A scenario (YAML) from what `aws ecs describe-*` printed about a cluster, or, with
-    --cluster, from the same calls made live."""
-    import yaml
-
-    from planner.inputs.importing import import_folder
+    --cluster, from the same calls made live. Without --deploy every service is
+    force-redeployed with the revision it runs; the scenario's header says which."""
+    from planner.inputs.importing import import_folder, import_notes, scenario_yaml
     from planner.inputs.loading import scenario_from_data
     from planner.inputs.yamlsafe import Located
 
@@ -619,7 +659,9 @@ def import_(
         raise _fail(exc) from None
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    _emit(yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True), output)
+    notes = import_notes(mapping, pairs)
+    console.print(f"note: {notes[-1]}", highlight=False)
+    _emit(scenario_yaml(mapping, notes), output)
 
 
 @app.command()

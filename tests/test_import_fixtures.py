@@ -17,6 +17,7 @@ stop) and no instance takes one more of its tasks.
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 
 import planner
 from planner.cli import app
+from planner.errors import PlannerError
 from planner.inputs.importing import import_folder
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
@@ -35,6 +37,7 @@ FIXTURES = (
     "draining-agent-disconnected",
     "awsvpc",
     "daemon",
+    "mixed-fargate",
 )
 RESERVED = [22, 2375, 2376, 51678, 51679]
 TIME_LIMIT = 20
@@ -42,9 +45,13 @@ runner = CliRunner()
 
 
 def _instance(name, cpu, memory, kind, zone, enis, trunk=None, **extra):
-    """One imported instance group as the importer writes it: registered CPU and memory,
-    the type (its ENI limits from the catalog: EC2's, not in the export), zone, id."""
-    group = {"name": name, "cpu": cpu, "memory": memory, "count": 1, "instanceType": kind}
+    """One imported instance group of one as the importer writes it: named by type and
+    zone, registered CPU and memory, the type (its ENI limits from the catalog: EC2's, not
+    in the export), zone, id."""
+    state = {"DRAINING": " (draining)"}.get(extra.get("status"), "")
+    state += " (agent disconnected)" if extra.get("agentConnected") is False else ""
+    title = f"{kind}{state} in {zone}"
+    group = {"name": title, "cpu": cpu, "memory": memory, "count": 1, "instanceType": kind}
     group["enis"] = enis
     if trunk is not None:
         group["trunkEnis"] = trunk
@@ -217,18 +224,19 @@ def test_three_zones_mixed_deploy_of_a_bigger_api_hangs_on_member_of_beside_cpu(
     and a new one fits no instance api may use: every general instance (2,048 units) holds an
     old api task (1,024), so at most 1,024 units are left there (768 beside web), whatever
     web and worker do (web frees at most its 256; worker lives on the c5.xlarge, which
-    memberOf `pool == general` keeps api off). web and worker finish their redeploys, then
-    nothing moves: hangs. The end state fits (1,536 + 256 ≤ 2,048 per general instance;
-    2,048 + 512 MiB ≤ 3,883 on a t3.medium), so no final-state. ECS filters by resources
-    first (ROLLOUT.md §5): the closest instance is 4, a c5.xlarge with room that only
-    memberOf excludes, so the reason is placement-constraint; the general instances' CPU
-    is said beside ECS's words (instance 0: 768 units left).
+    memberOf `pool == general` keeps api off). web and worker, not named in --deploy, keep
+    still (deploy: false): nothing moves: hangs. The end state fits (1,536 + 256 ≤ 2,048
+    per general instance; 2,048 + 512 MiB ≤ 3,883 on a t3.medium), so no final-state. ECS
+    filters by resources first (ROLLOUT.md §5): the closest instance is 4, a c5.xlarge
+    with room that only memberOf excludes, so the reason is placement-constraint; the
+    general instances' CPU is said beside ECS's words (instance 0: 768 units left).
     Halving min to 50 lets two old tasks stop first: one of the fixes planner offers.
     """
     new = TZ / "new-api.json"
     mapping, _ = import_folder(TZ, {"api": str(new)})
     assert mapping["services"][0]["newTaskDefinition"] == "new-api.json"
-    assert "newTaskDefinition" not in mapping["services"][1]  # the others: running revision
+    for other in mapping["services"][1:]:  # worker, web: not named, so they keep still
+        assert "newTaskDefinition" not in other and other["deploy"] is False
     result = _solve(TZ, {"api": str(new)})
     assert (result.verdict, result.reasons) == ("hangs", ["placement-constraint"])
     [blocked] = result.to_json()["deadState"]["services"]
@@ -627,6 +635,7 @@ EXPECTED = {
     "draining-agent-disconnected": ("hangs", ["final-state", "port"], False, 1),
     "awsvpc": ("hangs", ["eni"], None, 1),
     "daemon": ("safe", [], False, 0),
+    "mixed-fargate": ("safe", [], None, 0),
 }
 SAME = ("verdict", "reasons", "stuckNow", "services", "initial", "initialNew")
 SAME += ("closedInstances", "instanceIds", "zones", "instances")
@@ -662,3 +671,94 @@ def test_deploy_round_trips_through_a_scenario_file(tmp_path):
     assert solved.exit_code == 1, solved.output
     data = json.loads(solved.stdout)  # (memberOf beside cpu: see the test above)
     assert (data["verdict"], data["reasons"]) == ("hangs", ["placement-constraint"])
+
+
+# ------------------------------------------------------------------ 7. mixed EC2 and Fargate
+
+MIXED = EXPORTS / "mixed-fargate"
+
+
+def test_a_cluster_that_also_runs_fargate_imports_its_ec2_part():
+    """three-zones-mixed plus two Fargate services (a launch type FARGATE, a capacity
+    provider strategy FARGATE) and two Fargate tasks, from the AWS CLI's published examples
+    (NOTES.md): the EC2 part imports as three-zones-mixed alone does, the Fargate part is
+    set aside in one warning that says so, and the verdict is the same."""
+    mixed, warnings = import_folder(MIXED)
+    alone, alone_warnings = import_folder(TZ)
+    assert {**mixed, "name": ""} == {**alone, "name": ""}
+    assert warnings == [
+        "set aside: 2 Fargate services (MyService, my-http-service) and 2 Fargate tasks (of "
+        "MyService): planner models the EC2 container instances, where Fargate tasks take no "
+        "room",
+        *alone_warnings,
+    ]
+    tasks = json.loads((MIXED / "tasks.json").read_text())["tasks"]
+    assert "containerInstanceArn" not in tasks[1] and tasks[1]["launchType"] == "FARGATE"
+    a, b = _solve(MIXED), _solve(TZ)
+    assert (a.verdict, a.reasons) == (b.verdict, b.reasons) == ("safe", [])
+
+
+def test_a_fargate_task_is_known_by_its_service_when_it_says_nothing_itself(tmp_path):
+    """A task without launchType or containerInstanceArn whose group or startedBy names a
+    Fargate service is that service's: set aside too, not refused."""
+    folder = tmp_path / "mixed-fargate"
+    shutil.copytree(MIXED, folder)
+    data = json.loads((folder / "tasks.json").read_text())
+    del data["tasks"][1]["launchType"]
+    del data["tasks"][-1]["launchType"], data["tasks"][-1]["group"]  # startedBy alone
+    (folder / "tasks.json").write_text(json.dumps(data))
+    _, warnings = import_folder(folder)
+    assert warnings[0].startswith("set aside: 2 Fargate services (MyService, my-http-service) "
+                                  "and 2 Fargate tasks (of MyService)")  # fmt: skip
+
+
+# ------------------------------------------------------------------ every fixture: no group
+
+
+def _without_group(folder: Path, tmp_path: Path) -> Path:
+    """A copy of ``folder`` whose tasks have no ``group`` (an older or trimmed export)."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    data = json.loads((copy / "tasks.json").read_text())
+    for task in data["tasks"]:
+        task.pop("group", None)
+    (copy / "tasks.json").write_text(json.dumps(data, indent=4))
+    return copy
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_an_export_without_group_fields_gives_the_verdict_the_same_export_with_them_gives(
+    name, tmp_path
+):
+    """Each task's startedBy is the id of the deployment that started it: without group,
+    the task is still its service's, so the scenario and the verdict do not change."""
+    folder = EXPORTS / name
+    bare = _without_group(folder, tmp_path)
+    assert '"group"' not in (bare / "tasks.json").read_text()
+    assert import_folder(bare) == import_folder(folder)  # the folder's name is the same
+    limit = ["--time-limit", str(TIME_LIMIT), "--format", "json"]
+    with_group = runner.invoke(app, ["solve", str(folder), *limit])
+    without = runner.invoke(app, ["solve", str(bare), *limit])
+    assert with_group.exit_code == without.exit_code, without.output
+    a, b = json.loads(with_group.stdout), json.loads(without.stdout)
+    for key in SAME:
+        assert a.get(key) == b.get(key), key
+    assert (a["verdict"], a["reasons"], a.get("stuckNow")) == EXPECTED[name][:3]
+
+
+def test_a_service_whose_tasks_run_on_fargate_is_set_aside_though_it_names_no_launch_type(
+    tmp_path,
+):
+    """A service without launchType or capacity provider strategy runs on the cluster's
+    default strategy, which the export does not show: its tasks say FARGATE, so it is set
+    aside (not a service running 0 of 2 tasks)."""
+    folder = tmp_path / "mixed-fargate"
+    shutil.copytree(MIXED, folder)
+    data = json.loads((folder / "services.json").read_text())
+    del data["services"][3]["launchType"]  # MyService
+    (folder / "services.json").write_text(json.dumps(data))
+    mapping, warnings = import_folder(folder)
+    assert [s["name"] for s in mapping["services"]] == ["api", "worker", "web"]
+    assert warnings[0].startswith("set aside: 2 Fargate services (my-http-service, MyService)")
+    with pytest.raises(PlannerError, match="--deploy names MyService, whose tasks run on Fargate"):
+        import_folder(folder, {"MyService": str(folder / "new-api.json")})

@@ -23,7 +23,7 @@ def test_the_seed_case_as_a_real_export_imports_field_by_field():
     assert mapping["cluster"] == {
         "instances": [
             {
-                "name": "i-0123456789abcdef0",
+                "name": "t3.small in us-east-1a",  # type and zone; the id below
                 "cpu": 2048,  # registered, not the catalog's
                 "memory": 1907,
                 "count": 1,
@@ -327,11 +327,11 @@ def test_tasks_of_services_not_exported_are_static_load(tmp_path):
             lambda d: d["containerInstances"][0].update(status="DEREGISTERING"),
             "is DEREGISTERING: planner models ACTIVE and DRAINING instances",
         ),
-        # Fargate
+        # only Fargate: nothing on the container instances to deploy
         (
             "services.json",
             lambda d: d["services"][0].update(launchType="FARGATE"),
-            "runs on FARGATE: planner models EC2 container instances only",
+            "lists only Fargate services (rj-api): planner models EC2 container instances",
         ),
         # tasks of a revision no deployment names
         (
@@ -464,3 +464,308 @@ def test_more_tasks_running_than_desired_are_taken_as_desired_and_said(tmp_path)
     svc = mapping["services"][0]
     assert (svc["desiredCount"], svc["placement"], svc["newPlacement"]) == (1, [1], [1])
     assert "1 tasks of the revision to roll out run, desiredCount is 0" in warnings[0]
+
+
+# ------------------------------------------------------------------ the issue's defects
+
+
+def test_a_steady_service_without_group_fields_stays_steady(tmp_path):
+    """The seed's rj-api runs 1 of 1. Without `group` its task is still rj-api's (its
+    startedBy is rj-api's deployment id): no static load, no missing task to start, the
+    same verdict (hangs on its port, as a redeploy), and not stuck now."""
+    folder = _copy(tmp_path)
+    _edit(folder, "tasks.json", lambda d: d["tasks"][0].pop("group"))
+    mapping, warnings = import_folder(folder)
+    assert warnings == []
+    assert mapping["services"] == import_folder(SEED)[0]["services"]
+    result = planner.solve(planner.import_cluster(folder))
+    assert (result.verdict, result.reasons, result.stuck_now) == ("hangs", ["port"], None)
+
+
+def test_a_task_of_no_known_service_without_group_is_static_load(tmp_path):
+    """startedBy names no exported deployment (a task run by hand): static load, said."""
+    folder = _copy(tmp_path)
+
+    def by_hand(d):
+        d["tasks"].append(dict(d["tasks"][0], taskArn="t/2", startedBy="alice"))
+        d["tasks"][-1].pop("group")
+
+    _edit(folder, "tasks.json", by_hand)
+    mapping, warnings = import_folder(folder)
+    assert mapping["services"][1]["name"] == "task (not exported)"
+    assert mapping["services"][1]["deploy"] is False
+    assert "1 tasks of no service" in warnings[0]
+
+
+def _external(d):
+    """rj-api as the AWS CLI's create-service Example 3 shows a service with an EXTERNAL
+    deployment controller: no deployments, no taskDefinition."""
+    svc = d["services"][0]
+    svc["deploymentController"] = {"type": "EXTERNAL"}
+    svc["deployments"] = []
+    svc["taskSets"] = []
+    del svc["taskDefinition"]
+
+
+@pytest.mark.parametrize("missing", ["task-definitions/rj-api-1.json", "tasks.json", None])
+def test_an_external_controller_is_refused_first_for_what_it_is(tmp_path, missing):
+    """What planner cannot model is said before what the export lacks: exporting the
+    missing file would not help."""
+    folder = _copy(tmp_path)
+    _edit(folder, "services.json", _external)
+    if missing:
+        (folder / missing).unlink()
+    res = runner.invoke(app, ["import", str(folder)])
+    assert res.exit_code == 2, res.output
+    assert "service rj-api has an EXTERNAL deployment controller" in res.output
+    assert "services.json: services[0].deploymentController" in res.output
+
+
+def test_deploy_of_a_service_mid_deployment_is_refused_before_a_missing_task_definition(
+    tmp_path,
+):
+    folder = _copy(tmp_path)
+    _mid_deployment(folder, new_running=True)
+    (folder / "task-definitions/rj-api-1.json").unlink()
+    with pytest.raises(PlannerError, match="mid-deployment"):
+        import_folder(folder, {"rj-api": str(folder / "task-definitions/rj-api-2.json")})
+
+
+def test_import_of_the_current_folder_names_the_scenario_after_it(tmp_path, monkeypatch):
+    folder = _copy(tmp_path)
+    monkeypatch.chdir(folder)
+    res = runner.invoke(app, ["import", "."])
+    assert res.exit_code == 0, res.output
+    assert yaml.safe_load(res.stdout)["name"] == "cluster export export"
+
+
+def test_an_export_with_no_services_is_refused_naming_services_json(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "services.json", lambda d: d.update(services=[]))
+    _edit(folder, "tasks.json", lambda d: d.update(tasks=[]))
+    res = runner.invoke(app, ["import", str(folder)])
+    assert res.exit_code == 2
+    assert "services.json: services: lists no services" in res.output
+
+
+def test_the_yaml_written_has_no_anchors_when_both_placements_are_empty(tmp_path):
+    """--deploy of a service whose only task is STOPPING: no old task, no new one."""
+    folder = _copy(tmp_path)
+    _edit(folder, "tasks.json", lambda d: d["tasks"][0].update(lastStatus="STOPPING"))
+    new = folder / "task-definitions/rj-api-1.json"
+    res = runner.invoke(app, ["import", str(folder), "--deploy", f"rj-api={new}"])
+    assert res.exit_code == 0, res.output
+    assert "&id" not in res.stdout and "*id" not in res.stdout
+    svc = yaml.safe_load(res.stdout)["services"][0]
+    assert svc["placement"] == svc["newPlacement"] == [0]
+
+
+def test_deploy_keeps_the_other_services_still(tmp_path):
+    """--deploy names one service: the others are written deploy: false (their tasks are
+    static load); a service ECS is moving already (here a deployment in progress) keeps
+    moving, and the warning says why."""
+    folder = tmp_path / "in-progress"
+    shutil.copytree(Path(__file__).parent / "data/exports/deployment-in-progress", folder)
+    new = folder / "task-definitions/frontend-9.json"
+    mapping, warnings = import_folder(folder, {"frontend": str(new)})
+    cart, frontend = mapping["services"]
+    assert "deploy" not in frontend and "newTaskDefinition" in frontend
+    assert "deploy" not in cart and cart["newPlacement"] == [1, 0, 1]
+    assert warnings == [
+        "service cart is not named in --deploy, but ECS is moving it already (a deployment "
+        "in progress): planner models that to its end"
+    ]
+    steady = _copy(tmp_path)
+
+    def more(d):
+        d["services"].append(dict(d["services"][0], serviceName="idle", desiredCount=0))
+        d["services"].append(dict(d["services"][0], serviceName="short"))  # runs 0 of 1
+
+    _edit(steady, "services.json", more)
+    new = steady / "task-definitions/rj-api-1.json"
+    mapping, warnings = import_folder(steady, {"rj-api": str(new)})
+    rj, idle, short = mapping["services"]
+    assert "deploy" not in rj and idle["deploy"] is False and "deploy" not in short
+    assert warnings[-1].startswith(
+        "service short is not named in --deploy, but ECS is moving it already (tasks missing)"
+    )
+
+
+def test_without_deploy_the_output_says_every_service_is_force_redeployed(tmp_path):
+    folder = _copy(tmp_path)
+    res = runner.invoke(app, ["import", str(folder)])
+    assert res.exit_code == 0, res.output
+    header = [line for line in res.stdout.splitlines() if line.startswith("#")]
+    assert header == [
+        "# 1 container instance: 1 × t3.small in us-east-1a",
+        "# no --deploy: every service is force-redeployed with the revision it runs (as `aws "
+        "ecs update-service --force-new-deployment` does), and a deployment in progress runs "
+        "to its end; --deploy SERVICE=TASKDEF.json names a revision to roll out instead",
+    ]
+    assert "note: no --deploy: every service is force-redeployed" in res.stderr
+    new = folder / "task-definitions/rj-api-1.json"
+    res = runner.invoke(app, ["import", str(folder), "--deploy", f"rj-api={new}"])
+    assert "# --deploy: rj-api rolls out the revision given; the other services keep " in (
+        res.stdout
+    )
+    helped = runner.invoke(app, ["import", "--help"], env={"COLUMNS": "200"})
+    assert "force-redeployed" in helped.stdout
+
+
+def _three_instances(d):
+    """The seed's instance, a c5.large beside it, and a second t3.small registered as the
+    first: the two t3.small are one group."""
+    one = d["containerInstances"][0]
+    c5, twin = json.loads(json.dumps(one)), json.loads(json.dumps(one))
+    c5["containerInstanceArn"] += "c5"
+    c5["ec2InstanceId"] = "i-0c5"
+    for a in c5["attributes"]:
+        if a["name"] == "ecs.instance-type":
+            a["value"] = "c5.large"
+    twin["containerInstanceArn"] += "twin"
+    twin["ec2InstanceId"] = "i-0twin"
+    d["containerInstances"] += [c5, twin]
+
+
+def test_instances_registered_alike_are_one_group_named_by_type_and_zone(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "container-instances.json", _three_instances)
+    arn = json.loads((folder / "container-instances.json").read_text())
+    twin = arn["containerInstances"][2]["containerInstanceArn"]
+    _edit(folder, "tasks.json", lambda d: d["tasks"][0].update(containerInstanceArn=twin))
+    mapping, _ = import_folder(folder)
+    groups = mapping["cluster"]["instances"]
+    assert [(g["name"], g["count"], g["instanceIds"]) for g in groups] == [
+        ("t3.small in us-east-1a", 2, ["i-0123456789abcdef0", "i-0twin"]),
+        ("c5.large in us-east-1a", 1, ["i-0c5"]),
+    ]
+    # per instance, in the groups' order: the twin is the second instance now
+    assert mapping["services"][0]["placement"] == [0, 1, 0]
+    res = runner.invoke(app, ["solve", str(folder)], env={"COLUMNS": "200"})
+    assert "cluster: 2 × t3.small in us-east-1a, 1 × c5.large in us-east-1a;" in res.stdout
+    assert "i-0twin" not in res.stdout.splitlines()[1]
+    data = json.loads(runner.invoke(app, ["solve", str(folder), "--format", "json"]).stdout)
+    assert data["instanceIds"] == ["i-0123456789abcdef0", "i-0twin", "i-0c5"]
+    assert data["initial"] == [{"service": "rj-api", "instance": 1, "count": 1}]
+
+
+def test_read_takes_no_more_than_the_limit_and_one_byte(tmp_path, monkeypatch):
+    """A huge file is refused having read the limit and one byte, not the whole file."""
+    import tracemalloc
+
+    from planner.inputs import importing
+
+    folder = _copy(tmp_path)
+    with (folder / "tasks.json").open("r+b") as fh:
+        fh.truncate(64_000_000)  # sparse: no disk used
+    monkeypatch.setattr(importing, "MAX_BYTES", 1_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlannerError, match="larger than 1,000 bytes"):
+            importing._read(folder / "tasks.json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_a_task_off_any_instance_that_is_not_on_fargate_is_refused_naming_fargate(tmp_path):
+    folder = _copy(tmp_path)
+    _edit(folder, "tasks.json", lambda d: d["tasks"][0].pop("containerInstanceArn"))
+    with pytest.raises(PlannerError, match="a task on Fargate says launchType FARGATE"):
+        import_folder(folder)
+    spot = json.loads((folder / "tasks.json").read_text())["tasks"][0]
+    spot.update(capacityProviderName="FARGATE_SPOT", group="service:batch", taskArn="t/2")
+    again = _copy(tmp_path / "again")
+    _edit(again, "tasks.json", lambda d: d["tasks"].append(spot))
+    mapping, warnings = import_folder(again)
+    assert warnings == [
+        "set aside: 1 Fargate task (of batch): planner models the EC2 container instances, "
+        "where Fargate tasks take no room"
+    ]
+    assert mapping["services"] == import_folder(SEED)[0]["services"]
+
+
+def test_deploy_of_a_fargate_service_is_refused(tmp_path):
+    folder = _copy(tmp_path)
+
+    def fargate(d):
+        d["services"].append(
+            dict(
+                d["services"][0],
+                serviceName="spot",
+                capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+            )
+        )
+
+    _edit(folder, "services.json", fargate)
+    with pytest.raises(PlannerError, match="--deploy names spot, which runs on Fargate"):
+        import_folder(folder, {"spot": "x.json"})
+    _, warnings = import_folder(folder)
+    assert warnings == ["set aside: 1 Fargate service (spot): planner models the EC2 container "
+                        "instances, where Fargate tasks take no room"]  # fmt: skip
+
+
+def test_an_external_controller_is_refused_before_its_missing_task_definition(tmp_path):
+    """The issue's order: an EXTERNAL service that names its task definition, which the
+    export lacks, is refused for the controller, not for the file."""
+    folder = _copy(tmp_path)
+    _edit(
+        folder,
+        "services.json",
+        lambda d: d["services"][0].update(deploymentController={"type": "EXTERNAL"}),
+    )
+    (folder / "task-definitions/rj-api-1.json").unlink()
+    with pytest.raises(PlannerError, match="EXTERNAL deployment controller"):
+        import_folder(folder)
+
+
+def test_a_plan_at_scale_says_an_imported_groups_zone_once():
+    """Plans with many services name where tasks go by type and zone; an imported group's
+    name holds its zone already."""
+    from types import SimpleNamespace
+
+    from planner.outputs.render import _instance_groups
+
+    result = SimpleNamespace(
+        instances=[
+            {"type": "m5.large in us-east-1a", "count": 2},
+            {"type": "c5.large", "count": 1},
+        ],
+        zones=["us-east-1a", "us-east-1a", "us-east-1b"],
+    )
+    assert _instance_groups(result) == [
+        "m5.large in us-east-1a",
+        "m5.large in us-east-1a",
+        "c5.large in us-east-1b",
+    ]
+
+
+def test_instances_of_one_type_and_zone_that_register_a_mib_apart_are_counted_together(
+    tmp_path,
+):
+    """Instances of one type register a few MiB apart (three-zones-mixed shows 7,680 and
+    7,681): each keeps its registered memory in its own group, and the header counts
+    them together by type and zone."""
+    folder = _copy(tmp_path)
+
+    def twin(d):
+        one = d["containerInstances"][0]
+        two = json.loads(json.dumps(one))
+        two["containerInstanceArn"] += "twin"
+        two["ec2InstanceId"] = "i-0twin"
+        for r in two["registeredResources"]:
+            if r["name"] == "MEMORY":
+                r["integerValue"] -= 1
+        d["containerInstances"].append(two)
+
+    _edit(folder, "container-instances.json", twin)
+    groups = import_folder(folder)[0]["cluster"]["instances"]
+    assert [(g["name"], g["memory"]) for g in groups] == [
+        ("t3.small in us-east-1a", 1907),
+        ("t3.small in us-east-1a", 1906),
+    ]
+    res = runner.invoke(app, ["solve", str(folder)], env={"COLUMNS": "200"})
+    assert "cluster: 2 × t3.small in us-east-1a;" in res.stdout
+    imported = runner.invoke(app, ["import", str(folder)])
+    assert imported.stdout.startswith("# 2 container instances: 2 × t3.small in us-east-1a\n")

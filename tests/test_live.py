@@ -247,12 +247,12 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
     mapping, warnings = import_folder(folder)
     assert warnings == []
     groups = mapping["cluster"]["instances"]  # in ListContainerInstances' order
-    order = [g["name"] for g in groups]
+    order = [g["instanceIds"][0] for g in groups]  # one per zone: a group each
     assert sorted(order) == sorted(cluster)
     for group in groups:
-        zone = ZONES[cluster.index(group["name"])]
+        zone = ZONES[cluster.index(group["instanceIds"][0])]
         assert group == {
-            "name": group["name"],
+            "name": f"c5.xlarge in {zone}",
             "cpu": 4096,  # moto's registration, whatever totalResources says
             "memory": 7482,
             "count": 1,
@@ -261,7 +261,7 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
             "trunkEnis": 20,
             "availabilityZone": zone,
             **({"attributes": {"team": "rj"}} if zone == ZONES[0] else {}),
-            "instanceIds": [group["name"]],
+            "instanceIds": [cluster[ZONES.index(zone)]],
         }
     assert mapping["cluster"]["agent"] == {"reservedPorts": [22, 2375, 2376, 51678, 51679]}
     services = {s["name"]: s for s in mapping["services"]}
@@ -355,3 +355,32 @@ def test_without_boto3_the_extra_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(PlannerError, match=r"pip install 'planner\[aws\]'"):
         fetch_export(CLUSTER)
+
+
+def test_a_task_fetched_without_group_is_its_deployments_service(cluster, tmp_path):
+    """A task whose `group` does not name its service (started without one: ECS and moto
+    then set `family:NAME`) belongs to the service whose deployment started it (startedBy
+    = the deployment's id): not static load, and the service does not run 0 of 1."""
+    ecs = boto3.client("ecs")
+    arn = ecs.register_task_definition(
+        family="cron",
+        containerDefinitions=[{"name": "cron", "image": "busybox", "cpu": 128, "memory": 128}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    service = ecs.create_service(
+        cluster=CLUSTER, serviceName="cron", taskDefinition=arn, desiredCount=1
+    )["service"]
+    [deployment] = service["deployments"]
+    instance = ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"][0]
+    ecs.start_task(
+        cluster=CLUSTER,
+        taskDefinition=arn,
+        containerInstances=[instance],
+        startedBy=deployment["id"],  # no group given
+    )
+    folder = write_export(fetch_export(CLUSTER, region=REGION), tmp_path / "export")
+    tasks = json.loads((folder / "tasks.json").read_text())["tasks"]
+    assert [t.get("group") for t in tasks if t["startedBy"] == deployment["id"]] == ["family:cron"]
+    mapping, warnings = import_folder(folder)
+    assert warnings == []
+    cron = next(s for s in mapping["services"] if s["name"] == "cron")
+    assert sum(cron["placement"]) == 1 and "newPlacement" not in cron

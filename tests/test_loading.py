@@ -552,3 +552,157 @@ def test_new_revision_tasks_on_a_draining_instance_are_refused_when_compiled():
     assert f"{path}: services[0].newPlacement: new tasks of web run on the DRAINING" in (
         " ".join(res.stderr.split())
     )
+
+
+# --- the ECS API's own shapes, pasted into a scenario ---------------------------------
+
+
+def _botocore_example(operation: str) -> dict:
+    """The output of botocore's first ECS example of ``operation`` (examples-1.json,
+    Apache-2.0: what the AWS CLI prints)."""
+    import json
+    import os
+
+    botocore = pytest.importorskip("botocore")
+    path = os.path.join(os.path.dirname(botocore.__file__), "data/ecs/2014-11-13/examples-1.json")
+    if not os.path.exists(path):
+        pytest.skip("botocore without its ECS examples")
+    with open(path) as fh:
+        return json.load(fh)["examples"][operation][0]["output"]
+
+
+def _with_service(**fields: object) -> str:
+    import json
+
+    service = {"name": "web", "desiredCount": 1, "taskDefinition": {"cpu": 10, "memory": 500}}
+    service.update(fields)
+    cluster = {"instances": [{"type": "t3.medium", "count": 2}]}
+    return json.dumps({"cluster": cluster, "services": [service]}, indent=1)
+
+
+def test_a_task_definition_pasted_from_describe_task_definition_loads(tmp_path: Path) -> None:
+    """The README invites pasting a task definition: describe-task-definition's output,
+    wrapper and all, reads as the same JSON in a file does; its other fields are listed."""
+    import json
+
+    printed = _botocore_example("DescribeTaskDefinition")
+    file = tmp_path / "hello.json"
+    file.write_text(json.dumps(printed))
+    from_file = load_scenario(
+        _write(tmp_path / "f.yaml", _with_service(newTaskDefinition=str(file)))
+    ).services[0]
+    pasted = _write(tmp_path / "p.yaml", _with_service(newTaskDefinition=printed))
+    scenario = load_scenario(pasted)
+    got = scenario.services[0].new_task_definition
+    want = from_file.new_task_definition
+    assert (got.cpu, got.memory, got.host_ports, got.family) == (20, 1000, (80,), "hello_world:8")
+    assert (got.cpu, got.memory, got.network_mode, got.host_ports, got.dynamic_ports) == (
+        want.cpu,
+        want.memory,
+        want.network_mode,
+        want.host_ports,
+        want.dynamic_ports,
+    )
+    shown = " ".join(scenario.ignored)
+    assert "services[0].newTaskDefinition.taskDefinition.taskDefinitionArn" in shown
+    assert "newTaskDefinition.taskDefinition.containerDefinitions[0].image" in shown
+    assert scenario.ignored[0].startswith(f"{pasted}:")  # file:line: field
+    # the bare object, as register-task-definition takes it
+    bare = load_scenario(
+        _write(tmp_path / "b.yaml", _with_service(taskDefinition=printed["taskDefinition"]))
+    )
+    assert bare.services[0].task_definition == got
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_a_service_and_deployment_configuration_pasted_from_describe_services_load(
+    tmp_path: Path,
+) -> None:
+    printed = _botocore_example("DescribeServices")["services"][0]
+    service = {k: v for k, v in printed.items() if k != "taskDefinition"}  # an ARN there
+    config = {
+        **printed["deploymentConfiguration"],
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "alarms": {"alarmNames": [], "enable": False, "rollback": False},
+    }
+    service["deploymentConfiguration"] = config
+    path = _write(tmp_path / "s.yaml", _with_service(**service))
+    scenario = load_scenario(path)
+    svc = scenario.services[0]
+    assert (svc.minimum_healthy_percent, svc.maximum_percent, svc.desired_count) == (100, 200, 1)
+    fields = [shown.rsplit(": ", 1)[1] for shown in scenario.ignored]
+    assert "services[0].serviceArn" in fields and "services[0].events" in fields
+    assert "services[0].deploymentConfiguration.deploymentCircuitBreaker" in fields
+    assert "services[0].deploymentConfiguration.alarms" in fields
+    assert load_scenario(DATA / "full.yaml").ignored == ()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "hint"),
+    [
+        (
+            {"deploymentConfiguration": {"maximumPercnt": 150}},
+            "deploymentConfiguration.maximumPercnt",
+            "maximumPercent",
+        ),
+        ({"desiredCont": 1}, "desiredCont", "desiredCount"),
+        ({"taskDefinition": {"cpu": 10, "memroy": 500}}, "taskDefinition.memroy", "memory"),
+        (
+            {"taskDefinition": {"family": "x", "containerDefinitions": [{"memroy": 5}]}},
+            "taskDefinition.containerDefinitions[0].memroy",
+            "memory",
+        ),
+        (
+            {"taskDefinition": {"famly": "x", "containerDefinitions": [{"memory": 5}]}},
+            "taskDefinition.famly",
+            "family",
+        ),
+    ],
+)
+def test_a_field_in_neither_planners_model_nor_the_ecs_shape_is_refused(
+    fields: dict, field: str, hint: str
+) -> None:
+    with pytest.raises(PlannerError) as info:
+        scenario_from_data(load_yaml_text(_with_service(**fields), file="s.yaml"))
+    assert info.value.field == f"services[0].{field}"
+    assert f"unknown field; did you mean {hint}?" in info.value.message
+    assert info.value.line
+
+
+def test_solve_verbose_lists_the_ignored_fields(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    config = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    path = _write(tmp_path / "s.yaml", _with_service(deploymentConfiguration=config))
+    quiet = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "10"])
+    loud = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "10", "--verbose"])
+    assert quiet.exit_code == loud.exit_code == 0, loud.output
+    assert "deploymentCircuitBreaker" not in quiet.stderr
+    assert f"{path}:" in loud.stderr
+    assert "services[0].deploymentConfiguration.deploymentCircuitBreaker" in loud.stderr
+
+
+def test_a_task_definition_arn_says_what_planner_needs(tmp_path: Path) -> None:
+    """describe-services prints the task definition's ARN: planner asks for its content."""
+    printed = _botocore_example("DescribeServices")["services"][0]
+    path = _write(tmp_path / "s.yaml", _with_service(taskDefinition=printed["taskDefinition"]))
+    with pytest.raises(PlannerError) as info:
+        load_scenario(path)
+    assert info.value.field == "services[0].taskDefinition" and info.value.line
+    assert "is a task definition's ARN" in info.value.message
+    assert "describe-task-definition --task-definition hello_world:6" in info.value.message
+
+
+def test_a_service_named_as_the_ecs_api_names_it_is_told_to_say_name() -> None:
+    printed = _botocore_example("DescribeServices")["services"][0]
+    text = _with_service(serviceName=printed["serviceName"]).replace('"name": "web",', "")
+    with pytest.raises(PlannerError) as info:
+        scenario_from_data(load_yaml_text(text, file="s.yaml"))
+    assert info.value.field == "services[0].name"
+    assert "write name: ecs-simple-service" in info.value.message

@@ -12,6 +12,8 @@ from planner.deciding.minimum import lower_bound, minimum_instances
 from planner.deciding.verdict import Analysis
 from planner.inputs.loading import load_scenario
 from planner.model.rollout import Wave
+from planner.running import clock as shares
+from planner.running.clock import Deadline
 
 SEED = Path(__file__).resolve().parents[1] / "scenarios" / "seed"
 
@@ -34,9 +36,9 @@ def test_lower_bound_is_summed_capacity():
 def _fake(verdicts: dict[int, list[Analysis]], calls: list[tuple[int, float]]):
     """An ``_analyse`` that answers from ``verdicts`` (count → answers, one per call)."""
 
-    def analyse(sc, seconds, workers, seed):
+    def analyse(sc, until, workers, seed):
         count = sc.instance_groups[0].count
-        calls.append((count, seconds))
+        calls.append((count, until.left()))
         answers = verdicts.get(count, [Analysis("safe", "fake", plan=[])])
         return answers.pop(0) if len(answers) > 1 else answers[0]
 
@@ -62,7 +64,8 @@ def test_quick_pass_finds_an_easy_safe_count_above_hard_ones(monkeypatch, open_s
         lo + 3: [Analysis("safe", "fake", plan=[])],
     }
     monkeypatch.setattr(minimum, "_analyse", _fake(verdicts, calls))
-    m, _ = minimum_instances(open_scenario, time_limit=100)
+    frozen = Deadline(100, clock=lambda: 0.0)  # a clock that stands still
+    m, _ = minimum_instances(open_scenario, deadline=frozen)
     assert m["safe"] == [{"type": "g0", "count": lo + 3}]
     # an unknown verdict with a completing run found is a possible rollout
     assert m["possible"] == [{"type": "g0", "count": lo + 2}]
@@ -71,14 +74,15 @@ def test_quick_pass_finds_an_easy_safe_count_above_hard_ones(monkeypatch, open_s
     assert m["undecided"]["safe"] == [f"g0={lo + 1}", f"g0={lo + 2}"]
     # first pass: short limits up to the first safe count; then the two undecided counts
     # again, least first, with the longer limit; nothing above the safe count
-    quick = max(minimum.QUICK_MIN, 100 * minimum.QUICK)
+    quick = max(shares.MINIMUM_QUICK.least, 100 * shares.MINIMUM_QUICK.fraction)
+    per_count = 100 * shares.MINIMUM_COUNT.fraction
     assert calls == [
         (lo, quick),
         (lo + 1, quick),
         (lo + 2, quick),
         (lo + 3, quick),
-        (lo + 1, 100 * minimum.PER_COUNT),
-        (lo + 2, 100 * minimum.PER_COUNT),
+        (lo + 1, per_count),
+        (lo + 2, per_count),
     ]
 
 
@@ -112,17 +116,17 @@ def test_at_risk_below_the_safe_count_is_decided(monkeypatch, open_scenario):
 
 def test_the_first_pass_keeps_half_the_time_for_the_second(monkeypatch, open_scenario):
     clock = [0.0]
-    monkeypatch.setattr(minimum.time, "perf_counter", lambda: clock[0])
     calls: list[tuple[int, float]] = []
 
-    def analyse(sc, seconds, workers, seed):
+    def analyse(sc, until, workers, seed):
+        seconds = until.left()
         calls.append((sc.instance_groups[0].count, seconds))
         clock[0] += seconds
         return _unknown(plan=False)
 
     monkeypatch.setattr(minimum, "_analyse", analyse)
-    m, _ = minimum_instances(open_scenario, time_limit=10)
-    first_pass = [c for c in calls if c[1] <= minimum.QUICK_MIN]
+    m, _ = minimum_instances(open_scenario, deadline=Deadline(10, clock=lambda: clock[0]))
+    first_pass = [c for c in calls if c[1] <= shares.MINIMUM_QUICK.least]
     assert sum(s for _, s in first_pass) == pytest.approx(5)
     assert clock[0] == pytest.approx(10)
     assert m["possible"] is None and m["safe"] is None

@@ -20,6 +20,7 @@ from planner.deciding.percents import (
 )
 from planner.errors import PlannerError
 from planner.model.problem import lower_bound, upper_bound
+from planner.outputs.percents_text import why
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scenarios" / "seed"
@@ -194,17 +195,17 @@ def test_no_safe_setting_means_no_recommendation():
     assert options.recommended is None
     assert not any(r.get("recommended") for r in options.rows)
     assert {r["verdict"] for r in options.rows} == {"hangs"}
-    assert "No setting is recommended" in options.why()
+    assert "No setting is recommended" in why(options)
 
 
 def test_a_grid_with_unknowns_does_not_say_that_no_setting_is_safe():
     s2 = scenario([(1024, 1024, 2)], [svc("api", 2, td(256), td(2048))])
     options = sweep_percents(s2)
-    assert "none is safe on this cluster" in options.why()
+    assert "none is safe on this cluster" in why(options)
     options.rows[0]["verdict"] = "unknown"  # as when a cell's time limit came first
-    why = options.why()
-    assert "none is safe" not in why and "Nothing here says that no setting is safe" in why
-    assert f"1 of {len(options.rows)} settings are unknown" in why
+    said = why(options)
+    assert "none is safe" not in said and "Nothing here says that no setting is safe" in said
+    assert f"1 of {len(options.rows)} settings are unknown" in said
 
 
 def test_bounds_that_forbid_completion_are_hangs_by_arithmetic():
@@ -333,7 +334,7 @@ def test_the_whole_sweep_keeps_its_time_limit():
     options = sweep_percents(s2, total_time_limit=0.01)
     verdicts = {r["verdict"] for r in options.rows}
     assert verdicts <= {"unknown", "hangs"} and "unknown" in verdicts
-    assert "none is safe" not in options.why()
+    assert "none is safe" not in why(options)
     res = CliRunner().invoke(
         app,
         ["percents", str(Path("scenarios/seed/port-conflict.yaml")), "--time-limit-per-cell",

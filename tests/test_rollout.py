@@ -15,7 +15,6 @@ from planner.model.rollout import (
     apply_wave,
     can_start_somewhere,
     closest_instance,
-    ecs_wave,
     explain,
     failures,
     initial_state,
@@ -23,6 +22,7 @@ from planner.model.rollout import (
     is_dead,
     placement_message,
     replay,
+    scheduler_wave,
     simulate,
     start_room,
     stop_allowance,
@@ -157,12 +157,41 @@ def test_the_default_run_spreads_as_ecs_does():
     runs fewest (ties: the first), ROLLOUT.md §3 and §8's default."""
     p = problem([(4096, 8000, 3)], [svc("a", 4, td(256), mn=50, mx=100)])
     assert [row[0] for row in p.initial] == [2, 1, 1]
-    wave = ecs_wave(p, initial_state(p))
+    wave = scheduler_wave(p, initial_state(p))
     # lower 2: two stops, the first from instance 0 (two tasks), the second from the tie
     # [1, 1, 1] (the first instance); then two starts where a runs fewest: 0, then the
     # tie [1, 1, 1] again (the first instance)
     assert wave.stops == ((0, 0, 2),)
     assert wave.starts == ((0, 0, 2),)
+
+
+def test_ecs_own_run_is_the_schedulers_zones_and_strategies_first():
+    """ECS's own run (simulate's default) follows each service's placement strategy as
+    ROLLOUT.md §8 says: no strategy is spread by zone, then by instance; binpack packs.
+    A spread by instance alone would start web's task on instance 1 and spread pack's."""
+    from planner.deciding.scheduler import scheduler_run
+    from planner.model.problem import compile_problem
+    from planner.model.scenario import InstanceGroup, Scenario
+
+    zoned = compile_problem(
+        Scenario(
+            "zoned",
+            (
+                InstanceGroup("a", 1024, 4000, 2, zones=("us-east-1a",)),
+                InstanceGroup("b", 1024, 4000, 2, zones=("us-east-1b",)),
+            ),
+            (svc("web", 1, td(256), placement=(1, 0, 0, 0)),),
+        )
+    )
+    run = simulate(zoned)  # zone a holds the old task: the new one goes to zone b
+    assert run.complete and run.waves[0].starts == ((0, 2, 1),)
+    assert run.waves == scheduler_run(zoned).waves
+    strategy = (("binpack", "cpu"),)
+    pack = svc("pack", 2, td(512), mn=100, placement=(1, 1, 0), placement_strategy=strategy)
+    packed = problem([(2048, 8000, 3)], [pack])
+    run = simulate(packed)  # 1536 then 1024 left on instance 0: the least, twice
+    assert run.complete and run.waves[0].starts == ((0, 0, 2),)
+    assert run.waves == scheduler_run(packed).waves
 
 
 def test_the_default_run_takes_services_in_turns():
@@ -171,7 +200,7 @@ def test_the_default_run_takes_services_in_turns():
         [(1024, 8000, 2)],
         [svc("a", 2, td(256), td(512), 0, 100), svc("b", 2, td(256), td(512), 0, 100)],
     )
-    wave = ecs_wave(p, initial_state(p))
+    wave = scheduler_wave(p, initial_state(p))
     assert wave.starts == ((0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1))
 
 
@@ -179,9 +208,9 @@ def test_packing_places_on_the_instance_left_with_least_room():
     p = problem([(1024, 8000, 1), (2048, 8000, 1)], [svc("a", 2, td(256), mn=100)])
     assert p.initial == ((1,), (1,))
     # spread: fewest tasks of a, [1, 1] -> instance 0, then [2, 1] -> instance 1
-    assert ecs_wave(p, initial_state(p)).starts == ((0, 0, 1), (0, 1, 1))
+    assert scheduler_wave(p, initial_state(p)).starts == ((0, 0, 1), (0, 1, 1))
     # packed: least room left, 768 < 1792 -> instance 0, then 512 < 1792 -> instance 0
-    assert ecs_wave(p, initial_state(p), policy=Policy(pack=True)).starts == ((0, 0, 2),)
+    assert scheduler_wave(p, initial_state(p), policy=Policy(pack=True)).starts == ((0, 0, 2),)
 
 
 def test_random_runs_make_other_choices_than_the_default():
@@ -260,28 +289,28 @@ def test_stops_come_from_the_instance_with_most_tasks_old_and_new():
     st = initial_state(p)  # one old task on each instance
     st = apply_wave(p, st, Wave(starts=((0, 0, 1),)))  # a new one beside instance 0's
     assert stop_allowance(p, st, 0) == 1
-    assert ecs_wave(p, st).stops == ((0, 0, 1),)  # 2 tasks there against 1
+    assert scheduler_wave(p, st).stops == ((0, 0, 1),)  # 2 tasks there against 1
 
 
 def test_packing_is_not_the_first_instance_by_default():
     p = problem([(2048, 8000, 1), (1024, 8000, 1)], [svc("a", 2, td(256), mn=100)])
-    packed = ecs_wave(p, initial_state(p), policy=Policy(pack=True))
+    packed = scheduler_wave(p, initial_state(p), policy=Policy(pack=True))
     assert packed.starts == ((0, 1, 2),)  # 768 left on instance 1 < 1792 on instance 0
 
 
 def test_levelling_takes_the_most_room_left_and_a_levelled_service_ignores_pack():
     p = problem([(2048, 8000, 1), (1024, 8000, 1)], [svc("a", 2, td(256), mn=100)])
     st = initial_state(p)  # one old task on each: 1792 left on instance 0, 768 on 1
-    assert ecs_wave(p, st, policy=Policy(level=True)).starts == ((0, 0, 2),)
+    assert scheduler_wave(p, st, policy=Policy(level=True)).starts == ((0, 0, 2),)
     # levelling evens the room out: once instance 0 has less left, instance 1 is next
     even = problem([(2048, 8000, 1), (1920, 8000, 1)], [svc("a", 2, td(256), mn=0, mx=100)])
-    assert ecs_wave(even, initial_state(even), policy=Policy(level=True)).starts == (
+    assert scheduler_wave(even, initial_state(even), policy=Policy(level=True)).starts == (
         (0, 0, 1),
         (0, 1, 1),
     )  # both stopped: 2048 and 1920 left, then 1792 on 0 against 1920: one start each
     thin = Policy(order=(0,), pack=True, levelled=(0,))
-    assert ecs_wave(p, st, policy=thin).starts == ((0, 0, 2),)  # not packed onto 1
-    assert ecs_wave(p, st, policy=Policy(pack=True)).starts == ((0, 1, 2),)
+    assert scheduler_wave(p, st, policy=thin).starts == ((0, 0, 2),)  # not packed onto 1
+    assert scheduler_wave(p, st, policy=Policy(pack=True)).starts == ((0, 1, 2),)
 
 
 def test_explain_skips_services_that_can_still_move():
@@ -354,12 +383,12 @@ def test_spread_counts_new_tasks_and_each_stop_once():
     p = problem([(4096, 8000, 2)], [svc("a", 3, td(256), mn=0, mx=200, placement=(0, 3))])
     st = replay(p, [Wave(stops=((0, 1, 2),), starts=((0, 0, 2),))])[-1]
     assert (st.old[1][0], st.new[0][0]) == (1, 2)
-    wave = ecs_wave(p, st)  # the last old task stops; the last new task goes where a runs
+    wave = scheduler_wave(p, st)  # the last old task stops; the last new task goes where a runs
     assert (wave.stops, wave.starts) == (((0, 1, 1),), ((0, 1, 1),))  # fewest: 0 against 2
     # each stop takes one task off its instance: 3 and 1 old, one stop from instance 0
     # leaves 2 against 1, so the one start goes to instance 1
     p = problem([(4096, 8000, 2)], [svc("a", 4, td(256), mn=75, mx=100, placement=(3, 1))])
-    wave = ecs_wave(p, initial_state(p))
+    wave = scheduler_wave(p, initial_state(p))
     assert (wave.stops, wave.starts) == (((0, 0, 1),), ((0, 1, 1),))
 
 

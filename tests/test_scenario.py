@@ -9,6 +9,16 @@ from planner.errors import PlannerError
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
 TD = TaskDefinition(256, 512)
+
+
+def test_the_building_blocks_are_planners_public_names():
+    """The messages say ``planner.Service``: that is what a library user types."""
+    for cls in (Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing):
+        assert getattr(planner, cls.__name__) is cls
+    with pytest.raises(PlannerError, match="planner.Service: minimum_healthy_percent"):
+        planner.Service("api", 2, TD, TD, minimum_healthy_percent=150)
+
+
 SVC = Service("api", 2, TD, TD)
 GROUP = InstanceGroup("t3.small", 2048, 1900, 2)
 
@@ -81,7 +91,7 @@ GROUP = InstanceGroup("t3.small", 2048, 1900, 2)
         ),
         (
             lambda: Agent(dynamic_port_range=(60000, 50000)),
-            "dynamic_port_range: must be (first, last) with first ≤ last",
+            "dynamic_port_range: must be [first, last] with first ≤ last, got [60000, 50000]",
         ),
         (
             lambda: Timing(healthy_threshold=0),

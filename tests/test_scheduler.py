@@ -2,7 +2,6 @@
 
 import json
 import random
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import planner
 from planner.deciding.scheduler import follows, scheduler_run, scheduler_wave, summarise
 from planner.model.placement import start_choices, stop_choices
 from planner.model.rollout import Wave, initial_state, replay
+from planner.running.clock import Deadline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,7 +193,6 @@ def test_unseen_zoned_cases_agree_with_the_oracle(rng):
 def test_placement_ecs_proves_safe_with_a_plan_even_without_runs():
     """The scheduler search proves safe before any run (or plan) was found: the plan then
     comes from the scheduler's own default run, and it replays."""
-    import time
     from dataclasses import replace
 
     from planner.deciding import scheduler
@@ -205,7 +204,7 @@ def test_placement_ecs_proves_safe_with_a_plan_even_without_runs():
     open_question = Analysis("unknown", "time limit")
     open_question.scheduler = scheduler.summarise(p, most=0)
     assert open_question.scheduler.runs == 0
-    a = _narrow_to_scheduler(p, open_question, time.perf_counter() + 30)
+    a = _narrow_to_scheduler(p, open_question, Deadline(30))
     assert a.verdict == "safe" and a.plan
     check_evidence(p, a)
 
@@ -236,7 +235,8 @@ def test_the_scheduler_search_gives_up_on_waves_of_thousands_of_moves():
     """--placement ecs searches the scheduler's states; a wave of thousands of moves is
     beyond it: unknown, not a RecursionError."""
     from planner.deciding.scheduler import search_dead
+    from planner.running.clock import Deadline
 
     p = problem([(65536, 262144, 2)], [svc("a", 1500, td(16, 16), td(32, 16), 0, 200)])
-    status, path, _ = search_dead(p, time.perf_counter() + 30)
+    status, path, _ = search_dead(p, Deadline(30))
     assert (status, path) == ("unknown", None)

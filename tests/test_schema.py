@@ -17,7 +17,6 @@ from planner.cli import app
 from planner.errors import PlannerError
 from planner.inputs import loading
 from planner.inputs.schema import ScenarioFile, check_document, scenario_schema
-from planner.inputs.taskdef import PORT_MAPPING_FIELDS, SHORT_FORM_FIELDS
 from planner.inputs.yamlsafe import load_yaml, load_yaml_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,32 +91,46 @@ def test_the_schema_refuses_most_malformed_files(validator):
     assert len(refused) >= 30
 
 
-def test_the_schema_names_the_readers_fields():
-    """One set of field names: the models' are the reader's."""
-    assert tuple(ScenarioFile.model_fields) == loading.TOP_FIELDS
-    cluster = ScenarioFile.model_fields["cluster"].annotation
-    assert tuple(cluster.model_fields) == loading.CLUSTER_FIELDS
-    from planner.inputs.schema import (
-        Agent,
-        DeploymentConfiguration,
-        InlineGroup,
-        LoadBalancer,
-        PortMapping,
-        Service,
-        TaskDefinitionShort,
-        Timing,
-        TypedGroup,
-    )
+def test_the_reader_has_no_field_list_of_its_own():
+    """One set of field names: the models'. The reader keeps none beside them (adding a
+    field means touching one model), and the task-definition reader takes the short form's
+    from its model."""
+    from planner.inputs import schema, taskdef
 
-    assert tuple(Service.model_fields) == loading.SERVICE_FIELDS
-    assert tuple(Agent.model_fields) == loading.AGENT_FIELDS
-    assert tuple(DeploymentConfiguration.model_fields) == loading.DEPLOYMENT_FIELDS
-    assert tuple(TypedGroup.model_fields) == loading.TYPED_GROUP_FIELDS
-    assert tuple(InlineGroup.model_fields) == loading.INLINE_GROUP_FIELDS
-    assert tuple(LoadBalancer.model_fields) == loading.LOAD_BALANCER_FIELDS
-    assert tuple(Timing.model_fields) == tuple(loading.TIMING_FIELDS)
-    assert tuple(TaskDefinitionShort.model_fields) == SHORT_FORM_FIELDS
-    assert tuple(PortMapping.model_fields) == PORT_MAPPING_FIELDS
+    for name in (
+        "TOP_FIELDS",
+        "CLUSTER_FIELDS",
+        "SERVICE_FIELDS",
+        "AGENT_FIELDS",
+        "DEPLOYMENT_FIELDS",
+        "TYPED_GROUP_FIELDS",
+        "INLINE_GROUP_FIELDS",
+        "LOAD_BALANCER_FIELDS",
+    ):
+        assert not hasattr(loading, name), name
+    assert tuple(loading.TIMING_FIELDS) == tuple(schema.Timing.model_fields)
+    assert tuple(schema.TaskDefinitionShort.model_fields) == taskdef.SHORT_FORM_FIELDS
+    assert tuple(schema.PortMapping.model_fields) == taskdef.PORT_MAPPING_FIELDS
+    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing")
+
+
+def test_the_ecs_shapes_are_botocores():
+    """The ECS API's fields planner ignores are botocore's, shape by shape."""
+    import gzip
+    import os
+
+    botocore = pytest.importorskip("botocore")
+    from planner.inputs import ecs_shapes
+
+    path = os.path.join(os.path.dirname(botocore.__file__), "data/ecs/2014-11-13")
+    found = [f for f in ("service-2.json.gz", "service-2.json") if os.path.exists(f"{path}/{f}")]
+    if not found:
+        pytest.skip("botocore without its ECS model")
+    opener = gzip.open if found[0].endswith(".gz") else open
+    with opener(f"{path}/{found[0]}", "rt") as fh:
+        shapes = json.load(fh)["shapes"]
+    for name, fields in ecs_shapes.SHAPES.items():
+        assert set(fields) <= set(shapes[name]["members"]), name
 
 
 def test_the_gate_reports_file_line_and_field():
@@ -152,25 +165,41 @@ def test_the_schema_reads_yaml_with_lines():
 
 
 def test_the_schema_allows_the_readers_words():
-    from typing import get_args
-
     from planner.inputs import schema
     from planner.model import scenario
-    def words(annotation):
-        return tuple(a for a in get_args(annotation) if isinstance(a, str)) or tuple(
-            w for a in get_args(annotation) for w in words(a)
-        )
 
-    config = schema.DeploymentConfiguration.model_fields
-    assert words(config["strategy"].annotation) == scenario.STRATEGIES
-    service = schema.Service.model_fields
-    assert words(service["schedulingStrategy"].annotation) == scenario.SCHEDULING
-    assert words(schema.Controller) == scenario.CONTROLLERS
-    mode = schema.TaskDefinitionShort.model_fields["networkMode"].annotation
-    assert words(mode) == scenario.NETWORK_MODES
-    assert words(schema.PlacementConstraint.model_fields["type"].annotation) == (
-        loading.CONSTRAINT_TYPES
-    )
-    assert words(schema.PlacementStrategy.model_fields["type"].annotation) == (
-        loading.STRATEGY_TYPES
-    )
+    def words(model, field):
+        prop = model.model_json_schema()["properties"][field]
+        for option in prop.get("anyOf", [prop]):
+            if "enum" in option:
+                return tuple(option["enum"])
+        return ()
+
+    assert words(schema.DeploymentConfiguration, "strategy") == scenario.STRATEGIES
+    assert words(schema.Service, "schedulingStrategy") == scenario.SCHEDULING
+    assert words(schema.Service, "deploymentController") == scenario.CONTROLLERS
+    assert words(schema.TaskDefinitionShort, "networkMode") == scenario.NETWORK_MODES
+    assert words(schema.PlacementConstraint, "type") == schema.CONSTRAINT_TYPES
+    assert words(schema.PlacementStrategy, "type") == scenario.STRATEGY_TYPES
+
+
+def test_the_schema_allows_the_ecs_apis_own_fields(validator):
+    """Editors accept what the loader accepts: an ECS task definition and service pasted
+    as the AWS CLI prints them (botocore's examples), but not a typo."""
+    import os
+
+    botocore = pytest.importorskip("botocore")
+    path = os.path.join(os.path.dirname(botocore.__file__), "data/ecs/2014-11-13/examples-1.json")
+    if not os.path.exists(path):
+        pytest.skip("botocore without its ECS examples")
+    examples = json.loads(Path(path).read_text())["examples"]
+    printed = examples["DescribeTaskDefinition"][0]["output"]
+    service = examples["DescribeServices"][0]["output"]["services"][0]
+    service = {**service, "name": "web", "taskDefinition": printed["taskDefinition"]}
+    service["deploymentConfiguration"]["deploymentCircuitBreaker"] = {"enable": True}
+    doc = {"cluster": {"instances": [{"type": "t3.medium", "count": 2}]}, "services": [service]}
+    errors = [e.message for e in validator.iter_errors(doc)]
+    assert not errors
+    loading.scenario_from_data(load_yaml_text(json.dumps(doc)))
+    service["deploymentConfiguration"]["maximumPercnt"] = 150
+    assert not validator.is_valid(doc)

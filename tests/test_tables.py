@@ -3,6 +3,7 @@ solver."""
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,11 +23,13 @@ from planner.deciding.tables import (
     task_slots,
 )
 from planner.errors import PlannerError
+from planner.inputs import table_spec
 from planner.inputs.yamlsafe import load_yaml_text
 from planner.model.catalog import get_instance_type
 from planner.model.problem import Footprint
 from planner.model.rollout import simulate
 from planner.model.scenario import Agent
+from planner.outputs import table_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "scenarios" / "tables").glob("*.table.yml"))
@@ -191,7 +194,7 @@ def _random_cells(rng, n):
                 TaskSize(cpu, memory, cpu, memory),
                 rng.randint(1, 6),
                 Configuration(rng.choice([0, 25, 50, 100]), rng.choice([100, 125, 150, 200])),
-                rng.choice(tables.HOST_PORT_MODES),
+                rng.choice(table_spec.HOST_PORT_MODES),
                 rng.choice(agents),
             )
         )
@@ -295,7 +298,7 @@ def test_parallel_equals_serial():
 
 
 def test_cell_at_is_the_kth_cell():
-    spec = tables.load_table_spec(ROOT / "scenarios/tables/web-tier.table.yml")
+    spec = table_spec.load_table_spec(ROOT / "scenarios/tables/web-tier.table.yml")
     every = list(tables.cells(spec))
     assert len(every) == spec.n_cells > 1
     assert [tables.cell_at(spec, k) for k in range(len(every))] == every
@@ -304,12 +307,12 @@ def test_cell_at_is_the_kth_cell():
 @pytest.mark.parametrize("path", SPECS, ids=[p.name for p in SPECS])
 def test_shipped_specs(path):
     df = capacity_table(path, jobs=1)
-    assert len(df) == tables.load_table_spec(path).n_cells
+    assert len(df) == table_spec.load_table_spec(path).n_cells
     assert df["safeInstances"].notna().any()
 
 
 def test_fleet_1000_is_counted():
-    spec = tables.load_table_spec(ROOT / "scenarios" / "tables" / "fleet-1000.table.yml")
+    spec = table_spec.load_table_spec(ROOT / "scenarios" / "tables" / "fleet-1000.table.yml")
     assert spec.n_cells == 1000
     df = capacity_table(spec, jobs=1)
     assert set(df["method"]) == {"counting"}
@@ -390,7 +393,7 @@ def test_fleet_1000_is_counted():
 )
 def test_bad_specs_name_line_and_field(text, where, message):
     with pytest.raises(PlannerError) as err:
-        tables.table_spec_from_data(load_yaml_text(text, file="t.table.yml"))
+        table_spec.table_spec_from_data(load_yaml_text(text, file="t.table.yml"))
     assert f"t.table.yml:{where}" in str(err.value) or where in str(err.value)
     assert message in str(err.value)
 
@@ -407,7 +410,7 @@ def test_too_many_cells_is_refused():
 
 
 def test_sizes_in_ecs_words():
-    spec = tables.table_spec_from_data(
+    spec = table_spec.table_spec_from_data(
         load_yaml_text(
             'instanceTypes: [m5.large]\ntasks: [{cpu: "0.5 vCPU", memory: "1 GB"}]\n'
             "desiredCounts: [1]\n"
@@ -450,7 +453,7 @@ def test_cli_formats(tmp_path):
     res = run("table", SEED_SPEC, "--format", "html", "--output", out)
     assert res.exit_code == 0
     html = out.read_text()
-    assert html.startswith("<!doctype html>") and "<td>t2.micro</td>" in html
+    assert html.startswith("<!doctype html>") and '<td class="key">t2.micro</td>' in html
     assert "nan" not in html and "True" not in html and "False" not in html
 
 
@@ -520,7 +523,7 @@ def test_cells_cut_by_the_time_limit_are_called_undecided_not_unsafe():
     }
     df = tables.capacity_table(spec, jobs=1, total_time_limit=0.0)
     console = Console(record=True, width=200)
-    tables.render_table(df, console)
+    table_text.render_table(df, console)
     text = console.export_text()
     assert "1 where the time limit came before a safe count was found: undecided" in text
     assert "no instance count makes the rollout safe" not in text
@@ -535,15 +538,67 @@ def test_the_architecture_is_shown_where_types_differ_in_it():
     df = tables.capacity_table(spec, jobs=1)
     assert list(df["arch"]) == ["x86_64", "arm64"]
     console = Console(record=True, width=200)
-    tables.render_table(df, console)
+    table_text.render_table(df, console)
     text = console.export_text()
     best = df[df["cheapest"]].iloc[0]
     assert f"× {best['instanceType']} ({best['arch']})" in text
     assert "an arm64 type needs images built for arm64" in text
     one = tables.capacity_table({**spec, "instanceTypes": ["m5.large"]}, jobs=1)
     console = Console(record=True, width=200)
-    tables.render_table(one, console)
+    table_text.render_table(one, console)
     assert "arm64" not in console.export_text()
+
+
+WIDE_SPEC = {
+    "name": "wide",
+    "instanceTypes": ["t3.medium", "m5.large", "m6g.large", "c5.xlarge", "r5.2xlarge"],
+    "tasks": [{"cpu": 256, "memory": 512}, {"cpu": 1024, "memory": 3072}],
+    "desiredCounts": [3, 40],
+    "deploymentConfigurations": [
+        {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        {"minimumHealthyPercent": 50, "maximumPercent": 125},
+    ],
+    "hostPorts": ["dynamic", "fixed", "awsvpc"],
+}
+
+
+@pytest.mark.parametrize("width", [100, 80, 200])
+@pytest.mark.parametrize("spec", ["wide", "seed-t2-micro"])
+def test_text_never_cuts_a_name_or_a_number(spec, width, tmp_path):
+    """``planner table`` at COLUMNS=100 and 80: a table that does not fit stacks its
+    headers' words (seed-t2-micro at 100), and one that still does not (the wide spec needs
+    about 130) shows the rows grouped by combination, one line per type; every type name,
+    count and cost of the data is in the text whole, and nothing is elided."""
+    path = ROOT / "scenarios" / "tables" / f"{spec}.table.yml"
+    if spec == "wide":
+        path = tmp_path / "wide.table.yml"
+        path.write_text(json.dumps(WIDE_SPEC))
+    df = capacity_table(path, jobs=1)
+    res = runner.invoke(app, ["table", str(path)], env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    text = res.stdout
+    assert "…" not in text
+    words = set(re.split(r"[\s│┃,;:()/×]+", text))
+    rows = tables.records(df)
+    expected = {r["instanceType"] for r in rows} | {r["arch"] for r in rows}
+    for r in rows:
+        expected |= {str(r[c]) for c in ("cpu", "memory", "desiredCount", "minimumHealthyPercent",
+                                        "maximumPercent", "hostPort")}  # fmt: skip
+        expected |= {str(r[c]) for c in COUNTS + ["tasksPerInstance"] if r[c] is not None}
+        if r["hourlyCost"] is not None:
+            expected.add(f"{r['hourlyCost']:.4f}")
+    if spec == "seed-t2-micro":  # one architecture: not shown
+        expected -= {r["arch"] for r in rows}
+    assert expected - words == set()
+    for line in text.splitlines():
+        assert len(line.rstrip()) <= width
+    if "each line:" in text:  # the grouped layout: each type's values together on its line
+        for r in rows:
+            line = f"{r['instanceType']} {r['arch']}" if spec == "wide" else r["instanceType"]
+            safe = "—" if r["safeInstances"] is None else r["safeInstances"]
+            assert any(x.strip().startswith(line) and f"safe {safe}" in x
+                       for x in text.splitlines()), line  # fmt: skip
+    assert ("each line:" in text) == (width == 80 or (spec == "wide" and width == 100))
 
 
 def test_a_failed_cell_is_marked_and_the_command_exits_4(monkeypatch, tmp_path):
@@ -568,3 +623,23 @@ def test_a_failed_cell_is_marked_and_the_command_exits_4(monkeypatch, tmp_path):
     assert [r["method"] for r in rows] == ["solver", "failed: RuntimeError: the solver broke"]
     assert rows[0]["safeInstances"] is not None and rows[1]["safeInstances"] is None
     assert "1 cells failed" in res.stderr
+
+
+def test_the_deciding_layer_imports_no_output_module():
+    """deciding/ computes; outputs/ draws what it computed: no import points upward."""
+    import ast
+
+    upward = []
+    for path in sorted((ROOT / "planner" / "deciding").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            upward += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith(("planner.outputs", "planner.cli"))
+            ]
+    assert not upward

@@ -1,24 +1,14 @@
-"""planner.model.units: CPU and memory sizes as ECS accepts them, and the field checkers."""
+"""planner.model.units (CPU and memory sizes as ECS accepts them, the rules on one value)
+and planner.inputs.checks (the rules applied where a value is in a file)."""
 
 from __future__ import annotations
 
 import pytest
 
 from planner.errors import PlannerError
+from planner.inputs.checks import boolean, mapping, number, one_of, port, text, whole
 from planner.inputs.yamlsafe import load_yaml_text
-from planner.model.units import (
-    boolean,
-    describe,
-    mapping,
-    number,
-    one_of,
-    parse_cpu,
-    parse_memory,
-    port,
-    text,
-    unknown_field_message,
-    whole,
-)
+from planner.model.units import describe, parse_cpu, parse_memory, unknown_field_message
 
 
 @pytest.mark.parametrize(
@@ -164,3 +154,45 @@ def test_unknown_field_without_close_match() -> None:
     assert unknown_field_message("zzz", ("name", "count")) == (
         "unknown field; allowed here: name, count"
     )
+
+
+def test_the_model_layer_imports_nothing_from_inputs() -> None:
+    """planner.model is below planner.inputs: none of its modules imports one above it."""
+    import ast
+    from pathlib import Path
+
+    model = Path(__file__).parent.parent / "planner" / "model"
+    upward = []
+    for path in sorted(model.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            upward += [(path.name, n) for n in names if n.startswith("planner.inputs")]
+    assert upward == []
+
+
+@pytest.mark.parametrize(
+    ("text", "home"),
+    [
+        ("strategy rules, got", "model/scenario.py"),  # ECS's 5 placement strategy rules
+        ("a whole percent", "model/units.py"),  # the deployment percents
+        ("with first ≤ last", "model/scenario.py"),  # the dynamic port range
+        ("instances (count)", "model/scenario.py"),  # instance ids against the count
+        ("needs placement too", "model/scenario.py"),  # newPlacement beside placement
+        ("must be at least {minimum}", "model/units.py"),  # a size's minimum
+        ("must be a port number from 1", "model/units.py"),
+    ],
+)
+def test_each_rule_is_worded_in_one_place(text: str, home: str) -> None:
+    """The file's models, the located checkers, the tables and the dataclasses call one
+    function per rule: its message is written in one module."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "planner"
+    found = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*.py") if text in p.read_text()
+    )
+    assert found == [home]

@@ -22,6 +22,7 @@ from tiny import named, sample, scenarios, tiny_cases
 from planner.deciding.verdict import analyse, uniform
 from planner.model.problem import compile_problem
 from planner.model.rollout import Wave, explain, simulate
+from planner.running.clock import Deadline
 
 MIXED = sample("mixed")
 BROAD = sample("broad")
@@ -310,7 +311,7 @@ def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
     for c in MIXED[::5] + BROAD[::5]:
         p = c.problem
         policies.clear()
-        runs = list(verdict._other_runs(p, 0, 6, float("inf"), 1e9))
+        runs = list(verdict._other_runs(p, 0, 6, Deadline(1e9)))
         for policy, run in zip(policies, runs, strict=True):
             end = c.oracle.replay(named(p, run.waves), ecs=True)  # fails if ECS rules forbid
             assert c.oracle.complete(end) or c.oracle.dead(end)
@@ -338,7 +339,7 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     assert p.total_desired > 40
     seen = recorded_policies
     runs = []
-    for run in verdict._other_runs(p, 0, None, float("inf"), 1e9, targets=[2]):
+    for run in verdict._other_runs(p, 0, None, Deadline(1e9), targets=[2]):
         runs.append(run)
         if len(runs) == 20:
             break
@@ -364,7 +365,7 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
     for c in MIXED[::3] + BROAD[::3]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 5, workers, 0)
+        run, _ = verdict._short_dead_run(p, sets, simulate(p), Deadline(5), workers, 0)
         dies = c.oracle.ecs_can_die
         if run is not None:
             assert dies, c.name
@@ -403,7 +404,7 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
     for c in MIXED[::6] + BROAD[::6]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, simulate(p), float("inf"), 0.4, 2, 0)
+        run, _ = verdict._short_dead_run(p, sets, simulate(p), Deadline(0.4), 2, 0)
         if run is not None:
             assert c.oracle.ecs_can_die, c.name
             assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
@@ -416,7 +417,6 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
 
 def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     """No budget, no model built; a deadline already passed, nothing either."""
-    import time
 
     from planner.deciding import verdict
     from planner.model.horizon import max_waves
@@ -427,9 +427,11 @@ def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     p = at_risk_example()
     sets = count_sets(p, max_waves(p), 10)
     default = simulate(p)
-    assert verdict._short_dead_run(p, sets, default, float("inf"), 0, 1, 0) == (None, 0.0)
-    past = time.perf_counter() - 1
-    assert verdict._short_dead_run(p, sets, default, past, 60, 1, 0) == (None, 0.0)
+    assert verdict._short_dead_run(p, sets, default, Deadline(0), 1, 0) == (None, 0.0)
+    now = [0.0]
+    past = Deadline(60, clock=lambda: now[0])
+    now[0] = 61.0
+    assert verdict._short_dead_run(p, sets, default, past, 1, 0) == (None, 0.0)
     assert built == []
 
 
@@ -567,15 +569,17 @@ def test_scheduler_runs_settle_an_unknown():
 def test_a_model_past_its_deadline_is_not_built():
     """Building a CP-SAT model of hundreds of instances takes seconds: past the deadline
     it stops (OutOfTime) instead of finishing the build."""
-    import time
 
     from planner.errors import OutOfTime
     from planner.solvers.cpsat import RolloutModel
 
     p = MIXED[0].problem
+    now = [0.0]
+    deadline = Deadline(60, clock=lambda: now[0])
+    RolloutModel(p, 3, ecs_rules=True, deadline=deadline)
+    now[0] = 60.0
     with pytest.raises(OutOfTime):
-        RolloutModel(p, 3, ecs_rules=True, deadline=time.perf_counter() - 1)
-    RolloutModel(p, 3, ecs_rules=True, deadline=time.perf_counter() + 60)
+        RolloutModel(p, 3, ecs_rules=True, deadline=deadline)
 
 
 def test_a_phase_out_of_time_answers_unknown_with_what_the_runs_found(monkeypatch):
@@ -601,10 +605,13 @@ def test_a_phase_out_of_time_answers_unknown_with_what_the_runs_found(monkeypatc
 
 
 def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkeypatch):
-    """The analysis gets the limit less a reserve (replay, the result, fixes)."""
+    """The analysis is due the reserve (planner.running.clock.RESERVE: 5 %, at most 1 s)
+    before the solve's deadline, on the command's clock (a scripted one here, that
+    stands still: the reserve is all that comes off)."""
     import importlib
 
     import planner
+    from planner.running import clock
 
     solve_module = importlib.import_module("planner.deciding.solve")
 
@@ -612,12 +619,14 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
     real = solve_module.analyse
 
     def spy(problem, **kwargs):
-        seen.append(kwargs["time_limit"])
+        seen.append(kwargs["deadline"].left())
         return real(problem, **kwargs)
 
     monkeypatch.setattr(solve_module, "analyse", spy)
-    planner.solve(MIXED[0].scenario, time_limit=10)
-    assert seen and 8.9 <= seen[0] <= 9.5, seen
+    for limit, reserve in ((10, 0.5), (60, 1.0)):
+        seen.clear()
+        planner.solve(MIXED[0].scenario, deadline=Deadline(limit, clock=lambda: 0.0))
+        assert seen == [limit - reserve] and clock.RESERVE.seconds(Deadline(limit)) == reserve
 
 
 @pytest.fixture
@@ -671,7 +680,6 @@ def scripted(monkeypatch):
                 return Answer("found", states=[], dead=True, seconds=took)
             return Answer("unknown", seconds=took)
 
-    monkeypatch.setattr(verdict, "time", SimpleNamespace(perf_counter=lambda: s.clock[0]))
     monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
     p = at_risk_example()
     default = simulate(p)
@@ -680,7 +688,8 @@ def scripted(monkeypatch):
         s.clock[0] = 0.0
         s.calls.clear()
         s.stopped.clear()
-        return verdict._short_dead_run(p, None, default, 100.0, budget, workers, 5)
+        until = Deadline(100.0, clock=lambda: s.clock[0]).within(budget)
+        return verdict._short_dead_run(p, None, default, until, workers, 5)
 
     def local():
         return [(h, limit, seed) for h, kind, limit, seed, _ in s.calls if kind == "local"]

@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.errors import PlannerError
+from planner.deciding.result import EXIT_CODES as VERDICT_EXIT_CODES
+from planner.errors import InternalError, PlannerError
 from planner.model.scenario import Scenario
 from planner.running.sweep import Failed, run_cells
 
 #: A row's status, worst last: the batch's exit code is the worst one's.
 SEVERITY = ("safe", "unknown", "at-risk", "hangs", "bad-input", "failed")
-EXIT_CODES = {"safe": 0, "unknown": 3, "at-risk": 1, "hangs": 1, "bad-input": 2, "failed": 4}
+#: A verdict's exit code (:data:`planner.deciding.result.EXIT_CODES`); bad input exits 2 as
+#: a PlannerError does, a planner failure 4 as an InternalError does.
+EXIT_CODES = {**VERDICT_EXIT_CODES, "bad-input": 2, "failed": InternalError.exit_code}
 #: Files an import folder holds (planner.inputs.importing.FILES).
 _EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")
 
@@ -84,11 +87,12 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 def read(path: Path) -> Scenario:
     """The scenario of a file or an import folder (:class:`PlannerError` if bad)."""
-    import planner
+    from planner.inputs.importing import import_cluster
+    from planner.inputs.loading import load_scenario
 
     if path.is_dir():
-        return planner.import_cluster(path)
-    return planner.load_scenario(path)
+        return import_cluster(path)
+    return load_scenario(path)
 
 
 @dataclass(frozen=True)
@@ -228,98 +232,3 @@ def batch(
         else:
             rows[k].update(answer)
     return BatchResult(rows, time_limit, time.perf_counter() - t0)
-
-
-# ---------------------------------------------------------------- output
-
-
-def minimum_text(minimum: dict[str, Any] | None) -> str:
-    """``2 × t3.medium`` for the least safe fleet of a scenario with counts omitted."""
-    if not minimum:
-        return ""
-    for key in ("safe", "possible"):
-        if minimum.get(key):
-            fleet = ", ".join(f"{g['count']} × {g['type']}" for g in minimum[key])
-            return fleet if key == "safe" else f"{fleet} (possible; none safe found)"
-    return "none found"
-
-
-def message(row: dict[str, Any]) -> str:
-    """Why a row is not safe, in a line: ECS's words, the proof, or the error."""
-    if row["status"] in ("bad-input", "failed"):
-        return str(row.get("error", ""))
-    if row.get("why"):
-        return " ".join(row["why"])
-    return str(row.get("proof", ""))
-
-
-CSV_COLUMNS = ("scenario", "name", "status", "reasons", "message", "minimum", "waves",
-               "estimatedDurationSeconds", "wallSeconds")  # fmt: skip
-
-
-def to_csv(result: BatchResult) -> str:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow(CSV_COLUMNS)
-    for r in result.rows:
-        out.writerow(
-            [r["scenario"], r.get("name", ""), r["status"], ";".join(r.get("reasons", [])),
-             "" if r["status"] == "safe" else message(r), minimum_text(r.get("minimum")),
-             r.get("waves") if r.get("waves") is not None else "",
-             r.get("estimatedDurationSeconds") or "", r.get("wallSeconds", "")]
-        )  # fmt: skip
-    return buf.getvalue()
-
-
-def render_batch(result: BatchResult, console: Any) -> None:
-    """The summary a person reads: counts and the exit code, then one entry per scenario
-    (status, path, minimum, duration), with why for every one that is not safe."""
-    from rich.text import Text
-
-    from planner.outputs.render import COLOURS, hanging, minutes
-
-    styles = {**COLOURS, "bad-input": "bold red reverse", "failed": "bold red reverse"}
-
-    head = Text()
-    head.append(" BATCH ", style="bold reverse")
-    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
-    head.append(
-        f"  {len(result.rows)} scenarios: {counts}; worst: {result.worst} (exit "
-        f"{result.exit_code}); {result.wall_seconds:.1f} s"
-    )
-    console.print(head, highlight=False)
-    for r in result.rows:
-        prefix = Text("  ")
-        prefix.append(f"{r['status'].upper():<9}", style=styles[r["status"]])
-        prefix.append(" ")
-        line = Text(r["scenario"])
-        extra = []
-        if minimum := minimum_text(r.get("minimum")):
-            extra.append(f"minimum {minimum}")
-        if r.get("waves") is not None:
-            n = r["waves"]
-            secs = r.get("estimatedDurationSeconds")
-            about = "" if secs is None else minutes(secs)
-            extra.append(f"{n} wave{'' if n == 1 else 's'}, about {about}")
-        if r.get("wallSeconds") is not None:
-            extra.append(f"{r['wallSeconds']:.1f} s")
-        if extra:
-            line.append(f" ({'; '.join(extra)})", style="dim")
-        hanging(console, prefix, line)
-        if r["status"] != "safe":
-            said = message(r)
-            if r.get("reasons"):
-                said = f"[{', '.join(r['reasons'])}] {said}"
-            if said:
-                hanging(console, Text(" " * len(prefix.plain)), Text(said))
-    console.print(
-        Text(
-            f"time limit {result.time_limit:g} s per scenario; the verdicts are planner "
-            "solve's (planner solve FILE for the plan, why and fixes)",
-            style="dim",
-        ),
-        highlight=False,
-    )

@@ -9,36 +9,49 @@ outage). From a snapshot that hangs (ROLLOUT.md §9), also one old task stopped 
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from planner.deciding.result import Result
 from planner.deciding.verdict import analyse
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
+from planner.running import clock
+from planner.running.clock import Deadline
 
 #: Largest rollout (sum of desired counts) for which fixes are searched.
 MAX_TASKS = 400
 
 
-def _safe(scenario: Scenario, deadline: float, seed: int) -> bool:
+def _safe(scenario: Scenario, deadline: Deadline, seed: int) -> bool:
     try:
         problem = compile_problem(scenario)
     except DoesNotFit:
         return False
-    left = deadline - time.perf_counter()
-    if left <= 0:
+    return _checked_safe(problem, deadline, seed)
+
+
+def _checked_safe(problem: Problem, deadline: Deadline, seed: int) -> bool:
+    """Whether ``problem`` is proven safe within its share of ``deadline``."""
+    if deadline.expired:
         return False
-    return analyse(problem, time_limit=min(left, 10.0), seed=seed).verdict == "safe"
+    check = deadline.share(clock.FIX_CHECK)
+    return analyse(problem, seed=seed, deadline=check).verdict == "safe"
 
 
 def find_fixes(
-    scenario: Scenario, problem: Problem, result: Result, *, time_limit: float, seed: int = 0
+    scenario: Scenario,
+    problem: Problem,
+    result: Result,
+    *,
+    time_limit: float = 20.0,
+    seed: int = 0,
+    deadline: Deadline | None = None,
 ) -> list[str]:
-    """Verified fixes, each a short sentence."""
+    """Verified fixes, each a short sentence, searched until ``deadline`` (None:
+    ``time_limit`` seconds from now), within its :data:`~planner.running.clock.FIXES`."""
     if problem.total_desired > MAX_TASKS:
         return []
-    deadline = time.perf_counter() + min(time_limit, 20.0)
+    deadline = (Deadline(time_limit) if deadline is None else deadline).share(clock.FIXES)
     found: list[str] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
@@ -92,7 +105,7 @@ def find_fixes(
 MAX_STOPS = 12
 
 
-def _stops_by_hand(problem: Problem, result: Result, deadline: float, seed: int) -> list[str]:
+def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: int) -> list[str]:
     """Old tasks whose stop by hand (``aws ecs stop-task``) makes the rest safe.
 
     ECS replaces a stopped task by one of the deployment's new revision; in the wave model
@@ -119,13 +132,12 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: float, seed: int)
                 continue
             seen.add(key)
             tried += 1
-            if tried > MAX_STOPS or time.perf_counter() > deadline:
+            if tried > MAX_STOPS or deadline.expired:
                 return out
             old = [list(row) for row in problem.initial]
             old[i][s] -= 1
             cand = replace(problem, initial=tuple(tuple(row) for row in old))
-            left = min(deadline - time.perf_counter(), 10.0)
-            if left <= 0 or analyse(cand, time_limit=left, seed=seed).verdict != "safe":
+            if not _checked_safe(cand, deadline, seed):
                 continue
             running = start.old_total(s) + start.new_total(s) - 1
             dip = (

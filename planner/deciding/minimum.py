@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from typing import Any
 
 from planner.deciding.verdict import Analysis, analyse
 from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Footprint, compile_problem
 from planner.model.scenario import Scenario
+from planner.running import clock
+from planner.running.clock import Deadline
 
 #: How far past the lower bound a single group is scanned.
 SCAN = 64
@@ -54,24 +55,19 @@ def lower_bound(scenario: Scenario, group: int) -> int:
     return best
 
 
-#: First pass: each count gets this share of the time limit (at least :data:`QUICK_MIN`
-#: seconds): enough for the proofs that need no search, so that a safe count that is easy
-#: to prove is found even when the counts below it are hard. The first pass takes at most
-#: half the time limit.
-QUICK = 0.02
-QUICK_MIN = 0.5
-#: Second pass: the counts left undecided below the least safe one, least first, each with
-#: up to this share of the time limit.
-PER_COUNT = 0.25
+# The shares of the scan (planner.running.clock): each count of the first pass gets
+# MINIMUM_QUICK of the time limit, the first pass MINIMUM_SCAN at most, each count of the
+# second pass MINIMUM_COUNT at most.
 
 
-def _analyse(scenario: Scenario, seconds: float, workers: int, seed: int) -> Analysis | None:
-    """The analysis at these counts; None where the running tasks do not fit."""
+def _analyse(scenario: Scenario, deadline: Deadline, workers: int, seed: int) -> Analysis | None:
+    """The analysis at these counts, due by ``deadline``; None where the running tasks do
+    not fit."""
     try:
         problem = compile_problem(scenario)
     except DoesNotFit:
         return None
-    return analyse(problem, time_limit=max(0.05, seconds), workers=workers, seed=seed)
+    return analyse(problem, workers=workers, seed=seed, deadline=deadline)
 
 
 def _possible(a: Analysis | None) -> bool:
@@ -111,18 +107,30 @@ def _describe(scenario: Scenario, counts: dict[int, int]) -> list[dict[str, Any]
 
 
 def minimum_instances(
-    scenario: Scenario, *, time_limit: float = 60.0, workers: int = 1, seed: int = 0
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    deadline: Deadline | None = None,
 ) -> tuple[dict[str, Any], Scenario]:
     """Least counts of the open groups for a possible and for a safe rollout.
 
     :func:`scan` without the analysis of the chosen counts.
     """
-    minimum, chosen, _ = scan(scenario, time_limit=time_limit, workers=workers, seed=seed)
+    minimum, chosen, _ = scan(
+        scenario, time_limit=time_limit, workers=workers, seed=seed, deadline=deadline
+    )
     return minimum, chosen
 
 
 def scan(
-    scenario: Scenario, *, time_limit: float = 60.0, workers: int = 1, seed: int = 0
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    seed: int = 0,
+    deadline: Deadline | None = None,
 ) -> tuple[dict[str, Any], Scenario, Analysis | None]:
     """Least counts of the open groups for a possible and for a safe rollout.
 
@@ -130,6 +138,7 @@ def scan(
     first count proven safe, then, with the time left, the counts it left undecided below
     that one, least first. A count is "possible" when a completing plan is known (also
     when the verdict is unknown because no proof of safe or at-risk came in time).
+    All of it by ``deadline`` (None: ``time_limit`` seconds from now).
 
     Returns
     -------
@@ -143,22 +152,21 @@ def scan(
         last tried); and the analysis made at those counts (None if they do not hold the
         running tasks), so that the caller need not repeat it with whatever time is left.
     """
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit
+    if deadline is None:
+        deadline = Deadline(time_limit)
     candidates = _candidates(scenario)
     if not candidates:
         raise PlannerError("no instance count to try", file=scenario.path)
     found: dict[int, Analysis | None] = {}  # candidate index → its latest analysis
 
-    def run(k: int, seconds: float) -> None:
-        found[k] = _analyse(scenario.with_counts(candidates[k]), seconds, workers, seed)
+    def run(k: int, until: Deadline) -> None:
+        found[k] = _analyse(scenario.with_counts(candidates[k]), until, workers, seed)
 
-    quick = max(QUICK_MIN, time_limit * QUICK)
+    first_pass = deadline.share(clock.MINIMUM_SCAN)
     for k in range(len(candidates)):
-        left = min(deadline, t0 + time_limit / 2) - time.perf_counter()
-        if left <= 0 and found:
+        if first_pass.expired and found:
             break
-        run(k, min(quick, max(left, 0.05)))
+        run(k, first_pass.within(clock.MINIMUM_QUICK.seconds(deadline)))
         if (a := found[k]) is not None and a.verdict == "safe":
             break
     for k in sorted(found):
@@ -168,10 +176,9 @@ def scan(
         a = found[k]
         if a is None or a.verdict != "unknown":
             continue
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        if deadline.expired:
             break
-        run(k, min(time_limit * PER_COUNT, left))
+        run(k, deadline.share(clock.MINIMUM_COUNT))
 
     names = [
         ", ".join(f"{scenario.instance_groups[g].name}={n}" for g, n in candidates[k].items())

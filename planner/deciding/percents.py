@@ -26,25 +26,18 @@ Decisions beyond the contract's text
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import Any, TypedDict, Unpack
 
 from planner.errors import PlannerError
 from planner.model.problem import Problem, lower_bound, upper_bound
 from planner.model.scenario import Scenario
 from planner.model.timing import estimate
-from planner.outputs.render import COLOURS, minutes, tasks
 from planner.running.sweep import Failed, run_cells
 
 #: A pair of bounds with the whole-percent ranges that give it.
 Range = tuple[int, int | None]
-
-VERDICT_STYLES = {**COLOURS, "failed": "bold red reverse"}
 
 
 # ---------------------------------------------------------------- percent ranges
@@ -83,14 +76,6 @@ def maximum_percent_ranges(desired: int) -> dict[int, Range]:
     return out
 
 
-def percent_text(r: Sequence[int | None], unit: str = " %") -> str:
-    """A range of whole percents as a person reads it: ``100 %``, ``34–66 %``, ``200+ %``."""
-    lo, hi = r
-    if hi is None:
-        return f"{lo}+{unit}"
-    return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
-
-
 # ---------------------------------------------------------------- the sweep
 
 
@@ -113,61 +98,6 @@ class PercentOptions:
     current: int | None
     recommended: int | None
     notes: list[str] = field(default_factory=list)
-
-    def why(self) -> str:
-        """Why the recommended row was chosen, in a sentence or two."""
-        if self.recommended is None:
-            open_ = sum(1 for row in self.rows if row["verdict"] in ("unknown", "failed"))
-            failed = sum(1 for row in self.rows if row["verdict"] == "failed")
-            if failed:
-                return (
-                    f"No setting is recommended: none was proven safe, and {open_} of "
-                    f"{len(self.rows)} settings have no verdict ({failed} failed: see their "
-                    "error; the others unknown). Nothing here says that no setting is safe."
-                )
-            if open_:
-                return (
-                    f"No setting is recommended: none was proven safe, and {open_} of "
-                    f"{len(self.rows)} settings are unknown (the time limit came before a "
-                    "proof; a longer --time-limit may decide them). Nothing here says that no "
-                    "setting is safe."
-                )
-            return (
-                "No setting is recommended: none is safe on this cluster (under each one the "
-                "rollout hangs, or ECS's own choices can hang it). More instances or a "
-                "smaller task would help: `planner solve` checks which."
-            )
-        r = self.rows[self.recommended]
-        safe = [row for row in self.rows if row["verdict"] == "safe"]
-        same_lower = [row for row in safe if row["lower"] == r["lower"]]
-        parts = [f"it is safe (one of {len(safe)} safe settings)"]
-        if r["lower"] == self.desired:
-            every = "its" if self.desired == 1 else "all"
-            parts.append(f"it keeps {every} {tasks(self.desired)} running throughout")
-        elif r["lower"] == 0:
-            parts.append(
-                "no safe setting keeps any task running throughout (expect a short outage)"
-            )
-        else:
-            parts.append(
-                f"no safe setting keeps more than {r['lower']} of {tasks(self.desired)} "
-                "running throughout"
-            )
-        extra = r["upper"] - self.desired
-        if len(same_lower) > 1:
-            parts.append(
-                f"with that, it surges least: at most {tasks(r['upper'])} at once"
-                + (f" ({extra} above desired)" if extra > 0 else "")
-            )
-        waves = r["waves"]
-        if waves is not None:
-            secs = r["estimatedDurationSeconds"]
-            parts.append(f"{waves} wave{'s' if waves != 1 else ''}, about {_minutes(secs)}")
-        return "Recommended because " + "; ".join(parts) + "."
-
-
-def _minutes(seconds: int | None) -> str:
-    return "?" if seconds is None else minutes(seconds)
 
 
 def _pick_service(scenario: Scenario, name: str | None) -> int:
@@ -229,12 +159,96 @@ def _solve_row(shared: _Shared, bounds: tuple[int, int]) -> tuple[str, int | Non
     return a.verdict, len(a.plan), sum(estimate(shared.scenario, problem, a.plan))
 
 
+def preference(row: dict[str, Any]) -> tuple[int, int, int]:
+    """How a safe row ranks, best least: highest lower, lowest upper, fewest waves."""
+    return -row["lower"], row["upper"], row["waves"] or 0
+
+
 def recommend(rows: Sequence[dict[str, Any]]) -> int | None:
     """Index of the recommended row: safe, highest lower, lowest upper, fewest waves."""
     safe = [k for k, r in enumerate(rows) if r["verdict"] == "safe"]
     if not safe:
         return None
-    return min(safe, key=lambda k: (-rows[k]["lower"], rows[k]["upper"], rows[k]["waves"] or 0))
+    return min(safe, key=lambda k: preference(rows[k]))
+
+
+class SweepOptions(TypedDict, total=False):
+    """How each setting is solved (:func:`percent_options`, :func:`sweep_percents`)."""
+
+    time_limit: float
+    workers: int
+    seed: int
+    jobs: int | None
+    client: Any
+
+
+def _refuse_all_at_once(scenario: Scenario, k: int) -> None:
+    svc = scenario.services[k]
+    if not svc.all_at_once:
+        return
+    how = (
+        "the CODE_DEPLOY controller"
+        if svc.deployment_controller == "CODE_DEPLOY"
+        else f"strategy {svc.strategy}"
+    )
+    raise PlannerError(
+        f"service {svc.name!r} deploys with {how}, which starts the whole new set beside "
+        "the old one (2 × desired at once) whatever the percents say, so there are no "
+        "percent settings to compare; `planner solve` checks it, or set strategy ROLLING",
+        file=scenario.path,
+    )
+
+
+def _fill_open_groups(
+    scenario: Scenario, time_limit: float, workers: int, seed: int
+) -> tuple[Scenario, str]:
+    """The scenario with its omitted instance counts filled (module docstring), and the
+    note that says so."""
+    from planner.deciding.minimum import minimum_instances
+
+    minimum, scenario = minimum_instances(
+        scenario, time_limit=time_limit, workers=workers, seed=seed
+    )
+    which = "safe" if minimum["safe"] else "possible" if minimum["possible"] else None
+    counts = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
+    if which:
+        return scenario, (
+            f"instance counts omitted: using {counts}, the least {which} count for the file's "
+            "own percents"
+        )
+    return scenario, (
+        f"instance counts omitted and no count worked for the file's percents: using {counts}"
+    )
+
+
+def _settings(d: int, daemon: bool) -> tuple[dict[int, tuple[int, int]], dict[int, Range]]:
+    """The lower and upper bounds to sweep, each with its whole-percent range."""
+    lowers = minimum_percent_ranges(d)
+    if d == 0:
+        return lowers, {0: (0, None)}
+    if daemon:
+        return lowers, {d: (100, 100)}
+    return lowers, maximum_percent_ranges(d)
+
+
+def _row(
+    service: str, lower: Range, upper: Range, bounds: tuple[int, int], answer: Any, mode: str
+) -> dict[str, Any]:
+    """One setting's row, as in CONTRACT.md; a failed solve keeps its row, with the error."""
+    failed = answer if isinstance(answer, Failed) else None
+    verdict, waves, secs = ("failed", None, None) if failed else answer
+    return {
+        "service": service,
+        "lower": bounds[0],
+        "upper": bounds[1],
+        "minimumHealthyPercent": list(lower),
+        "maximumPercent": list(upper),
+        "verdict": verdict,
+        "waves": waves,
+        "estimatedDurationSeconds": secs,
+        "placement": mode,  # which ECS rules (ROLLOUT.md §8)
+        **({"error": failed.error} if failed else {}),
+    }
 
 
 def sweep_percents(
@@ -256,22 +270,12 @@ def sweep_percents(
     ``dask.distributed.Client`` to solve the settings on (:mod:`planner.running.sweep`); a
     setting whose cell failed there is ``failed``, with its ``error``."""
     from planner.deciding.solve import compile_checked
+    from planner.deciding.verdict import uniform
 
     deadline = None if total_time_limit is None else time.time() + total_time_limit
     k = _pick_service(scenario, service)
+    _refuse_all_at_once(scenario, k)
     svc = scenario.services[k]
-    if svc.all_at_once:
-        how = (
-            "the CODE_DEPLOY controller"
-            if svc.deployment_controller == "CODE_DEPLOY"
-            else (f"strategy {svc.strategy}")
-        )
-        raise PlannerError(
-            f"service {svc.name!r} deploys with {how}, which starts the whole new set beside "
-            "the old one (2 × desired at once) whatever the percents say, so there are no "
-            "percent settings to compare; `planner solve` checks it, or set strategy ROLLING",
-            file=scenario.path,
-        )
     notes: list[str] = []
     if service is None and sum(1 for x in scenario.services if x.deploy) > 1:
         notes.append(
@@ -279,39 +283,22 @@ def sweep_percents(
             "NAME for another)"
         )
     if scenario.open_groups:
-        from planner.deciding.minimum import minimum_instances
+        from planner.running.clock import PERCENTS_SCAN
 
         scan_limit = time_limit * 6
         if total_time_limit is not None:
-            scan_limit = min(scan_limit, total_time_limit / 2)
-        minimum, scenario = minimum_instances(
-            scenario, time_limit=scan_limit, workers=workers, seed=seed
-        )
-        which = "safe" if minimum["safe"] else "possible" if minimum["possible"] else None
-        counts = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
-        notes.append(
-            f"instance counts omitted: using {counts}, the least {which} count for the file's "
-            "own percents"
-            if which
-            else f"instance counts omitted and no count worked for the file's percents: "
-            f"using {counts}"
-        )
+            scan_limit = min(scan_limit, total_time_limit * PERCENTS_SCAN.fraction)
+        scenario, note = _fill_open_groups(scenario, scan_limit, workers, seed)
+        notes.append(note)
     problem = compile_checked(scenario)
     s = problem.service_index.index(k)
     d = problem.services[s].desired
-    lowers = minimum_percent_ranges(d)
+    lowers, uppers = _settings(d, svc.scheduling_strategy == "DAEMON")
     if svc.scheduling_strategy == "DAEMON":
-        uppers: dict[int, Range] = {d: (100, 100)} if d else {}
         notes.append(
             "a DAEMON service: ECS wants maximumPercent to stay 100, so only that is listed"
         )
-    else:
-        uppers = maximum_percent_ranges(d)
-    pairs = [(lo, up) for lo in lowers for up in uppers]
-    if d == 0:
-        pairs, uppers = [(0, 0)], {0: (0, None)}
-    from planner.deciding.verdict import uniform
-
+    pairs = [(0, 0)] if d == 0 else [(lo, up) for lo in lowers for up in uppers]
     if uniform(problem):  # counting answers every row at once: no pool needed
         jobs, client = 1, None
     shared = _Shared(scenario, problem, s, time_limit, workers, seed, deadline)
@@ -319,25 +306,10 @@ def sweep_percents(
         _solve_row, pairs, shared, jobs=jobs, client=client, progress=progress,
         label="percents", deadline=deadline,
     )  # fmt: skip
-    rows: list[dict[str, Any]] = []
-    for (lo, up), answer in zip(pairs, solved, strict=True):
-        mn, mx = lowers[lo], uppers[up]
-        failed = answer if isinstance(answer, Failed) else None
-        verdict, waves, secs = ("failed", None, None) if isinstance(answer, Failed) else answer
-        rows.append(
-            {
-                "service": svc.name,
-                "lower": lo,
-                "upper": up,
-                "minimumHealthyPercent": [mn[0], mn[1]],
-                "maximumPercent": [mx[0], mx[1]],
-                "verdict": verdict,
-                "waves": waves,
-                "estimatedDurationSeconds": secs,
-                "placement": problem.placement_mode,  # which ECS rules (ROLLOUT.md §8)
-                **({"error": failed.error} if failed else {}),
-            }
-        )
+    rows = [
+        _row(svc.name, lowers[lo], uppers[up], (lo, up), answer, problem.placement_mode)
+        for (lo, up), answer in zip(pairs, solved, strict=True)
+    ]
     best = recommend(rows)
     if best is not None:
         rows[best]["recommended"] = True
@@ -349,14 +321,13 @@ def sweep_percents(
             f"the file's maximumPercent {svc.maximum_percent} gives upper bound 0: no new "
             "task can ever start, so the rollout hangs"
         )
-    fleet = ", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups)
     return PercentOptions(
         scenario=scenario.name,
         service=svc.name,
         desired=d,
         current_percents=(svc.minimum_healthy_percent, svc.maximum_percent),
         current_bounds=cur,
-        fleet=fleet,
+        fleet=", ".join(f"{g.count} × {g.name}" for g in scenario.instance_groups),
         rows=rows,
         current=current,
         recommended=best,
@@ -365,14 +336,7 @@ def sweep_percents(
 
 
 def percent_options(
-    scenario: Scenario,
-    service: str | None = None,
-    *,
-    time_limit: float = 10.0,
-    workers: int = 1,
-    seed: int = 0,
-    jobs: int | None = 1,
-    client: Any = None,
+    scenario: Scenario, service: str | None = None, **options: Unpack[SweepOptions]
 ) -> list[dict[str, Any]]:
     """Every distinct (minimumHealthyPercent, maximumPercent) setting of a service, solved.
 
@@ -383,11 +347,12 @@ def percent_options(
     service
         The service's name; default the first service that deploys.
     time_limit
-        Seconds for each setting's solve; past it that row is ``unknown``.
+        Seconds for each setting's solve (default 10); past it that row is ``unknown``.
     workers, seed
-        CP-SAT's worker count and seed for each solve (one worker is deterministic).
+        CP-SAT's worker count and seed for each solve (default 1 and 0: one worker is
+        deterministic).
     jobs
-        Processes to solve settings side by side; None for every core.
+        Processes to solve settings side by side (default 1); None for every core.
     client
         A ``dask.distributed.Client``: solve the settings on its cluster instead
         (:mod:`planner.running.sweep`); ``jobs`` is then unused.
@@ -415,166 +380,4 @@ def percent_options(
     [([0, 0], [100, 199], 'safe'), ([0, 0], [200, None], 'safe'),
      ([1, 100], [100, 199], 'hangs'), ([1, 100], [200, None], 'safe')]
     """
-    return sweep_percents(
-        scenario, service, time_limit=time_limit, workers=workers, seed=seed, jobs=jobs,
-        client=client,
-    ).rows  # fmt: skip
-
-
-# ---------------------------------------------------------------- text output
-
-
-def _groups(keys: list[Any], signature: Callable[[Any], Any]) -> list[list[Any]]:
-    """Adjacent keys with the same signature, grouped."""
-    out: list[list[Any]] = []
-    for key in keys:
-        if out and signature(out[-1][0]) == signature(key):
-            out[-1].append(key)
-        else:
-            out.append([key])
-    return out
-
-
-def _span(values: Iterable[int]) -> str:
-    v = list(values)
-    return str(v[0]) if v[0] == v[-1] else f"{v[0]}–{v[-1]}"
-
-
-def _joined(ranges: list[list[Any]]) -> list[Any]:
-    """The range from the first one's start to the last one's end."""
-    return [ranges[0][0], ranges[-1][1]]
-
-
-def render_percents(options: PercentOptions, console: Console) -> None:
-    """The grid a person reads at a glance, then the recommendation and why."""
-    rows = options.rows
-    by_pair = {(r["lower"], r["upper"]): i for i, r in enumerate(rows)}
-    lowers = sorted({r["lower"] for r in rows})
-    uppers = sorted({r["upper"] for r in rows})
-    marks = {options.current, options.recommended} - {None}
-
-    def verdict(lo: int, up: int) -> str:
-        return rows[by_pair[lo, up]]["verdict"]
-
-    # neighbouring columns (rows) with the same verdicts and no marked cell are merged
-    col_groups = _groups(
-        uppers,
-        lambda up: (
-            tuple(verdict(lo, up) for lo in lowers),
-            ("marked", up) if any(by_pair[lo, up] in marks for lo in lowers) else None,
-        ),
-    )
-    row_groups = _groups(
-        lowers,
-        lambda lo: (
-            tuple(verdict(lo, up) for up in uppers),
-            ("marked", lo) if any(by_pair[lo, up] in marks for up in uppers) else None,
-        ),
-    )
-    head = Text()
-    head.append(" PERCENTS ", style="bold reverse")
-    head.append(
-        f"  {options.scenario}: service {options.service}, {tasks(options.desired)}, on "
-        f"{options.fleet}"
-        + (
-            " (with ECS's scheduler as configured: --placement ecs)"
-            if rows and rows[0].get("placement") == "ecs"
-            else ""
-        )
-    )
-    console.print(head)
-    for note in options.notes:
-        console.print(f"  note: {note}", highlight=False)
-    console.print(
-        "\n[bold]Verdict of every setting[/bold]: rows minimumHealthyPercent (lower bound), "
-        "columns maximumPercent (upper bound)",
-        highlight=False,
-    )
-    table = Table(show_lines=False)
-    table.add_column("", justify="left", no_wrap=True)
-    for g in col_groups:
-        span = _joined([rows[by_pair[lowers[0], up]]["maximumPercent"] for up in g])
-        table.add_column(
-            f"max {percent_text(span)}\n→ upper {_span(g)}", justify="center", no_wrap=True
-        )
-    for rg in row_groups:
-        mn = _joined([rows[by_pair[lo, uppers[0]]]["minimumHealthyPercent"] for lo in rg])
-        cells: list[Text | str] = [f"min {percent_text(mn)} → lower {_span(rg)}"]
-        for cg in col_groups:
-            i = by_pair[rg[0], cg[0]]
-            word = rows[i]["verdict"]
-            cell = Text(word, style=VERDICT_STYLES[word])
-            idx = {by_pair[lo, up] for lo in rg for up in cg}
-            if options.recommended in idx:
-                cell.append(" ★", style="bold")
-            if options.current in idx:
-                cell = Text("[") + cell + Text("]")
-            cells.append(cell)
-        table.add_row(*cells)
-    console.print(table)
-    mn_now, mx_now = options.current_percents
-    console.print(
-        f"  [ ] the file's setting: minimumHealthyPercent {mn_now}, maximumPercent {mx_now} "
-        f"(bounds {options.current_bounds[0]}–{options.current_bounds[1]})"
-        + (f": {rows[options.current]['verdict']}" if options.current is not None else ""),
-        highlight=False,
-    )
-    if options.recommended is not None:
-        console.print("  ★ recommended", highlight=False)
-    for r in rows:
-        if r["verdict"] == "failed":  # no verdict: say why, never leave it out
-            console.print(
-                Text(
-                    f"  failed: minimumHealthyPercent {percent_text(r['minimumHealthyPercent'])}"
-                    f", maximumPercent {percent_text(r['maximumPercent'])}: {r['error']}",
-                    style="bold red",
-                )
-            )
-    console.print()
-    if options.recommended is not None:
-        r = rows[options.recommended]
-        console.print(
-            Text.assemble(
-                ("Recommended: ", "bold"),
-                f"minimumHealthyPercent {percent_text(r['minimumHealthyPercent'])}, "
-                f"maximumPercent {percent_text(r['maximumPercent'])} "
-                f"(bounds {r['lower']}–{r['upper']})",
-            )
-        )
-    console.print(options.why(), highlight=False)
-    safe = sorted(
-        (i for i, r in enumerate(rows) if r["verdict"] == "safe"),
-        key=lambda i: (-rows[i]["lower"], rows[i]["upper"], rows[i]["waves"] or 0),
-    )
-    if safe:
-        best = Table(title="Safe settings, best first", title_justify="left")
-        for col in ("minimum %", "maximum %", "bounds", "waves", "≈ time", ""):
-            best.add_column(col, justify="right" if col in ("waves", "≈ time") else "left")
-        shown = safe[:8]
-        if options.current is not None and options.current in safe and options.current not in shown:
-            shown.append(options.current)
-        for i in shown:
-            r = rows[i]
-            tag = []
-            if i == options.recommended:
-                tag.append("★ recommended")
-            if i == options.current:
-                tag.append("the file's setting")
-            best.add_row(
-                percent_text(r["minimumHealthyPercent"]),
-                percent_text(r["maximumPercent"]),
-                f"{r['lower']}–{r['upper']}",
-                str(r["waves"]),
-                _minutes(r["estimatedDurationSeconds"]),
-                ", ".join(tag),
-            )
-        console.print()
-        console.print(best)
-        if len(safe) > len(shown):
-            console.print(f"  … and {len(safe) - len(shown)} more safe settings (--format json)")
-    console.print(
-        "\n[dim]percent ranges: whole percents that give the same bounds (minimum rounds up, "
-        "maximum rounds down, docs/ROLLOUT.md §2); verdicts as `planner solve`; the other services "
-        "as in the file[/dim]",
-        highlight=False,
-    )
+    return sweep_percents(scenario, service, **options).rows

@@ -1,8 +1,9 @@
 """ECS's scheduler as configured (ROLLOUT.md §8): runs that follow each service's strategy.
 
 §4's ECS rules let ECS place a task on any instance where it fits; the scheduler narrows
-that to what ECS plausibly does. A wave stops exactly as many old tasks as the lower bound
-allows, one at a time, each where the service's stop rule points
+that to what ECS plausibly does. A wave (:func:`planner.model.rollout.scheduler_wave`, in
+the model, as ECS's own default run is made of them) stops exactly as many old tasks as
+the lower bound allows, one at a time, each where the service's stop rule points
 (:func:`planner.model.placement.stop_choices`); then starts until no service with room fits
 anywhere, one task at a time, the services interleaved, each task placed by its
 service's strategy (:func:`planner.model.placement.start_choices`). Where a rule leaves ties,
@@ -11,23 +12,22 @@ and the extreme orders (each service first, each service last) are tried too. Ev
 of such a run is a wave by ECS rules, so a run that hangs is a witness of ``at-risk`` (or
 ``hangs``) by itself.
 
-:func:`follows` tells whether a given path (a solver's dead path, say) is one the
-scheduler could take.
+Here: the runs (:func:`runs`) and their summary (:func:`summarise`); every state the
+scheduler can reach (:func:`search_dead`); and :func:`follows`, whether a given path (a
+solver's dead path, say) is one the scheduler could take.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from planner.errors import OutOfTime
 from planner.model import placement
 from planner.model.problem import Problem
 from planner.model.rollout import (
+    Cluster,
     Moves,
     Run,
     State,
@@ -35,105 +35,12 @@ from planner.model.rollout import (
     apply_wave,
     explain,
     initial_state,
+    scheduler_wave,
     simulate,
     start_room,
     stop_allowance,
 )
-
-
-class _Cluster:
-    """What the choice rules look at, kept up to date task by task, as arrays over the
-    instances (:class:`planner.model.placement.ArrayLoads`)."""
-
-    def __init__(self, problem: Problem, state: State) -> None:
-        self.p = problem
-        self.loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
-        n, S = problem.n_instances, problem.n_services
-        self.old = np.array(state.old, dtype=np.int64).reshape(n, S)
-        self.here = (self.old + np.array(state.new, dtype=np.int64).reshape(n, S)).T.copy()
-        self.attrs = problem.attributes
-
-    def stop_options(self, s: int) -> list[int]:
-        svc = self.p.services[s]
-        holders = np.flatnonzero(self.old[:, s])
-        free = placement.After(self.loads, svc.old.cpu, svc.old.memory, +1)
-        return placement.stop_choices(svc.strategy, holders, self.here[s], self.attrs, free)
-
-    def start_options(self, s: int) -> list[int]:
-        svc = self.p.services[s]
-        fits = np.flatnonzero(self.loads.fits(s))
-        if not fits.size:
-            return []
-        left = placement.After(self.loads, svc.new.cpu, svc.new.memory, -1)
-        return placement.start_choices(svc.strategy, fits, self.here[s], self.attrs, left)
-
-    def stop(self, s: int, i: int) -> None:
-        self.old[i, s] -= 1
-        self.here[s, i] -= 1
-        self.loads.change(i, s, False, -1)
-
-    def start(self, s: int, i: int) -> None:
-        self.here[s, i] += 1
-        self.loads.change(i, s, True, +1)
-
-    def olds(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(map(tuple, self.old.tolist()))
-
-    def news(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(map(tuple, (self.here.T - self.old).tolist()))
-
-
-def scheduler_wave(
-    problem: Problem,
-    state: State,
-    rng: random.Random | None = None,
-    order: Sequence[int] | None = None,
-) -> Wave:
-    """One wave of the scheduler from ``state``.
-
-    ``rng`` draws ties and the services' turns; without it, ties go to the first instance
-    and services take turns in file order. ``order``: services place in this priority,
-    each all it can before the next.
-    """
-    S = problem.n_services
-    c = _Cluster(problem, state)
-    stops: dict[tuple[int, int], int] = {}
-    for s in range(S):
-        for _ in range(stop_allowance(problem, state, s)):
-            options = c.stop_options(s)
-            i = rng.choice(options) if rng else options[0]
-            c.stop(s, i)
-            stops[s, i] = stops.get((s, i), 0) + 1
-    mid = State(c.olds(), state.new)
-    room = [start_room(problem, mid, s) for s in range(S)]
-    starts: dict[tuple[int, int], int] = {}
-
-    def place(s: int) -> bool:
-        if not room[s]:
-            return False
-        options = c.start_options(s)
-        if not options:
-            return False
-        i = rng.choice(options) if rng else options[0]
-        c.start(s, i)
-        starts[s, i] = starts.get((s, i), 0) + 1
-        room[s] -= 1
-        return True
-
-    for s in order or ():
-        while place(s):
-            pass
-    while True:  # turns, until no service places (also completes a partial order)
-        turn = list(range(S))
-        if rng:
-            rng.shuffle(turn)
-        if not any([place(s) for s in turn]):
-            break
-    return Wave(_moves(stops), _moves(starts))
-
-
-def _moves(d: dict[tuple[int, int], int]) -> Moves:
-    return tuple((s, i, n) for (s, i), n in sorted(d.items()))
+from planner.running.clock import Deadline
 
 
 def scheduler_run(
@@ -166,8 +73,8 @@ class Summary:
     complete_run: Run | None = field(default=None, repr=False)
     #: Where further runs come from (:func:`runs`); dropped once the summary is final.
     source: Iterator[Run | None] | None = field(default=None, repr=False)
-    #: When the current call of :func:`summarise` must stop (a ``perf_counter`` value).
-    deadline: float | None = field(default=None, repr=False)
+    #: When the current call of :func:`summarise` must stop.
+    deadline: Deadline | None = field(default=None, repr=False)
 
     def to_json(self, problem: Problem) -> dict:
         out: dict = {
@@ -192,7 +99,8 @@ def strategies_of(problem: Problem) -> dict[str, list[dict[str, str | None]]]:
     """Each deploying service's strategy rules as ECS prints them (default filled in)."""
     out = {}
     for svc in problem.services:
-        rules = placement.DEFAULT_STRATEGY if svc.strategy is None else svc.strategy
+        rules = svc.placement_strategy
+        rules = placement.DEFAULT_STRATEGY if rules is None else rules
         out[svc.name] = [{"type": t, "field": f} for t, f in rules]
     return out
 
@@ -235,16 +143,20 @@ def summarise(
     most: int = 100,
     seconds: float = 5.0,
     summary: Summary | None = None,
+    deadline: Deadline | None = None,
 ) -> Summary:
-    """Up to ``most`` scheduler runs (:func:`runs`) in all, within ``seconds`` more
-    (a run is cut short at that time); ``summary``: go on from where it stopped."""
-    t0 = time.perf_counter()
+    """Up to ``most`` scheduler runs (:func:`runs`) in all, until ``deadline`` (None:
+    ``seconds`` from now; a run is cut short at that time); ``summary``: go on from
+    where it stopped."""
+    if deadline is None:
+        deadline = Deadline(seconds)
+    t0 = deadline.clock()
     if summary is None:
         summary = Summary(strategies_of(problem))
-        summary.source = runs(problem, seed, lambda: summary.deadline)
+        summary.source = runs(problem, seed, lambda: _cut_off(summary.deadline))
     assert summary.source is not None, "a final summary takes no more runs"
-    summary.deadline = t0 + seconds
-    while summary.runs < most and time.perf_counter() - t0 <= seconds:
+    summary.deadline = deadline
+    while summary.runs < most and not deadline.expired:
         run = next(summary.source)
         if run is None:
             break  # cut short by the time: made again if asked for more
@@ -255,20 +167,25 @@ def summarise(
         else:
             summary.hung += 1
             summary.first_hang = summary.first_hang or run
-    summary.seconds += time.perf_counter() - t0
+    summary.seconds += deadline.clock() - t0
     return summary
+
+
+def _cut_off(deadline: Deadline | None) -> float | None:
+    """``deadline`` as :func:`~planner.model.rollout.simulate` takes it."""
+    return None if deadline is None else deadline.perf_counter()
 
 
 def follows(
     problem: Problem,
     waves: Sequence[Wave],
     budget: int = 20_000,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
 ) -> bool | None:
     """Whether the scheduler could take ``waves`` (ties and turns free): each stop and
     each start, in some order, among the choices of the service's strategy. None when
-    the search would look at more than ``budget`` partial orders, or ``deadline`` (a
-    ``time.perf_counter()`` value) passes."""
+    the search would look at more than ``budget`` partial orders, or ``deadline``
+    passes."""
     state = initial_state(problem)
     left = [budget]
     for wave in waves:
@@ -280,7 +197,7 @@ def follows(
 
 
 def _wave_follows(
-    problem: Problem, state: State, wave: Wave, left: list[int], deadline: float | None
+    problem: Problem, state: State, wave: Wave, left: list[int], deadline: Deadline | None
 ) -> bool | None:
     """Depth first over the orders of the wave's moves, each move among the strategy's
     choices: every stop before every start. One cluster, changed move by move and changed
@@ -291,7 +208,7 @@ def _wave_follows(
     def expand(moves: Moves) -> tuple[tuple[int, int], ...]:
         return tuple(sorted((s, i) for s, i, n in moves for _ in range(n)))
 
-    c = _Cluster(problem, state)
+    c = Cluster(problem, state)
 
     def moves_from(stops: tuple, starts: tuple) -> list[tuple[bool, int, int]]:
         stopping = bool(stops)  # every stop comes before every start
@@ -342,21 +259,12 @@ def _wave_follows(
             continue
         seen.add(key)
         left[0] -= 1
-        if left[0] < 0 or (deadline is not None and time.perf_counter() > deadline):
+        if left[0] < 0 or (deadline is not None and deadline.expired):
             return None
         apply(move, +1)
         frame[4] = move
         stack.append([child[0], child[1], moves_from(*child), 0, None])
     return False
-
-
-def _copy(c: _Cluster) -> _Cluster:
-    out = _Cluster.__new__(_Cluster)
-    out.p, out.attrs = c.p, c.attrs
-    out.loads = c.loads.copy()
-    out.old = c.old.copy()
-    out.here = c.here.copy()
-    return out
 
 
 # ---------------------------------------------------------------- every choice the scheduler has
@@ -366,7 +274,9 @@ class Exhausted(Exception):
     """The search met its budget (states looked at, or the deadline)."""
 
 
-def successors(problem: Problem, state: State, budget: list[int], deadline: float) -> set[State]:
+def successors(
+    problem: Problem, state: State, budget: list[int], deadline: Deadline
+) -> set[State]:
     """Every state one scheduler wave can lead to from ``state`` (ROLLOUT.md §8), ties and
     the order of the services' turns free: stops one at a time, each where its service's
     stop rule allows, in any order across services; then starts one at a time, each
@@ -382,15 +292,15 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
     out: set[State] = set()
     seen: set[tuple] = set()
 
-    def key(c: _Cluster, room: tuple[int, ...] | None, stops: tuple[int, ...]) -> tuple:
+    def key(c: Cluster, room: tuple[int, ...] | None, stops: tuple[int, ...]) -> tuple:
         return (c.old.tobytes(), c.here.tobytes(), room, stops)
 
     def tick() -> None:
         budget[0] -= 1
-        if budget[0] < 0 or (budget[0] % 256 == 0 and time.perf_counter() > deadline):
+        if budget[0] < 0 or (budget[0] % 256 == 0 and deadline.expired):
             raise Exhausted
 
-    def starts(c: _Cluster, room: tuple[int, ...]) -> None:
+    def starts(c: Cluster, room: tuple[int, ...]) -> None:
         k = key(c, room, ())
         if k in seen:
             return
@@ -402,13 +312,13 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
                 continue
             for i in c.start_options(s):
                 placed = True
-                nxt = _copy(c)
+                nxt = c.copy()
                 nxt.start(s, i)
                 starts(nxt, room[:s] + (room[s] - 1,) + room[s + 1 :])
         if not placed:  # maximal: no service with room fits anywhere
             out.add(State(c.olds(), c.news()))
 
-    def stops(c: _Cluster, left: tuple[int, ...]) -> None:
+    def stops(c: Cluster, left: tuple[int, ...]) -> None:
         k = key(c, None, left)
         if k in seen:
             return
@@ -421,7 +331,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
         for s in range(S):
             if left[s]:
                 for i in c.stop_options(s):
-                    nxt = _copy(c)
+                    nxt = c.copy()
                     nxt.stop(s, i)
                     stops(nxt, left[:s] + (left[s] - 1,) + left[s + 1 :])
 
@@ -429,7 +339,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: floa
     most = sum(allowed) + sum(problem.services[s].desired for s in range(S))
     if most > MAX_WAVE_MOVES:
         raise Exhausted  # one recursion level per move; their orders are beyond counting
-    stops(_Cluster(problem, state), allowed)
+    stops(Cluster(problem, state), allowed)
     out.discard(state)
     return out
 
@@ -440,7 +350,7 @@ MAX_WAVE_MOVES = 400
 
 
 def search_dead(
-    problem: Problem, deadline: float, budget: int = 200_000
+    problem: Problem, deadline: Deadline, budget: int = 200_000
 ) -> tuple[str, list[State] | None, int]:
     """Can ECS's scheduler as configured (ties and turns free) reach a dead state?
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from planner.deciding.minimum import scan
@@ -12,6 +11,8 @@ from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
 from planner.model.timing import estimate, timing_parameters
+from planner.running import clock
+from planner.running.clock import Deadline
 from planner.running.machine import default_workers
 
 
@@ -31,6 +32,7 @@ def solve(
     seed: int = 0,
     fixes: bool = True,
     placement: str | None = None,
+    deadline: Deadline | None = None,
 ) -> Result:
     """Decide whether the deployment of ``scenario`` completes (ROLLOUT.md §4).
 
@@ -40,6 +42,10 @@ def solve(
         From :func:`planner.load_scenario`.
     time_limit
         Seconds for the whole solve; past it the verdict is ``unknown``.
+    deadline
+        When the answer is due, on its own clock (:class:`~planner.running.clock.Deadline`,
+        a command's: what it spent before, an import say, is gone); None: ``time_limit``
+        seconds from now. Every phase below asks it how much is left.
     workers, seed
         CP-SAT's worker count (None: one per core, at most
         :data:`~planner.running.machine.MOST_DEFAULT_WORKERS`) and random seed; one worker is
@@ -56,23 +62,22 @@ def solve(
         The verdict, why, where, the plan and its estimated duration; with a group's
         ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
     """
-    t0 = time.perf_counter()
+    if deadline is None:
+        deadline = Deadline(time_limit)
+    t0 = deadline.clock()
     if workers is None:
         workers = default_workers()
-    # what follows an analysis (replay, the result, fixes) gets this much of the limit
-    reserve = min(1.0, 0.05 * time_limit)
+    # what follows the analysis and the fixes (the result, printing it) keeps a reserve
+    work = deadline.less(clock.RESERVE.seconds(deadline))
     if placement is not None:
         scenario = replace(scenario, placement_mode=placement)
     minimum = None
     analysis = None
     if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
-        minimum, scenario, analysis = scan(
-            scenario, time_limit=time_limit - reserve, workers=workers, seed=seed
-        )
+        minimum, scenario, analysis = scan(scenario, workers=workers, seed=seed, deadline=work)
     problem = compile_checked(scenario)
     if analysis is None:
-        left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
-        analysis = analyse(problem, time_limit=left, workers=workers, seed=seed)
+        analysis = analyse(problem, workers=workers, seed=seed, deadline=work)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if fixes and result.verdict in ("hangs", "at-risk"):
@@ -80,10 +85,9 @@ def solve(
         from planner.running import progress
 
         progress.phase("checking fixes")
-        left = max(0.05, time_limit - reserve - (time.perf_counter() - t0))
-        result.fixes = find_fixes(scenario, problem, result, time_limit=left, seed=seed)
-    result.wall_seconds = time.perf_counter() - t0
-    result.time_limit = time_limit
+        result.fixes = find_fixes(scenario, problem, result, seed=seed, deadline=work)
+    result.wall_seconds = deadline.clock() - t0
+    result.time_limit = deadline.limit
     result.workers = workers
     result.problem = problem
     return result

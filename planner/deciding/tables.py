@@ -1,10 +1,11 @@
 """Capacity tables for teams: how many instances of a type a service of a given size needs.
 
-A table spec (CONTRACT.md, ``planner table``) lists instance types, task sizes, desired
-counts, deployment configurations and host-port modes; the table has one row for every
-combination, each a one-service cluster of one instance type, with the least instance
-counts for the steady state, for a possible and for a safe rollout, and the hourly cost of
-the safe fleet. pandas lives here, at the edge; the rest of planner does not import it.
+The table of a spec (:mod:`planner.inputs.table_spec`) has one row for every combination,
+each a one-service cluster of one instance type, with the least instance counts for the
+steady state, for a possible and for a safe rollout, and the hourly cost of the safe fleet.
+pandas lives here, at the edge; the rest of planner does not import it. Its text, Markdown,
+CSV and HTML forms are drawn in :mod:`planner.outputs.table_text` and
+:mod:`planner.outputs.pages`.
 
 How a cell is answered
 ----------------------
@@ -18,24 +19,13 @@ How a cell is answered
   least that holds both the old and the new tasks is solved with
   :func:`planner.deciding.verdict.analyse`, across the machine's cores.
 
-Decisions beyond the contract's text
-------------------------------------
-* ``hostPorts`` modes: ``dynamic`` (bridge, hostPort 0: one port of the dynamic range per
-  task), ``fixed`` (bridge, hostPort :data:`FIXED_PORT`: at most one task per instance),
-  and ``awsvpc`` (each task its own ENI: the type's ENIs, less the primary one, or its
-  trunk ENIs with ``agent.awsvpcTrunking``).
-* A task is ``{cpu, memory}`` (units and MiB, or "0.25 vCPU" / "0.5 GB" as in a scenario),
-  optionally with ``new: {cpu, memory}`` for a deployment that changes the size.
-* ``deploymentConfigurations`` default to ECS's 100 / 200, and may name a ``strategy``;
-  all-at-once strategies ignore the percents (ROLLOUT.md §6).
-* ``cheapest`` marks, for each task size, count, configuration and host-port mode, the
-  type with the lowest hourly cost of its safe fleet (ties: fewer instances, then the
-  order of ``instanceTypes``).
+``cheapest`` marks, for each task size, count, configuration and host-port mode, the type
+with the lowest hourly cost of its safe fleet (ties: fewer instances, then the order of
+``instanceTypes``).
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 import time
 from collections.abc import Iterator
@@ -43,14 +33,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
-from planner.errors import PlannerError
-from planner.inputs.loading import read_agent
-from planner.inputs.yamlsafe import Located, load_yaml
+from planner.inputs.table_spec import (
+    FIXED_PORT,
+    Configuration,
+    TableSpec,
+    TaskSize,
+    as_spec,
+    load_table_spec,
+)
 from planner.model import placement
-from planner.model.catalog import InstanceType, catalog_info, get_instance_type, load_catalog
+from planner.model.catalog import InstanceType
 from planner.model.problem import (
     DoesNotFit,
     Footprint,
@@ -64,50 +56,37 @@ from planner.model.problem import Service as Deploying
 from planner.model.rollout import room_for, stops_allowed
 from planner.model.scenario import (
     ALL_AT_ONCE_STRATEGIES,
-    STRATEGIES,
     Agent,
     InstanceGroup,
     Scenario,
     Service,
     TaskDefinition,
 )
-from planner.model.units import (
-    describe,
-    listing,
-    mapping,
-    one_of,
-    parse_cpu,
-    parse_memory,
-    sized,
-    text,
-    whole,
-)
 from planner.running.sweep import Failed, run_cells
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
-SPEC_FIELDS = (
-    "name",
-    "instanceTypes",
-    "tasks",
-    "desiredCounts",
-    "deploymentConfigurations",
-    "hostPorts",
-    "agent",
-)
-TASK_FIELDS = ("cpu", "memory", "new")
-NEW_TASK_FIELDS = ("cpu", "memory")
-CONFIG_FIELDS = ("minimumHealthyPercent", "maximumPercent", "strategy")
-HOST_PORT_MODES = ("dynamic", "fixed", "awsvpc")
-#: The host port of the ``fixed`` mode (any port the agent does not reserve behaves alike).
-FIXED_PORT = 8080
-#: Most cells one table may have.
-MAX_CELLS = 100_000
+__all__ = [
+    "COLUMNS",
+    "GROUP_KEY",
+    "Cell",
+    "Configuration",
+    "TableSpec",
+    "TaskSize",
+    "capacity_table",
+    "cell_at",
+    "cells",
+    "count_rollout",
+    "counted_instances",
+    "load_table_spec",
+    "records",
+    "solved_instances",
+    "task_slots",
+]
 
-#: The table's columns, in order (CONTRACT.md's, then planner's own).
-COLUMNS = (
-    "instanceType",
+#: What one combination is, apart from the instance type (for ``cheapest``).
+GROUP_KEY = (
     "cpu",
     "memory",
     "newCpu",
@@ -117,6 +96,11 @@ COLUMNS = (
     "maximumPercent",
     "strategy",
     "hostPort",
+)
+#: The table's columns, in order (CONTRACT.md's, then planner's own).
+COLUMNS = (
+    "instanceType",
+    *GROUP_KEY,
     "lower",
     "upper",
     "tasksPerInstance",
@@ -130,178 +114,8 @@ COLUMNS = (
     "arch",  # added last: scripts may read columns by position
 )
 _COUNTS = ("tasksPerInstance", "steadyInstances", "possibleInstances", "safeInstances")
-#: What one combination is, apart from the instance type (for ``cheapest``).
-GROUP_KEY = (
-    "cpu",
-    "memory",
-    "newCpu",
-    "newMemory",
-    "desiredCount",
-    "minimumHealthyPercent",
-    "maximumPercent",
-    "strategy",
-    "hostPort",
-)
-
-
-# ---------------------------------------------------------------- the spec
-
-
-@dataclass(frozen=True)
-class TaskSize:
-    """A task's CPU units and MiB, before and after the deployment."""
-
-    cpu: int
-    memory: int
-    new_cpu: int
-    new_memory: int
-
-
-@dataclass(frozen=True)
-class Configuration:
-    """A deployment configuration of the table."""
-
-    minimum_healthy_percent: int = 100
-    maximum_percent: int = 200
-    strategy: str = "ROLLING"
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A validated table spec: the lists whose cross product the table covers."""
-
-    name: str
-    instance_types: tuple[InstanceType, ...]
-    tasks: tuple[TaskSize, ...]
-    desired_counts: tuple[int, ...]
-    configurations: tuple[Configuration, ...] = (Configuration(),)
-    host_ports: tuple[str, ...] = ("dynamic",)
-    agent: Agent = Agent()
-    #: ``any`` or ``ecs``: the ECS rules the safe counts are about (ROLLOUT.md §8).
-    placement_mode: str = "any"
-
-    @property
-    def n_cells(self) -> int:
-        return (
-            len(self.instance_types)
-            * len(self.tasks)
-            * len(self.desired_counts)
-            * len(self.configurations)
-            * len(self.host_ports)
-        )
-
-
-def load_table_spec(path: str | Path) -> TableSpec:
-    """Read and validate a table spec file; :class:`PlannerError` with file, line and field."""
-    located = load_yaml(path)
-    return table_spec_from_data(located)
-
-
-def table_spec_from_data(located: Located) -> TableSpec:
-    """Validate a loaded table spec (see :func:`load_table_spec`)."""
-    doc = located
-    top = mapping(
-        doc,
-        (),
-        doc.data,
-        SPEC_FIELDS,
-        required=("instanceTypes", "tasks", "desiredCounts"),
-        what="a table spec (a mapping of instanceTypes, tasks, desiredCounts, ...)",
-    )
-    name = Path(doc.file).stem.removesuffix(".table")
-    if top.get("name") is not None:
-        name = text(doc, ("name",), top["name"])
-    types = tuple(
-        _instance_type(doc, ("instanceTypes", i), v)
-        for i, v in enumerate(
-            listing(doc, ("instanceTypes",), top["instanceTypes"], non_empty=True)
-        )
-    )
-    tasks = tuple(
-        _task(doc, ("tasks", i), v)
-        for i, v in enumerate(listing(doc, ("tasks",), top["tasks"], non_empty=True))
-    )
-    counts = tuple(
-        whole(doc, ("desiredCounts", i), v, minimum=1)
-        for i, v in enumerate(
-            listing(doc, ("desiredCounts",), top["desiredCounts"], non_empty=True)
-        )
-    )
-    configs: tuple[Configuration, ...] = (Configuration(),)
-    if top.get("deploymentConfigurations") is not None:
-        where = ("deploymentConfigurations",)
-        items = listing(doc, where, top["deploymentConfigurations"], non_empty=True)
-        configs = tuple(_configuration(doc, (*where, i), v) for i, v in enumerate(items))
-    ports: tuple[str, ...] = ("dynamic",)
-    if top.get("hostPorts") is not None:
-        items = listing(doc, ("hostPorts",), top["hostPorts"], non_empty=True)
-        ports = tuple(
-            one_of(doc, ("hostPorts", i), v, HOST_PORT_MODES) for i, v in enumerate(items)
-        )
-    agent = read_agent(doc, top.get("agent"), ("agent",))
-    spec = TableSpec(name, types, tasks, counts, configs, ports, agent)
-    if spec.n_cells > MAX_CELLS:
-        raise PlannerError(
-            f"the table would have {spec.n_cells:,} cells; at most {MAX_CELLS:,}: split it",
-            file=doc.file,
-        )
-    return spec
-
-
-def _instance_type(doc: Located, path: tuple[str | int, ...], raw: Any) -> InstanceType:
-    name = text(doc, path, raw)
-    try:
-        return get_instance_type(name)
-    except PlannerError:
-        known = list(load_catalog())
-        close = difflib.get_close_matches(name.strip().lower(), known, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise doc.error(
-            path,
-            f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists "
-            f"the {len(known)} known ones)",
-        ) from None
-
-
-def _task(doc: Located, path: tuple[str | int, ...], raw: Any) -> TaskSize:
-    t = mapping(doc, path, raw, TASK_FIELDS, required=("cpu", "memory"), what="a task size")
-    cpu = sized(doc, (*path, "cpu"), t["cpu"], parse_cpu)
-    memory = sized(doc, (*path, "memory"), t["memory"], parse_memory, minimum=1)
-    new_cpu, new_memory = cpu, memory
-    if t.get("new") is not None:
-        n = mapping(doc, (*path, "new"), t["new"], NEW_TASK_FIELDS, what="a task size")
-        if "cpu" in n:
-            new_cpu = sized(doc, (*path, "new", "cpu"), n["cpu"], parse_cpu)
-        if "memory" in n:
-            new_memory = sized(doc, (*path, "new", "memory"), n["memory"], parse_memory, minimum=1)
-    return TaskSize(cpu, memory, new_cpu, new_memory)
-
-
-def _configuration(doc: Located, path: tuple[str | int, ...], raw: Any) -> Configuration:
-    c = mapping(doc, path, raw, CONFIG_FIELDS, what="a deployment configuration")
-    out = Configuration()
-    if c.get("minimumHealthyPercent") is not None:
-        out = replace(
-            out,
-            minimum_healthy_percent=whole(
-                doc,
-                (*path, "minimumHealthyPercent"),
-                c["minimumHealthyPercent"],
-                maximum=100,
-                what="a whole percent",
-            ),
-        )
-    if c.get("maximumPercent") is not None:
-        out = replace(
-            out,
-            maximum_percent=whole(
-                doc, (*path, "maximumPercent"), c["maximumPercent"], what="a whole percent"
-            ),
-        )
-    if c.get("strategy") is not None:
-        out = replace(out, strategy=one_of(doc, (*path, "strategy"), c["strategy"], STRATEGIES))
-    return out
-
+#: A cell's answer: (steady, possible, safe, how it was found).
+Answer = tuple[int | None, int | None, int | None, str]
 
 # ---------------------------------------------------------------- one cell
 
@@ -459,7 +273,7 @@ def solved_instances(
     seed: int = 0,
     shortcuts: bool = True,
     deadline: float | None = None,
-) -> tuple[int | None, int | None, int | None, str]:
+) -> Answer:
     """(steady, possible, safe, how) for any cell, by the verdict engine at each count.
 
     Counts are scanned from the least that holds both the old and the new tasks up to
@@ -509,7 +323,7 @@ def solved_instances(
     return steady, possible, None, how
 
 
-def _solve_cell(shared: _Shared, k: int) -> tuple[int | None, int | None, int | None, str]:
+def _solve_cell(shared: _Shared, k: int) -> Answer:
     """Cell ``k`` of the table (module level: it runs in a pool or on a Dask worker)."""
     return solved_instances(
         cell_at(shared.spec, k),
@@ -543,14 +357,6 @@ def cell_at(spec: TableSpec, k: int) -> Cell:
         spec.instance_types[k], spec.tasks[task], spec.desired_counts[d],
         spec.configurations[config], spec.host_ports[mode], spec.agent, spec.placement_mode,
     )  # fmt: skip
-
-
-def _as_spec(spec: TableSpec | str | Path | dict[str, Any]) -> TableSpec:
-    if isinstance(spec, TableSpec):
-        return spec
-    if isinstance(spec, dict):
-        return table_spec_from_data(Located(spec, {(): 1}, "<table spec>"))
-    return load_table_spec(spec)
 
 
 def capacity_table(
@@ -612,27 +418,20 @@ def capacity_table(
     import pandas as pd
 
     deadline = None if total_time_limit is None else time.time() + total_time_limit
-    table = _as_spec(spec)
+    table = as_spec(spec)
     if placement is not None:
         table = replace(table, placement_mode=placement)
     every = list(cells(table))
-    answers: list[tuple[int | None, int | None, int | None, str] | None] = [None] * len(every)
-    slots: list[int | None] = [None] * len(every)
+    slots = _slots(every)
+    answers: list[Answer | None] = [None] * len(every)
     todo: list[int] = []
-    instances: dict[tuple[str, str], Instance] = {}
     for k, cell in enumerate(every):
-        key = (cell.instance_type.name, cell.host_port)
-        if key not in instances:
-            instances[key] = cell.instance()
-        inst = instances[key]
-        fp = Footprint.of(cell.taskdef(cell.task.cpu, cell.task.memory))
-        slots[k] = task_slots(inst, fp)
         if counting and cell.uniform:
             lower, upper = cell.bounds
-            steady, possible, safe = counted_instances(
-                cell.desired, lower, upper, slots[k] or 0, all_at_once=cell.all_at_once
+            counted = counted_instances(
+                cell.desired, lower, upper, slots[k], all_at_once=cell.all_at_once
             )
-            answers[k] = (steady, possible, safe, "counting")
+            answers[k] = (*counted, "counting")
         else:
             todo.append(k)
     if todo:  # solver cells, one task each; counting cells never left this process
@@ -642,40 +441,8 @@ def capacity_table(
             label="cells", deadline=deadline,
         )  # fmt: skip
         for k, ans in zip(todo, solved, strict=True):
-            if isinstance(ans, Failed):
-                ans = (None, None, None, f"failed: {ans.error}")
-            answers[k] = ans
-    rows = []
-    for cell, answer, k_slots in zip(every, answers, slots, strict=True):
-        assert answer is not None
-        steady, possible, safe, how = answer
-        lower, upper = cell.bounds
-        price = cell.instance_type.hourly_usd
-        rows.append(
-            {
-                "instanceType": cell.instance_type.name,
-                "arch": cell.instance_type.arch,
-                "cpu": cell.task.cpu,
-                "memory": cell.task.memory,
-                "newCpu": cell.task.new_cpu,
-                "newMemory": cell.task.new_memory,
-                "desiredCount": cell.desired,
-                "minimumHealthyPercent": cell.config.minimum_healthy_percent,
-                "maximumPercent": cell.config.maximum_percent,
-                "strategy": cell.config.strategy,
-                "hostPort": cell.host_port,
-                "lower": lower,
-                "upper": upper,
-                "tasksPerInstance": k_slots if k_slots else None,
-                "steadyInstances": steady,
-                "possibleInstances": possible,
-                "safeInstances": safe,
-                "hourlyUsd": price,
-                "hourlyCost": None if safe is None or price is None else round(safe * price, 4),
-                "cheapest": False,
-                "method": how,
-            }
-        )
+            answers[k] = _failed(ans) if isinstance(ans, Failed) else ans
+    rows = [_row(c, a, n) for c, a, n in zip(every, answers, slots, strict=True)]
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     for col in _COUNTS:
         df[col] = df[col].astype("Int64")
@@ -686,6 +453,56 @@ def capacity_table(
     df.attrs["agent"] = table.agent
     df.attrs["placement"] = table.placement_mode
     return df
+
+
+def _failed(failure: Failed) -> Answer:
+    """A cell the pool or the cluster lost: no counts, and the error as its method."""
+    return None, None, None, f"failed: {failure.error}"
+
+
+def _slots(every: list[Cell]) -> list[int]:
+    """Each cell's task slots per instance (:func:`task_slots` of its old task), one empty
+    instance made per type and host-port mode."""
+    instances: dict[tuple[str, str], Instance] = {}
+    out = []
+    for cell in every:
+        key = (cell.instance_type.name, cell.host_port)
+        if key not in instances:
+            instances[key] = cell.instance()
+        fp = Footprint.of(cell.taskdef(cell.task.cpu, cell.task.memory))
+        out.append(task_slots(instances[key], fp))
+    return out
+
+
+def _row(cell: Cell, answer: Answer | None, slots: int) -> dict[str, Any]:
+    """The table's row of one cell and its answer (``cheapest`` is marked afterwards)."""
+    assert answer is not None
+    steady, possible, safe, how = answer
+    lower, upper = cell.bounds
+    price = cell.instance_type.hourly_usd
+    return {
+        "instanceType": cell.instance_type.name,
+        "arch": cell.instance_type.arch,
+        "cpu": cell.task.cpu,
+        "memory": cell.task.memory,
+        "newCpu": cell.task.new_cpu,
+        "newMemory": cell.task.new_memory,
+        "desiredCount": cell.desired,
+        "minimumHealthyPercent": cell.config.minimum_healthy_percent,
+        "maximumPercent": cell.config.maximum_percent,
+        "strategy": cell.config.strategy,
+        "hostPort": cell.host_port,
+        "lower": lower,
+        "upper": upper,
+        "tasksPerInstance": slots if slots else None,
+        "steadyInstances": steady,
+        "possibleInstances": possible,
+        "safeInstances": safe,
+        "hourlyUsd": price,
+        "hourlyCost": None if safe is None or price is None else round(safe * price, 4),
+        "cheapest": False,
+        "method": how,
+    }
 
 
 def _mark_cheapest(df: pd.DataFrame, order: list[str]) -> None:
@@ -700,7 +517,7 @@ def _mark_cheapest(df: pd.DataFrame, order: list[str]) -> None:
     df.loc[best.head(1).index, "cheapest"] = True
 
 
-# ---------------------------------------------------------------- output
+# ---------------------------------------------------------------- plain rows
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -719,163 +536,3 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
                 clean[key] = value
         out.append(clean)
     return out
-
-
-def _cell(value: Any, column: str) -> str:
-    if value is None:
-        return ""
-    if column in ("hourlyCost", "hourlyUsd"):
-        return f"{value:.4f}"
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    return str(value)
-
-
-def to_markdown(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    rows = records(df)
-    cols = list(df.columns)
-    right = {c for c in cols if c not in ("instanceType", "strategy", "hostPort", "method")}
-    lines = [
-        "| " + " | ".join(cols) + " |",
-        "|" + "|".join("---:" if c in right else ":---" for c in cols) + "|",
-    ]
-    for r in rows:
-        lines.append("| " + " | ".join(_cell(r[c], c) for c in cols) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def to_html(df: pd.DataFrame) -> str:
-    """An HTML table, empty cells where there is no answer."""
-    return (
-        df.to_html(
-            index=False,
-            na_rep="",
-            float_format=lambda x: f"{x:.4f}",
-            classes="capacity-table",
-            border=0,
-        )
-        + "\n"
-    )
-
-
-def to_csv(df: pd.DataFrame) -> str:
-    """CSV with a header row; empty fields where there is no answer."""
-    return df.to_csv(index=False, na_rep="", float_format="%.4f", lineterminator="\n")
-
-
-def cheapest(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The ``cheapest`` rows, as plain Python."""
-    return records(df[df["cheapest"]])
-
-
-def render_table(df: pd.DataFrame, console: Console) -> None:
-    """The table for a person, then the cheapest type for each task and count."""
-    rows = records(df)
-    show_new = any((r["cpu"], r["memory"]) != (r["newCpu"], r["newMemory"]) for r in rows)
-    show_strategy = any(r["strategy"] != "ROLLING" for r in rows)
-    archs = {r["arch"] for r in rows}
-    cols: list[tuple[str, str]] = [("instanceType", "type")]
-    if len(archs) > 1:  # an arm64 type needs images built for it: say which
-        cols.append(("arch", "arch"))
-    cols += [
-        ("cpu", "CPU"),
-        ("memory", "MiB"),
-    ]
-    if show_new:
-        cols += [("newCpu", "new CPU"), ("newMemory", "new MiB")]
-    cols += [("desiredCount", "tasks"), ("minimumHealthyPercent", "min %"),
-             ("maximumPercent", "max %")]  # fmt: skip
-    if show_strategy:
-        cols.append(("strategy", "strategy"))
-    cols += [
-        ("hostPort", "host port"),
-        ("tasksPerInstance", "per inst."),
-        ("steadyInstances", "steady"),
-        ("possibleInstances", "possible"),
-        ("safeInstances", "safe"),
-        ("hourlyCost", "USD/h"),
-    ]
-    name = df.attrs.get("name", "capacity table")
-    table = Table(
-        title=f"{name}: instances needed ({len(rows)} combinations)", title_justify="left"
-    )
-    for key, head in cols:
-        table.add_column(head, justify="left" if key in ("instanceType", "arch", "hostPort",
-                         "strategy") else "right", no_wrap=True)  # fmt: skip
-    several = len({r["instanceType"] for r in rows}) > 1  # else "cheapest" says nothing
-    if several:
-        table.add_column("", no_wrap=True)
-    for r in rows:
-        cells = [_cell(r[key], key) or "—" for key, _ in cols]
-        if several:
-            cells.append("★" if r["cheapest"] else "")
-        table.add_row(*cells)
-    console.print(table)
-    # in the spec's order: rows run through the instance types outermost
-    first: dict[tuple[Any, ...], int] = {}
-    for k, r in enumerate(rows):
-        first.setdefault(tuple(r[c] for c in GROUP_KEY), k)
-    best = sorted(
-        (r for r in rows if r["cheapest"]), key=lambda r: first[tuple(r[c] for c in GROUP_KEY)]
-    )
-    if best and several:
-        console.print("\n[bold]Cheapest type[/bold] for each task size and count (★):")
-        for r in best:
-            task = f"{r['cpu']} CPU / {r['memory']} MiB"
-            if show_new and (r["cpu"], r["memory"]) != (r["newCpu"], r["newMemory"]):
-                task += f" → {r['newCpu']} CPU / {r['newMemory']} MiB"
-            how = f"{r['minimumHealthyPercent']}/{r['maximumPercent']} %"
-            if show_strategy and r["strategy"] != "ROLLING":
-                how = r["strategy"]
-            arch = f" ({r['arch']})" if len(archs) > 1 else ""
-            console.print(
-                f"  {task} × {r['desiredCount']}, {how}, {r['hostPort']} port: "
-                f"{r['safeInstances']} × {r['instanceType']}{arch}, {r['hourlyCost']:.4f} USD/h",
-                highlight=False,
-            )
-        if len(archs) > 1:
-            console.print(
-                "  (types of more than one CPU architecture: an arm64 type needs images built "
-                "for arm64)",
-                highlight=False,
-            )
-    missing = sum(1 for r in rows if r["steadyInstances"] is None)
-    unsafe = [r for r in rows if r["steadyInstances"] is not None and r["safeInstances"] is None]
-    late = sum(1 for r in unsafe if "time limit" in str(r["method"]))
-    stuck = len(unsafe) - late
-    notes = []
-    if missing:
-        notes.append(f"{missing} combinations where the task fits no instance of the type (—)")
-    if stuck:
-        notes.append(
-            f"{stuck} where no instance count makes the rollout safe (the percents leave no "
-            "room, or a larger new task never fits)"
-        )
-    if late:
-        notes.append(
-            f"{late} where the time limit came before a safe count was found: undecided, "
-            "not unsafe (the method column in --format csv says at which count)"
-        )
-    for n in notes:
-        console.print(f"  note: {n}", highlight=False)
-    agent = df.attrs.get("agent")
-    info = catalog_info()
-    text_agent = ""
-    if isinstance(agent, Agent):
-        text_agent = (
-            f"agent keeps {agent.reserved_cpu} CPU units and {agent.reserved_memory} MiB per "
-            "instance; "
-        )
-    console.print(
-        "\n[dim]steady: holds the running tasks; possible: some run completes; safe: every run "
-        + (
-            "ECS's scheduler as configured can make completes (--placement ecs). "
-            if df.attrs.get("placement") == "ecs"
-            else "ECS can make completes. "
-        )
-        + f"{text_agent}memory as ECS registers it "
-        f"(data/instance_types.yaml); fixed host port {FIXED_PORT}; prices on-demand, "
-        f"{info.region}, {info.price_date}; USD/h is for the safe fleet.[/dim]",
-        highlight=False,
-    )

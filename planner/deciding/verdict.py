@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -52,9 +51,10 @@ from planner.model.rollout import (
     replay,
     simulate,
 )
-from planner.running import progress
+from planner.running import clock, progress
+from planner.running.clock import Deadline
 
-if TYPE_CHECKING:  # counts imports ortools, which costs ~0.5 s to load
+if TYPE_CHECKING:  # counts imports ortools, which is slow to load
     from planner.solvers.counts import CountSets
     from planner.solvers.cpsat import RolloutModel
 
@@ -99,17 +99,21 @@ def analyse(
     seed: int = 0,
     tries: int | None = None,
     shortcuts: bool = True,
+    deadline: Deadline | None = None,
 ) -> Analysis:
     """The verdict of ROLLOUT.md §4 for ``problem``; ``unknown`` if time runs out.
 
-    ``tries``: randomised ECS runs to try before any solver (default: by size).
-    ``shortcuts=False`` skips counting and the volume argument, so that every verdict
-    beyond ECS's own runs comes from CP-SAT (for cross-checks).
+    ``deadline`` (:class:`~planner.running.clock.Deadline`): when the answer is due;
+    None: ``time_limit`` seconds from now. ``tries``: randomised ECS runs to try before
+    any solver (default: by size). ``shortcuts=False`` skips counting and the volume
+    argument, so that every verdict beyond ECS's own runs comes from CP-SAT (for
+    cross-checks).
 
     Every plan and dead path in the answer has been replayed through the plain model
     (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
     """
-    deadline = time.perf_counter() + time_limit
+    if deadline is None:
+        deadline = Deadline(time_limit)
     # ECS as configured first: its default run and the extreme orders are cheap, and a
     # hang among them is the most plausible witness (tries=0: the default run only)
     S = problem.n_services
@@ -118,35 +122,28 @@ def analyse(
         problem,
         seed=seed,
         most=1 + 2 * S if tries is None else 1,
-        seconds=min(1.0, time_limit / 20),
+        deadline=deadline.share(clock.FIRST_RUNS),
     )
     ecs = problem.placement_mode == "ecs"
     # replaying the evidence (check_evidence) takes a while on thousands of instances
-    deadline -= min(_REPLAY_SECONDS * problem.n_instances * problem.n_services, time_limit / 4)
-    budget = _left(deadline) / 2 if ecs else _left(deadline)
+    replay = _REPLAY_SECONDS * problem.n_instances * problem.n_services
+    whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
+    budget = deadline.share(clock.SCHEDULER_SEARCH) if ecs else deadline
     known: dict[str, Run | None] = {}
     try:
         a = _decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:
         a = _unknown_in_time(problem, known)
     if a.verdict != "safe" and tries is None:
-        if _left(deadline) > 0.5:
-            # what ECS as configured does, for the report: more runs (a safe rollout needs
-            # none: no run by ECS rules, the scheduler's included, can hang)
-            progress.phase("ECS's scheduler as configured: more runs, for the report")
-            spend = min(5.0, time_limit / 10) - summary.seconds
-            scheduler.summarise(
-                problem, most=100, seconds=max(0.0, min(spend, _left(deadline))), summary=summary
-            )
-        a = _with_scheduler_evidence(a, summary)
+        a = _report_runs(problem, a, summary, deadline, clock.REPORT_RUNS.seconds(whole))
     summary.source = None
     a.scheduler = summary
     if a.dead_path is not None:
         hang = summary.first_hang
         if hang is not None and a.dead_path == hang.waves:
             a.follows_strategy = True
-        else:  # worth a tenth of the limit at most: it colours the report, not the verdict
-            until = min(deadline, time.perf_counter() + max(1.0, time_limit / 10))
+        else:  # it colours the report, not the verdict
+            until = deadline.within(clock.FOLLOWS.seconds(whole))
             a.follows_strategy = scheduler.follows(problem, a.dead_path, deadline=until)
     if ecs:
         a = _narrow_to_scheduler(problem, a, deadline)
@@ -155,7 +152,22 @@ def analyse(
     return a
 
 
-def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: float) -> Analysis:
+def _report_runs(
+    problem: Problem, a: Analysis, summary: Summary, deadline: Deadline, seconds: float
+) -> Analysis:
+    """More of the scheduler's runs, for the report, up to ``seconds`` of them in all (a
+    safe rollout needs none: no run by ECS rules, the scheduler's included, can hang);
+    they may settle an ``unknown``."""
+    if deadline.left() > 0.5:
+        progress.phase("ECS's scheduler as configured: more runs, for the report")
+        spend = seconds - summary.seconds
+        scheduler.summarise(
+            problem, most=100, deadline=deadline.within(max(0.0, spend)), summary=summary
+        )
+    return _with_scheduler_evidence(a, summary)
+
+
+def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: Deadline) -> Analysis:
     """ROLLOUT.md §8's ``--placement ecs``: §4's verdicts with ECS rules narrowed to the
     scheduler as configured (ties and turns free).
 
@@ -298,9 +310,35 @@ def _unknown_in_time(problem: Problem, known: dict[str, Run | None]) -> Analysis
     return a
 
 
+@dataclass
+class _Search:
+    """What :func:`_decide`'s phases know so far, and what they share."""
+
+    problem: Problem
+    deadline: Deadline
+    workers: int
+    seed: int
+    tries: int | None
+    shortcuts: bool
+    known: dict[str, Run | None]
+    default: Run
+    complete_run: Run | None = None
+    dead_run: Run | None = None
+    #: The count sets, if the proofs from counts made them.
+    early_sets: CountSets | None = None
+    #: Runs by ECS rules tried (the default one included).
+    runs: int = 1
+    #: Seconds CP-SAT spent.
+    spent: float = 0.0
+
+    def found(self, complete: Run | None, dead: Run | None) -> None:
+        self.complete_run, self.dead_run = complete, dead
+        self.known["complete"], self.known["dead"] = complete, dead
+
+
 def _decide(
     problem: Problem,
-    time_limit: float,
+    deadline: Deadline,
     workers: int,
     seed: int,
     tries: int | None,
@@ -308,218 +346,271 @@ def _decide(
     summary: Summary,
     known: dict[str, Run | None] | None = None,
 ) -> Analysis:
-    """The verdict; ``known`` keeps the runs found so far, for an answer if a phase runs
-    out of time (:class:`OutOfTime`)."""
+    """The verdict, phase by phase (cheapest proof first, the module's list); ``known``
+    keeps the runs found so far, for an answer if a phase runs out of time
+    (:class:`OutOfTime`)."""
     known = {} if known is None else known
-    deadline = time.perf_counter() + time_limit
-    start = initial_state(problem)
-    if is_complete(problem, start):
+    if is_complete(problem, initial_state(problem)):
         return Analysis(
             "safe", "nothing to replace: every service already runs its new tasks", plan=[]
         )
     progress.phase("ECS's default run")
-    default = simulate(problem, deadline=deadline)
-    complete_run: Run | None = default if default.complete else None
-    dead_run: Run | None = None if default.complete else default
-    if summary.first_hang is not None:  # what ECS as configured would do: the witness
-        dead_run = summary.first_hang
-    if complete_run is None:
-        complete_run = summary.complete_run
-    known["complete"], known["dead"] = complete_run, dead_run
-
-    if shortcuts and uniform(problem):
-        if complete_run:
-            return Analysis(
-                "safe",
-                "counting: one service, old and new tasks alike, so every run by ECS rules "
-                "frees and fills the same number of task slots; ECS's run completes",
-                plan=complete_run.waves,
-            )
-        return _hangs(
-            problem,
-            dead_run,
-            "counting: one service, old and new tasks alike; "
-            "the most any run can do is what ECS's run does, and it stops here",
-        )
-
-    if complete_run is None and shortcuts:
-        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
-
-        if volume.trajectory(problem) is None:
-            return _hangs(
-                problem,
-                dead_run,
-                "arithmetic: the percent bounds alone stop the rollout; even with room "
-                "everywhere, stopping and starting all they allow in every wave never "
-                "completes, and no run can stop or start more",
-            )
-
-    early_sets: CountSets | None = None  # the count sets, if the proofs below made them
-    if complete_run is not None and shortcuts:
-        from planner.solvers import volume  # here: ortools costs ~0.5 s to load
-
-        progress.phase("proofs from volumes and counts")
-        if volume.no_dead_state(problem):
-            return Analysis(
-                "safe",
-                "volume: the tasks cannot fill every instance enough to block any service, "
-                "so no dead state exists and every run by ECS rules completes",
-                plan=complete_run.waves,
-            )
-        if volume.never_blocked(problem):
-            return Analysis(
-                "safe",
-                "volume: in no wave can the tasks fill every instance enough to leave a start "
-                "unplaced, so every run by ECS rules has the counts of a completing run",
-                plan=complete_run.waves,
-            )
-        from planner.solvers.counts import count_sets
-
-        early_sets = count_sets(problem, max_waves(problem), time_limit / 8)
-        if early_sets.all_complete():
-            return Analysis(
-                "safe",
-                "counts: a service can be left with a start unplaced only in waves where the "
-                "tasks could fill every instance for it; past those, every run by ECS rules "
-                "has all its counts complete, and a dead state's counts would stay",
-                plan=complete_run.waves,
-            )
-
-    runs = 1
-    if dead_run is None or complete_run is None:
-        progress.phase("runs by ECS rules: adversarial and random")
-        # only services a run can leave unfinished are worth an adversary's runs
-        targets = early_sets.at_stake() if early_sets is not None else None
-        for run in _other_runs(problem, seed, tries, deadline, time_limit, targets):
-            runs += 1
-            if run.complete and complete_run is None:
-                complete_run = run
-            if run.dead and dead_run is None:
-                dead_run = run
-            known["complete"], known["dead"] = complete_run, dead_run
-            if complete_run and dead_run:
-                break
-
-    if complete_run is None:
-        if is_dead(problem, start):
-            return _hangs(problem, dead_run, "the first wave can neither stop nor start a task")
-        from planner.solvers import cpsat
-
-        fits = cpsat.final_state_fits(problem, _left(deadline), workers, seed)
-        if fits is False:
-            a = _hangs(
-                problem,
-                dead_run,
-                "the end state (every new task) does not fit the cluster",
-                final_state=True,
-            )
+    default = simulate(problem, deadline=deadline.perf_counter())
+    s = _Search(problem, deadline, workers, seed, tries, shortcuts, known, default)
+    # a hang of ECS as configured is the witness, else ECS's default run if it dies
+    dead: Run | None = summary.first_hang if summary.first_hang is not None else default
+    if dead is not None and dead.complete:
+        dead = None
+    s.found(default if default.complete else summary.complete_run, dead)
+    for phase in (_by_counting, _by_arithmetic, _by_volumes, _other_runs_phase, _end_state):
+        if (a := phase(s)) is not None:
             return a
+    if s.dead_run is None and (a := _dead_run_by_cp_sat(s)) is not None:
+        return a
+    if s.complete_run is not None:
+        assert s.dead_run is not None
+        return _at_risk(
+            problem,
+            s.complete_run.waves,
+            s.dead_run,
+            "a run completes, and a run by ECS rules dies",
+            s.spent,
+        )
+    return _plan_by_cp_sat(s)
 
+
+def _by_counting(s: _Search) -> Analysis | None:
+    """One service, old and new tasks alike: ECS's default run decides."""
+    if not (s.shortcuts and uniform(s.problem)):
+        return None
+    if s.complete_run:
+        return Analysis(
+            "safe",
+            "counting: one service, old and new tasks alike, so every run by ECS rules "
+            "frees and fills the same number of task slots; ECS's run completes",
+            plan=s.complete_run.waves,
+        )
+    return _hangs(
+        s.problem,
+        s.dead_run,
+        "counting: one service, old and new tasks alike; "
+        "the most any run can do is what ECS's run does, and it stops here",
+    )
+
+
+def _by_arithmetic(s: _Search) -> Analysis | None:
+    """The percent bounds alone stop the rollout (no run completes so far)."""
+    if s.complete_run is not None or not s.shortcuts:
+        return None
+    from planner.solvers import volume  # here: ortools is slow to load
+
+    if volume.trajectory(s.problem) is None:
+        return _hangs(
+            s.problem,
+            s.dead_run,
+            "arithmetic: the percent bounds alone stop the rollout; even with room "
+            "everywhere, stopping and starting all they allow in every wave never "
+            "completes, and no run can stop or start more",
+        )
+    return None
+
+
+def _by_volumes(s: _Search) -> Analysis | None:
+    """A run completes: the volumes or the count sets may prove that none dies."""
+    if s.complete_run is None or not s.shortcuts:
+        return None
+    from planner.solvers import volume  # here: ortools is slow to load
+    from planner.solvers.counts import count_sets
+
+    problem, plan = s.problem, s.complete_run.waves
+    progress.phase("proofs from volumes and counts")
+    volumes = s.deadline.share(clock.VOLUME)
+    if volume.no_dead_state(problem, volumes):
+        return Analysis(
+            "safe",
+            "volume: the tasks cannot fill every instance enough to block any service, "
+            "so no dead state exists and every run by ECS rules completes",
+            plan=plan,
+        )
+    if volume.never_blocked(problem, volumes):
+        return Analysis(
+            "safe",
+            "volume: in no wave can the tasks fill every instance enough to leave a start "
+            "unplaced, so every run by ECS rules has the counts of a completing run",
+            plan=plan,
+        )
+    s.early_sets = count_sets(problem, max_waves(problem), s.deadline.share(clock.COUNT_SETS))
+    if s.early_sets.all_complete():
+        return Analysis(
+            "safe",
+            "counts: a service can be left with a start unplaced only in waves where the "
+            "tasks could fill every instance for it; past those, every run by ECS rules "
+            "has all its counts complete, and a dead state's counts would stay",
+            plan=plan,
+        )
+    return None
+
+
+def _other_runs_phase(s: _Search) -> None:
+    """The adversary's and random runs, until one completes and one dies."""
+    if s.dead_run is not None and s.complete_run is not None:
+        return
+    progress.phase("runs by ECS rules: adversarial and random")
+    # only services a run can leave unfinished are worth an adversary's runs
+    targets = s.early_sets.at_stake() if s.early_sets is not None else None
+    for run in _other_runs(s.problem, s.seed, s.tries, s.deadline, targets):
+        s.runs += 1
+        s.found(
+            s.complete_run or (run if run.complete else None),
+            s.dead_run or (run if run.dead else None),
+        )
+        if s.complete_run and s.dead_run:
+            break
+
+
+def _end_state(s: _Search) -> Analysis | None:
+    """No run completes so far: the first wave can do nothing, or the end state does not
+    fit the cluster."""
+    if s.complete_run is not None:
+        return None
+    if is_dead(s.problem, initial_state(s.problem)):
+        return _hangs(s.problem, s.dead_run, "the first wave can neither stop nor start a task")
+    from planner.solvers import cpsat
+
+    fits = cpsat.final_state_fits(
+        s.problem, s.deadline.left(), s.workers, s.seed, deadline=s.deadline
+    )
+    if fits is False:
+        return _hangs(
+            s.problem,
+            s.dead_run,
+            "the end state (every new task) does not fit the cluster",
+            final_state=True,
+        )
+    return None
+
+
+def _dead_run_by_cp_sat(s: _Search) -> Analysis | None:
+    """No run by ECS rules died so far: CP-SAT proves none can (safe), or finds one
+    (kept in ``s.dead_run``: None returned), or the time runs out (unknown)."""
     from planner.solvers import cpsat
     from planner.solvers.counts import count_sets
 
-    spent = 0.0
-    if dead_run is None:
-        # A dead state ECS could rest in, reachable or not? None at all: safe, no waves
-        # needed. (An eighth of the time: at scale there mostly is one, and the runs are
-        # what is open.)
-        progress.phase("CP-SAT: is there any dead state")
-        ans = cpsat.dead_state_exists(
-            problem, _left(deadline) / 8, workers, seed, deadline=deadline
+    problem, deadline = s.problem, s.deadline
+    plan = s.complete_run.waves if s.complete_run else s.default.waves
+    # A dead state ECS could rest in, reachable or not? None at all: safe, no waves
+    # needed.
+    progress.phase("CP-SAT: is there any dead state")
+    ans = cpsat.dead_state_exists(
+        problem,
+        clock.DEAD_STATE.seconds(deadline),
+        s.workers,
+        s.seed,
+        deadline=deadline,
+    )
+    s.spent += ans.seconds
+    if ans.status == "none":
+        return Analysis(
+            "safe",
+            "CP-SAT: no dead state exists that ECS rules could reach or rest in, so "
+            "every run completes",
+            plan=plan,
+            solver_seconds=s.spent,
         )
-        spent += ans.seconds
+    sets = s.early_sets or count_sets(
+        problem, max_waves(problem), deadline.share(clock.COUNT_SETS)
+    )
+    # A run that dies soon is found far sooner in a model of a few waves than in one
+    # as long as the slowest run: a dead state stays, so dead at wave h is dead later.
+    progress.phase("CP-SAT: a run by ECS rules that dies within a few waves")
+    short, secs = _short_dead_run(
+        problem, sets, s.default, deadline.share(clock.SHORT_RUNS), s.workers, s.seed
+    )
+    s.spent += secs
+    if short is None:
+        short, a = _dead_run_at_full_horizon(s, sets)
+        if a is not None:
+            return a
+    s.found(s.complete_run, short)
+    return None
+
+
+def _dead_run_at_full_horizon(s: _Search, sets: CountSets) -> tuple[Run | None, Analysis | None]:
+    """Can ECS rules end anywhere but complete? The horizon grows until every run ends:
+    a run that dies, or the answer (safe, or unknown when the time runs out)."""
+    from planner.solvers import cpsat
+
+    problem, deadline, workers, seed = s.problem, s.deadline, s.workers, s.seed
+    horizon = len(s.default.waves) + 1
+    while True:
+        progress.phase(f"CP-SAT: can runs by ECS rules be unfinished after {horizon} waves")
+        model = _model(problem, horizon, True, deadline)
+        model.restrict_counts(sets)
+        model.target_unfinished()
+        model.hint(s.default.states)
+        # local search first: it finds a run that dies far sooner than the complete
+        # search, which is left the rest of the time (and alone can prove "none");
+        # with two workers or more, feasibility jump runs beside the complete searches
+        # from the start (it found a run of an unseen M scenario: benchmarks/README.md)
+        ans = cpsat.Answer("unknown")
+        if workers == 1:
+            ans = model.solve(clock.LOCAL_SEARCH.seconds(deadline), workers, seed, True)
+            s.spent += ans.seconds
+        if not (ans.status == "found" and ans.dead):
+            ans = model.solve(deadline.left(), workers, seed, portfolio=True)
+            s.spent += ans.seconds
         if ans.status == "none":
-            return Analysis(
+            return None, Analysis(
                 "safe",
-                "CP-SAT: no dead state exists that ECS rules could reach or rest in, so "
-                "every run completes",
-                plan=complete_run.waves if complete_run else default.waves,
-                solver_seconds=spent,
+                f"CP-SAT: no run by ECS rules is unfinished after {horizon} waves, so every "
+                f"run completes (bound {max_waves(problem)} waves)",
+                plan=s.complete_run.waves if s.complete_run else s.default.waves,
+                solver_seconds=s.spent,
             )
-        sets = early_sets or count_sets(problem, max_waves(problem), _left(deadline) / 8)
-        # A run that dies soon is found far sooner in a model of a few waves than in one
-        # as long as the slowest run: a dead state stays, so dead at wave h is dead later.
-        progress.phase("CP-SAT: a run by ECS rules that dies within a few waves")
-        short, secs = _short_dead_run(
-            problem, sets, default, deadline, _left(deadline) * SHORT_RUNS_SHARE, workers, seed
-        )
-        spent += secs
-        # Can ECS rules end anywhere but complete? Grow the horizon until every run ends.
-        horizon = len(default.waves) + 1
-        while short is None:
-            progress.phase(f"CP-SAT: can runs by ECS rules be unfinished after {horizon} waves")
-            model = _model(problem, horizon, True, deadline)
-            model.restrict_counts(sets)
-            model.target_unfinished()
-            model.hint(default.states)
-            # local search first: it finds a run that dies far sooner than the complete
-            # search, which is left the rest of the time (and alone can prove "none");
-            # with two workers or more, feasibility jump runs beside the complete searches
-            # from the start (a run of an unseen M scenario: 2.3 s into them)
-            ans = cpsat.Answer("unknown")
-            if workers == 1:
-                ans = model.solve(_left(deadline) * LOCAL_SEARCH_SHARE, workers, seed, True)
-                spent += ans.seconds
-            if not (ans.status == "found" and ans.dead):
-                ans = model.solve(_left(deadline), workers, seed, portfolio=True)
-                spent += ans.seconds
-            if ans.status == "none":
-                return Analysis(
-                    "safe",
-                    f"CP-SAT: no run by ECS rules is unfinished after {horizon} waves, so every "
-                    f"run completes (bound {max_waves(problem)} waves)",
-                    plan=complete_run.waves if complete_run else default.waves,
-                    solver_seconds=spent,
-                )
-            if ans.status == "unknown":
-                return Analysis(
-                    "unknown",
-                    f"time limit: a run completes, and none of the {runs} runs by ECS rules "
-                    "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
-                    f"that none can (searching runs of {horizon} waves); at-risk or safe"
-                    + _at_stake(problem, sets),
-                    plan=complete_run.waves if complete_run else None,
-                    solver_seconds=spent,
-                )
-            if ans.dead:
-                short = _run_of(ans)
-                break
-            if horizon >= max_waves(problem):  # cannot happen: runs end by then
-                raise AssertionError("an ECS run outlived the wave bound")
-            horizon = next_horizon(horizon, problem)
-        dead_run = known["dead"] = short
+        if ans.status == "unknown":
+            return None, Analysis(
+                "unknown",
+                f"time limit: a run completes, and none of the {s.runs} runs by ECS rules "
+                "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
+                f"that none can (searching runs of {horizon} waves); at-risk or safe"
+                + _at_stake(problem, sets),
+                plan=s.complete_run.waves if s.complete_run else None,
+                solver_seconds=s.spent,
+            )
+        if ans.dead:
+            return _run_of(ans), None
+        if horizon >= max_waves(problem):  # cannot happen: runs end by then
+            raise AssertionError("an ECS run outlived the wave bound")
+        horizon = next_horizon(horizon, problem)
 
-    if complete_run is not None:
-        return _at_risk(
-            problem,
-            complete_run.waves,
-            dead_run,
-            "a run completes, and a run by ECS rules dies",
-            spent,
-        )
 
+def _plan_by_cp_sat(s: _Search) -> Analysis:
+    """A run by ECS rules dies and none completes so far: CP-SAT looks for a completing
+    plan at growing horizons (at-risk), up to the bound (hangs)."""
+    problem, deadline, dead_run = s.problem, s.deadline, s.dead_run
+    assert dead_run is not None
     horizon = max(2 * len(dead_run.waves) + 2, 2)
     while True:
         horizon = min(horizon, max_waves(problem))
         progress.phase(f"CP-SAT: does a plan of {horizon} waves complete")
         model = _model(problem, horizon, False, deadline)
         model.target_complete()
-        ans = model.solve(_left(deadline), workers, seed)
-        spent += ans.seconds
+        ans = model.solve(deadline.left(), s.workers, s.seed)
+        s.spent += ans.seconds
         if ans.status == "found":
             return _at_risk(
                 problem,
                 ans.plan,
                 dead_run,
                 "CP-SAT found a completing plan; a run by ECS rules dies",
-                spent,
+                s.spent,
             )
         if ans.status == "unknown":
             a = Analysis(
                 "unknown",
                 f"time limit: a run by ECS rules hangs, and no completing plan was found "
                 f"in time (searching plans of {horizon} waves); at-risk or hangs",
-                solver_seconds=spent,
+                solver_seconds=s.spent,
             )
             _attach_dead(problem, a, dead_run)
             return a
@@ -529,60 +620,54 @@ def _decide(
                 dead_run,
                 f"CP-SAT: no plan completes within {horizon} waves, the most any plan needs",
             )
-            a.solver_seconds = spent
+            a.solver_seconds = s.spent
             return a
         horizon = next_horizon(horizon, problem)
 
 
-#: Of the time left, the share the search for a run that dies within a few waves gets
-#: (:func:`_short_dead_run`); the full-horizon search that follows gets the rest, its local
-#: search :data:`LOCAL_SEARCH_SHARE` of it (at the full horizon local search found runs
-#: that die far less often than in the short models).
-SHORT_RUNS_SHARE = 0.5
 #: The most waves that search unrolls; later deaths are left to the full horizon.
 SHORT_RUNS_WAVES = 8
 #: At how many unsettled horizons local search takes turns, and its shortest first turn.
 SHORT_RUNS_TURNS = 2
-SHORT_RUNS_FIRST_TURN = 0.25
 
 
 def _short_dead_run(
     problem: Problem,
     sets: CountSets,
     start: Run,
-    deadline: float,
-    budget: float,
+    until: Deadline,
     workers: int,
     seed: int,
 ) -> tuple[Run | None, float]:
     """A run by ECS rules dead after at most :data:`SHORT_RUNS_WAVES` waves, if one is
-    found within ``budget`` seconds; and the seconds CP-SAT spent.
+    found by ``until`` (:data:`~planner.running.clock.SHORT_RUNS` of the analysis'
+    time); and the seconds CP-SAT spent.
 
     Dead at an earlier wave is dead at every later one (nothing can stop or start, so the
     state stays), so each horizon includes the ones before; but local search finds a run
     far sooner in the shortest model that has one. So the complete search goes first,
-    one wave more at a time, for a sixth of what is left at each: it proves "no run is
+    one wave more at a time, for a sixth of what is left at each
+    (:data:`~planner.running.clock.SHORT_HORIZON`): it proves "no run is
     dead by then" in moments where there is none, which local search can never do. At
     the first two horizons it cannot settle, local search then takes turns, the first a
     quarter of what is left, each next one twice as long and with another seed, until the
     budget is spent; with two workers or more, the turns of a round run side by side, a
-    thread each, and a run found stops the others (an unseen-family run was found 3 s
-    sooner so: the horizon that has it got its turn at once). Local search starts from
-    ``start`` (ECS's default run): it found runs sooner from there (1.1–1.5 s with three
-    seeds, against 3.5 s with one of them and nothing in 4 s with the other two); the
-    complete search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
+    thread each, and a run found stops the others (an unseen-family run was found sooner
+    so: the horizon that has it got its turn at once). Local search starts from ``start``
+    (ECS's default run): it found runs sooner from there, whatever the seed; the complete
+    search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
 
-    On the scale family's at-risk scenarios the runs that die did so within 3–4 waves,
-    while ECS's default run took up to 26. Local search found them at the first unsettled
-    horizon in 0.1–2.3 s, and not in 6 s a wave or two later, nor in minutes at 27 waves;
-    on an unseen-family scenario the first unsettled horizon had none (the complete
-    search needed 6 s to prove it) and local search found one a wave later in 1–3 s.
+    On the scale family's at-risk scenarios the runs that die did so within a few waves,
+    far fewer than ECS's default run took. Local search found them at the first unsettled
+    horizon, and not a wave or two later, nor at the length of ECS's run; on an
+    unseen-family scenario the first unsettled horizon had none (the complete search
+    proved it) and local search found one a wave later. (Measured in
+    benchmarks/README.md.)
     """
-    until = min(deadline, time.perf_counter() + budget)
     spent = 0.0
     unsettled: list[RolloutModel] = []
     for h in range(1, min(SHORT_RUNS_WAVES, max_waves(problem)) + 1):
-        if until - time.perf_counter() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS:
+        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS:
             break
         try:
             model = _model(problem, h, True, until)
@@ -590,7 +675,7 @@ def _short_dead_run(
             break
         model.restrict_counts(sets)
         model.target_dead()
-        ans = model.solve(_left(until) / 6, workers, seed, portfolio=True)
+        ans = model.solve(clock.SHORT_HORIZON.seconds(until), workers, seed, portfolio=True)
         spent += ans.seconds
         if ans.status == "found" and ans.dead:
             return _run_of(ans), spent
@@ -598,14 +683,14 @@ def _short_dead_run(
             model.hint(start.states)  # for local search (the complete search runs without)
             unsettled.append(model)
     # the first turn: a quarter of what is left (restarting costs local search its way)
-    turn = max(SHORT_RUNS_FIRST_TURN, (until - time.perf_counter()) / 4)
+    turn = clock.FIRST_TURN.seconds(until)
     for k in itertools.count():
-        if not unsettled or until - time.perf_counter() < 0.05:
+        if not unsettled or until.left() < 0.05:
             break
         # with two workers or more, a round's turns run side by side, a core each
         groups = [list(unsettled)] if workers > 1 else [[m] for m in unsettled]
         for group in groups:
-            left = until - time.perf_counter()
+            left = until.left()
             built = max(m.build_seconds for m in group)
             if left < 0.05 + 1.5 * built:  # CP-SAT would not even start
                 return None, spent
@@ -650,19 +735,11 @@ def _run_of(ans) -> Run:
     return Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
 
 
-#: Of the time left after the short models, the share CP-SAT's local search gets (one
-#: worker; with more, feasibility jump runs beside the complete searches) to find
-#: a run that dies before the complete search starts (benchmarks/README.md: it found
-#: witnesses of scale scenarios that the default search did not find within their limits).
-LOCAL_SEARCH_SHARE = 0.2
-
-
 def _other_runs(
     problem: Problem,
     seed: int,
     tries: int | None,
-    deadline: float,
-    time_limit: float,
+    deadline: Deadline,
     targets: list[int] | None = None,
 ) -> Iterator[Run]:
     """Runs by ECS rules other than the default one, each a legal choice of ECS's.
@@ -672,17 +749,19 @@ def _other_runs(
     anywhere), the service itself last; or the service first, spread thin (on a fixed
     host port it then blocks an instance per task), the others packed into what is left.
     And randomised runs: every other one with its choices at random, the others levelled
-    with the services in a random order. All stop at a quarter of the time limit.
+    with the services in a random order. All stop at a quarter of ``deadline``'s length
+    (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
-    the adversary's, then alone until an eighth of the limit (at 350 instances the adversary's
-    alone filled the quarter; a levelled run in a random order found a fleet-wide dead
-    end there after 31 runs, and at 50 instances after 17 and 425). ``targets``: the
+    the adversary's, then alone for an eighth of it (:data:`~planner.running.clock.RANDOM_RUNS`;
+    at 350 instances the adversary's alone filled the quarter; levelled runs in a random
+    order found fleet-wide dead ends there and at 50 instances, after tens to hundreds of
+    runs: benchmarks/README.md). ``targets``: the
     services worth the adversary's runs (None: every one), as the count sets say which
     services a run can leave unfinished at all.
     """
-    budget = min(deadline, time.perf_counter() + time_limit / 4)
+    budget = deadline.share(clock.OTHER_RUNS)
     S = problem.n_services
     adversary: list[Policy] = []
     if tries != 0 and S > 1:
@@ -715,14 +794,14 @@ def _other_runs(
             for p in ((adversary[k],) if k < len(adversary) else ()) + (randomised(k),)
         )
     # once the adversary's are done, randomised runs go on for an eighth of the limit
-    eighth = time.perf_counter() + time_limit / 8
+    eighth = deadline.share(clock.RANDOM_RUNS)
     for k, policy in enumerate(policies):
-        if n_tries is None and k >= 2 * len(adversary):
-            budget = min(budget, eighth)
-        if time.perf_counter() > budget:
+        if n_tries is None and k >= 2 * len(adversary) and eighth.end < budget.end:
+            budget = eighth
+        if budget.expired:
             return
         try:
-            yield simulate(problem, policy=policy, deadline=budget)
+            yield simulate(problem, policy=policy, deadline=budget.perf_counter())
         except OutOfTime:
             return
 
@@ -741,20 +820,17 @@ def _at_stake(problem: Problem, sets: CountSets) -> str:
     )
 
 
-#: Seconds per instance and service that replaying a plan and a dead path takes (measured:
-#: 2.5 s on 2,800 instances × 320 services), kept out of the analysis' budget.
+#: Seconds per instance and service that replaying a plan and a dead path takes (measured
+#: on the XL scale scenarios, 2,800 instances × 320 services), kept out of the analysis'
+#: budget.
 _REPLAY_SECONDS = 3e-6
 
 
-def _model(problem: Problem, horizon: int, ecs_rules: bool, deadline: float):
+def _model(problem: Problem, horizon: int, ecs_rules: bool, deadline: Deadline):
     """A CP-SAT rollout model, built only while the deadline allows."""
     from planner.solvers import cpsat
 
     return cpsat.RolloutModel(problem, horizon, ecs_rules=ecs_rules, deadline=deadline)
-
-
-def _left(deadline: float) -> float:
-    return max(0.01, deadline - time.perf_counter())
 
 
 def _attach_dead(problem: Problem, a: Analysis, run: Run | None) -> None:

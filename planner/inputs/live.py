@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.running.clock import Deadline
 
 #: describe_services takes at most 10 services, describe_container_instances and
 #: describe_tasks at most 100 of theirs per call.
@@ -106,7 +107,12 @@ def _fetch(client: Any, cluster: str) -> dict[str, Any]:
 
 
 def fetch_export(
-    cluster: str, *, session: Any = None, region: str | None = None, profile: str | None = None
+    cluster: str,
+    *,
+    session: Any = None,
+    region: str | None = None,
+    profile: str | None = None,
+    deadline: Deadline | None = None,
 ) -> dict[str, Any]:
     """What the README's export script reads about ``cluster``, with read-only calls.
 
@@ -119,6 +125,10 @@ def fetch_export(
     region, profile
         The AWS region and named profile (default: boto3's: ``AWS_DEFAULT_REGION``,
         ``AWS_PROFILE``, ``~/.aws/config``).
+    deadline
+        A command's (:class:`~planner.running.clock.Deadline`): each call to AWS waits
+        no longer than it had left when the client was made (:func:`_timeouts`); past it,
+        no client is made.
 
     Returns
     -------
@@ -153,7 +163,12 @@ def fetch_export(
     try:
         if session is None:
             session = boto3.Session(region_name=region, profile_name=profile)
-        client = session.client("ecs", region_name=region) if region else session.client("ecs")
+        config = _timeouts(deadline)
+        client = (
+            session.client("ecs", region_name=region, config=config)
+            if region
+            else session.client("ecs", config=config)
+        )
         where += f" in {client.meta.region_name}"
         return _fetch(client, cluster)
     except ProfileNotFound as exc:
@@ -194,6 +209,20 @@ def fetch_export(
         ) from None
     except BotoCoreError as exc:
         raise PlannerError(f"could not read {where} from AWS: {exc}") from None
+
+
+def _timeouts(deadline: Deadline | None) -> Any:
+    """botocore's client settings that keep a live read within ``deadline``: connect and
+    read timeouts of what it has left (at least 1 s: botocore takes whole seconds
+    poorly below that), and no retries past it. None: botocore's defaults."""
+    if deadline is None:
+        return None
+    from botocore.config import Config
+
+    if deadline.expired:
+        raise PlannerError("the time limit came before the cluster could be read from AWS")
+    left = max(1.0, deadline.left())
+    return Config(connect_timeout=left, read_timeout=left, retries={"max_attempts": 1})
 
 
 def write_export(export: dict[str, Any], folder: str | Path) -> Path:

@@ -36,30 +36,43 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.inputs import ecs_shapes, schema
+from planner.inputs.checks import listing, one_of, port, sized, whole
 from planner.inputs.yamlsafe import Located, format_path, load_yaml_text
 from planner.model.cql import QueryError
 from planner.model.cql import parse as parse_query
 from planner.model.scenario import NETWORK_MODES, TaskDefinition
 from planner.model.units import (
+    HOST_PORT,
     describe,
     is_whole,
-    listing,
-    mapping,
-    one_of,
     parse_cpu,
     parse_memory,
-    port,
-    sized,
-    whole,
+    unknown_field_message,
 )
 
 #: Task-definition files larger than this are refused unread.
 MAX_JSON_BYTES = 1_000_000
 
-#: Fields of the short form in a scenario.
-SHORT_FORM_FIELDS = ("cpu", "memory", "memoryReservation", "networkMode", "portMappings")
+#: Fields of the short form in a scenario (its model's).
+SHORT_FORM_FIELDS = tuple(schema.TaskDefinitionShort.model_fields)
 #: Fields of a port mapping in the short form (the JSON form ignores others).
-PORT_MAPPING_FIELDS = ("containerPort", "hostPort", "protocol", "containerPortRange", "name")
+PORT_MAPPING_FIELDS = tuple(schema.PortMapping.model_fields)
+#: The ECS API's task definition fields, as describe and register print and take them.
+ECS_TASK_FIELDS = tuple(
+    dict.fromkeys(ecs_shapes.TASK_DEFINITION + ecs_shapes.REGISTER_TASK_DEFINITION)
+)
+#: Those planner reads (the others are ignored, and listed).
+USED_TASK_FIELDS = (
+    "family",
+    "revision",
+    "cpu",
+    "memory",
+    "networkMode",
+    "containerDefinitions",
+    "placementConstraints",
+)
+USED_CONTAINER_FIELDS = ("cpu", "memory", "memoryReservation", "portMappings")
 PROTOCOLS = ("tcp", "udp")
 
 Path_ = tuple[str | int, ...]
@@ -77,37 +90,56 @@ class _Mapping:
     is_range: bool
 
 
-def taskdef_from_mapping(data: Any, located: Located, path_prefix: Path_) -> TaskDefinition:
-    """Read the short form of a task definition written in a scenario.
+def taskdef_from_mapping(
+    data: Any, located: Located, path_prefix: Path_, *, ignored: list[Path_] | None = None
+) -> TaskDefinition:
+    """Read a task definition written in a scenario: the short form, or the ECS API's.
 
     Parameters
     ----------
     data
         The mapping found at ``path_prefix`` (already known to be a mapping or not: this
-        function checks).
+        function checks). With ``containerDefinitions`` it is read as the ECS API's
+        ``TaskDefinition`` (pasted from ``describe-task-definition``, whose
+        ``{"taskDefinition": {...}}`` wrapper is accepted too), by the rules of a JSON
+        file; else as the short form, one container.
     located
         The scenario document, for the line of each error.
     path_prefix
         Where the mapping is, e.g. ``("services", 0, "taskDefinition")``.
+    ignored
+        Where to add the path of each ECS API field planner does not use (the fields are
+        allowed, and have no effect).
 
     Returns
     -------
     TaskDefinition
         With ``source="inline"``; the same as :func:`task_definition_from_json` gives for
-        a one-container JSON with the same content.
+        a JSON file with the same content.
 
     Raises
     ------
     PlannerError
-        At the first unknown field or bad value.
+        At the first unknown field (one in neither the short form nor the ECS shape) or
+        bad value.
     """
-    td = mapping(
-        located,
-        path_prefix,
-        data,
-        SHORT_FORM_FIELDS,
-        what="a task definition (a mapping of cpu, memory, ...) or the path of a JSON file",
-    )
+    what = "a task definition (a mapping of cpu, memory, ...) or the path of a JSON file"
+    if not isinstance(data, dict):
+        raise located.error(path_prefix, f"must be {what}, got {describe(data)}")
+    skipped: list[Path_] = [] if ignored is None else ignored
+    if isinstance(data.get("taskDefinition"), dict) and set(data) <= {"taskDefinition", "tags"}:
+        skipped += [(*path_prefix, k) for k in data if k != "taskDefinition"]
+        path_prefix, data = (*path_prefix, "taskDefinition"), data["taskDefinition"]
+    if "containerDefinitions" in data:
+        _ecs_fields(located, path_prefix, data, skipped)
+        return taskdef_from_ecs(data, located, path_prefix, source="inline")
+    td = data
+    for key in td:
+        if key in SHORT_FORM_FIELDS or key in ("placementConstraints", "family", "revision"):
+            continue
+        if key not in ECS_TASK_FIELDS:
+            raise located.error((*path_prefix, key), unknown_field_message(key, SHORT_FORM_FIELDS))
+        skipped.append((*path_prefix, key))
     mode = _network_mode(located, path_prefix, td)
     cpu = 0
     if "cpu" in td:
@@ -117,9 +149,34 @@ def taskdef_from_mapping(data: Any, located: Located, path_prefix: Path_) -> Tas
         raise located.error(
             (*path_prefix, "memory"), "is required (or memoryReservation): MiB the task needs"
         )
-    mappings = _port_mappings(located, path_prefix, td, strict=True)
+    mappings = _port_mappings(located, path_prefix, td, strict=True, ignored=skipped)
     host_ports, dynamic = _host_ports(located, mode, mappings)
-    return TaskDefinition(cpu, memory, mode, host_ports, dynamic)
+    member_of = _member_of(located, path_prefix, td)
+    return TaskDefinition(cpu, memory, mode, host_ports, dynamic, "inline", _family(td), member_of)
+
+
+def _ecs_fields(
+    located: Located, prefix: Path_, data: dict[str, Any], ignored: list[Path_]
+) -> None:
+    """Refuse a field in no ECS shape (a typo); list those planner does not use."""
+
+    def check(where: Path_, item: Any, allowed: tuple[str, ...], used: tuple[str, ...]) -> None:
+        if not isinstance(item, dict):
+            return  # the reader words it
+        for key in item:
+            if key not in allowed:
+                raise located.error((*where, key), unknown_field_message(key, allowed))
+            if key not in used:
+                ignored.append((*where, key))
+
+    check(prefix, data, ECS_TASK_FIELDS, USED_TASK_FIELDS)
+    containers = data.get("containerDefinitions")
+    for i, c in enumerate(containers if isinstance(containers, list) else []):
+        where = (*prefix, "containerDefinitions", i)
+        check(where, c, ecs_shapes.CONTAINER_DEFINITION, USED_CONTAINER_FIELDS)
+        mappings = c.get("portMappings") if isinstance(c, dict) else None
+        for j, m in enumerate(mappings if isinstance(mappings, list) else []):
+            check((*where, "portMappings", j), m, ecs_shapes.PORT_MAPPING, PORT_MAPPING_FIELDS)
 
 
 def task_definition_from_json(path: str | Path) -> TaskDefinition:
@@ -340,7 +397,12 @@ def _container_memory(
 
 
 def _port_mappings(
-    located: Located, where: Path_, container: dict[str, Any], *, strict: bool
+    located: Located,
+    where: Path_,
+    container: dict[str, Any],
+    *,
+    strict: bool,
+    ignored: list[Path_] | None = None,
 ) -> list[_Mapping]:
     raw = container.get("portMappings")
     if raw is None:
@@ -349,22 +411,25 @@ def _port_mappings(
     out: list[_Mapping] = []
     for j, item in enumerate(items):
         path = (*where, "portMappings", j)
-        if strict:
-            mapping(located, path, item, PORT_MAPPING_FIELDS)
-        elif not isinstance(item, dict):
-            raise located.error(path, f"must be a port mapping, got {describe(item)}")
+        if strict and isinstance(item, dict):
+            for key in item:
+                if key in PORT_MAPPING_FIELDS:
+                    continue
+                if key not in ecs_shapes.PORT_MAPPING:
+                    raise located.error(
+                        (*path, key), unknown_field_message(key, PORT_MAPPING_FIELDS)
+                    )
+                if ignored is not None:
+                    ignored.append((*path, key))
+        if not isinstance(item, dict):
+            kind = "a mapping" if strict else "a port mapping"
+            raise located.error(path, f"must be {kind}, got {describe(item)}")
         protocol = "tcp"
         if item.get("protocol") is not None:
             protocol = one_of(located, (*path, "protocol"), item["protocol"], PROTOCOLS)
         host: int | None = None
         if item.get("hostPort") is not None:
-            host = whole(
-                located,
-                (*path, "hostPort"),
-                item["hostPort"],
-                maximum=65535,
-                what="a port number (0: dynamic)",
-            )
+            host = whole(located, (*path, "hostPort"), item["hostPort"], rule=HOST_PORT)
         if item.get("containerPortRange") is not None:
             if item.get("containerPort") is not None:
                 raise located.error(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from planner.model.problem import Footprint, Instance
+    from planner.model.scenario import TaskDefinition
 
 #: Resource dimensions, in the order of ``Footprint.vector``, and the reason each gives.
 DIMENSIONS = ("cpu", "memory", "eni", "dynamic-port")
@@ -52,6 +52,26 @@ _SAYS = {
     "eni": "has insufficient ENIs available (RESOURCE:ENI).",
     "placement-constraint": 'encountered error "{what} placement constraint unsatisfied."',
 }
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What one task takes from an instance: resources, fixed host ports."""
+
+    cpu: int
+    memory: int
+    enis: int = 0
+    dynamic_ports: int = 0
+    ports: frozenset[int] = frozenset()
+
+    @property
+    def vector(self) -> tuple[int, int, int, int]:
+        """In the order of :data:`DIMENSIONS`."""
+        return (self.cpu, self.memory, self.enis, self.dynamic_ports)
+
+    @classmethod
+    def of(cls, td: TaskDefinition) -> Footprint:
+        return cls(td.cpu, td.memory, td.enis, td.dynamic_ports, frozenset(td.host_ports))
 
 
 @dataclass(frozen=True)
@@ -220,6 +240,18 @@ def failing_row(
     return next(
         r for r in rows if r.reason == reason and r.new[s] and r.load(old, new) + r.new[s] > r.limit
     )
+
+
+class Instance(Protocol):
+    """What the messages read of an instance (:class:`planner.model.problem.Instance`):
+    its static load per dimension and who holds it, and its reserved ports."""
+
+    @property
+    def static(self) -> tuple[int, int, int, int]: ...
+    @property
+    def static_names(self) -> tuple[str, ...]: ...
+    @property
+    def reserved_ports(self) -> frozenset[int]: ...
 
 
 #: Per resource row, its unit in planner's words.

@@ -14,8 +14,8 @@ import numpy as np
 
 from planner.errors import PlannerError
 from planner.model import placement
-from planner.model.placement import DIMENSIONS, Row
-from planner.model.scenario import Scenario, TaskDefinition
+from planner.model.placement import DIMENSIONS, Footprint, Row
+from planner.model.scenario import Scenario
 
 __all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
 
@@ -28,25 +28,6 @@ def lower_bound(desired: int, minimum_healthy_percent: int) -> int:
 def upper_bound(desired: int, maximum_percent: int) -> int:
     """floor(desired × maximumPercent / 100), in exact integer arithmetic."""
     return desired * maximum_percent // 100
-
-
-@dataclass(frozen=True)
-class Footprint:
-    """What one task takes from an instance: resources, fixed host ports."""
-
-    cpu: int
-    memory: int
-    enis: int = 0
-    dynamic_ports: int = 0
-    ports: frozenset[int] = frozenset()
-
-    @property
-    def vector(self) -> tuple[int, int, int, int]:
-        return (self.cpu, self.memory, self.enis, self.dynamic_ports)
-
-    @classmethod
-    def of(cls, td: TaskDefinition) -> Footprint:
-        return cls(td.cpu, td.memory, td.enis, td.dynamic_ports, frozenset(td.host_ports))
 
 
 @dataclass(frozen=True)
@@ -90,7 +71,8 @@ class Service:
     #: memberOf expressions, all binding (:mod:`planner.model.cql`).
     member_of: tuple[str, ...] = ()
     #: placementStrategy rules; None: ECS's default (:data:`placement.DEFAULT_STRATEGY`).
-    strategy: tuple[tuple[str, str | None], ...] | None = None
+    #: (Not the deployment strategy: that is ``all_at_once``.)
+    placement_strategy: tuple[tuple[str, str | None], ...] | None = None
 
 
 @dataclass(frozen=True)

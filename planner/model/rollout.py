@@ -12,6 +12,11 @@ Two rule sets:
   bound allows) decide whether a rollout is possible at all;
 - *ECS rules* (stop exactly as many as the lower bound allows, start a maximal set) are
   what the scheduler does, and decide whether it can hang on its own choices.
+
+Which tasks ECS itself stops and starts within ECS rules is its scheduler's choice
+(ROLLOUT.md §8): :func:`scheduler_wave` makes one wave so, and :func:`simulate` a run of
+them, ECS's own run (:mod:`planner.deciding.scheduler` builds its runs and summary on
+them); a :class:`Policy` makes other choices ECS rules allow, an adversary's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -321,7 +326,181 @@ def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
     return open_[k], reason
 
 
-# ---------------------------------------------------------------- a run by ECS rules
+# ---------------------------------------------------------------- one wave as ECS makes it
+
+
+class Cluster:
+    """What ECS's choices look at during a wave, kept up to date task by task, as arrays
+    over the instances (:class:`planner.model.placement.ArrayLoads`)."""
+
+    def __init__(self, problem: Problem, state: State) -> None:
+        self.p = problem
+        self.loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
+        n, S = problem.n_instances, problem.n_services
+        self.old = np.array(state.old, dtype=np.int64).reshape(n, S)
+        #: per service, its tasks (old and new) per instance
+        self.here = (self.old + np.array(state.new, dtype=np.int64).reshape(n, S)).T.copy()
+        self.attrs = problem.attributes
+
+    def stop_options(self, s: int) -> list[int]:
+        """Where the scheduler may stop one old task of ``s``: by its strategy (§8)."""
+        svc = self.p.services[s]
+        holders = np.flatnonzero(self.old[:, s])
+        free = placement.After(self.loads, svc.old.cpu, svc.old.memory, +1)
+        return placement.stop_choices(
+            svc.placement_strategy, holders, self.here[s], self.attrs, free
+        )
+
+    def start_options(self, s: int) -> list[int]:
+        """Where the scheduler may start one new task of ``s``: by its strategy (§8)."""
+        svc = self.p.services[s]
+        fits = np.flatnonzero(self.loads.fits(s))
+        if not fits.size:
+            return []
+        left = placement.After(self.loads, svc.new.cpu, svc.new.memory, -1)
+        return placement.start_choices(svc.placement_strategy, fits, self.here[s], self.attrs, left)
+
+    def stop(self, s: int, i: int) -> None:
+        self.old[i, s] -= 1
+        self.here[s, i] -= 1
+        self.loads.change(i, s, False, -1)
+
+    def start(self, s: int, i: int) -> None:
+        self.here[s, i] += 1
+        self.loads.change(i, s, True, +1)
+
+    def olds(self) -> Matrix:
+        return tuple(map(tuple, self.old.tolist()))
+
+    def news(self) -> Matrix:
+        return tuple(map(tuple, (self.here.T - self.old).tolist()))
+
+    def copy(self) -> Cluster:
+        out = Cluster.__new__(Cluster)
+        out.p, out.attrs = self.p, self.attrs
+        out.loads = self.loads.copy()
+        out.old = self.old.copy()
+        out.here = self.here.copy()
+        return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Choices other than the strategy's, all of them allowed by ECS rules (§4): what an
+    adversary of the scheduler may make ECS do.
+
+    ``order``: services start in this priority, each placing all it can before the next
+    (None: services take turns one task at a time, as ECS's scheduler interleaves them).
+    Old tasks stop where the service runs the most tasks. New tasks start on the instance
+    with the fewest tasks of the service (spread by instance, zones ignored); ``pack``: on
+    the one left with the least room (binpack); ``level``: on the one with the most room
+    (worst fit), which levels the room left across instances, so that a task of the
+    service placed last may find too little on every one. ``levelled``: services placed
+    so whatever ``pack`` says (spread thin: a service on a fixed host port then blocks as
+    many instances as it has tasks). ``rng``: every choice at random instead, the turns
+    too (any service may place next).
+    """
+
+    order: tuple[int, ...] | None = None
+    pack: bool = False
+    level: bool = False
+    levelled: tuple[int, ...] = ()
+    rng: random.Random | None = None
+
+    def stop_options(self, c: Cluster, s: int) -> list[int]:
+        holders = np.flatnonzero(c.old[:, s])
+        if self.rng:
+            return holders.tolist()
+        return [int(holders[np.argmax(c.here[s][holders])])]  # the most (ties: the first)
+
+    def start_options(self, c: Cluster, s: int) -> list[int]:
+        where = np.flatnonzero(c.loads.fits(s))
+        if self.rng or not where.size:
+            return where.tolist()
+        if self.level or s in self.levelled:  # the most room left, resource by resource
+            left = c.loads.room(where)
+            return [int(where[np.lexsort((where, *(-left).T[::-1]))[0]])]  # (ties: the first)
+        if self.pack:  # the least room left, resource by resource (ties: the first)
+            left = c.loads.room(where)
+            return [int(where[np.lexsort((where, *left.T[::-1]))[0]])]
+        return [int(where[np.argmin(c.here[s][where])])]  # the fewest tasks of s
+
+
+def scheduler_wave(
+    problem: Problem,
+    state: State,
+    rng: random.Random | None = None,
+    order: Sequence[int] | None = None,
+    policy: Policy | None = None,
+) -> Wave:
+    """One wave of ECS's scheduler from ``state`` (ROLLOUT.md §8), a wave by ECS rules.
+
+    Stops exactly as many old tasks as the lower bound allows, one at a time, each where
+    its service's strategy points (:func:`planner.model.placement.stop_choices`); then
+    starts until no service with room fits anywhere, one task at a time, the services
+    taking turns, each task placed by its service's strategy
+    (:func:`planner.model.placement.start_choices`). ``rng`` draws ties and the order of
+    each round of turns; without it, ties go to the first instance and services take
+    turns in file order. ``order``: services place in this priority, each all it can
+    before the next. ``policy``: its choices instead of the strategies' (and its ``rng``
+    and ``order`` instead of these).
+    """
+    S = problem.n_services
+    c = Cluster(problem, state)
+    stop_options, start_options = c.stop_options, c.start_options
+    if policy is not None:
+        rng, order = policy.rng, policy.order
+        stop_options = partial(policy.stop_options, c)
+        start_options = partial(policy.start_options, c)
+    any_turn = policy is not None and rng is not None  # any service may place next
+    stops: dict[tuple[int, int], int] = {}
+    for s in range(S):
+        for _ in range(stop_allowance(problem, state, s)):
+            options = stop_options(s)
+            i = rng.choice(options) if rng else options[0]
+            c.stop(s, i)
+            stops[s, i] = stops.get((s, i), 0) + 1
+    mid = State(c.olds(), state.new)
+    room = [start_room(problem, mid, s) for s in range(S)]
+    starts: dict[tuple[int, int], int] = {}
+
+    def place(s: int) -> bool:
+        if not room[s]:
+            return False
+        options = start_options(s)
+        if not options:
+            return False
+        i = rng.choice(options) if rng else options[0]
+        c.start(s, i)
+        starts[s, i] = starts.get((s, i), 0) + 1
+        room[s] -= 1
+        return True
+
+    for s in order or ():
+        while place(s):
+            pass
+    turn = list(range(S))
+    while True:  # turns, until no service places (also completes a partial order)
+        if rng:
+            turn = turn if any_turn else list(range(S))  # a policy shuffles on its last draw
+            rng.shuffle(turn)
+        placed = False
+        for s in turn:
+            if place(s):
+                placed = True
+                if any_turn:
+                    break  # a new draw of who goes next
+        if not placed:
+            break
+    return Wave(moves_of(stops), moves_of(starts))
+
+
+def moves_of(counts: dict[tuple[int, int], int]) -> Moves:
+    """``{(service, instance): count}`` as :data:`Moves`, in order, zero counts dropped."""
+    return tuple((s, i, n) for (s, i), n in sorted(counts.items()) if n)
+
+
+# ---------------------------------------------------------------- a run
 
 
 @dataclass
@@ -337,102 +516,6 @@ class Run:
         return not self.complete
 
 
-@dataclass(frozen=True)
-class Policy:
-    """How a run by ECS rules makes its choices (all of them allowed by ECS rules).
-
-    ``order``: services start in this priority, each placing all it can before the next
-    (None: services take turns one task at a time, as ECS's scheduler interleaves them).
-    ``pack``: place on the instance left with the least room (binpack) instead of the one
-    with the fewest tasks of the service (spread). ``level``: on the one with the most
-    room (worst fit), which levels the room left across instances, so that a task of the
-    service placed last may find too little on every one. ``levelled``: services placed
-    so whatever ``pack`` says (spread thin: a service on a fixed host port then blocks as
-    many instances as it has tasks). ``rng``: random choices instead.
-    """
-
-    order: tuple[int, ...] | None = None
-    pack: bool = False
-    level: bool = False
-    levelled: tuple[int, ...] = ()
-    rng: random.Random | None = None
-
-
-def ecs_wave(
-    problem: Problem, state: State, rng: random.Random | None = None, policy: Policy | None = None
-) -> Wave:
-    """One wave by ECS rules: stop the most allowed, then start until nothing fits.
-
-    By default the choices follow ECS's default spread: stop where the service has the
-    most tasks, start where it has the fewest (ties: lowest index), services taking turns
-    one task at a time. ``rng`` (or ``policy``) makes other choices ECS may make.
-    """
-    policy = policy or Policy(rng=rng)
-    rng = policy.rng
-    S, n = problem.n_services, problem.n_instances
-    # arrays over the instances: one pass per choice, not one fit check per instance
-    loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
-    old = np.array(state.old, dtype=np.int64).reshape(n, S)
-    here = old + np.array(state.new, dtype=np.int64).reshape(n, S)
-    stops: dict[tuple[int, int], int] = {}
-    for s in range(S):
-        for _ in range(stop_allowance(problem, state, s)):
-            where = np.flatnonzero(old[:, s] > 0)
-            # at random, or where s has the most tasks (ties: the first)
-            i = rng.choice(where.tolist()) if rng else int(where[np.argmax(here[where, s])])
-            old[i, s] -= 1
-            here[i, s] -= 1
-            loads.change(i, s, False, -1)
-            stops[s, i] = stops.get((s, i), 0) + 1
-    cur_old = State(tuple(map(tuple, old.tolist())), state.new)
-    room = [start_room(problem, cur_old, s) for s in range(S)]
-    starts: dict[tuple[int, int], int] = {}
-
-    def place(s: int) -> bool:
-        if room[s] == 0:
-            return False
-        where = np.flatnonzero(loads.fits(s))
-        if not where.size:
-            return False
-        if rng:
-            i = rng.choice(where.tolist())
-        elif policy.level or s in policy.levelled:  # the most room left, resource by
-            left = loads.room(where)  # resource (ties: the first)
-            i = int(where[np.lexsort((where, *(-left).T[::-1]))[0]])
-        elif policy.pack:  # the least room left, resource by resource (ties: the first)
-            left = loads.room(where)
-            i = int(where[np.lexsort((where, *left.T[::-1]))[0]])
-        else:  # the fewest tasks of s (ties: the first)
-            i = int(where[np.argmin(here[where, s])])
-        loads.change(i, s, True, +1)
-        here[i, s] += 1
-        starts[s, i] = starts.get((s, i), 0) + 1
-        room[s] -= 1
-        return True
-
-    if policy.order is not None:
-        for s in policy.order:
-            while place(s):
-                pass
-    order = list(range(S))
-    while True:  # (also completes a partial order: the set must be maximal)
-        if rng:
-            rng.shuffle(order)
-        progressed = False
-        for s in order:
-            if place(s):
-                progressed = True
-                if rng:
-                    break
-        if not progressed:
-            break
-    return Wave(_moves(stops), _moves(starts))
-
-
-def _moves(d: dict[tuple[int, int], int]) -> Moves:
-    return tuple((s, i, c) for (s, i), c in sorted(d.items()) if c)
-
-
 def simulate(
     problem: Problem,
     rng: random.Random | None = None,
@@ -441,10 +524,14 @@ def simulate(
     wave_of: Callable[[State], Wave] | None = None,
     deadline: float | None = None,
 ) -> Run:
-    """Run ECS rules from ``start`` until the rollout completes or dies; ``wave_of``
-    makes each wave instead of :func:`ecs_wave` (the scheduler's, say). Past
-    ``deadline`` (a ``time.perf_counter()`` value), :class:`~planner.errors.OutOfTime`:
+    """Waves from ``start`` until the rollout completes or dies: by default ECS's own
+    run, the scheduler's (:func:`scheduler_wave`: each service's strategy, ties to the
+    first instance, turns in file order). ``rng``: every choice at random by ECS rules
+    (``Policy(rng=rng)``); ``policy``: its choices; ``wave_of`` makes each wave instead.
+    Past ``deadline`` (a ``time.perf_counter()`` value), :class:`~planner.errors.OutOfTime`:
     a run cut short is neither complete nor dead."""
+    if policy is None and rng is not None:
+        policy = Policy(rng=rng)
     state = start or initial_state(problem)
     run = Run(states=[state])
     for _ in range(max_waves(problem)):  # no run is longer (planner.model.horizon)
@@ -453,7 +540,7 @@ def simulate(
         if is_complete(problem, state):
             run.complete = True
             return run
-        wave = wave_of(state) if wave_of else ecs_wave(problem, state, rng, policy)
+        wave = wave_of(state) if wave_of else scheduler_wave(problem, state, policy=policy)
         if wave.empty:
             return run
         state = apply_wave(problem, state, wave)

@@ -1,7 +1,11 @@
 """The scenario as the user wrote it: frozen dataclasses, already validated.
 
-Loading and validation live in :mod:`planner.inputs.loading`; turning a scenario into the
-numbers the wave model works on lives in :mod:`planner.model.problem`.
+A file is checked by its models (:mod:`planner.inputs.schema`) and built by
+:mod:`planner.inputs.loading`; turning a scenario into the numbers the wave model works on
+lives in :mod:`planner.model.problem`. The dataclasses check themselves too, so that one
+built in Python gets planner's messages: by the same rules as a file, each in one place
+(:mod:`planner.model.units` for one value, the ``*_problem`` functions here for a few
+values together), which the file's models call.
 """
 
 from __future__ import annotations
@@ -10,8 +14,19 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.yamlsafe import Located
-from planner.model.units import boolean, number, one_of, port, text, whole
+from planner.model.units import (
+    OPEN_PERCENT,
+    PERCENT,
+    POSITIVE,
+    STEP_PERCENT,
+    WHOLE,
+    WholeRule,
+    boolean_problem,
+    number_problem,
+    one_of_problem,
+    port_problem,
+    text_problem,
+)
 
 #: ECS_RESERVED_PORTS on Linux (amazon-ecs-agent ``config_unix.go``).
 DEFAULT_RESERVED_PORTS: tuple[int, ...] = (22, 2375, 2376, 51678, 51679)
@@ -33,6 +48,8 @@ INSTANCE_STATUSES = ("ACTIVE", "DRAINING")
 
 STRATEGY_TYPES = ("spread", "binpack", "random")
 BINPACK_FIELDS = ("cpu", "memory")
+#: ECS takes at most 5 placement strategy rules per service.
+MAX_STRATEGY_RULES = 5
 
 
 def strategy_problem(rule: object) -> str | None:
@@ -55,68 +72,121 @@ def strategy_problem(rule: object) -> str | None:
     return None
 
 
-class _Checks:
-    """The checks of a scenario file, applied to an object built in Python.
+def too_many_strategy_rules(n: int) -> str | None:
+    """ECS's limit on a service's placement strategy rules (:data:`MAX_STRATEGY_RULES`)."""
+    if n > MAX_STRATEGY_RULES:
+        return f"ECS takes at most {MAX_STRATEGY_RULES} strategy rules, got {n}"
+    return None
 
-    The same checkers as the loader's (:mod:`planner.model.units`), so an object gets the
-    message a file gets, its field named by attribute: ``planner.Service: maximum_percent:
-    must be a whole number ≥ 0, got -5``.
+
+def port_range_problem(first: int, last: int) -> str | None:
+    """The agent's dynamic port range runs from ``first`` up to ``last``."""
+    if first > last:
+        return f"must be [first, last] with first ≤ last, got [{first}, {last}]"
+    return None
+
+
+def instance_ids_problem(ids: tuple[str, ...] | list[str], count: int | None) -> str | None:
+    """A group's instance ids name each of its ``count`` instances once."""
+    if count is None:
+        return "needs the group's count (one id per instance)"
+    if len(ids) != count:
+        return f"must name {count} instances (count), got {len(ids)}"
+    return None
+
+
+def new_placement_problem(has_placement: bool, deploy: bool) -> str | None:
+    """New tasks already running (a snapshot) need the old ones beside them, and a
+    deployment."""
+    if not has_placement:
+        return (
+            "needs placement too: the old tasks left beside the new ones (a snapshot taken "
+            "mid-deployment)"
+        )
+    if not deploy:
+        return "is for a deploying service; deploy is false here"
+    return None
+
+
+def first_repeat(items: list[Any]) -> tuple[int, int] | None:
+    """The first ``(k, j)`` with ``items[k] == items[j]`` and ``j < k``, or None (service
+    names, instance ids and zones are each named once)."""
+    first: dict[Any, int] = {}
+    for k, item in enumerate(items):
+        if item in first:
+            return k, first[item]
+        first[item] = k
+    return None
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    """``("attributes", 0, 1)`` as ``attributes[0][1]``."""
+    return "".join(
+        f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path)
+    )
+
+
+class _Checks:
+    """The rules of :mod:`planner.model.units`, applied to an object built in Python.
+
+    The same rules as a scenario file's (one place each), so an object gets the message a
+    file gets, its field named by attribute: ``planner.Service: maximum_percent: must be a
+    whole percent ≥ 0, got -5``.
     """
 
     def __init__(self, obj: Any) -> None:
         self.obj = obj
-        self.doc = Located(data=None, lines={}, file=f"planner.{type(obj).__name__}")
+        self.file = f"planner.{type(obj).__name__}"
 
-    def at(self, attr: str) -> tuple[tuple[str], Any]:
-        """Where the value is (its attribute's name) and the value."""
-        return (attr,), getattr(self.obj, attr)
+    def error(self, path: tuple[str | int, ...], message: str) -> PlannerError:
+        return PlannerError(message, file=self.file, field=_field(path))
 
-    def whole(
-        self,
-        attr: str,
-        minimum: int = 0,
-        maximum: int | None = None,
-        optional: bool = False,
-        what: str = "a whole number",
-    ) -> None:
-        where, value = self.at(attr)
+    def check(self, path: tuple[str | int, ...], problem: str | None) -> None:
+        if problem is not None:
+            raise self.error(path, problem)
+
+    def whole(self, attr: str, rule: WholeRule = WHOLE, optional: bool = False) -> None:
+        value = getattr(self.obj, attr)
         if value is not None or not optional:
-            whole(self.doc, where, value, minimum=minimum, maximum=maximum, what=what)
+            self.check((attr,), rule.problem(value))
 
     def one_of(self, attr: str, allowed: tuple[str, ...]) -> None:
-        one_of(self.doc, *self.at(attr), allowed)
+        self.check((attr,), one_of_problem(getattr(self.obj, attr), allowed))
 
     def text(self, attr: str, optional: bool = False) -> None:
-        where, value = self.at(attr)
+        value = getattr(self.obj, attr)
         if value is not None or not optional:
-            text(self.doc, where, value)
+            self.check((attr,), text_problem(value))
+
+    def texts(self, attr: str) -> None:
+        for k, value in enumerate(self.sequence(attr)):
+            self.check((attr, k), text_problem(value))
 
     def boolean(self, attr: str) -> None:
-        boolean(self.doc, *self.at(attr))
+        self.check((attr,), boolean_problem(getattr(self.obj, attr)))
 
     def number(self, attr: str, optional: bool = False) -> None:
-        where, value = self.at(attr)
+        value = getattr(self.obj, attr)
         if value is not None or not optional:
-            number(self.doc, where, value)
+            self.check((attr,), number_problem(value))
 
     def ports(self, attr: str) -> None:
-        where, value = self.at(attr)
         for i, p in enumerate(self.sequence(attr)):
-            port(self.doc, (*where, i), p)
+            self.check((attr, i), port_problem(p))
 
     def sequence(self, attr: str) -> tuple[Any, ...]:
-        where, value = self.at(attr)
+        value = getattr(self.obj, attr)
         if not isinstance(value, tuple | list):
-            raise self.doc.error(where, f"must be a tuple, got {type(value).__name__}")
+            raise self.error((attr,), f"must be a tuple, got {type(value).__name__}")
         return tuple(value)
 
     def instance(self, attr: str, kind: type) -> None:
-        where, value = self.at(attr)
+        value = getattr(self.obj, attr)
         if not isinstance(value, kind):
-            raise self.doc.error(where, f"must be a {kind.__name__}, got {type(value).__name__}")
+            raise self.error((attr,), f"must be a {kind.__name__}, got {type(value).__name__}")
 
     def fail(self, attr: str, message: str) -> PlannerError:
-        return self.doc.error((attr,), message)
+        return self.error((attr,), message)
 
 
 @dataclass(frozen=True)
@@ -165,8 +235,7 @@ class TaskDefinition:
         c.whole("dynamic_ports")
         c.text("source")
         c.text("family", optional=True)
-        for k, expression in enumerate(c.sequence("member_of")):
-            text(c.doc, ("member_of", k), expression)
+        c.texts("member_of")
 
     @property
     def enis(self) -> int:
@@ -223,26 +292,24 @@ class InstanceGroup:
         c.text("name")
         c.one_of("status", INSTANCE_STATUSES)
         c.boolean("agent_connected")
-        for k, zone in enumerate(c.sequence("zones")):
-            text(c.doc, ("zones", k), zone)
+        c.texts("zones")
         for k, pair in enumerate(c.sequence("attributes")):
             if not (isinstance(pair, tuple) and len(pair) == 2):
-                raise c.doc.error(("attributes", k), f"must be a (name, value) pair, got {pair!r}")
-            text(c.doc, ("attributes", k, 0), pair[0])
-            text(c.doc, ("attributes", k, 1), pair[1])
+                raise c.error(("attributes", k), f"must be a (name, value) pair, got {pair!r}")
+            c.check(("attributes", k, 0), text_problem(pair[0]))
+            c.check(("attributes", k, 1), text_problem(pair[1]))
         if self.instance_ids is not None:
             ids = c.sequence("instance_ids")
-            for k, name in enumerate(ids):
-                text(c.doc, ("instance_ids", k), name)
-            if self.count is not None and len(ids) != self.count:
-                raise c.fail("instance_ids", f"must name {self.count} instances, got {len(ids)}")
+            c.texts("instance_ids")
+            if self.count is not None:
+                c.check(("instance_ids",), instance_ids_problem(ids, self.count))
         c.text("arch", optional=True)
         c.text("instance_type", optional=True)
-        c.whole("cpu", minimum=1)
-        c.whole("memory", minimum=1)
-        c.whole("count", minimum=1, optional=True)
+        c.whole("cpu", POSITIVE)
+        c.whole("memory", POSITIVE)
+        c.whole("count", POSITIVE, optional=True)
         c.text("type", optional=True)
-        c.whole("enis", minimum=1, optional=True)
+        c.whole("enis", POSITIVE, optional=True)
         c.whole("trunk_enis", optional=True)
         c.number("hourly_usd", optional=True)
         c.sequence("estimated")
@@ -265,10 +332,9 @@ class Agent:
         c.ports("reserved_ports")
         c.ports("dynamic_port_range")
         low_high = c.sequence("dynamic_port_range")
-        if len(low_high) != 2 or low_high[0] > low_high[1]:
-            raise c.fail(
-                "dynamic_port_range", f"must be (first, last) with first ≤ last, got {low_high}"
-            )
+        if len(low_high) != 2:
+            raise c.fail("dynamic_port_range", f"must be (first, last), got {low_high}")
+        c.check(("dynamic_port_range",), port_range_problem(*low_high))
         c.boolean("awsvpc_trunking")
 
 
@@ -312,8 +378,8 @@ class Service:
         c.whole("desired_count")
         c.instance("task_definition", TaskDefinition)
         c.instance("new_task_definition", TaskDefinition)
-        c.whole("minimum_healthy_percent", maximum=100, what="a whole percent")
-        c.whole("maximum_percent", what="a whole percent")
+        c.whole("minimum_healthy_percent", PERCENT)
+        c.whole("maximum_percent", OPEN_PERCENT)
         c.one_of("strategy", STRATEGIES)
         c.one_of("deployment_controller", CONTROLLERS)
         c.one_of("scheduling_strategy", SCHEDULING)
@@ -322,38 +388,34 @@ class Service:
         for attr in ("placement", "new_placement"):
             if getattr(self, attr) is not None:
                 for i, n in enumerate(c.sequence(attr)):
-                    whole(c.doc, (attr, i), n)
+                    c.check((attr, i), WHOLE.problem(n))
         if self.new_placement is not None:
-            if self.placement is None:
-                raise c.fail("new_placement", "needs placement (the old tasks left)")
+            found = new_placement_problem(self.placement is not None, self.deploy)
+            c.check(("new_placement",), found)
+            assert self.placement is not None
             if len(self.new_placement) != len(self.placement):
                 raise c.fail(
                     "new_placement",
                     f"must list as many instances as placement ({len(self.placement)}), "
                     f"got {len(self.new_placement)}",
                 )
-            if not self.deploy:
-                raise c.fail("new_placement", "is for a deploying service (deploy is false)")
-        c.whole("step_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
-        c.whole("canary_percent", minimum=1, maximum=100, optional=True, what="a whole percent")
+        c.whole("step_percent", STEP_PERCENT, optional=True)
+        c.whole("canary_percent", STEP_PERCENT, optional=True)
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
             c.number(minutes, optional=True)
         from planner.model.cql import QueryError, parse
 
         for k, expression in enumerate(c.sequence("member_of")):
-            text(c.doc, ("member_of", k), expression)
+            c.check(("member_of", k), text_problem(expression))
             try:
                 parse(expression)
             except QueryError as exc:
-                raise c.doc.error(("member_of", k), str(exc)) from None
+                raise c.error(("member_of", k), str(exc)) from None
         if self.placement_strategy is not None:
             rules = c.sequence("placement_strategy")
-            if len(rules) > 5:
-                raise c.fail("placement_strategy", f"ECS takes at most 5 rules, got {len(rules)}")
+            c.check(("placement_strategy",), too_many_strategy_rules(len(rules)))
             for k, rule in enumerate(rules):
-                problem = strategy_problem(rule)
-                if problem:
-                    raise c.doc.error(("placement_strategy", k), problem)
+                c.check(("placement_strategy", k), strategy_problem(rule))
 
     @property
     def all_at_once(self) -> bool:
@@ -361,6 +423,10 @@ class Service:
         return self.strategy in ALL_AT_ONCE_STRATEGIES or self.deployment_controller == (
             "CODE_DEPLOY"
         )
+
+
+#: Timing fields that must be ≥ 1 (the others ≥ 0).
+TIMING_RULES = {"health_check_interval": POSITIVE, "healthy_threshold": POSITIVE}
 
 
 @dataclass(frozen=True)
@@ -381,8 +447,7 @@ class Timing:
     def __post_init__(self) -> None:
         c = _Checks(self)
         for f in fields(self):
-            positive = f.name in ("health_check_interval", "healthy_threshold")
-            c.whole(f.name, minimum=1 if positive else 0)
+            c.whole(f.name, TIMING_RULES.get(f.name, WHOLE))
 
 
 @dataclass(frozen=True)
@@ -398,6 +463,9 @@ class Scenario:
     #: Which ECS rules the verdict is about (ROLLOUT.md §8): ``any`` placement where tasks
     #: fit (§4 as written, the default), or ``ecs``, the scheduler as configured.
     placement_mode: str = "any"
+    #: Fields of the ECS API's shapes the file held that planner does not use, each as
+    #: ``file:line: field`` (``planner solve --verbose`` lists them); no effect on a verdict.
+    ignored: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         c = _Checks(self)
@@ -409,15 +477,16 @@ class Scenario:
                 raise c.fail(attr, "must hold at least one entry, got none")
             for i, item in enumerate(items):
                 if not isinstance(item, kind):
-                    raise c.doc.error(
+                    raise c.error(
                         (attr, i), f"must be a {kind.__name__}, got {type(item).__name__}"
                     )
         c.instance("agent", Agent)
         c.instance("timing", Timing)
-        names = [svc.name for svc in self.services]
-        for k, name in enumerate(names):
-            if name in names[:k]:
-                raise c.doc.error(("services", k, "name"), f"duplicate service name {name!r}")
+        twice = first_repeat([svc.name for svc in self.services])
+        if twice is not None:
+            k, _ = twice
+            name = self.services[k].name
+            raise c.error(("services", k, "name"), f"duplicate service name {name!r}")
 
     @property
     def open_groups(self) -> tuple[int, ...]:

@@ -1,14 +1,14 @@
-"""Reading single values from scenario and task-definition files.
-
-Two layers:
+"""Single values as planner reads them, whatever they come from: pure functions.
 
 * :func:`parse_cpu` and :func:`parse_memory` read sizes the way ECS accepts them in task
   definitions (``256``, ``"0.25 vCPU"``, ``"2 GB"``) and raise :class:`ValueError` with a
   message meant for the user.
-* The checkers below (:func:`whole`, :func:`port`, :func:`text`, :func:`mapping`, ...) read
-  one value of a loaded YAML/JSON document and raise :class:`~planner.errors.PlannerError`
-  naming its file, line and field, e.g.
-  ``scenario.yaml:14: services[0].desiredCount: must be a whole number ≥ 0, got "four"``.
+* The rules below (:class:`WholeRule`, :func:`port_problem`, :func:`text_problem`, ...) say
+  what is wrong with one value, in the words of every message planner prints about it, or
+  None. They are each rule's one place: the scenario file's models
+  (:mod:`planner.inputs.schema`) and the located checkers (:mod:`planner.inputs.checks`)
+  add the file, line and field; the dataclasses of :mod:`planner.model.scenario` add the
+  attribute of an object built in Python.
 
 A boolean is never a number here (YAML reads ``true`` as one, Python too), and a float is
 never a whole number, even ``2.0``.
@@ -20,17 +20,14 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from planner.inputs.yamlsafe import Located
 
 #: CPU units per vCPU (ECS).
 CPU_UNITS_PER_VCPU = 1024
 #: MiB per "GB" in ECS task definitions ("1GB" and "1 GB" mean 1,024 MiB).
 MIB_PER_GB = 1024
-
-Path_ = tuple[str | int, ...]
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*([A-Za-z]*)\s*\Z")
 _VCPU = {"vcpu", "vcpus"}
@@ -157,7 +154,22 @@ def parse_memory(value: Any) -> int:
     return int(number)
 
 
-# --- checkers on a located document ---------------------------------------------------
+def read_size(value: Any, parse: Callable[[Any], int], minimum: int = 0) -> int:
+    """Read a CPU or memory size with ``parse`` (:func:`parse_cpu`, :func:`parse_memory`),
+    at least ``minimum``.
+
+    Raises
+    ------
+    ValueError
+        With the parser's message, or if the size is below ``minimum``.
+    """
+    result = parse(value)
+    if result < minimum:
+        raise ValueError(f"must be at least {minimum}, got {describe(value)}")
+    return result
+
+
+# --- rules on one value ---------------------------------------------------------------
 
 
 def is_whole(value: Any) -> bool:
@@ -165,57 +177,46 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def whole(
-    doc: Located,
-    path: Path_,
-    value: Any,
-    *,
-    minimum: int = 0,
-    maximum: int | None = None,
-    what: str = "a whole number",
-) -> int:
-    """Check a whole number in ``[minimum, maximum]``.
+@dataclass(frozen=True)
+class WholeRule:
+    """A whole number in ``[minimum, maximum]`` (``maximum`` None: no upper bound).
 
-    Parameters
-    ----------
-    doc
-        The document, for the error's file and line.
-    path
-        Where ``value`` is.
-    value
-        The value read.
-    minimum, maximum
-        Inclusive bounds; ``maximum`` None for none.
-    what
-        How the message names the kind of number (``"a whole percent"``).
-
-    Returns
-    -------
-    int
-        ``value``.
-
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not an int (booleans and floats included) or out of bounds.
+    ``what`` is how messages name the kind of number (``"a whole percent"``).
     """
-    if maximum is None:
-        expected = f"must be {what} ≥ {minimum}"
-    else:
-        expected = f"must be {what} from {minimum} to {maximum}"
-    if not is_whole(value) or value < minimum or (maximum is not None and value > maximum):
-        raise doc.error(path, f"{expected}, got {describe(value)}")
-    return int(value)
+
+    minimum: int = 0
+    maximum: int | None = None
+    what: str = "a whole number"
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` (not an int, a bool, a float, out of bounds), or
+        None."""
+        if is_whole(value) and value >= self.minimum and (
+            self.maximum is None or value <= self.maximum
+        ):
+            return None
+        if self.maximum is None:
+            expected = f"must be {self.what} ≥ {self.minimum}"
+        else:
+            expected = f"must be {self.what} from {self.minimum} to {self.maximum}"
+        return f"{expected}, got {describe(value)}"
 
 
-def number(doc: Located, path: Path_, value: Any, *, minimum: float = 0) -> float:
-    """Check a number (int or float, not bool) ≥ ``minimum``; return it as a float.
+#: A count or size ≥ 0, and one ≥ 1.
+WHOLE = WholeRule()
+POSITIVE = WholeRule(1)
+#: ``minimumHealthyPercent``: ECS takes 0–100.
+PERCENT = WholeRule(0, 100, "a whole percent")
+#: ``maximumPercent``: any whole percent (the ECS API does not bound it above).
+OPEN_PERCENT = WholeRule(0, None, "a whole percent")
+#: A share of traffic moved in one step (LINEAR, CANARY): 1–100.
+STEP_PERCENT = WholeRule(1, 100, "a whole percent")
+#: A host port in a port mapping (0: one from the dynamic range).
+HOST_PORT = WholeRule(0, 65535, "a port number (0: dynamic)")
 
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not such a number.
-    """
+
+def number_problem(value: Any, minimum: float = 0) -> str | None:
+    """What is wrong with a number (int or float, not bool, finite) ≥ ``minimum``, or None."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -223,132 +224,54 @@ def number(doc: Located, path: Path_, value: Any, *, minimum: float = 0) -> floa
         or value < minimum
         or value == float("inf")
     ):
-        raise doc.error(path, f"must be a number ≥ {minimum:g}, got {describe(value)}")
-    return float(value)
+        return f"must be a number ≥ {minimum:g}, got {describe(value)}"
+    return None
 
 
-def port(doc: Located, path: Path_, value: Any) -> int:
-    """Check a port number 1–65535.
-
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not a whole number in range.
-    """
+def port_problem(value: Any) -> str | None:
+    """What is wrong with a port number 1–65535, or None."""
     if not is_whole(value) or not 1 <= value <= 65535:
-        raise doc.error(path, f"must be a port number from 1 to 65535, got {describe(value)}")
-    return int(value)
+        return f"must be a port number from 1 to 65535, got {describe(value)}"
+    return None
 
 
-def text(doc: Located, path: Path_, value: Any) -> str:
-    """Check non-empty text.
-
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not a string or only blanks; numbers get a hint to quote them.
-    """
+def text_problem(value: Any) -> str | None:
+    """What is wrong with non-empty text, or None; numbers get a hint to quote them."""
     if isinstance(value, str):
-        if not value.strip():
-            raise doc.error(path, "must not be empty")
-        return value
+        return "must not be empty" if not value.strip() else None
     hint = ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         hint = f'; write "{value}" in quotes'
-    raise doc.error(path, f"must be text, got {describe(value)}{hint}")
+    return f"must be text, got {describe(value)}{hint}"
 
 
-def boolean(doc: Located, path: Path_, value: Any) -> bool:
-    """Check ``true`` or ``false``.
-
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not a bool.
-    """
-    if not isinstance(value, bool):
-        raise doc.error(path, f"must be true or false, got {describe(value)}")
-    return value
+def boolean_problem(value: Any) -> str | None:
+    """What is wrong with ``true`` or ``false``, or None."""
+    return None if isinstance(value, bool) else f"must be true or false, got {describe(value)}"
 
 
-def one_of(doc: Located, path: Path_, value: Any, allowed: Iterable[str]) -> str:
-    """Check that ``value`` is one of the ``allowed`` words (case-sensitive, as ECS).
-
-    Raises
-    ------
-    PlannerError
-        Listing the allowed words, and the intended one if only the case differs.
-    """
+def one_of_problem(value: Any, allowed: Iterable[str]) -> str | None:
+    """What is wrong with one of the ``allowed`` words (case-sensitive, as ECS), or None:
+    the words, and the intended one if only the case differs or it is close."""
     allowed = tuple(allowed)
     if isinstance(value, str) and value in allowed:
-        return value
+        return None
     hint = ""
     if isinstance(value, str):
         same = [a for a in allowed if a.lower() == value.strip().lower()]
         close = same or difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
         if close:
             hint = f" (did you mean {close[0]}?)"
-    raise doc.error(path, f"must be one of {', '.join(allowed)}, got {describe(value)}{hint}")
+    return f"must be one of {', '.join(allowed)}, got {describe(value)}{hint}"
 
 
-def listing(doc: Located, path: Path_, value: Any, *, non_empty: bool = False) -> list[Any]:
-    """Check a list (non-empty if asked).
-
-    Raises
-    ------
-    PlannerError
-        If ``value`` is not a list, or is empty when ``non_empty``.
-    """
+def list_problem(value: Any, *, non_empty: bool = False) -> str | None:
+    """What is wrong with a list (non-empty if asked), or None."""
     if not isinstance(value, list):
-        raise doc.error(path, f"must be a list, got {describe(value)}")
+        return f"must be a list, got {describe(value)}"
     if non_empty and not value:
-        raise doc.error(path, "must list at least one entry, got an empty list")
-    return value
-
-
-def mapping(
-    doc: Located,
-    path: Path_,
-    value: Any,
-    allowed: Iterable[str],
-    *,
-    required: Iterable[str] = (),
-    what: str = "a mapping",
-) -> dict[str, Any]:
-    """Check a mapping: no unknown keys, every required key present.
-
-    Parameters
-    ----------
-    doc, path, value
-        The document, where the value is, and the value.
-    allowed
-        Every key the mapping may have, in the order the message lists them.
-    required
-        Keys it must have.
-    what
-        How the message names the expected value when it is not a mapping.
-
-    Returns
-    -------
-    dict
-        ``value``.
-
-    Raises
-    ------
-    PlannerError
-        At the first unknown key (with the closest allowed one and the full list), else
-        at the first missing required key (reported at the mapping's line).
-    """
-    if not isinstance(value, dict):
-        raise doc.error(path, f"must be {what}, got {describe(value)}")
-    allowed = tuple(allowed)
-    for key in value:
-        if key not in allowed:
-            raise doc.error((*path, key), unknown_field_message(key, allowed))
-    for key in required:
-        if key not in value:
-            raise doc.error((*path, key), "is required but missing")
-    return value
+        return "must list at least one entry, got an empty list"
+    return None
 
 
 def unknown_field_message(key: str, allowed: Iterable[str]) -> str:
@@ -371,22 +294,3 @@ def unknown_field_message(key: str, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f"did you mean {by_lower[close[0]]}? " if close else ""
     return f"unknown field; {hint}allowed here: {', '.join(allowed)}"
-
-
-def sized(
-    doc: Located, path: Path_, value: Any, parse: Callable[[Any], int], *, minimum: int = 0
-) -> int:
-    """Read a CPU or memory size with ``parse`` (:func:`parse_cpu`/:func:`parse_memory`).
-
-    Raises
-    ------
-    PlannerError
-        With the parser's message, or if the size is below ``minimum``.
-    """
-    try:
-        result = parse(value)
-    except ValueError as exc:
-        raise doc.error(path, str(exc)) from None
-    if result < minimum:
-        raise doc.error(path, f"must be at least {minimum}, got {describe(value)}")
-    return result

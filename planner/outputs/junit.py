@@ -20,7 +20,8 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from planner.deciding.batch import BatchResult, message, minimum_text
+from planner.deciding.batch import BatchResult
+from planner.outputs.formatting import message, minimum_text
 
 #: XML 1.0 allows tab, newline, carriage return and printable characters only.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -95,8 +96,6 @@ def to_junit(result: BatchResult, name: str = "planner batch") -> str:
         kind = OUTCOME[row["status"]]
         if kind is not None:
             said = message(row)
-            if row.get("reasons"):
-                said = f"[{', '.join(row['reasons'])}] {said}"
             outcome = ET.SubElement(
                 case, kind, {"type": row["status"], "message": _clean(said or row["status"])}
             )

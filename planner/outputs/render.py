@@ -89,7 +89,10 @@ def _instance_groups(result: Result) -> list[str]:
     for g in result.instances:
         types += [g["type"]] * (g["count"] or 0)
     zones = result.zones or [None] * len(types)
-    return [f"{t} in {z}" if z else t for t, z in zip(types, zones, strict=False)]
+    return [  # an imported group is named by type and zone already
+        f"{t} in {z}" if z and not t.endswith(f" in {z}") else t
+        for t, z in zip(types, zones, strict=False)
+    ]
 
 
 def _where(moves, s: int | None, groups: list[str], labels: list[str]) -> str:
@@ -395,7 +398,10 @@ def render_text(result: Result, console: Console) -> None:
             highlight=False,
         )
     ds = result.dead_state
-    fleet = ", ".join(f"{g['count']} × {g['type']}" for g in result.instances)
+    counts: Counter[str] = Counter()  # groups of one name (an import's type and zone) summed
+    for g in result.instances:
+        counts[g["type"]] += g["count"] or 0
+    fleet = ", ".join(f"{n} × {name}" for name, n in counts.items())
     svcs = ", ".join(
         f"{s['name']} ({tasks(s['desiredCount'])}, bounds {s['lower']}–{s['upper']})"
         for s in result.services

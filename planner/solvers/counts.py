@@ -16,11 +16,11 @@ runs: no run by ECS rules is cut off.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from planner.model.problem import Problem, Service
+from planner.running.clock import Deadline
 from planner.solvers.volume import can_block_everywhere
 
 Pair = tuple[int, int]
@@ -186,11 +186,12 @@ class CountSets:
         return self.pairs[-1] if self.settled is not None else None
 
 
-def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSets:
+def count_sets(problem: Problem, waves: int, time_limit: float | Deadline = 5.0) -> CountSets:
     """The count sets of the first ``waves`` waves (fewer once they settle, or when
-    ``time_limit`` seconds are spent: a wave not finished in time is left out, and
-    :meth:`CountSets.at` knows nothing past the last one)."""
-    deadline = time.perf_counter() + time_limit
+    ``time_limit`` seconds are spent or it passes, a :class:`~planner.running.clock.Deadline`:
+    a wave not finished in time is left out, and :meth:`CountSets.at` knows nothing past
+    the last one)."""
+    deadline = time_limit if isinstance(time_limit, Deadline) else Deadline(time_limit)
     S, n = problem.n_services, problem.n_instances
     start = [
         (
@@ -209,7 +210,7 @@ def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSe
         full: list[Pairs] = []  # every service starting all its room allows
         ranges: list[Pairs] = []  # any number of starts up to that
         for s, svc in enumerate(problem.services):
-            if time.perf_counter() > deadline:
+            if deadline.expired:
                 return out
             f, r = step(svc, cur[s])
             full.append(f)
@@ -222,13 +223,8 @@ def count_sets(problem: Problem, waves: int, time_limit: float = 5.0) -> CountSe
             for s in range(S)
             if ranges[s] != full[s]
             and (
-                time.perf_counter() > deadline  # a larger set, still sound
-                or can_block_everywhere(
-                    problem,
-                    s,
-                    max(0.01, deadline - time.perf_counter()),
-                    counts=(most_old, most_new),
-                )
+                deadline.expired  # a larger set, still sound
+                or can_block_everywhere(problem, s, deadline, counts=(most_old, most_new))
             )
         )
         nxt = [ranges[s] if s in blockable else full[s] for s in range(S)]

@@ -27,7 +27,9 @@ from planner.errors import OutOfTime
 from planner.model import placement
 from planner.model.placement import Row
 from planner.model.problem import Problem
-from planner.model.rollout import State, Wave, _moves
+from planner.model.rollout import State, Wave, moves_of
+from planner.running.clock import Deadline
+from planner.solvers import cpcall
 from planner.solvers.counts import CountSets, Pairs
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -64,7 +66,7 @@ def plan_of(states: list[State]) -> list[Wave]:
             for s, (x, y) in enumerate(zip(ra, rb, strict=True)):
                 if y > x:
                     starts[s, i] = y - x
-        waves.append(Wave(_moves(stops), _moves(starts)))
+        waves.append(Wave(moves_of(stops), moves_of(starts)))
     while waves and waves[-1].empty:
         waves.pop()
     return waves
@@ -72,9 +74,9 @@ def plan_of(states: list[State]) -> list[Wave]:
 
 #: The complete searches a one-worker ``portfolio`` solve interleaves (CP-SAT's names):
 #: quick restarts without LP found runs that die where the default search did not, and
-#: the LP with symmetries (identical instances are interchangeable) proved in 2 s that
-#: no run of an L three-service scale scenario is unfinished, where the default search
-#: had not in 17 s (benchmarks/README.md).
+#: the LP with symmetries (identical instances are interchangeable) proved that no run
+#: of an L three-service scale scenario is unfinished far sooner than the default search
+#: (measured in benchmarks/README.md).
 INTERLEAVED = ("quick_restart_no_lp", "max_lp_sym")
 
 #: The most intervals of a count set that :meth:`RolloutModel.restrict_counts` gives a
@@ -178,8 +180,8 @@ class WaveRules:
         """Stop building past the deadline (:class:`OutOfTime`): a model of hundreds of
         instances and many waves takes seconds to build, and the time limit is a promise."""
         deadline = getattr(self, "deadline", None)
-        if deadline is not None and time.perf_counter() > deadline:
-            raise OutOfTime("the time limit came while building the CP-SAT model")
+        if deadline is not None:
+            deadline.check("building the CP-SAT model")
 
     def _maximal_starts(self) -> None:
         """ECS rules: after the starts of a wave, no service with room fits anywhere."""
@@ -308,7 +310,8 @@ class WaveRules:
         local_search: bool = False,
         portfolio: bool = False,
     ) -> Answer:
-        """Solve within ``time_limit`` seconds. ``local_search``: CP-SAT's local search
+        """Solve within ``time_limit`` seconds, and never past the model's deadline
+        (:func:`~planner.solvers.cpcall.solve`). ``local_search``: CP-SAT's local search
         only (feasibility jump and friends, one worker, repeatable): it finds solutions,
         often far sooner than the complete search on these models, and never proves that
         there are none (its "none" is reported as unknown). ``portfolio`` (one worker):
@@ -317,14 +320,13 @@ class WaveRules:
         built = getattr(self, "build_seconds", 0.0)
         if getattr(self, "deadline", None) is not None:
             # handing the model to CP-SAT takes about as long as building it, outside its
-            # own clock (measured at 350 instances: 2 s past a 4 s limit for a 2 s build):
+            # own clock (measured at 350 instances: benchmarks/README.md):
             # that much comes off the limit, and with less left than half of it, CP-SAT
             # would overrun the time limit for nothing
             if time_limit - built < built / 2:
                 return Answer("unknown")
             time_limit -= built
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
         solver.parameters.num_workers = 1 if local_search else workers
         solver.parameters.random_seed = seed
         solver.parameters.use_ls_only = local_search
@@ -348,7 +350,7 @@ class WaveRules:
             solver.parameters.subsolvers.extend(INTERLEAVED)
         t0 = time.perf_counter()
         self._solver = solver  # for stop(), from another thread
-        status = solver.solve(self.m)
+        status = cpcall.solve(solver, self.m, time_limit, getattr(self, "deadline", None))
         secs = time.perf_counter() - t0
         if status == cp_model.INFEASIBLE:
             return Answer("unknown" if local_search else "none", seconds=secs)
@@ -440,7 +442,7 @@ class RolloutModel(WaveRules):
         *,
         ecs_rules: bool,
         free_state: bool = False,
-        deadline: float | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.p = problem
         self.H = horizon
@@ -626,11 +628,16 @@ class RolloutModel(WaveRules):
 
 
 def final_state_fits(
-    problem: Problem, time_limit: float, workers: int = 1, seed: int = 0
+    problem: Problem,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    deadline: Deadline | None = None,
 ) -> bool | None:
     """Whether every new task (and the static load) fits the cluster at once.
 
-    False proves a hang (reason ``final-state``); None when the time limit came first.
+    False proves a hang (reason ``final-state``); None when the time limit (or
+    ``deadline``) came first.
     """
     m = cp_model.CpModel()
     p = problem
@@ -654,10 +661,9 @@ def final_state_fits(
             if not isinstance(load, int):
                 m.add(load <= row.limit)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    status = solver.solve(m)
+    status = cpcall.solve(solver, m, time_limit, deadline)
     if status in FEASIBLE:
         return True
     if status == cp_model.INFEASIBLE:
@@ -670,7 +676,7 @@ def dead_state_exists(
     time_limit: float,
     workers: int = 1,
     seed: int = 0,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
 ) -> Answer:
     """Is there any dead state that ECS rules could rest in, reachable or not?
 

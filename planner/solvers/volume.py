@@ -15,6 +15,10 @@ placement: every run by ECS rules completes. Instances are grouped into classes 
 identical ones, so the check is a tiny integer program per service. The same program for
 several services at once (:func:`can_block_all`) says whether they can all be blocked
 together, which :mod:`planner.solvers.counts` asks wave by wave.
+
+Every program runs for what its deadline has left, at most
+:data:`~planner.running.clock.VOLUME_CALL` each; past the deadline none is asked, and
+the answer is "no proof".
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from planner.model.horizon import max_waves
 from planner.model.placement import Row
 from planner.model.problem import Footprint, Problem
 from planner.model.rollout import room_for, stops_allowed
+from planner.running import clock
+from planner.running.clock import Deadline
+from planner.solvers import cpcall
 
 
 def _task_types(
@@ -56,7 +63,7 @@ def _task_types(
 def can_block_everywhere(
     problem: Problem,
     s: int,
-    time_limit: float = 5.0,
+    deadline: Deadline | None = None,
     counts: tuple[list[int], list[int]] | None = None,
     pair: tuple[int, int] | None = None,
 ) -> bool:
@@ -67,7 +74,7 @@ def can_block_everywhere(
     runs at most that many. See :func:`can_block_all`.
     """
     return can_block_all(
-        problem, [s], time_limit, counts, pairs=None if pair is None else {s: pair}
+        problem, [s], deadline, counts, pairs=None if pair is None else {s: pair}
     )
 
 
@@ -79,12 +86,14 @@ MAX_COMBINATIONS = 256
 def can_block_all(
     problem: Problem,
     blocked: Sequence[int],
-    time_limit: float = 5.0,
+    deadline: Deadline | None = None,
     counts: tuple[list[int], list[int]] | None = None,
     pairs: dict[int, tuple[int, int]] | None = None,
 ) -> bool:
     """Whether the tasks could block every instance for a new task of every service in
     ``blocked`` at once (``counts``, ``pairs``: as for :func:`can_block_everywhere`).
+    The program runs until ``deadline`` (None: none), at most
+    :data:`~planner.running.clock.VOLUME_CALL`; past it, "yes" (no proof) unasked.
 
     An aggregate integer program: per class of identical instances (identical placement
     rows, :mod:`planner.model.placement`), how many are blocked by which combination of rows (per
@@ -172,9 +181,9 @@ def can_block_all(
             m.add(old_n <= other.lower).only_enforce_if(~done)
             m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(~done)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
-    return solver.solve(m) != cp_model.INFEASIBLE
+    seconds = clock.VOLUME_CALL.most
+    return cpcall.solve(solver, m, seconds, deadline) != cp_model.INFEASIBLE
 
 
 def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
@@ -200,14 +209,14 @@ def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:
     return None
 
 
-def never_blocked(problem: Problem) -> bool:
+def never_blocked(problem: Problem, deadline: Deadline | None = None) -> bool:
     """True (a proof) if no run by ECS rules can ever leave a start unplaced.
 
     Until the first wave in which some service cannot place all its room allows, every
     run has the counts of :func:`trajectory`. At that wave's end the service has room and
     fits nowhere, with at most the trajectory's tasks running (itself one fewer). If the
     volumes rule that out for every wave and service, every run follows the trajectory to
-    completion.
+    completion. Past ``deadline``, False (no proof): no program is asked any more.
     """
     traj = trajectory(problem)
     if traj is None:
@@ -219,15 +228,23 @@ def never_blocked(problem: Problem) -> bool:
             if new[s] > prev_new[s]:  # it starts tasks in this wave: could one be left over?
                 cap_new = list(new)
                 cap_new[s] -= 1
-                if can_block_everywhere(problem, s, counts=(old, cap_new)):
+                if deadline is not None and deadline.expired:
+                    return False
+                if can_block_everywhere(problem, s, deadline, counts=(old, cap_new)):
                     return False
         prev_new = new
     return True
 
 
-def no_dead_state(problem: Problem) -> bool:
-    """True: no dead state exists at all (a proof). False: this check cannot tell."""
+def no_dead_state(problem: Problem, deadline: Deadline | None = None) -> bool:
+    """True: no dead state exists at all (a proof). False: this check cannot tell (or
+    ``deadline`` came first: no program is asked past it)."""
     for svc in problem.services:
         if not svc.all_at_once and svc.upper <= svc.lower:
             return False  # the bounds alone may hold it
-    return not any(can_block_everywhere(problem, s) for s in range(problem.n_services))
+    for s in range(problem.n_services):
+        if deadline is not None and deadline.expired:
+            return False
+        if can_block_everywhere(problem, s, deadline):
+            return False
+    return True

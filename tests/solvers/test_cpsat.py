@@ -197,3 +197,36 @@ def test_stop_ends_a_solve_running_in_another_thread():
     assert ans.status == "unknown"
     # cut short, not settled: presolve would have said infeasible
     assert model._solver.response_proto.status == cp_model.UNKNOWN
+
+
+def test_a_solve_gets_no_more_than_its_deadline_has_left(monkeypatch):
+    """RolloutModel.solve, dead_state_exists and final_state_fits ask CP-SAT for no more
+    than their deadline has left (a scripted clock), whatever limit they are given; once
+    it has passed, CP-SAT is not asked at all and the answer is "unknown"."""
+    from planner.running.clock import Deadline
+    from planner.solvers import cpsat
+
+    asked = []
+    real = cpsat.cp_model.CpSolver
+
+    class Recording(real):
+        def solve(self, model, *args, **kwargs):
+            asked.append(self.parameters.max_time_in_seconds)
+            return super().solve(model, *args, **kwargs)
+
+    monkeypatch.setattr(cpsat.cp_model, "CpSolver", Recording)
+    now = [0.0]
+    deadline = Deadline(2.0, clock=lambda: now[0])
+    p = CASES[0].problem
+    model = RolloutModel(p, 2, ecs_rules=True, deadline=deadline)
+    model.build_seconds = 0.0  # (the real build time comes off the limit: kept out here)
+    model.target_unfinished()
+    model.solve(30)
+    final_state_fits(p, 30, deadline=deadline)
+    cpsat.dead_state_exists(p, 30, deadline=deadline)
+    assert len(asked) == 3 and all(0 < a <= 2.0 for a in asked), asked
+    now[0] = 2.0
+    asked.clear()
+    assert model.solve(30).status == "unknown"
+    assert final_state_fits(p, 30, deadline=deadline) is None
+    assert asked == []

@@ -1,0 +1,204 @@
+"""The ECS API's own shapes: the fields of each object planner reads from a scenario.
+
+Copied from botocore's ECS model (``botocore/data/ecs/2014-11-13/service-2.json``,
+Apache-2.0; the test ``tests/test_schema.py`` checks them against the installed botocore).
+A scenario may hold an object as the AWS CLI prints it or a template writes it: the fields
+planner does not use are ignored (listed by ``planner solve --verbose``), while a field in
+neither planner's model nor the ECS shape is refused as a typo.
+"""
+
+from __future__ import annotations
+
+#: botocore version the lists were copied from.
+BOTOCORE_VERSION = "1.43.11"
+
+#: ``TaskDefinition``
+TASK_DEFINITION: tuple[str, ...] = (
+    "taskDefinitionArn",
+    "containerDefinitions",
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "revision",
+    "volumes",
+    "status",
+    "requiresAttributes",
+    "placementConstraints",
+    "compatibilities",
+    "runtimePlatform",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "inferenceAccelerators",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "registeredAt",
+    "deregisteredAt",
+    "deleteRequestedAt",
+    "registeredBy",
+    "ephemeralStorage",
+    "enableFaultInjection",
+)
+#: ``RegisterTaskDefinitionRequest``
+REGISTER_TASK_DEFINITION: tuple[str, ...] = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "tags",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+)
+#: ``ContainerDefinition``
+CONTAINER_DEFINITION: tuple[str, ...] = (
+    "name",
+    "image",
+    "repositoryCredentials",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "links",
+    "portMappings",
+    "essential",
+    "restartPolicy",
+    "entryPoint",
+    "command",
+    "environment",
+    "environmentFiles",
+    "mountPoints",
+    "volumesFrom",
+    "linuxParameters",
+    "secrets",
+    "dependsOn",
+    "startTimeout",
+    "stopTimeout",
+    "versionConsistency",
+    "hostname",
+    "user",
+    "workingDirectory",
+    "disableNetworking",
+    "privileged",
+    "readonlyRootFilesystem",
+    "dnsServers",
+    "dnsSearchDomains",
+    "extraHosts",
+    "dockerSecurityOptions",
+    "interactive",
+    "pseudoTerminal",
+    "dockerLabels",
+    "ulimits",
+    "logConfiguration",
+    "healthCheck",
+    "systemControls",
+    "resourceRequirements",
+    "firelensConfiguration",
+    "credentialSpecs",
+)
+#: ``PortMapping``
+PORT_MAPPING: tuple[str, ...] = (
+    "containerPort",
+    "hostPort",
+    "protocol",
+    "name",
+    "appProtocol",
+    "containerPortRange",
+)
+#: ``DeploymentConfiguration``
+DEPLOYMENT_CONFIGURATION: tuple[str, ...] = (
+    "deploymentCircuitBreaker",
+    "maximumPercent",
+    "minimumHealthyPercent",
+    "alarms",
+    "strategy",
+    "bakeTimeInMinutes",
+    "lifecycleHooks",
+    "linearConfiguration",
+    "canaryConfiguration",
+)
+#: ``Service``
+SERVICE: tuple[str, ...] = (
+    "serviceArn",
+    "serviceName",
+    "clusterArn",
+    "loadBalancers",
+    "serviceRegistries",
+    "status",
+    "desiredCount",
+    "runningCount",
+    "pendingCount",
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "platformFamily",
+    "taskDefinition",
+    "deploymentConfiguration",
+    "taskSets",
+    "deployments",
+    "roleArn",
+    "events",
+    "createdAt",
+    "currentServiceDeployment",
+    "currentServiceRevisions",
+    "placementConstraints",
+    "placementStrategy",
+    "networkConfiguration",
+    "healthCheckGracePeriodSeconds",
+    "schedulingStrategy",
+    "deploymentController",
+    "tags",
+    "createdBy",
+    "enableECSManagedTags",
+    "propagateTags",
+    "enableExecuteCommand",
+    "availabilityZoneRebalancing",
+    "resourceManagementType",
+)
+#: ``LoadBalancer``
+LOAD_BALANCER: tuple[str, ...] = (
+    "targetGroupArn",
+    "loadBalancerName",
+    "containerName",
+    "containerPort",
+    "advancedConfiguration",
+)
+#: ``DeploymentController``
+DEPLOYMENT_CONTROLLER: tuple[str, ...] = (
+    "type",
+)
+#: ``PlacementConstraint``
+PLACEMENT_CONSTRAINT: tuple[str, ...] = (
+    "type",
+    "expression",
+)
+#: ``PlacementStrategy``
+PLACEMENT_STRATEGY: tuple[str, ...] = (
+    "type",
+    "field",
+)
+
+#: The shape names, for the test that compares them with botocore's.
+SHAPES = {
+    "TaskDefinition": TASK_DEFINITION,
+    "RegisterTaskDefinitionRequest": REGISTER_TASK_DEFINITION,
+    "ContainerDefinition": CONTAINER_DEFINITION,
+    "PortMapping": PORT_MAPPING,
+    "DeploymentConfiguration": DEPLOYMENT_CONFIGURATION,
+    "Service": SERVICE,
+    "LoadBalancer": LOAD_BALANCER,
+    "DeploymentController": DEPLOYMENT_CONTROLLER,
+    "PlacementConstraint": PLACEMENT_CONSTRAINT,
+    "PlacementStrategy": PLACEMENT_STRATEGY,
+}

@@ -1,0 +1,79 @@
+"""``planner batch`` for a person (text) and for a spreadsheet (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.text import Text
+
+from planner.deciding.batch import BatchResult
+from planner.outputs.formatting import STATUS_STYLES, about, message, minimum_text
+from planner.outputs.render import hanging
+
+CSV_COLUMNS = ("scenario", "name", "status", "reasons", "message", "minimum", "waves",
+               "estimatedDurationSeconds", "wallSeconds")  # fmt: skip
+
+
+def to_csv(result: BatchResult) -> str:
+    """One line per scenario, the columns of :data:`CSV_COLUMNS`; ``message`` is empty for
+    a safe one."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    for r in result.rows:
+        out.writerow(
+            [r["scenario"], r.get("name", ""), r["status"], ";".join(r.get("reasons", [])),
+             "" if r["status"] == "safe" else message(r, reasons=False),
+             minimum_text(r.get("minimum")),
+             r.get("waves") if r.get("waves") is not None else "",
+             r.get("estimatedDurationSeconds") or "", r.get("wallSeconds", "")]
+        )  # fmt: skip
+    return buf.getvalue()
+
+
+def _extra(r: dict[str, Any]) -> list[str]:
+    """A row's minimum, plan length and solve time, as far as it has them."""
+    extra = []
+    if minimum := minimum_text(r.get("minimum")):
+        extra.append(f"minimum {minimum}")
+    if r.get("waves") is not None:
+        n = r["waves"]
+        secs = r.get("estimatedDurationSeconds")
+        took = "" if secs is None else about(secs)
+        extra.append(f"{n} wave{'' if n == 1 else 's'}, about {took}")
+    if r.get("wallSeconds") is not None:
+        extra.append(f"{r['wallSeconds']:.1f} s")
+    return extra
+
+
+def render_batch(result: BatchResult, console: Any) -> None:
+    """The summary a person reads: counts and the exit code, then one entry per scenario
+    (status, path, minimum, duration), with why for every one that is not safe."""
+    head = Text()
+    head.append(" BATCH ", style="bold reverse")
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
+    head.append(
+        f"  {len(result.rows)} scenarios: {counts}; worst: {result.worst} (exit "
+        f"{result.exit_code}); {result.wall_seconds:.1f} s"
+    )
+    console.print(head, highlight=False)
+    for r in result.rows:
+        prefix = Text("  ")
+        prefix.append(f"{r['status'].upper():<9}", style=STATUS_STYLES[r["status"]])
+        prefix.append(" ")
+        line = Text(r["scenario"])
+        if extra := _extra(r):
+            line.append(f" ({'; '.join(extra)})", style="dim")
+        hanging(console, prefix, line)
+        if r["status"] != "safe" and (said := message(r)):
+            hanging(console, Text(" " * len(prefix.plain)), Text(said))
+    console.print(
+        Text(
+            f"time limit {result.time_limit:g} s per scenario; the verdicts are planner "
+            "solve's (planner solve FILE for the plan, why and fixes)",
+            style="dim",
+        ),
+        highlight=False,
+    )

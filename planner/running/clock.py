@@ -1,0 +1,240 @@
+"""One clock for a command: the :class:`Deadline` handed down from ``--time-limit``, and
+every share of it, named, with why (:data:`SHARES`).
+
+A command makes one deadline when it starts; every phase below it (import, model
+building, each CP-SAT call, scheduler runs, fixes, the minimum's scan, rendering) asks
+it how much is left, or takes a sub-deadline (:meth:`Deadline.share`) that ends no later
+than its parent. A sub-deadline never outlives the one it came from, so no phase can
+spend time its caller did not have. The clock is a function (default
+``time.monotonic``), so tests run the whole thing on a scripted clock.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from planner.errors import OutOfTime
+
+__all__ = ["SHARES", "Deadline", "Share", "shares_table"]
+
+
+@dataclass(frozen=True)
+class Share:
+    """A part of a deadline given to one phase: ``fraction`` of the time left when asked
+    (``of="left"``) or of the deadline's own length (``of="limit"``), kept between
+    ``least`` and ``most`` seconds, and never past the deadline itself."""
+
+    name: str
+    fraction: float
+    why: str
+    of: Literal["left", "limit"] = "left"
+    least: float = 0.0
+    most: float = math.inf
+
+    def seconds(self, deadline: Deadline) -> float:
+        base = deadline.left() if self.of == "left" else deadline.limit
+        return min(self.most, max(self.least, self.fraction * base))
+
+
+# ------------------------------------------------------------------ the shares, in one place
+# (solve: planner.deciding.solve)
+RESERVE = Share(
+    "reserve", 0.05, most=1.0, of="limit",
+    why="what follows the analysis (the result, printing or drawing it) needs a moment "
+    "that the analysis must not spend",
+)
+FIXES = Share(
+    "fixes", 1.0, most=20.0,
+    why="fixes only colour a report whose verdict is already known, so they get at most "
+    "20 s of what is left",
+)
+FIX_CHECK = Share(
+    "fix-check", 1.0, most=10.0,
+    why="each candidate fix is one full analysis; 10 s each leaves room for the next ones",
+)
+# (analyse: planner.deciding.verdict)
+FIRST_RUNS = Share(
+    "first-runs", 1 / 20, most=1.0, of="limit",
+    why="ECS's scheduler's default and extreme orders are the most plausible witnesses and "
+    "cheap; a twentieth (at most 1 s) finds them without delaying the proofs",
+)
+REPLAY = Share(
+    "replay", 1 / 4, of="limit",
+    why="replaying the evidence takes about 3 µs per instance and service and must fit "
+    "after the verdict; never more than a quarter, so large clusters still get the rest",
+)
+SCHEDULER_SEARCH = Share(
+    "scheduler-search", 1 / 2,
+    why="with --placement ecs the verdict under any placement is half the work; the "
+    "search of the scheduler's own states gets the other half",
+)
+REPORT_RUNS = Share(
+    "report-runs", 1 / 10, most=5.0, of="limit",
+    why="more scheduler runs only fill the report's summary (a safe rollout needs none), "
+    "so they get a tenth, at most 5 s",
+)
+FOLLOWS = Share(
+    "follows", 1 / 10, least=1.0, of="limit",
+    why="whether the scheduler could take the dead path colours the report, not the "
+    "verdict: a tenth (at least 1 s)",
+)
+VOLUME = Share(
+    "volume", 1 / 4,
+    why="the volume proofs are many tiny integer programs that settle in milliseconds; a "
+    "quarter keeps a pathological one from starving the runs and CP-SAT",
+)
+VOLUME_CALL = Share(
+    "volume-call", 1.0, most=5.0,
+    why="one volume program that takes seconds will not settle; 5 s each at most, so the "
+    "next service or wave gets its turn",
+)
+COUNT_SETS = Share(
+    "count-sets", 1 / 8,
+    why="the count sets narrow CP-SAT's models but are not a verdict alone; an eighth",
+)
+OTHER_RUNS = Share(
+    "other-runs", 1 / 4, of="limit",
+    why="the adversary's and random runs by ECS rules find most witnesses long before "
+    "CP-SAT would; a quarter",
+)
+RANDOM_RUNS = Share(
+    "random-runs", 1 / 8, of="limit",
+    why="on large problems random runs go on alone after the adversary's for an eighth "
+    "(fleet-wide dead ends at 350 instances took tens of runs: benchmarks/README.md)",
+)
+DEAD_STATE = Share(
+    "dead-state", 1 / 8,
+    why="at scale a dead state mostly exists and the runs are what is open, so asking "
+    "whether any exists gets an eighth",
+)
+SHORT_RUNS = Share(
+    "short-runs", 0.5,
+    why="runs that die do so within a few waves on the benchmarks, found far sooner in "
+    "short models: half, the full-horizon search the rest",
+)
+SHORT_HORIZON = Share(
+    "short-horizon", 1 / 6,
+    why="the complete search at each short horizon proves 'none dead yet' in moments or "
+    "not at all: a sixth of what is left each",
+)
+FIRST_TURN = Share(
+    "first-turn", 1 / 4, least=0.25,
+    why="local search's first turn at the unsettled short horizons (each next one twice "
+    "as long): a quarter, since restarting costs it its way",
+)
+LOCAL_SEARCH = Share(
+    "local-search", 0.2,
+    why="with one worker, local search at the full horizon finds dying runs the complete "
+    "search misses; a fifth before the complete search takes the rest",
+)
+# (minimum: planner.deciding.minimum)
+MINIMUM_QUICK = Share(
+    "minimum-quick", 0.02, least=0.5, of="limit",
+    why="each count of the first pass needs only the proofs without search, so an easy "
+    "safe count above hard ones is still found: a fiftieth (at least 0.5 s) each",
+)
+MINIMUM_SCAN = Share(
+    "minimum-scan", 1 / 2, of="limit",
+    why="the quick passes over the counts get at most half, the careful checks of the "
+    "chosen counts the rest",
+)
+MINIMUM_COUNT = Share(
+    "minimum-count", 1 / 4, of="limit",
+    why="one count's careful check gets a quarter at most, so the neighbours around the "
+    "minimum get theirs",
+)
+# (sweeps: planner.deciding.percents, tables)
+PERCENTS_SCAN = Share(
+    "percents-scan", 1 / 2, of="limit",
+    why="the minimum count before a percent sweep is half of the sweep's total at most, "
+    "the settings the rest",
+)
+
+#: Every share by name (README's table, ``shares_table``).
+SHARES: dict[str, Share] = {
+    s.name: s
+    for s in (
+        RESERVE, FIXES, FIX_CHECK, FIRST_RUNS, REPLAY, SCHEDULER_SEARCH, REPORT_RUNS,
+        FOLLOWS, VOLUME, VOLUME_CALL, COUNT_SETS, OTHER_RUNS, RANDOM_RUNS, DEAD_STATE,
+        SHORT_RUNS, SHORT_HORIZON, FIRST_TURN, LOCAL_SEARCH, MINIMUM_QUICK, MINIMUM_SCAN,
+        MINIMUM_COUNT, PERCENTS_SCAN,
+    )
+}
+
+
+def shares_table() -> str:
+    """The shares as a Markdown table (name, fraction, of, bounds, why)."""
+    lines = ["| share | fraction | of | bounds | why |", "|---|---|---|---|---|"]
+    for s in SHARES.values():
+        bounds = ", ".join(
+            b
+            for b in (
+                f"≥ {s.least:g} s" if s.least else "",
+                f"≤ {s.most:g} s" if s.most != math.inf else "",
+            )
+            if b
+        )
+        lines.append(f"| {s.name} | {s.fraction:.3g} | {s.of} | {bounds} | {s.why} |")
+    return "\n".join(lines)
+
+
+class Deadline:
+    """When a phase must be done, on ``clock`` (a function of seconds; default
+    ``time.monotonic``). ``limit``: the seconds it was made with."""
+
+    __slots__ = ("clock", "end", "limit")
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.limit = max(0.0, seconds)
+        self.end = clock() + self.limit
+
+    @classmethod
+    def _ending(cls, clock: Callable[[], float], end: float, limit: float) -> Deadline:
+        d = cls.__new__(cls)
+        d.clock, d.end, d.limit = clock, end, max(0.0, limit)
+        return d
+
+    def __repr__(self) -> str:
+        return f"Deadline({self.left():.3f} s left of {self.limit:g})"
+
+    def left(self) -> float:
+        """Seconds left (0 once passed)."""
+        return max(0.0, self.end - self.clock())
+
+    @property
+    def expired(self) -> bool:
+        return self.clock() >= self.end
+
+    def check(self, what: str) -> None:
+        """Raise :class:`~planner.errors.OutOfTime` once passed (``what`` was under way)."""
+        if self.expired:
+            raise OutOfTime(f"the time limit came while {what}")
+
+    def within(self, seconds: float) -> Deadline:
+        """A sub-deadline ``seconds`` from now, or this one's end if that comes first."""
+        now = self.clock()
+        end = min(self.end, now + max(0.0, seconds))
+        return Deadline._ending(self.clock, end, end - now)
+
+    def part(self, fraction: float) -> Deadline:
+        """A sub-deadline of ``fraction`` of what is left."""
+        return self.within(fraction * self.left())
+
+    def share(self, share: Share) -> Deadline:
+        """The sub-deadline of a named :class:`Share`."""
+        return self.within(share.seconds(self))
+
+    def less(self, seconds: float) -> Deadline:
+        """This deadline brought ``seconds`` earlier (time kept for what follows)."""
+        return Deadline._ending(self.clock, self.end - seconds, self.limit - seconds)
+
+    def perf_counter(self) -> float:
+        """This deadline as a ``time.perf_counter()`` value, for code that compares with
+        that clock (a run's cut-off in :func:`planner.model.rollout.simulate`)."""
+        left = self.end - self.clock()
+        return time.perf_counter() + (left if left > 0 else -1.0)

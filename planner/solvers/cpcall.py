@@ -1,0 +1,29 @@
+"""The one place the planner hands a model to CP-SAT (:func:`solve`), so that every
+call, the rollout models' (:mod:`planner.solvers.cpsat`) and the volume programs'
+(:mod:`planner.solvers.volume`) alike, gets its time limit from the command's deadline
+(:class:`~planner.running.clock.Deadline`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from planner.running.clock import Deadline
+
+#: Below this many seconds CP-SAT is not started at all: it would answer "unknown" anyway.
+LEAST_SECONDS = 1e-3
+
+
+def solve(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, seconds: float, deadline: Deadline | None
+) -> Any:
+    """CP-SAT's status for ``model``, searched for ``seconds`` at most, and never past
+    ``deadline``: with less than :data:`LEAST_SECONDS` left, ``UNKNOWN`` without a search
+    (without a deadline, the search gets at least that)."""
+    if deadline is not None:
+        seconds = min(seconds, deadline.left())
+        if seconds < LEAST_SECONDS:
+            return cp_model.UNKNOWN
+    solver.parameters.max_time_in_seconds = max(seconds, LEAST_SECONDS)
+    return solver.solve(model)

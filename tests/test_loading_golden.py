@@ -1,0 +1,82 @@
+"""Every scenario planner ships or tests, loaded: the same Scenario or the same message.
+
+The golden file records, for each shipped scenario and test file, the loaded scenario's
+repr or the error, and for every value of ``tests/data/full.yaml`` replaced by each of a
+dozen odd values, the message (or that it loads). A change to the reader that changes any
+of them shows here; a message made more precise is recorded by regenerating the file
+(``PLANNER_REGOLD=1``) and reviewing its diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from planner.errors import PlannerError
+from planner.inputs.loading import load_scenario, scenario_from_data
+from planner.inputs.yamlsafe import Located, load_yaml_text
+
+REPO = Path(__file__).parent.parent
+GOLDEN = REPO / "tests" / "data" / "loading-golden.txt"
+ODD = [None, True, -1, 0, 1.5, 70000, "", "x", [], [1], {}, {"type": "x"}]
+
+
+def _files() -> list[str]:
+    found = sorted((REPO / "scenarios").rglob("*.yaml")) + sorted(
+        (REPO / "tests" / "data").glob("*.yaml")
+    )
+    found += sorted((REPO / "tests" / "data" / "bad").glob("*.yaml"))
+    return [str(p.relative_to(REPO)) for p in found]
+
+
+def _outcome(load) -> str:  # noqa: ANN001
+    try:
+        return repr(load())
+    except PlannerError as exc:
+        return f"error: {exc}"
+
+
+def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _replaced(data: object, path: tuple, new: object) -> object:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: _replaced(v, rest, new) if k == head else v for k, v in data.items()}
+    assert isinstance(data, list)
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]
+
+
+def _record() -> str:
+    lines = [f"{name}\n  {_outcome(lambda n=name: load_scenario(n))}" for name in _files()]
+    full = "tests/data/full.yaml"
+    good = load_yaml_text((REPO / full).read_text(), file=full)
+    for path in _paths(good.data):
+        for value in ODD:
+            doc = Located(_replaced(good.data, path, value), good.lines, good.file)
+            shown = _outcome(lambda d=doc: scenario_from_data(d, base_dir=REPO / "tests/data"))
+            if not shown.startswith("error: "):
+                shown = "loads"
+            lines.append(f"{full} {path!r} = {value!r}\n  {shown}")
+    # the repository's own path (a task-definition path in a message) is machine-specific
+    return "\n".join(lines).replace(str(REPO.resolve()), "<repo>") + "\n"
+
+
+def test_every_file_loads_as_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    now = _record()
+    if os.environ.get("PLANNER_REGOLD"):
+        GOLDEN.write_text(now, encoding="utf-8")
+    assert now == GOLDEN.read_text(encoding="utf-8")
