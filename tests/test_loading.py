@@ -706,3 +706,164 @@ def test_a_service_named_as_the_ecs_api_names_it_is_told_to_say_name() -> None:
         scenario_from_data(load_yaml_text(text, file="s.yaml"))
     assert info.value.field == "services[0].name"
     assert "write name: ecs-simple-service" in info.value.message
+
+
+# --- LINEAR's and CANARY's settings, flat or nested as the ECS API nests them -----------
+
+
+def _config_scenario(config: dict) -> Scenario:
+    return scenario_from_data(
+        load_yaml_text(_with_service(deploymentConfiguration=config), file="s.yaml")
+    )
+
+
+def _config_case(config: dict) -> Service:
+    return _config_scenario(config).services[0]
+
+
+@pytest.mark.parametrize(
+    ("nested", "flat"),
+    [
+        (
+            {
+                "strategy": "LINEAR",
+                "bakeTimeInMinutes": 5,
+                "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": 2},
+            },
+            {
+                "strategy": "LINEAR",
+                "bakeTimeInMinutes": 5,
+                "stepPercent": 25,
+                "stepBakeTimeInMinutes": 2,
+            },
+        ),
+        (
+            {
+                "strategy": "CANARY",
+                "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 3.5},
+            },
+            {"strategy": "CANARY", "canaryPercent": 10, "canaryBakeTimeInMinutes": 3.5},
+        ),
+        # one of the pair nested: the other keeps its default
+        (
+            {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 12.5}},
+            {"strategy": "LINEAR", "stepPercent": 12.5},
+        ),
+    ],
+)
+def test_a_nested_ecs_form_gives_the_same_service_as_its_flat_twin(
+    nested: dict, flat: dict
+) -> None:
+    got = _config_scenario(nested)
+    assert got == _config_scenario(flat)
+    svc = got.services[0]
+    assert (svc.step_percent or svc.canary_percent) is not None
+
+
+def test_the_nested_settings_reach_the_scenario() -> None:
+    svc = _config_case(
+        {
+            "strategy": "LINEAR",
+            "linearConfiguration": {"stepPercent": 12.5, "stepBakeTimeInMinutes": 6},
+        }
+    )
+    assert (svc.step_percent, svc.step_bake_minutes) == (12.5, 6)
+    svc = _config_case({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0.5}})
+    assert svc.canary_percent == 0.5
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "message"),
+    [
+        (
+            {"strategy": "LINEAR", "stepPercent": 25, "linearConfiguration": {"stepPercent": 25.0}},
+            "linearConfiguration",
+            "give linearConfiguration (as the ECS API nests it) or stepPercent (flat), not both",
+        ),
+        (
+            {
+                "strategy": "CANARY",
+                "canaryBakeTimeInMinutes": 3,
+                "canaryPercent": 5,
+                "canaryConfiguration": {},
+            },
+            "canaryConfiguration",
+            "give canaryConfiguration (as the ECS API nests it) or canaryPercent and "
+            "canaryBakeTimeInMinutes (flat), not both",
+        ),
+        (
+            {"strategy": "CANARY", "linearConfiguration": {"stepPercent": 10.0}},
+            "linearConfiguration",
+            "applies only to strategy LINEAR, and the strategy is CANARY",
+        ),
+        (
+            {"linearConfiguration": {"stepPercent": 10.0}},
+            "linearConfiguration",
+            "applies only to strategy LINEAR, and the strategy is ROLLING",
+        ),
+        (
+            {"strategy": "LINEAR", "canaryConfiguration": {"canaryPercent": 5.0}},
+            "canaryConfiguration",
+            "applies only to strategy CANARY, and the strategy is LINEAR",
+        ),
+        (
+            {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 2.5}},
+            "linearConfiguration.stepPercent",
+            "must be a percent from 3 to 100 in steps of 0.1, got 2.5",
+        ),
+        (
+            {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 12.25}},
+            "linearConfiguration.stepPercent",
+            "must be a percent from 3 to 100 in steps of 0.1, got 12.25",
+        ),
+        (
+            {"strategy": "LINEAR", "linearConfiguration": {"stepPercnt": 10.0}},
+            "linearConfiguration.stepPercnt",
+            "unknown field; did you mean stepPercent? allowed here: stepPercent, "
+            "stepBakeTimeInMinutes",
+        ),
+        (
+            {"strategy": "LINEAR", "linearConfiguration": 10},
+            "linearConfiguration",
+            "must be a mapping, got 10",
+        ),
+    ],
+)
+def test_the_nested_forms_are_checked(config: dict, field: str, message: str) -> None:
+    with pytest.raises(PlannerError) as info:
+        _config_case(config)
+    assert info.value.field == f"services[0].deploymentConfiguration.{field}"
+    assert info.value.message == message
+    assert info.value.line
+
+
+def test_a_linear_deployment_configuration_pasted_from_describe_services_loads(
+    tmp_path: Path,
+) -> None:
+    """botocore's DescribeServices example (real output), its deploymentConfiguration as
+    describe-services prints a LINEAR service's (written here from the API's shapes:
+    DeploymentConfiguration, LinearConfiguration; botocore has no example of one)."""
+    printed = _botocore_example("DescribeServices")["services"][0]
+    service = {k: v for k, v in printed.items() if k != "taskDefinition"}  # an ARN there
+    service["deploymentConfiguration"] = {
+        "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+        "alarms": {"alarmNames": [], "rollback": False, "enable": False},
+        "strategy": "LINEAR",
+        "bakeTimeInMinutes": 10,
+        "lifecycleHooks": [],
+        "linearConfiguration": {"stepPercent": 10.0, "stepBakeTimeInMinutes": 6},
+    }
+    path = _write(tmp_path / "s.yaml", _with_service(**service))
+    scenario = load_scenario(path)
+    svc = scenario.services[0]
+    assert (svc.strategy, svc.step_percent, svc.step_bake_minutes, svc.bake_minutes) == (
+        "LINEAR",
+        10.0,
+        6,
+        10,
+    )
+    fields = [shown.rsplit(": ", 1)[1] for shown in scenario.ignored]
+    assert "services[0].deploymentConfiguration.lifecycleHooks" in fields
+    assert not any("linearConfiguration" in f for f in fields)

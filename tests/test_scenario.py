@@ -64,7 +64,11 @@ GROUP = InstanceGroup("t3.small", 2048, 1900, 2)
         ),
         (
             lambda: replace(SVC, step_percent=0),
-            "step_percent: must be a whole percent from 1 to 100, got 0",
+            "step_percent: must be a percent from 3 to 100 in steps of 0.1, got 0",
+        ),
+        (
+            lambda: replace(SVC, strategy="CANARY", canary_percent=12.55),
+            "canary_percent: must be a percent from 0.1 to 100 in steps of 0.1, got 12.55",
         ),
         # task definitions
         (
@@ -148,3 +152,19 @@ def test_a_bad_mapping_gets_the_files_message():
     )
     with pytest.raises(PlannerError, match="takes a file path or a mapping, got list"):
         planner.load_scenario([SCENARIO])
+
+
+@pytest.mark.parametrize(
+    ("percent", "steps"),
+    [(25, 4), (12.5, 8), (30, 4), (33.3, 4), (100, 1), (10.0, 10)],
+)
+def test_a_fractional_step_percent_counts_whole_steps(percent, steps):
+    """LINEAR's percent moves traffic, not tasks: a fractional one (ECS takes 12.5) is kept
+    as written and sets the timing estimate's ceil(100 / stepPercent) steps, a step bake
+    time between each two."""
+    from planner.model.timing import _bake_seconds
+
+    svc = replace(SVC, strategy="LINEAR", step_percent=percent, step_bake_minutes=1.0)
+    scenario = Scenario("s", (GROUP,), (svc,))
+    assert scenario.services[0].step_percent == percent
+    assert _bake_seconds(scenario, 0) == (steps - 1) * 60

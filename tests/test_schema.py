@@ -109,6 +109,10 @@ def test_the_reader_has_no_field_list_of_its_own():
     ):
         assert not hasattr(loading, name), name
     assert tuple(loading.TIMING_FIELDS) == tuple(schema.Timing.model_fields)
+    flat = set(schema.DeploymentConfiguration.model_fields) - set(schema.NESTED_FORMS)
+    assert set(loading.DEPLOYMENT_SETTINGS) == flat
+    for model in schema.NESTED_FORMS.values():
+        assert set(model.model_fields) <= flat, model
     assert tuple(schema.TaskDefinitionShort.model_fields) == taskdef.SHORT_FORM_FIELDS
     assert tuple(schema.PortMapping.model_fields) == taskdef.PORT_MAPPING_FIELDS
     assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing")
@@ -203,3 +207,29 @@ def test_the_schema_allows_the_ecs_apis_own_fields(validator):
     loading.scenario_from_data(load_yaml_text(json.dumps(doc)))
     service["deploymentConfiguration"]["maximumPercnt"] = 150
     assert not validator.is_valid(doc)
+
+
+def test_the_schema_describes_the_ecs_nested_strategy_settings(validator):
+    """``linearConfiguration`` and ``canaryConfiguration`` as the ECS API nests them: their
+    fields, a fractional percent allowed, a typo inside refused."""
+    from planner.inputs import schema
+
+    props = schema.DeploymentConfiguration.model_json_schema()
+    linear = props["$defs"]["LinearConfiguration"]
+    canary = props["$defs"]["CanaryConfiguration"]
+    assert tuple(linear["properties"]) == ("stepPercent", "stepBakeTimeInMinutes")
+    assert tuple(canary["properties"]) == ("canaryPercent", "canaryBakeTimeInMinutes")
+    step = linear["properties"]["stepPercent"]["anyOf"][0]
+    assert (step["type"], step["minimum"], step["maximum"]) == ("number", 3, 100)
+
+    def scenario(config):
+        service = {"name": "web", "desiredCount": 1, "taskDefinition": {"cpu": 1, "memory": 1}}
+        service["deploymentConfiguration"] = config
+        return {"cluster": {"instances": [{"type": "t3.small"}]}, "services": [service]}
+
+    nested = {"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 12.5}}
+    assert not list(validator.iter_errors(scenario(nested)))
+    typo = {"strategy": "LINEAR", "linearConfiguration": {"stepPercnt": 12.5}}
+    assert list(validator.iter_errors(scenario(typo)))
+    low = {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0}}
+    assert list(validator.iter_errors(scenario(low)))

@@ -284,3 +284,20 @@ def test_task_definition_member_of_binds_its_revision(tmp_path: Path) -> None:
     result = planner.solve(scenario, fixes=False)
     assert result.verdict == "safe"
     assert [(m["instance"]) for w in result.to_json()["plan"] for m in w["start"]] == [1]
+
+
+def test_a_huge_file_is_refused_having_read_the_limit_and_one_byte(tmp_path: Path) -> None:
+    """The size guard reads no more than MAX_JSON_BYTES + 1 bytes (files.read_limited)."""
+    import tracemalloc
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as fh:
+        fh.truncate(64_000_000)  # sparse: no disk used
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlannerError, match="larger than 1,000,000 bytes"):
+            task_definition_from_json(huge)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000

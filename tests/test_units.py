@@ -192,7 +192,35 @@ def test_each_rule_is_worded_in_one_place(text: str, home: str) -> None:
     from pathlib import Path
 
     root = Path(__file__).parent.parent / "planner"
-    found = sorted(
-        str(p.relative_to(root)) for p in root.rglob("*.py") if text in p.read_text()
-    )
+    found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py") if text in p.read_text())
     assert found == [home]
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "ok"),
+    [
+        ("step", 3, True),
+        ("step", 3.0, True),
+        ("step", 12.5, True),
+        ("step", 100.0, True),
+        ("step", 2.9, False),  # ECS: 3.0 to 100.0
+        ("step", 100.1, False),
+        ("step", 12.25, False),  # not a multiple of 0.1
+        ("step", True, False),
+        ("step", "10", False),
+        ("step", float("nan"), False),
+        ("canary", 0.1, True),
+        ("canary", 0.3, True),
+        ("canary", 5, True),
+        ("canary", 0, False),  # ECS: 0.1 to 100.0
+        ("canary", 0.05, False),
+    ],
+)
+def test_a_traffic_percent_is_ecss_double_in_tenths(rule, value, ok):
+    from planner.model.units import CANARY_PERCENT, STEP_PERCENT
+
+    found = (STEP_PERCENT if rule == "step" else CANARY_PERCENT).problem(value)
+    assert (found is None) == ok, found
+    if not ok:
+        assert found.startswith("must be a percent from ")
+        assert found.endswith(f"to 100 in steps of 0.1, got {describe(value)}")

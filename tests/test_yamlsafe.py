@@ -415,3 +415,20 @@ def test_nul_in_text() -> None:
     with pytest.raises(PlannerError, match="not a text file") as caught:
         load_yaml_text("a: 1\nb: \x00\n", file="x.yaml")
     assert (caught.value.file, caught.value.line) == ("x.yaml", 2)
+
+
+def test_a_huge_file_is_refused_having_read_the_limit_and_one_byte(tmp_path: Path) -> None:
+    """The size guard reads max_bytes + 1 bytes, not the file (files.read_limited)."""
+    import tracemalloc
+
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as fh:
+        fh.truncate(64_000_000)  # sparse: no disk used
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlannerError, match="larger than 1,000 bytes"):
+            load_yaml(huge, max_bytes=1_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000

@@ -15,18 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from planner.inputs.yamlsafe import Located
-from planner.model.units import (
-    WholeRule,
-    boolean_problem,
-    describe,
-    list_problem,
-    number_problem,
-    one_of_problem,
-    port_problem,
-    read_size,
-    text_problem,
-    unknown_field_message,
-)
+from planner.model import units
 
 Path_ = tuple[str | int, ...]
 
@@ -44,7 +33,7 @@ def whole(
     minimum: int = 0,
     maximum: int | None = None,
     what: str = "a whole number",
-    rule: WholeRule | None = None,
+    rule: units.WholeRule | None = None,
 ) -> int:
     """Check a whole number in ``[minimum, maximum]`` (or by ``rule``); return it.
 
@@ -53,44 +42,44 @@ def whole(
     PlannerError
         If ``value`` is not an int (booleans and floats included) or out of bounds.
     """
-    rule = rule or WholeRule(minimum, maximum, what)
+    rule = rule or units.WholeRule(minimum, maximum, what)
     _checked(doc, path, rule.problem(value))
     return int(value)
 
 
 def number(doc: Located, path: Path_, value: Any, *, minimum: float = 0) -> float:
     """Check a number (int or float, not bool) ≥ ``minimum``; return it as a float."""
-    _checked(doc, path, number_problem(value, minimum))
+    _checked(doc, path, units.number_problem(value, minimum))
     return float(value)
 
 
 def port(doc: Located, path: Path_, value: Any) -> int:
     """Check a port number 1–65535."""
-    _checked(doc, path, port_problem(value))
+    _checked(doc, path, units.port_problem(value))
     return int(value)
 
 
 def text(doc: Located, path: Path_, value: Any) -> str:
     """Check non-empty text."""
-    _checked(doc, path, text_problem(value))
+    _checked(doc, path, units.text_problem(value))
     return str(value)
 
 
 def boolean(doc: Located, path: Path_, value: Any) -> bool:
     """Check ``true`` or ``false``."""
-    _checked(doc, path, boolean_problem(value))
+    _checked(doc, path, units.boolean_problem(value))
     return bool(value)
 
 
 def one_of(doc: Located, path: Path_, value: Any, allowed: Iterable[str]) -> str:
     """Check that ``value`` is one of the ``allowed`` words (case-sensitive, as ECS)."""
-    _checked(doc, path, one_of_problem(value, allowed))
+    _checked(doc, path, units.one_of_problem(value, allowed))
     return str(value)
 
 
 def listing(doc: Located, path: Path_, value: Any, *, non_empty: bool = False) -> list[Any]:
     """Check a list (non-empty if asked)."""
-    _checked(doc, path, list_problem(value, non_empty=non_empty))
+    _checked(doc, path, units.list_problem(value, non_empty=non_empty))
     assert isinstance(value, list)
     return value
 
@@ -113,11 +102,11 @@ def mapping(
         at the first missing required key (reported at the mapping's line).
     """
     if not isinstance(value, dict):
-        raise doc.error(path, f"must be {what}, got {describe(value)}")
+        raise doc.error(path, f"must be {what}, got {units.describe(value)}")
     allowed = tuple(allowed)
     for key in value:
         if key not in allowed:
-            raise doc.error((*path, key), unknown_field_message(key, allowed))
+            raise doc.error((*path, key), units.unknown_field_message(key, allowed))
     for key in required:
         if key not in value:
             raise doc.error((*path, key), "is required but missing")
@@ -135,6 +124,6 @@ def sized(
         With the parser's message, or if the size is below ``minimum``.
     """
     try:
-        return read_size(value, parse, minimum)
+        return units.read_size(value, parse, minimum)
     except ValueError as exc:
         raise doc.error(path, str(exc)) from None

@@ -128,6 +128,10 @@ DEPLOYMENT_CONFIGURATION: tuple[str, ...] = (
     "linearConfiguration",
     "canaryConfiguration",
 )
+#: ``LinearConfiguration`` (in ``DeploymentConfiguration``; planner reads both fields)
+LINEAR_CONFIGURATION: tuple[str, ...] = ("stepPercent", "stepBakeTimeInMinutes")
+#: ``CanaryConfiguration`` (in ``DeploymentConfiguration``; planner reads both fields)
+CANARY_CONFIGURATION: tuple[str, ...] = ("canaryPercent", "canaryBakeTimeInMinutes")
 #: ``Service``
 SERVICE: tuple[str, ...] = (
     "serviceArn",
@@ -175,9 +179,7 @@ LOAD_BALANCER: tuple[str, ...] = (
     "advancedConfiguration",
 )
 #: ``DeploymentController``
-DEPLOYMENT_CONTROLLER: tuple[str, ...] = (
-    "type",
-)
+DEPLOYMENT_CONTROLLER: tuple[str, ...] = ("type",)
 #: ``PlacementConstraint``
 PLACEMENT_CONSTRAINT: tuple[str, ...] = (
     "type",
@@ -196,6 +198,8 @@ SHAPES = {
     "ContainerDefinition": CONTAINER_DEFINITION,
     "PortMapping": PORT_MAPPING,
     "DeploymentConfiguration": DEPLOYMENT_CONFIGURATION,
+    "LinearConfiguration": LINEAR_CONFIGURATION,
+    "CanaryConfiguration": CANARY_CONFIGURATION,
     "Service": SERVICE,
     "LoadBalancer": LOAD_BALANCER,
     "DeploymentController": DEPLOYMENT_CONTROLLER,

@@ -18,9 +18,13 @@ Decisions beyond the contract's text
   given, and ``null`` means omitted.
 * ``deploymentController: CODE_DEPLOY`` forces 100 / 200 whatever the file says (as ECS
   does, silently); it cannot be combined with ``schedulingStrategy: DAEMON`` (ECS refuses).
-* ``stepPercent``/``stepBakeTimeInMinutes`` need ``strategy: LINEAR``,
-  ``canaryPercent``/``canaryBakeTimeInMinutes`` need ``CANARY``, ``bakeTimeInMinutes`` an
-  all-at-once strategy: elsewhere ECS would refuse them, and planner would ignore them.
+* ``stepPercent``/``stepBakeTimeInMinutes`` (or the ECS API's ``linearConfiguration``
+  holding them) need ``strategy: LINEAR``, ``canaryPercent``/``canaryBakeTimeInMinutes``
+  (or ``canaryConfiguration``) need ``CANARY``, ``bakeTimeInMinutes`` an all-at-once
+  strategy: elsewhere ECS would refuse them, and planner would ignore them. The flat and
+  the nested form of one strategy's settings are not given together. A percent is ECS's
+  (a multiple of 0.1, e.g. 12.5), kept as written: it sets only the number of LINEAR
+  steps the timing estimate counts, ``ceil(100 / stepPercent)``.
 * A DAEMON service's ``desiredCount`` is optional (0); the compile step uses the instance
   count, and a DAEMON ``placement`` must add up to the instance count.
 """
@@ -52,6 +56,18 @@ from planner.model.units import CPU_UNITS_PER_VCPU, describe
 
 Path_ = tuple[str | int, ...]
 
+#: Scenario ``deploymentConfiguration`` keys (flat names; the nested forms are read into
+#: them) and the :class:`Service` fields they set.
+DEPLOYMENT_SETTINGS = {
+    "minimumHealthyPercent": "minimum_healthy_percent",
+    "maximumPercent": "maximum_percent",
+    "strategy": "strategy",
+    "stepPercent": "step_percent",
+    "canaryPercent": "canary_percent",
+    "stepBakeTimeInMinutes": "step_bake_minutes",
+    "canaryBakeTimeInMinutes": "canary_bake_minutes",
+    "bakeTimeInMinutes": "bake_minutes",
+}
 #: Scenario ``timing`` keys and the :class:`Timing` fields they set.
 TIMING_FIELDS = {
     "deregistrationDelay": "deregistration_delay",
@@ -240,18 +256,7 @@ class _Builder:
             "maximum_percent": 100 if daemon else 200,
         }
         if c is not None:
-            for key, attr in (
-                ("minimumHealthyPercent", "minimum_healthy_percent"),
-                ("maximumPercent", "maximum_percent"),
-                ("strategy", "strategy"),
-                ("stepPercent", "step_percent"),
-                ("canaryPercent", "canary_percent"),
-                ("stepBakeTimeInMinutes", "step_bake_minutes"),
-                ("canaryBakeTimeInMinutes", "canary_bake_minutes"),
-                ("bakeTimeInMinutes", "bake_minutes"),
-            ):
-                if getattr(c, key) is not None:
-                    config[attr] = getattr(c, key)
+            config.update({DEPLOYMENT_SETTINGS[k]: v for k, v in c.settings().items()})
         if controller == "CODE_DEPLOY":  # ECS forces the defaults
             config["minimum_healthy_percent"], config["maximum_percent"] = 100, 200
         constraints: list[Any] = list(s.placementConstraints or [])

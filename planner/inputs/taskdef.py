@@ -38,6 +38,7 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs import ecs_shapes, schema
 from planner.inputs.checks import listing, one_of, port, sized, whole
+from planner.inputs.files import read_limited
 from planner.inputs.yamlsafe import Located, format_path, load_yaml_text
 from planner.model.cql import QueryError
 from planner.model.cql import parse as parse_query
@@ -289,21 +290,14 @@ def taskdef_from_ecs(
 
 def _read_json(path: Path, name: str) -> Located:
     """Read and parse a JSON file, keeping each value's line where the text allows."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise PlannerError("no such task-definition file", file=name) from None
-    except IsADirectoryError:
-        raise PlannerError("is a directory, not a task-definition JSON file", file=name) from None
-    except OSError as exc:
-        raise PlannerError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise PlannerError(
-            f"the file is larger than {MAX_JSON_BYTES:,} bytes; refusing to read it "
-            "(is this a task definition?)",
-            file=name,
-        )
+    raw = read_limited(
+        path,
+        name,
+        MAX_JSON_BYTES,
+        kind="a task-definition JSON file",
+        missing="no such task-definition file",
+        hint="is this a task definition?",
+    )
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -36,8 +36,6 @@ Decisions
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +44,20 @@ from yaml.events import AliasEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import PlannerError
+from planner.inputs.files import read_limited
+from planner.inputs.located import Located, format_path
+
+# Located and format_path (planner.inputs.located) stay importable from here, where the
+# readers (schema, loading, taskdef, checks) have always found them.
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "Located",
+    "format_path",
+    "load_yaml",
+    "load_yaml_text",
+]
 
 #: Most keys and values (scalars, lists and mappings, counting each alias
 #: expansion) one file may produce. Real scenario files have a few hundred; the
@@ -79,100 +91,11 @@ _SCALAR_TAGS = _AS_TEXT | {_INT, _FLOAT, _BOOL, _NULL}
 _KIND = {ScalarNode: "single value", SequenceNode: "list", MappingNode: "mapping"}
 _TYPE_NAMES = {_INT: "an integer", _FLOAT: "a number", _BOOL: "a boolean", _NULL: "null"}
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-
-
-def format_path(path: tuple[str | int, ...]) -> str:
-    """Format a value's path the way error messages show fields.
-
-    Parameters
-    ----------
-    path
-        Mapping keys and list indexes from the top of the document.
-
-    Returns
-    -------
-    str
-        For example ``("services", 0, "taskDefinition", "cpu")`` gives
-        ``services[0].taskDefinition.cpu``. Keys that are not simple names are
-        quoted (``labels["app.kubernetes.io/name"]``) so the path stays
-        unambiguous. The empty path gives ``""``.
-    """
-    out: list[str] = []
-    for part in path:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
-            out.append(f".{part}" if out else part)
-        else:
-            out.append('["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]')
-    return "".join(out)
-
-
-@dataclass(frozen=True)
-class Located:
-    """A loaded YAML document and the line of every value in it.
-
-    Parameters
-    ----------
-    data
-        Plain Python data: ``dict`` with ``str`` keys, ``list``, ``str``, ``int``,
-        ``float``, ``bool`` or ``None``.
-    lines
-        1-based line of each value by its path, e.g.
-        ``("services", 0, "desiredCount")``; ``()`` maps to 1.
-    file
-        The file's display name, used in error messages.
-    """
-
-    data: Any
-    lines: dict[tuple[str | int, ...], int]
-    file: str
-
-    def line(self, path: tuple[str | int, ...]) -> int | None:
-        """Return the line of ``path``, or of its nearest ancestor that has one.
-
-        Parameters
-        ----------
-        path
-            Keys and indexes, as in :attr:`lines`. A path that does not exist in
-            the document (a missing field, say) falls back to its parent, which is
-            where the user has to add it.
-
-        Returns
-        -------
-        int or None
-            The 1-based line, or None if not even ``()`` is known.
-        """
-        for end in range(len(path), -1, -1):
-            found = self.lines.get(path[:end])
-            if found is not None:
-                return found
-        return None
-
-    def error(self, path: tuple[str | int, ...], message: str) -> PlannerError:
-        """Build an error about the value at ``path``, for the caller to raise.
-
-        Parameters
-        ----------
-        path
-            Where the problem is, e.g. ``("services", 0, "desiredCount")``.
-        message
-            What was expected and what was found.
-
-        Returns
-        -------
-        PlannerError
-            With this file, the line of ``path`` (see :meth:`line`) and the field
-            formatted by :func:`format_path`.
-        """
-        return PlannerError(
-            message, file=self.file, line=self.line(path), field=format_path(path) or None
-        )
-
 
 def load_yaml(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Located:
-    """Read and safely load one YAML file.
+    """Read and safely load one YAML file: :func:`load_yaml_text` of its text, with
+    the same answer, and a :class:`~planner.errors.PlannerError` also when the file is
+    missing, unreadable, too large or not UTF-8 text.
 
     Parameters
     ----------
@@ -181,20 +104,16 @@ def load_yaml(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Locate
     max_bytes
         Larger files are refused unread, so a wrong path (a log, a disk image)
         cannot make planner read gigabytes.
-
-    Returns
-    -------
-    Located
-        The data and the line of each value.
-
-    Raises
-    ------
-    PlannerError
-        If the file is missing, unreadable, too large, not UTF-8 text, empty, not
-        valid YAML, or uses anything beyond plain data (see the module docstring).
     """
     name = str(path)
-    raw = _read_bytes(Path(path), name, max_bytes)
+    raw = read_limited(
+        Path(path),
+        name,
+        max_bytes,
+        kind="a YAML file",
+        missing="no such file",
+        hint="is this the right file?",
+    )
     if b"\0" in raw:
         # UTF-16/32 text also has NULs, but scenario files are expected in UTF-8.
         line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
@@ -277,33 +196,6 @@ def load_yaml_text(text: str, *, file: str = "<string>") -> Located:
     finally:
         if loader is not None:
             loader.dispose()
-
-
-def _read_bytes(path: Path, name: str, max_bytes: int) -> bytes:
-    """Read at most ``max_bytes`` of ``path``, turning OS errors into PlannerError."""
-    try:
-        if path.is_dir():
-            raise PlannerError("is a directory, not a YAML file", file=name)
-        with path.open("rb") as fh:
-            # Read one byte past the limit instead of trusting stat(): pipes and
-            # devices (/dev/zero) report size 0.
-            raw = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise PlannerError("no such file", file=name) from None
-    except PermissionError:
-        raise PlannerError("cannot read the file: permission denied", file=name) from None
-    except OSError as exc:
-        raise PlannerError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
-    except ValueError:
-        # open() refuses names with NUL characters this way, not with OSError.
-        raise PlannerError("not a valid file name", file=repr(name)) from None
-    if len(raw) > max_bytes:
-        raise PlannerError(
-            f"the file is larger than {max_bytes:,} bytes; refusing to read it "
-            "(is this the right file?)",
-            file=name,
-        )
-    return raw
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> PlannerError:

@@ -16,6 +16,7 @@ from planner.errors import PlannerError
 from planner.model import placement
 from planner.model.placement import DIMENSIONS, Footprint, Row
 from planner.model.scenario import Scenario
+from planner.model.scenario import Service as ScenarioService
 
 __all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
 
@@ -178,6 +179,46 @@ def compile_problem(scenario: Scenario) -> Problem:
         If the running service does not fit the cluster (ROLLOUT.md §3), or a given
         ``placement`` breaks a capacity, port or constraint.
     """
+    blank = _expand_instances(scenario)
+    counts = _daemon_counts(scenario, len(blank))
+    placed = _place_old_tasks(scenario, blank, counts)
+
+    instances = list(blank)
+    draining = [inst.closed == "DRAINING" for inst in blank]
+    services: list[Service] = []
+    index: list[int] = []
+    initial_cols: list[list[int]] = []
+    new_cols: list[list[int]] = []
+    for k, svc in enumerate(scenario.services):
+        if not svc.deploy:
+            _add_static_load(instances, Footprint.of(svc.task_definition), placed[k], svc.name)
+            continue
+        service, old_col, new_col = _deploying(svc, k, counts[k], placed[k], draining, blank)
+        services.append(service)
+        index.append(k)
+        initial_cols.append(old_col)
+        new_cols.append(new_col)
+    n = len(instances)
+    initial = tuple(tuple(col[i] for col in initial_cols) for i in range(n))
+    initial_new = tuple(tuple(col[i] for col in new_cols) for i in range(n))
+    problem = Problem(
+        tuple(instances),
+        tuple(services),
+        initial,
+        tuple(index),
+        scenario.placement_mode,
+        initial_new if any(map(any, initial_new)) else (),
+        any(s.new_placement is not None for s in scenario.services)
+        or any(g.closed for g in scenario.instance_groups),
+    )
+    if problem.initial_new:
+        _check_snapshot(problem)
+    return problem
+
+
+def _expand_instances(scenario: Scenario) -> list[Instance]:
+    """One empty instance per container instance, groups in file order: its capacity less
+    what the agent reserves, and the attributes ECS gives it (ROLLOUT.md §2, §7)."""
     agent = scenario.agent
     lo, hi = agent.dynamic_port_range
     dynamic = hi - lo + 1 - sum(1 for p in agent.reserved_ports if lo <= p <= hi)
@@ -221,88 +262,73 @@ def compile_problem(scenario: Scenario) -> Problem:
                     closed=group.closed,
                 )
             )
+    return blank
 
-    counts = _daemon_counts(scenario, len(blank))
-    placed = _place_old_tasks(scenario, blank, counts)
 
-    instances = list(blank)
-    draining = [inst.closed == "DRAINING" for inst in blank]
-    services: list[Service] = []
-    index: list[int] = []
-    initial_cols: list[list[int]] = []
-    new_cols: list[list[int]] = []
-    for k, svc in enumerate(scenario.services):
-        desired = counts[k]
-        if not svc.deploy:
-            fp = Footprint.of(svc.task_definition)
-            for i, n in enumerate(placed[k]):
-                if n:
-                    inst = instances[i]
-                    static = tuple(a + n * b for a, b in zip(inst.static, fp.vector, strict=True))
-                    instances[i] = replace(
-                        inst,
-                        static=static,  # type: ignore[arg-type]
-                        static_ports=inst.static_ports | fp.ports,
-                        static_names=(*inst.static_names, svc.name),
-                    )
-            continue
-        old_col, new_col = list(placed[k]), [0] * len(blank)
-        all_at_once = svc.all_at_once
-        if svc.scheduling_strategy == "DAEMON":  # none on a draining instance (§10)
-            desired -= sum(draining)
-        if svc.new_placement is not None:
-            new_col = list(svc.new_placement)
-            on = [i for i, n in enumerate(new_col) if n and draining[i]]
-            if on:
-                raise DoesNotFit(
-                    f"new tasks of {svc.name} run on the DRAINING instance {blank[on[0]].label}: "
-                    "planner cannot model replacing tasks of the new revision mid-deployment",
-                    field=f"services[{k}].newPlacement",
-                )
-        elif any(draining) and svc.new_task_definition == svc.task_definition:
-            # a drain (§10): the tasks on draining instances are replaced by the same
-            # revision, within the bounds; the others are where they will stay
-            new_col = [0 if draining[i] else n for i, n in enumerate(placed[k])]
-            old_col = [n if draining[i] else 0 for i, n in enumerate(placed[k])]
-            all_at_once = False
-        if all_at_once:
-            lower, upper = desired, 2 * desired
-        else:
-            lower = lower_bound(desired, svc.minimum_healthy_percent)
-            upper = upper_bound(desired, svc.maximum_percent)
-        services.append(
-            Service(
-                svc.name,
-                desired,
-                lower,
-                upper,
-                Footprint.of(svc.task_definition),
-                Footprint.of(svc.new_task_definition),
-                svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
-                all_at_once,
-                svc.member_of + svc.new_task_definition.member_of,
-                svc.placement_strategy,
+def _add_static_load(
+    instances: list[Instance], fp: Footprint, placed: list[int], name: str
+) -> None:
+    """Fold the tasks of service ``name``, which does not deploy, into its instances'
+    static load (and its name into theirs, for messages)."""
+    for i, n in enumerate(placed):
+        if n:
+            inst = instances[i]
+            static = tuple(a + n * b for a, b in zip(inst.static, fp.vector, strict=True))
+            instances[i] = replace(
+                inst,
+                static=static,  # type: ignore[arg-type]
+                static_ports=inst.static_ports | fp.ports,
+                static_names=(*inst.static_names, name),
             )
-        )
-        index.append(k)
-        initial_cols.append(old_col)
-        new_cols.append(new_col)
-    n = len(instances)
-    initial = tuple(tuple(col[i] for col in initial_cols) for i in range(n))
-    initial_new = tuple(tuple(col[i] for col in new_cols) for i in range(n))
-    problem = Problem(
-        tuple(instances),
-        tuple(services),
-        initial,
-        tuple(index),
-        scenario.placement_mode,
-        initial_new if any(map(any, initial_new)) else (),
-        any(s.new_placement is not None for s in scenario.services)
-        or any(g.closed for g in scenario.instance_groups),
+
+
+def _deploying(
+    svc: ScenarioService,
+    k: int,
+    desired: int,
+    placed: list[int],
+    draining: list[bool],
+    blank: list[Instance],
+) -> tuple[Service, list[int], list[int]]:
+    """A service that deploys: its bounds (ROLLOUT.md §2) and where its old and new tasks
+    run at the start (a snapshot's ``newPlacement``, §9; a drain's replacements, §10)."""
+    old_col, new_col = list(placed), [0] * len(blank)
+    all_at_once = svc.all_at_once
+    if svc.scheduling_strategy == "DAEMON":  # none on a draining instance (§10)
+        desired -= sum(draining)
+    if svc.new_placement is not None:
+        new_col = list(svc.new_placement)
+        on = [i for i, n in enumerate(new_col) if n and draining[i]]
+        if on:
+            raise DoesNotFit(
+                f"new tasks of {svc.name} run on the DRAINING instance {blank[on[0]].label}: "
+                "planner cannot model replacing tasks of the new revision mid-deployment",
+                field=f"services[{k}].newPlacement",
+            )
+    elif any(draining) and svc.new_task_definition == svc.task_definition:
+        # a drain (§10): the tasks on draining instances are replaced by the same
+        # revision, within the bounds; the others are where they will stay
+        new_col = [0 if draining[i] else n for i, n in enumerate(placed)]
+        old_col = [n if draining[i] else 0 for i, n in enumerate(placed)]
+        all_at_once = False
+    if all_at_once:
+        lower, upper = desired, 2 * desired
+    else:
+        lower = lower_bound(desired, svc.minimum_healthy_percent)
+        upper = upper_bound(desired, svc.maximum_percent)
+    service = Service(
+        svc.name,
+        desired,
+        lower,
+        upper,
+        Footprint.of(svc.task_definition),
+        Footprint.of(svc.new_task_definition),
+        svc.distinct_instance or svc.scheduling_strategy == "DAEMON",
+        all_at_once,
+        svc.member_of + svc.new_task_definition.member_of,
+        svc.placement_strategy,
     )
-    if problem.initial_new:
-        _check_snapshot(problem)
-    return problem
+    return service, old_col, new_col
 
 
 def _check_snapshot(problem: Problem) -> None:

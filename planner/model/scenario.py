@@ -10,11 +10,13 @@ values together), which the file's models call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from planner.errors import PlannerError
 from planner.model.units import (
+    CANARY_PERCENT,
     OPEN_PERCENT,
     PERCENT,
     POSITIVE,
@@ -145,18 +147,20 @@ class _Checks:
         if problem is not None:
             raise self.error(path, problem)
 
-    def whole(self, attr: str, rule: WholeRule = WHOLE, optional: bool = False) -> None:
+    def value(self, attr: str, rule: Callable[[Any], str | None], optional: bool = False) -> None:
+        """Check an attribute by ``rule``; None passes if it is ``optional``."""
         value = getattr(self.obj, attr)
         if value is not None or not optional:
-            self.check((attr,), rule.problem(value))
+            self.check((attr,), rule(value))
+
+    def whole(self, attr: str, rule: WholeRule = WHOLE, optional: bool = False) -> None:
+        self.value(attr, rule.problem, optional)
 
     def one_of(self, attr: str, allowed: tuple[str, ...]) -> None:
         self.check((attr,), one_of_problem(getattr(self.obj, attr), allowed))
 
     def text(self, attr: str, optional: bool = False) -> None:
-        value = getattr(self.obj, attr)
-        if value is not None or not optional:
-            self.check((attr,), text_problem(value))
+        self.value(attr, text_problem, optional)
 
     def texts(self, attr: str) -> None:
         for k, value in enumerate(self.sequence(attr)):
@@ -166,9 +170,7 @@ class _Checks:
         self.check((attr,), boolean_problem(getattr(self.obj, attr)))
 
     def number(self, attr: str, optional: bool = False) -> None:
-        value = getattr(self.obj, attr)
-        if value is not None or not optional:
-            self.check((attr,), number_problem(value))
+        self.value(attr, number_problem, optional)
 
     def ports(self, attr: str) -> None:
         for i, p in enumerate(self.sequence(attr)):
@@ -358,11 +360,15 @@ class Service:
     #: §9); needs ``placement`` (the old tasks left).
     new_placement: tuple[int, ...] | None = None
     load_balanced: bool = False
-    #: LINEAR: percent of the traffic moved per step and the bake time between steps.
-    step_percent: int | None = None
+    #: LINEAR: percent of the traffic moved per step (3–100, a multiple of 0.1 as ECS
+    #: takes it; kept as written, e.g. 12.5: it moves traffic, not tasks, so it only sets
+    #: the timing estimate's ``ceil(100 / step_percent)`` steps) and the bake time between
+    #: steps.
+    step_percent: float | None = None
     step_bake_minutes: float | None = None
-    #: CANARY: percent moved first and the bake time before the rest.
-    canary_percent: int | None = None
+    #: CANARY: percent moved first (0.1–100, a multiple of 0.1) and the bake time before
+    #: the rest.
+    canary_percent: float | None = None
     canary_bake_minutes: float | None = None
     #: BLUE_GREEN: bake time after the traffic shift, before the blue set stops.
     bake_minutes: float = 0.0
@@ -399,8 +405,8 @@ class Service:
                     f"must list as many instances as placement ({len(self.placement)}), "
                     f"got {len(self.new_placement)}",
                 )
-        c.whole("step_percent", STEP_PERCENT, optional=True)
-        c.whole("canary_percent", STEP_PERCENT, optional=True)
+        c.value("step_percent", STEP_PERCENT.problem, optional=True)
+        c.value("canary_percent", CANARY_PERCENT.problem, optional=True)
         for minutes in ("step_bake_minutes", "canary_bake_minutes", "bake_minutes"):
             c.number(minutes, optional=True)
         from planner.model.cql import QueryError, parse

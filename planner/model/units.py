@@ -78,6 +78,60 @@ def _decimal_size(value: Any, what: str) -> tuple[Decimal, str]:
     return number, unit
 
 
+@dataclass(frozen=True)
+class _SizeUnits:
+    """How one kind of size is written: its unit, and the larger one it may be given in."""
+
+    what: str  # what the value must be, for messages
+    unit: str  # the unit counted ("CPU units", "MiB")
+    short: str  # the unit in "give a whole number of ..."
+    large: frozenset[str]  # the larger unit's spellings, lower-case
+    per_large: int  # units per larger unit
+    small: frozenset[str]  # the unit's own spellings ("" for none)
+    fraction: str  # the message for a fraction of a unit; {value} and {shown}
+
+
+_CPU = _SizeUnits(
+    what='CPU units (a whole number, e.g. 256) or vCPUs (e.g. "0.25 vCPU")',
+    unit="CPU units",
+    short="units",
+    large=frozenset(_VCPU),
+    per_large=CPU_UNITS_PER_VCPU,
+    small=frozenset({""}),
+    fraction='must be a whole number of CPU units; write "{value} vCPU" for vCPUs, got {shown}',
+)
+_MEMORY = _SizeUnits(
+    what='MiB (a whole number, e.g. 512) or GB (e.g. "0.5 GB")',
+    unit="MiB",
+    short="MiB",
+    large=frozenset(_GB),
+    per_large=MIB_PER_GB,
+    small=frozenset(_MIB),
+    fraction="must be a whole number of MiB, got {shown}",
+)
+
+
+def _parse_size(value: Any, units: _SizeUnits) -> int:
+    """Read a size written in ``units``' unit or its larger one (:func:`parse_cpu`,
+    :func:`parse_memory`)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"must be ≥ 0 {units.unit}, got {value}")
+    number, unit = _decimal_size(value, units.what)
+    if unit in units.large:
+        counted = number * units.per_large
+        if counted != counted.to_integral_value():
+            raise ValueError(
+                f"{value!s} is {counted.normalize():f} {units.unit}; "
+                f"give a whole number of {units.short}"
+            )
+        return int(counted)
+    if unit not in units.small:
+        raise ValueError(f"must be {units.what}; unknown unit {unit!r} in {describe(value)}")
+    if number != number.to_integral_value():
+        raise ValueError(units.fraction.format(value=value, shown=describe(value)))
+    return int(number)
+
+
 def parse_cpu(value: Any) -> int:
     """Read a CPU size in CPU units, as ECS accepts it in a task definition.
 
@@ -98,25 +152,7 @@ def parse_cpu(value: Any) -> int:
     ValueError
         If the value is none of these, negative, or not a whole number of units.
     """
-    what = 'CPU units (a whole number, e.g. 256) or vCPUs (e.g. "0.25 vCPU")'
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"must be ≥ 0 CPU units, got {value}")
-    number, unit = _decimal_size(value, what)
-    if unit in _VCPU:
-        units = number * CPU_UNITS_PER_VCPU
-        if units != units.to_integral_value():
-            raise ValueError(
-                f"{value!s} is {units.normalize():f} CPU units; give a whole number of units"
-            )
-        return int(units)
-    if unit:
-        raise ValueError(f"must be {what}; unknown unit {unit!r} in {describe(value)}")
-    if number != number.to_integral_value():
-        raise ValueError(
-            f'must be a whole number of CPU units; write "{value} vCPU" for vCPUs, '
-            f"got {describe(value)}"
-        )
-    return int(number)
+    return _parse_size(value, _CPU)
 
 
 def parse_memory(value: Any) -> int:
@@ -138,20 +174,7 @@ def parse_memory(value: Any) -> int:
     ValueError
         If the value is none of these, negative, or not a whole number of MiB.
     """
-    what = 'MiB (a whole number, e.g. 512) or GB (e.g. "0.5 GB")'
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"must be ≥ 0 MiB, got {value}")
-    number, unit = _decimal_size(value, what)
-    if unit in _GB:
-        mib = number * MIB_PER_GB
-        if mib != mib.to_integral_value():
-            raise ValueError(f"{value!s} is {mib.normalize():f} MiB; give a whole number of MiB")
-        return int(mib)
-    if unit not in _MIB:
-        raise ValueError(f"must be {what}; unknown unit {unit!r} in {describe(value)}")
-    if number != number.to_integral_value():
-        raise ValueError(f"must be a whole number of MiB, got {describe(value)}")
-    return int(number)
+    return _parse_size(value, _MEMORY)
 
 
 def read_size(value: Any, parse: Callable[[Any], int], minimum: int = 0) -> int:
@@ -191,8 +214,10 @@ class WholeRule:
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` (not an int, a bool, a float, out of bounds), or
         None."""
-        if is_whole(value) and value >= self.minimum and (
-            self.maximum is None or value <= self.maximum
+        if (
+            is_whole(value)
+            and value >= self.minimum
+            and (self.maximum is None or value <= self.maximum)
         ):
             return None
         if self.maximum is None:
@@ -209,10 +234,43 @@ POSITIVE = WholeRule(1)
 PERCENT = WholeRule(0, 100, "a whole percent")
 #: ``maximumPercent``: any whole percent (the ECS API does not bound it above).
 OPEN_PERCENT = WholeRule(0, None, "a whole percent")
-#: A share of traffic moved in one step (LINEAR, CANARY): 1–100.
-STEP_PERCENT = WholeRule(1, 100, "a whole percent")
 #: A host port in a port mapping (0: one from the dynamic range).
 HOST_PORT = WholeRule(0, 65535, "a port number (0: dynamic)")
+
+
+@dataclass(frozen=True)
+class ShareRule:
+    """A percent of the production traffic shifted at once, as ECS takes it: a number
+    (the API's Double: ``10``, ``10.0`` and ``12.5`` alike) from ``minimum`` to 100, a
+    multiple of 0.1 (botocore's ``LinearConfiguration``, ``CanaryConfiguration``).
+
+    A fractional percent is kept as it is written: it moves traffic, not tasks (the green
+    set is started whole, ROLLOUT.md §6), so it only changes how many LINEAR steps the
+    timing estimate counts, ``ceil(100 / stepPercent)`` (12.5: 8 steps; 30: 4, the last
+    one 10 %).
+    """
+
+    minimum: float
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` (not a number, out of bounds, finer than 0.1), or
+        None."""
+        if number_problem(value, self.minimum) is None and value <= 100 and _tenths(value):
+            return None
+        return (
+            f"must be a percent from {self.minimum:g} to 100 in steps of 0.1, got {describe(value)}"
+        )
+
+
+def _tenths(value: int | float) -> bool:
+    tenths = Decimal(repr(value)) * 10
+    return tenths == tenths.to_integral_value()
+
+
+#: LINEAR's ``stepPercent``: 3–100 (ECS).
+STEP_PERCENT = ShareRule(3)
+#: CANARY's ``canaryPercent``: 0.1–100 (ECS).
+CANARY_PERCENT = ShareRule(0.1)
 
 
 def number_problem(value: Any, minimum: float = 0) -> str | None:
