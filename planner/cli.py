@@ -60,7 +60,11 @@ def _main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print planner's version."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            metavar="",  # a plain flag: typer would show "<bool>" as if it took a value
+            help="Print planner's version.",
         ),
     ] = False,
 ) -> None:

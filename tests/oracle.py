@@ -16,8 +16,9 @@ spec's text:
   ENIs, distinctInstance); complete when every deploying service has 0 old and all new;
 - §4: general rules (any such wave) and ECS rules (stop exactly the most allowed, start a
   maximal set); dead states; the three verdicts;
-- §5: the reason codes of a dead state, the closest instance failing the fewest
-  requirements (ties: the first), named by the first failure in the table's order;
+- §5: the reason codes of a dead state, the closest instance (one failing only a
+  placement constraint, as ECS filters by resources and ports first; else failing the
+  fewest requirements; ties: the first), named by the first failure in the table's order;
 - §6: all-at-once strategies start the whole green set beside the blue one (peak 2 ×
   desired) and stop the blue set once the green one runs; a DAEMON service runs one task
   per instance;
@@ -417,7 +418,11 @@ class Oracle:
                 out[svc.name] = ("deployment-configuration", None)
                 continue
             taking = [j for j in range(self.m.n) if not self.m.closed[j]] or range(self.m.n)
-            i = min(taking, key=lambda j: (len(self.fails(state, j, s)), j))
+            # §5: resources and ports filter first, constraints after: an instance that
+            # fails only a constraint is closest; then the fewest failures; then the first
+            i = min(taking, key=lambda j: (
+                any(f != "placement-constraint" for f in self.fails(state, j, s)),
+                len(self.fails(state, j, s)), j))  # fmt: skip
             first = next(r for r in REASONS if r in self.fails(state, i, s))
             out[svc.name] = (first, i)
         return out

@@ -200,6 +200,13 @@ def test_version_completion_and_exit_codes_in_help():
     assert "Exit codes" in " ".join(run("solve", "--help").stdout.split())
 
 
+def test_version_is_a_plain_flag_in_the_help():
+    """typer shows a bool option as ``--version <bool>``, as if it took a value."""
+    [line] = [ln for ln in run("--help").stdout.splitlines() if "--version" in ln]
+    assert "Print planner's version." in line
+    assert "<bool>" not in line and "bool" not in line.lower()
+
+
 def test_no_help_names_a_spec_file_the_user_does_not_have():
     """docs/ holds the spec: every reference in help and output points there."""
     for cmd in ((), ("solve",), ("percents",), ("table",), ("import",)):

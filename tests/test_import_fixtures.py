@@ -217,7 +217,7 @@ def test_three_zones_mixed_redeploy_is_safe():
     assert set(_starts(result, "worker")) <= {1, 4}
 
 
-def test_three_zones_mixed_deploy_of_a_bigger_api_hangs_on_cpu():
+def test_three_zones_mixed_deploy_of_a_bigger_api_hangs_on_member_of_beside_cpu():
     """`--deploy api=new-api.json`: api:8 takes 1,536 units (task-level cpu) and 2,048 MiB.
 
     With min 100/max 200 (lower 4, upper 8) no old api task may stop before a new one runs,
@@ -225,11 +225,12 @@ def test_three_zones_mixed_deploy_of_a_bigger_api_hangs_on_cpu():
     old api task (1,024), so at most 1,024 units are left there (768 beside web), whatever
     web and worker do (web frees at most its 256; worker lives on the c5.xlarge, which
     memberOf `pool == general` keeps api off). web and worker, not named in --deploy, keep
-    still (deploy: false): nothing moves: hangs, reason cpu. The end state fits (1,536 +
-    256 ≤ 2,048 per general instance; 2,048 + 512 MiB ≤ 3,883 on a t3.medium), so no
-    final-state. The closest instance is 0 (m5.large: fails cpu only; a c5.xlarge fails
-    memberOf at least). Halving min to 50 lets two old tasks stop first: one of the fixes
-    planner offers.
+    still (deploy: false): nothing moves: hangs. The end state fits (1,536 + 256 ≤ 2,048
+    per general instance; 2,048 + 512 MiB ≤ 3,883 on a t3.medium), so no final-state. ECS
+    filters by resources first (ROLLOUT.md §5): the closest instance is 4, a c5.xlarge
+    with room that only memberOf excludes, so the reason is placement-constraint; the
+    general instances' CPU is said beside ECS's words (instance 0: 768 units left).
+    Halving min to 50 lets two old tasks stop first: one of the fixes planner offers.
     """
     new = TZ / "new-api.json"
     mapping, _ = import_folder(TZ, {"api": str(new)})
@@ -237,10 +238,13 @@ def test_three_zones_mixed_deploy_of_a_bigger_api_hangs_on_cpu():
     for other in mapping["services"][1:]:  # worker, web: not named, so they keep still
         assert "newTaskDefinition" not in other and other["deploy"] is False
     result = _solve(TZ, {"api": str(new)})
-    assert (result.verdict, result.reasons) == ("hangs", ["cpu"])
+    assert (result.verdict, result.reasons) == ("hangs", ["placement-constraint"])
     [blocked] = result.to_json()["deadState"]["services"]
-    assert (blocked["name"], blocked["reason"], blocked["instance"]) == ("api", "cpu", 0)
-    assert "has insufficient CPU units available" in blocked["message"]
+    assert (blocked["name"], blocked["reason"], blocked["instance"]) == (
+        "api", "placement-constraint", 4)  # fmt: skip
+    assert '"MemberOf placement constraint unsatisfied."' in blocked["message"]
+    assert "instance 0 meets memberOf(attribute:pool == general) but has only 768 CPU units" in (
+        blocked["detail"])  # fmt: skip
     assert "minimumHealthyPercent 50 for api" in result.fixes
 
 
@@ -665,8 +669,8 @@ def test_deploy_round_trips_through_a_scenario_file(tmp_path):
         app, ["solve", str(out), "--time-limit", str(TIME_LIMIT), "--format", "json"]
     )
     assert solved.exit_code == 1, solved.output
-    data = json.loads(solved.stdout)
-    assert (data["verdict"], data["reasons"]) == ("hangs", ["cpu"])
+    data = json.loads(solved.stdout)  # (memberOf beside cpu: see the test above)
+    assert (data["verdict"], data["reasons"]) == ("hangs", ["placement-constraint"])
 
 
 # ------------------------------------------------------------------ 7. mixed EC2 and Fargate

@@ -2,6 +2,7 @@
 
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -112,7 +113,7 @@ def test_the_failing_row_is_the_one_that_fails_not_the_first_of_its_kind():
     assert row.what == "memberOf(attribute:team == blue)"
     message = placement.placement_message("web", 0, "placement-constraint", row.what)
     assert message.endswith(
-        "does not meet the placement constraint memberOf(attribute:team == blue)."
+        'container-instance 0 encountered error "MemberOf placement constraint unsatisfied."'
     )
     # beside a task of the service, distinctInstance fails first and is named
     assert placement.failing_row(rows, (1,), (0,), 0, "placement-constraint").what == (
@@ -164,3 +165,71 @@ def test_array_loads_agree_with_the_rows_on_instances_with_different_rows():
             for pair in zip(arrays.left(every, 0), arrays.left(every, 1), strict=True)
         ] == [tuple(r.limit - r.load(old[j], new[j]) for r in rows[j][:2]) for j in range(3)]
     assert checked[True] >= 100 and checked[False] >= 100, checked
+
+
+def test_closest_is_in_ecs_filter_order_an_instance_failing_only_a_constraint_first():
+    """ECS filters by resources and ports, then checks the constraints on the instances
+    left: one that has room and fails only memberOf is closer than a full one listed
+    before it (ROLLOUT.md §5), and beats even one failing fewer filters."""
+    assert closest([("cpu",), ("placement-constraint",)]) == (1, "placement-constraint")
+    assert closest([("port",), ("cpu",), ("placement-constraint",)])[0] == 2
+    assert closest([("cpu", "memory"), ("port",)]) == (1, "port")  # filters: fewest first
+
+
+def test_a_constraint_is_named_in_ecs_words():
+    say = placement.placement_message
+    assert say("api", 2, "placement-constraint", "memberOf(attribute:x == y)").endswith(
+        'container-instance 2 encountered error "MemberOf placement constraint unsatisfied."'
+    )
+    assert say("api", 2, "placement-constraint", "distinctInstance").endswith(
+        'encountered error "DistinctInstance placement constraint unsatisfied."'
+    )
+
+
+# ---- the dead states of scenarios written for these tests (tests/data/reasons-*.yaml)
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _blocked(name: str):
+    import planner
+
+    result = planner.solve(planner.load_scenario(DATA / name), time_limit=20)
+    assert result.verdict == "hangs"
+    return result.dead_state.blocked
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("reasons-member-of-last.yaml", "MemberOf"),
+     ("reasons-distinct-last.yaml", "DistinctInstance")],  # fmt: skip
+)
+def test_only_a_constraint_excludes_the_instance_with_room(name, kind):
+    """The instance with room comes last in the file; the full ones before it fail one
+    requirement each, as it does. ECS names the one with room and the constraint."""
+    [b] = _blocked(name)
+    assert (b.reason, b.instance) == ("placement-constraint", 2)
+    assert b.message.endswith(
+        f'The closest matching container-instance 2 encountered error "{kind} placement '
+        'constraint unsatisfied."'
+    )
+    assert b.detail.startswith("container-instance 2 passes the resource and port filters, but")
+    # and the full instance, which passes the constraint, is said beside it
+    assert "instance 0 " in b.detail and "has no CPU units left" in b.detail
+
+
+def test_instances_that_fail_for_another_reason_are_said_beside_ecs_words():
+    """ECS names instance 0 and the port; instance 3 has the port free, but worker (which
+    does not deploy) took its CPU: said, with what is left and who took it."""
+    [b] = _blocked("reasons-port-and-cpu.yaml")
+    assert (b.reason, b.instance) == ("port", 0)
+    assert b.message.endswith("instance 0 is already using a port required by your task.")
+    assert b.detail == (
+        "instance 3 has port 80 free but has only 256 CPU units left, taken by worker "
+        "(a new api task needs 512)"
+    )
+
+
+def test_no_other_reason_where_every_instance_fails_alike():
+    [b] = _blocked("../../scenarios/seed/port-conflict.yaml")  # one instance, port held
+    assert b.reason == "port" and b.detail == ""

@@ -1,6 +1,7 @@
 """Text output that fits: the plan as waves × services at scale, the grid where it fits,
 and the width of a terminal, of COLUMNS, or 100 columns into a pipe."""
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -147,3 +148,31 @@ def test_at_350_instances_every_line_fits_100_columns(tmp_path):
     assert sum(line.lstrip().startswith("service-") for line in lines) == 9
     text = " ".join(line.strip() for line in lines)
     assert "300 × m5.large, 50 × c5.large" in text and "instances 0–299: m5.large" in text
+
+
+DATA = ROOT / "tests" / "data"
+
+
+def test_a_service_stuck_from_wave_1_is_not_said_to_hang_at_the_runs_last_wave():
+    """api can neither stop nor start from the first wave; worker rolls on for four waves
+    (tests/data/reasons-stuck-from-wave-1.yaml): the run can do nothing from wave 5, but
+    api stopped moving at wave 1, and the text says so; the JSON carries both."""
+    text = " ".join(" ".join(_solve(DATA / "reasons-stuck-from-wave-1.yaml")).split())
+    assert "Why — hangs (the run can do nothing from wave 5 on):" in text
+    assert "[deployment-configuration] api, stuck from wave 1 (it never moved):" in text
+    assert "at wave 5" not in text.split("ECS as configured")[0]
+    res = CliRunner().invoke(
+        app, ["solve", str(DATA / "reasons-stuck-from-wave-1.yaml"), "-f", "json"]
+    )
+    dead = json.loads(res.stdout)["deadState"]
+    assert dead["wave"] == 5 and dead["services"][0]["stuckFromWave"] == 1
+
+
+def test_the_instances_that_fail_otherwise_are_said_under_ecs_words():
+    text = " ".join(" ".join(_solve(DATA / "reasons-port-and-cpu.yaml")).split())
+    ecs = "The closest matching container-instance 0 is already using a port required by your task."
+    ours = (
+        "Instance 3 has port 80 free but has only 256 CPU units left, taken by worker "
+        "(a new api task needs 512)."
+    )
+    assert ecs in text and ours in text and text.index(ecs) < text.index(ours)

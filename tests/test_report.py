@@ -31,9 +31,10 @@ def test_a_page_is_whole_and_self_contained(tmp_path):
     # nothing is fetched: the only http URLs are XML namespaces of the inline SVG
     fetched = re.findall(r'(?:src|href)\s*=\s*"(https?:[^"]*)"|url\((https?:[^)]*)\)', page)
     assert fetched == []
-    assert page.count("<svg") == 3  # tasks over the waves, over time, and the cluster's use
-    for text in ("AT-RISK", "Why: it can hang at wave", "What would fix it", "Assumptions",
-                 "Tasks per service over estimated time"):  # fmt: skip
+    # the dead end; tasks over the waves (the plan, the run that hangs); over time; the use
+    assert page.count("<svg") == 5
+    for text in ("AT-RISK", "Why: it can hang (the run can do nothing from wave", "Assumptions",
+                 "What would fix it", "Tasks per service over estimated time"):  # fmt: skip
         assert text in page, text
 
 
@@ -104,6 +105,109 @@ def test_names_from_the_input_are_escaped(tmp_path):
     assert escaped in page and page.count("onerror") == page.count(escaped)
 
 
+DATA = ROOT / "tests" / "data"
+
+
+def test_a_hang_found_by_counting_draws_the_dead_end(tmp_path):
+    """A fixed port at wave 1, proven by counting (no wave to replay): the page still draws
+    the cluster at the dead end and the stuck service's tasks against its bounds."""
+    page = _page(DATA / "reasons-port-and-cpu.yaml", tmp_path)
+    assert "counting:" in page  # found by counting
+    assert "<h2>The dead end: the cluster at wave 1</h2>" in page
+    assert "<h2>Tasks per service over the waves</h2>" in page
+    assert page.count("<svg") == 2
+    assert "Instance 3 has port 80 free but has only 256 CPU units left, taken by worker" in page
+
+
+def test_an_at_risk_page_draws_the_run_that_hangs_beside_the_plan(tmp_path):
+    page = _page(ROOT / "scenarios/examples/at-risk.yaml", tmp_path)
+    pair = page[page.index('<div class="pair">') :]
+    first, second = pair.split("</figure>")[:2]
+    assert "The plan: it completes" in first and "<svg" in first
+    assert "ECS's choices that hang it" in second and "<svg" in second
+    assert "<h2>The dead end: the cluster at wave 2</h2>" in page
+
+
+def test_the_dead_end_picture_shows_what_each_instance_holds_and_why_not(monkeypatch):
+    """On tests/data/reasons-port-and-cpu.yaml: api's old tasks (512 units, outlined as
+    stuck) on instances 0-2, worker's 768 units (static, grey) on 3, each instance's 1,024
+    units marked; the why-not strip: port, port, port, cpu, instance 0 (ECS's) boxed."""
+    import matplotlib.axes
+
+    from planner.outputs import report
+
+    bars, cells, marks = [], [], []
+    real_bar, real_patch = matplotlib.axes.Axes.bar, matplotlib.axes.Axes.add_patch
+    real_hlines, real_text = matplotlib.axes.Axes.hlines, matplotlib.axes.Axes.text
+
+    def bar(self, x, h, **kw):
+        bars.append((list(h), kw.get("edgecolor"), kw.get("color")))
+        return real_bar(self, x, h, **kw)
+
+    def patch(self, p):
+        if getattr(p, "get_width", None) and p.get_width() == 0.9:  # a why-not cell
+            cells.append((p.get_x(), p.get_linewidth()))
+        return real_patch(self, p)
+
+    def hlines(self, y, *a, **kw):
+        marks.append(list(y))
+        return real_hlines(self, y, *a, **kw)
+
+    words = []
+
+    def text(self, x, y, s, *a, **kw):
+        words.append(s)
+        return real_text(self, x, y, s, *a, **kw)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "bar", bar)
+    monkeypatch.setattr(matplotlib.axes.Axes, "add_patch", patch)
+    monkeypatch.setattr(matplotlib.axes.Axes, "hlines", hlines)
+    monkeypatch.setattr(matplotlib.axes.Axes, "text", text)
+    result = planner.solve(planner.load_scenario(DATA / "reasons-port-and-cpu.yaml"))
+    state = report._replayed(result.problem, result.dead_state.choices)[-1]
+    report._dead_cluster(result, result.problem, state)
+    cpu = bars[:2]  # the CPU panel: the static load, then api's old tasks
+    assert cpu[0][0] == [0, 0, 0, 768] and cpu[0][2] == "#bdbdbd"
+    assert cpu[1][0] == [512, 512, 512] and cpu[1][1] == report._STUCK  # none on 3
+    assert marks[0] == [1024] * 4
+    assert [w for w in words if w in ("port", "cpu", "fits")] == ["port", "port", "port", "cpu"]
+    assert [width for _, width in cells] == [2, 0, 0, 0]  # instance 0, ECS's, boxed
+
+
+@pytest.mark.parametrize(
+    ("name", "strip"),
+    [("reasons-member-of-last.yaml", ["cpu", "cpu", "memberOf"]),
+     ("reasons-distinct-last.yaml", ["cpu", "cpu", "distinct", "distinct"])],
+)  # fmt: skip
+def test_the_why_not_strip_names_the_constraint(monkeypatch, name, strip):
+    import matplotlib.axes
+
+    from planner.outputs import report
+
+    words: list[str] = []
+    real = matplotlib.axes.Axes.text
+
+    def text(self, x, y, s, *a, **kw):
+        words.append(s)
+        return real(self, x, y, s, *a, **kw)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "text", text)
+    result = planner.solve(planner.load_scenario(DATA / name))
+    report._dead_cluster(result, result.problem, report._replayed(result.problem, [])[-1])
+    assert [w for w in words if w in ("cpu", "memberOf", "distinct", "rule")] == strip
+
+
+def test_names_in_a_hang_page_are_escaped():
+    """The stuck service, the static one and the detail that names both stay text."""
+    from dataclasses import replace
+
+    s = planner.load_scenario(DATA / "reasons-port-and-cpu.yaml")
+    api, worker = s.services
+    evil = replace(s, services=(replace(api, name=EVIL), replace(worker, name=EVIL + "w")))
+    page = solve_html(planner.solve(evil), planner.solve(evil).problem)
+    assert "<img" not in page and "taken by &lt;img" in page
+
+
 def test_percents_and_table_pages(tmp_path):
     out = tmp_path / "p.html"
     seed = ROOT / "scenarios/seed/deployment-configuration.yaml"
@@ -132,6 +236,7 @@ def _chromium() -> str:
     "args",
     [("solve", "scenarios/examples/at-risk.yaml"), ("solve", "scenarios/seed/port-conflict.yaml"),
      ("solve", "scenarios/snapshots/stuck-mid-deployment.yaml"),
+     ("solve", "tests/data/reasons-port-and-cpu.yaml"),
      ("percents", "scenarios/seed/deployment-configuration.yaml"),
      ("table", "scenarios/tables/web-tier.table.yml"), ("batch", "scenarios/seed")],
 )  # fmt: skip

@@ -416,8 +416,11 @@ def test_explain_names_the_member_of_constraint():
     [b] = explain(p, initial_state(p))
     assert (b.reason, b.instance) == ("placement-constraint", 0)
     assert b.message.endswith(
-        "container-instance 0 does not meet the placement constraint "
-        "memberOf(attribute:ecs.instance-type == m5.large)."
+        'container-instance 0 encountered error "MemberOf placement constraint unsatisfied."'
+    )
+    assert b.detail.startswith(
+        "container-instance 0 passes the resource and port filters, but "
+        "memberOf(attribute:ecs.instance-type == m5.large) keeps web off it"
     )
 
 

@@ -75,9 +75,10 @@ def test_member_of_names_the_constraint_and_fixes_name_the_zone():
     [b] = result.dead_state.blocked
     assert (b.reason, b.instance) == ("placement-constraint", 0)
     assert b.message.endswith(
-        "The closest matching container-instance 0 does not meet the placement constraint "
-        "memberOf(attribute:ecs.instance-type =~ m5.*)."
+        "The closest matching container-instance 0 encountered error "
+        '"MemberOf placement constraint unsatisfied."'
     )
+    assert "memberOf(attribute:ecs.instance-type =~ m5.*) keeps api off it" in b.detail
     assert "one more m5.large in us-east-1a (placement by ECS's spread)" in result.fixes
     data = result.to_json()
     assert data["zones"] == ["us-east-1a", "us-east-1a", "us-east-1b"]

@@ -11,9 +11,22 @@ VERDICTS = ("safe", "at-risk", "hangs", "unknown")
 EXIT_CODES = {"safe": 0, "at-risk": 1, "hangs": 1, "unknown": 3}
 
 
+def stuck_from(choices: list[Wave], s: int) -> int:
+    """The wave from which service ``s`` moves no more along ``choices``: one after the
+    last wave that stopped or started a task of it (1: it never moved). A service can be
+    stuck long before the run is (the run goes on while other services move)."""
+    moved = [
+        k for k, w in enumerate(choices, 1) if any(t == s for t, _, _ in (*w.stops, *w.starts))
+    ]
+    return (moved[-1] if moved else 0) + 1
+
+
 @dataclass
 class DeadState:
-    """Where a run by ECS rules gets stuck, and the waves that lead there."""
+    """Where a run by ECS rules gets stuck, and the waves that lead there.
+
+    ``wave`` is the first wave of the run that can do nothing (the run's end); each
+    blocked service may have stopped moving earlier (:meth:`stuck_from`)."""
 
     wave: int
     blocked: list[Blocked]
@@ -21,6 +34,10 @@ class DeadState:
     #: Whether the choices are ones ECS's scheduler as configured could make (None: not
     #: decided within the search budget).
     follows_strategy: bool | None = None
+
+    def stuck_from(self, s: int) -> int:
+        """The wave from which service ``s`` (an index) moves no more (:func:`stuck_from`)."""
+        return stuck_from(self.choices, s)
 
 
 @dataclass
@@ -69,6 +86,24 @@ class Result:
     def exit_code(self) -> int:
         return EXIT_CODES[self.verdict]
 
+    def stuck_from(self, service: str) -> int:
+        """The wave from which ``service`` (a name) moves no more along the dead state's
+        choices; 1 for a service not among the deploying ones (or with no dead state)."""
+        ds = self.dead_state
+        if ds is None or service not in self.service_names:
+            return 1
+        return ds.stuck_from(self.service_names.index(service))
+
+    def stuck_words(self, service: str) -> str:
+        """'stuck from wave 1 (it never moved)' / 'stuck from wave 3 (it last moved in wave
+        2)' / 'stuck now' (a snapshot dead already)."""
+        if self.stuck_now:
+            return "stuck now"
+        k = self.stuck_from(service)
+        return f"stuck from wave {k} " + (
+            "(it never moved)" if k == 1 else f"(it last moved in wave {k - 1})"
+        )
+
     def _moves(self, moves: tuple[tuple[int, int, int], ...]) -> list[dict[str, Any]]:
         return [{"service": self.service_names[s], "instance": i, "count": n} for s, i, n in moves]
 
@@ -103,6 +138,8 @@ class Result:
                 "services": [
                     {"name": b.service, "reason": b.reason, "message": b.message}
                     | ({"instance": b.instance} if b.instance is not None else {})
+                    | ({"detail": b.detail} if b.detail else {})
+                    | {"stuckFromWave": self.stuck_from(b.service)}
                     for b in self.dead_state.blocked
                 ],
                 "choices": self.plan_json(self.dead_state.choices),

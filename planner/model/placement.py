@@ -40,13 +40,17 @@ DIMENSION_REASONS = ("cpu", "memory", "eni", "port")
 #: Order in which a failing requirement is named (ROLLOUT.md §5's table), first match wins.
 REASON_ORDER = ("cpu", "memory", "port", "eni", "placement-constraint")
 
+#: The reasons ECS's resource filters give (CPU, memory, ports, ENIs); the binding
+#: placement constraints are checked after them, on the instances they leave (§2, §5).
+FILTER_REASONS = frozenset(("cpu", "memory", "port", "eni"))
+
 #: What ECS's event says of the closest instance, per reason.
 _SAYS = {
     "cpu": "has insufficient CPU units available.",
     "memory": "has insufficient memory available.",
     "port": "is already using a port required by your task.",
     "eni": "has insufficient ENIs available (RESOURCE:ENI).",
-    "placement-constraint": "does not meet the placement constraint {what}.",
+    "placement-constraint": 'encountered error "{what} placement constraint unsatisfied."',
 }
 
 
@@ -193,17 +197,34 @@ def could_ever_fit(rows: Sequence[Row], s: int) -> bool:
     return most_new(rows, s, 1) == 1
 
 
+def closeness(fails: tuple[str, ...], i: int) -> tuple[bool, int, int]:
+    """How far from taking the task an instance failing ``fails`` is, smallest closest:
+    ECS filters by resources and ports first and checks the placement constraints on the
+    instances left (ROLLOUT.md §5), so an instance that passes every filter and fails only
+    a constraint is closer than any that fails a filter; then the fewest requirements
+    failed; then the first instance."""
+    return (any(f in FILTER_REASONS for f in fails), len(fails), i)
+
+
 def closest(failing: Sequence[tuple[str, ...]]) -> tuple[int, str]:
-    """ECS's "closest matching" instance: the one failing the fewest requirements (ties:
-    the first), and the first reason it fails. ``failing[i]`` as :func:`failures` gives."""
-    best = min(range(len(failing)), key=lambda i: (len(failing[i]), i))
+    """ECS's "closest matching" instance (:func:`closeness`), and the first reason it
+    fails. ``failing[i]`` as :func:`failures` gives."""
+    best = min(range(len(failing)), key=lambda i: closeness(failing[i], i))
     return best, failing[best][0]
+
+
+def _constraint_name(what: str) -> str:
+    """ECS's name for the placement constraint a row stands for (``memberOf(...)``:
+    MemberOf; ``distinctInstance``: DistinctInstance)."""
+    name = what.split("(", 1)[0]
+    return name[:1].upper() + name[1:]
 
 
 def placement_message(service: str, instance: int | str, reason: str, what: str) -> str:
     """ECS's "unable to place a task" event for ``reason`` on ``instance``; ``what`` names
-    the placement constraint (the failing row's :attr:`Row.what`)."""
-    says = _SAYS[reason].format(what=what)
+    the placement constraint (the failing row's :attr:`Row.what`). ECS's event names the
+    constraint's type, not its expression ("MemberOf placement constraint unsatisfied.")."""
+    says = _SAYS[reason].format(what=_constraint_name(what))
     if what.startswith("status "):  # every instance closed (rows_for's ``closed``)
         says = f"is {what.removeprefix('status ')} and takes no new tasks."
     return (
@@ -219,6 +240,99 @@ def failing_row(
     return next(
         r for r in rows if r.reason == reason and r.new[s] and r.load(old, new) + r.new[s] > r.limit
     )
+
+
+class Instance(Protocol):
+    """What the messages read of an instance (:class:`planner.model.problem.Instance`):
+    its static load per dimension and who holds it, and its reserved ports."""
+
+    @property
+    def static(self) -> tuple[int, int, int, int]: ...
+    @property
+    def static_names(self) -> tuple[str, ...]: ...
+    @property
+    def reserved_ports(self) -> frozenset[int]: ...
+
+
+#: Per resource row, its unit in planner's words.
+_UNITS = {"cpu": "CPU units", "memory": "MiB", "eni": "ENIs", "dynamic-port": "dynamic host ports"}
+
+
+def _who(row: Row, old: Sequence[int], new: Sequence[int], names: Sequence[str], static: str):
+    """Who takes what ``row`` holds on an instance: the services by what they take, most
+    first, then the static load (``static``, '' for none)."""
+    took: dict[int, int] = {}
+    for t, a in row.old_terms:
+        took[t] = took.get(t, 0) + a * old[t]
+    for t, b in row.new_terms:
+        took[t] = took.get(t, 0) + b * new[t]
+    out = [names[t] for t, n in sorted(took.items(), key=lambda kv: (-kv[1], kv[0])) if n]
+    return ", ".join([*out, *([static] if static else [])])
+
+
+def _passes(row: Row, service: str) -> str:
+    """What an instance that does not fail ``row`` has, in planner's words."""
+    if row.what.startswith("port "):
+        return f"has {row.what} free"
+    if row.reason != "placement-constraint":
+        return {"cpu": "has the CPU units", "memory": "has the memory", "eni": "has an ENI free",
+                "dynamic-port": "has a dynamic host port free"}[row.what]  # fmt: skip
+    if row.what == "distinctInstance":
+        return f"runs no task of {service}"
+    if row.what.startswith("status "):
+        return "takes new tasks"
+    return f"meets {row.what}"
+
+
+def failing_words(row: Row, old, new, s: int, service: str, names, inst: Instance) -> str:
+    """Why ``row`` keeps one more new task of ``service`` (index ``s``) off an instance
+    holding ``old``/``new``, in planner's words: what is left and who took it."""
+    if row.what in _UNITS:
+        d = DIMENSIONS.index(row.what)
+        static = ", ".join(inst.static_names) if inst.static[d] and inst.static_names else (
+            "tasks that do not deploy" if inst.static[d] else "")  # fmt: skip
+        left = row.limit - row.load(old, new)
+        who = _who(row, old, new, names, static)
+        took = f", taken by {who}" if who else " in all"
+        amount = f"only {left:,}" if left > 0 else "no"
+        return f"has {amount} {_UNITS[row.what]} left{took} (a new {service} task needs " + (
+            f"{row.new[s]:,})")
+    if row.what.startswith("port "):
+        q = int(row.what.removeprefix("port "))
+        if row.limit <= 0:
+            if q in inst.reserved_ports:
+                return f"{row.what} is reserved"
+            return f"{row.what} is held by " + (", ".join(inst.static_names) or "tasks that do "
+                                                 "not deploy")  # fmt: skip
+        return f"{row.what} is held by {_who(row, old, new, names, '')}"
+    if row.what == "distinctInstance":
+        return f"already runs a task of {service} (distinctInstance)"
+    if row.what.startswith("status "):
+        return f"is {row.what.removeprefix('status ')} and takes no new tasks"
+    return f"{row.what} keeps {service} off it"
+
+
+def contrast(
+    rows: Sequence[Row],
+    old: Sequence[int],
+    new: Sequence[int],
+    s: int,
+    names: Sequence[str],
+    inst: Instance,
+    passed: Row,
+) -> str:
+    """Why an instance other than the closest one keeps a new task of ``s`` off, for an
+    instance that passes the requirement the closest one fails (``passed``, the closest's
+    failing row): "has port 80 free but 256 CPU units left, taken by worker (a new api
+    task needs 512)". ECS's event names the closest instance only; where the others fail
+    for another reason, this says which, so no one fixes the port and meets the CPU."""
+    service = names[s]
+    broken = [
+        r for code in REASON_ORDER for r in rows
+        if r.reason == code and r.new[s] and r.load(old, new) + r.new[s] > r.limit
+    ]  # fmt: skip
+    said = " and ".join(failing_words(r, old, new, s, service, names, inst) for r in broken)
+    return f"{_passes(passed, service)} but {said}"
 
 
 def configuration_message(service: str) -> str:

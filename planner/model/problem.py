@@ -7,7 +7,7 @@ turned into the bounds of ROLLOUT.md §2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -47,6 +47,8 @@ class Instance:
     zone: str | None = None
     #: Why the instance takes no new task (``DRAINING``, ``agent disconnected``), or None.
     closed: str | None = None
+    #: The services that do not deploy with tasks here (the static load), for messages.
+    static_names: tuple[str, ...] = field(default=(), compare=False)
 
     def free(self, dim: int) -> int:
         return self.capacity[dim] - self.static[dim]
@@ -189,7 +191,7 @@ def compile_problem(scenario: Scenario) -> Problem:
     new_cols: list[list[int]] = []
     for k, svc in enumerate(scenario.services):
         if not svc.deploy:
-            _add_static_load(instances, Footprint.of(svc.task_definition), placed[k])
+            _add_static_load(instances, Footprint.of(svc.task_definition), placed[k], svc.name)
             continue
         service, old_col, new_col = _deploying(svc, k, counts[k], placed[k], draining, blank)
         services.append(service)
@@ -263,8 +265,11 @@ def _expand_instances(scenario: Scenario) -> list[Instance]:
     return blank
 
 
-def _add_static_load(instances: list[Instance], fp: Footprint, placed: list[int]) -> None:
-    """Fold the tasks of a service that does not deploy into its instances' static load."""
+def _add_static_load(
+    instances: list[Instance], fp: Footprint, placed: list[int], name: str
+) -> None:
+    """Fold the tasks of service ``name``, which does not deploy, into its instances'
+    static load (and its name into theirs, for messages)."""
     for i, n in enumerate(placed):
         if n:
             inst = instances[i]
@@ -273,6 +278,7 @@ def _add_static_load(instances: list[Instance], fp: Footprint, placed: list[int]
                 inst,
                 static=static,  # type: ignore[arg-type]
                 static_ports=inst.static_ports | fp.ports,
+                static_names=(*inst.static_names, name),
             )
 
 

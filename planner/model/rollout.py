@@ -246,6 +246,9 @@ class Blocked:
     reason: str
     message: str
     instance: int | None = None
+    #: Planner's words beside ECS's: the constraint that excludes the closest instance,
+    #: and the instances that fail for another reason than it does ('' if none).
+    detail: str = ""
 
 
 def explain(problem: Problem, state: State) -> list[Blocked]:
@@ -265,8 +268,48 @@ def explain(problem: Problem, state: State) -> list[Blocked]:
         i, reason = closest_instance(problem, state, s)
         row = placement.failing_row(problem.rows[i], state.old[i], state.new[i], s, reason)
         message = placement_message(svc.name, i, reason, row.what)
-        out.append(Blocked(svc.name, reason, message, i))
+        out.append(Blocked(svc.name, reason, message, i, other_reasons(problem, state, s, i, row)))
     return out
+
+
+#: The most other reasons :func:`other_reasons` names (one instance each).
+OTHER_REASONS = 3
+
+
+def other_reasons(problem: Problem, state: State, s: int, i: int, row: placement.Row) -> str:
+    """Planner's words beside ECS's event for ``s``, whose closest instance ``i`` fails
+    ``row``: which constraint excludes ``i`` where it passes the resource filters (ECS's
+    event names the constraint's type only); then, per other way the instances fail, the
+    closest instance that passes ``row`` and why it fails instead ("instance 3 has port 80
+    free but 256 CPU units left, taken by worker"). '' when every instance fails as ``i``.
+    """
+    names = [svc.name for svc in problem.services]
+    said: list[str] = []
+    if row.reason == "placement-constraint" and not row.what.startswith("status "):
+        words = placement.failing_words(
+            row, state.old[i], state.new[i], s, names[s], names, problem.instances[i]
+        )
+        said.append(f"container-instance {i} passes the resource and port filters, but {words}")
+    ways: dict[tuple[str, ...], int] = {}
+    for j, inst in enumerate(problem.instances):
+        if j == i or inst.closed:
+            continue
+        rows = problem.rows[j]
+        same = [r for r in rows if r.what == row.what]  # its row of the same requirement
+        if placement.failures(same, state.old[j], state.new[j], s):
+            continue  # fails as the closest one does
+        fails = placement.failures(rows, state.old[j], state.new[j], s)
+        if fails and fails not in ways:  # (the first of those failing alike is closest)
+            ways[fails] = j
+    picked = sorted(ways.items(), key=lambda kv: placement.closeness(*kv))
+    for _, j in picked[:OTHER_REASONS]:
+        why = placement.contrast(
+            problem.rows[j], state.old[j], state.new[j], s, names, problem.instances[j], row
+        )
+        said.append(f"instance {j} {why}")
+    if len(picked) > OTHER_REASONS:
+        said.append(f"instances fail in {len(picked) - OTHER_REASONS} more ways")
+    return "; ".join(said)
 
 
 def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:

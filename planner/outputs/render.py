@@ -313,8 +313,8 @@ def scheduler_line(sched: dict) -> str:
         return f"{runs} runs of the scheduler ({said}): every one completes."
     first = sched["firstHang"]
     return (
-        f"{runs} runs of the scheduler ({said}): {hung} hang; the first at wave "
-        f"{first['wave']}, {', '.join(first['services'])} stuck on "
+        f"{runs} runs of the scheduler ({said}): {hung} hang; the first can do nothing from "
+        f"wave {first['wave']} on, with {', '.join(first['services'])} stuck on "
         f"{', '.join(first['reasons'])}."
     )
 
@@ -332,7 +332,11 @@ def _known(result: Result, console: Console) -> None:
             Text(
                 f"ECS's scheduler as configured: {sched['runs']} runs, {sched['completed']} "
                 f"complete, {hung} hang"
-                + (f" (the first at wave {sched['firstHang']['wave']})" if hung else "")
+                + (
+                    f" (the first can do nothing from wave {sched['firstHang']['wave']} on)"
+                    if hung
+                    else ""
+                )
             ),
         )
     hanging(console, bullet, Text(result.proof))
@@ -429,13 +433,16 @@ def render_text(result: Result, console: Console) -> None:
         _para(console, f"taking no new tasks: {shut}")
     if ds is not None:
         where = "hangs" if result.verdict == "hangs" else "can hang"
-        at = "now" if result.stuck_now else f"at wave {ds.wave}"
+        at = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
         console.print(f"\n[bold]Why[/bold] — {where} {at}:")
         for b in ds.blocked:
-            _para(console, f"[{b.reason}] {b.message}")
+            stuck = result.stuck_words(b.service)
+            _para(console, f"[{b.reason}] {b.service}, {stuck}: {b.message}")
             which = describe_instance(result, b.instance)
             if which:  # ECS names the instance by number: which one that is
                 _para(console, f"(container-instance {b.instance} is {which})", 4)
+            if b.detail:  # planner's words beside ECS's
+                _para(console, b.detail[:1].upper() + b.detail[1:] + ".", 4)
         if "final-state" in result.reasons:
             _para(console, "[final-state] even the end state (every new task) does not fit.")
         follows = {

@@ -29,6 +29,8 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
   font-weight: bold; letter-spacing: 0.05em; }
 .safe { background: #2e7d32; } .at-risk { background: #b26a00; } .hangs { background: #c62828; }
 .unknown { background: #6a1b9a; }
+.pair { display: flex; flex-wrap: wrap; gap: 1em; } .pair figure { flex: 1 1 30em; margin: 0; }
+figcaption { font-weight: bold; margin-bottom: 0.3em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 .dim { color: #666; font-size: 0.9em; } svg { max-width: 100%; height: auto; }
@@ -54,42 +56,70 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
         parts.append("<p><strong>Stuck now:</strong> from this state ECS can neither stop nor "
                      "start a task.</p>")  # fmt: skip
     parts.append(f'<p class="dim">{e(result.proof)}</p>')
-    if result.dead_state is not None:
-        where = "now" if result.stuck_now else f"at wave {result.dead_state.wave}"
+    ds = result.dead_state
+    if ds is not None:
         verb = "hangs" if result.verdict == "hangs" else "can hang"
+        where = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
         parts.append(f"<h2>Why: it {verb} {where}</h2><ul>")
         from planner.outputs.render import describe_instance
 
-        for b in result.dead_state.blocked:
+        for b in ds.blocked:
             named = describe_instance(result, b.instance)
             which = (
                 f' <span class="dim">(container-instance {b.instance} is {e(named)})</span>'
                 if named
                 else ""
             )
-            parts.append(f"<li>[{e(b.reason)}] {e(b.message)}{which}</li>")
+            detail = f"<br>{e(b.detail[:1].upper() + b.detail[1:])}." if b.detail else ""
+            parts.append(
+                f"<li>[{e(b.reason)}] <strong>{e(b.service)}</strong>, "
+                f"{e(result.stuck_words(b.service))}: {e(b.message)}{which}{detail}</li>"
+            )
         parts.append("</ul>")
     if result.fixes:
         parts.append("<h2>What would fix it (each checked: safe)</h2><ul>")
         parts += [f"<li>{e(f)}</li>" for f in result.fixes]
         parts.append("</ul>")
-    states = _states(result, problem)
-    if len(states) > 1 and deadline is not None and deadline.expired:
+    plan = _replayed(problem, result.plan) if result.plan else []
+    dead = _replayed(problem, ds.choices) if ds is not None else []
+    if (plan or dead) and deadline is not None and deadline.expired:
         parts.append('<p class="dim">No charts: the time limit came before they were drawn '
                      "(a longer --time-limit draws them).</p>")  # fmt: skip
-    elif len(states) > 1:  # (stuck now: no wave to draw)
-        parts.append("<h2>Tasks per service over the waves</h2>")
-        parts.append(_counts_chart(result, problem, states))
-        if result.plan and len(result.duration_parts) == len(result.plan):
-            parts.append("<h2>Tasks per service over estimated time</h2>")
+    else:
+        if dead:
+            at = "now" if result.stuck_now else f"at wave {ds.wave}"  # type: ignore[union-attr]
+            parts.append(f"<h2>The dead end: the cluster {at}</h2>")
             parts.append(
-                '<p class="dim">A wave stops and starts its tasks as it begins; the new ones '
-                "count as healthy when it ends. Wave lengths are estimates (see the timing "
-                "assumptions below).</p>"
+                '<p class="dim">Per instance (numbered as in ECS\'s events), the CPU units and '
+                "memory each service's tasks take where the run can do nothing: old tasks hatched, "
+                "new ones solid, the stuck services outlined in red, the services that do not "
+                "deploy in grey; the black mark is what tasks may use. Below, per stuck service, "
+                "why a new task of it fits on no instance.</p>"
             )
-            parts.append(_time_chart(result, problem, states))
-        parts.append("<h2>The cluster: CPU and memory in use per instance</h2>")
-        parts.append(_heatmap(problem, states))
+            parts.append(_dead_cluster(result, problem, dead[-1]))
+        if plan and dead:  # at-risk: the run that hangs beside the plan that completes
+            parts.append("<h2>Tasks per service over the waves</h2>")
+            parts.append(
+                '<div class="pair"><figure><figcaption>The plan: it completes</figcaption>'
+                f"{_counts_chart(result, problem, plan)}</figure><figure><figcaption>ECS's "
+                f"choices that hang it</figcaption>{_counts_chart(result, problem, dead, True)}"
+                "</figure></div>"
+            )
+        elif plan or dead:
+            parts.append("<h2>Tasks per service over the waves</h2>")
+            parts.append(_counts_chart(result, problem, plan or dead, not plan))
+        states = plan or dead
+        if len(states) > 1:  # (stuck now: no wave to draw)
+            if result.plan and len(result.duration_parts) == len(result.plan):
+                parts.append("<h2>Tasks per service over estimated time</h2>")
+                parts.append(
+                    '<p class="dim">A wave stops and starts its tasks as it begins; the new ones '
+                    "count as healthy when it ends. Wave lengths are estimates (see the timing "
+                    "assumptions below).</p>"
+                )
+                parts.append(_time_chart(result, problem, states))
+            parts.append("<h2>The cluster: CPU and memory in use per instance</h2>")
+            parts.append(_heatmap(problem, states))
     parts.append(_plan_table(result))
     parts.append("<h2>Assumptions</h2><ul>")
     parts += [f"<li>{e(a)}</li>" for a in result.assumptions]
@@ -97,13 +127,19 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
     return "\n".join(parts) + "\n"
 
 
-def _states(result: Result, problem: Problem) -> list[State]:
-    """The states the page draws: along the plan, else along the dead path."""
-    waves = result.plan if result.plan else (result.dead_state.choices if result.dead_state else [])
+def _replayed(problem: Problem, waves: list) -> list[State]:
+    """The states along ``waves`` from the initial state (every plan and dead path was
+    replayed before it was reported)."""
     try:
-        return replay(problem, waves, ecs_rules=result.plan is None)
-    except Exception:  # pragma: no cover (every plan was replayed before it was reported)
+        return replay(problem, waves)
+    except Exception:  # pragma: no cover (see above)
         return []
+
+
+def _states(result: Result, problem: Problem) -> list[State]:
+    """The states of the plan, else of the dead path."""
+    waves = result.plan if result.plan else (result.dead_state.choices if result.dead_state else [])
+    return _replayed(problem, waves)
 
 
 def _plan_table(result: Result) -> str:
@@ -145,12 +181,14 @@ def _pyplot():
     return plt
 
 
-def _per_service(problem: Problem, draw, xlabel: str) -> str:
+def _per_service(problem: Problem, draw, xlabel: str, marked: dict[int, str] | None = None) -> str:
     """One small chart per service, four to a row, each with the service's lower and upper
-    bounds: ``draw(ax, s)`` draws service ``s``'s lines."""
+    bounds: ``draw(ax, s)`` draws service ``s``'s lines. ``marked``: services whose title
+    says more, in red (the stuck ones: "stuck from wave 1")."""
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
+    marked = marked or {}
     S = problem.n_services
     cols = min(S, 4)
     rows = -(-S // cols)
@@ -160,7 +198,12 @@ def _per_service(problem: Problem, draw, xlabel: str) -> str:
         draw(ax, s)
         ax.axhline(svc.lower, color="grey", linestyle="--", linewidth=1, label="lower")
         ax.axhline(svc.upper, color="grey", linestyle=":", linewidth=1, label="upper")
-        ax.set_title(svc.name, fontsize=9)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, -0.25), max(hi, svc.upper + 0.25))  # from 0: counts read true
+        if s in marked:
+            ax.set_title(f"{svc.name}: {marked[s]}", fontsize=9, color=_STUCK)
+        else:
+            ax.set_title(svc.name, fontsize=9)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)
@@ -171,18 +214,43 @@ def _per_service(problem: Problem, draw, xlabel: str) -> str:
     return _svg(fig)
 
 
-def _counts_chart(result: Result, problem: Problem, states: list[State]) -> str:
-    """Per service, old and new tasks after each wave, against the bounds."""
+#: The colour of what is stuck, in every chart.
+_STUCK = "#c62828"
+
+
+def _counts_chart(
+    result: Result, problem: Problem, states: list[State], dead: bool = False
+) -> str:
+    """Per service, old and new tasks after each wave, against the bounds. ``dead``: the
+    states are the run that hangs: drawn on to the wave that can do nothing (a red line),
+    each stuck service titled with the wave it stops moving and shaded from there."""
     from matplotlib.ticker import MaxNLocator
 
-    waves = range(len(states))
+    ds = result.dead_state
+    end = ds.wave if dead and ds is not None else len(states) - 1
+    waves = list(range(len(states)))
+    stuck: dict[int, str] = {}
+    if dead and ds is not None:
+        names = [svc.name for svc in problem.services]
+        for b in ds.blocked:
+            if b.service in names:
+                stuck[names.index(b.service)] = result.stuck_words(b.service).split(" (")[0]
 
     def draw(ax, s: int) -> None:
-        ax.plot(waves, [st.old_total(s) for st in states], marker="o", label="old")
-        ax.plot(waves, [st.new_total(s) for st in states], marker="o", label="new")
+        old = [st.old_total(s) for st in states]
+        new = [st.new_total(s) for st in states]
+        ax.plot(waves, old, marker="o", label="old")
+        ax.plot(waves, new, marker="o", label="new")
+        if dead and end > waves[-1]:  # nothing moves from the last state to the dead wave
+            ax.plot([waves[-1], end], [old[-1]] * 2, color="C0", linestyle=":")
+            ax.plot([waves[-1], end], [new[-1]] * 2, color="C1", linestyle=":")
+        if dead:
+            ax.axvline(end, color=_STUCK, linewidth=1.2, label="can do nothing")
+        if s in stuck and ds is not None:
+            ax.axvspan(ds.stuck_from(s) - 1, end, color=_STUCK, alpha=0.08, linewidth=0)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
-    return _per_service(problem, draw, "after wave")
+    return _per_service(problem, draw, "after wave", stuck)
 
 
 def _time_chart(result: Result, problem: Problem, states: list[State]) -> str:
@@ -266,5 +334,119 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
         for edge in _group_edges(ticks):  # a line between groups
             ax.axvline(edge, color="white", linewidth=1.5)
         fig.colorbar(image, ax=ax, fraction=0.02)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+#: The reason strip of :func:`_dead_cluster`: per failure, its short word and colour.
+_WHY_CELL = {
+    "cpu": ("cpu", "#ef9a9a"), "memory": ("mem", "#ffcc80"), "port": ("port", "#ce93d8"),
+    "eni": ("eni", "#90caf9"), "placement-constraint": ("rule", "#b0bec5"),
+    "closed": ("closed", "#9e9e9e"), "": ("fits", "#c8e6c9"),
+}  # fmt: skip
+
+
+def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
+    """The cluster where the run can do nothing: per instance (numbered as ECS's events
+    number them; grouped by type and zone), the CPU units and MiB each service's tasks
+    take, stacked (old hatched, new solid; the stuck services outlined in red; the static
+    load grey), with what tasks may use marked; and per stuck service, a strip saying why
+    one more new task of it does not fit on each instance (the instance ECS names boxed)."""
+    import numpy as np
+    from matplotlib.patches import Patch
+
+    from planner.model.placement import failing_row
+    from planner.model.rollout import failures
+
+    plt = _pyplot()
+    ds = result.dead_state
+    names = [svc.name for svc in problem.services]
+    blocked = [b for b in (ds.blocked if ds else []) if b.service in names]
+    stuck = [names.index(b.service) for b in blocked]
+    n, S = problem.n_instances, problem.n_services
+    order = sorted(range(n), key=lambda i: (problem.instances[i].group,
+                   problem.instances[i].zone or "", i))  # fmt: skip
+    x = np.arange(n)
+    strip = max(1, len(stuck))
+    fig, axes = plt.subplots(
+        3, 1, figsize=(min(16.0, 6.0 + 0.32 * n), 5.2 + 0.3 * strip), squeeze=False,
+        gridspec_kw={"height_ratios": [3, 3, 0.5 + 0.45 * strip]}, sharex=True,
+    )  # fmt: skip
+    for d, (ax,) in zip((0, 1), axes[:2], strict=True):
+        bottom = np.array([problem.instances[i].static[d] for i in order], dtype=float)
+        ax.bar(x, bottom, width=0.8, color="#bdbdbd")
+        for s in range(S):
+            for kind, counts in (("old", state.old), ("new", state.new)):
+                coef = problem.rows[0][d].old[s] if kind == "old" else problem.rows[0][d].new[s]
+                h = np.array([coef * counts[i][s] for i in order], dtype=float)
+                on = h > 0  # (no empty bar: its outline would show)
+                if not on.any():
+                    continue
+                ax.bar(x[on], h[on], bottom=bottom[on], width=0.8, color=f"C{s % 10}",
+                       alpha=0.45 if kind == "old" else 0.95,
+                       hatch="///" if kind == "old" else None,
+                       edgecolor=_STUCK if s in stuck else "white",
+                       linewidth=1.4 if s in stuck else 0.5)  # fmt: skip
+                bottom += h
+        cap = [problem.instances[i].capacity[d] for i in order]
+        ax.hlines(cap, x - 0.42, x + 0.42, color="black", linewidth=2)
+        ax.set_ylabel("CPU units" if d == 0 else "MiB", fontsize=8)
+        ax.set_ylim(0, max(max(cap), float(bottom.max())) * 1.08 or 1)
+        ax.tick_params(labelsize=7)
+        ticks, groups = _group_ticks(problem, order)
+        for edge in _group_edges(ticks):
+            ax.axvline(edge, color="grey", linewidth=0.8, linestyle="--")
+        if d == 0:
+            for mid, name in zip(ticks, groups, strict=True):
+                ax.text(mid, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
+                        va="bottom", fontsize=7, color="#444")  # fmt: skip
+    ax = axes[2][0]
+    said: dict[str, str] = {}
+    for row, (s, b) in enumerate(zip(stuck, blocked, strict=True)):
+        for k, i in enumerate(order):
+            if problem.instances[i].closed:
+                code = "closed"
+            else:
+                fails = failures(problem, state, i, s)
+                code = fails[0] if fails else ""
+            word, colour = _WHY_CELL[code]
+            if code == "placement-constraint":  # which one: memberOf, distinct
+                what = failing_row(problem.rows[i], state.old[i], state.new[i], s, code).what
+                word = "distinct" if what == "distinctInstance" else what.split("(")[0]
+            boxed = i == b.instance
+            ax.add_patch(plt.Rectangle((k - 0.45, row - 0.42), 0.9, 0.84, facecolor=colour,
+                                       edgecolor="black" if boxed else "none",
+                                       linewidth=2 if boxed else 0))  # fmt: skip
+            if n <= 48:
+                ax.text(k, row, word, ha="center", va="center", fontsize=6)
+            said[word] = colour
+    if n > 48:  # too narrow for words: a legend of the colours instead
+        ax.legend(handles=[Patch(facecolor=c, label=w) for w, c in said.items()], fontsize=7,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.4))  # fmt: skip
+    ax.set_ylim(strip - 0.5, -0.5)
+    rows = [
+        f"why not {names[s]}" + (": its bounds" if b.reason == "deployment-configuration" else "")
+        for s, b in zip(stuck, blocked, strict=True)
+    ]  # (held by its bounds: it fits, the percents stop it)
+    ax.set_yticks(range(len(stuck)), rows or [""], fontsize=7)
+    step = max(1, n // 40)
+    ax.set_xticks(x[::step], [str(i) for i in order][::step], fontsize=7)
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_xlabel("container-instance (boxed: the one ECS's event names)", fontsize=8)
+    handles = [Patch(facecolor=f"C{s % 10}", label=names[s]) for s in range(S)]
+    handles += [
+        Patch(facecolor="white", edgecolor="grey", hatch="///", label="old tasks"),
+        Patch(facecolor="grey", label="new tasks"),
+        Patch(facecolor="white", edgecolor=_STUCK, linewidth=1.4, label="stuck service"),
+    ]
+    static = sorted({name for inst in problem.instances for name in inst.static_names})
+    if any(any(inst.static) for inst in problem.instances):
+        some = ", ".join(static[:4]) + (" …" if len(static) > 4 else "")
+        handles.append(Patch(facecolor="#bdbdbd", label=f"not deploying: {some}" if static
+                             else "services that do not deploy"))  # fmt: skip
+    axes[0][0].set_title("CPU units in use per instance (black mark: what tasks may use)",
+                         fontsize=8, pad=14)  # fmt: skip
+    axes[1][0].set_title("memory in use per instance (MiB)", fontsize=8)
+    axes[0][0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return _svg(fig)
