@@ -33,7 +33,7 @@ def layer(module: str) -> int:
     """The layer of a module: its subpackage, or the file at the top (``planner.errors``
     the lowest; ``planner`` and ``planner.cli`` the highest)."""
     parts = module.split(".")
-    if module in ("planner", "planner.cli"):
+    if module == "planner" or parts[1] == "cli":
         return LAYERS.index("top")
     assert parts[1] in LAYERS, f"{module}: in no layer; add it to LAYERS in {__file__}"
     return LAYERS.index(parts[1])

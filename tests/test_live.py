@@ -384,3 +384,31 @@ def test_a_task_fetched_without_group_is_its_deployments_service(cluster, tmp_pa
     assert warnings == []
     cron = next(s for s in mapping["services"] if s["name"] == "cron")
     assert sum(cron["placement"]) == 1 and "newPlacement" not in cron
+
+
+def test_no_call_to_aws_starts_once_the_deadline_has_passed(cluster):
+    """A scripted clock that moves a second a call: with 5 s, the reading stops at the
+    call that would start past them, and says so (ECS's many calls all within the limit)."""
+    from planner.running.clock import Deadline
+
+    now = [0.0]
+    deadline = Deadline(5.0, clock=lambda: now[0])
+    calls: list[str] = []
+    session = boto3.Session(region_name=REGION)
+    real_client = session.client
+
+    def counting_client(*args, **kwargs):
+        client = real_client(*args, **kwargs)
+
+        def tick(event_name: str, **_):
+            calls.append(event_name)
+            now[0] += 1.0
+
+        client.meta.events.register("after-call.ecs", tick)
+        return client
+
+    session.client = counting_client  # type: ignore[method-assign]
+    with pytest.raises(PlannerError, match="the time limit came before cluster prod"):
+        fetch_export(CLUSTER, session=session, deadline=deadline)
+    assert len(calls) == 5  # the sixth call would have started at 5 s: it did not
+    assert fetch_export(CLUSTER, session=session, deadline=Deadline(10**6))["services"]

@@ -127,8 +127,8 @@ def fetch_export(
         ``AWS_PROFILE``, ``~/.aws/config``).
     deadline
         A command's (:class:`~planner.running.clock.Deadline`): each call to AWS waits
-        no longer than it had left when the client was made (:func:`_timeouts`); past it,
-        no client is made.
+        no longer than it had left when the client was made (:func:`_timeouts`), and no
+        call starts once it has passed (:func:`_keep_to`).
 
     Returns
     -------
@@ -170,6 +170,8 @@ def fetch_export(
             else session.client("ecs", config=config)
         )
         where += f" in {client.meta.region_name}"
+        if deadline is not None:
+            _keep_to(client, deadline, where)
         return _fetch(client, cluster)
     except ProfileNotFound as exc:
         raise PlannerError(
@@ -209,6 +211,18 @@ def fetch_export(
         ) from None
     except BotoCoreError as exc:
         raise PlannerError(f"could not read {where} from AWS: {exc}") from None
+
+
+def _keep_to(client: Any, deadline: Deadline, where: str) -> None:
+    """Before each call of ``client`` (a listing page, a describe, a task definition), stop
+    if ``deadline`` has passed: a cluster of thousands of tasks takes many calls, each
+    within its timeout, and all of them within the command's limit."""
+
+    def in_time(**_: Any) -> None:
+        if deadline.expired:
+            raise PlannerError(f"the time limit came before {where} was read from AWS")
+
+    client.meta.events.register("before-call.ecs", in_time)
 
 
 def _timeouts(deadline: Deadline | None) -> Any:

@@ -1,0 +1,170 @@
+"""``planner solve``, ``planner instance-types`` and ``planner schema``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from planner.cli.common import (
+    Fmt,
+    Format,
+    Output,
+    Placement,
+    PlacementOpt,
+    Seed,
+    SolveFormat,
+    SolveWorkers,
+    TimeLimit,
+    as_json,
+    emit,
+    fail,
+    rich_text,
+)
+from planner.errors import InternalError, PlannerError
+from planner.running.clock import Deadline
+
+
+def solve(
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="A scenario YAML file, or a folder of AWS CLI exports (import)."),
+    ],
+    format: Annotated[
+        SolveFormat,
+        typer.Option(
+            "--format", "-f", help="text, json, or html (one self-contained page with charts)."
+        ),
+    ] = SolveFormat.text,
+    output: Output = None,
+    time_limit: TimeLimit = 60.0,
+    workers: SolveWorkers = None,
+    seed: Seed = 0,
+    placement: PlacementOpt = Placement.any,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="List the ECS API fields of the file that planner ignores (on stderr).",
+        ),
+    ] = False,
+) -> None:
+    """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
+    import planner
+    from planner.outputs.render import render_text
+
+    deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
+    try:
+        if scenario.is_dir():  # an import folder (AWS CLI exports)
+            loaded = planner.import_cluster(scenario, deadline=deadline)
+        else:
+            loaded = planner.load_scenario(scenario)
+        for field in loaded.ignored if verbose else ():
+            Console(stderr=True, soft_wrap=True).print(
+                f"ignored (an ECS API field planner does not use): {field}", highlight=False
+            )
+        from planner.running.progress import shown
+
+        # the phase and the time left on stderr: a terminal only, text only
+        with shown(time_limit, enabled=None if format is SolveFormat.text else False):
+            result = planner.solve(
+                loaded,
+                deadline=deadline,
+                workers=workers,
+                seed=seed,
+                placement=placement.value,
+            )
+    except (PlannerError, InternalError) as exc:
+        raise fail(exc) from None
+    if format is SolveFormat.json:
+        emit(as_json(result.to_json()), output)
+    elif format is SolveFormat.html:
+        from planner.outputs.report import solve_html
+
+        emit(solve_html(result, result.problem, deadline=deadline), output)
+    else:
+        emit(rich_text(lambda c: render_text(result, c), output), output)
+    raise typer.Exit(code=result.exit_code)
+
+
+def instance_types(format: Fmt = Format.text, output: Output = None) -> None:
+    """The instance-type catalog, as ECS registers each type."""
+    from rich.table import Table
+
+    from planner.model.catalog import PUBLIC_NAMES, catalog_info, load_catalog
+
+    try:
+        catalog = load_catalog()
+        info = catalog_info()
+    except (PlannerError, InternalError) as exc:
+        raise fail(exc) from None
+    rows: list[dict[str, Any]] = [
+        {
+            "type": t.name,
+            "vcpu": t.vcpu,
+            "cpuUnits": t.cpu_units,
+            "memoryMiB": t.memory_mib,
+            "nominalMemoryMiB": t.nominal_memory_mib,
+            "enis": t.enis,
+            "trunkEnis": t.trunk_enis,
+            "hourlyUsd": t.hourly_usd,
+            "arch": t.arch,
+            "estimated": [PUBLIC_NAMES[f] for f in t.estimated],
+        }
+        for t in catalog.values()
+    ]
+    if format is Format.json:
+        emit(as_json({"region": info.region, "priceDate": info.price_date, "types": rows}), output)
+        return
+
+    def render(console: Console) -> None:
+        table = Table(
+            title=f"Instance types (prices: on-demand, {info.region}, {info.price_date})",
+            title_justify="left",
+        )
+        for col in (
+            "type",
+            "vCPU",
+            "CPU units",
+            "memory MiB (ECS)",
+            "nominal",
+            "ENIs",
+            "trunk",
+            "USD/h",
+            "arch",
+        ):
+            table.add_column(
+                col, justify="left" if col in ("type", "arch") else "right", no_wrap=True
+            )
+        for r in rows:
+
+            def star(value: object, key: str, row: dict[str, Any] = r) -> str:
+                return f"{value}{'*' if key in row['estimated'] else ''}"
+
+            table.add_row(
+                r["type"],
+                str(r["vcpu"]),
+                str(r["cpuUnits"]),
+                star(r["memoryMiB"], "ecsMemoryMiB"),
+                star(r["nominalMemoryMiB"], "memoryMiB"),
+                star(r["enis"], "enis"),
+                "—" if r["trunkEnis"] is None else star(r["trunkEnis"], "trunkEnis"),
+                "—" if r["hourlyUsd"] is None else f"{r['hourlyUsd']:.4f}",
+                r["arch"],
+            )
+        console.print(table)
+        console.print(
+            "* estimated (data/instance_types.yaml says how, per type); the others are "
+            "measured or documented."
+        )
+
+    emit(rich_text(render, output), output)
+
+
+def schema(output: Output = None) -> None:
+    """The scenario file's JSON Schema, for editors (yaml-language-server) and CI."""
+    from planner.inputs.schema import schema_text
+
+    emit(schema_text(), output)
