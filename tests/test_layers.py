@@ -144,3 +144,17 @@ def test_the_checks_see_a_cycle_and_an_upward_import():
     del edges["planner.deciding.c"]
     edges["planner.model.b"] = set()
     assert cycle(edges) is None and upward(edges) == set()
+
+
+def test_every_subpackage_ships_in_the_wheel():
+    """pyproject.toml lists its packages by name: a new subpackage left out of the list
+    would be missing from the wheel (and planner would fail to start outside a checkout)."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, f"not in pyproject.toml's packages: {sorted(found - listed)}"
