@@ -153,6 +153,12 @@ PERCENTS_SCAN = Share(
     why="the minimum count before a percent sweep is half of the sweep's total at most, "
     "the settings the rest",
 )
+#: Without a total limit, the minimum count before a percent sweep gets this many times
+#: one setting's limit: the scan is a first pass over the counts and then careful checks
+#: of a few, each up to :data:`MINIMUM_COUNT` (a quarter) of the scan, so that each
+#: careful check gets about one and a half settings' time. (Not a :class:`Share`: it
+#: multiplies a limit rather than dividing a deadline.)
+PERCENTS_SCAN_SETTINGS = 6
 
 #: Every share by name (README's table, ``shares_table``).
 SHARES: dict[str, Share] = {
