@@ -785,3 +785,42 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
         assert calls == [(True, False, 1), (False, True, 1)]
     else:
         assert calls == [(False, True, workers)]
+
+
+def test_the_scheduler_summary_s_first_run_is_ecs_default_run():
+    """The scheduler's first run (ties first, turns in file order) is the run ``simulate``
+    makes by default, wave for wave and state for state, and stays the summary's
+    default run as more runs follow: so the verdict takes it from the summary."""
+    from planner.deciding import scheduler
+
+    reached = Counter()
+    for c in MIXED[::3] + BROAD[::3] + ZONED[::3] + SNAPSHOT[::3]:
+        p = c.problem
+        default = simulate(p)
+        for most in (1, 1 + 2 * p.n_services):
+            summary = scheduler.summarise(p, most=most, deadline=Deadline(1e9))
+            assert summary.default_run == default, c.name
+        # runs that end otherwise than the default one (a completing and a hanging run)
+        both = summary.complete_run is not None and summary.first_hang is not None
+        reached[default.complete, both] += 1
+    assert all(reached[end, both] >= 5 for end in (True, False) for both in (True, False))
+
+
+def test_the_verdict_makes_ecs_default_run_only_when_the_summary_lacks_it(monkeypatch):
+    """decide takes ECS's default run from the scheduler's summary and simulates it
+    only when the first runs' share ran out before the summary made it."""
+    from planner.deciding import phases, scheduler
+
+    made = []
+
+    def simulate_once(problem, *args, **kw):
+        made.append(kw)
+        return simulate(problem, *args, **kw)
+
+    monkeypatch.setattr(phases, "simulate", simulate_once)
+    p = at_risk_example()
+    a = analyse(p, tries=0)
+    assert a.verdict == "at-risk" and made == []
+    empty = scheduler.Summary(scheduler.strategies_of(p))  # no run made yet
+    again = phases.decide(p, Deadline(30), 1, 0, 0, True, empty)
+    assert again.verdict == "at-risk" and len(made) == 1
