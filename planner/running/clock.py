@@ -56,7 +56,7 @@ FIX_CHECK = Share(
     "fix-check", 1.0, most=10.0,
     why="each candidate fix is one full analysis; 10 s each leaves room for the next ones",
 )
-# (analyse: planner.deciding.verdict)
+# (analyse: planner.deciding.verdict, its phases, ecs_runs and short_runs; solvers.volume)
 FIRST_RUNS = Share(
     "first-runs", 1 / 20, most=1.0, of="limit",
     why="ECS's scheduler's default and extreme orders are the most plausible witnesses and "
