@@ -67,6 +67,7 @@ class InternalError(Exception):
 
 
 class OutOfTime(Exception):  # noqa: N818 (a signal, not an error)
-    """A deadline (a ``time.perf_counter()`` value) passed in a phase that cannot stop
-    half-way with an answer: a plain-Python run, or building a CP-SAT model. The caller
-    answers with what it knows (``unknown``); never shown to a user."""
+    """The command's deadline (a :class:`planner.running.clock.Deadline`, or a run's
+    cut-off taken from one) passed in a phase that cannot stop half-way with an answer: a
+    plain-Python run, or building a CP-SAT model. The caller answers with what it knows
+    (``unknown``); never shown to a user."""

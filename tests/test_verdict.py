@@ -287,16 +287,16 @@ def test_proofs_of_safety_are_sound(proof, every):
 @pytest.fixture
 def recorded_policies(monkeypatch):
     """The policy of every run the verdict simulates, in order."""
-    from planner.deciding import verdict
+    from planner.deciding import ecs_runs
 
     policies = []
-    real = verdict.simulate
+    real = ecs_runs.simulate
 
     def recording(problem, *args, policy=None, **kw):
         policies.append(policy)
         return real(problem, *args, policy=policy, **kw)
 
-    monkeypatch.setattr(verdict, "simulate", recording)
+    monkeypatch.setattr(ecs_runs, "simulate", recording)
     return policies
 
 
@@ -304,14 +304,14 @@ def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
     """Every run the verdict tries (the adversary's packed, spread, levelled and thin-first
     runs, the random and levelled random-order ones) is a run by ECS rules as the oracle
     reads ROLLOUT.md, and ends complete or dead; each kind of policy reaches both ends."""
-    from planner.deciding import verdict
+    from planner.deciding import ecs_runs
 
     policies = recorded_policies
     checked = Counter()
     for c in MIXED[::5] + BROAD[::5]:
         p = c.problem
         policies.clear()
-        runs = list(verdict._other_runs(p, 0, 6, Deadline(1e9)))
+        runs = list(ecs_runs.other_runs(p, 0, 6, Deadline(1e9)))
         for policy, run in zip(policies, runs, strict=True):
             end = c.oracle.replay(named(p, run.waves), ecs=True)  # fails if ECS rules forbid
             assert c.oracle.complete(end) or c.oracle.dead(end)
@@ -328,7 +328,7 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     """Past 40 tasks the randomised runs alternate with the adversary's (only for the
     target services), then go on alone, all of them legal runs by the plain model's
     ECS rules."""
-    from planner.deciding import verdict
+    from planner.deciding import ecs_runs
     from planner.model.rollout import replay
 
     p = problem(
@@ -339,7 +339,7 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     assert p.total_desired > 40
     seen = recorded_policies
     runs = []
-    for run in verdict._other_runs(p, 0, None, Deadline(1e9), targets=[2]):
+    for run in ecs_runs.other_runs(p, 0, None, Deadline(1e9), targets=[2]):
         runs.append(run)
         if len(runs) == 20:
             break
@@ -357,7 +357,7 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
     oracle replays as runs by ECS rules ending dead, within its wave cap; where the oracle
     says no run dies it finds none; where one dies it finds most. With one worker and
     with two (the searches side by side)."""
-    from planner.deciding import verdict
+    from planner.deciding import short_runs
     from planner.model.horizon import max_waves
     from planner.solvers.counts import count_sets
 
@@ -365,11 +365,11 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
     for c in MIXED[::3] + BROAD[::3]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, simulate(p), Deadline(5), workers, 0)
+        run, _ = short_runs.short_dead_run(p, sets, simulate(p), Deadline(5), workers, 0)
         dies = c.oracle.ecs_can_die
         if run is not None:
             assert dies, c.name
-            assert len(run.waves) <= verdict.SHORT_RUNS_WAVES
+            assert len(run.waves) <= short_runs.SHORT_RUNS_WAVES
             assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
         reached[dies, run is not None] += 1
     assert reached[False, False] >= 40 and reached[False, True] == 0, reached
@@ -381,12 +381,12 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
     nothing, so every case reaches local search at horizons 1 and 2 at once (two
     threads); every run found replays dead under the oracle's rules, none is found where
     no run dies, and most dying cases are found."""
-    from planner.deciding import verdict
+    from planner.deciding import short_runs
     from planner.model.horizon import max_waves
     from planner.solvers import cpsat
     from planner.solvers.counts import count_sets
 
-    real_solve, real_turns = cpsat.RolloutModel.solve, verdict._side_by_side
+    real_solve, real_turns = cpsat.RolloutModel.solve, short_runs.side_by_side
     together = Counter()
 
     def solve(self, limit, workers=1, seed=0, local_search=False, portfolio=False):
@@ -399,12 +399,12 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
         return real_turns(models, seconds, seed)
 
     monkeypatch.setattr(cpsat.RolloutModel, "solve", solve)
-    monkeypatch.setattr(verdict, "_side_by_side", turns)
+    monkeypatch.setattr(short_runs, "side_by_side", turns)
     reached = Counter()
     for c in MIXED[::6] + BROAD[::6]:
         p = c.problem
         sets = count_sets(p, max_waves(p), 10)
-        run, _ = verdict._short_dead_run(p, sets, simulate(p), Deadline(0.4), 2, 0)
+        run, _ = short_runs.short_dead_run(p, sets, simulate(p), Deadline(0.4), 2, 0)
         if run is not None:
             assert c.oracle.ecs_can_die, c.name
             assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
@@ -418,25 +418,25 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
 def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     """No budget, no model built; a deadline already passed, nothing either."""
 
-    from planner.deciding import verdict
+    from planner.deciding import short_runs
     from planner.model.horizon import max_waves
     from planner.solvers.counts import count_sets
 
     built = []
-    monkeypatch.setattr(verdict, "_model", lambda *a: built.append(a) or 1 / 0)
+    monkeypatch.setattr(short_runs, "rollout_model", lambda *a: built.append(a) or 1 / 0)
     p = at_risk_example()
     sets = count_sets(p, max_waves(p), 10)
     default = simulate(p)
-    assert verdict._short_dead_run(p, sets, default, Deadline(0), 1, 0) == (None, 0.0)
+    assert short_runs.short_dead_run(p, sets, default, Deadline(0), 1, 0) == (None, 0.0)
     now = [0.0]
     past = Deadline(60, clock=lambda: now[0])
     now[0] = 61.0
-    assert verdict._short_dead_run(p, sets, default, past, 1, 0) == (None, 0.0)
+    assert short_runs.short_dead_run(p, sets, default, past, 1, 0) == (None, 0.0)
     assert built == []
 
 
 def test_unknown_names_the_only_services_at_stake():
-    from planner.deciding.verdict import _at_stake
+    from planner.deciding.phases import at_stake
     from planner.model.horizon import max_waves
     from planner.solvers.counts import CountSets, count_sets
 
@@ -447,14 +447,14 @@ def test_unknown_names_the_only_services_at_stake():
         return CountSets(pairs=[start, last], services=p.services, settled=settled)
 
     only_a = sets([frozenset({(1, 0), (0, 1)}), frozenset({(0, 2)})])
-    assert _at_stake(p, only_a).startswith(". Only a can be left unfinished")
-    assert _at_stake(p, sets(only_a.pairs[-1], settled=None)) == ""  # did not settle
+    assert at_stake(p, only_a).startswith(". Only a can be left unfinished")
+    assert at_stake(p, sets(only_a.pairs[-1], settled=None)) == ""  # did not settle
     both = sets([frozenset({(1, 0), (0, 1)}), frozenset({(0, 1), (0, 2)})])
-    assert _at_stake(p, both) == ""  # says nothing
+    assert at_stake(p, both) == ""  # says nothing
     # ROLLOUT.md §4's example: the real sets leave both services open, so nothing is said.
     real = count_sets(p, max_waves(p))
     assert real.at_stake() == [0, 1]
-    assert _at_stake(p, real) == ""
+    assert at_stake(p, real) == ""
 
 
 # ------------------------------------------------ evidence that does not replay is a bug
@@ -492,7 +492,7 @@ def test_evidence_that_does_not_replay_is_an_internal_error(kind, monkeypatch):
     with pytest.raises(InternalError, match="internal error"):
         verdict.check_evidence(p, bad)
     # and analyse itself never hands it out
-    monkeypatch.setattr(verdict, "_decide", lambda *args: BAD_EVIDENCE[kind](good))
+    monkeypatch.setattr(verdict, "decide", lambda *args: BAD_EVIDENCE[kind](good))
     with pytest.raises(InternalError):
         analyse(p)
 
@@ -508,7 +508,7 @@ def test_a_bad_plan_exits_4_on_every_path(command, monkeypatch, tmp_path):
     from planner.cli import app
 
     root = Path(__file__).resolve().parent.parent
-    honest = verdict._decide
+    honest = verdict.decide
 
     def lying(problem, *args):
         a = honest(problem, *args)
@@ -517,7 +517,7 @@ def test_a_bad_plan_exits_4_on_every_path(command, monkeypatch, tmp_path):
             a.plan = [Wave(starts=((s, 0, problem.services[s].upper + 1),)), *a.plan]
         return a
 
-    monkeypatch.setattr(verdict, "_decide", lying)
+    monkeypatch.setattr(verdict, "decide", lying)
     files = {
         "solve": root / "scenarios/seed/port-conflict-two-instances.yaml",
         "percents": root / "scenarios/seed/deployment-configuration.yaml",
@@ -632,7 +632,7 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
 @pytest.fixture
 def scripted(monkeypatch):
     """The short models' search with models that answer as told and a clock that only
-    CP-SAT moves (the verdict module's clock only; its _left reads it too). The complete
+    CP-SAT moves (the deadline's own clock, read by every budget). The complete
     search settles horizon 1 only; local search finds a run at the (horizon, seed) pairs
     in ``find_at``, and stops at once at the horizons in ``early``. Turns run off the main
     thread only side by side, and then wait for each other (a barrier of two), and the
@@ -640,7 +640,7 @@ def scripted(monkeypatch):
     one turn. ``run(budget, workers)`` searches with seed 5 from ECS's default run."""
     import threading
 
-    from planner.deciding import verdict
+    from planner.deciding import short_runs
     from planner.solvers.cpsat import Answer
 
     s = SimpleNamespace(clock=[0.0], calls=[], stopped=[], find_at={}, early=set())
@@ -680,7 +680,7 @@ def scripted(monkeypatch):
                 return Answer("found", states=[], dead=True, seconds=took)
             return Answer("unknown", seconds=took)
 
-    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
+    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until: Fake(h))
     p = at_risk_example()
     default = simulate(p)
 
@@ -689,7 +689,7 @@ def scripted(monkeypatch):
         s.calls.clear()
         s.stopped.clear()
         until = Deadline(100.0, clock=lambda: s.clock[0]).within(budget)
-        return verdict._short_dead_run(p, None, default, until, workers, 5)
+        return short_runs.short_dead_run(p, None, default, until, workers, 5)
 
     def local():
         return [(h, limit, seed) for h, kind, limit, seed, _ in s.calls if kind == "local"]
@@ -749,7 +749,7 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
     at the full horizon; with two, feasibility jump runs beside the complete searches
     from the start, so that share goes to them. Models that answer as told: nothing in
     the short models, and at the full horizon no unfinished run (so: safe)."""
-    from planner.deciding import verdict
+    from planner.deciding import short_runs
     from planner.solvers.cpsat import Answer
 
     calls = []
@@ -778,10 +778,49 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
             calls.append((local_search, portfolio, workers))
             return Answer("unknown" if local_search else "none", seconds=0.0)
 
-    monkeypatch.setattr(verdict, "_model", lambda p, h, ecs, until: Fake(h))
+    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until: Fake(h))
     a = analyse(at_risk_example(), tries=0, shortcuts=False, time_limit=5, workers=workers)
     assert a.verdict == "safe" and "no run by ECS rules is unfinished" in a.proof
     if workers == 1:
         assert calls == [(True, False, 1), (False, True, 1)]
     else:
         assert calls == [(False, True, workers)]
+
+
+def test_the_scheduler_summary_s_first_run_is_ecs_default_run():
+    """The scheduler's first run (ties first, turns in file order) is the run ``simulate``
+    makes by default, wave for wave and state for state, and stays the summary's
+    default run as more runs follow: so the verdict takes it from the summary."""
+    from planner.deciding import scheduler
+
+    reached = Counter()
+    for c in MIXED[::3] + BROAD[::3] + ZONED[::3] + SNAPSHOT[::3]:
+        p = c.problem
+        default = simulate(p)
+        for most in (1, 1 + 2 * p.n_services):
+            summary = scheduler.summarise(p, most=most, deadline=Deadline(1e9))
+            assert summary.default_run == default, c.name
+        # runs that end otherwise than the default one (a completing and a hanging run)
+        both = summary.complete_run is not None and summary.first_hang is not None
+        reached[default.complete, both] += 1
+    assert all(reached[end, both] >= 5 for end in (True, False) for both in (True, False))
+
+
+def test_the_verdict_makes_ecs_default_run_only_when_the_summary_lacks_it(monkeypatch):
+    """decide takes ECS's default run from the scheduler's summary and simulates it
+    only when the first runs' share ran out before the summary made it."""
+    from planner.deciding import phases, scheduler
+
+    made = []
+
+    def simulate_once(problem, *args, **kw):
+        made.append(kw)
+        return simulate(problem, *args, **kw)
+
+    monkeypatch.setattr(phases, "simulate", simulate_once)
+    p = at_risk_example()
+    a = analyse(p, tries=0)
+    assert a.verdict == "at-risk" and made == []
+    empty = scheduler.Summary(scheduler.strategies_of(p))  # no run made yet
+    again = phases.decide(p, Deadline(30), 1, 0, 0, True, empty)
+    assert again.verdict == "at-risk" and len(made) == 1

@@ -283,9 +283,9 @@ def sweep_percents(
             "NAME for another)"
         )
     if scenario.open_groups:
-        from planner.running.clock import PERCENTS_SCAN
+        from planner.running.clock import PERCENTS_SCAN, PERCENTS_SCAN_SETTINGS
 
-        scan_limit = time_limit * 6
+        scan_limit = time_limit * PERCENTS_SCAN_SETTINGS
         if total_time_limit is not None:
             scan_limit = min(scan_limit, total_time_limit * PERCENTS_SCAN.fraction)
         scenario, note = _fill_open_groups(scenario, scan_limit, workers, seed)

@@ -71,6 +71,9 @@ class Summary:
     first_hang: Run | None = None
     seconds: float = 0.0
     complete_run: Run | None = field(default=None, repr=False)
+    #: The first run (ties first, turns in file order): ECS's own default run, the one
+    #: :func:`~planner.model.rollout.simulate` makes by default (None until it is made).
+    default_run: Run | None = field(default=None, repr=False)
     #: Where further runs come from (:func:`runs`); dropped once the summary is final.
     source: Iterator[Run | None] | None = field(default=None, repr=False)
     #: When the current call of :func:`summarise` must stop.
@@ -161,6 +164,7 @@ def summarise(
         if run is None:
             break  # cut short by the time: made again if asked for more
         summary.runs += 1
+        summary.default_run = summary.default_run or run
         if run.complete:
             summary.completed += 1
             summary.complete_run = summary.complete_run or run

@@ -56,7 +56,7 @@ FIX_CHECK = Share(
     "fix-check", 1.0, most=10.0,
     why="each candidate fix is one full analysis; 10 s each leaves room for the next ones",
 )
-# (analyse: planner.deciding.verdict)
+# (analyse: planner.deciding.verdict, its phases, ecs_runs and short_runs; solvers.volume)
 FIRST_RUNS = Share(
     "first-runs", 1 / 20, most=1.0, of="limit",
     why="ECS's scheduler's default and extreme orders are the most plausible witnesses and "
@@ -153,6 +153,12 @@ PERCENTS_SCAN = Share(
     why="the minimum count before a percent sweep is half of the sweep's total at most, "
     "the settings the rest",
 )
+#: Without a total limit, the minimum count before a percent sweep gets this many times
+#: one setting's limit: the scan is a first pass over the counts and then careful checks
+#: of a few, each up to :data:`MINIMUM_COUNT` (a quarter) of the scan, so that each
+#: careful check gets about one and a half settings' time. (Not a :class:`Share`: it
+#: multiplies a limit rather than dividing a deadline.)
+PERCENTS_SCAN_SETTINGS = 6
 
 #: Every share by name (README's table, ``shares_table``).
 SHARES: dict[str, Share] = {

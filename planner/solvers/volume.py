@@ -95,58 +95,100 @@ def can_block_all(
     The program runs until ``deadline`` (None: none), at most
     :data:`~planner.running.clock.VOLUME_CALL`; past it, "yes" (no proof) unasked.
 
-    An aggregate integer program: per class of identical instances (identical placement
-    rows, :mod:`planner.model.placement`), how many are blocked by which combination of rows (per
-    service: one row its new task would break, a resource, a fixed port some task holds
-    there, distinctInstance), and how many tasks of each kind sit on them. Tasks load every
-    row where they sit, no instance breaks a row, and old tasks stay in the class where
-    they ran; which instance of a class holds which task is left open, so a "no" is a
-    proof and a "yes" is not.
+    An aggregate integer program (:class:`_BlockProgram`): per class of identical instances
+    (identical placement rows, :mod:`planner.model.placement`), how many are blocked by which
+    combination of rows (per service: one row its new task would break, a resource, a fixed
+    port some task holds there, distinctInstance), and how many tasks of each kind sit on
+    them. Tasks load every row where they sit, no instance breaks a row, and old tasks stay
+    in the class where they ran; which instance of a class holds which task is left open,
+    so a "no" is a proof and a "yes" is not.
     """
     B = list(dict.fromkeys(blocked))
-    types = _task_types(problem, counts)
+    combos = _combinations(problem, B)
+    if isinstance(combos, bool):
+        return combos
+    program = _BlockProgram(problem, B, _capped(_task_types(problem, counts), pairs))
+    for c, (rows, insts) in enumerate(problem.classes):
+        program.add_class(c, rows, insts, combos[c])
+    program.add_type_totals()
+    if counts is None:
+        program.add_dead_state()
+    return program.feasible(deadline)
+
+
+def _capped(
+    types: list[tuple[int, Footprint, int]], pairs: dict[int, tuple[int, int]] | None
+) -> list[tuple[int, Footprint, int]]:
+    """``types`` with each service of ``pairs`` running at most its (old, new) there."""
     for t, (o, nw) in (pairs or {}).items():
         types[2 * t] = (t, types[2 * t][1], min(types[2 * t][2], o))
         types[2 * t + 1] = (t, types[2 * t + 1][1], min(types[2 * t + 1][2], nw))
+    return types
 
-    def terms(row: Row) -> list[tuple[int, int]]:
-        """(task type, what one task of it puts on ``row``) for the live types that load
-        it (even types: old tasks, odd: new)."""
-        return [(2 * t, a) for t, a in row.old_terms if 2 * t in alive] + [
-            (2 * t + 1, b) for t, b in row.new_terms if 2 * t + 1 in alive
-        ]
 
-    def ways(s: int, rows: tuple[Row, ...]) -> list:
-        """The rows that can keep a new task of ``s`` off an instance with these rows
-        (each a way to block it there); ["free"] where it never fits anyway."""
-        if not placement.could_ever_fit(rows, s):
-            return ["free"]
-        return [k for k, row in enumerate(rows) if row.new[s]]
+def _ways(s: int, rows: tuple[Row, ...]) -> list:
+    """The rows that can keep a new task of ``s`` off an instance with these rows (each a
+    way to block it there); ["free"] where it never fits anyway."""
+    if not placement.could_ever_fit(rows, s):
+        return ["free"]
+    return [k for k, row in enumerate(rows) if row.new[s]]
 
-    m = cp_model.CpModel()
-    live = [k for k, (_, _, most) in enumerate(types) if most]
-    alive = set(live)
-    on_type: dict[int, list] = {k: [] for k in live}
-    for c, (rows, insts) in enumerate(problem.classes):
-        n = len(insts)
-        combos = list(itertools.product(*(ways(s, rows) for s in B)))
+
+def _combinations(problem: Problem, B: list[int]) -> list[list[tuple]] | bool:
+    """Per class of instances, every way of blocking one instance for all of ``B`` at once
+    (a row, or "free", per service); or the answer without a program, at the first class
+    (in order) that gives one: False where a service cannot be blocked at all, True (no
+    proof) past :data:`MAX_COMBINATIONS`."""
+    out = []
+    for rows, _ in problem.classes:
+        combos = list(itertools.product(*(_ways(s, rows) for s in B)))
         if any(not w for w in combos) or not combos:
             return False  # a service with no way to be blocked here
         if len(combos) > MAX_COMBINATIONS:
             return True
+        out.append(combos)
+    return out
+
+
+class _BlockProgram:
+    """The integer program of :func:`can_block_all`, built step by step: the classes of
+    instances, each task type's total, and (in any dead state) every service done or
+    stuck. Task types as :func:`_task_types` gives them (even: old tasks, odd: new)."""
+
+    def __init__(
+        self, problem: Problem, B: list[int], types: list[tuple[int, Footprint, int]]
+    ) -> None:
+        self.problem, self.B, self.types = problem, B, types
+        self.m = cp_model.CpModel()
+        self.live = [k for k, (_, _, most) in enumerate(types) if most]
+        self.alive = set(self.live)
+        #: Per live task type, its count variables on every combination of every class.
+        self.on_type: dict[int, list] = {k: [] for k in self.live}
+
+    def terms(self, row: Row) -> list[tuple[int, int]]:
+        """(task type, what one task of it puts on ``row``) for the live types that load
+        it (even types: old tasks, odd: new)."""
+        return [(2 * t, a) for t, a in row.old_terms if 2 * t in self.alive] + [
+            (2 * t + 1, b) for t, b in row.new_terms if 2 * t + 1 in self.alive
+        ]
+
+    def add_class(self, c: int, rows: tuple[Row, ...], insts: Sequence[int], combos) -> None:
+        """Class ``c``'s instances (``insts``, with placement rows ``rows``), each blocked by
+        one of ``combos``: how many by each, and the tasks on them."""
+        m, n = self.m, len(insts)
         if all(w == "free" for combo in combos for w in combo):
-            continue
+            return
         ys = []
-        here: dict[int, list] = {k: [] for k in live}
+        here: dict[int, list] = {k: [] for k in self.live}
         for j, combo in enumerate(combos):
             y = m.new_int_var(0, n, f"y{c}_{j}")
             ys.append(y)
-            xs = {k: m.new_int_var(0, types[k][2], f"x{c}_{j}_{k}") for k in live}
+            xs = {k: m.new_int_var(0, self.types[k][2], f"x{c}_{j}_{k}") for k in self.live}
             for k, x in xs.items():
                 here[k].append(x)
             for r, row in enumerate(rows):
-                load = sum(xs[k] * a for k, a in terms(row))
-                needs = [row.new[s] for s, w in zip(B, combo, strict=True) if w == r]
+                load = sum(xs[k] * a for k, a in self.terms(row))
+                needs = [row.new[s] for s, w in zip(self.B, combo, strict=True) if w == r]
                 if isinstance(load, int):  # no task can load this row
                     if needs:
                         m.add(y == 0)  # so it blocks nothing: no instance is blocked so
@@ -155,35 +197,48 @@ def can_block_all(
                 if needs:  # blocked by this row: its load above limit − need there
                     m.add(load >= y * (row.limit - min(needs) + 1))
         m.add(sum(ys) == n)
-        for k in live:
+        for k in self.live:
             if k % 2 == 0:  # old tasks stay where they ran
-                t_s = types[k][0]
-                m.add(sum(here[k]) <= sum(problem.initial[i][t_s] for i in insts))
-            on_type[k].extend(here[k])
-    for k, placed in on_type.items():
-        if placed:
-            m.add(sum(placed) <= types[k][2])
-    for t_s, other in enumerate(problem.services if counts is None else ()):
-        # every service is done (all new) or stuck: old = max(0, lower − new), new < desired
-        olds, news = on_type.get(2 * t_s, []), on_type.get(2 * t_s + 1, [])
-        if not olds and not news:
-            continue
-        old_n, new_n = sum(olds), sum(news)
-        done = m.new_bool_var(f"done{t_s}")
-        if t_s in B:
-            m.add(done == 0)
-            if not other.all_at_once:  # it has room: old + new < upper
-                m.add(old_n + new_n <= other.upper - 1)
-        m.add(old_n <= 0).only_enforce_if(done)
-        m.add(new_n <= other.desired - 1).only_enforce_if(~done)
-        if not other.all_at_once:
-            m.add(old_n + new_n <= other.desired)
-            m.add(old_n <= other.lower).only_enforce_if(~done)
-            m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(~done)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    seconds = clock.VOLUME_CALL.most
-    return cpcall.solve(solver, m, seconds, deadline) != cp_model.INFEASIBLE
+                t_s = self.types[k][0]
+                m.add(sum(here[k]) <= sum(self.problem.initial[i][t_s] for i in insts))
+            self.on_type[k].extend(here[k])
+
+    def add_type_totals(self) -> None:
+        """No more tasks of a type than it can run."""
+        for k, placed in self.on_type.items():
+            if placed:
+                self.m.add(sum(placed) <= self.types[k][2])
+
+    def add_dead_state(self) -> None:
+        """In a dead state every service is done (all new) or stuck: old = max(0, lower −
+        new), new < desired; a service of ``B`` has room."""
+        m = self.m
+        for t_s, other in enumerate(self.problem.services):
+            olds, news = self.on_type.get(2 * t_s, []), self.on_type.get(2 * t_s + 1, [])
+            if not olds and not news:
+                continue
+            old_n, new_n = sum(olds), sum(news)
+            done = m.new_bool_var(f"done{t_s}")
+            if t_s in self.B:
+                m.add(done == 0)
+                if not other.all_at_once:  # it has room: old + new < upper
+                    m.add(old_n + new_n <= other.upper - 1)
+            m.add(old_n <= 0).only_enforce_if(done)
+            m.add(new_n <= other.desired - 1).only_enforce_if(~done)
+            if not other.all_at_once:
+                m.add(old_n + new_n <= other.desired)
+                m.add(old_n <= other.lower).only_enforce_if(~done)
+                m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(
+                    ~done
+                )
+
+    def feasible(self, deadline: Deadline | None) -> bool:
+        """False only where CP-SAT proves the program infeasible (one worker, at most
+        :data:`~planner.running.clock.VOLUME_CALL`, never past ``deadline``)."""
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        seconds = clock.VOLUME_CALL.most
+        return cpcall.solve(solver, self.m, seconds, deadline) != cp_model.INFEASIBLE
 
 
 def trajectory(problem: Problem) -> list[tuple[list[int], list[int]]] | None:

@@ -1,0 +1,136 @@
+"""The search for a run by ECS rules that dies within a few waves (:func:`short_dead_run`):
+CP-SAT's complete search one horizon at a time, then local-search turns at the horizons
+it could not settle, side by side with two workers or more (:func:`side_by_side`)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from planner.errors import OutOfTime
+from planner.model.horizon import max_waves
+from planner.model.problem import Problem
+from planner.model.rollout import Run
+from planner.running import clock
+from planner.running.clock import Deadline
+
+if TYPE_CHECKING:  # counts imports ortools, which is slow to load
+    from planner.solvers.counts import CountSets
+    from planner.solvers.cpsat import RolloutModel
+
+
+#: The most waves that search unrolls; later deaths are left to the full horizon.
+SHORT_RUNS_WAVES = 8
+#: At how many unsettled horizons local search takes turns, and its shortest first turn.
+SHORT_RUNS_TURNS = 2
+
+
+def short_dead_run(
+    problem: Problem,
+    sets: CountSets,
+    start: Run,
+    until: Deadline,
+    workers: int,
+    seed: int,
+) -> tuple[Run | None, float]:
+    """A run by ECS rules dead after at most :data:`SHORT_RUNS_WAVES` waves, if one is
+    found by ``until`` (:data:`~planner.running.clock.SHORT_RUNS` of the analysis'
+    time); and the seconds CP-SAT spent.
+
+    Dead at an earlier wave is dead at every later one (nothing can stop or start, so the
+    state stays), so each horizon includes the ones before; but local search finds a run
+    far sooner in the shortest model that has one. So the complete search goes first,
+    one wave more at a time, for a sixth of what is left at each
+    (:data:`~planner.running.clock.SHORT_HORIZON`): it proves "no run is
+    dead by then" in moments where there is none, which local search can never do. At
+    the first two horizons it cannot settle, local search then takes turns, the first a
+    quarter of what is left, each next one twice as long and with another seed, until the
+    budget is spent; with two workers or more, the turns of a round run side by side, a
+    thread each, and a run found stops the others (an unseen-family run was found sooner
+    so: the horizon that has it got its turn at once). Local search starts from ``start``
+    (ECS's default run): it found runs sooner from there, whatever the seed; the complete
+    search runs without it (:meth:`~planner.solvers.cpsat.RolloutModel.solve`).
+
+    On the scale family's at-risk scenarios the runs that die did so within a few waves,
+    far fewer than ECS's default run took. Local search found them at the first unsettled
+    horizon, and not a wave or two later, nor at the length of ECS's run; on an
+    unseen-family scenario the first unsettled horizon had none (the complete search
+    proved it) and local search found one a wave later. (Measured in
+    benchmarks/README.md.)
+    """
+    spent = 0.0
+    unsettled: list[RolloutModel] = []
+    for h in range(1, min(SHORT_RUNS_WAVES, max_waves(problem)) + 1):
+        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS:
+            break
+        try:
+            model = rollout_model(problem, h, True, until)
+        except OutOfTime:
+            break
+        model.restrict_counts(sets)
+        model.target_dead()
+        ans = model.solve(clock.SHORT_HORIZON.seconds(until), workers, seed, portfolio=True)
+        spent += ans.seconds
+        if ans.status == "found" and ans.dead:
+            return run_of(ans), spent
+        if ans.status == "unknown":
+            model.hint(start.states)  # for local search (the complete search runs without)
+            unsettled.append(model)
+    # the first turn: a quarter of what is left (restarting costs local search its way)
+    turn = clock.FIRST_TURN.seconds(until)
+    for k in itertools.count():
+        if not unsettled or until.left() < 0.05:
+            break
+        # with two workers or more, a round's turns run side by side, a core each
+        groups = [list(unsettled)] if workers > 1 else [[m] for m in unsettled]
+        for group in groups:
+            left = until.left()
+            built = max(m.build_seconds for m in group)
+            if left < 0.05 + 1.5 * built:  # CP-SAT would not even start
+                return None, spent
+            asked = min(turn, left)
+            answers = side_by_side(group, asked, seed + k)
+            spent += max(ans.seconds for ans in answers)
+            for model, ans in zip(group, answers, strict=True):
+                if ans.status == "found" and ans.dead:
+                    return run_of(ans), spent
+                if ans.seconds + model.build_seconds < asked / 2:
+                    unsettled.remove(model)  # stopped early (presolve): it will find nothing
+        turn *= 2
+    return None, spent
+
+
+def side_by_side(models: list[RolloutModel], seconds: float, seed: int) -> list:
+    """Local search on each of ``models`` at once, one thread each (CP-SAT leaves Python
+    while it solves), for ``seconds``; once one finds a run that dies, the others are
+    stopped. Their answers, in the order of ``models`` (one model: solved here)."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    if len(models) == 1:
+        return [models[0].solve(seconds, 1, seed, local_search=True)]
+
+    with ThreadPoolExecutor(max_workers=len(models)) as pool:
+        futures = {
+            pool.submit(m.solve, seconds, 1, seed, local_search=True): k
+            for k, m in enumerate(models)
+        }
+        answers: list = [None] * len(models)
+        for done in as_completed(futures):
+            ans = answers[futures[done]] = done.result()
+            if ans.status == "found" and ans.dead:
+                for m in models:
+                    m.stop()
+    return answers
+
+
+def run_of(ans) -> Run:
+    """The run of a CP-SAT answer, up to its last move."""
+    states = ans.states or []
+    return Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
+
+
+def rollout_model(problem: Problem, horizon: int, ecs_rules: bool, deadline: Deadline):
+    """A CP-SAT rollout model, built only while the deadline allows."""
+    from planner.solvers import cpsat
+
+    return cpsat.RolloutModel(problem, horizon, ecs_rules=ecs_rules, deadline=deadline)
