@@ -148,14 +148,7 @@ def fetch_export(
     """
     try:
         import boto3
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            EndpointConnectionError,
-            NoCredentialsError,
-            NoRegionError,
-            ProfileNotFound,
-        )
+        from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
         raise PlannerError("live import needs boto3: pip install 'planner[aws]'") from None
 
@@ -173,44 +166,55 @@ def fetch_export(
         if deadline is not None:
             _keep_to(client, deadline, where)
         return _fetch(client, cluster)
-    except ProfileNotFound as exc:
-        raise PlannerError(
+    except (BotoCoreError, ClientError) as exc:
+        raise _refusal(exc, where, profile) from None
+
+
+def _refusal(exc: Exception, where: str, profile: str | None) -> PlannerError:
+    """What AWS's refusal to read ``where`` means, in one sentence naming what to do."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ProfileNotFound,
+    )
+
+    if isinstance(exc, ProfileNotFound):
+        return PlannerError(
             f"AWS profile {exc.kwargs.get('profile', profile)!r} is not configured: name one that "
             "`aws configure list-profiles` shows"
-        ) from None
-    except NoRegionError:
-        raise PlannerError(
+        )
+    if isinstance(exc, NoRegionError):
+        return PlannerError(
             f"no AWS region to read {where} in: pass a region, set AWS_DEFAULT_REGION or give "
             "the profile a region (`aws configure`)"
-        ) from None
-    except NoCredentialsError:
-        raise PlannerError(
+        )
+    if isinstance(exc, NoCredentialsError):
+        return PlannerError(
             f"no AWS credentials to read {where}: run `aws configure` (or `aws sso login`), "
             "set AWS_PROFILE, or pass a profile"
-        ) from None
-    except EndpointConnectionError as exc:
-        raise PlannerError(
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return PlannerError(
             f"cannot reach ECS to read {where} ({exc.kwargs.get('endpoint_url', 'no endpoint')}): "
             "check the region's name and the network"
-        ) from None
-    except ClientError as exc:
+        )
+    if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "?"), error.get("Message", "")
         if code == "ClusterNotFoundException":
-            raise PlannerError(
+            return PlannerError(
                 f"{where} does not exist: check its name, the region and the account "
                 "(`aws ecs list-clusters`)"
-            ) from None
+            )
         if code in ("AccessDeniedException", "UnauthorizedOperation", "AccessDenied"):
-            raise PlannerError(
+            return PlannerError(
                 f"AWS denied {exc.operation_name} on {where}: the credentials need "
                 "ecs:List* and ecs:Describe* (read-only)"
-            ) from None
-        raise PlannerError(
-            f"AWS refused {exc.operation_name} on {where}: {code}: {message}"
-        ) from None
-    except BotoCoreError as exc:
-        raise PlannerError(f"could not read {where} from AWS: {exc}") from None
+            )
+        return PlannerError(f"AWS refused {exc.operation_name} on {where}: {code}: {message}")
+    return PlannerError(f"could not read {where} from AWS: {exc}")
 
 
 def _keep_to(client: Any, deadline: Deadline, where: str) -> None:
