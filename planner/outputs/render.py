@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.deciding.result import Result
+from planner.deciding.result import DeadState, Result
 from planner.model.rollout import Wave
 from planner.running.machine import cores
 
@@ -384,7 +384,30 @@ def _para(console: Console, text: str | Text, indent: int = 2) -> None:
 
 
 def render_text(result: Result, console: Console) -> None:
-    """Print ``result`` for a person."""
+    """Print ``result`` for a person: the headline, the cluster, why (with ECS's choices),
+    what would fix it, the plan, and what the figures assume."""
+    _headline(result, console)
+    _cluster_lines(result, console)
+    if result.verdict == "unknown":
+        _known(result, console)
+    if result.closed:
+        shut = ", ".join(
+            f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
+        )
+        _para(console, f"taking no new tasks: {shut}")
+    if result.dead_state is not None:
+        _why(result, result.dead_state, console)
+    if result.scheduler is not None and result.verdict != "unknown":  # (unknown: said above)
+        console.print()
+        line = Text("ECS as configured", style="bold")
+        line.append(f" — {scheduler_line(result.scheduler)}")
+        _para(console, line, 0)
+    _fixes(result, console)
+    _plans(result, console)
+    _assumptions(result, console)
+
+
+def _headline(result: Result, console: Console) -> None:
     head = Text()
     head.append(f" {result.verdict.upper()} ", style=COLOURS[result.verdict] + " reverse")
     head.append(f"  {result.scenario}: {HEADLINES[result.verdict]}")
@@ -397,6 +420,10 @@ def render_text(result: Result, console: Console) -> None:
             "a task; the deployment waits until something changes (why and fixes below).",
             highlight=False,
         )
+
+
+def _cluster_lines(result: Result, console: Console) -> None:
+    """The fleet, the deploying services, and the minimum counts when they were asked."""
     ds = result.dead_state
     counts: Counter[str] = Counter()  # groups of one name (an import's type and zone) summed
     for g in result.instances:
@@ -424,43 +451,41 @@ def render_text(result: Result, console: Console) -> None:
                     else f" (no verdict in time at {some})"
                 )
             _para(console, f"minimum for a {key} rollout: {text}")
-    if result.verdict == "unknown":
-        _known(result, console)
-    if result.closed:
-        shut = ", ".join(
-            f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
-        )
-        _para(console, f"taking no new tasks: {shut}")
-    if ds is not None:
-        where = "hangs" if result.verdict == "hangs" else "can hang"
-        at = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
-        console.print(f"\n[bold]Why[/bold] — {where} {at}:")
-        for b in ds.blocked:
-            stuck = result.stuck_words(b.service)
-            _para(console, f"[{b.reason}] {b.service}, {stuck}: {b.message}")
-            which = describe_instance(result, b.instance)
-            if which:  # ECS names the instance by number: which one that is
-                _para(console, f"(container-instance {b.instance} is {which})", 4)
-            if b.detail:  # planner's words beside ECS's
-                _para(console, b.detail[:1].upper() + b.detail[1:] + ".", 4)
-        if "final-state" in result.reasons:
-            _para(console, "[final-state] even the end state (every new task) does not fit.")
-        follows = {
-            True: "These choices follow the services' placement strategies: ECS as "
-            "configured can make them.",
-            False: "These choices are ones ECS may make but its placement strategies would "
-            "not (strategies are best effort): a smaller risk than a hang ECS as configured "
-            "reaches.",
-            None: "Whether these choices follow the placement strategies was not decided "
-            "(too many orders to check).",
-        }
-        if ds.choices:  # (stuck now: no choice was made)
-            _para(console, follows[ds.follows_strategy])
-    if result.scheduler is not None and result.verdict != "unknown":  # (unknown: said above)
-        console.print()
-        line = Text("ECS as configured", style="bold")
-        line.append(f" — {scheduler_line(result.scheduler)}")
-        _para(console, line, 0)
+
+
+#: Whether a dead end's choices follow the placement strategies (None: not decided).
+_FOLLOWS = {
+    True: "These choices follow the services' placement strategies: ECS as "
+    "configured can make them.",
+    False: "These choices are ones ECS may make but its placement strategies would "
+    "not (strategies are best effort): a smaller risk than a hang ECS as configured "
+    "reaches.",
+    None: "Whether these choices follow the placement strategies was not decided "
+    "(too many orders to check).",
+}
+
+
+def _why(result: Result, ds: DeadState, console: Console) -> None:
+    """Why it hangs: each stuck service in ECS's words, the instance ECS names, planner's
+    words beside them, and whether the choices follow the strategies."""
+    where = "hangs" if result.verdict == "hangs" else "can hang"
+    at = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
+    console.print(f"\n[bold]Why[/bold] — {where} {at}:")
+    for b in ds.blocked:
+        stuck = result.stuck_words(b.service)
+        _para(console, f"[{b.reason}] {b.service}, {stuck}: {b.message}")
+        which = describe_instance(result, b.instance)
+        if which:  # ECS names the instance by number: which one that is
+            _para(console, f"(container-instance {b.instance} is {which})", 4)
+        if b.detail:  # planner's words beside ECS's
+            _para(console, b.detail[:1].upper() + b.detail[1:] + ".", 4)
+    if "final-state" in result.reasons:
+        _para(console, "[final-state] even the end state (every new task) does not fit.")
+    if ds.choices:  # (stuck now: no choice was made)
+        _para(console, _FOLLOWS[ds.follows_strategy])
+
+
+def _fixes(result: Result, console: Console) -> None:
     if result.fixes:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
         for f in result.fixes:
@@ -470,6 +495,11 @@ def render_text(result: Result, console: Console) -> None:
             "\n[bold]What would fix it:[/bold] no single change planner tries "
             "(one to three more instances, dynamic port, percents) makes it safe."
         )
+
+
+def _plans(result: Result, console: Console) -> None:
+    """The plan that completes and the choices that reach the dead end, wave by wave."""
+    ds = result.dead_state
     if result.plan:
         total = minutes(result.estimated_duration or 0)
         console.print()
@@ -484,6 +514,10 @@ def render_text(result: Result, console: Console) -> None:
             ds.choices,
             f"ECS choices that reach the dead end (wave {ds.wave} can do nothing)",
         )
+
+
+def _assumptions(result: Result, console: Console) -> None:
+    """The proof, and what the figures assume (timing defaults, catalog, agent)."""
     console.print()
     _para(console, Text(f"proof: {result.proof}", style="dim"), 0)
     t = result.timing
