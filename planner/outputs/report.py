@@ -352,30 +352,38 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     take, stacked (old hatched, new solid; the stuck services outlined in red; the static
     load grey), with what tasks may use marked; and per stuck service, a strip saying why
     one more new task of it does not fit on each instance (the instance ECS names boxed)."""
-    import numpy as np
-    from matplotlib.patches import Patch
-
-    from planner.model.placement import failing_row
-    from planner.model.rollout import failures
-
     plt = _pyplot()
     ds = result.dead_state
     names = [svc.name for svc in problem.services]
     blocked = [b for b in (ds.blocked if ds else []) if b.service in names]
     stuck = [names.index(b.service) for b in blocked]
-    n, S = problem.n_instances, problem.n_services
+    n = problem.n_instances
     order = sorted(range(n), key=lambda i: (problem.instances[i].group,
                    problem.instances[i].zone or "", i))  # fmt: skip
-    x = np.arange(n)
     strip = max(1, len(stuck))
     fig, axes = plt.subplots(
         3, 1, figsize=(min(16.0, 6.0 + 0.32 * n), 5.2 + 0.3 * strip), squeeze=False,
         gridspec_kw={"height_ratios": [3, 3, 0.5 + 0.45 * strip]}, sharex=True,
     )  # fmt: skip
+    _use_panels(problem, state, order, stuck, axes)
+    _why_strip(problem, state, order, stuck, blocked, axes[2][0])
+    _legend(problem, stuck, axes)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def _use_panels(
+    problem: Problem, state: State, order: list[int], stuck: list[int], axes
+) -> None:
+    """CPU units and MiB per instance: the static load, then each service's old and new
+    tasks stacked, with the capacity marked and the type-and-zone groups named."""
+    import numpy as np
+
+    x = np.arange(problem.n_instances)
     for d, (ax,) in zip((0, 1), axes[:2], strict=True):
         bottom = np.array([problem.instances[i].static[d] for i in order], dtype=float)
         ax.bar(x, bottom, width=0.8, color="#bdbdbd")
-        for s in range(S):
+        for s in range(problem.n_services):
             for kind, counts in (("old", state.old), ("new", state.new)):
                 coef = problem.rows[0][d].old[s] if kind == "old" else problem.rows[0][d].new[s]
                 h = np.array([coef * counts[i][s] for i in order], dtype=float)
@@ -400,7 +408,23 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
             for mid, name in zip(ticks, groups, strict=True):
                 ax.text(mid, 1.01, name, transform=ax.get_xaxis_transform(), ha="center",
                         va="bottom", fontsize=7, color="#444")  # fmt: skip
-    ax = axes[2][0]
+
+
+def _why_strip(
+    problem: Problem, state: State, order: list[int], stuck: list[int], blocked, ax
+) -> None:
+    """Per stuck service, a row saying why one more new task does not fit on each instance
+    (the instance ECS names boxed); a legend of the colours where too narrow for words."""
+    import numpy as np
+    from matplotlib.patches import Patch
+
+    from planner.model.placement import failing_row
+    from planner.model.rollout import failures
+
+    plt = _pyplot()
+    n, strip = problem.n_instances, max(1, len(stuck))
+    names = [svc.name for svc in problem.services]
+    x = np.arange(n)
     said: dict[str, str] = {}
     for row, (s, b) in enumerate(zip(stuck, blocked, strict=True)):
         for k, i in enumerate(order):
@@ -433,6 +457,14 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     ax.set_xticks(x[::step], [str(i) for i in order][::step], fontsize=7)
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_xlabel("container-instance (boxed: the one ECS's event names)", fontsize=8)
+
+
+def _legend(problem: Problem, stuck: list[int], axes) -> None:
+    """The services' colours, old and new tasks, the stuck outline and the static load."""
+    from matplotlib.patches import Patch
+
+    names = [svc.name for svc in problem.services]
+    S = problem.n_services
     handles = [Patch(facecolor=f"C{s % 10}", label=names[s]) for s in range(S)]
     handles += [
         Patch(facecolor="white", edgecolor="grey", hatch="///", label="old tasks"),
@@ -448,5 +480,4 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
                          fontsize=8, pad=14)  # fmt: skip
     axes[1][0].set_title("memory in use per instance (MiB)", fontsize=8)
     axes[0][0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout()
-    return _svg(fig)
+
