@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planner.deciding.scheduler import Summary
+from planner.deciding.verdicts import Verdict
 from planner.errors import InternalError
 from planner.model.problem import Problem
 from planner.model.rollout import (
@@ -26,7 +27,7 @@ from planner.model.rollout import (
 class Analysis:
     """A verdict on a compiled problem with its evidence."""
 
-    verdict: str
+    verdict: Verdict
     proof: str
     plan: list[Wave] | None = None
     dead_path: list[Wave] | None = None
@@ -68,9 +69,9 @@ def check_evidence(problem: Problem, a: Analysis) -> None:
         if end != a.dead_end or not is_dead(problem, end):
             raise InternalError(f"the dead path behind '{a.verdict}' does not end dead")
     wrong = (
-        (a.verdict == "hangs" and a.plan is not None)
-        or (a.verdict == "safe" and (a.dead_path is not None or a.plan is None))
-        or (a.verdict == "at-risk" and (a.plan is None or a.dead_path is None))
+        (a.verdict == Verdict.HANGS and a.plan is not None)
+        or (a.verdict == Verdict.SAFE and (a.dead_path is not None or a.plan is None))
+        or (a.verdict == Verdict.AT_RISK and (a.plan is None or a.dead_path is None))
     )
     if wrong:
         raise InternalError(f"the verdict '{a.verdict}' lacks its evidence ({a.proof})")
@@ -83,7 +84,7 @@ def attach_dead(problem: Problem, a: Analysis, run: Run | None) -> None:
 
 
 def hangs(problem: Problem, run: Run | None, proof: str, final_state: bool = False) -> Analysis:
-    a = Analysis("hangs", proof)
+    a = Analysis(Verdict.HANGS, proof)
     if final_state:
         a.notes.append("final-state")
     attach_dead(problem, a, run)
@@ -91,7 +92,7 @@ def hangs(problem: Problem, run: Run | None, proof: str, final_state: bool = Fal
 
 
 def at_risk(problem: Problem, plan: list[Wave], dead: Run, proof: str, spent: float) -> Analysis:
-    a = Analysis("at-risk", proof, plan=plan, solver_seconds=spent)
+    a = Analysis(Verdict.AT_RISK, proof, plan=plan, solver_seconds=spent)
     attach_dead(problem, a, dead)
     return a
 

@@ -24,16 +24,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.deciding.result import EXIT_CODES as VERDICT_EXIT_CODES
+from planner.deciding.verdicts import EXIT_CODES as VERDICT_EXIT_CODES
+from planner.deciding.verdicts import Verdict
 from planner.errors import InternalError, PlannerError
 from planner.model.scenario import Scenario
 from planner.running.sweep import Failed, run_cells
 
 #: A row's status, worst last: the batch's exit code is the worst one's.
-SEVERITY = ("safe", "unknown", "at-risk", "hangs", "bad-input", "failed")
-#: A verdict's exit code (:data:`planner.deciding.result.EXIT_CODES`); bad input exits 2 as
+SEVERITY = (Verdict.SAFE, Verdict.UNKNOWN, Verdict.AT_RISK, Verdict.HANGS, "bad-input", "failed")
+#: A verdict's exit code (:data:`planner.deciding.verdicts.EXIT_CODES`); bad input exits 2 as
 #: a PlannerError does, a planner failure 4 as an InternalError does.
-EXIT_CODES = {**VERDICT_EXIT_CODES, "bad-input": 2, "failed": InternalError.exit_code}
+EXIT_CODES: dict[str, int] = {
+    **VERDICT_EXIT_CODES, "bad-input": 2, "failed": InternalError.exit_code
+}
 #: Files an import folder holds (planner.inputs.importing.FILES).
 _EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")
 
@@ -116,7 +119,7 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
         limit = min(limit, shared.deadline - time.time())
         if limit <= 0.05:
             return {
-                "status": "unknown",
+                "status": Verdict.UNKNOWN,
                 "proof": "not solved: the batch's time limit came first",
                 "wallSeconds": 0.0,
             }
@@ -155,7 +158,7 @@ class BatchResult:
 
     @property
     def worst(self) -> str:
-        return max((r["status"] for r in self.rows), key=SEVERITY.index, default="safe")
+        return max((r["status"] for r in self.rows), key=SEVERITY.index, default=Verdict.SAFE)
 
     @property
     def exit_code(self) -> int:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from planner.deciding.result import Result
 from planner.deciding.verdict import analyse
+from planner.deciding.verdicts import Verdict
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
 from planner.running import clock
@@ -35,7 +36,7 @@ def _checked_safe(problem: Problem, deadline: Deadline, seed: int) -> bool:
     if deadline.expired:
         return False
     check = deadline.share(clock.FIX_CHECK)
-    return analyse(problem, seed=seed, deadline=check).verdict == "safe"
+    return analyse(problem, seed=seed, deadline=check).verdict == Verdict.SAFE
 
 
 def find_fixes(
@@ -96,7 +97,7 @@ def find_fixes(
             if _safe(cand, deadline, seed):
                 found.append(f"{text} for {svc.name}")
                 break
-    if problem.snapshot and result.verdict == "hangs":
+    if problem.snapshot and result.verdict == Verdict.HANGS:
         found += _stops_by_hand(problem, result, deadline, seed)
     return found
 

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from planner.deciding.verdict import Analysis, analyse
+from planner.deciding.verdicts import Verdict
 from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Footprint, compile_problem
 from planner.model.scenario import Scenario
@@ -73,7 +74,8 @@ def _analyse(scenario: Scenario, deadline: Deadline, workers: int, seed: int) ->
 def _possible(a: Analysis | None) -> bool:
     """Some plan completes: at-risk, safe, or unknown with a completing run found."""
     return a is not None and (
-        a.verdict in ("safe", "at-risk") or (a.verdict == "unknown" and bool(a.plan))
+        a.verdict in (Verdict.SAFE, Verdict.AT_RISK)
+        or (a.verdict == Verdict.UNKNOWN and bool(a.plan))
     )
 
 
@@ -167,14 +169,14 @@ def scan(
         if first_pass.expired and found:
             break
         run(k, first_pass.within(clock.MINIMUM_QUICK.seconds(deadline)))
-        if (a := found[k]) is not None and a.verdict == "safe":
+        if (a := found[k]) is not None and a.verdict == Verdict.SAFE:
             break
     for k in sorted(found):
         least_safe = _first(found, "safe")
         if least_safe is not None and k >= least_safe:
             break
         a = found[k]
-        if a is None or a.verdict != "unknown":
+        if a is None or a.verdict != Verdict.UNKNOWN:
             continue
         if deadline.expired:
             break
@@ -200,7 +202,7 @@ def scan(
         open_ = [
             names[j]
             for j, a in sorted(found.items())
-            if (first is None or j < first) and a is not None and a.verdict == "unknown"
+            if (first is None or j < first) and a is not None and a.verdict == Verdict.UNKNOWN
         ]
         minimum["undecided"][key] = open_
         minimum["proven"][key] = not open_
@@ -212,6 +214,6 @@ def _first(found: dict[int, Analysis | None], what: str) -> int | None:
     """The first candidate that is safe (``what`` "safe") or possible ("possible")."""
     for k in sorted(found):
         a = found[k]
-        if (a is not None and a.verdict == "safe") if what == "safe" else _possible(a):
+        if (a is not None and a.verdict == Verdict.SAFE) if what == "safe" else _possible(a):
             return k
     return None

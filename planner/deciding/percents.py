@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict, Unpack
 
+from planner.deciding.verdicts import Verdict
 from planner.errors import PlannerError
 from planner.model.problem import Problem, lower_bound, upper_bound
 from planner.model.scenario import Scenario
@@ -166,7 +167,7 @@ def preference(row: dict[str, Any]) -> tuple[int, int, int]:
 
 def recommend(rows: Sequence[dict[str, Any]]) -> int | None:
     """Index of the recommended row: safe, highest lower, lowest upper, fewest waves."""
-    safe = [k for k, r in enumerate(rows) if r["verdict"] == "safe"]
+    safe = [k for k, r in enumerate(rows) if r["verdict"] == Verdict.SAFE]
     if not safe:
         return None
     return min(safe, key=lambda k: preference(rows[k]))

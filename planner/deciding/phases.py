@@ -15,6 +15,7 @@ from planner.deciding.analysis import Analysis, at_risk, attach_dead, hangs
 from planner.deciding.ecs_runs import other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.short_runs import run_of, short_dead_run
+from planner.deciding.verdicts import Verdict
 from planner.model.horizon import max_waves, next_horizon
 from planner.model.problem import Problem
 from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
@@ -44,7 +45,7 @@ def unknown_in_time(problem: Problem, known: dict[str, Run | None]) -> Analysis:
     """``unknown`` with what the runs found before the deadline (a phase ran out)."""
     complete, dead = known.get("complete"), known.get("dead")
     a = Analysis(
-        "unknown",
+        Verdict.UNKNOWN,
         "time limit: "
         + ("a run completes" if complete else "no run that completes was found")
         + (", and a run by ECS rules dies" if dead else "")
@@ -98,7 +99,7 @@ def decide(
     known = {} if known is None else known
     if is_complete(problem, initial_state(problem)):
         return Analysis(
-            "safe", "nothing to replace: every service already runs its new tasks", plan=[]
+            Verdict.SAFE, "nothing to replace: every service already runs its new tasks", plan=[]
         )
     default = summary.default_run  # the scheduler's first run is ECS's default run
     if default is None:  # the first runs' share ran out before it was made
@@ -133,7 +134,7 @@ def _by_counting(s: Search) -> Analysis | None:
         return None
     if s.complete_run:
         return Analysis(
-            "safe",
+            Verdict.SAFE,
             "counting: one service, old and new tasks alike, so every run by ECS rules "
             "frees and fills the same number of task slots; ECS's run completes",
             plan=s.complete_run.waves,
@@ -175,14 +176,14 @@ def _by_volumes(s: Search) -> Analysis | None:
     volumes = s.deadline.share(clock.VOLUME)
     if volume.no_dead_state(problem, volumes):
         return Analysis(
-            "safe",
+            Verdict.SAFE,
             "volume: the tasks cannot fill every instance enough to block any service, "
             "so no dead state exists and every run by ECS rules completes",
             plan=plan,
         )
     if volume.never_blocked(problem, volumes):
         return Analysis(
-            "safe",
+            Verdict.SAFE,
             "volume: in no wave can the tasks fill every instance enough to leave a start "
             "unplaced, so every run by ECS rules has the counts of a completing run",
             plan=plan,
@@ -190,7 +191,7 @@ def _by_volumes(s: Search) -> Analysis | None:
     s.early_sets = count_sets(problem, max_waves(problem), s.deadline.share(clock.COUNT_SETS))
     if s.early_sets.all_complete():
         return Analysis(
-            "safe",
+            Verdict.SAFE,
             "counts: a service can be left with a start unplaced only in waves where the "
             "tasks could fill every instance for it; past those, every run by ECS rules "
             "has all its counts complete, and a dead state's counts would stay",
@@ -259,7 +260,7 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
     s.spent += ans.seconds
     if ans.status == "none":
         return Analysis(
-            "safe",
+            Verdict.SAFE,
             "CP-SAT: no dead state exists that ECS rules could reach or rest in, so "
             "every run completes",
             plan=plan,
@@ -309,7 +310,7 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
             s.spent += ans.seconds
         if ans.status == "none":
             return None, Analysis(
-                "safe",
+                Verdict.SAFE,
                 f"CP-SAT: no run by ECS rules is unfinished after {horizon} waves, so every "
                 f"run completes (bound {max_waves(problem)} waves)",
                 plan=s.complete_run.waves if s.complete_run else s.default.waves,
@@ -317,7 +318,7 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
             )
         if ans.status == "unknown":
             return None, Analysis(
-                "unknown",
+                Verdict.UNKNOWN,
                 f"time limit: a run completes, and none of the {s.runs} runs by ECS rules "
                 "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
                 f"that none can (searching runs of {horizon} waves); at-risk or safe"
@@ -355,7 +356,7 @@ def _plan_by_cp_sat(s: Search) -> Analysis:
             )
         if ans.status == "unknown":
             a = Analysis(
-                "unknown",
+                Verdict.UNKNOWN,
                 f"time limit: a run by ECS rules hangs, and no completing plan was found "
                 f"in time (searching plans of {horizon} waves); at-risk or hangs",
                 solver_seconds=s.spent,

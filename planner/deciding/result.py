@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.deciding.verdicts import EXIT_CODES, VERDICTS, Verdict
 from planner.model.rollout import Blocked, Wave
 
-VERDICTS = ("safe", "at-risk", "hangs", "unknown")
-EXIT_CODES = {"safe": 0, "at-risk": 1, "hangs": 1, "unknown": 3}
+__all__ = ["EXIT_CODES", "VERDICTS", "DeadState", "Result", "Verdict", "stuck_from"]
+
 
 
 def stuck_from(choices: list[Wave], s: int) -> int:
@@ -45,7 +46,7 @@ class Result:
     """The verdict on one scenario and everything that backs it."""
 
     scenario: str
-    verdict: str
+    verdict: Verdict
     reasons: list[str] = field(default_factory=list)
     instances: list[dict[str, Any]] = field(default_factory=list)
     instance_labels: list[str] = field(default_factory=list)
@@ -84,7 +85,7 @@ class Result:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.verdict]
+        return EXIT_CODES[Verdict(self.verdict)]
 
     def stuck_from(self, service: str) -> int:
         """The wave from which ``service`` (a name) moves no more along the dead state's

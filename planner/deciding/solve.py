@@ -7,6 +7,7 @@ from dataclasses import replace
 from planner.deciding.minimum import scan
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdict import Analysis, analyse, blocked
+from planner.deciding.verdicts import Verdict
 from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
@@ -80,7 +81,7 @@ def solve(
         analysis = analyse(problem, workers=workers, seed=seed, deadline=work)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
-    if fixes and result.verdict in ("hangs", "at-risk"):
+    if fixes and result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         from planner.deciding.fixes import find_fixes
         from planner.running import progress
 
@@ -152,13 +153,13 @@ def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
     if a.plan is not None:
         r.duration_parts = estimate(scenario, problem, a.plan)
         r.estimated_duration = sum(r.duration_parts)
-    if a.dead_path is not None and a.verdict in ("hangs", "at-risk", "unknown"):
+    if a.dead_path is not None and a.verdict in (Verdict.HANGS, Verdict.AT_RISK, Verdict.UNKNOWN):
         why = blocked(problem, a)
         r.dead_state = DeadState(len(a.dead_path) + 1, why, a.dead_path, a.follows_strategy)
         codes = {b.reason for b in why}
         if "final-state" in a.notes:
             codes.add("final-state")
-        if a.verdict != "unknown":
+        if a.verdict != Verdict.UNKNOWN:
             r.reasons = sorted(codes)
     return r
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.deciding.verdicts import Verdict
 from planner.inputs.table_spec import (
     FIXED_PORT,
     Configuration,
@@ -313,12 +314,12 @@ def solved_instances(
         except DoesNotFit:  # not reached: the old tasks spread evenly
             continue
         verdict = analyse(problem, time_limit=left, seed=seed, shortcuts=shortcuts).verdict
-        if verdict == "unknown":
+        if verdict == Verdict.UNKNOWN:
             how = f"solver (time limit at {n} instances)"
             break
-        if verdict in ("safe", "at-risk") and possible is None:
+        if verdict in (Verdict.SAFE, Verdict.AT_RISK) and possible is None:
             possible = n
-        if verdict == "safe":
+        if verdict == Verdict.SAFE:
             return steady, possible, n, how
     return steady, possible, None, how
 

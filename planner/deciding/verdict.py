@@ -37,6 +37,7 @@ from planner.deciding import scheduler
 from planner.deciding.analysis import Analysis, blocked, check_evidence
 from planner.deciding.phases import decide, uniform, unknown_in_time
 from planner.deciding.scheduler import Summary
+from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime
 from planner.model.problem import Problem
 from planner.model.rollout import Run, Wave
@@ -94,7 +95,7 @@ def analyse(
         a = decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:
         a = unknown_in_time(problem, known)
-    if a.verdict != "safe" and tries is None:
+    if a.verdict != Verdict.SAFE and tries is None:
         a = _report_runs(problem, a, summary, deadline, clock.REPORT_RUNS.seconds(whole))
     summary.source = None
     a.scheduler = summary
@@ -135,7 +136,9 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: Deadline) -> A
     they are: the scheduler's runs are runs by ECS rules. A dead run that follows the
     strategies keeps at-risk. Otherwise the states the scheduler can reach are searched.
     """
-    if a.verdict in ("hangs", "safe") or (a.verdict == "at-risk" and a.follows_strategy):
+    if a.verdict in (Verdict.HANGS, Verdict.SAFE) or (
+        a.verdict == Verdict.AT_RISK and a.follows_strategy
+    ):
         a.proof += "; so with ECS's scheduler as configured too"
         return a
     status, path, seen = scheduler.search_dead(problem, deadline)
@@ -146,7 +149,7 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: Deadline) -> A
         waves = plan_of(path)
         if a.plan is None:
             out = Analysis(
-                "unknown",
+                Verdict.UNKNOWN,
                 "time limit: ECS's scheduler as configured can reach a dead state, and no "
                 f"completing plan was found in time; at-risk or hangs ({was})",
                 dead_path=waves,
@@ -154,7 +157,7 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: Deadline) -> A
             )
         else:
             out = Analysis(
-                "at-risk",
+                Verdict.AT_RISK,
                 f"ECS's scheduler as configured reaches a dead state (searched {seen} of its "
                 f"states); {was}",
                 plan=a.plan,
@@ -167,14 +170,14 @@ def _narrow_to_scheduler(problem: Problem, a: Analysis, deadline: Deadline) -> A
         if plan is None:  # no dead state is reachable: its default run completes
             plan = scheduler.scheduler_run(problem).waves
         out = Analysis(
-            "safe",
+            Verdict.SAFE,
             f"ECS's scheduler as configured: none of the {seen} states it can reach is "
             f"dead, so every run it makes completes; {was}",
             plan=plan,
         )
     else:
         out = Analysis(
-            "unknown",
+            Verdict.UNKNOWN,
             f"time limit: the scheduler's states were not all searched ({seen} seen, none "
             f"dead); {was}",
             plan=a.plan,
@@ -194,7 +197,7 @@ def _scheduler_plan(a: Analysis) -> list[Wave] | None:
 def _with_scheduler_evidence(a: Analysis, summary: Summary) -> Analysis:
     """An ``unknown`` that the scheduler's runs settle: a completing run beside a known
     dead run, or a hanging run beside a known plan, proves ``at-risk``."""
-    if a.verdict != "unknown":
+    if a.verdict != Verdict.UNKNOWN:
         return a
     if a.dead_path is not None and summary.complete_run is not None:
         plan = summary.complete_run.waves
@@ -205,7 +208,7 @@ def _with_scheduler_evidence(a: Analysis, summary: Summary) -> Analysis:
     else:
         return a
     out = Analysis(
-        "at-risk",
+        Verdict.AT_RISK,
         "a run completes, and a run by ECS rules dies (ECS's scheduler as configured "
         "settled what the time limit left open)",
         plan=plan,

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 
 from planner.deciding.batch import BatchResult
+from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import STATUS_STYLES, about, message, minimum_text
 from planner.outputs.render import hanging
 
@@ -25,7 +26,7 @@ def to_csv(result: BatchResult) -> str:
     for r in result.rows:
         out.writerow(
             [r["scenario"], r.get("name", ""), r["status"], ";".join(r.get("reasons", [])),
-             "" if r["status"] == "safe" else message(r, reasons=False),
+             "" if r["status"] == Verdict.SAFE else message(r, reasons=False),
              minimum_text(r.get("minimum")),
              r.get("waves") if r.get("waves") is not None else "",
              r.get("estimatedDurationSeconds") or "", r.get("wallSeconds", "")]
@@ -67,7 +68,7 @@ def render_batch(result: BatchResult, console: Any) -> None:
         if extra := _extra(r):
             line.append(f" ({'; '.join(extra)})", style="dim")
         hanging(console, prefix, line)
-        if r["status"] != "safe" and (said := message(r)):
+        if r["status"] != Verdict.SAFE and (said := message(r)):
             hanging(console, Text(" " * len(prefix.plain)), Text(said))
     console.print(
         Text(

@@ -21,13 +21,16 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from planner.deciding.batch import BatchResult
+from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import message, minimum_text
 
 #: XML 1.0 allows tab, newline, carriage return and printable characters only.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: What kind of JUnit outcome each status is (None: passed).
-OUTCOME = {"safe": None, "at-risk": "failure", "hangs": "failure", "unknown": "error",
-           "bad-input": "error", "failed": "error"}  # fmt: skip
+OUTCOME: dict[str, str | None] = {
+    Verdict.SAFE: None, Verdict.AT_RISK: "failure", Verdict.HANGS: "failure",
+    Verdict.UNKNOWN: "error", "bad-input": "error", "failed": "error",
+}  # fmt: skip
 
 
 def _clean(text: Any) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from planner.deciding.batch import BatchResult
 from planner.deciding.percents import PercentOptions
 from planner.deciding.tables import GROUP_KEY, records
+from planner.deciding.verdicts import Verdict
 from planner.model.catalog import catalog_info
 from planner.outputs import percents_text
 from planner.outputs.formatting import cell_text, message, minimum_text, percent_text
@@ -260,7 +261,7 @@ def batch_html(result: BatchResult) -> str:
     for r in result.rows:
         status = r["status"]
         css = _COLOURS.get(status, "hangs")
-        why = "" if status == "safe" else message(r)
+        why = "" if status == Verdict.SAFE else message(r)
         waves = "" if r.get("waves") is None else str(r["waves"])
         secs = r.get("estimatedDurationSeconds")
         rows.append(

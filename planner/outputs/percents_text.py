@@ -11,13 +11,14 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.deciding.percents import PercentOptions, preference
+from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import STATUS_STYLES, about, percent_text, tasks
 
 
 def why(options: PercentOptions) -> str:
     """Why the recommended row was chosen, in a sentence or two."""
     if options.recommended is None:
-        open_ = sum(1 for row in options.rows if row["verdict"] in ("unknown", "failed"))
+        open_ = sum(1 for row in options.rows if row["verdict"] in (Verdict.UNKNOWN, "failed"))
         failed = sum(1 for row in options.rows if row["verdict"] == "failed")
         if failed:
             return (
@@ -38,7 +39,7 @@ def why(options: PercentOptions) -> str:
             "smaller task would help: `planner solve` checks which."
         )
     r = options.rows[options.recommended]
-    safe = [row for row in options.rows if row["verdict"] == "safe"]
+    safe = [row for row in options.rows if row["verdict"] == Verdict.SAFE]
     same_lower = [row for row in safe if row["lower"] == r["lower"]]
     parts = [f"it is safe (one of {len(safe)} safe settings)"]
     if r["lower"] == options.desired:
@@ -138,7 +139,8 @@ def _safe_settings(options: PercentOptions, console: Console) -> None:
     """The safe settings, best first (the first eight, and the file's own if it is safe)."""
     rows = options.rows
     safe = sorted(
-        (i for i, r in enumerate(rows) if r["verdict"] == "safe"), key=lambda i: preference(rows[i])
+        (i for i, r in enumerate(rows) if r["verdict"] == Verdict.SAFE),
+        key=lambda i: preference(rows[i]),
     )
     if not safe:
         return

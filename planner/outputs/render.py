@@ -9,20 +9,21 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.deciding.result import DeadState, Result
+from planner.deciding.verdicts import Verdict
 from planner.model.rollout import Wave
 from planner.running.machine import cores
 
-COLOURS = {
-    "safe": "bold green",
-    "at-risk": "bold yellow",
-    "hangs": "bold red",
-    "unknown": "bold magenta",
+COLOURS: dict[str, str] = {
+    Verdict.SAFE: "bold green",
+    Verdict.AT_RISK: "bold yellow",
+    Verdict.HANGS: "bold red",
+    Verdict.UNKNOWN: "bold magenta",
 }
-HEADLINES = {
-    "safe": "every run ECS can make completes",
-    "at-risk": "a run completes, but ECS's own choices can hang it",
-    "hangs": "no run completes: the deployment waits forever",
-    "unknown": "the time limit came before a proof",
+HEADLINES: dict[str, str] = {
+    Verdict.SAFE: "every run ECS can make completes",
+    Verdict.AT_RISK: "a run completes, but ECS's own choices can hang it",
+    Verdict.HANGS: "no run completes: the deployment waits forever",
+    Verdict.UNKNOWN: "the time limit came before a proof",
 }
 
 
@@ -388,7 +389,7 @@ def render_text(result: Result, console: Console) -> None:
     what would fix it, the plan, and what the figures assume."""
     _headline(result, console)
     _cluster_lines(result, console)
-    if result.verdict == "unknown":
+    if result.verdict == Verdict.UNKNOWN:
         _known(result, console)
     if result.closed:
         shut = ", ".join(
@@ -397,7 +398,7 @@ def render_text(result: Result, console: Console) -> None:
         _para(console, f"taking no new tasks: {shut}")
     if result.dead_state is not None:
         _why(result, result.dead_state, console)
-    if result.scheduler is not None and result.verdict != "unknown":  # (unknown: said above)
+    if result.scheduler is not None and result.verdict != Verdict.UNKNOWN:  # (unknown: said above)
         console.print()
         line = Text("ECS as configured", style="bold")
         line.append(f" — {scheduler_line(result.scheduler)}")
@@ -468,7 +469,7 @@ _FOLLOWS = {
 def _why(result: Result, ds: DeadState, console: Console) -> None:
     """Why it hangs: each stuck service in ECS's words, the instance ECS names, planner's
     words beside them, and whether the choices follow the strategies."""
-    where = "hangs" if result.verdict == "hangs" else "can hang"
+    where = "hangs" if result.verdict == Verdict.HANGS else "can hang"
     at = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
     console.print(f"\n[bold]Why[/bold] — {where} {at}:")
     for b in ds.blocked:
@@ -490,7 +491,7 @@ def _fixes(result: Result, console: Console) -> None:
         console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
         for f in result.fixes:
             _para(console, f"• {f}")
-    elif result.verdict in ("hangs", "at-risk"):
+    elif result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         console.print(
             "\n[bold]What would fix it:[/bold] no single change planner tries "
             "(one to three more instances, dynamic port, percents) makes it safe."

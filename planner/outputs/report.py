@@ -18,6 +18,7 @@ import io
 from html import escape
 
 from planner.deciding.result import Result
+from planner.deciding.verdicts import Verdict
 from planner.model.problem import Problem
 from planner.model.rollout import State, replay
 from planner.running.clock import Deadline
@@ -36,8 +37,10 @@ td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 .dim { color: #666; font-size: 0.9em; } svg { max-width: 100%; height: auto; }
 """
 
-_COLOURS = {"safe": "safe", "at-risk": "at-risk", "hangs": "hangs", "unknown": "unknown",
-            "failed": "failed", "bad-input": "failed"}  # fmt: skip
+#: The page's CSS class of each status: a verdict's own word, failures one class.
+_COLOURS: dict[str, str] = {
+    **{v: v.value for v in Verdict}, "failed": "failed", "bad-input": "failed"
+}
 
 
 def solve_html(result: Result, problem: Problem, deadline: Deadline | None = None) -> str:
@@ -58,7 +61,7 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
     parts.append(f'<p class="dim">{e(result.proof)}</p>')
     ds = result.dead_state
     if ds is not None:
-        verb = "hangs" if result.verdict == "hangs" else "can hang"
+        verb = "hangs" if result.verdict == Verdict.HANGS else "can hang"
         where = "now" if result.stuck_now else f"(the run can do nothing from wave {ds.wave} on)"
         parts.append(f"<h2>Why: it {verb} {where}</h2><ul>")
         from planner.outputs.render import describe_instance
