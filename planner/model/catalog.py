@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from planner.errors import PlannerError
+from planner.model.units import CPU_UNITS_PER_VCPU
 
 
 def _shipped_catalog() -> Path:
@@ -32,9 +33,6 @@ def _shipped_catalog() -> Path:
 
 #: The catalog shipped with planner.
 DEFAULT_CATALOG_PATH = _shipped_catalog()
-
-#: CPU units ECS gives each vCPU.
-CPU_UNITS_PER_VCPU = 1024
 
 ARCHITECTURES = ("x86_64", "arm64")
 
