@@ -164,6 +164,16 @@ def _by_arithmetic(s: Search) -> Analysis | None:
     return None
 
 
+_NO_DEAD_STATE = (
+    "volume: the tasks cannot fill every instance enough to block any service, "
+    "so no dead state exists and every run by ECS rules completes"
+)
+_NEVER_BLOCKED = (
+    "volume: in no wave can the tasks fill every instance enough to leave a start "
+    "unplaced, so every run by ECS rules has the counts of a completing run"
+)
+
+
 def _by_volumes(s: Search) -> Analysis | None:
     """A run completes: the volumes or the count sets may prove that none dies."""
     if s.complete_run is None or not s.shortcuts:
@@ -174,20 +184,12 @@ def _by_volumes(s: Search) -> Analysis | None:
     problem, plan = s.problem, s.complete_run.waves
     progress.phase("proofs from volumes and counts")
     volumes = s.deadline.share(clock.VOLUME)
-    if volume.no_dead_state(problem, volumes):
-        return Analysis(
-            Verdict.SAFE,
-            "volume: the tasks cannot fill every instance enough to block any service, "
-            "so no dead state exists and every run by ECS rules completes",
-            plan=plan,
-        )
-    if volume.never_blocked(problem, volumes):
-        return Analysis(
-            Verdict.SAFE,
-            "volume: in no wave can the tasks fill every instance enough to leave a start "
-            "unplaced, so every run by ECS rules has the counts of a completing run",
-            plan=plan,
-        )
+    for proved, why in (
+        (volume.no_dead_state, _NO_DEAD_STATE),
+        (volume.never_blocked, _NEVER_BLOCKED),
+    ):
+        if proved(problem, volumes):
+            return Analysis(Verdict.SAFE, why, plan=plan)
     s.early_sets = count_sets(problem, max_waves(problem), s.deadline.share(clock.COUNT_SETS))
     if s.early_sets.all_complete():
         return Analysis(
