@@ -17,7 +17,7 @@ import planner
 from planner.deciding import fixes as fixes_module
 from planner.deciding.fixes import find_fixes
 from planner.model.problem import compile_problem
-from planner.model.scenario import InstanceGroup, Scenario
+from planner.model.scenario import Agent, InstanceGroup, Scenario
 
 SPREAD = "(placement by ECS's spread)"
 
@@ -118,6 +118,37 @@ def test_groups_of_one_kind_are_tried_once_and_a_draining_one_never():
     assert result.fixes == [f"one more a {SPREAD}", "minimumHealthyPercent 50 for api"]
 
 
+def test_three_more_instances_for_blue_green():
+    """6 + 6 tasks of 1,024 units, 2 per instance: 6 instances, 3 more than there are (the
+    most planner tries)."""
+    sc = scenario([(2048, 8000, 3)], [svc("api", 6, td(1024), strategy="BLUE_GREEN")])
+    assert _solve(sc).fixes == [f"3 more g0 {SPREAD}"]
+    assert _verdict(sc.with_counts({0: 5})) == "hangs"
+    assert _verdict(sc.with_counts({0: 6})) == "safe"
+
+
+def test_the_zone_after_the_last_instance():
+    """Four instances over za, zb, zc (za, zb, zc, za): the fifth lands in zb."""
+    web = InstanceGroup("web", 2048, 8000, 4, zones=("za", "zb", "zc"))
+    base = scenario([(2048, 8000, 4)], [svc("api", 5, td(1024), strategy="BLUE_GREEN")])
+    assert _solve(_with_groups(base, web)).fixes == [f"one more web in zb {SPREAD}"]
+
+
+def test_groups_of_different_types_are_each_offered():
+    """Two groups alike in size but of different instance types are two kinds: adding to
+    either is a fix, and each is named."""
+    a = InstanceGroup("a", 2048, 8000, 1, instance_type="m5.large")
+    b = InstanceGroup("b", 2048, 8000, 1, instance_type="m6i.large")
+    sc = _with_groups(scenario([(2048, 8000, 1)], [svc("api", 4, td(1024))]), a, b)
+    assert _solve(sc).fixes == [
+        f"one more a {SPREAD}",
+        f"one more b {SPREAD}",
+        "minimumHealthyPercent 50 for api",
+    ]
+    assert _verdict(sc.with_counts({0: 2})) == "safe"
+    assert _verdict(sc.with_counts({1: 2})) == "safe"
+
+
 # ------------------------------------------------------------------ host ports
 
 
@@ -151,6 +182,25 @@ def test_no_dynamic_port_outside_bridge_mode():
         f"one more g0 {SPREAD}",
         "minimumHealthyPercent 0 (a short outage) for api",
     ]
+
+
+def test_no_dynamic_port_when_the_dynamic_range_is_taken():
+    """The agent's dynamic range is one port, and a sidecar that does not deploy holds it on
+    each instance: a new api task with a dynamic host port would find none free, so that fix
+    is not offered (minimum 50 and one more instance are)."""
+    sidecar = svc("sidecar", 2, td(128, dynamic_ports=1), deploy=False, placement=(1, 1))
+    api = svc("api", 2, td(512, ports=(8080,)), placement=(1, 1))
+    one_port = Agent(dynamic_port_range=(49153, 49153))
+    sc = replace(scenario([(2048, 8000, 2)], [sidecar, api]), agent=one_port)
+    result = _solve(sc)
+    assert (result.verdict, result.reasons) == ("hangs", ["port"])
+    assert result.fixes == [f"one more g0 {SPREAD}", "minimumHealthyPercent 50 for api"]
+    new = api.new_task_definition
+    dynamic = replace(new, host_ports=(), dynamic_ports=new.dynamic_ports + 1)
+    assert _verdict(_set(sc, 1, new_task_definition=dynamic)) == "hangs"
+    # without the sidecar the one dynamic port per instance is free, and the fix is offered
+    alone = replace(scenario([(2048, 8000, 2)], [api]), agent=one_port)
+    assert "dynamic host port for api (hostPort 0)" in _solve(alone).fixes
 
 
 # ------------------------------------------------------------------ percent settings
@@ -198,6 +248,31 @@ def test_minimum_0_for_an_at_risk_rollout():
     assert _verdict(_set(sc, 0, minimum_healthy_percent=0)) == "safe"
 
 
+def test_a_maximum_above_200_keeps_it_for_minimum_50():
+    """Maximum 300: maximum 200 would lower it (not tried); minimum 50 keeps 300."""
+    sc = scenario([(2048, 8000, 1)], [svc("api", 2, td(1024), mx=300)])
+    assert _solve(sc).fixes == [f"one more g0 {SPREAD}", "minimumHealthyPercent 50 for api"]
+    assert _verdict(_set(sc, minimum_healthy_percent=50, maximum_percent=300)) == "safe"
+
+
+def test_services_that_do_not_deploy_or_are_not_blocked_are_passed_over():
+    """db does not deploy and bg (blue/green) is not blocked at the dead end: neither gets a
+    fix, and the service after them, api (one task, maximum 150), gets its own."""
+    sc = scenario(
+        [(2048, 8000, 1)],
+        [
+            svc("db", 1, td(512), deploy=False),
+            svc("bg", 1, td(256), strategy="BLUE_GREEN"),
+            svc("api", 1, td(512), mx=150),
+        ],
+    )
+    result = _solve(sc)
+    assert (result.verdict, result.reasons) == ("hangs", ["deployment-configuration"])
+    assert [b.service for b in result.dead_state.blocked] == ["api"]
+    assert result.fixes == ["maximumPercent 200 for api"]
+    assert _verdict(_set(sc, 2, maximum_percent=200)) == "safe"
+
+
 # ------------------------------------------------------------------ a snapshot
 
 
@@ -224,6 +299,35 @@ def test_no_stop_by_hand_outside_a_snapshot():
     (ECS has not started; the percent settings are the change to make)."""
     sc = scenario([(2048, 8000, 1)], [svc("api", 2, td(1024), mx=150)])
     assert not any("by hand" in f for f in _solve(sc).fixes)
+
+
+def _zero_left() -> Scenario:
+    """One old task left of one, minimum 50 / maximum 150 (lower 1, upper 1): it may not
+    stop, and a second task is over the maximum."""
+    api = svc("api", 1, td(512), td(1024), 50, 150, placement=(1,), new_placement=(0,))
+    return scenario([(2048, 8000, 1)], [api])
+
+
+def test_a_stop_by_hand_that_leaves_no_task_running():
+    sc = _zero_left()
+    result = _solve(sc)
+    assert result.verdict == "hangs"
+    assert result.fixes == [
+        "maximumPercent 200 for api",
+        "stop one old task of api on g0 by hand (aws ecs stop-task); api runs 0 tasks "
+        "until a new one is healthy, below its lower bound 1",
+    ]
+    assert _verdict(_set(sc, placement=(0,))) == "safe"
+
+
+@pytest.mark.parametrize(("most", "offered"), [(0, False), (1, True)])
+def test_stops_by_hand_tried_at_most_max_stops(monkeypatch, most, offered):
+    """MAX_STOPS bounds the old tasks tried: none with 0, the only one with 1."""
+    sc = _zero_left()
+    result = _solve(sc)
+    monkeypatch.setattr(fixes_module, "MAX_STOPS", most)
+    found = find_fixes(sc, compile_problem(sc), result, time_limit=30)
+    assert any("by hand" in f for f in found) is offered
 
 
 # ------------------------------------------------------------------ no fix
