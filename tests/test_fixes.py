@@ -367,3 +367,49 @@ def test_no_time_left_offers_nothing(time_limit):
     problem = compile_problem(sc)
     result = _solve(sc)
     assert find_fixes(sc, problem, result, time_limit=time_limit) == []
+
+
+def _two_stuck(a_done: bool) -> Scenario:
+    """One 2,560-unit instance, full: a's old task (512) and b's old and new (1,024 each);
+    b (lower 2, upper 3) may not stop and finds no room. a (minimum 0) rolls on its own,
+    or is already done (``a_done``: its new task runs where its old one did)."""
+    a = svc(
+        "a",
+        1,
+        td(512),
+        td(512, 256),
+        0,
+        100,
+        placement=(0,) if a_done else (1,),
+        new_placement=(1,) if a_done else (0,),
+    )
+    b = svc("b", 2, td(1024), td(1024, 256), 100, 150, placement=(1,), new_placement=(1,))
+    return scenario([(2560, 8000, 1)], [a, b])
+
+
+def test_a_stop_by_hand_that_does_not_help_is_passed_over(monkeypatch):
+    """a's old task is tried first (first service on the instance): with it gone a's new
+    task takes its room and b is as stuck as before. b's is tried next and frees room for
+    b's new task. With MAX_STOPS 1 only a's is tried, and no stop is offered."""
+    sc = _two_stuck(a_done=False)
+    result = _solve(sc)
+    assert (result.verdict, [b.service for b in result.dead_state.blocked]) == ("hangs", ["b"])
+    assert result.fixes == [
+        f"one more g0 {SPREAD}",
+        "minimumHealthyPercent 50 for b",
+        "stop one old task of b on g0 by hand (aws ecs stop-task); b runs 1 task until a new "
+        "one is healthy, below its lower bound 2",
+    ]
+    assert _verdict(_set(sc, 0, placement=(0,))) == "hangs"  # a's stop: no help
+    assert _verdict(_set(sc, 1, placement=(0,))) == "safe"  # b's stop
+    monkeypatch.setattr(fixes_module, "MAX_STOPS", 1)
+    found = find_fixes(sc, compile_problem(sc), result, time_limit=30)
+    assert not any("by hand" in f for f in found)
+
+
+def test_a_service_with_no_old_task_left_is_not_a_stop_to_try(monkeypatch):
+    """a is done (no old task): the first stop tried is b's, found even with MAX_STOPS 1."""
+    sc = _two_stuck(a_done=True)
+    monkeypatch.setattr(fixes_module, "MAX_STOPS", 1)
+    found = find_fixes(sc, compile_problem(sc), _solve(sc), time_limit=30)
+    assert found[-1].startswith("stop one old task of b on g0 by hand")
