@@ -130,8 +130,7 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: float, seed: int)
             running = start.old_total(s) + start.new_total(s) - 1
             dip = (
                 f"; {svc.name} runs {running} task{'' if running == 1 else 's'} until a new "
-                f"one is healthy, below its "
-                f"lower bound {svc.lower}"
+                f"one is healthy, below its lower bound {svc.lower}"
                 if running < svc.lower
                 else ""
             )
