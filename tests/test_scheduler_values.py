@@ -3,10 +3,11 @@ example, its waves worked out by hand: values mutation testing found untested.""
 
 from pathlib import Path
 
-from builders import at_risk_example
+from builders import at_risk_example, scenario, svc, td
 
 import planner
-from planner.deciding.scheduler import successors
+from planner.deciding.scheduler import search_dead, successors
+from planner.model.problem import compile_problem
 from planner.model.rollout import State, initial_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +56,18 @@ def test_the_first_hang_is_the_wave_after_its_choices():
     hang = result.to_json()["scheduler"]["firstHang"]
     assert len(hang["choices"]) == 1
     assert hang["wave"] == 2
+
+
+def test_search_dead_finds_the_run_that_ends_dead():
+    """From START the one dead state (b took both instances) is one wave away: the run found
+    is those two states, in order."""
+    verdict, path, seen = search_dead(at_risk_example(), FOREVER)
+    assert (verdict, path) == ("found", [START, B_TAKES_BOTH])
+    assert 4 <= seen <= 6  # START, its three successors, at most the two after them
+
+
+def test_search_dead_sees_every_state_of_a_safe_rollout():
+    """One task, minimum 0 / maximum 100: the only wave stops it and starts the new one.
+    Two states in all, neither dead."""
+    problem = compile_problem(scenario([(2048, 8000, 1)], [svc("api", 1, td(512), mn=0, mx=100)]))
+    assert search_dead(problem, FOREVER) == ("none", None, 2)
