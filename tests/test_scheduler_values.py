@@ -6,9 +6,9 @@ from pathlib import Path
 from builders import at_risk_example, scenario, svc, td
 
 import planner
-from planner.deciding.scheduler import search_dead, successors
+from planner.deciding.scheduler import follows, search_dead, successors
 from planner.model.problem import compile_problem
-from planner.model.rollout import State, initial_state
+from planner.model.rollout import State, Wave, initial_state
 
 ROOT = Path(__file__).resolve().parents[1]
 FOREVER = float("inf")
@@ -71,3 +71,15 @@ def test_search_dead_sees_every_state_of_a_safe_rollout():
     Two states in all, neither dead."""
     problem = compile_problem(scenario([(2048, 8000, 1)], [svc("api", 1, td(512), mn=0, mx=100)]))
     assert search_dead(problem, FOREVER) == ("none", None, 2)
+
+
+def test_follows_tells_the_example_waves_ecs_could_take():
+    """Moves are (service, instance, count); service 0 is a, 1 is b. Each wave worked out
+    above is one the scheduler could take, in some order of its moves, and so is the next."""
+    problem = at_risk_example()
+    b_stops = ((1, 1, 1), (1, 2, 1))
+    assert follows(problem, [Wave(b_stops, ((1, 1, 1), (1, 2, 1)))])  # b takes both
+    assert follows(problem, [Wave(b_stops, ((0, 1, 1), (1, 2, 1)))])  # a on 1, b on 2
+    # the second wave after a started: a stops, b's last new task takes its instance
+    second = Wave(((0, 0, 1),), ((1, 0, 1),))
+    assert follows(problem, [Wave(b_stops, ((0, 1, 1), (1, 2, 1))), second])
