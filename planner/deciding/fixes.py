@@ -142,8 +142,8 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: i
                 continue
             running = start.old_total(s) + start.new_total(s) - 1
             dip = (
-                f"; {svc.name} runs {running} tasks until a new one is healthy, below its "
-                f"lower bound {svc.lower}"
+                f"; {svc.name} runs {running} task{'' if running == 1 else 's'} until a new "
+                f"one is healthy, below its lower bound {svc.lower}"
                 if running < svc.lower
                 else ""
             )

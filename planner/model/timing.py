@@ -1,7 +1,8 @@
 """How long a plan takes, estimated wave by wave (ROLLOUT.md §7).
 
-A wave first stops, then starts. Stopping costs the stop timeout, and where the service is
-behind a load balancer the deregistration delay before it. Starting costs the task start
+A wave first stops, then starts. Where old tasks behind a load balancer stop, stopping costs
+the deregistration delay and then the stop timeout; elsewhere a stop costs nothing, since a
+stopping task's resources are free at once (ROLLOUT.md §2). Starting costs the task start
 (image pull and start: planner's estimate) and the time to healthy: 40 s without a load
 balancer, or the health check interval × healthy threshold with one, at least the grace
 period. All-at-once strategies add their bake times before the blue set stops.
@@ -45,7 +46,7 @@ def wave_seconds(scenario: Scenario, problem: Problem, wave: Wave) -> int:
     stop = 0
     for s, _, _ in wave.stops:
         svc = scenario.services[problem.service_index[s]]
-        here = t.stop_timeout + (t.deregistration_delay if svc.load_balanced else 0)
+        here = t.deregistration_delay + t.stop_timeout if svc.load_balanced else 0
         if svc.all_at_once:
             here += _bake_seconds(scenario, problem.service_index[s])
         stop = max(stop, here)
