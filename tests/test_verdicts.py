@@ -19,7 +19,8 @@ def test_the_words_and_exit_codes_are_the_contracts():
 
 
 def test_a_result_speaks_the_words_in_json():
-    result = planner.solve(planner.load_scenario(PACKAGE.parent / "scenarios/seed/port-conflict.yaml"))
+    seed = PACKAGE.parent / "scenarios" / "seed" / "port-conflict.yaml"
+    result = planner.solve(planner.load_scenario(seed))
     assert result.verdict is Verdict.HANGS
     assert json.loads(json.dumps(result.to_json()))["verdict"] == "hangs"
     assert result.exit_code == 1
