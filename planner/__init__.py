@@ -16,6 +16,7 @@ from planner.deciding.percents import percent_options
 from planner.deciding.result import Result
 from planner.deciding.solve import solve
 from planner.deciding.tables import capacity_table  # pandas is imported only when it is called
+from planner.deciding.verdicts import Verdict
 from planner.errors import InternalError, PlannerError
 from planner.inputs.importing import import_cluster
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
@@ -33,6 +34,7 @@ __all__ = [
     "Service",
     "TaskDefinition",
     "Timing",
+    "Verdict",
     "InternalError",
     "PlannerError",
     "import_cluster",

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 import planner
+from planner.deciding.verdicts import Verdict
 from planner.errors import PlannerError
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
@@ -13,7 +14,7 @@ TD = TaskDefinition(256, 512)
 
 def test_the_building_blocks_are_planners_public_names():
     """The messages say ``planner.Service``: that is what a library user types."""
-    for cls in (Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing):
+    for cls in (Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing, Verdict):
         assert getattr(planner, cls.__name__) is cls
     with pytest.raises(PlannerError, match="planner.Service: minimum_healthy_percent"):
         planner.Service("api", 2, TD, TD, minimum_healthy_percent=150)
