@@ -30,7 +30,8 @@ COMBINATIONS = 400
 
 def lower_bound(scenario: Scenario, group: int) -> int:
     """Fewest instances of ``group`` (others as given, open ones absent) that can hold
-    the running tasks and the end state, by summed CPU, memory and ENIs."""
+    the running tasks and the end state, by summed CPU units and memory (two dimensions:
+    ENIs and ports are left to the search, which starts from this count)."""
     g = scenario.instance_groups[group]
     ag = scenario.agent
     per = [g.cpu - ag.reserved_cpu, g.memory - ag.reserved_memory]
