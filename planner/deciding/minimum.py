@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from planner.deciding.verdict import Analysis, analyse
 from planner.deciding.verdicts import Verdict
@@ -109,21 +109,23 @@ def _describe(scenario: Scenario, counts: dict[int, int]) -> list[dict[str, Any]
     ]
 
 
+class ScanOptions(TypedDict, total=False):
+    """:func:`scan`'s options, which :func:`minimum_instances` passes on as they are."""
+
+    time_limit: float
+    workers: int
+    seed: int
+    deadline: Deadline | None
+
+
 def minimum_instances(
-    scenario: Scenario,
-    *,
-    time_limit: float = 60.0,
-    workers: int = 1,
-    seed: int = 0,
-    deadline: Deadline | None = None,
+    scenario: Scenario, **options: Unpack[ScanOptions]
 ) -> tuple[dict[str, Any], Scenario]:
     """Least counts of the open groups for a possible and for a safe rollout.
 
-    :func:`scan` without the analysis of the chosen counts.
+    :func:`scan` (the same options) without the analysis of the chosen counts.
     """
-    minimum, chosen, _ = scan(
-        scenario, time_limit=time_limit, workers=workers, seed=seed, deadline=deadline
-    )
+    minimum, chosen, _ = scan(scenario, **options)
     return minimum, chosen
 
 
