@@ -180,26 +180,26 @@ def _refusal(exc: Exception, where: str, profile: str | None) -> PlannerError:
         ProfileNotFound,
     )
 
-    if isinstance(exc, ProfileNotFound):
-        return PlannerError(
-            f"AWS profile {exc.kwargs.get('profile', profile)!r} is not configured: name one that "
-            "`aws configure list-profiles` shows"
-        )
-    if isinstance(exc, NoRegionError):
-        return PlannerError(
-            f"no AWS region to read {where} in: pass a region, set AWS_DEFAULT_REGION or give "
-            "the profile a region (`aws configure`)"
-        )
-    if isinstance(exc, NoCredentialsError):
-        return PlannerError(
-            f"no AWS credentials to read {where}: run `aws configure` (or `aws sso login`), "
-            "set AWS_PROFILE, or pass a profile"
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return PlannerError(
-            f"cannot reach ECS to read {where} ({exc.kwargs.get('endpoint_url', 'no endpoint')}): "
-            "check the region's name and the network"
-        )
+    says = {
+        ProfileNotFound: "AWS profile {profile!r} is not configured: name one that "
+        "`aws configure list-profiles` shows",
+        NoRegionError: "no AWS region to read {where} in: pass a region, set "
+        "AWS_DEFAULT_REGION or give the profile a region (`aws configure`)",
+        NoCredentialsError: "no AWS credentials to read {where}: run `aws configure` (or "
+        "`aws sso login`), set AWS_PROFILE, or pass a profile",
+        EndpointConnectionError: "cannot reach ECS to read {where} ({endpoint}): check the "
+        "region's name and the network",
+    }
+    for kind, text in says.items():
+        if isinstance(exc, kind):
+            kwargs = getattr(exc, "kwargs", {})
+            return PlannerError(
+                text.format(
+                    where=where,
+                    profile=kwargs.get("profile", profile),
+                    endpoint=kwargs.get("endpoint_url", "no endpoint"),
+                )
+            )
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "?"), error.get("Message", "")
