@@ -243,8 +243,9 @@ def test_never_blocked_stops_at_the_deadline(cp_sat_clock, monkeypatch):
 
 
 def test_the_solve_command_hands_one_deadline_to_the_solve_and_the_page(monkeypatch, tmp_path):
-    """``planner solve --time-limit 7 --format html``: the solve and the HTML page get the
-    same deadline, made from --time-limit."""
+    """``planner solve --time-limit 7 --format html``: the page gets the command's deadline,
+    made from --time-limit, and the solve the same one brought the drawing share earlier
+    (the charts are drawn after it, within the limit)."""
     from typer.testing import CliRunner
 
     import planner
@@ -270,7 +271,10 @@ def test_the_solve_command_hands_one_deadline_to_the_solve_and_the_page(monkeypa
         app, ["solve", str(scenario), "--time-limit", "7", "--format", "html", "-o", str(out)]
     )
     assert res.exit_code in (0, 1, 3), res.output
-    assert seen["solve"] is seen["page"] and seen["solve"].limit == 7
+    from planner.running.clock import DRAWING
+
+    assert seen["page"].limit == 7
+    assert seen["solve"].end == seen["page"].end - DRAWING.seconds(Deadline(7))
 
 
 def test_a_page_drawn_past_the_deadline_says_its_charts_were_left_out():
@@ -283,8 +287,32 @@ def test_a_page_drawn_past_the_deadline_says_its_charts_were_left_out():
     late = Deadline(1.0, clock=tick)
     now[0] = 2.0
     page = solve_html(result, result.problem, deadline=late)
-    assert "No charts: the time limit came" in page and "<svg" not in page
+    assert "No more charts: the time limit came" in page and "<svg" not in page
     assert "<svg" in solve_html(result, result.problem, deadline=Deadline(60, clock=tick))
+
+
+def test_a_page_whose_deadline_passes_while_drawing_stops_at_the_next_chart(monkeypatch):
+    """Each chart asks the clock: one drawn past the deadline is the last (a scripted clock
+    that a chart moves by 5 s, with 3 s left when the page starts)."""
+    import planner
+    from planner.outputs import report
+
+    scenario = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    result = planner.solve(scenario, time_limit=30, workers=1)
+    now, tick = scripted()
+    drawn = []
+    real = report._counts_chart
+
+    def slow_chart(*args, **kwargs):
+        drawn.append(1)
+        now[0] += 5.0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "_counts_chart", slow_chart)
+    monkeypatch.setattr(report, "_dead_cluster", lambda *a: "<svg>dead end</svg>")
+    page = report.solve_html(result, result.problem, deadline=Deadline(3.0, clock=tick))
+    assert "dead end" in page and len(drawn) == 2  # the pair of the at-risk figure, then
+    assert "No more charts" in page and "estimated time" not in page  # nothing more
 
 
 def test_the_readme_shows_the_shares_as_the_code_has_them():

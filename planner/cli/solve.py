@@ -24,7 +24,7 @@ from planner.cli.common import (
     rich_text,
 )
 from planner.errors import InternalError, PlannerError
-from planner.running.clock import Deadline
+from planner.running.clock import DRAWING, Deadline
 
 
 def solve(
@@ -71,7 +71,10 @@ def solve(
         with shown(time_limit, enabled=None if format is SolveFormat.text else False):
             result = planner.solve(
                 loaded,
-                deadline=deadline,
+                # a page's charts take their time after the analysis (clock.DRAWING)
+                deadline=deadline.less(DRAWING.seconds(deadline))
+                if format is SolveFormat.html
+                else deadline,
                 workers=workers,
                 seed=seed,
                 placement=placement.value,

@@ -85,49 +85,72 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
         parts.append("</ul>")
     plan = _replayed(problem, result.plan) if result.plan else []
     dead = _replayed(problem, ds.choices) if ds is not None else []
-    if (plan or dead) and deadline is not None and deadline.expired:
-        parts.append('<p class="dim">No charts: the time limit came before they were drawn '
-                     "(a longer --time-limit draws them).</p>")  # fmt: skip
-    else:
-        if dead:
-            at = "now" if result.stuck_now else f"at wave {ds.wave}"  # type: ignore[union-attr]
-            parts.append(f"<h2>The dead end: the cluster {at}</h2>")
-            parts.append(
-                '<p class="dim">Per instance (numbered as in ECS\'s events), the CPU units and '
-                "memory each service's tasks take where the run can do nothing: old tasks hatched, "
-                "new ones solid, the stuck services outlined in red, the services that do not "
-                "deploy in grey; the black mark is what tasks may use. Below, per stuck service, "
-                "why a new task of it fits on no instance.</p>"
-            )
-            parts.append(_dead_cluster(result, problem, dead[-1]))
-        if plan and dead:  # at-risk: the run that hangs beside the plan that completes
-            parts.append("<h2>Tasks per service over the waves</h2>")
-            parts.append(
-                '<div class="pair"><figure><figcaption>The plan: it completes</figcaption>'
-                f"{_counts_chart(result, problem, plan)}</figure><figure><figcaption>ECS's "
-                f"choices that hang it</figcaption>{_counts_chart(result, problem, dead, True)}"
-                "</figure></div>"
-            )
-        elif plan or dead:
-            parts.append("<h2>Tasks per service over the waves</h2>")
-            parts.append(_counts_chart(result, problem, plan or dead, not plan))
-        states = plan or dead
-        if len(states) > 1:  # (stuck now: no wave to draw)
-            if result.plan and len(result.duration_parts) == len(result.plan):
-                parts.append("<h2>Tasks per service over estimated time</h2>")
-                parts.append(
-                    '<p class="dim">A wave stops and starts its tasks as it begins; the new ones '
-                    "count as healthy when it ends. Wave lengths are estimates (see the timing "
-                    "assumptions below).</p>"
-                )
-                parts.append(_time_chart(result, problem, states))
-            parts.append("<h2>The cluster: CPU and memory in use per instance</h2>")
-            parts.append(_heatmap(problem, states))
+    parts += _charts(result, problem, plan, dead, deadline)
     parts.append(_plan_table(result))
     parts.append("<h2>Assumptions</h2><ul>")
     parts += [f"<li>{e(a)}</li>" for a in result.assumptions]
     parts.append("</ul></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _charts(
+    result: Result, problem: Problem, plan: list[State], dead: list[State], deadline
+) -> list[str]:
+    """The page's charts, each drawn only while ``deadline`` (the command's) has time left:
+    once it has passed, the rest are left out with a line saying so."""
+    parts: list[str] = []
+    ds = result.dead_state
+
+    def late() -> bool:
+        if deadline is None or not deadline.expired:
+            return False
+        parts.append('<p class="dim">No more charts: the time limit came before they were '
+                     "drawn (a longer --time-limit draws them).</p>")  # fmt: skip
+        return True
+
+    if (plan or dead) and late():
+        return parts
+    if dead:
+        at = "now" if result.stuck_now else f"at wave {ds.wave}"  # type: ignore[union-attr]
+        parts.append(f"<h2>The dead end: the cluster {at}</h2>")
+        parts.append(
+            '<p class="dim">Per instance (numbered as in ECS\'s events), the CPU units and '
+            "memory each service's tasks take where the run can do nothing: old tasks hatched, "
+            "new ones solid, the stuck services outlined in red, the services that do not "
+            "deploy in grey; the black mark is what tasks may use. Below, per stuck service, "
+            "why a new task of it fits on no instance.</p>"
+        )
+        parts.append(_dead_cluster(result, problem, dead[-1]))
+    if (plan or dead) and late():
+        return parts
+    if plan and dead:  # at-risk: the run that hangs beside the plan that completes
+        parts.append("<h2>Tasks per service over the waves</h2>")
+        parts.append(
+            '<div class="pair"><figure><figcaption>The plan: it completes</figcaption>'
+            f"{_counts_chart(result, problem, plan)}</figure><figure><figcaption>ECS's "
+            f"choices that hang it</figcaption>{_counts_chart(result, problem, dead, True)}"
+            "</figure></div>"
+        )
+    elif plan or dead:
+        parts.append("<h2>Tasks per service over the waves</h2>")
+        parts.append(_counts_chart(result, problem, plan or dead, not plan))
+    states = plan or dead
+    if len(states) > 1:  # (stuck now: no wave to draw)
+        if result.plan and len(result.duration_parts) == len(result.plan):
+            if late():
+                return parts
+            parts.append("<h2>Tasks per service over estimated time</h2>")
+            parts.append(
+                '<p class="dim">A wave stops and starts its tasks as it begins; the new ones '
+                "count as healthy when it ends. Wave lengths are estimates (see the timing "
+                "assumptions below).</p>"
+            )
+            parts.append(_time_chart(result, problem, states))
+        if late():
+            return parts
+        parts.append("<h2>The cluster: CPU and memory in use per instance</h2>")
+        parts.append(_heatmap(problem, states))
+    return parts
 
 
 def _replayed(problem: Problem, waves: list) -> list[State]:

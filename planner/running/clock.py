@@ -47,6 +47,11 @@ RESERVE = Share(
     why="what follows the analysis (the result, printing or drawing it) needs a moment "
     "that the analysis must not spend",
 )
+DRAWING = Share(
+    "drawing", 1 / 5, most=5.0, of="limit",
+    why="an HTML page draws up to five matplotlib charts, a second or two on a loaded "
+    "machine: with --format html the analysis leaves a fifth (at most 5 s) for them",
+)
 FIXES = Share(
     "fixes", 1.0, most=20.0,
     why="fixes only colour a report whose verdict is already known, so they get at most "
@@ -164,7 +169,7 @@ PERCENTS_SCAN_SETTINGS = 6
 SHARES: dict[str, Share] = {
     s.name: s
     for s in (
-        RESERVE, FIXES, FIX_CHECK, FIRST_RUNS, REPLAY, SCHEDULER_SEARCH, REPORT_RUNS,
+        RESERVE, DRAWING, FIXES, FIX_CHECK, FIRST_RUNS, REPLAY, SCHEDULER_SEARCH, REPORT_RUNS,
         FOLLOWS, VOLUME, VOLUME_CALL, COUNT_SETS, OTHER_RUNS, RANDOM_RUNS, DEAD_STATE,
         SHORT_RUNS, SHORT_HORIZON, FIRST_TURN, LOCAL_SEARCH, MINIMUM_QUICK, MINIMUM_SCAN,
         MINIMUM_COUNT, PERCENTS_SCAN,
