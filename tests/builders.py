@@ -44,3 +44,26 @@ def at_risk_example() -> Problem:
         [(1024, 4000, 3)],
         [svc("a", 1, td(1024)), svc("b", 2, td(512), td(1024), 0, 100)],
     )
+
+
+def paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    """Every path in a loaded document, containers and leaves."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += paths(v, (*prefix, i))
+    return out
+
+
+def replaced(data: object, path: tuple, new: object) -> object:
+    """``data`` with the value at ``path`` replaced by ``new`` (a copy of what it passes)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: replaced(v, rest, new) if k == head else v for k, v in data.items()}
+    assert isinstance(data, list)
+    return [replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import paths, replaced
 
 from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario, scenario_from_data
@@ -498,26 +499,6 @@ def test_yaml_level_errors_pass_through() -> None:
         load_scenario(BAD / "no-such-scenario.yaml")
 
 
-def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
-    """Every path in a loaded document, containers and leaves."""
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-def _replaced(data: object, path: tuple, new: object) -> object:
-    if not path:
-        return new
-    head, rest = path[0], path[1:]
-    if isinstance(data, dict):
-        return {k: _replaced(v, rest, new) if k == head else v for k, v in data.items()}
-    assert isinstance(data, list)
-    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]
 
 
 def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
@@ -527,9 +508,9 @@ def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
     good = load_yaml_text((DATA / "full.yaml").read_text(), file=str(DATA / "full.yaml"))
     odd = [None, True, -1, 0, 1.5, 70000, "", "x", [], [1], {}, {"type": "x"}]
     errors = 0
-    for path in _paths(good.data):
+    for path in paths(good.data):
         for value in odd:
-            doc = Located(_replaced(good.data, path, value), good.lines, good.file)
+            doc = Located(replaced(good.data, path, value), good.lines, good.file)
             try:
                 scenario_from_data(doc)
             except PlannerError as exc:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from builders import paths, replaced
 
 from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario, scenario_from_data
@@ -38,34 +39,15 @@ def _outcome(load) -> str:  # noqa: ANN001
         return f"error: {exc}"
 
 
-def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-def _replaced(data: object, path: tuple, new: object) -> object:
-    if not path:
-        return new
-    head, rest = path[0], path[1:]
-    if isinstance(data, dict):
-        return {k: _replaced(v, rest, new) if k == head else v for k, v in data.items()}
-    assert isinstance(data, list)
-    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]
 
 
 def _record() -> str:
     lines = [f"{name}\n  {_outcome(lambda n=name: load_scenario(n))}" for name in _files()]
     full = "tests/data/full.yaml"
     good = load_yaml_text((REPO / full).read_text(), file=full)
-    for path in _paths(good.data):
+    for path in paths(good.data):
         for value in ODD:
-            doc = Located(_replaced(good.data, path, value), good.lines, good.file)
+            doc = Located(replaced(good.data, path, value), good.lines, good.file)
             shown = _outcome(lambda d=doc: scenario_from_data(d, base_dir=REPO / "tests/data"))
             if not shown.startswith("error: "):
                 shown = "loads"
