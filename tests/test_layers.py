@@ -18,11 +18,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "planner"
 #: Lowest first: an import may point to its own layer or one to its left.
 LAYERS = ("errors", "running", "model", "inputs", "solvers", "deciding", "outputs", "top")
 
-#: Upward imports that exist today and are being removed on other branches. The lead
-#: empties this set once those branches are merged; nothing is to be added to it. (The
-#: cycle check leaves them out: every cycle across layers goes through an upward edge.)
-KNOWN_UPWARD: set[tuple[str, str]] = set()
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
@@ -109,20 +104,15 @@ def test_every_module_is_read_and_in_a_layer():
 
 
 def test_no_import_points_to_a_higher_layer():
-    new = upward(graph()) - KNOWN_UPWARD
+    new = upward(graph())
     assert not new, "imports pointing to a higher layer:\n" + "\n".join(
         f"  {a} ({LAYERS[layer(a)]}) imports {b} ({LAYERS[layer(b)]})" for a, b in sorted(new)
     )
 
 
-def test_the_known_upward_imports_are_still_there():
-    """An entry of KNOWN_UPWARD whose import is gone is to be deleted from it."""
-    gone = KNOWN_UPWARD - upward(graph())
-    assert not gone, f"no longer imported upward, delete from KNOWN_UPWARD: {sorted(gone)}"
-
 
 def test_no_import_cycle():
-    edges = {a: {b for b in bs if (a, b) not in KNOWN_UPWARD} for a, bs in graph().items()}
+    edges = graph()
     found = cycle(edges)
     assert found is None, "import cycle: " + " -> ".join(found or ())
 
