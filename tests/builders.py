@@ -67,3 +67,29 @@ def replaced(data: object, path: tuple, new: object) -> object:
         return {k: replaced(v, rest, new) if k == head else v for k, v in data.items()}
     assert isinstance(data, list)
     return [replaced(v, rest, new) if i == head else v for i, v in enumerate(data)]
+
+
+def make_sparse(path, size: int = 64_000_000) -> None:
+    """Make ``path`` a file of ``size`` bytes that takes no disk (a hole)."""
+    with open(path, "ab") as fh:
+        fh.truncate(size)
+
+
+def refused_within(call, match: str, most_bytes: int) -> None:
+    """``call()`` raises a PlannerError matching ``match``, having allocated fewer than
+    ``most_bytes`` bytes at its peak (the size guards read the limit and one byte, not a
+    huge file)."""
+    import tracemalloc
+
+    import pytest
+
+    from planner.errors import PlannerError
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlannerError, match=match):
+            call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < most_bytes

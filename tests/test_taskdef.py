@@ -288,16 +288,10 @@ def test_task_definition_member_of_binds_its_revision(tmp_path: Path) -> None:
 
 def test_a_huge_file_is_refused_having_read_the_limit_and_one_byte(tmp_path: Path) -> None:
     """The size guard reads no more than MAX_JSON_BYTES + 1 bytes (files.read_limited)."""
-    import tracemalloc
+    from builders import make_sparse, refused_within
 
     huge = tmp_path / "huge.json"
-    with huge.open("wb") as fh:
-        fh.truncate(64_000_000)  # sparse: no disk used
-    tracemalloc.start()
-    try:
-        with pytest.raises(PlannerError, match="larger than 1,000,000 bytes"):
-            task_definition_from_json(huge)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 8_000_000
+    make_sparse(huge)
+    refused_within(
+        lambda: task_definition_from_json(huge), "larger than 1,000,000 bytes", 8_000_000
+    )
