@@ -44,7 +44,7 @@ def test_the_time_chart_has_new_tasks_healthy_one_wave_after_they_run(monkeypatc
     from planner.outputs import report
 
     drawn: dict[str, tuple[list, list]] = {}
-    real = report._pyplot
+    real = report.pyplot
 
     def spy():
         plt = real()
@@ -73,7 +73,7 @@ def test_the_time_chart_has_new_tasks_healthy_one_wave_after_they_run(monkeypatc
     s = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
     result = planner.solve(s, time_limit=20)
     states = report._states(result, result.problem)
-    monkeypatch.setattr(report, "_pyplot", spy)
+    monkeypatch.setattr(report, "pyplot", spy)
     report._time_chart(result, result.problem, states)
     minutes = [0.0]
     for sec in result.duration_parts:

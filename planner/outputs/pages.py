@@ -19,7 +19,7 @@ from planner.deciding.verdicts import Verdict
 from planner.model.catalog import catalog_info
 from planner.outputs import percents_text
 from planner.outputs.formatting import cell_text, message, minimum_text, percent_text
-from planner.outputs.report import _COLOURS, _STYLE, _pyplot, _svg
+from planner.outputs.html import STATUS_CLASS, STYLE, pyplot, svg
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -32,7 +32,7 @@ def _page(title: str, body: list[str]) -> str:
                 "<!doctype html>",
                 '<html lang="en"><head><meta charset="utf-8">',
                 f"<title>{escape(title)}</title>",
-                f"<style>{_STYLE}{_GRID_STYLE}{_TABLE_STYLE}</style></head><body>",
+                f"<style>{STYLE}{_GRID_STYLE}{_TABLE_STYLE}</style></head><body>",
                 *body,
                 "</body></html>",
             ]
@@ -75,7 +75,7 @@ def percents_html(options: PercentOptions) -> str:
             if i == options.current:
                 text = f"[{text}]"
             mark = " mark" if i in (options.current, options.recommended) else ""
-            cells.append(f'<td class="{_COLOURS[word]}{mark}">{text}</td>')
+            cells.append(f'<td class="{STATUS_CLASS[word]}{mark}">{text}</td>')
         cells.append("</tr>")
         grid.append("".join(cells))
     grid.append("</table>")
@@ -215,7 +215,7 @@ def combination_labels(df: pd.DataFrame) -> list[str]:
 
 def _cost_figure(df: pd.DataFrame):  # -> matplotlib Figure
     """The cost chart's figure (:func:`_cost_chart`), one row per combination."""
-    plt = _pyplot()
+    plt = pyplot()
     keys = list(GROUP_KEY)
     combos = list(dict.fromkeys(tuple(r) for r in df[keys].itertuples(index=False)))
     where = {c: k for k, c in enumerate(combos)}
@@ -249,7 +249,7 @@ def _cost_chart(df: pd.DataFrame) -> str:
     type), the cheapest drawn as a star; '' when no row has a cost."""
     if "hourlyCost" not in df.columns or df["hourlyCost"].isna().all():
         return ""
-    return _svg(_cost_figure(df))
+    return svg(_cost_figure(df))
 
 
 def batch_html(result: BatchResult) -> str:
@@ -260,7 +260,7 @@ def batch_html(result: BatchResult) -> str:
     rows = []
     for r in result.rows:
         status = r["status"]
-        css = _COLOURS.get(status, "hangs")
+        css = STATUS_CLASS.get(status, "hangs")
         why = "" if status == Verdict.SAFE else message(r)
         waves = "" if r.get("waves") is None else str(r["waves"])
         secs = r.get("estimatedDurationSeconds")

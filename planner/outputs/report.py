@@ -14,33 +14,14 @@ path``), so no input becomes markup, script, style or a URL.
 
 from __future__ import annotations
 
-import io
 from html import escape
 
 from planner.deciding.result import Result
 from planner.deciding.verdicts import Verdict
 from planner.model.problem import Problem
 from planner.model.rollout import State, replay
+from planner.outputs.html import STATUS_CLASS, STYLE, pyplot, svg
 from planner.running.clock import Deadline
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-.verdict { display: inline-block; padding: 0.2em 0.7em; border-radius: 0.3em; color: #fff;
-  font-weight: bold; letter-spacing: 0.05em; }
-.safe { background: #2e7d32; } .at-risk { background: #b26a00; } .hangs { background: #c62828; }
-.unknown { background: #6a1b9a; }
-.pair { display: flex; flex-wrap: wrap; gap: 1em; } .pair figure { flex: 1 1 30em; margin: 0; }
-figcaption { font-weight: bold; margin-bottom: 0.3em; }
-table { border-collapse: collapse; margin: 0.5em 0; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
-.dim { color: #666; font-size: 0.9em; } svg { max-width: 100%; height: auto; }
-"""
-
-#: The page's CSS class of each status: a verdict's own word, failures one class.
-_COLOURS: dict[str, str] = {
-    **{v: v.value for v in Verdict}, "failed": "failed", "bad-input": "failed"
-}
 
 
 def solve_html(result: Result, problem: Problem, deadline: Deadline | None = None) -> str:
@@ -51,8 +32,8 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>planner: {e(result.scenario)}: {e(result.verdict)}</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f'<h1><span class="verdict {_COLOURS[result.verdict]}">{e(result.verdict.upper())}'
+        f"<style>{STYLE}</style></head><body>",
+        f'<h1><span class="verdict {STATUS_CLASS[result.verdict]}">{e(result.verdict.upper())}'
         f"</span> {e(result.scenario)}</h1>",
     ]
     if result.stuck_now:
@@ -187,31 +168,11 @@ def _plan_table(result: Result) -> str:
     )
 
 
-def _svg(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg") :]  # the element alone, inline
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams["svg.fonttype"] = "path"  # text as outlines: no input as markup
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _per_service(problem: Problem, draw, xlabel: str, marked: dict[int, str] | None = None) -> str:
     """One small chart per service, four to a row, each with the service's lower and upper
     bounds: ``draw(ax, s)`` draws service ``s``'s lines. ``marked``: services whose title
     says more, in red (the stuck ones: "stuck from wave 1")."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.ticker import MaxNLocator
 
     marked = marked or {}
@@ -237,7 +198,7 @@ def _per_service(problem: Problem, draw, xlabel: str, marked: dict[int, str] | N
         axes[k // cols][k % cols].axis("off")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    return _svg(fig)
+    return svg(fig)
 
 
 #: The colour of what is stuck, in every chart.
@@ -332,7 +293,7 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
     start, at the peak (the most CPU in use) and at the end."""
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
 
     def use(st: State, d: int) -> np.ndarray:
         out = []
@@ -361,7 +322,7 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
             ax.axvline(edge, color="white", linewidth=1.5)
         fig.colorbar(image, ax=ax, fraction=0.02)
     fig.tight_layout()
-    return _svg(fig)
+    return svg(fig)
 
 
 #: The reason strip of :func:`_dead_cluster`: per failure, its short word and colour.
@@ -378,7 +339,7 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     take, stacked (old hatched, new solid; the stuck services outlined in red; the static
     load grey), with what tasks may use marked; and per stuck service, a strip saying why
     one more new task of it does not fit on each instance (the instance ECS names boxed)."""
-    plt = _pyplot()
+    plt = pyplot()
     ds = result.dead_state
     names = [svc.name for svc in problem.services]
     blocked = [b for b in (ds.blocked if ds else []) if b.service in names]
@@ -395,7 +356,7 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     _why_strip(problem, state, order, stuck, blocked, axes[2][0])
     _legend(problem, stuck, axes)
     fig.tight_layout()
-    return _svg(fig)
+    return svg(fig)
 
 
 def _use_panels(
@@ -447,7 +408,7 @@ def _why_strip(
     from planner.model.placement import failing_row
     from planner.model.rollout import failures
 
-    plt = _pyplot()
+    plt = pyplot()
     n, strip = problem.n_instances, max(1, len(stuck))
     names = [svc.name for svc in problem.services]
     x = np.arange(n)
