@@ -15,6 +15,15 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.model.providers import (
+    CapacityProvider,
+    CircuitBreaker,
+    Reacting,
+    StrategyItem,
+    breaker_problem,
+    check_providers,
+    launch_type_problem,
+)
 from planner.model.units import (
     CANARY_PERCENT,
     OPEN_PERCENT,
@@ -46,6 +55,7 @@ SCHEDULING = ("REPLICA", "DAEMON")
 #: Container instance statuses planner models (ROLLOUT.md §9, §10): a DRAINING instance
 #: takes no new task, and ECS replaces the tasks on it.
 INSTANCE_STATUSES = ("ACTIVE", "DRAINING")
+LAUNCH_TYPES = ("EC2", "EXTERNAL")
 
 
 STRATEGY_TYPES = ("spread", "binpack", "random")
@@ -377,11 +387,26 @@ class Service:
     #: placementStrategy as (type, field) rules in order; None: ECS's default for a
     #: service, spread by zone then by instance (ROLLOUT.md §8).
     placement_strategy: tuple[tuple[str, str | None], ...] | None = None
+    #: The service's capacityProviderStrategy (ROLLOUT.md §10); None: the cluster's
+    #: default, unless a ``launch_type`` is given.
+    capacity_provider_strategy: tuple[StrategyItem, ...] | None = None
+    launch_type: str | None = None
+    circuit_breaker: CircuitBreaker | None = None
 
     def __post_init__(self) -> None:
         c = _Checks(self)
         c.text("name")
         c.whole("desired_count")
+        c.check(
+            ("launch_type",),
+            launch_type_problem(self.launch_type, self.capacity_provider_strategy is not None),
+        )
+        if self.launch_type is not None:
+            c.one_of("launch_type", LAUNCH_TYPES)
+        c.check(
+            ("circuit_breaker",),
+            breaker_problem(self.circuit_breaker, self.all_at_once, self.deployment_controller),
+        )
         c.instance("task_definition", TaskDefinition)
         c.instance("new_task_definition", TaskDefinition)
         c.whole("minimum_healthy_percent", PERCENT)
@@ -472,11 +497,17 @@ class Scenario:
     #: Fields of the ECS API's shapes the file held that planner does not use, each as
     #: ``file:line: field`` (``planner solve --verbose`` lists them); no effect on a verdict.
     ignored: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    #: The cluster that reacts (ROLLOUT.md §10): its capacity providers, its default
+    #: capacity provider strategy, and the settings for what AWS does not document.
+    capacity_providers: tuple[CapacityProvider, ...] = ()
+    default_strategy: tuple[StrategyItem, ...] = ()
+    reacting: Reacting = field(default_factory=Reacting)
 
     def __post_init__(self) -> None:
         c = _Checks(self)
         c.text("name")
         c.one_of("placement_mode", PLACEMENT_MODES)
+        check_providers(self, c.error)
         for attr, kind in (("instance_groups", InstanceGroup), ("services", Service)):
             items = c.sequence(attr)
             if not items:
@@ -493,6 +524,20 @@ class Scenario:
             k, _ = twice
             name = self.services[k].name
             raise c.error(("services", k, "name"), f"duplicate service name {name!r}")
+
+    def strategy_of(self, service: Service) -> tuple[StrategyItem, ...]:
+        """The capacity provider strategy ``service`` runs with: its own, else the
+        cluster's default unless it names a launch type; () for none (launch type EC2)."""
+        if service.capacity_provider_strategy is not None:
+            return service.capacity_provider_strategy
+        return () if service.launch_type is not None else self.default_strategy
+
+    @property
+    def reacts(self) -> bool:
+        """Whether some capacity provider may grow, or some breaker is on (§10)."""
+        return any(cp.scales for cp in self.capacity_providers) or any(
+            s.circuit_breaker is not None and s.circuit_breaker.enable for s in self.services
+        )
 
     @property
     def open_groups(self) -> tuple[int, ...]:
