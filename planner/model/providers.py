@@ -77,17 +77,16 @@ class ManagedScaling:
 class CapacityProvider:
     """A capacity provider and the Auto Scaling group behind it.
 
-    ``types``: the instance types the group launches (its launch template's, or the
-    mixed-instances overrides), as names of ``cluster.instances`` groups' shapes: indices
-    into :attr:`Scenario.instance_groups` are not used for them, since the group may run
-    none of a type yet. ``launch``: per type, (cpu units, MiB, ENIs, trunk ENIs or None,
-    hourly USD or None) as the catalog gives them. ``groups``: the indices of the
-    scenario's instance groups that are this group's running instances.
+    ``launch``: the instance types the group launches (its launch template's, or the
+    mixed-instances overrides), each as an :class:`~planner.model.scenario.InstanceGroup`
+    of count 0 with the catalog's (or the file's) values, the group's zones unset.
+    ``zones``: the group's availability zones, new instances taking them round-robin after
+    the running ones. ``groups``: indices of the scenario's instance groups that are the
+    group's running instances.
     """
 
     name: str
-    types: tuple[str, ...]
-    launch: tuple[tuple[int, int, int | None, int | None, float | None], ...]
+    launch: tuple[Any, ...]
     zones: tuple[str, ...]
     min_size: int
     max_size: int
@@ -98,8 +97,8 @@ class CapacityProvider:
         owner = "CapacityProvider"
         if not isinstance(self.name, str) or not self.name:
             _fail(f"must be a name, got {self.name!r}", "name", owner)
-        if not self.types or len(self.types) != len(self.launch):
-            _fail("must name at least one instance type", "types", owner)
+        if not self.launch:
+            _fail("must name at least one instance type", "launch", owner)
         _check(WHOLE, self.min_size, "min_size", owner)
         _check(WHOLE, self.max_size, "max_size", owner)
         problem = sizes_problem(self.min_size, self.max_size)
@@ -107,10 +106,14 @@ class CapacityProvider:
             _fail(problem, "max_size", owner)
 
     @property
-    def smallest(self) -> int:
-        """Index in :attr:`types` of the smallest type: fewest CPU units, then MiB, then
-        first listed. ECS's estimate packs onto it (ROLLOUT.md §10); planner launches it."""
-        return min(range(len(self.types)), key=lambda k: (self.launch[k][0], self.launch[k][1], k))
+    def types(self) -> tuple[str, ...]:
+        return tuple(g.type or g.instance_type or g.name for g in self.launch)
+
+    @property
+    def smallest(self) -> Any:
+        """The smallest type (fewest CPU units, then MiB, then first listed): ECS's
+        estimate packs onto it, and planner launches it (ROLLOUT.md §10, an assumption)."""
+        return min(self.launch, key=lambda g: (g.cpu, g.memory))
 
     @property
     def scales(self) -> bool:
