@@ -278,12 +278,10 @@ def launch_type_problem(launch_type: str | None, has_strategy: bool) -> str | No
 
 def check_providers(scenario: Any, error: Any) -> None:
     """Capacity providers and strategies across the scenario, as the ECS API refuses them."""
-    from planner.model.scenario import first_repeat
-
     names = tuple(cp.name for cp in scenario.capacity_providers)
-    twice = first_repeat(list(names))
-    if twice is not None:
-        raise error(("capacity_providers", twice[0], "name"), f"duplicate name {names[twice[0]]!r}")
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            raise error(("capacity_providers", k, "name"), f"duplicate name {name!r}")
     owner: dict[int, str] = {}
     for k, cp in enumerate(scenario.capacity_providers):
         if not isinstance(cp, CapacityProvider):
@@ -307,8 +305,8 @@ def check_providers(scenario: Any, error: Any) -> None:
     if scenario.default_strategy:
         found = strategy_problem(scenario.default_strategy, names)
         if found is not None:
-            k, why = found
-            raise error(("default_strategy",) + ((k,) if k is not None else ()), why)
+            at, why = found
+            raise error(("default_strategy",) + ((at,) if at is not None else ()), why)
     for k, svc in enumerate(scenario.services):
         if svc.capacity_provider_strategy is not None:
             found = strategy_problem(svc.capacity_provider_strategy, names)
