@@ -30,12 +30,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from planner.model import placement
-
-if TYPE_CHECKING:  # the problem holds its groups
-    from planner.model.problem import Problem
 
 
 @dataclass(frozen=True)
@@ -125,7 +122,7 @@ def target_size(busy: int, estimate: int, size: int, group: Group) -> int:
 
 
 def grown(
-    problem: Problem,
+    problem: Any,
     old: Sequence[Sequence[int]],
     new: Sequence[Sequence[int]],
     added: tuple[int, ...],
@@ -133,7 +130,9 @@ def grown(
 ) -> tuple[int, ...]:
     """Per group, its launched instances after one scale-out, from the tasks running
     (``old``, ``new`` per instance and service), the instances launched (``added``) and
-    what each service may still start (``rooms``: PROVISIONING where it has a strategy)."""
+    what each service may still start (``rooms``: PROVISIONING where it has a strategy).
+    ``problem``: a :class:`~planner.model.problem.Problem` (which holds the groups, so
+    this module cannot import it)."""
     tasks: list[list[int]] = [[] for _ in problem.groups]
     members = [set(g.running) | set(g.launchable[: added[k]]) for k, g in enumerate(problem.groups)]
     for s, room in enumerate(rooms):
