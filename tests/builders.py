@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from planner.deciding.result import Result
 from planner.model.problem import Problem, compile_problem
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
@@ -93,3 +96,89 @@ def refused_within(call, match: str, most_bytes: int) -> None:
     finally:
         tracemalloc.stop()
     assert peak < most_bytes
+
+
+# ---------------------------------------------------------------- a cluster that reacts
+# (ROLLOUT.md §10). Self-written: no public ECS export or scenario holds capacity providers
+# with the circuit breaker yet, and the scenario reader for their fields is not on main.
+
+
+def reacting(
+    max_size: int = 6,
+    breaker: tuple[bool, bool] | None = None,
+    new_cpu: int = 1024,
+    mn: int = 100,
+    mx: int = 200,
+) -> Scenario:
+    """Two m5.large running (zones a, b), the capacity provider ``general`` growing their
+    group with m5.large up to ``max_size``; ``api``: 4 tasks of 1024 CPU units, the new
+    revision ``new_cpu``, on ``general``; ``breaker``: (enable, rollback) or none."""
+    from planner.model.providers import CapacityProvider, CircuitBreaker, StrategyItem
+
+    m5 = InstanceGroup("m5.large", 2048, 7680, 2, type="m5.large", zones=("a", "b"))
+    launch = InstanceGroup("m5.large", 2048, 7680, None, type="m5.large")
+    general = CapacityProvider("general", (launch,), ("a", "b"), 0, max_size, (0,))
+    api = Service(
+        "api", 4, TaskDefinition(1024, 1024), TaskDefinition(new_cpu, 2048), mn, mx,
+        capacity_provider_strategy=(StrategyItem("general", 0, 1),),
+        circuit_breaker=CircuitBreaker(*breaker) if breaker else None,
+    )  # fmt: skip
+    return Scenario("reacting", (m5,), (api,), capacity_providers=(general,))
+
+
+def breaker_only(kind: str) -> Scenario:
+    """Three instances of 2048 CPU units, no capacity provider, services with a circuit
+    breaker (found by a search over small scenarios): ``rollback-stuck``: s0 rolls back,
+    s1 (breaker without rollback) fails and keeps the rollback from completing;
+    ``at-risk``: s0 may roll back; ``at-risk-fails``: s0 may fail; ``at-risk-stuck``: s1,
+    without a breaker, may wait forever."""
+    from planner.model.providers import CircuitBreaker
+
+    back, fail = CircuitBreaker(True, True), CircuitBreaker(True, False)
+
+    def one(name, desired, old, new, mn, mx, breaker=None):  # noqa: ANN001, ANN202
+        return Service(name, desired, TaskDefinition(old, 512), TaskDefinition(new, 512), mn,
+                       mx, circuit_breaker=breaker)  # fmt: skip
+
+    services = {
+        "rollback-stuck": (one("s0", 2, 2048, 2048, 100, 200, back),
+                           one("s1", 3, 512, 1024, 50, 150, fail)),
+        "at-risk": (one("s0", 2, 1024, 2048, 50, 150, back), one("s1", 4, 512, 512, 100, 200)),
+        "at-risk-fails": (one("s0", 1, 1024, 2048, 100, 200, fail),
+                          one("s1", 2, 1024, 512, 50, 150, fail)),
+        "at-risk-stuck": (one("s0", 2, 1024, 512, 0, 100, fail),
+                          one("s1", 2, 512, 2048, 100, 200)),
+    }[kind]  # fmt: skip
+    return Scenario(kind, (InstanceGroup("g", 2048, 4096, 3),), services)
+
+
+def native_blue_green() -> Scenario:
+    """A native BLUE_GREEN deployment whose green set cannot be placed: it fails after
+    24 h and keeps blue (ROLLOUT.md §10)."""
+    api = Service("api", 2, TaskDefinition(1024, 512), TaskDefinition(1024, 512), 100, 200,
+                  strategy="BLUE_GREEN")  # fmt: skip
+    return Scenario("native", (InstanceGroup("g", 2048, 4096, 1),), (api,))
+
+
+#: Cases of a cluster that reacts, by the outcome they show.
+REACTING = {
+    "completes": lambda: reacting(mn=50, mx=100),
+    "after-scale-out": lambda: reacting(),
+    "rolls-back": lambda: reacting(2, (True, True)),
+    "fails": lambda: reacting(2, (True, False)),
+    "stuck": lambda: reacting(2),
+    "too-big": lambda: reacting(6, None, 4096),
+    "rollback-stuck": lambda: breaker_only("rollback-stuck"),
+    "may-roll-back": lambda: breaker_only("at-risk"),
+    "may-fail": lambda: breaker_only("at-risk-fails"),
+    "may-get-stuck": lambda: breaker_only("at-risk-stuck"),
+    "native": native_blue_green,
+}
+
+
+@functools.cache
+def solved(name: str) -> Result:
+    """The case ``name`` of :data:`REACTING`, solved once for every test that asks."""
+    import planner
+
+    return planner.solve(REACTING[name](), time_limit=30, workers=1)

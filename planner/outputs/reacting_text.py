@@ -88,7 +88,7 @@ def _completes(o: dict[str, Any]) -> str:
     if "mostAdded" in o:
         most = o["mostAdded"]
         bound = " (a bound: every instance up to maxSize)" if o.get("mostAddedIsBound") else ""
-        if not added and most == 0 and not bound:
+        if not added and most == 0:  # (a bound of 0: the groups are at maxSize already)
             said.append("no instance launched on any run")
         else:
             if not added:

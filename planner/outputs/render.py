@@ -525,9 +525,12 @@ def _fixes(result: Result, console: Console) -> None:
         for f in result.fixes:
             _para(console, f"• {f}")
     elif result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
+        grows = (
+            "a larger maxSize or smallest type, " if getattr(result.problem, "groups", ()) else ""
+        )
         console.print(
             "\n[bold]What would fix it:[/bold] no single change planner tries "
-            "(one to three more instances, dynamic port, percents) makes it safe."
+            f"({grows}one to three more instances, dynamic port, percents) makes it safe."
         )
 
 
