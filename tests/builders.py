@@ -131,7 +131,8 @@ def breaker_only(kind: str) -> Scenario:
     breaker (found by a search over small scenarios): ``rollback-stuck``: s0 rolls back,
     s1 (breaker without rollback) fails and keeps the rollback from completing;
     ``at-risk``: s0 may roll back; ``at-risk-fails``: s0 may fail; ``at-risk-stuck``: s1,
-    without a breaker, may wait forever."""
+    without a breaker, may wait forever; ``rollback-short`` (two instances): s0 rolls back,
+    and its rollback ends a task short."""
     from planner.model.providers import CircuitBreaker
 
     back, fail = CircuitBreaker(True, True), CircuitBreaker(True, False)
@@ -148,8 +149,11 @@ def breaker_only(kind: str) -> Scenario:
                           one("s1", 2, 1024, 512, 50, 150, fail)),
         "at-risk-stuck": (one("s0", 2, 1024, 512, 0, 100, fail),
                           one("s1", 2, 512, 2048, 100, 200)),
+        "rollback-short": (one("s0", 2, 1024, 2048, 50, 150, back),
+                           one("s1", 4, 512, 512, 50, 150)),
     }[kind]  # fmt: skip
-    return Scenario(kind, (InstanceGroup("g", 2048, 4096, 3),), services)
+    count = 2 if kind == "rollback-short" else 3
+    return Scenario(kind, (InstanceGroup("g", 2048, 4096, count),), services)
 
 
 def native_blue_green() -> Scenario:
@@ -169,6 +173,7 @@ REACTING = {
     "stuck": lambda: reacting(2),
     "too-big": lambda: reacting(6, None, 4096),
     "rollback-stuck": lambda: breaker_only("rollback-stuck"),
+    "rollback-short": lambda: breaker_only("rollback-short"),
     "may-roll-back": lambda: breaker_only("at-risk"),
     "may-fail": lambda: breaker_only("at-risk-fails"),
     "may-get-stuck": lambda: breaker_only("at-risk-stuck"),

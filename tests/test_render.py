@@ -226,6 +226,11 @@ OUTCOME_LINES = {
         "rolls back after about 3 failed placements (about 2 min): s0 rolls back, s1 fails "
         "(breaker on, rollback off); the rollback is stuck: s1 ends 2 tasks short (cpu)",
     ),
+    "rollback-short": (
+        "hangs",
+        "rolls back after about 3 failed placements (about 2 min); the rollback is stuck: s0 "
+        "ends 1 task short (cpu)",
+    ),
     "may-roll-back": (
         "at-risk",
         "may roll back (on some runs; others complete) after about 3 failed placements (about "
