@@ -499,8 +499,6 @@ def test_yaml_level_errors_pass_through() -> None:
         load_scenario(BAD / "no-such-scenario.yaml")
 
 
-
-
 def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
     """Every value of full.yaml replaced by each odd value: a Scenario or a PlannerError."""
     from planner.inputs.yamlsafe import Located

@@ -39,8 +39,6 @@ def _outcome(load) -> str:  # noqa: ANN001
         return f"error: {exc}"
 
 
-
-
 def _record() -> str:
     lines = [f"{name}\n  {_outcome(lambda n=name: load_scenario(n))}" for name in _files()]
     full = "tests/data/full.yaml"
