@@ -12,7 +12,6 @@ from tiny import sample
 from planner.model.rollout import replay
 from planner.solvers import exhaustive
 
-
 STREAMS = ("mixed", "broad", "snapshot")
 
 
