@@ -96,6 +96,7 @@ def test_the_reader_has_no_field_list_of_its_own():
     field means touching one model), and the task-definition reader takes the short form's
     from its model."""
     from planner.inputs import schema, taskdef
+    from planner.inputs.schema import reacting
 
     for name in (
         "TOP_FIELDS",
@@ -115,7 +116,8 @@ def test_the_reader_has_no_field_list_of_its_own():
         assert set(model.model_fields) <= flat, model
     assert tuple(schema.TaskDefinitionShort.model_fields) == taskdef.SHORT_FORM_FIELDS
     assert tuple(schema.PortMapping.model_fields) == taskdef.PORT_MAPPING_FIELDS
-    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing")
+    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing", "reacting")
+    assert tuple(schema.Reacting.model_fields) == tuple(reacting.REACTING_FIELDS)
 
 
 def test_the_ecs_shapes_are_botocores():

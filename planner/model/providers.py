@@ -13,10 +13,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.model.units import POSITIVE, WHOLE, WholeRule, describe
+from planner.model.units import PERCENT, POSITIVE, WHOLE, WholeRule, describe
 
 #: ``targetCapacity``: 1–100 (API ``ManagedScaling``: greater than 0, at most 100).
-TARGET_CAPACITY = WholeRule(1, 100, "a whole percent")
+TARGET_CAPACITY = WholeRule(1, 100, PERCENT.what)
 #: ``minimumScalingStepSize`` / ``maximumScalingStepSize``: 1–10,000 (API).
 STEP_SIZE = WholeRule(1, 10_000)
 #: ``base`` and ``weight`` of a strategy item: 0–100,000 and 0–1,000 (API).
@@ -302,14 +302,10 @@ def launch_type_problem(launch_type: str | None, has_strategy: bool) -> str | No
 
 def check_providers(scenario: Any, error: Any) -> None:
     """Capacity providers and strategies across the scenario, as the ECS API refuses them."""
-    from planner.model.scenario import first_repeat
-
     names = tuple(cp.name for cp in scenario.capacity_providers)
-    twice = first_repeat(list(names))
-    if twice is not None:
-        raise error(
-            ("capacity_providers", twice[0], "name"), f"duplicate name {describe(names[twice[0]])}"
-        )
+    for k, name in enumerate(names):  # (scenario.first_repeat: an import cycle)
+        if name in names[:k]:
+            raise error(("capacity_providers", k, "name"), f"duplicate name {describe(name)}")
     owner: dict[int, str] = {}
     for k, cp in enumerate(scenario.capacity_providers):
         if not isinstance(cp, CapacityProvider):
@@ -328,8 +324,8 @@ def check_providers(scenario: Any, error: Any) -> None:
     if scenario.default_strategy:
         found = strategy_problem(scenario.default_strategy, names)
         if found is not None:
-            k, why = found
-            raise error(("default_strategy",) + ((k,) if k is not None else ()), why)
+            at, why = found
+            raise error(("default_strategy",) + ((at,) if at is not None else ()), why)
     for k, svc in enumerate(scenario.services):
         if svc.capacity_provider_strategy is not None:
             found = strategy_problem(svc.capacity_provider_strategy, names)

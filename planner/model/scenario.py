@@ -518,7 +518,7 @@ class Scenario:
                     raise c.error(
                         (attr, i), f"must be a {kind.__name__}, got {type(item).__name__}"
                     )
-                if kind is InstanceGroup and item.count is not None:
+                if isinstance(item, InstanceGroup) and item.count is not None:
                     c.check((attr, i, "count"), POSITIVE.problem(item.count))
         c.instance("agent", Agent)
         c.instance("timing", Timing)
