@@ -275,6 +275,14 @@ REFUSALS = [
         "cluster.defaultCapacityProviderStrategy[0].capacityProvider",
         'names capacity provider "genral", which the cluster does not have (it has: general)',
     ),
+    (  # a name that holds "base": still the name at fault
+        _cluster(CP)
+        + ONE_SERVICE
+        + "    capacityProviderStrategy:\n"
+        + "      - {capacityProvider: database, base: 1, weight: 1} #<\n",
+        "services[0].capacityProviderStrategy[0].capacityProvider",
+        'names capacity provider "database", which the cluster does not have',
+    ),
     (
         _cluster(CP)
         + ONE_SERVICE
@@ -544,7 +552,11 @@ REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "field", "message"), REFUSALS, ids=lambda v: None)
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    REFUSALS,
+    ids=[f"{k}:{field}" for k, (_, field, _) in enumerate(REFUSALS)],
+)
 def test_each_refusal_has_its_message_and_line(text: str, field: str, message: str) -> None:
     [line] = [k for k, t in enumerate(text.splitlines(), 1) if t.endswith("#<")]
     with pytest.raises(PlannerError) as info:

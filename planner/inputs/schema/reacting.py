@@ -192,7 +192,7 @@ class ManagedScaling(FileModel):
         None, description="most instances one scale-out adds (1–10000, default 10000)"
     )
     instanceWarmupPeriod: Whole = Field(
-        None, description="seconds a new instance warms up before the next scale-out (300)"
+        None, description="seconds a new instance warms up before the next scale-out (default 300)"
     )
 
     @model_validator(mode="after")
@@ -334,7 +334,11 @@ class CapacityProvider(FileModel):
     @model_validator(mode="after")
     def _one_form(self) -> CapacityProvider:
         nested = self.autoScalingGroupProvider
-        if self.managedScaling is not None and nested is not None and nested.managedScaling:
+        if (
+            self.managedScaling is not None
+            and nested is not None
+            and nested.managedScaling is not None
+        ):
             raise problem(
                 "give managedScaling or autoScalingGroupProvider.managedScaling (as the ECS "
                 "API nests it), not both",
@@ -343,8 +347,9 @@ class CapacityProvider(FileModel):
         return self
 
     def scaling(self) -> providers.ManagedScaling:
-        nested = self.autoScalingGroupProvider
-        given = self.managedScaling or (nested.managedScaling if nested else None)
+        given, nested = self.managedScaling, self.autoScalingGroupProvider
+        if given is None and nested is not None:
+            given = nested.managedScaling
         return given.scaling() if given is not None else providers.ManagedScaling()
 
 
@@ -380,5 +385,6 @@ def strategy_problem(items: Any, names: tuple[str, ...]) -> tuple[Path_, str] | 
     k, why = found
     if k is None:
         return (), why
-    part = "base" if "base" in why else "capacityProvider"
-    return (k, part), why
+    name = given[k].capacity_provider  # its name unknown or given twice, else its base
+    named = name not in names or name in [i.capacity_provider for i in given[:k]]
+    return (k, "capacityProvider" if named else "base"), why
