@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 
 from oracle_reacting import Answer, Breaker, Case, Provider, Row, Svc, Type, solve
 
@@ -42,10 +41,6 @@ class Labelled:
     @property
     def stratum(self) -> tuple[str, str | None]:
         return self.answer.verdict, self.answer.kind
-
-    @cached_property
-    def scenario(self):
-        return to_scenario(self.case)
 
 
 # ---------------------------------------------------------------- the generator
