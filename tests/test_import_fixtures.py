@@ -125,7 +125,12 @@ def test_three_zones_mixed_imports_field_by_field():
         "name": "api",
         "desiredCount": 4,
         "taskDefinition": "task-definitions/api-7.json",
-        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
+        "launchType": "EC2",
         "placementConstraints": [{"type": "memberOf", "expression": "attribute:pool == general"}],
         "placementStrategy": [
             {"type": "spread", "field": "attribute:ecs.availability-zone"},
@@ -145,7 +150,12 @@ def test_three_zones_mixed_imports_field_by_field():
         "name": "worker",
         "desiredCount": 4,
         "taskDefinition": "task-definitions/worker-23.json",
-        "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 50,
+            "maximumPercent": 100,
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        },
+        "launchType": "EC2",
         "placementConstraints": [
             {"type": "memberOf", "expression": "attribute:ecs.instance-type == c5.xlarge"}
         ],
@@ -156,7 +166,12 @@ def test_three_zones_mixed_imports_field_by_field():
         "name": "web",
         "desiredCount": 3,
         "taskDefinition": "task-definitions/web-31.json",
-        "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 50,
+            "maximumPercent": 100,
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        },
+        "launchType": "EC2",
         "placementConstraints": [{"type": "distinctInstance"}],
         "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
         "loadBalancers": [
@@ -273,7 +288,12 @@ def test_deployment_in_progress_imports_as_a_snapshot():
         "desiredCount": 4,
         "taskDefinition": "task-definitions/cart-14.json",  # the ACTIVE deployment's
         "newTaskDefinition": "task-definitions/cart-15.json",  # the PRIMARY one's
-        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 150},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 150,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
+        "launchType": "EC2",
         "placementStrategy": [
             {"type": "spread", "field": "attribute:ecs.availability-zone"},
             {"type": "spread", "field": "instanceId"},
@@ -293,7 +313,12 @@ def test_deployment_in_progress_imports_as_a_snapshot():
         "name": "frontend",
         "desiredCount": 2,
         "taskDefinition": "task-definitions/frontend-9.json",
-        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        },
+        "launchType": "EC2",
         "placement": [0, 1, 1],
     }
 
@@ -345,7 +370,12 @@ def test_stuck_deployment_imports_as_a_snapshot():
             "desiredCount": 4,
             "taskDefinition": "task-definitions/payments-api-41.json",
             "newTaskDefinition": "task-definitions/payments-api-42.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 125},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 125,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "placementStrategy": [
                 {"type": "spread", "field": "attribute:ecs.availability-zone"},
                 {"type": "spread", "field": "instanceId"},
@@ -425,14 +455,24 @@ def test_draining_imports_field_by_field(disconnected):
             "name": "web",
             "desiredCount": 2,
             "taskDefinition": "task-definitions/web-12.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+                "deploymentCircuitBreaker": {"enable": True, "rollback": False},
+            },
+            "launchType": "EC2",
             "placement": [1, 1, 0, 0],
         },
         {
             "name": "worker",
             "desiredCount": 4,
             "taskDefinition": "task-definitions/worker-6.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 50,
+                "maximumPercent": 100,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "placement": [1, 1, 1, 1],
         },
     ]
@@ -509,7 +549,12 @@ def test_awsvpc_imports_field_by_field():
             "name": "orders",
             "desiredCount": 6,
             "taskDefinition": "task-definitions/orders-5.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "loadBalancers": [
                 {
                     "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
@@ -524,7 +569,12 @@ def test_awsvpc_imports_field_by_field():
             "name": "statsd",
             "desiredCount": 3,
             "taskDefinition": "task-definitions/statsd-2.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 0, "maximumPercent": 100},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 0,
+                "maximumPercent": 100,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "placementStrategy": [{"type": "spread", "field": "instanceId"}],
             "placement": [1, 1, 1],
         },
@@ -577,14 +627,24 @@ def test_daemon_imports_field_by_field():
             "name": "node-exporter",
             "schedulingStrategy": "DAEMON",  # no desiredCount: one task per instance
             "taskDefinition": "task-definitions/node-exporter-3.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 0, "maximumPercent": 100},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 0,
+                "maximumPercent": 100,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "placement": [1, 1, 1],
         },
         {
             "name": "api",
             "desiredCount": 4,
             "taskDefinition": "task-definitions/api-12.json",
-            "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+            "deploymentConfiguration": {
+                "minimumHealthyPercent": 100,
+                "maximumPercent": 200,
+                "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            },
+            "launchType": "EC2",
             "placement": [0, 0, 0],  # no deployment in progress: nothing old to replace
             "newPlacement": [1, 1, 1],  # the running tasks are done; one start is pending
         },

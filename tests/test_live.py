@@ -266,12 +266,16 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
     assert mapping["cluster"]["agent"] == {"reservedPorts": [22, 2375, 2376, 51678, 51679]}
     services = {s["name"]: s for s in mapping["services"]}
     assert sorted(services) == sorted(["api", "worker", *IDLE])
-    assert services["api"] == {
-        "name": "api",
-        "desiredCount": 2,
-        "taskDefinition": "task-definitions/api-1.json",
-        "placement": [int(i in cluster[:2]) for i in order],
-    }
+    assert (
+        services["api"]
+        == {
+            "name": "api",
+            "desiredCount": 2,
+            "taskDefinition": "task-definitions/api-1.json",
+            "launchType": "EC2",  # moto's for every service
+            "placement": [int(i in cluster[:2]) for i in order],
+        }
+    )
     assert services["worker"]["placement"] == [int(i == cluster[2]) for i in order]
     assert services["idle-0"]["desiredCount"] == 0
 

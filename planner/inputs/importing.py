@@ -51,7 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.aws.export import FILES, MAX_BYTES, TaskDefs, export_list, read_export
+from planner.inputs.aws.capacity import capacity_yaml, read_capacity
+from planner.inputs.aws.export import (
+    CAPACITY_FILES,
+    FILES,
+    MAX_BYTES,
+    TaskDefs,
+    export_list,
+    read_export,
+)
 from planner.inputs.aws.instances import (
     agent_ports,
     group_alike,
@@ -66,6 +74,7 @@ from planner.model.scenario import Scenario
 from planner.running.clock import Deadline
 
 __all__ = [
+    "CAPACITY_FILES",
     "FILES",
     "MAX_BYTES",
     "import_cluster",
@@ -130,6 +139,8 @@ def import_folder(
     )
     ec2 = fargate_by_tasks(ec2, fargate, found, deploy, services_path)
     warnings = set_aside(fargate, found.fargate) + warnings
+    capacity = read_capacity(root, [(k, svc) for k, svc, _ in ec2], MAX_BYTES)
+    warnings += capacity.warnings
     out_services = []
     for _, svc, rev in ec2:
         out, said = one_service(svc, rev, found, ctx, tasks_path)
@@ -140,7 +151,11 @@ def import_folder(
     warnings += said
     warnings += remaining_mismatches(instances, singles, found.running, taskdefs.files)
 
-    groups, order = group_alike(singles)
+    owners = capacity.owners()  # no group mixes instances of two providers, or of none
+    tags = [owners.get(str(ci.get("ec2InstanceId"))) for ci in instances]
+    groups, order = group_alike(singles, tags)
+    providers, said = capacity_yaml(capacity, groups, order, tags)
+    warnings += said
     for svc in out_services:  # per instance, in the groups' order
         for key in ("placement", "newPlacement"):
             if key in svc:
@@ -152,6 +167,11 @@ def import_folder(
     }
     if agent:
         scenario["cluster"]["agent"] = agent
+    if providers:
+        scenario["cluster"]["capacityProviders"] = providers
+    written = {p["name"] for p in providers}
+    if capacity.default and all(i["capacityProvider"] in written for i in capacity.default):
+        scenario["cluster"]["defaultCapacityProviderStrategy"] = capacity.default
     return scenario, warnings
 
 
