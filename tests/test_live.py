@@ -138,7 +138,20 @@ def _recording_session() -> tuple[boto3.Session, list[str]]:
 def test_fetch_export_reads_every_service_instance_task_and_revision(cluster):
     session, calls = _recording_session()
     export = fetch_export(CLUSTER, session=session)
-    assert set(export) == {"services", "containerInstances", "tasks", "taskDefinitions"}
+    assert set(export) == {
+        "services",
+        "containerInstances",
+        "tasks",
+        "taskDefinitions",
+        "clusters",  # the cluster that reacts: none here, so empty lists
+        "capacityProviders",
+        "autoScalingGroups",
+        "launchTemplateVersions",
+        "launchConfigurations",
+    }
+    assert [c["clusterName"] for c in export["clusters"]["clusters"]] == [CLUSTER]
+    assert export["capacityProviders"] == {"capacityProviders": [], "failures": []}
+    assert export["autoScalingGroups"] == {"AutoScalingGroups": []}
     services = export["services"]
     assert services["failures"] == []
     names = sorted(s["serviceName"] for s in services["services"])
@@ -163,6 +176,7 @@ def test_fetch_export_reads_every_service_instance_task_and_revision(cluster):
         "ListTasks",
         "DescribeTasks",
         *["DescribeTaskDefinition"] * 3,
+        "DescribeClusters",  # no capacity provider: no other call
     ]
 
 
@@ -224,6 +238,11 @@ def test_pages_are_followed_and_chunks_merged_with_their_failures():
         "describe_task_definition",
         {"taskDefinition": {"taskDefinitionArn": td, "family": "api", "revision": 3}},
         {"taskDefinition": td},
+    )
+    stub.add_response(
+        "describe_clusters",
+        {"clusters": [{"clusterName": CLUSTER}], "failures": []},
+        {"clusters": [CLUSTER]},
     )
     with stub:
         export = fetch_export(CLUSTER, session=_OneClient(client))

@@ -64,6 +64,12 @@ class Capacity:
         return {i: p.name for p in self.providers for i in p.instances}
 
 
+def asg_name(ref: str) -> str:
+    """An Auto Scaling group's name from a capacity provider's ``autoScalingGroupArn``
+    (its ARN, ``...:autoScalingGroupName/NAME``, or its name)."""
+    return ref.split("autoScalingGroupName/", 1)[-1]
+
+
 class _Files:
     """The optional export files, each read once, when first needed."""
 
@@ -265,7 +271,7 @@ def _providers(
 
 def _provider(files: _Files, name: str, ref: str, scaling: dict[str, Any]) -> Provider:
     """The provider ``name`` whose group ``ref`` (its ARN, or its name) is exported."""
-    group_name = ref.split("autoScalingGroupName/", 1)[-1]
+    group_name = asg_name(ref)
     path = files.path("auto-scaling-groups.json")
     command = (
         f"`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {group_name}`"
@@ -315,35 +321,53 @@ def _provider(files: _Files, name: str, ref: str, scaling: dict[str, Any]) -> Pr
     )
 
 
-def _types(files: _Files, group: dict[str, Any], name: str, where: str) -> list[str]:
-    """The instance types ``group`` launches: its mixed-instances overrides, else its
-    launch template's version, else its launch configuration."""
-    path = files.path("auto-scaling-groups.json")
+def launched_from(group: dict[str, Any]) -> tuple[list[str], dict[str, Any] | None, str | None]:
+    """Where an Auto Scaling group's instance types come from, the first that it gives:
+    its mixed-instances overrides' types; else the launch template (the mixed-instances
+    policy's, or its own) as ``{LaunchTemplateId, LaunchTemplateName, Version}``; else its
+    launch configuration's name. The others are empty."""
     mixed = group.get("MixedInstancesPolicy")
-    spec, spec_where = group.get("LaunchTemplate"), f"{where}.LaunchTemplate"
+    spec = group.get("LaunchTemplate")
     if isinstance(mixed, dict):
         template = mixed.get("LaunchTemplate") or {}
-        mixed_where = f"{where}.MixedInstancesPolicy.LaunchTemplate"
-        types: list[str] = []
-        for k, override in enumerate(template.get("Overrides") or []):
-            if isinstance(override, dict) and isinstance(override.get("InstanceType"), str):
-                types.append(override["InstanceType"])
-            elif isinstance(override, dict) and override.get("InstanceRequirements"):
+        types = [
+            o["InstanceType"]
+            for o in template.get("Overrides") or []
+            if isinstance(o, dict) and isinstance(o.get("InstanceType"), str)
+        ]
+        if types:
+            return list(dict.fromkeys(types)), None, None
+        spec = template.get("LaunchTemplateSpecification")
+    if isinstance(spec, dict):
+        return [], spec, None
+    configuration = group.get("LaunchConfigurationName")
+    return [], None, str(configuration) if configuration else None
+
+
+def _types(files: _Files, group: dict[str, Any], name: str, where: str) -> list[str]:
+    """The instance types ``group`` launches (:func:`launched_from`)."""
+    path = files.path("auto-scaling-groups.json")
+    mixed = group.get("MixedInstancesPolicy")
+    spec_where = f"{where}.LaunchTemplate"
+    if isinstance(mixed, dict):
+        spec_where = f"{where}.MixedInstancesPolicy.LaunchTemplate"
+        for k, override in enumerate((mixed.get("LaunchTemplate") or {}).get("Overrides") or []):
+            if isinstance(override, dict) and override.get("InstanceRequirements"):
                 raise PlannerError(
                     f"the Auto Scaling group {name} chooses instance types by attributes "
                     "(InstanceRequirements): planner needs the types it launches; list them "
                     "as overrides' InstanceType",
                     file=str(path),
-                    field=f"{mixed_where}.Overrides[{k}]",
+                    field=f"{spec_where}.Overrides[{k}]",
                 )
-        if types:
-            return list(dict.fromkeys(types))
-        spec = template.get("LaunchTemplateSpecification")
-        spec_where = f"{mixed_where}.LaunchTemplateSpecification"
-    if isinstance(spec, dict):
+        spec_where += ".LaunchTemplateSpecification"
+    types, spec, configuration = launched_from(group)
+    if types:
+        return types
+    if spec is not None:
         return [_template_type(files, spec, name, spec_where)]
-    if group.get("LaunchConfigurationName"):
-        return [_configuration_type(files, str(group["LaunchConfigurationName"]), name)]
+    if configuration is not None:
+        return [_configuration_type(files, configuration, name)]
     raise PlannerError(
         f"the Auto Scaling group {name} names no launch template, mixed-instances policy or "
         "launch configuration: planner cannot tell which instance types it launches",
@@ -435,21 +459,26 @@ def capacity_yaml(
     ``groups`` are the instance groups (:func:`~planner.inputs.aws.instances.group_alike`
     with ``tags``, so that no group mixes providers), ``order`` the export's instance index
     of every instance of the groups in their order, ``tags`` per exported instance the
-    provider whose group holds it. A group of a provider is renamed, where another group
-    has its name, by a number ("c5.large in us-east-1a (2)"): ``group`` names it.
+    provider whose group holds it. A provider's group whose name a group of another
+    provider (or of none) has is renamed by a number ("c5.large in us-east-1a (2)"):
+    ``group`` names it, and a name links every group so named (ROLLOUT.md §10); groups of
+    one provider a MiB apart keep their shared name.
     """
     group_tags = _group_tags(groups, order, tags)
     taken = {g["name"] for g, tag in zip(groups, group_tags, strict=True) if tag is None}
+    renamed: dict[tuple[str, str], str] = {}  # (provider, name) -> the name written
     named: dict[str, list[str]] = {}
     for g, tag in zip(groups, group_tags, strict=True):
         if tag is None:
             continue
-        name, k = g["name"], 2
-        while name in taken:
-            name, k = f"{g['name']} ({k})", k + 1
-        g["name"] = name
-        taken.add(name)
-        named.setdefault(tag, []).append(name)
+        if (tag, g["name"]) not in renamed:
+            name, k = g["name"], 2
+            while name in taken:
+                name, k = f"{g['name']} ({k})", k + 1
+            taken.add(name)
+            renamed[tag, g["name"]] = name
+            named.setdefault(tag, []).append(name)
+        g["name"] = renamed[tag, g["name"]]
     registered = {i for g in groups for i in g["instanceIds"]}
     out, warnings = [], []
     for p in capacity.providers:
