@@ -26,6 +26,12 @@ from planner.running.clock import Deadline
 SERVICES_PER_CALL = 10
 ITEMS_PER_CALL = 100
 GROUPS_PER_CALL = 50
+#: The operations of other services than ECS that the read makes, and their services.
+OPERATIONS = {
+    "DescribeAutoScalingGroups": "Auto Scaling",
+    "DescribeLaunchConfigurations": "Auto Scaling",
+    "DescribeLaunchTemplateVersions": "EC2",
+}
 #: :func:`fetch_export`'s keys of the cluster that reacts, and their files.
 CAPACITY_KEYS = {
     "clusters": "clusters.json",
@@ -333,9 +339,10 @@ def _refusal(exc: Exception, where: str, profile: str | None, service: str = "EC
                 "(`aws ecs list-clusters`)"
             )
         if code in ("AccessDeniedException", "UnauthorizedOperation", "AccessDenied"):
+            service = OPERATIONS.get(exc.operation_name, "ECS")
             return PlannerError(
                 f"AWS denied {exc.operation_name} on {where}: the credentials need "
-                f"{PERMISSIONS.get(service, PERMISSIONS['ECS'])} (read-only)"
+                f"{PERMISSIONS[service]} (read-only)"
             )
         return PlannerError(f"AWS refused {exc.operation_name} on {where}: {code}: {message}")
     return PlannerError(f"could not read {where} from AWS: {exc}")
