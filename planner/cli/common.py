@@ -34,6 +34,7 @@ EPILOG = (
     "repository, and its README."
 )
 
+
 class Format(StrEnum):
     text = "text"
     json = "json"
@@ -213,6 +214,5 @@ def whole_time_limit(whole: str, each: str, unanswered: str) -> Any:
         None,
         "--time-limit",
         min=0.1,
-        help=f"Seconds for the whole {whole} (default: no bound but each {each}'s); "
-        f"{unanswered}.",
+        help=f"Seconds for the whole {whole} (default: no bound but each {each}'s); {unanswered}.",
     )

@@ -38,6 +38,9 @@ class Analysis:
     scheduler: Summary | None = None
     #: Whether the dead path is one the scheduler could take (None: not decided).
     follows_strategy: bool | None = None
+    #: On a cluster that reacts, per group the most instances any run by ECS rules
+    #: launches, where every run was seen (None: not known; ROLLOUT.md §10).
+    most_added: tuple[int, ...] | None = None
 
 
 def check_evidence(problem: Problem, a: Analysis) -> None:

@@ -35,7 +35,9 @@ SEVERITY = (Verdict.SAFE, Verdict.UNKNOWN, Verdict.AT_RISK, Verdict.HANGS, "bad-
 #: A verdict's exit code (:data:`planner.deciding.verdicts.EXIT_CODES`); bad input exits 2 as
 #: a PlannerError does, a planner failure 4 as an InternalError does.
 EXIT_CODES: dict[str, int] = {
-    **VERDICT_EXIT_CODES, "bad-input": 2, "failed": InternalError.exit_code
+    **VERDICT_EXIT_CODES,
+    "bad-input": 2,
+    "failed": InternalError.exit_code,
 }
 #: Files an import folder holds (planner.inputs.importing.FILES).
 _EXPORT_FILES = ("services.json", "container-instances.json", "tasks.json")

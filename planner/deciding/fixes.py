@@ -56,10 +56,13 @@ def find_fixes(
     found: list[str] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
+    found += _provider_fixes(scenario, deadline, seed)
+    owned = {k for cp in scenario.capacity_providers for k in cp.groups}
     for k, g in enumerate(groups):
         kind = (g.type or g.instance_type, g.cpu, g.memory, g.enis, g.zones, g.attributes)
-        if g.closed or kind in kinds:
-            continue  # a draining instance takes nothing; one like it was tried
+        if g.closed or kind in kinds or k in owned:
+            continue  # a draining instance takes nothing; one like it was tried; a
+            # capacity provider's group grows by its maxSize (_provider_fixes)
         kinds.add(kind)
         for extra in (1, 2, 3):
             cand = scenario.with_counts({k: (g.count or 0) + extra})
@@ -100,6 +103,32 @@ def find_fixes(
     if problem.snapshot and result.verdict == Verdict.HANGS:
         found += _stops_by_hand(problem, result, deadline, seed)
     return found
+
+
+#: The raises of a group's maxSize tried, smallest first (ROLLOUT.md §10).
+MAX_SIZE_STEPS = (1, 2, 3, 4, 6, 8, 12, 16)
+
+
+def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[str]:
+    """A capacity provider's group allowed to grow further ("raise maxSize to N"), the
+    smallest raise that makes the rollout safe; and the breaker turned on where a
+    service would otherwise wait forever (checked: the rollout is not safe, but it ends)."""
+    out: list[str] = []
+    providers = scenario.capacity_providers
+    for k, cp in enumerate(providers):
+        if not cp.scales:
+            continue
+        for extra in MAX_SIZE_STEPS:
+            if deadline.expired:
+                return out
+            grown = list(providers)
+            grown[k] = replace(cp, max_size=cp.max_size + extra)
+            if _safe(replace(scenario, capacity_providers=tuple(grown)), deadline, seed):
+                out.append(
+                    f"raise maxSize of {cp.name}'s Auto Scaling group to {cp.max_size + extra}"
+                )
+                break
+    return out
 
 
 #: Most old tasks tried for a stop by hand (one per kind of instance and service).

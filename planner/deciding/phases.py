@@ -268,9 +268,7 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
             plan=plan,
             solver_seconds=s.spent,
         )
-    sets = s.early_sets or count_sets(
-        problem, max_waves(problem), deadline.share(clock.COUNT_SETS)
-    )
+    sets = s.early_sets or count_sets(problem, max_waves(problem), deadline.share(clock.COUNT_SETS))
     # A run that dies soon is found far sooner in a model of a few waves than in one
     # as long as the slowest run: a dead state stays, so dead at wave h is dead later.
     progress.phase("CP-SAT: a run by ECS rules that dies within a few waves")

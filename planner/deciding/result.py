@@ -11,7 +11,6 @@ from planner.model.rollout import Blocked, Wave
 __all__ = ["EXIT_CODES", "VERDICTS", "DeadState", "Result", "Verdict", "stuck_from"]
 
 
-
 def stuck_from(choices: list[Wave], s: int) -> int:
     """The wave from which service ``s`` moves no more along ``choices``: one after the
     last wave that stopped or started a task of it (1: it never moved). A service can be
@@ -82,6 +81,10 @@ class Result:
     initial_new: list[dict[str, Any]] | None = None
     closed: list[dict[str, Any]] | None = None
     stuck_now: bool | None = None
+    #: How the deployment ends on a cluster that reacts (ROLLOUT.md §10): CONTRACT.md's
+    #: ``outcome`` (None: the scenario has no capacity provider, breaker or native
+    #: blue/green deployment).
+    outcome: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -111,6 +114,7 @@ class Result:
     def plan_json(self, plan: list[Wave]) -> list[dict[str, Any]]:
         return [
             {"wave": k, "stop": self._moves(w.stops), "start": self._moves(w.starts)}
+            | ({"launch": list(w.launch)} if any(w.launch) else {})
             for k, w in enumerate(plan, 1)
         ]
 
@@ -154,6 +158,8 @@ class Result:
             out["scheduler"] = sched
         if self.minimum is not None:
             out["minimum"] = self.minimum
+        if self.outcome is not None:
+            out["outcome"] = self.outcome
         out["fixes"] = self.fixes
         out["proof"] = self.proof
         out["timing"] = self.timing

@@ -278,9 +278,7 @@ class Exhausted(Exception):
     """The search met its budget (states looked at, or the deadline)."""
 
 
-def successors(
-    problem: Problem, state: State, budget: list[int], deadline: Deadline
-) -> set[State]:
+def successors(problem: Problem, state: State, budget: list[int], deadline: Deadline) -> set[State]:
     """Every state one scheduler wave can lead to from ``state`` (ROLLOUT.md §8), ties and
     the order of the services' turns free: stops one at a time, each where its service's
     stop rule allows, in any order across services; then starts one at a time, each

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from planner.deciding import outcome
 from planner.deciding.minimum import scan
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdict import Analysis, analyse, blocked
@@ -81,6 +82,10 @@ def solve(
         analysis = analyse(problem, workers=workers, seed=seed, deadline=work)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
+    if outcome.applies(scenario):
+        result.outcome = outcome.outcome(
+            scenario, problem, analysis, result.estimated_duration, work
+        )
     if fixes and result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         from planner.deciding.fixes import find_fixes
         from planner.running import progress
@@ -201,6 +206,9 @@ def assumptions(scenario: Scenario) -> list[str]:
             "ECS replaces the tasks on draining ones within each service's percent bounds, "
             "by the same revision unless a new one deploys (docs/ROLLOUT.md §10)"
         )
+    from planner.deciding.outcome import assumptions as reacting_assumptions
+
+    out += reacting_assumptions(scenario)
     if any(g.hourly_usd is not None and g.type for g in scenario.instance_groups):
         out.append(f"prices: on-demand, {info.region}, {info.price_date}")
     return out

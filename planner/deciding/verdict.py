@@ -33,7 +33,7 @@ search state); :mod:`planner.deciding.ecs_runs` the adversary's and randomised r
 
 from __future__ import annotations
 
-from planner.deciding import scheduler
+from planner.deciding import reacting, scheduler
 from planner.deciding.analysis import Analysis, blocked, check_evidence
 from planner.deciding.phases import decide, uniform, unknown_in_time
 from planner.deciding.scheduler import Summary
@@ -92,7 +92,10 @@ def analyse(
     budget = deadline.share(clock.SCHEDULER_SEARCH) if ecs else deadline
     known: dict[str, Run | None] = {}
     try:
-        a = decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
+        if problem.reacts:
+            a = reacting.decide(problem, budget, workers, seed, tries, summary, known)
+        else:
+            a = decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:
         a = unknown_in_time(problem, known)
     if a.verdict != Verdict.SAFE and tries is None:

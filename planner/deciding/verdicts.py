@@ -24,7 +24,10 @@ class Verdict(StrEnum):
 VERDICTS = tuple(Verdict)
 #: 0 safe; 1 at-risk or hangs (a deploy gate fails); 3 unknown.
 EXIT_CODES: dict[str, int] = {
-    Verdict.SAFE: 0, Verdict.AT_RISK: 1, Verdict.HANGS: 1, Verdict.UNKNOWN: 3
+    Verdict.SAFE: 0,
+    Verdict.AT_RISK: 1,
+    Verdict.HANGS: 1,
+    Verdict.UNKNOWN: 3,
 }
 #: The verdicts that fail a deploy gate: a run can hang.
 FAILING = (Verdict.HANGS, Verdict.AT_RISK)

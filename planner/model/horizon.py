@@ -15,6 +15,11 @@ allowed only by tasks that became healthy at the end of the wave before it, so e
 after the first that starts nothing follows a wave that starts something. At most D waves
 start something, so there are at most D + (D + 1) waves.
 
+**A group that grows adds a wave per instance at most** (ROLLOUT.md §10). On a cluster
+that reacts, a wave may move no task and only grow a group; it adds at least one
+instance, no group shrinks, and at most L instances can be launched in all (L = the sum
+of maxSize less the running instances): 2·D + 1 + L waves.
+
 Every run by ECS rules is such a plan until it completes or dies, so it, too, has ended
 by wave 2·D + 1: a search that finds no run still going at a horizon ``H`` has seen
 every run whole. Searches start at a short horizon and grow it; only the bound above,
@@ -27,8 +32,10 @@ from planner.model.problem import Problem
 
 
 def max_waves(problem: Problem) -> int:
-    """2·D + 1: no plan with maximal stops and no empty wave is longer."""
-    return 2 * problem.total_desired + 1
+    """2·D + 1: no plan with maximal stops and no empty wave is longer; plus one wave per
+    instance the groups may launch (ROLLOUT.md §10: a wave that moves no task but grows a
+    group adds at least one instance, and no group shrinks)."""
+    return 2 * problem.total_desired + 1 + sum(len(g.launchable) for g in problem.groups)
 
 
 def next_horizon(current: int, problem: Problem) -> int:

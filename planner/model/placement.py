@@ -148,11 +148,17 @@ def rows_for(
     for s, expression in enumerate(excluded):
         if expression is not None:
             unit = tuple(int(t == s) for t in range(n_s))
-            out.append(Row(f"memberOf({expression})", "placement-constraint", 0, (0,) * n_s, unit))
+            what = expression if expression.startswith(PROVIDER_ROW) else f"memberOf({expression})"
+            out.append(Row(what, "placement-constraint", 0, (0,) * n_s, unit))
     if closed is not None:
         why, running = closed
         out.append(Row(f"status {why}", "placement-constraint", running, (0,) * n_s, (1,) * n_s))
     return tuple(out)
+
+
+#: How a row that keeps a service's tasks off the instances of other capacity providers
+#: begins (ROLLOUT.md §10: a service's tasks go only to its providers' instances).
+PROVIDER_ROW = "capacityProviderStrategy"
 
 
 def excluded_by(member_of: Sequence[str], attributes: Sequence[tuple[str, str]]) -> str | None:
@@ -227,6 +233,8 @@ def placement_message(service: str, instance: int | str, reason: str, what: str)
     says = _SAYS[reason].format(what=_constraint_name(what))
     if what.startswith("status "):  # every instance closed (rows_for's ``closed``)
         says = f"is {what.removeprefix('status ')} and takes no new tasks."
+    if what.startswith(PROVIDER_ROW):
+        says = f"belongs to no capacity provider of the service's {what}."
     return (
         f"service {service} was unable to place a task because no container instance met "
         f"all of its requirements. The closest matching container-instance {instance} " + says
@@ -296,7 +304,8 @@ def failing_words(row: Row, old, new, s: int, service: str, names, inst: Instanc
         took = f", taken by {who}" if who else " in all"
         amount = f"only {left:,}" if left > 0 else "no"
         return f"has {amount} {_UNITS[row.what]} left{took} (a new {service} task needs " + (
-            f"{row.new[s]:,})")
+            f"{row.new[s]:,})"
+        )
     if row.what.startswith("port "):
         q = int(row.what.removeprefix("port "))
         if row.limit <= 0:

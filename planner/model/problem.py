@@ -13,9 +13,9 @@ from functools import cached_property
 import numpy as np
 
 from planner.errors import PlannerError
-from planner.model import placement
+from planner.model import placement, scaling
 from planner.model.placement import DIMENSIONS, Footprint, Row
-from planner.model.scenario import Scenario
+from planner.model.scenario import InstanceGroup, Scenario
 from planner.model.scenario import Service as ScenarioService
 
 __all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
@@ -49,6 +49,8 @@ class Instance:
     closed: str | None = None
     #: The services that do not deploy with tasks here (the static load), for messages.
     static_names: tuple[str, ...] = field(default=(), compare=False)
+    #: The capacity provider whose group the instance belongs to (ROLLOUT.md §10), or None.
+    provider: str | None = None
 
     def free(self, dim: int) -> int:
         return self.capacity[dim] - self.static[dim]
@@ -74,6 +76,13 @@ class Service:
     #: placementStrategy rules; None: ECS's default (:data:`placement.DEFAULT_STRATEGY`).
     #: (Not the deployment strategy: that is ``all_at_once``.)
     placement_strategy: tuple[tuple[str, str | None], ...] | None = None
+    #: The capacity providers its tasks may run on (its capacityProviderStrategy); None:
+    #: any instance (launch type EC2).
+    providers: frozenset[str] | None = None
+
+
+#: Why a launchable instance of a group takes no task yet (:meth:`Problem.at`).
+NOT_LAUNCHED = "not launched"
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,42 @@ class Problem:
     #: Whether the rollout starts from the cluster as it runs (ROLLOUT.md §9, §10): new
     #: tasks placed (``newPlacement``) or instances closed, not before its first wave.
     snapshot: bool = False
+    #: The capacity providers' groups (:mod:`planner.model.scaling`), their launchable
+    #: instances at the end of :attr:`instances`; and per deploying service, its items of
+    #: a capacity provider strategy (empty: none, its tasks never PROVISIONING).
+    groups: tuple[scaling.Group, ...] = ()
+    shares: tuple[tuple[scaling.Share, ...], ...] = ()
+    #: Per group, how many launchable instances run at the start (a rollback's start).
+    start_added: tuple[int, ...] = ()
+    #: Views by launched counts (:meth:`at`); not an argument, so that a copy made by
+    #: ``dataclasses.replace`` starts with none (its views would be of the original).
+    _views: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    @property
+    def reacts(self) -> bool:
+        """Whether some group may grow (ROLLOUT.md §10)."""
+        return any(g.scales and g.launchable for g in self.groups)
+
+    @cached_property
+    def added_at_start(self) -> tuple[int, ...]:
+        return self.start_added or tuple(0 for _ in self.groups)
+
+    def at(self, added: tuple[int, ...]) -> Problem:
+        """The problem with the first ``added[g]`` launchable instances of each group
+        open, the others closed (``not launched``); itself where nothing differs."""
+        if not self.groups or not added or added == self.added_at_start:
+            return self
+        view = self._views.get(added)
+        if view is None:
+            instances = list(self.instances)
+            for g, group in enumerate(self.groups):
+                for k, i in enumerate(group.launchable):
+                    instances[i] = replace(
+                        instances[i], closed=None if k < added[g] else NOT_LAUNCHED
+                    )
+            view = replace(self, instances=tuple(instances), start_added=added)
+            self._views[added] = view
+        return view
 
     @cached_property
     def start_new(self) -> tuple[tuple[int, ...], ...]:
@@ -118,7 +163,9 @@ class Problem:
         for inst, running in zip(self.instances, self.start_new, strict=True):
             free = tuple(inst.free(d) for d in range(len(DIMENSIONS)))
             excluded = tuple(
-                placement.excluded_by(svc.member_of, inst.attributes) for svc in self.services
+                _provider_excluded(svc, inst)
+                or placement.excluded_by(svc.member_of, inst.attributes)
+                for svc in self.services
             )
             closed = (inst.closed, sum(running)) if inst.closed else None
             key = (free, inst.blocked_ports(), excluded, closed)
@@ -166,6 +213,21 @@ class Problem:
         return sum(s.desired for s in self.services)
 
 
+def _strategy_excludes(scenario: Scenario, svc: ScenarioService, inst: Instance) -> str | None:
+    """:func:`_provider_excluded` for a service as the scenario gives it."""
+    names = frozenset(i.capacity_provider for i in scenario.strategy_of(svc))
+    if not names or inst.provider in names:
+        return None
+    return placement.PROVIDER_ROW + " " + ", ".join(sorted(names))
+
+
+def _provider_excluded(svc: Service, inst: Instance) -> str | None:
+    """The capacity provider strategy that keeps ``svc``'s tasks off ``inst``, or None."""
+    if svc.providers is None or inst.provider in svc.providers:
+        return None
+    return placement.PROVIDER_ROW + " " + ", ".join(sorted(svc.providers))
+
+
 class DoesNotFit(PlannerError):
     """The running (old) tasks do not fit the cluster: the scenario is invalid."""
 
@@ -180,6 +242,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         ``placement`` breaks a capacity, port or constraint.
     """
     blank = _expand_instances(scenario)
+    for cp in scenario.capacity_providers:  # a strategy binds its tasks to these (§10)
+        blank = [replace(b, provider=cp.name) if b.group in cp.groups else b for b in blank]
     counts = _daemon_counts(scenario, len(blank))
     placed = _place_old_tasks(scenario, blank, counts)
 
@@ -193,11 +257,17 @@ def compile_problem(scenario: Scenario) -> Problem:
         if not svc.deploy:
             _add_static_load(instances, Footprint.of(svc.task_definition), placed[k], svc.name)
             continue
-        service, old_col, new_col = _deploying(svc, k, counts[k], placed[k], draining, blank)
+        service, old_col, new_col = _deploying(
+            scenario, svc, k, counts[k], placed[k], draining, blank
+        )
         services.append(service)
         index.append(k)
         initial_cols.append(old_col)
         new_cols.append(new_col)
+    groups = _launchable(scenario, instances)
+    for cols in (initial_cols, new_cols):
+        for col in cols:
+            col += [0] * (len(instances) - len(col))
     n = len(instances)
     initial = tuple(tuple(col[i] for col in initial_cols) for i in range(n))
     initial_new = tuple(tuple(col[i] for col in new_cols) for i in range(n))
@@ -210,20 +280,24 @@ def compile_problem(scenario: Scenario) -> Problem:
         initial_new if any(map(any, initial_new)) else (),
         any(s.new_placement is not None for s in scenario.services)
         or any(g.closed for g in scenario.instance_groups),
+        groups,
+        tuple(_shares(scenario, scenario.services[k], groups) for k in index),
     )
     if problem.initial_new:
         _check_snapshot(problem)
     return problem
 
 
-def _expand_instances(scenario: Scenario) -> list[Instance]:
+def _expand_instances(
+    scenario: Scenario, groups: tuple[InstanceGroup, ...] | None = None
+) -> list[Instance]:
     """One empty instance per container instance, groups in file order: its capacity less
     what the agent reserves, and the attributes ECS gives it (ROLLOUT.md §2, §7)."""
     agent = scenario.agent
     lo, hi = agent.dynamic_port_range
     dynamic = hi - lo + 1 - sum(1 for p in agent.reserved_ports if lo <= p <= hi)
     blank: list[Instance] = []
-    for g_index, group in enumerate(scenario.instance_groups):
+    for g_index, group in enumerate(scenario.instance_groups if groups is None else groups):
         if group.count is None:
             raise PlannerError(f"instance group {group.name!r} has no count")
         enis = 0
@@ -265,6 +339,69 @@ def _expand_instances(scenario: Scenario) -> list[Instance]:
     return blank
 
 
+def _launchable(scenario: Scenario, instances: list[Instance]) -> tuple[scaling.Group, ...]:
+    """Mark the running instances of each capacity provider's group, and append the
+    instances each group may launch, up to ``maxSize`` (ROLLOUT.md §10): empty, of its
+    smallest type, closed until launched, their zones continuing the group's rotation."""
+    out: list[scaling.Group] = []
+    for k, cp in enumerate(scenario.capacity_providers):
+        running = [i for i, inst in enumerate(instances) if inst.group in cp.groups]
+        launchable: list[int] = []
+        template = cp.smallest
+        if cp.scales:
+            shape = replace(template, name=cp.name, count=1, zones=(), instance_ids=None)
+            one = _expand_instances(scenario, (shape,))[0]
+            for j in range(cp.max_size - len(running)):
+                zone = cp.zones[(len(running) + j) % len(cp.zones)] if cp.zones else None
+                label = f"{cp.name}+{j + 1}"
+                attributes = [
+                    ("ec2InstanceId", label) if a == "ec2InstanceId" else (a, v)
+                    for a, v in one.attributes
+                ]
+                if zone:
+                    attributes.append(("ecs.availability-zone", zone))
+                launchable.append(len(instances))
+                instances.append(
+                    replace(
+                        one,
+                        label=label,
+                        group=len(scenario.instance_groups) + k,
+                        attributes=tuple(attributes),
+                        zone=zone,
+                        closed=NOT_LAUNCHED,
+                        provider=cp.name,
+                    )
+                )
+        scaling_ = cp.scaling
+        out.append(
+            scaling.Group(
+                cp.name,
+                tuple(running),
+                tuple(launchable),
+                cp.max_size,
+                scaling_.target_capacity if scaling_ else 100,
+                scaling_.minimum_step if scaling_ else 1,
+                scaling_.maximum_step if scaling_ else 10_000,
+                scaling_.warmup if scaling_ else 300,
+                cp.scales,
+                template.type or template.instance_type or template.name,
+            )
+        )
+    return tuple(out)
+
+
+def _shares(
+    scenario: Scenario, svc: ScenarioService, groups: tuple[scaling.Group, ...]
+) -> tuple[scaling.Share, ...]:
+    """The service's capacity provider strategy, by group index."""
+    names = [g.name for g in groups]
+    return tuple(
+        scaling.Share(names.index(item.capacity_provider), item.base, item.weight)
+        for item in scenario.strategy_of(svc)
+        if item.capacity_provider in names
+    )
+
+
 def _add_static_load(
     instances: list[Instance], fp: Footprint, placed: list[int], name: str
 ) -> None:
@@ -283,6 +420,7 @@ def _add_static_load(
 
 
 def _deploying(
+    scenario: Scenario,
     svc: ScenarioService,
     k: int,
     desired: int,
@@ -327,6 +465,7 @@ def _deploying(
         all_at_once,
         svc.member_of + svc.new_task_definition.member_of,
         svc.placement_strategy,
+        frozenset(i.capacity_provider for i in scenario.strategy_of(svc)) or None,
     )
     return service, old_col, new_col
 
@@ -379,7 +518,8 @@ def _place_old_tasks(
     rows = []
     for inst in instances:
         excluded = tuple(
-            placement.excluded_by(svc.member_of + svc.task_definition.member_of, inst.attributes)
+            _strategy_excludes(scenario, svc, inst)
+            or placement.excluded_by(svc.member_of + svc.task_definition.member_of, inst.attributes)
             for svc in scenario.services
         )
         key = (inst.capacity, inst.reserved_ports, excluded)

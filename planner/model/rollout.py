@@ -30,7 +30,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from planner.errors import OutOfTime
-from planner.model import placement
+from planner.model import placement, scaling
 from planner.model.horizon import max_waves
 from planner.model.placement import REASON_ORDER, configuration_message, placement_message
 from planner.model.problem import Problem, Service
@@ -42,10 +42,13 @@ __all__ = ["REASON_ORDER", "placement_message"]  # re-exported: placement owns t
 
 @dataclass(frozen=True)
 class State:
-    """Old and new task counts: ``old[i][s]``, ``new[i][s]``."""
+    """Old and new task counts: ``old[i][s]``, ``new[i][s]``; and per capacity provider's
+    group, how many of its launchable instances it has launched (``added``; empty: as at
+    the start, ROLLOUT.md §10)."""
 
     old: Matrix
     new: Matrix
+    added: tuple[int, ...] = ()
 
     def old_total(self, s: int) -> int:
         return self._totals[0][s]
@@ -66,14 +69,17 @@ Moves = tuple[tuple[int, int, int], ...]  # (service, instance, count), count > 
 
 @dataclass(frozen=True)
 class Wave:
-    """One wave: ``stops`` then ``starts``, each as (service, instance, count) triples."""
+    """One wave: ``stops`` then ``starts``, each as (service, instance, count) triples;
+    then ``launch``, per group the instances its scale-out adds (ROLLOUT.md §10; empty:
+    none, or not given: :func:`apply_wave` works it out either way)."""
 
     stops: Moves = ()
     starts: Moves = ()
+    launch: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.stops and not self.starts
+        return not self.stops and not self.starts and not any(self.launch)
 
 
 class InvalidWave(ValueError):
@@ -86,7 +92,27 @@ class InvalidWave(ValueError):
 def initial_state(problem: Problem) -> State:
     """The state before the first wave: every old task where it runs, and the new ones
     already running (none, unless the scenario is a snapshot: ROLLOUT.md §9)."""
-    return State(problem.initial, problem.start_new)
+    added = problem.added_at_start if problem.groups else ()
+    return State(problem.initial, problem.start_new, added)
+
+
+def launched(problem: Problem, state: State) -> tuple[int, ...]:
+    """Per group, its launched instances in ``state`` (ROLLOUT.md §10)."""
+    return state.added or problem.added_at_start
+
+
+def view(problem: Problem, state: State) -> Problem:
+    """The problem as ``state`` sees it: the launched instances open, the others closed."""
+    return problem.at(state.added) if state.added else problem
+
+
+def grown(problem: Problem, state: State) -> tuple[int, ...]:
+    """Per group, its launched instances after the scale-out that follows a wave ending
+    in ``state`` (:func:`planner.model.scaling.grown`)."""
+    if not problem.reacts:
+        return launched(problem, state)
+    rooms = [start_room(problem, state, s) for s in range(problem.n_services)]
+    return scaling.grown(problem, state.old, state.new, launched(problem, state), rooms)
 
 
 def is_complete(problem: Problem, state: State) -> bool:
@@ -99,7 +125,7 @@ def is_complete(problem: Problem, state: State) -> bool:
 
 def instance_ok(problem: Problem, state: State, i: int) -> bool:
     """Whether instance ``i`` holds its tasks: every placement row kept."""
-    return placement.holds(problem.rows[i], state.old[i], state.new[i])
+    return placement.holds(view(problem, state).rows[i], state.old[i], state.new[i])
 
 
 def failures(problem: Problem, state: State, i: int, s: int) -> tuple[str, ...]:
@@ -108,7 +134,7 @@ def failures(problem: Problem, state: State, i: int, s: int) -> tuple[str, ...]:
     Empty when it fits. Codes as in ROLLOUT.md §5, in :data:`placement.REASON_ORDER`; a
     full dynamic port range is a ``port`` failure.
     """
-    return placement.failures(problem.rows[i], state.old[i], state.new[i], s)
+    return placement.failures(view(problem, state).rows[i], state.old[i], state.new[i], s)
 
 
 def fits(problem: Problem, state: State, i: int, s: int) -> bool:
@@ -169,6 +195,7 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
     With ``ecs_rules`` the wave must also stop exactly as many old tasks as allowed and
     start a maximal set of new ones (ROLLOUT.md §4).
     """
+    base, problem = problem, view(problem, state)
     S = problem.n_services
     for s, i, n in (*wave.stops, *wave.starts):
         if not (0 <= s < S and 0 <= i < problem.n_instances and n > 0):
@@ -182,14 +209,14 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
     old = _apply(state.old, wave.stops, -1)
     if any(v < 0 for row in old for v in row):
         raise InvalidWave("stops a task that is not running there")
-    mid = State(old, state.new)
+    mid = State(old, state.new, state.added)
     started = _totals(wave.starts, S)
     for s in range(S):
         room = start_room(problem, mid, s)
         if started[s] > room:
             name = problem.services[s].name
             raise InvalidWave(f"{name}: starts {started[s]} new tasks, room for {room}")
-    after = State(old, _apply(state.new, wave.starts, +1))
+    after = State(old, _apply(state.new, wave.starts, +1), state.added)
     for i in {i for _, i, _ in wave.starts}:
         if not instance_ok(problem, after, i):
             raise InvalidWave(f"the tasks started on instance {i} do not fit there")
@@ -203,7 +230,13 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
                 if fitting.size:
                     name = problem.services[s].name
                     raise InvalidWave(f"not maximal: {name} still fits on instance {fitting[0]}")
-    return after
+    if not base.groups:
+        return after
+    before, added = launched(base, state), grown(base, after)
+    launch = tuple(b - a for a, b in zip(before, added, strict=True))
+    if wave.launch and wave.launch != launch:
+        raise InvalidWave(f"the groups launch {launch}, not {wave.launch}")
+    return State(after.old, after.new, added)
 
 
 def replay(
@@ -223,6 +256,7 @@ def replay(
 
 
 def can_start_somewhere(problem: Problem, state: State, s: int) -> bool:
+    problem = view(problem, state)
     return start_room(problem, state, s) > 0 and any(
         fits(problem, state, i, s) for i in range(problem.n_instances)
     )
@@ -235,7 +269,9 @@ def is_dead(problem: Problem, state: State) -> bool:
     S = problem.n_services
     if any(stop_allowance(problem, state, s) for s in range(S)):
         return False
-    return not any(can_start_somewhere(problem, state, s) for s in range(S))
+    if any(can_start_somewhere(problem, state, s) for s in range(S)):
+        return False
+    return not problem.reacts or grown(problem, state) == launched(problem, state)
 
 
 @dataclass(frozen=True)
@@ -253,6 +289,7 @@ class Blocked:
 
 def explain(problem: Problem, state: State) -> list[Blocked]:
     """For each unfinished service, why it can neither stop nor start (§5)."""
+    problem = view(problem, state)
     out: list[Blocked] = []
     for s, svc in enumerate(problem.services):
         old, new = state.old_total(s), state.new_total(s)
@@ -292,7 +329,7 @@ def other_reasons(problem: Problem, state: State, s: int, i: int, row: placement
         said.append(f"container-instance {i} passes the resource and port filters, but {words}")
     ways: dict[tuple[str, ...], int] = {}
     for j, inst in enumerate(problem.instances):
-        if j == i or inst.closed:
+        if j == i or not _candidate(problem, inst, s):
             continue
         rows = problem.rows[j]
         same = [r for r in rows if r.what == row.what]  # its row of the same requirement
@@ -312,14 +349,21 @@ def other_reasons(problem: Problem, state: State, s: int, i: int, row: placement
     return "; ".join(said)
 
 
+def _candidate(problem: Problem, inst, s: int) -> bool:
+    """Whether ECS considers ``inst`` for ``s``: open, and its provider's if it has one."""
+    providers = problem.services[s].providers
+    return not inst.closed and (providers is None or inst.provider in providers)
+
+
 def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
     """The instance failing the fewest requirements for ``s``, and the first one it fails.
 
-    Instances closed to new tasks (DRAINING, agent disconnected) are not candidates, as
-    ECS does not consider them; unless every instance is closed.
+    Instances closed to new tasks (DRAINING, agent disconnected, not launched) and those
+    outside the service's capacity providers are not candidates, as ECS does not consider
+    them; unless no instance is a candidate.
     """
     fails = [failures(problem, state, i, s) for i in range(problem.n_instances)]
-    open_ = [i for i, inst in enumerate(problem.instances) if not inst.closed]
+    open_ = [i for i, inst in enumerate(problem.instances) if _candidate(problem, inst, s)]
     if not open_:
         return placement.closest(fails)
     k, reason = placement.closest([fails[i] for i in open_])
@@ -334,6 +378,7 @@ class Cluster:
     over the instances (:class:`planner.model.placement.ArrayLoads`)."""
 
     def __init__(self, problem: Problem, state: State) -> None:
+        problem = view(problem, state)
         self.p = problem
         self.loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
         n, S = problem.n_instances, problem.n_services
@@ -492,7 +537,12 @@ def scheduler_wave(
                     break  # a new draw of who goes next
         if not placed:
             break
-    return Wave(moves_of(stops), moves_of(starts))
+    if not problem.reacts:
+        return Wave(moves_of(stops), moves_of(starts))
+    before = launched(problem, state)
+    added = grown(problem, State(c.olds(), c.news(), state.added))
+    launch = tuple(b - a for a, b in zip(before, added, strict=True))
+    return Wave(moves_of(stops), moves_of(starts), launch if any(launch) else ())
 
 
 def moves_of(counts: dict[tuple[int, int], int]) -> Moves:

@@ -26,7 +26,9 @@ __all__ = [
 
 #: rich styles of every status a sweep's row can have: the verdicts, and no verdict.
 STATUS_STYLES: dict[str, str] = {
-    **COLOURS, "failed": "bold red reverse", "bad-input": "bold red reverse"
+    **COLOURS,
+    "failed": "bold red reverse",
+    "bad-input": "bold red reverse",
 }
 #: The capacity table's columns that are US dollars (four decimals: a cent is too coarse
 #: for one small instance's hour).

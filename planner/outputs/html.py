@@ -24,7 +24,9 @@ td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 
 #: The page's CSS class of each status: a verdict's own word, failures one class.
 STATUS_CLASS: dict[str, str] = {
-    **{v: v.value for v in Verdict}, "failed": "failed", "bad-input": "failed"
+    **{v: v.value for v in Verdict},
+    "failed": "failed",
+    "bad-input": "failed",
 }
 
 

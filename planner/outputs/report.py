@@ -205,9 +205,7 @@ def _per_service(problem: Problem, draw, xlabel: str, marked: dict[int, str] | N
 _STUCK = "#c62828"
 
 
-def _counts_chart(
-    result: Result, problem: Problem, states: list[State], dead: bool = False
-) -> str:
+def _counts_chart(result: Result, problem: Problem, states: list[State], dead: bool = False) -> str:
     """Per service, old and new tasks after each wave, against the bounds. ``dead``: the
     states are the run that hangs: drawn on to the wave that can do nothing (a red line),
     each stuck service titled with the wave it stops moving and shaded from there."""
@@ -359,9 +357,7 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
     return svg(fig)
 
 
-def _use_panels(
-    problem: Problem, state: State, order: list[int], stuck: list[int], axes
-) -> None:
+def _use_panels(problem: Problem, state: State, order: list[int], stuck: list[int], axes) -> None:
     """CPU units and MiB per instance: the static load, then each service's old and new
     tasks stacked, with the capacity marked and the type-and-zone groups named."""
     import numpy as np
@@ -467,4 +463,3 @@ def _legend(problem: Problem, stuck: list[int], axes) -> None:
                          fontsize=8, pad=14)  # fmt: skip
     axes[1][0].set_title("memory in use per instance (MiB)", fontsize=8)
     axes[0][0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-

@@ -43,118 +43,178 @@ class Share:
 # ------------------------------------------------------------------ the shares, in one place
 # (solve: planner.deciding.solve)
 RESERVE = Share(
-    "reserve", 0.05, most=1.0, of="limit",
+    "reserve",
+    0.05,
+    most=1.0,
+    of="limit",
     why="what follows the analysis (the result, printing or drawing it) needs a moment "
     "that the analysis must not spend",
 )
 DRAWING = Share(
-    "drawing", 1 / 5, most=5.0, of="limit",
+    "drawing",
+    1 / 5,
+    most=5.0,
+    of="limit",
     why="an HTML page draws up to five matplotlib charts, a second or two on a loaded "
     "machine: with --format html the analysis leaves a fifth (at most 5 s) for them",
 )
 FIXES = Share(
-    "fixes", 1.0, most=20.0,
+    "fixes",
+    1.0,
+    most=20.0,
     why="fixes only colour a report whose verdict is already known, so they get at most "
     "20 s of what is left",
 )
 FIX_CHECK = Share(
-    "fix-check", 1.0, most=10.0,
+    "fix-check",
+    1.0,
+    most=10.0,
     why="each candidate fix is one full analysis; 10 s each leaves room for the next ones",
 )
 # (analyse: planner.deciding.verdict, its phases, ecs_runs and short_runs; solvers.volume)
 FIRST_RUNS = Share(
-    "first-runs", 1 / 20, most=1.0, of="limit",
+    "first-runs",
+    1 / 20,
+    most=1.0,
+    of="limit",
     why="ECS's scheduler's default and extreme orders are the most plausible witnesses and "
     "cheap; a twentieth (at most 1 s) finds them without delaying the proofs",
 )
 REPLAY = Share(
-    "replay", 1 / 4, of="limit",
+    "replay",
+    1 / 4,
+    of="limit",
     why="replaying the evidence takes about 3 µs per instance and service and must fit "
     "after the verdict; never more than a quarter, so large clusters still get the rest",
 )
 SCHEDULER_SEARCH = Share(
-    "scheduler-search", 1 / 2,
+    "scheduler-search",
+    1 / 2,
     why="with --placement ecs the verdict under any placement is half the work; the "
     "search of the scheduler's own states gets the other half",
 )
 REPORT_RUNS = Share(
-    "report-runs", 1 / 10, most=5.0, of="limit",
+    "report-runs",
+    1 / 10,
+    most=5.0,
+    of="limit",
     why="more scheduler runs only fill the report's summary (a safe rollout needs none), "
     "so they get a tenth, at most 5 s",
 )
 FOLLOWS = Share(
-    "follows", 1 / 10, least=1.0, of="limit",
+    "follows",
+    1 / 10,
+    least=1.0,
+    of="limit",
     why="whether the scheduler could take the dead path colours the report, not the "
     "verdict: a tenth (at least 1 s)",
 )
 VOLUME = Share(
-    "volume", 1 / 4,
+    "volume",
+    1 / 4,
     why="the volume proofs are many tiny integer programs that settle in milliseconds; a "
     "quarter keeps a pathological one from starving the runs and CP-SAT",
 )
 VOLUME_CALL = Share(
-    "volume-call", 1.0, most=5.0,
+    "volume-call",
+    1.0,
+    most=5.0,
     why="one volume program that takes seconds will not settle; 5 s each at most, so the "
     "next service or wave gets its turn",
 )
 COUNT_SETS = Share(
-    "count-sets", 1 / 8,
+    "count-sets",
+    1 / 8,
     why="the count sets narrow CP-SAT's models but are not a verdict alone; an eighth",
 )
 OTHER_RUNS = Share(
-    "other-runs", 1 / 4, of="limit",
+    "other-runs",
+    1 / 4,
+    of="limit",
     why="the adversary's and random runs by ECS rules find most witnesses long before "
     "CP-SAT would; a quarter",
 )
 RANDOM_RUNS = Share(
-    "random-runs", 1 / 8, of="limit",
+    "random-runs",
+    1 / 8,
+    of="limit",
     why="on large problems random runs go on alone after the adversary's for an eighth "
     "(fleet-wide dead ends at 350 instances took tens of runs: benchmarks/README.md)",
 )
 DEAD_STATE = Share(
-    "dead-state", 1 / 8,
+    "dead-state",
+    1 / 8,
     why="at scale a dead state mostly exists and the runs are what is open, so asking "
     "whether any exists gets an eighth",
 )
 SHORT_RUNS = Share(
-    "short-runs", 0.5,
+    "short-runs",
+    0.5,
     why="runs that die do so within a few waves on the benchmarks, found far sooner in "
     "short models: half, the full-horizon search the rest",
 )
 SHORT_HORIZON = Share(
-    "short-horizon", 1 / 6,
+    "short-horizon",
+    1 / 6,
     why="the complete search at each short horizon proves 'none dead yet' in moments or "
     "not at all: a sixth of what is left each",
 )
 FIRST_TURN = Share(
-    "first-turn", 1 / 4, least=0.25,
+    "first-turn",
+    1 / 4,
+    least=0.25,
     why="local search's first turn at the unsettled short horizons (each next one twice "
     "as long): a quarter, since restarting costs it its way",
 )
 LOCAL_SEARCH = Share(
-    "local-search", 0.2,
+    "local-search",
+    0.2,
     why="with one worker, local search at the full horizon finds dying runs the complete "
     "search misses; a fifth before the complete search takes the rest",
 )
 # (minimum: planner.deciding.minimum)
 MINIMUM_QUICK = Share(
-    "minimum-quick", 0.02, least=0.5, of="limit",
+    "minimum-quick",
+    0.02,
+    least=0.5,
+    of="limit",
     why="each count of the first pass needs only the proofs without search, so an easy "
     "safe count above hard ones is still found: a fiftieth (at least 0.5 s) each",
 )
 MINIMUM_SCAN = Share(
-    "minimum-scan", 1 / 2, of="limit",
+    "minimum-scan",
+    1 / 2,
+    of="limit",
     why="the quick passes over the counts get at most half, the careful checks of the "
     "chosen counts the rest",
 )
 MINIMUM_COUNT = Share(
-    "minimum-count", 1 / 4, of="limit",
+    "minimum-count",
+    1 / 4,
+    of="limit",
     why="one count's careful check gets a quarter at most, so the neighbours around the "
     "minimum get theirs",
 )
+# (a cluster that reacts: planner.deciding.reacting)
+REACTING_SEARCH = Share(
+    "reacting-search",
+    1 / 2,
+    why="on a cluster that reacts, the exhaustive search of runs by ECS rules (the proof "
+    "of safe there) gets half of what is left; the fixed fleet with every instance a "
+    "group may launch (the proof of hangs) and the rollback get the rest",
+)
+ROLLBACK = Share(
+    "rollback",
+    1 / 3,
+    why="when the circuit breaker rolls back, the rollback is solved as a rollout of its "
+    "own, from the dead state: a third of what is left, so the outcome stays within the "
+    "limit",
+)
 # (sweeps: planner.deciding.percents, tables)
 PERCENTS_SCAN = Share(
-    "percents-scan", 1 / 2, of="limit",
+    "percents-scan",
+    1 / 2,
+    of="limit",
     why="the minimum count before a percent sweep is half of the sweep's total at most, "
     "the settings the rest",
 )
@@ -169,10 +229,31 @@ PERCENTS_SCAN_SETTINGS = 6
 SHARES: dict[str, Share] = {
     s.name: s
     for s in (
-        RESERVE, DRAWING, FIXES, FIX_CHECK, FIRST_RUNS, REPLAY, SCHEDULER_SEARCH, REPORT_RUNS,
-        FOLLOWS, VOLUME, VOLUME_CALL, COUNT_SETS, OTHER_RUNS, RANDOM_RUNS, DEAD_STATE,
-        SHORT_RUNS, SHORT_HORIZON, FIRST_TURN, LOCAL_SEARCH, MINIMUM_QUICK, MINIMUM_SCAN,
-        MINIMUM_COUNT, PERCENTS_SCAN,
+        RESERVE,
+        DRAWING,
+        FIXES,
+        FIX_CHECK,
+        FIRST_RUNS,
+        REPLAY,
+        SCHEDULER_SEARCH,
+        REPORT_RUNS,
+        FOLLOWS,
+        VOLUME,
+        VOLUME_CALL,
+        COUNT_SETS,
+        OTHER_RUNS,
+        RANDOM_RUNS,
+        DEAD_STATE,
+        SHORT_RUNS,
+        SHORT_HORIZON,
+        FIRST_TURN,
+        LOCAL_SEARCH,
+        MINIMUM_QUICK,
+        MINIMUM_SCAN,
+        MINIMUM_COUNT,
+        PERCENTS_SCAN,
+        REACTING_SEARCH,
+        ROLLBACK,
     )
 }
 

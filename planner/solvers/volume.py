@@ -73,9 +73,7 @@ def can_block_everywhere(
     many old and new tasks of each service running. ``pair = (old, new)``: ``s`` itself
     runs at most that many. See :func:`can_block_all`.
     """
-    return can_block_all(
-        problem, [s], deadline, counts, pairs=None if pair is None else {s: pair}
-    )
+    return can_block_all(problem, [s], deadline, counts, pairs=None if pair is None else {s: pair})
 
 
 #: Above this many ways of blocking one instance for every service at once,
@@ -228,9 +226,7 @@ class _BlockProgram:
             if not other.all_at_once:
                 m.add(old_n + new_n <= other.desired)
                 m.add(old_n <= other.lower).only_enforce_if(~done)
-                m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(
-                    ~done
-                )
+                m.add(old_n + new_n <= max(other.lower, other.desired - 1)).only_enforce_if(~done)
 
     def feasible(self, deadline: Deadline | None) -> bool:
         """False only where CP-SAT proves the program infeasible (one worker, at most

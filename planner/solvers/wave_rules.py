@@ -26,6 +26,7 @@ __all__ = ["FEASIBLE", "INTERLEAVED", "Answer", "WaveRules", "plan_of"]
 
 FEASIBLE = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
+
 @dataclass(frozen=True)
 class Answer:
     """What one CP-SAT call found."""
@@ -414,4 +415,3 @@ class WaveRules:
         self.target_unfinished()
         self.m.clear_objective()
         self.m.add(self.dead == 1)
-
