@@ -501,3 +501,50 @@ def test_a_group_with_no_container_instance_runs_none(tmp_path):
 
 def test_live_writes_the_files_the_folder_import_reads():
     assert tuple(CAPACITY_KEYS.values()) == CAPACITY_FILES
+
+
+# ------------------------------------------------------------------ the scenario written, loaded
+
+
+def test_the_scenario_written_loads_as_a_cluster_that_reacts(tmp_path):
+    """`planner import DIR -o s.yaml` writes what the scenario reader takes: the provider
+    with its two running groups, the launch types as groups of count 0, the scaling as
+    exported (the warm-up ECS's default), the strategies and the breaker."""
+    import planner
+    from planner.model.providers import CircuitBreaker, ManagedScaling, StrategyItem
+
+    out = tmp_path / "s.yaml"
+    res = runner.invoke(app, ["import", str(CP), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scenario = planner.load_scenario(out)
+    [cp] = scenario.capacity_providers
+    assert cp.name == "MyCapacityProvider"
+    assert [scenario.instance_groups[g].instance_ids for g in cp.groups] == [(IDS[0],), (IDS[1],)]
+    assert cp.types == ("c5.large",)
+    assert (cp.zones, cp.min_size, cp.max_size) == (
+        ("us-east-1a", "us-east-1b", "us-east-1c"), 0, 4)  # fmt: skip
+    assert cp.scaling == ManagedScaling("ENABLED", 100, 1, 1000, 300)
+    assert scenario.default_strategy == (StrategyItem("MyCapacityProvider", 0, 1),)
+    [svc] = scenario.services
+    assert svc.capacity_provider_strategy == (StrategyItem("MyCapacityProvider", 0, 1),)
+    assert svc.launch_type is None
+    assert svc.circuit_breaker == CircuitBreaker(enable=True, rollback=True)
+    # the library's path gives the same scenario
+    assert planner.import_cluster(CP).capacity_providers == scenario.capacity_providers
+
+
+def test_the_stuck_deployment_completes_after_one_scale_out():
+    """stuck-deployment is stuck on CPU units (each c5.large has 512 of the 1,024 a new task
+    needs, and old 2 + new 2 = lower 4: nothing may stop). Behind MyCapacityProvider
+    (maxSize 4, two running), ECS grows the group by one c5.large: the rollout completes."""
+    import planner
+
+    result = planner.solve(planner.import_cluster(CP), time_limit=20)
+    assert (result.verdict, result.reasons) == ("safe", [])
+    outcome = result.to_json()["outcome"]
+    assert outcome["kind"] == "completes-after-scale-out"
+    assert outcome["added"] == [
+        {"capacityProvider": "MyCapacityProvider", "type": "c5.large", "count": 1}
+    ]
+    fixed = planner.solve(planner.import_cluster(EXPORTS / "stuck-deployment"), time_limit=20)
+    assert (fixed.verdict, fixed.reasons) == ("hangs", ["cpu"])

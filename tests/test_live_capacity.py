@@ -426,7 +426,6 @@ def test_the_readmes_cli_export_gives_the_live_imports_scenario(reacting, tmp_pa
     assert sorted(v["VersionNumber"] for v in versions["LaunchTemplateVersions"]) == [1, 2]
 
 
-@pytest.mark.skip(reason="reacting model not merged")
 def test_live_import_and_the_folder_export_solve_alike(reacting, tmp_path, monkeypatch):
     """The issue's done-when: `planner import --cluster` of a moto cluster with a capacity
     provider, then `planner solve` of the scenario written, answers as `planner solve DIR`
