@@ -187,7 +187,9 @@ def test_the_launch_template_version_is_the_one_the_group_names(tmp_path):
 
 def test_mixed_instances_overrides_give_the_types_in_their_order(tmp_path):
     """The MixedInstancesPolicy of the AWS CLI's update-auto-scaling-group.rst example 3
-    (its config.json), as describe-auto-scaling-groups prints it: the overrides' types."""
+    (its config.json), as describe-auto-scaling-groups prints it: the overrides' types, each
+    in planner's catalog (two of the published ones are not: then replaced by two that
+    are)."""
     folder = _copy(tmp_path)
     policy = {
         "LaunchTemplate": {
@@ -219,7 +221,20 @@ def test_mixed_instances_overrides_give_the_types_in_their_order(tmp_path):
 
     _edit(folder, "auto-scaling-groups.json", mixed)
     (folder / "launch-template-versions.json").unlink()  # not needed: the overrides say
-    assert _types(folder) == ["c6g.large", "c5.large", "c5a.large"]
+    # as published, c6g.large and c5a.large, which planner's catalog lacks: refused
+    with pytest.raises(PlannerError) as caught:
+        import_folder(folder)
+    assert str(caught.value).endswith(
+        "auto-scaling-groups.json: AutoScalingGroups[0].MixedInstancesPolicy.LaunchTemplate."
+        "Overrides[0].InstanceType: the Auto Scaling group MyAutoScalingGroup launches "
+        "c6g.large, which planner's catalog does not list (did you mean m6g.large?): planner "
+        "needs each type's CPU units, memory and ENIs (`planner instance-types` lists the "
+        "known ones)"
+    )
+    overrides = policy["LaunchTemplate"]["Overrides"]
+    overrides[0]["InstanceType"], overrides[2]["InstanceType"] = "c7g.large", "c6i.large"
+    _edit(folder, "auto-scaling-groups.json", mixed)
+    assert _types(folder) == ["c7g.large", "c5.large", "c6i.large"]
     # without overrides, the policy's launch template: Webservers, as the group's own
     policy["LaunchTemplate"] = {
         "LaunchTemplateSpecification": {"LaunchTemplateId": "lt-068f72b72934aff71",
@@ -341,6 +356,15 @@ def test_a_launch_configuration_gives_its_type(tmp_path):
             ),  # fmt: skip
             "AutoScalingGroups[0].MixedInstancesPolicy.LaunchTemplate.Overrides[0]: the Auto "
             "Scaling group MyAutoScalingGroup chooses instance types by attributes",
+        ),
+        (
+            "launch-template-versions.json",
+            lambda d: d["LaunchTemplateVersions"][0]["LaunchTemplateData"].update(
+                InstanceType="c5.lorge"
+            ),
+            "LaunchTemplateVersions[0].LaunchTemplateData.InstanceType: the Auto Scaling group "
+            "MyAutoScalingGroup launches c5.lorge, which planner's catalog does not list (did "
+            "you mean c5.large?)",
         ),
         (
             "launch-template-versions.json",

@@ -148,7 +148,7 @@ def import_folder(
     )
     ec2 = fargate_by_tasks(ec2, fargate, found, deploy, services_path)
     warnings = set_aside(fargate, found.fargate) + warnings
-    capacity = read_capacity(root, [(k, svc) for k, svc, _ in ec2], MAX_BYTES)
+    capacity = read_capacity(root, [(k, svc) for k, svc, _ in ec2], MAX_BYTES, set(catalog))
     warnings += capacity.warnings
     out_services = []
     for _, svc, rev in ec2:

@@ -14,6 +14,8 @@ instance groups they form are the provider's running instances.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +75,23 @@ def asg_name(ref: str) -> str:
 class _Files:
     """The optional export files, each read once, when first needed."""
 
-    def __init__(self, root: Path, limit: int) -> None:
-        self.root, self.limit = root, limit
+    def __init__(self, root: Path, limit: int, known: Collection[str] | None) -> None:
+        self.root, self.limit, self.known = root, limit, known
         self.docs: dict[str, Any] = {}
+
+    def known_type(self, kind: str, group: str, name: str, where: str) -> str:
+        """``kind``, refused (in file ``name`` at ``where``) when the catalog lacks it."""
+        if self.known is None or kind in self.known:
+            return kind
+        close = difflib.get_close_matches(kind, sorted(self.known), n=1)
+        raise PlannerError(
+            f"the Auto Scaling group {group} launches {kind}, which planner's catalog does not "
+            "list" + (f" (did you mean {close[0]}?)" if close else "") + ": planner needs "
+            "each type's CPU units, memory and ENIs (`planner instance-types` lists the known "
+            "ones)",
+            file=str(self.path(name)),
+            field=where,
+        )
 
     def path(self, name: str) -> Path:
         return self.root / name
@@ -121,9 +137,15 @@ def _whole(item: dict[str, Any], key: str, path: Path, where: str) -> int:
     return value
 
 
-def read_capacity(root: Path, ec2: list[tuple[int, dict[str, Any]]], limit: int) -> Capacity:
+def read_capacity(
+    root: Path,
+    ec2: list[tuple[int, dict[str, Any]]],
+    limit: int,
+    known: Collection[str] | None = None,
+) -> Capacity:
     """The capacity providers that the cluster lists or its EC2 services use (``ec2``:
-    index in services.json and service), with their groups, read from ``root``.
+    index in services.json and service), with their groups, read from ``root``; the
+    instance types they launch must be ``known`` (the catalog's names; None: any).
 
     Raises
     ------
@@ -132,7 +154,7 @@ def read_capacity(root: Path, ec2: list[tuple[int, dict[str, Any]]], limit: int)
         files before it name; for a provider that a service uses and planner cannot model
         (no Auto Scaling group, instance types chosen by attributes).
     """
-    files = _Files(root, limit)
+    files = _Files(root, limit, known)
     out = Capacity()
     services_path = root / "services.json"
     used: dict[str, str] = {}  # provider -> who uses it first ("service api")
@@ -345,22 +367,27 @@ def launched_from(group: dict[str, Any]) -> tuple[list[str], dict[str, Any] | No
 
 
 def _types(files: _Files, group: dict[str, Any], name: str, where: str) -> list[str]:
-    """The instance types ``group`` launches (:func:`launched_from`)."""
+    """The instance types ``group`` launches (:func:`launched_from`), each in the catalog."""
     path = files.path("auto-scaling-groups.json")
     mixed = group.get("MixedInstancesPolicy")
     spec_where = f"{where}.LaunchTemplate"
     if isinstance(mixed, dict):
-        spec_where = f"{where}.MixedInstancesPolicy.LaunchTemplate"
+        mixed_where = f"{where}.MixedInstancesPolicy.LaunchTemplate"
+        spec_where = f"{mixed_where}.LaunchTemplateSpecification"
         for k, override in enumerate((mixed.get("LaunchTemplate") or {}).get("Overrides") or []):
-            if isinstance(override, dict) and override.get("InstanceRequirements"):
+            if not isinstance(override, dict):
+                continue
+            if override.get("InstanceRequirements"):
                 raise PlannerError(
                     f"the Auto Scaling group {name} chooses instance types by attributes "
                     "(InstanceRequirements): planner needs the types it launches; list them "
                     "as overrides' InstanceType",
                     file=str(path),
-                    field=f"{spec_where}.Overrides[{k}]",
+                    field=f"{mixed_where}.Overrides[{k}]",
                 )
-        spec_where += ".LaunchTemplateSpecification"
+            if isinstance(override.get("InstanceType"), str):
+                at = f"{mixed_where}.Overrides[{k}].InstanceType"
+                files.known_type(override["InstanceType"], name, "auto-scaling-groups.json", at)
     types, spec, configuration = launched_from(group)
     if types:
         return types
@@ -426,7 +453,8 @@ def _template_type(files: _Files, spec: dict[str, Any], group: str, where: str) 
             file=str(path),
             field=f"LaunchTemplateVersions[{k}].LaunchTemplateData.InstanceType",
         )
-    return kind
+    at = f"LaunchTemplateVersions[{k}].LaunchTemplateData.InstanceType"
+    return files.known_type(kind, group, "launch-template-versions.json", at)
 
 
 def _configuration_type(files: _Files, name: str, group: str) -> str:
@@ -442,7 +470,9 @@ def _configuration_type(files: _Files, name: str, group: str) -> str:
     )
     for k, lc in enumerate(configurations):
         if lc.get("LaunchConfigurationName") == name:
-            return str(need(lc, "InstanceType", path, f"LaunchConfigurations[{k}]"))
+            kind = str(need(lc, "InstanceType", path, f"LaunchConfigurations[{k}]"))
+            at = f"LaunchConfigurations[{k}].InstanceType"
+            return files.known_type(kind, group, "launch-configurations.json", at)
     raise PlannerError(
         f"does not describe launch configuration {name}, which the Auto Scaling group {group} "
         f"launches: export it with {command}",
