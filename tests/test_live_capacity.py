@@ -342,6 +342,14 @@ def test_a_denied_auto_scaling_call_names_its_permission(reacting):
         fetch_export(CLUSTER, session=session)
 
 
+def test_an_unreachable_auto_scaling_endpoint_is_named(reacting, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_AUTO_SCALING", "http://127.0.0.1:9")  # closed
+    with pytest.raises(
+        PlannerError, match=r"cannot reach Auto Scaling to read cluster prod in us-east-1"
+    ):
+        fetch_export(CLUSTER, region=REGION)
+
+
 def test_the_deadline_holds_for_the_auto_scaling_and_ec2_calls_too(reacting):
     """A scripted clock that moves a second a call, with as many seconds as the ECS calls
     take: the read stops at the first call to Auto Scaling, before it is sent."""
