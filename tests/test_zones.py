@@ -294,8 +294,9 @@ def test_a_deadline_already_past_leaves_the_losses_unknown_not_whole():
     gone = Deadline(1.0, clock=lambda: now[0])
     now[0] = 5.0
     result = zone_losses(competing(), deadline=gone)
-    assert all(z.status != "whole" for z in result.zones)
-    assert result.exit_code in (1, 3)
+    assert [z.status for z in result.zones] == ["unknown", "unknown"]
+    assert result.exit_code == 3
+    assert result.least_fleet is None and "time limit" in result.search["bound"]
 
 
 def test_the_library_exports_zone_losses():

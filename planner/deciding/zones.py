@@ -484,7 +484,7 @@ def least_fleet(
     tried = 0
     for k, counts in enumerate(candidates):
         if k and deadline.expired:
-            bound = f"the time limit came after {tried} fleets"
+            bound = f"the time limit came after {tried} fleet{'s' if tried != 1 else ''}"
             break
         if k == 0 and current is not None:
             statuses = {z.status for z in current}

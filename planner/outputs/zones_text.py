@@ -125,12 +125,15 @@ def render_zones(result: ZoneLosses, console: Console) -> None:
         line = Text("\nLeast fleet that survives the loss of any one zone: ", style="bold")
         if result.least_fleet is not None:
             line.append(fleet_text(result.least_fleet))
-            line.append(f" (from {fleet_text(search['from'])}")
-            line.append(
-                "; every cheaper fleet tried loses a service)"
-                if search["proven"]
-                else f"; cheaper ones undecided: {'; '.join(search['undecided'])})"
-            )
+            if result.least_fleet == search["from"]:
+                line.append(" (the fleet as it is; fewer instances were not tried)")
+            else:
+                line.append(f" (from {fleet_text(search['from'])}")
+                line.append(
+                    "; every cheaper fleet tried loses a service)"
+                    if search["proven"]
+                    else f"; cheaper ones undecided: {'; '.join(search['undecided'])})"
+                )
         else:
             line.append(f"none found: {search['bound']}")
         console.print(line)
