@@ -11,11 +11,12 @@ from rich.console import Console
 
 import planner
 from planner import InstanceGroup, PlannerError, Scenario, Service, TaskDefinition
+from planner.deciding.verdict import analyse
 from planner.deciding.verdicts import Verdict
 from planner.deciding.zones import counted_zone_safe, fleets, lose_zone, zone_losses
 from planner.model.providers import CapacityProvider, ManagedScaling, StrategyItem
-from planner.model.rollout import initial_state, is_complete
-from planner.model.zone_loss import at_rest, lose, zones_of
+from planner.model.rollout import initial_state, is_complete, is_dead
+from planner.model.zone_loss import at_rest, folded, lose, unfolded, zones_of
 from planner.outputs.zones_text import render_zones
 from planner.running.clock import Deadline
 
@@ -164,13 +165,16 @@ def test_a_group_whose_zones_are_all_lost_relaunches_nothing():
     assert z.relaunched == [] and z.short[0].tasks == 1  # the spare in b takes one
 
 
-def test_distinct_instance_over_three_zones_is_short_one():
-    """3 instances, one per zone, a service of 3 with distinctInstance and room to spare:
-    the two left hold one task each."""
+def distinct() -> Scenario:
+    """3 instances, one per zone, a service of 3 with distinctInstance and room to spare."""
     fleet = InstanceGroup("m5.large", count=3, zones=ZONES, **M5)
     td = TaskDefinition(256, 256)
-    svc = Service("api", 3, td, td, distinct_instance=True)
-    result = zone_losses(Scenario("distinct", (fleet,), (svc,)), time_limit=30)
+    return Scenario("distinct", (fleet,), (Service("api", 3, td, td, distinct_instance=True),))
+
+
+def test_distinct_instance_over_three_zones_is_short_one():
+    """The two instances left hold one task each."""
+    result = zone_losses(distinct(), time_limit=30)
     for z in result.zones:
         (short,) = z.short
         assert (short.tasks, short.reason) == (1, "placement-constraint")
@@ -226,6 +230,43 @@ def test_daemon_tasks_go_with_their_instances():
     daemon = Service("agent", 0, agent, agent, scheduling_strategy="DAEMON")
     z = one_zone(Scenario("d", (fleet,), (daemon, Service("api", 3, td, td))))
     assert z.status == "whole" and "agent" not in z.lost_tasks
+
+
+def fixed_port() -> Scenario:
+    """A fixed host port, one task per instance, three instances in three zones, and a
+    second service with room to spare."""
+    fleet = InstanceGroup("m5.large", count=3, zones=ZONES, **M5)
+    web = TaskDefinition(256, 256, host_ports=(80,))
+    api = TaskDefinition(256, 256, dynamic_ports=1)
+    return Scenario("port", (fleet,), (Service("web", 3, web, web), Service("api", 3, api, api)))
+
+
+def test_a_fixed_host_port_is_short_by_the_port():
+    z = one_zone(fixed_port())
+    assert [(s.service, s.tasks, s.reason) for s in z.short] == [("web", 1, "port")]
+    assert "already using a port" in z.short[0].message
+
+
+@pytest.mark.parametrize(
+    "make", [full_cluster, competing, fixed_port, distinct], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize("zone", ZONES[:2])
+def test_the_folded_restart_has_the_same_verdict(make, zone):
+    """The verdict engine is asked of the restart with the running tasks folded into static
+    load (model/zone_loss.folded); on small cases it agrees with the restart itself, and a
+    dead end it finds is a dead end there."""
+    problem, _ = lose(at_rest(make()), zone)
+    if not any(inst.zone == zone for inst in problem.instances):
+        pytest.skip("no such zone")
+    flat = folded(problem)
+    assert sum(s.desired for s in flat.services) == sum(s.desired for s in problem.services) - sum(
+        map(sum, problem.start_new)
+    )
+    here = analyse(problem, time_limit=30, workers=1)
+    there = analyse(flat, time_limit=30, workers=1)
+    assert here.verdict == there.verdict != Verdict.UNKNOWN
+    if there.dead_end is not None:
+        assert is_dead(problem, unfolded(problem, there.dead_end))
 
 
 # ---------------------------------------------------------------- the fleet, the table

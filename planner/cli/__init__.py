@@ -2,8 +2,8 @@
 
 One module a group of commands: :mod:`~planner.cli.solve` (``solve``, ``instance-types``,
 ``schema``), :mod:`~planner.cli.sweeps` (``percents``, ``table``, ``batch``),
-:mod:`~planner.cli.aws` (``import``), :mod:`~planner.cli.zones` (``zones``); what they share (formats, options, printing,
-failing) in :mod:`~planner.cli.common`.
+:mod:`~planner.cli.aws` (``import``), :mod:`~planner.cli.zones` (``zones``); what they
+share (formats, options, printing, failing) in :mod:`~planner.cli.common`.
 
 Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
 4 internal error (a plan or dead path that does not replay: a bug, never a verdict), or

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from planner.deciding.verdict import analyse
+from planner.deciding.verdict import Analysis, analyse
 from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime, PlannerError
 from planner.model.problem import DoesNotFit, Problem
@@ -40,7 +40,7 @@ from planner.model.rollout import (
     simulate,
 )
 from planner.model.scenario import Scenario
-from planner.model.zone_loss import at_rest, lose, zones_of
+from planner.model.zone_loss import at_rest, folded, lose, unfolded, zones_of
 from planner.running import clock
 from planner.running.clock import Deadline
 
@@ -218,12 +218,12 @@ def lose_zone(
             ends.append((name, order_run(problem, order, deadline).states[-1]))
         except OutOfTime:
             break
-    a = analyse(problem, workers=workers, seed=seed, deadline=deadline)
+    a, dead = engine(problem, deadline, workers, seed)
     runs = [(name, shortfall(problem, end)) for name, end in ends]
-    if a.dead_end is not None and a.verdict != Verdict.UNKNOWN:
-        witness = shortfall(problem, a.dead_end)
+    if dead is not None and a.verdict != Verdict.UNKNOWN:
+        witness = shortfall(problem, dead)
         if all(witness != short for _, short in runs):  # a run the orders did not find
-            ends.append((WITNESS, a.dead_end))
+            ends.append((WITNESS, dead))
             runs.append((WITNESS, witness))
     names = [g.name for g in problem.groups]
     start = launched(problem, initial_state(problem))
@@ -250,6 +250,21 @@ def lose_zone(
         per_group(grown),
         runs,
     )
+
+
+def engine(
+    problem: Problem, deadline: Deadline, workers: int, seed: int
+) -> tuple[Analysis, State | None]:
+    """The verdict engine on a restart, and its dead end (None: none) as a state of
+    ``problem``. Under ``--placement any`` on a cluster that does not grow, it is asked of
+    the restart with the tasks still running folded into static load
+    (:func:`~planner.model.zone_loss.folded`: the same runs by ECS rules, and volume
+    proofs that count only the missing tasks)."""
+    if problem.reacts or problem.placement_mode != "any":
+        a = analyse(problem, workers=workers, seed=seed, deadline=deadline)
+        return a, a.dead_end
+    a = analyse(folded(problem), workers=workers, seed=seed, deadline=deadline)
+    return a, None if a.dead_end is None else unfolded(problem, a.dead_end)
 
 
 #: The name of the verdict engine's dead end among the runs of a zone's loss.
@@ -408,11 +423,38 @@ def survives(
                     return "short"
         except OutOfTime:
             return "unknown"
-        verdict = analyse(problem, workers=workers, seed=seed, deadline=part).verdict
+        verdict = engine(problem, part, workers, seed)[0].verdict
         if verdict in (Verdict.AT_RISK, Verdict.HANGS):
             return "short"
         unknown = unknown or verdict == Verdict.UNKNOWN
     return "unknown" if unknown else "whole"
+
+
+def too_small(scenario: Scenario, counts: dict[int, int], zones: list[str]) -> bool:
+    """Whether losing some zone leaves less CPU or memory than every task needs, with
+    these group counts: a fleet :func:`survives` rejects anyway, told without a run. Only
+    without capacity providers (their groups relaunch and grow)."""
+    if scenario.capacity_providers:
+        return False
+    agent = scenario.agent
+    daemons = [s for s in scenario.services if s.scheduling_strategy == "DAEMON"]
+    per_instance = [sum(d.task_definition.cpu for d in daemons),
+                    sum(d.task_definition.memory for d in daemons)]  # fmt: skip
+    need = [0, 0]
+    for svc in scenario.services:
+        if svc.scheduling_strategy != "DAEMON":
+            need[0] += svc.desired_count * svc.task_definition.cpu
+            need[1] += svc.desired_count * svc.task_definition.memory
+    for zone in zones:
+        room = [0, 0]
+        for k, g in enumerate(scenario.instance_groups):
+            n = counts[k]
+            left = n - sum(1 for j in range(n) if g.zones and g.zones[j % len(g.zones)] == zone)
+            room[0] += left * max(0, g.cpu - agent.reserved_cpu - per_instance[0])
+            room[1] += left * max(0, g.memory - agent.reserved_memory - per_instance[1])
+        if room[0] < need[0] or room[1] < need[1]:
+            return True
+    return False
 
 
 def with_fleet(scenario: Scenario, counts: dict[int, int]) -> Scenario:
@@ -491,6 +533,8 @@ def least_fleet(
             status = (
                 "short" if "short" in statuses else max(statuses, key=["whole", "unknown"].index)
             )
+        elif too_small(rest, counts, zones):
+            status = "short"
         else:
             status = survives(
                 with_fleet(rest, counts),

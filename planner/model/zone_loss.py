@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from planner.errors import PlannerError
 from planner.model.problem import Problem, compile_problem
 from planner.model.providers import ManagedScaling
+from planner.model.rollout import State
 from planner.model.scenario import Scenario
 
-__all__ = ["Lost", "at_rest", "lose", "zones_of"]
+__all__ = ["Lost", "at_rest", "folded", "lose", "unfolded", "zones_of"]
 
 
 def zones_of(scenario: Scenario) -> list[str]:
@@ -170,3 +171,78 @@ def _restart(
     if any(relaunched):
         restart = restart.at(relaunched)
     return restart, Lost(len(gone), lost_tasks, relaunched)
+
+
+#: The attribute that marks an instance where a distinctInstance service still runs a task,
+#: in :func:`folded` (``{}``: the service's index).
+RUNS_HERE = "planner.restart-runs.{}"
+
+
+def folded(problem: Problem) -> Problem:
+    """The restart of :func:`lose` with the tasks still running folded into their
+    instances' static load: each service wants only its missing tasks (desired, upper
+    bound), none running. A distinctInstance service's instances are marked
+    (:data:`RUNS_HERE`) and its memberOf excludes them. The same placements, so the same
+    runs by ECS rules under ``--placement any`` (the scheduler's strategies count the
+    tasks per instance, and a capacity provider's split counts them per group: neither
+    is the same here); a state here is the state there with the folded tasks added.
+
+    Why: the volume proofs (:mod:`planner.solvers.volume`) bound what the tasks can fill
+    by every task a service may run; here only the missing ones can move."""
+    running = problem.start_new
+    instances = list(problem.instances)
+    for i, row in enumerate(running):
+        if not any(row) or instances[i].closed:
+            continue
+        inst = instances[i]
+        static = list(inst.static)
+        ports = set(inst.static_ports)
+        attributes = list(inst.attributes)
+        names = list(inst.static_names)
+        for s, n in enumerate(row):
+            if not n:
+                continue
+            svc = problem.services[s]
+            static = [a + n * b for a, b in zip(static, svc.new.vector, strict=True)]
+            ports |= svc.new.ports
+            names.append(svc.name)
+            if svc.distinct:
+                attributes.append((RUNS_HERE.format(s), "yes"))
+        instances[i] = replace(
+            inst,
+            static=tuple(static),  # type: ignore[arg-type]
+            static_ports=frozenset(ports),
+            attributes=tuple(attributes),
+            static_names=tuple(names),
+        )
+    totals = [sum(row[s] for row in running) for s in range(problem.n_services)]
+    services = tuple(
+        replace(
+            svc,
+            desired=svc.desired - totals[s],
+            lower=0,
+            upper=svc.desired - totals[s],
+            member_of=svc.member_of
+            + ((f"attribute:{RUNS_HERE.format(s)} !exists",) if svc.distinct else ()),
+        )
+        for s, svc in enumerate(problem.services)
+    )
+    zero = tuple(0 for _ in services)
+    return replace(
+        problem,
+        instances=tuple(instances),
+        services=services,
+        initial=tuple(zero for _ in instances),
+        initial_new=(),
+        _views={},
+    )
+
+
+def unfolded(problem: Problem, state: State) -> State:
+    """A state of :func:`folded` ``(problem)`` as a state of ``problem``: the folded tasks
+    added back to the new ones."""
+    new = tuple(
+        tuple(a + b for a, b in zip(run, more, strict=True))
+        for run, more in zip(problem.start_new, state.new, strict=True)
+    )
+    return State(problem.initial, new, state.added)
