@@ -283,3 +283,29 @@ def test_zones_without_zones_is_bad_input():
     res = run("zones", SEED / "port-conflict.yaml")
     assert res.exit_code == 2
     assert "no availability zone" in res.output
+
+
+def test_zones_on_a_group_that_relaunches_in_its_other_zones():
+    """scenarios/reacting/three-zones.yaml: 6 m5.large at maxSize 6 over three zones, one
+    api task each. Each zone's loss takes 2 instances and 2 tasks; the group relaunches 2
+    in its other zones: nothing short. Without the capacity provider, 2 short (cpu)."""
+    path = ROOT / "scenarios" / "reacting" / "three-zones.yaml"
+    res = run("zones", path, "--format", "json", "--time-limit", 30)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    for z in data["zones"]:
+        assert (z["lostInstances"], z["status"], z["short"]) == (2, "whole", [])
+        assert z["relaunched"] == [{"capacityProvider": "general", "type": "m5.large", "count": 2}]
+    assert data["leastFleet"] == [{"type": "m5.large", "count": 6}]
+    from dataclasses import replace
+
+    fixed = planner.load_scenario(path)
+    fixed = replace(
+        fixed,
+        capacity_providers=(),
+        services=tuple(replace(s, capacity_provider_strategy=None) for s in fixed.services),
+    )
+    losses = planner.zone_losses(fixed, time_limit=30, fleet=False)
+    assert [(s.service, s.tasks, s.reason) for z in losses.zones for s in z.short] == [
+        ("api", 2, "cpu")
+    ] * 3

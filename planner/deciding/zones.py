@@ -396,11 +396,10 @@ def assumptions(scenario: Scenario) -> list[str]:
             "the defaults), of its smallest type; managed scaling grows it further up to "
             "maxSize (docs/ROLLOUT.md §10); the lost instances no longer count"
         )
-    if any(g.count and g.zones for g in scenario.instance_groups):
-        out.append(
-            "groups without a capacity provider stay as they are; a group's zones are "
-            "spread round-robin over its instances"
-        )
+    owned = {k for cp in scenario.capacity_providers for k in cp.groups}
+    if any(k not in owned for k in range(len(scenario.instance_groups))):
+        out.append("a group without a capacity provider is not replaced")
+    out.append("a group's zones are spread round-robin over its instances, in file order")
     return out
 
 

@@ -166,7 +166,6 @@ def _restart(
         snapshot=True,
         groups=groups,
         start_added=(),
-        _views={},
     )
     if any(relaunched):
         restart = restart.at(relaunched)
@@ -234,7 +233,6 @@ def folded(problem: Problem) -> Problem:
         services=services,
         initial=tuple(zero for _ in instances),
         initial_new=(),
-        _views={},
     )
 
 
