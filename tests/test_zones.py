@@ -1,6 +1,7 @@
 """Losing a zone (ROLLOUT.md §10; planner/deciding/zones.py, planner/model/zone_loss.py),
 worked by hand. The scenarios are self-written (no public one loses a zone), built in
-Python: capacity providers have no YAML reader on main yet."""
+Python so that each case's numbers sit beside its assertions (the shipped
+scenarios/reacting/three-zones.yaml is checked over the CLI in test_cli.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ import planner
 from planner import InstanceGroup, PlannerError, Scenario, Service, TaskDefinition
 from planner.deciding.verdict import analyse
 from planner.deciding.verdicts import Verdict
-from planner.deciding.zones import counted_zone_safe, fleets, lose_zone, zone_losses
+from planner.deciding.zones import (
+    counted_zone_safe,
+    fleets,
+    lose_zone,
+    too_small,
+    zone_losses,
+)
 from planner.model.providers import CapacityProvider, ManagedScaling, StrategyItem
 from planner.model.rollout import initial_state, is_complete, is_dead
 from planner.model.zone_loss import at_rest, folded, lose, unfolded, zones_of
@@ -295,6 +302,24 @@ def test_counting_agrees_with_the_search(desired, per, zones):
     assert result.least_fleet == [
         {"type": "box", "count": counted_zone_safe(desired, [per], zones)}
     ]
+
+
+def test_a_fleet_too_small_for_a_zone_loss_is_rejected_without_a_run():
+    rest = at_rest(full_cluster())
+    zones = ["a", "b", "c"]
+    # 12,288 CPU units of tasks: 8 instances leave 5 (10,240) after losing a; 9 leave 6
+    assert too_small(rest, {0: 8}, zones) and not too_small(rest, {0: 9}, zones)
+    # never below what the search itself finds (it is a shortcut, not a verdict)
+    for n in range(6, 12):
+        if not too_small(rest, {0: n}, zones):
+            assert n >= 9
+    assert not too_small(at_rest(full_cluster(8)), {0: 6}, zones)  # providers regrow
+
+
+def test_placement_ecs_asks_the_scheduler_as_configured():
+    result = zone_losses(competing(), time_limit=30, fleet=False, placement="ecs")
+    assert [z.status for z in result.zones] == ["short", "short"]
+    assert result.exit_code == 1
 
 
 def test_counting_edge_cases():
