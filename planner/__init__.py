@@ -17,6 +17,7 @@ from planner.deciding.result import Result
 from planner.deciding.solve import solve
 from planner.deciding.tables import capacity_table  # pandas is imported only when it is called
 from planner.deciding.verdicts import Verdict
+from planner.deciding.zones import ZoneLosses, zone_losses
 from planner.errors import InternalError, PlannerError
 from planner.inputs.importing import import_cluster
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
@@ -46,6 +47,8 @@ __all__ = [
     "minimum_instances",
     "percent_options",
     "solve",
+    "zone_losses",
+    "ZoneLosses",
 ]
 
 

@@ -113,6 +113,7 @@ PAGE_COLUMNS = (
     "upper",
     "hourlyUsd",
     "arch",
+    "zoneSafeInstances",
     "method",
 )
 #: Columns shown only where some row differs from the default (they are in CSV and JSON).
@@ -145,6 +146,8 @@ def page_columns(df: pd.DataFrame) -> list[str]:
         if c in _OPTIONAL and (df[c] == df[_OPTIONAL[c]]).all():
             continue
         if c == "strategy" and (df[c] == "ROLLING").all():
+            continue
+        if c == "zoneSafeInstances" and df[c].isna().all():  # the spec names no zones
             continue
         shown.append(c)
     return shown

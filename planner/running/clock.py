@@ -210,6 +210,23 @@ ROLLBACK = Share(
     "own, from the dead state: a third of what is left, so the outcome stays within the "
     "limit",
 )
+# (losing a zone: planner.deciding.zones)
+ZONE_LOSSES = Share(
+    "zone-losses",
+    1 / 2,
+    of="limit",
+    why="each zone's loss on the fleet as it is is the answer a gate acts on: together "
+    "they get half, split evenly between the zones, and the search for the least fleet "
+    "that survives any one zone the rest",
+)
+ZONE_FLEET = Share(
+    "zone-fleet",
+    1 / 20,
+    least=0.5,
+    of="limit",
+    why="each candidate fleet loses every zone in turn; a twentieth (at least 0.5 s) each, "
+    "so one hard fleet does not stop the search before an easy larger one",
+)
 # (sweeps: planner.deciding.percents, tables)
 PERCENTS_SCAN = Share(
     "percents-scan",
@@ -254,6 +271,8 @@ SHARES: dict[str, Share] = {
         PERCENTS_SCAN,
         REACTING_SEARCH,
         ROLLBACK,
+        ZONE_LOSSES,
+        ZONE_FLEET,
     )
 }
 
