@@ -522,8 +522,8 @@ def _fixes(result: Result, console: Console) -> None:
 
         checked = "each checked: safe" if all(map(is_safe_fix, result.fixes)) else "each checked"
         console.print(f"\n[bold]What would fix it[/bold] ({checked}):")
-        for f in result.fixes:
-            _para(console, f"• {f}")
+        for f in result.fixes:  # wrapped lines under the words, not the bullet
+            hanging(console, Text("  • "), Text(f))
     elif result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         grows = (
             "a larger maxSize or smallest type, " if getattr(result.problem, "groups", ()) else ""
