@@ -342,3 +342,32 @@ def test_at_350_instances_the_outcome_and_the_launchable_fit_100_columns():
     names = ", ".join(f"service-{k:02d}" for k in range(9))
     assert f"outcome: stuck (IN_PROGRESS): {names} — general does not grow" in flowing
     assert "instances 0–339: m5.large; 340–349: m5.large that general may launch" in flowing
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [("full-group-grows", OUTCOME_LINES["after-scale-out"][1]),
+     ("three-zones", "completes (no instance launched on any run; about 2 min 20 s)"),
+     ("at-max-size", OUTCOME_LINES["rolls-back"][1]),
+     ("rollback-ends-short", "rolls back after about 3 failed placements (about 2 min); the "
+      "rollback is stuck: api ends 1 task short (cpu)"),
+     ("gives-up-without-rollback", OUTCOME_LINES["fails"][1]),
+     ("stuck-without-breaker", OUTCOME_LINES["stuck"][1]),
+     ("too-big-for-the-group", OUTCOME_LINES["too-big"][1])],
+)  # fmt: skip
+def test_the_outcome_line_of_each_reacting_scenario_file(name, line):
+    lines = _solve(ROOT / "scenarios" / "reacting" / f"{name}.yaml", {"COLUMNS": "300"})
+    assert lines[1] == f"  outcome: {line}"
+
+
+def test_the_readmes_outcome_examples_are_real_runs():
+    """README's "How it ends" shows the first lines of `planner solve` on each file in
+    scenarios/reacting/ at 100 columns: they are what planner prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it ends: the outcome line") :]
+    block = section[section.index("```text\n") + 8 : section.index("```\n", 10)]
+    examples = [chunk.splitlines() for chunk in block.strip().split("\n\n")]
+    assert len(examples) == 7
+    for command, *shown in examples:
+        path = command.removeprefix("$ planner solve ")
+        assert _solve(ROOT / path, {"COLUMNS": "100"})[: len(shown)] == shown, path

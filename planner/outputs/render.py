@@ -520,7 +520,11 @@ def _fixes(result: Result, console: Console) -> None:
     if result.fixes:
         from planner.deciding.fixes import is_safe_fix
 
-        checked = "each checked: safe" if all(map(is_safe_fix, result.fixes)) else "each checked"
+        checked = (
+            "each checked: safe"
+            if all(map(is_safe_fix, result.fixes))
+            else "each checked by a solve"
+        )
         console.print(f"\n[bold]What would fix it[/bold] ({checked}):")
         for f in result.fixes:  # wrapped lines under the words, not the bullet
             hanging(console, Text("  • "), Text(f))

@@ -65,7 +65,11 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
     if result.fixes:
         from planner.deciding.fixes import is_safe_fix
 
-        checked = "each checked: safe" if all(map(is_safe_fix, result.fixes)) else "each checked"
+        checked = (
+            "each checked: safe"
+            if all(map(is_safe_fix, result.fixes))
+            else "each checked by a solve"
+        )
         parts.append(f"<h2>What would fix it ({checked})</h2><ul>")
         parts += [f"<li>{e(f)}</li>" for f in result.fixes]
         parts.append("</ul>")
