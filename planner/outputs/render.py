@@ -108,7 +108,7 @@ def _instance_groups(result: Result) -> list[str]:
         f"{t} in {z}" if z and not t.endswith(f" in {z}") else t
         for t, z in zip(types, zones, strict=False)
     ]
-    launchable = launchable_kinds(result.problem)  # a group's instances to launch, after
+    launchable = launchable_kinds(getattr(result, "problem", None))  # a group's, after
     return named + [launchable[i] for i in sorted(launchable) if i >= len(named)]
 
 
