@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from planner.deciding.verdicts import Verdict
+
 __all__ = [
     "KIND_STATUS",
     "about",
@@ -31,13 +33,13 @@ __all__ = [
 #: The status (verdict colour and CSS class) each outcome kind is shown in: a deployment
 #: that completes is green, one that ends without completing but leaves the service whole
 #: (a rollback that completes) amber, one that fails or waits forever red.
-KIND_STATUS: dict[str, str] = {
-    "completes": "safe",
-    "completes-after-scale-out": "safe",
-    "rolls-back": "at-risk",
-    "fails": "hangs",
-    "stuck": "hangs",
-    "unknown": "unknown",
+KIND_STATUS: dict[str, Verdict] = {
+    "completes": Verdict.SAFE,
+    "completes-after-scale-out": Verdict.SAFE,
+    "rolls-back": Verdict.AT_RISK,
+    "fails": Verdict.HANGS,
+    "stuck": Verdict.HANGS,
+    "unknown": Verdict.UNKNOWN,
 }
 
 #: At-risk (``someRuns``): what the dead path's kind becomes ("may …").
@@ -61,10 +63,10 @@ def about(seconds: int | float) -> str:
 def outcome_status(outcome: dict[str, Any]) -> str:
     """The status the outcome is shown in (:data:`KIND_STATUS`); a rollback that does not
     complete makes a rolling back red."""
-    status = KIND_STATUS.get(outcome.get("kind", "unknown"), "unknown")
+    status = KIND_STATUS.get(outcome.get("kind", "unknown"), Verdict.UNKNOWN)
     rollback = outcome.get("rollback")
-    if status == "at-risk" and rollback and rollback.get("verdict") != "safe":
-        return "hangs"
+    if status == Verdict.AT_RISK and rollback and rollback.get("verdict") != Verdict.SAFE:
+        return Verdict.HANGS
     return status
 
 
@@ -211,19 +213,19 @@ def _rollback_words(o: dict[str, Any], some: bool) -> str:
             return ""
         rb = native[0]
     verdict = rb.get("verdict")
-    if verdict == "safe":
+    if verdict == Verdict.SAFE:
         note = f" ({rb['note']})" if rb.get("note") else ""
         return f"; the rollback completes{note}"
-    if verdict == "unknown":
+    if verdict == Verdict.UNKNOWN:
         return "; whether the rollback completes is unknown (no proof in time)"
-    verb = "may get stuck" if verdict == "at-risk" else "is stuck"
+    verb = "may get stuck" if verdict == Verdict.AT_RISK else "is stuck"
     dead = (rb.get("deadState") or {}).get("services", [])
     shorts = []
     for d in dead:
         n = d.get("short", 0)
         if n > 0:
             tasks = "1 task" if n == 1 else f"{n} tasks"
-            ends = "can end" if verdict == "at-risk" else "ends"
+            ends = "can end" if verdict == Verdict.AT_RISK else "ends"
             shorts.append(f"{d['name']} {ends} {tasks} short ({d['reason']})")
         else:
             shorts.append(f"{d['name']} cannot finish ({d['reason']})")
