@@ -76,9 +76,14 @@ def decide(
         return at_risk(
             problem, complete.waves, dead, "a run completes, and a run by ECS rules dies", 0.0
         )
-    found = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete, dead)
+    found, dead = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete, dead)
     if found is not None:
         return found
+    if complete is None:
+        planned = _plans(problem, deadline.share(clock.REACTING_SEARCH), dead)
+        if isinstance(planned, Analysis):
+            return planned
+        complete = planned
     if complete is None:
         found = _relaxed_hangs(problem, deadline, workers, seed, dead)
         if found is not None:
@@ -98,12 +103,14 @@ def decide(
 
 def _exhaustive(
     problem: Problem, deadline: Deadline, complete: Run | None, dead: Run | None
-) -> Analysis | None:
+) -> tuple[Analysis | None, Run | None]:
+    """Every run by ECS rules, on small problems: none dies: ``safe``; one dies beside a
+    run that completes: ``at-risk``; else the shortest run that dies, if any."""
     progress.phase("every run by ECS rules with scale-out")
     try:
         status, path, states, seen = exhaustive.search(problem, deadline.perf_counter())
     except OutOfTime:
-        return None
+        return None, dead
     if status == "none":
         plan = complete.waves if complete else simulate(problem).waves
         a = Analysis(
@@ -113,7 +120,7 @@ def _exhaustive(
             plan=plan,
         )
         a.most_added = exhaustive.most_added(states or [])
-        return a
+        return a, dead
     if status == "found" and path is not None and states is not None:
         run = Run(path, states)
         if complete is not None:
@@ -123,9 +130,36 @@ def _exhaustive(
                 run,
                 f"a run completes, and a run by ECS rules dies (found among {seen} states)",
                 0.0,
+            ), run
+        if dead is None or len(run.waves) < len(dead.waves):
+            dead = run  # (the shortest: the search goes wave by wave)
+    return None, dead
+
+
+def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis | Run | None:
+    """Every plan by the general rules, on small problems: none completes: ``hangs``; a
+    plan that completes beside a run that dies: ``at-risk``; a plan alone: the plan."""
+    progress.phase("every plan with scale-out")
+    try:
+        status, path, states, seen = exhaustive.plan_search(problem, deadline.perf_counter())
+    except OutOfTime:
+        return None
+    if status == "found" and path is not None and states is not None:
+        plan = Run(path, states, complete=True)
+        if dead is not None:
+            return at_risk(
+                problem, plan.waves, dead, "a plan completes, and a run by ECS rules dies", 0.0
             )
+        return plan
+    if status == "none":
         if dead is None:
-            dead = run
+            dead = simulate(problem, deadline=deadline.perf_counter())
+        return hangs(
+            problem,
+            dead,
+            f"no plan completes, scale-out included: all {seen} states the general rules "
+            "reach were visited",
+        )
     return None
 
 
