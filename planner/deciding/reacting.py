@@ -6,8 +6,9 @@ The proofs, cheapest first:
 1. Runs by ECS rules with the scale-out step (ECS's scheduler as configured, the
    adversary's and randomised runs): a run that completes proves the rollout possible, a
    run that dies proves ECS can hang; both: ``at-risk``.
-2. Every run by ECS rules (:mod:`planner.solvers.exhaustive`), on problems small enough:
-   none dies: ``safe``; one dies: the witness.
+2. Every run by ECS rules (:mod:`planner.solvers.exhaustive`), on problems small enough
+   (:func:`~planner.solvers.exhaustive.too_big` skips the others; the search keeps the
+   deadline while it lists a state's waves): none dies: ``safe``; one dies: the witness.
 3. ``hangs`` by the fixed fleet that holds every instance the groups may launch, open
    from the start (:func:`relaxed`): every run on the reacting cluster is a plan there
    (its instances are a subset, opened in time; its waves keep the same bounds), so if
@@ -99,6 +100,8 @@ def decide(
 def _exhaustive(
     problem: Problem, deadline: Deadline, complete: Run | None, dead: Run | None
 ) -> Analysis | None:
+    if exhaustive.too_big(problem):
+        return None  # it could not list the first state's waves, let alone every state
     progress.phase("every run by ECS rules with scale-out")
     try:
         status, path, states, seen = exhaustive.search(problem, deadline.perf_counter())

@@ -10,13 +10,16 @@ reachable state has been seen and none is dead, every run completes (the wave ho
 :mod:`planner.model.horizon` bounds every run, so no run goes on forever either); the
 first dead state found is a run that dies.
 
-It is exact, and exponential: it stops at ``most`` states or at the deadline, and then
-proves nothing.
+It is exact, and exponential: it stops at ``most`` states or at the deadline (checked
+while a state's waves are enumerated too: one state of a 50-instance rollout has more
+waves than can be listed), and then proves nothing. :func:`too_big` tells beforehand
+when the first state's ways to stop alone pass ``most``.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Iterator
 
@@ -36,9 +39,17 @@ from planner.model.rollout import (
 )
 
 
-def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Moves]:
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
+
+
+def _stop_sets(
+    state: State, s: int, n: int, holders: list[int], deadline: float | None = None
+) -> Iterator[Moves]:
     """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance)."""
     for combo in itertools.combinations_with_replacement(holders, n):
+        _check(deadline)
         counts: dict[int, int] = {}
         for i in combo:
             counts[i] = counts.get(i, 0) + 1
@@ -46,7 +57,7 @@ def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Mov
             yield tuple((s, i, c) for i, c in sorted(counts.items()))
 
 
-def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
+def _maximal_starts(problem: Problem, mid: State, deadline: float | None = None) -> set[Moves]:
     """Every maximal set of starts from ``mid`` (no service with room fits anywhere after)."""
     S, n = problem.n_services, problem.n_instances
     out: set[Moves] = set()
@@ -57,6 +68,7 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
         if key in seen:
             return
         seen.add(key)
+        _check(deadline)
         extended = False
         for s in range(S):
             if start_room(problem, state, s) <= 0:
@@ -79,22 +91,52 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
     return out
 
 
-def ecs_waves(problem: Problem, state: State) -> Iterator[Wave]:
-    """Every wave by ECS rules from ``state`` (before its scale-out)."""
+def ecs_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
+    """Every wave by ECS rules from ``state`` (before its scale-out); :class:`OutOfTime`
+    past ``deadline`` (a ``time.perf_counter()`` value; None: none)."""
     S = problem.n_services
-    per_service: list[list[Moves]] = []
+    stops_of = []
     for s in range(S):
         k = stop_allowance(problem, state, s)
         holders = [i for i in range(problem.n_instances) if state.old[i][s]]
-        per_service.append(list(_stop_sets(state, s, k, holders)) if k else [()])
-    for stops in itertools.product(*per_service):
-        moves: Moves = tuple(m for ms in stops for m in ms)
+        stops_of.append((s, k, holders))
+
+    def every(s: int) -> Iterator[Moves]:  # the stop sets of services s.. (lazily)
+        if s == S:
+            yield ()
+            return
+        _, k, holders = stops_of[s]
+        for mine in _stop_sets(state, s, k, holders, deadline) if k else [()]:
+            for rest in every(s + 1):
+                yield mine + rest
+
+    for moves in every(0):
         old = [list(r) for r in state.old]
         for s, i, c in moves:
             old[i][s] -= c
         mid = State(tuple(map(tuple, old)), state.new, state.added)
-        for starts in _maximal_starts(problem, mid):
+        for starts in _maximal_starts(problem, mid, deadline):
             yield Wave(moves, starts)
+
+
+def too_big(problem: Problem, most: int = 20_000) -> bool:
+    """Whether the first state's waves number more than ``most`` by a rough count: the
+    ways to stop old tasks, times the ways to place each service's starts on the
+    instances where one fits now (the search could not enumerate them in any time)."""
+    state = initial_state(problem)
+    ways = 1
+    for s in range(problem.n_services):
+        k = stop_allowance(problem, state, s)
+        holders = sum(1 for i in range(problem.n_instances) if state.old[i][s])
+        room = start_room(problem, state, s)
+        where = sum(1 for i in range(problem.n_instances) if fits(problem, state, i, s))
+        if k and holders:
+            ways *= math.comb(holders + k - 1, k)
+        if room > 0 and where:
+            ways *= math.comb(where + room - 1, room)
+        if ways > most:
+            return True
+    return False
 
 
 def most_added(states) -> tuple[int, ...]:
@@ -122,7 +164,7 @@ def search(
                 continue
             if is_dead(problem, state):
                 return "found", *_path(parent, state), len(parent)
-            for wave in ecs_waves(problem, state):
+            for wave in ecs_waves(problem, state, deadline):
                 after = apply_wave(problem, state, wave, ecs_rules=True)
                 if after not in parent:
                     if len(parent) >= most:
