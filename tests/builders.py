@@ -53,7 +53,8 @@ def reacting(
 
     from planner.model.providers import CapacityProvider, ManagedScaling, StrategyItem
 
-    base = scenario(groups, services, agent)
+    plain = [replace(s, capacity_provider_strategy=None) for s in services]
+    base = scenario(groups, plain, agent)
     owned = providers if providers is not None else [tuple(range(len(groups)))]
     sizes = max_size if isinstance(max_size, list) else [max_size] * len(owned)
     cps = []
@@ -68,7 +69,7 @@ def reacting(
         s
         if s.capacity_provider_strategy is not None
         else replace(s, capacity_provider_strategy=on_first)
-        for s in base.services
+        for s in services
     )
     return replace(base, services=svcs, capacity_providers=tuple(cps))
 

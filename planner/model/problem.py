@@ -111,7 +111,10 @@ class Problem:
     shares: tuple[tuple[scaling.Share, ...], ...] = ()
     #: Per group, how many launchable instances run at the start (a rollback's start).
     start_added: tuple[int, ...] = ()
-    _views: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    #: The views :meth:`at` made, by ``added``. Not an argument: a copy made with
+    #: ``dataclasses.replace`` (other bounds, another start) starts with none of its
+    #: original's views, which hold the original's services and tasks.
+    _views: dict = field(default_factory=dict, init=False, compare=False, repr=False, hash=False)
 
     @property
     def reacts(self) -> bool:
@@ -135,7 +138,7 @@ class Problem:
                     instances[i] = replace(
                         instances[i], closed=None if k < added[g] else NOT_LAUNCHED
                     )
-            view = replace(self, instances=tuple(instances), start_added=added, _views={})
+            view = replace(self, instances=tuple(instances), start_added=added)
             self._views[added] = view
         return view
 
