@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner.deciding.batch import batch
-from planner.deciding.minimum import minimum_instances
+from planner.deciding.minimum import least_max_sizes, minimum_instances
 from planner.deciding.percents import percent_options
 from planner.deciding.result import Result
 from planner.deciding.solve import solve
@@ -43,6 +43,7 @@ __all__ = [
     "Scenario",
     "batch",
     "capacity_table",
+    "least_max_sizes",
     "load_scenario",
     "minimum_instances",
     "percent_options",

@@ -37,6 +37,46 @@ def scenario(
     )
 
 
+def reacting(
+    groups: list[tuple[int, int, int | None]],
+    services: list[Service],
+    max_size: int | list[int],
+    *,
+    launch: tuple[int, int] | None = None,
+    providers: list[tuple[int, ...]] | None = None,
+    target: int = 100,
+    agent: Agent | None = None,
+) -> Scenario:
+    """A cluster that reacts (ROLLOUT.md §10): ``providers`` lists, per capacity provider
+    ``cp0``, ``cp1``..., the groups that are its running instances (default: one provider
+    with every group); ``max_size`` its maxSize (one for all, or one per provider);
+    ``launch`` (cpu units, MiB) the type it launches (default: its first group's); every
+    service, unless it gives its own strategy, on the first provider, weight 1."""
+    from dataclasses import replace
+
+    from planner.model.providers import CapacityProvider, ManagedScaling, StrategyItem
+
+    plain = [replace(s, capacity_provider_strategy=None) for s in services]
+    base = scenario(groups, plain, agent)
+    owned = providers if providers is not None else [tuple(range(len(groups)))]
+    sizes = max_size if isinstance(max_size, list) else [max_size] * len(owned)
+    cps = []
+    for k, (mine, most) in enumerate(zip(owned, sizes, strict=True)):
+        first = base.instance_groups[mine[0]]
+        cpu, memory = launch if launch is not None else (first.cpu, first.memory)
+        shape = InstanceGroup(f"cp{k}-type", cpu, memory, None)
+        scaling = ManagedScaling(target_capacity=target)
+        cps.append(CapacityProvider(f"cp{k}", (shape,), (), 0, most, tuple(mine), scaling))
+    on_first = (StrategyItem("cp0", weight=1),)
+    svcs = tuple(
+        s
+        if s.capacity_provider_strategy is not None
+        else replace(s, capacity_provider_strategy=on_first)
+        for s in services
+    )
+    return replace(base, services=svcs, capacity_providers=tuple(cps))
+
+
 def problem(groups, services, agent=None) -> Problem:
     return compile_problem(scenario(groups, services, agent))
 
@@ -103,7 +143,7 @@ def refused_within(call, match: str, most_bytes: int) -> None:
 # with the circuit breaker yet, and the scenario reader for their fields is not on main.
 
 
-def reacting(
+def reacting_api(
     max_size: int = 6,
     breaker: tuple[bool, bool] | None = None,
     new_cpu: int = 1024,

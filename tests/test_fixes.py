@@ -437,11 +437,11 @@ def test_a_larger_smallest_type_where_the_task_does_not_fit_the_smallest(new_cpu
     ECS leaves the task out of its estimate and the group never grows. The first larger
     m5 that the task fits is offered (m5.xlarge does not fit 8192), and checked: with it
     as the group's type, the rollout is safe."""
-    from builders import reacting
+    from builders import reacting_api
 
     from planner.model.catalog import get_instance_type
 
-    sc = reacting(6, None, new_cpu)
+    sc = reacting_api(6, None, new_cpu)
     result = _solve(sc)
     assert result.outcome["services"][0]["scaleOut"] == "too-big-for-smallest-type"
     assert result.fixes[0] == LARGER.format(bigger=bigger)
@@ -453,9 +453,9 @@ def test_a_larger_smallest_type_where_the_task_does_not_fit_the_smallest(new_cpu
 
 
 def test_no_larger_type_where_none_of_the_family_fits():
-    from builders import reacting
+    from builders import reacting_api
 
-    fixes = _solve(reacting(6, None, 1024 * 200)).fixes  # 200 vCPUs: no m5 has them
+    fixes = _solve(reacting_api(6, None, 1024 * 200)).fixes  # 200 vCPUs: no m5 has them
     assert not any("smallest type" in f for f in fixes)
 
 
@@ -480,11 +480,11 @@ def test_the_breaker_where_stuck_for_want_of_one():
 
 
 def test_no_breaker_where_placement_failures_do_not_count():
-    from builders import reacting
+    from builders import reacting_api
 
     from planner.model.providers import Reacting
 
-    sc = replace(reacting(2), reacting=Reacting(placement_failures_count=False))
+    sc = replace(reacting_api(2), reacting=Reacting(placement_failures_count=False))
     assert not any("circuit breaker" in f for f in _solve(sc).fixes)
 
 

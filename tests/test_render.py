@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import reacting, solved
+from builders import reacting_api, solved
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -330,7 +330,7 @@ def test_at_350_instances_the_outcome_and_the_launchable_fit_100_columns():
     fits no m5.large: stuck, said once for all nine, every name whole."""
     from dataclasses import replace
 
-    base = reacting(350, None, 4096)
+    base = reacting_api(350, None, 4096)
     m5 = replace(base.instance_groups[0], count=340, zones=("a", "b", "c"))
     svcs = tuple(replace(base.services[0], name=f"service-{k:02d}", desired_count=30)
                  for k in range(9))  # fmt: skip

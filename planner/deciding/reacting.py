@@ -106,6 +106,8 @@ def _exhaustive(
 ) -> tuple[Analysis | None, Run | None]:
     """Every run by ECS rules, on small problems: none dies: ``safe``; one dies beside a
     run that completes: ``at-risk``; else the shortest run that dies, if any."""
+    if exhaustive.too_big(problem):
+        return None, dead  # it could not list the first state's waves, let alone all
     progress.phase("every run by ECS rules with scale-out")
     try:
         status, path, states, seen = exhaustive.search(problem, deadline.perf_counter())
@@ -139,6 +141,8 @@ def _exhaustive(
 def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis | Run | None:
     """Every plan by the general rules, on small problems: none completes: ``hangs``; a
     plan that completes beside a run that dies: ``at-risk``; a plan alone: the plan."""
+    if exhaustive.too_big(problem):
+        return None
     progress.phase("every plan with scale-out")
     try:
         status, path, states, seen = exhaustive.plan_search(problem, deadline.perf_counter())

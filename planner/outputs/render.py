@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -469,19 +470,32 @@ def _cluster_lines(result: Result, console: Console) -> None:
         svcs = f"{len(result.services)} services, {n_tasks:,} tasks (each with its bounds below)"
     _para(console, f"cluster: {fleet}; deploying: {svcs}")
     _para(console, instance_legend(result))
-    if result.minimum:
-        m = result.minimum
+    m = result.minimum or {}
+    parts: list[tuple[str, dict[str, Any], Any]] = []
+    if "possible" in m or "safe" in m:
+        parts.append(("minimum", m, _fleet_word))
+    if m.get("maxSize"):
+        parts.append(("least maxSize", m["maxSize"], _size_word))
+    for what, part, word in parts:
         for key in ("possible", "safe"):
-            val = m.get(key)
-            text = ", ".join(f"{g['count']} × {g['type']}" for g in val) if val else "none found"
-            if open_ := m.get("undecided", {}).get(key):
+            val = part.get(key)
+            text = ", ".join(word(g) for g in val) if val else "none found"
+            if open_ := part.get("undecided", {}).get(key):
                 some = "; ".join(open_[:3]) + (" …" if len(open_) > 3 else "")
                 text += (
                     f" (not proven least: no verdict in time at {some})"
                     if val
                     else f" (no verdict in time at {some})"
                 )
-            _para(console, f"minimum for a {key} rollout: {text}")
+            _para(console, f"{what} for a {key} rollout: {text}")
+
+
+def _fleet_word(g: dict[str, Any]) -> str:
+    return f"{g['count']} × {g['type']}"
+
+
+def _size_word(m: dict[str, Any]) -> str:
+    return f"{m['capacityProvider']} {m['maxSize']}"
 
 
 #: Whether a dead end's choices follow the placement strategies (None: not decided).

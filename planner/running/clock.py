@@ -195,6 +195,13 @@ MINIMUM_COUNT = Share(
     why="one count's careful check gets a quarter at most, so the neighbours around the "
     "minimum get theirs",
 )
+LEAST_MAX_SIZE = Share(
+    "least-max-size",
+    1 / 2,
+    why="with --least-max-size the scan of the capacity providers' maxSize gets half of "
+    "what is left (with counts omitted, their scan half before it, its verdict reused); "
+    "the verdict at the file's own maxSize the rest",
+)
 # (a cluster that reacts: planner.deciding.reacting)
 REACTING_SEARCH = Share(
     "reacting-search",
@@ -268,6 +275,7 @@ SHARES: dict[str, Share] = {
         MINIMUM_QUICK,
         MINIMUM_SCAN,
         MINIMUM_COUNT,
+        LEAST_MAX_SIZE,
         PERCENTS_SCAN,
         REACTING_SEARCH,
         ROLLBACK,

@@ -20,6 +20,7 @@ proves nothing.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Iterator
 
@@ -39,9 +40,17 @@ from planner.model.rollout import (
 )
 
 
-def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Moves]:
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime("the exhaustive search ran out of time")
+
+
+def _stop_sets(
+    state: State, s: int, n: int, holders: list[int], deadline: float | None = None
+) -> Iterator[Moves]:
     """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance)."""
     for combo in itertools.combinations_with_replacement(holders, n):
+        _check(deadline)
         counts: dict[int, int] = {}
         for i in combo:
             counts[i] = counts.get(i, 0) + 1
@@ -49,7 +58,7 @@ def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Mov
             yield tuple((s, i, c) for i, c in sorted(counts.items()))
 
 
-def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
+def _maximal_starts(problem: Problem, mid: State, deadline: float | None = None) -> set[Moves]:
     """Every maximal set of starts from ``mid`` (no service with room fits anywhere after)."""
     S, n = problem.n_services, problem.n_instances
     out: set[Moves] = set()
@@ -60,6 +69,7 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
         if key in seen:
             return
         seen.add(key)
+        _check(deadline)
         extended = False
         for s in range(S):
             if start_room(problem, state, s) <= 0:
@@ -82,12 +92,13 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
     return out
 
 
-def _all_starts(problem: Problem, mid: State) -> Iterator[Moves]:
+def _all_starts(problem: Problem, mid: State, deadline: float | None = None) -> Iterator[Moves]:
     """Every set of starts the general rules allow from ``mid`` (the empty one too),
     each once: tasks added in (service, instance) order."""
     S, n = problem.n_services, problem.n_instances
 
     def grow(state: State, placed: list[tuple[int, int]], at: int) -> Iterator[Moves]:
+        _check(deadline)
         counts: dict[tuple[int, int], int] = {}
         for key in placed:
             counts[key] = counts.get(key, 0) + 1
@@ -103,7 +114,7 @@ def _all_starts(problem: Problem, mid: State) -> Iterator[Moves]:
     yield from grow(mid, [], 0)
 
 
-def general_waves(problem: Problem, state: State) -> Iterator[Wave]:
+def general_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
     """Every wave the general rules allow from ``state`` (§4: any stops the lower bound
     allows, any starts that fit; before its scale-out)."""
     per_service: list[list[Moves]] = []
@@ -111,7 +122,7 @@ def general_waves(problem: Problem, state: State) -> Iterator[Wave]:
         holders = [i for i in range(problem.n_instances) if state.old[i][s]]
         per_service.append(
             [m for k in range(stop_allowance(problem, state, s) + 1)
-             for m in _stop_sets(state, s, k, holders)]
+             for m in _stop_sets(state, s, k, holders, deadline)]
         )  # fmt: skip
     for stops in itertools.product(*per_service):
         moves: Moves = tuple(m for ms in stops for m in ms)
@@ -119,29 +130,51 @@ def general_waves(problem: Problem, state: State) -> Iterator[Wave]:
         for s, i, c in moves:
             old[i][s] -= c
         mid = State(tuple(map(tuple, old)), state.new, state.added)
-        for starts in _all_starts(problem, mid):
+        for starts in _all_starts(problem, mid, deadline):
             if moves or starts:
                 yield Wave(moves, starts)
             else:
                 yield Wave()  # nothing moves; the scale-out may still grow a group
 
 
-def ecs_waves(problem: Problem, state: State) -> Iterator[Wave]:
-    """Every wave by ECS rules from ``state`` (before its scale-out)."""
+def ecs_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
+    """Every wave by ECS rules from ``state`` (before its scale-out); :class:`OutOfTime`
+    past ``deadline`` (a ``time.perf_counter()`` value; None: none), also while one
+    state's waves are listed."""
     S = problem.n_services
     per_service: list[list[Moves]] = []
     for s in range(S):
         k = stop_allowance(problem, state, s)
         holders = [i for i in range(problem.n_instances) if state.old[i][s]]
-        per_service.append(list(_stop_sets(state, s, k, holders)) if k else [()])
+        per_service.append(list(_stop_sets(state, s, k, holders, deadline)) if k else [()])
     for stops in itertools.product(*per_service):
         moves: Moves = tuple(m for ms in stops for m in ms)
         old = [list(r) for r in state.old]
         for s, i, c in moves:
             old[i][s] -= c
         mid = State(tuple(map(tuple, old)), state.new, state.added)
-        for starts in _maximal_starts(problem, mid):
+        for starts in _maximal_starts(problem, mid, deadline):
             yield Wave(moves, starts)
+
+
+def too_big(problem: Problem, most: int = 20_000) -> bool:
+    """Whether the first state's waves number more than ``most`` by a rough count: the
+    ways to stop old tasks, times the ways to place each service's starts on the
+    instances where one fits now (the search could not list them in any time)."""
+    state = initial_state(problem)
+    ways = 1
+    for s in range(problem.n_services):
+        k = stop_allowance(problem, state, s)
+        holders = sum(1 for i in range(problem.n_instances) if state.old[i][s])
+        room = start_room(problem, state, s)
+        where = sum(1 for i in range(problem.n_instances) if fits(problem, state, i, s))
+        if k and holders:
+            ways *= math.comb(holders + k - 1, k)
+        if room > 0 and where:
+            ways *= math.comb(where + room - 1, room)
+        if ways > most:
+            return True
+    return False
 
 
 def most_added(states) -> tuple[int, ...]:
@@ -167,7 +200,7 @@ def plan_search(
                 raise OutOfTime("the exhaustive search of plans ran out of time")
             if is_complete(problem, state):
                 return "found", *_path(parent, state), len(seen)
-            for wave in general_waves(problem, state):
+            for wave in general_waves(problem, state, deadline):
                 after = apply_wave(problem, state, wave)
                 key = _key(problem, after)
                 if key not in seen:
@@ -200,7 +233,7 @@ def search(
                 continue
             if is_dead(problem, state):
                 return "found", *_path(parent, state), len(seen)
-            for wave in ecs_waves(problem, state):
+            for wave in ecs_waves(problem, state, deadline):
                 after = apply_wave(problem, state, wave, ecs_rules=True)
                 key = _key(problem, after)
                 if key not in seen:
