@@ -110,7 +110,6 @@ def test_no_import_points_to_a_higher_layer():
     )
 
 
-
 def test_no_import_cycle():
     edges = graph()
     found = cycle(edges)

@@ -11,6 +11,7 @@ from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario, scenario_from_data
 from planner.inputs.yamlsafe import load_yaml_text
 from planner.model.catalog import get_instance_type
+from planner.model.providers import CircuitBreaker
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
 DATA = Path(__file__).parent / "data"
@@ -499,8 +500,6 @@ def test_yaml_level_errors_pass_through() -> None:
         load_scenario(BAD / "no-such-scenario.yaml")
 
 
-
-
 def test_any_wrong_value_anywhere_gives_a_planner_error() -> None:
     """Every value of full.yaml replaced by each odd value: a Scenario or a PlannerError."""
     from planner.inputs.yamlsafe import Located
@@ -615,9 +614,10 @@ def test_a_service_and_deployment_configuration_pasted_from_describe_services_lo
     scenario = load_scenario(path)
     svc = scenario.services[0]
     assert (svc.minimum_healthy_percent, svc.maximum_percent, svc.desired_count) == (100, 200, 1)
+    assert svc.circuit_breaker == CircuitBreaker(enable=True, rollback=True)  # read (§10)
     fields = [shown.rsplit(": ", 1)[1] for shown in scenario.ignored]
     assert "services[0].serviceArn" in fields and "services[0].events" in fields
-    assert "services[0].deploymentConfiguration.deploymentCircuitBreaker" in fields
+    assert not any("deploymentCircuitBreaker" in f for f in fields)
     assert "services[0].deploymentConfiguration.alarms" in fields
     assert load_scenario(DATA / "full.yaml").ignored == ()
 
@@ -659,14 +659,14 @@ def test_solve_verbose_lists_the_ignored_fields(tmp_path: Path) -> None:
 
     from planner.cli import app
 
-    config = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+    config = {"alarms": {"alarmNames": [], "enable": False, "rollback": False}}
     path = _write(tmp_path / "s.yaml", _with_service(deploymentConfiguration=config))
     quiet = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "10"])
     loud = CliRunner().invoke(app, ["solve", str(path), "--time-limit", "10", "--verbose"])
     assert quiet.exit_code == loud.exit_code == 0, loud.output
-    assert "deploymentCircuitBreaker" not in quiet.stderr
+    assert "alarms" not in quiet.stderr
     assert f"{path}:" in loud.stderr
-    assert "services[0].deploymentConfiguration.deploymentCircuitBreaker" in loud.stderr
+    assert "services[0].deploymentConfiguration.alarms" in loud.stderr
 
 
 def test_a_task_definition_arn_says_what_planner_needs(tmp_path: Path) -> None:

@@ -201,8 +201,10 @@ def _blocked(name: str):
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("reasons-member-of-last.yaml", "MemberOf"),
-     ("reasons-distinct-last.yaml", "DistinctInstance")],  # fmt: skip
+    [
+        ("reasons-member-of-last.yaml", "MemberOf"),
+        ("reasons-distinct-last.yaml", "DistinctInstance"),
+    ],  # fmt: skip
 )
 def test_only_a_constraint_excludes_the_instance_with_room(name, kind):
     """The instance with room comes last in the file; the full ones before it fail one

@@ -89,7 +89,11 @@ GROUP = InstanceGroup("t3.small", 2048, 1900, 2)
             lambda: InstanceGroup("g", 0, 1000, 1),
             "planner.InstanceGroup: cpu: must be a whole number ≥ 1, got 0",
         ),
-        (lambda: InstanceGroup("g", 1024, 1000, 0), "count: must be a whole number ≥ 1, got 0"),
+        # count 0: a type a capacity provider may launch, not a group of the scenario
+        (
+            lambda: Scenario("s", (InstanceGroup("g", 1024, 1000, 0),), (SVC,)),
+            "instance_groups[0].count: must be a whole number ≥ 1, got 0",
+        ),
         (
             lambda: Agent(reserved_cpu=-256),
             "planner.Agent: reserved_cpu: must be a whole number ≥ 0, got -256",

@@ -25,11 +25,17 @@ def test_every_scenario_states_what_it_expects():
         assert EXPECT.search(f.read_text()), f
 
 
+OUTCOME = re.compile(r"^# outcome: ([a-z-]+)", re.MULTILINE)
+
+
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
 def test_shipped_scenario(path):
     verdict, reason = EXPECT.search(path.read_text()).groups()
     result = planner.solve(planner.load_scenario(path), time_limit=60)
     assert result.verdict == verdict, result.proof
+    outcome = OUTCOME.search(path.read_text())
+    if outcome:  # a cluster that reacts (ROLLOUT.md §10): how it ends
+        assert result.outcome is not None and result.outcome["kind"] == outcome.group(1)
     if reason:
         assert reason in result.reasons
     if verdict == "safe":

@@ -96,6 +96,7 @@ def test_the_reader_has_no_field_list_of_its_own():
     field means touching one model), and the task-definition reader takes the short form's
     from its model."""
     from planner.inputs import schema, taskdef
+    from planner.inputs.schema import reacting
 
     for name in (
         "TOP_FIELDS",
@@ -115,7 +116,8 @@ def test_the_reader_has_no_field_list_of_its_own():
         assert set(model.model_fields) <= flat, model
     assert tuple(schema.TaskDefinitionShort.model_fields) == taskdef.SHORT_FORM_FIELDS
     assert tuple(schema.PortMapping.model_fields) == taskdef.PORT_MAPPING_FIELDS
-    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing")
+    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing", "reacting")
+    assert tuple(schema.Reacting.model_fields) == tuple(reacting.REACTING_FIELDS)
 
 
 def test_the_ecs_shapes_are_botocores():
@@ -233,3 +235,130 @@ def test_the_schema_describes_the_ecs_nested_strategy_settings(validator):
     assert list(validator.iter_errors(scenario(typo)))
     low = {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0}}
     assert list(validator.iter_errors(scenario(low)))
+
+
+def test_planner_schema_includes_the_cluster_that_reacts():
+    """`planner schema` describes capacity providers, strategies, launchType, the breaker
+    and the reacting: settings (ROLLOUT.md §10), each setting said to be one."""
+    res = CliRunner().invoke(app, ["schema"])
+    printed = json.loads(res.stdout)
+    defs = printed["$defs"]
+    cluster = defs["Cluster"]["properties"]
+    assert {"capacityProviders", "defaultCapacityProviderStrategy"} <= set(cluster)
+    assert "clusterArn" in cluster  # describe-clusters' own fields: allowed, ignored
+    asg = defs["AutoScalingGroup"]["properties"]
+    assert tuple(asg) == (
+        "instanceTypes",
+        "availabilityZones",
+        "minSize",
+        "maxSize",
+        "instances",
+        "group",
+    )
+    assert defs["AutoScalingGroup"]["required"] == ["instanceTypes", "maxSize"]
+    scaling = defs["ManagedScaling"]["properties"]
+    assert scaling["targetCapacity"]["anyOf"][0] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+    }
+    service = defs["Service"]["properties"]
+    assert {"launchType", "capacityProviderStrategy"} <= set(service)
+    breaker = defs["CircuitBreaker"]["properties"]
+    assert tuple(breaker) == ("enable", "rollback", "thresholdConfiguration", "resetOnHealthyTask")
+    read = defs["DeploymentConfiguration"]["properties"]["deploymentCircuitBreaker"]
+    assert "ignores" not in json.dumps(read) and "$ref" in json.dumps(read)  # read, not ignored
+    assert "ignores" in json.dumps(cluster["clusterArn"])
+    reacting = defs["Reacting"]["properties"]
+    assert tuple(reacting) == (
+        "placementFailuresCount",
+        "provisioningWait",
+        "placementRetry",
+        "instanceLaunch",
+    )
+    for name, prop in reacting.items():
+        assert prop["description"].startswith(("an assumption", "a setting")), name
+    assert "reacting" in printed["properties"]
+
+
+def test_the_schema_allows_the_readers_words_of_the_cluster_that_reacts():
+    from planner.inputs import schema
+    from planner.model import providers, scenario
+
+    def words(model, field):
+        prop = model.model_json_schema()["properties"][field]
+        return next(tuple(o["enum"]) for o in prop.get("anyOf", [prop]) if "enum" in o)
+
+    assert words(schema.Service, "launchType") == scenario.LAUNCH_TYPES
+    assert words(schema.ManagedScaling, "status") == providers.SCALING_STATUSES
+    assert words(schema.ThresholdConfiguration, "type") == providers.THRESHOLD_TYPES
+
+
+REACTING_SERVICE = {"name": "api", "desiredCount": 1, "taskDefinition": {"cpu": 1, "memory": 1}}
+GENERAL = {
+    "name": "general",
+    "autoScalingGroup": {"instanceTypes": ["m5.large"], "maxSize": 4, "instances": 2},
+}
+
+
+@pytest.mark.parametrize(
+    ("cluster", "service", "valid"),
+    [
+        ({"capacityProviders": [GENERAL]}, {}, True),  # no instances: the provider's
+        ({"instances": [], "capacityProviders": [GENERAL]}, {}, True),
+        ({}, {}, False),  # neither
+        ({"instances": []}, {}, False),
+        ({"capacityProviders": ["general"]}, {}, False),  # describe-clusters' names
+        ({"capacityProviders": [{**GENERAL, "managedScaling": {"targetCapacity": 0}}]}, {}, False),
+        ({"capacityProviders": [{"name": "general"}]}, {}, False),  # no autoScalingGroup
+        ({"capacityProviders": [GENERAL]}, {"launchType": "FARGATE"}, False),
+        ({"capacityProviders": [GENERAL]}, {"launchType": "EXTERNAL"}, True),
+        (
+            {"capacityProviders": [GENERAL]},
+            {"capacityProviderStrategy": [{"capacityProvider": "general", "wieght": 1}]},
+            False,
+        ),
+        (
+            {"capacityProviders": [GENERAL]},
+            {
+                "deploymentConfiguration": {
+                    "deploymentCircuitBreaker": {
+                        "enable": True,
+                        "thresholdConfiguration": {"type": "COUNT", "value": 5},
+                        "resetOnHealthyTask": False,
+                    }
+                }
+            },
+            True,
+        ),
+    ],
+)
+def test_the_schema_judges_the_cluster_that_reacts_as_the_reader_does(
+    cluster, service, valid, validator
+):
+    doc = {"cluster": cluster, "services": [{**REACTING_SERVICE, **service}]}
+    assert validator.is_valid(doc) == valid, list(validator.iter_errors(doc))
+    if valid:
+        loading.load_scenario(doc)
+    else:
+        with pytest.raises(PlannerError):
+            loading.load_scenario(doc)
+
+
+def test_the_schema_allows_the_aws_cli_outputs_of_the_cluster_that_reacts(validator):
+    """The AWS CLI's own example outputs (tests/data/aws-cli-examples), pasted: a service
+    with a strategy and a breaker, a cluster, a capacity provider (its group added)."""
+    examples = ROOT / "tests" / "data" / "aws-cli-examples"
+    service = json.loads((examples / "update-service-capacity-provider-strategy.json").read_text())
+    service = {**service["service"], **REACTING_SERVICE}
+    service["capacityProviderStrategy"][0]["capacityProvider"] = "general"
+    [cluster] = json.loads((examples / "describe-clusters-capacity-providers.json").read_text())[
+        "clusters"
+    ]
+    provider = json.loads((examples / "describe-capacity-providers.json").read_text())
+    provider = {**provider["capacityProviders"][0], "name": "general"}
+    provider["autoScalingGroup"] = GENERAL["autoScalingGroup"]
+    cluster["capacityProviders"] = [provider]
+    doc = {"cluster": cluster, "services": [service]}
+    assert not [e.message for e in validator.iter_errors(doc)]
+    loading.load_scenario(doc)

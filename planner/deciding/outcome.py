@@ -286,7 +286,6 @@ def rollback(
         initial_new=tuple(map(tuple, new)),
         snapshot=True,
         start_added=launched(problem, dead),
-        _views={},
     )
     a = analyse(rolled, deadline=deadline.share(clock.ROLLBACK))
     out: dict[str, Any] = {"verdict": str(a.verdict), "services": services}

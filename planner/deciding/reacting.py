@@ -39,7 +39,7 @@ def relaxed(problem: Problem) -> Problem:
     """The fixed fleet with every instance the groups may launch open from the start,
     and no scale-out (step 3 of this module's proofs)."""
     full = problem.at(tuple(len(g.launchable) for g in problem.groups))
-    return replace(full, groups=(), shares=(), start_added=(), _views={})
+    return replace(full, groups=(), shares=(), start_added=())
 
 
 def decide(

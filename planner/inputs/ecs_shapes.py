@@ -190,6 +190,58 @@ PLACEMENT_STRATEGY: tuple[str, ...] = (
     "type",
     "field",
 )
+#: ``Cluster`` (``describe-clusters``: its ``capacityProviders`` are names there)
+CLUSTER: tuple[str, ...] = (
+    "clusterArn",
+    "clusterName",
+    "configuration",
+    "status",
+    "registeredContainerInstancesCount",
+    "runningTasksCount",
+    "pendingTasksCount",
+    "activeServicesCount",
+    "statistics",
+    "tags",
+    "settings",
+    "capacityProviders",
+    "defaultCapacityProviderStrategy",
+    "attachments",
+    "attachmentsStatus",
+    "serviceConnectDefaults",
+)
+#: ``CapacityProvider`` (``describe-capacity-providers``)
+CAPACITY_PROVIDER: tuple[str, ...] = (
+    "capacityProviderArn",
+    "name",
+    "cluster",
+    "status",
+    "autoScalingGroupProvider",
+    "managedInstancesProvider",
+    "updateStatus",
+    "updateStatusReason",
+    "tags",
+    "type",
+)
+#: ``AutoScalingGroupProvider``
+AUTO_SCALING_GROUP_PROVIDER: tuple[str, ...] = (
+    "autoScalingGroupArn",
+    "managedScaling",
+    "managedTerminationProtection",
+    "managedDraining",
+)
+#: ``ManagedScaling`` (planner reads every field)
+MANAGED_SCALING: tuple[str, ...] = (
+    "status",
+    "targetCapacity",
+    "minimumScalingStepSize",
+    "maximumScalingStepSize",
+    "instanceWarmupPeriod",
+)
+#: ``CapacityProviderStrategyItem`` (planner reads every field)
+CAPACITY_PROVIDER_STRATEGY_ITEM: tuple[str, ...] = ("capacityProvider", "weight", "base")
+#: ``DeploymentCircuitBreaker`` (planner reads both, and the newer ``thresholdConfiguration``
+#: and ``resetOnHealthyTask`` that this botocore does not have yet)
+DEPLOYMENT_CIRCUIT_BREAKER: tuple[str, ...] = ("enable", "rollback")
 
 #: The shape names, for the test that compares them with botocore's.
 SHAPES = {
@@ -205,4 +257,10 @@ SHAPES = {
     "DeploymentController": DEPLOYMENT_CONTROLLER,
     "PlacementConstraint": PLACEMENT_CONSTRAINT,
     "PlacementStrategy": PLACEMENT_STRATEGY,
+    "Cluster": CLUSTER,
+    "CapacityProvider": CAPACITY_PROVIDER,
+    "AutoScalingGroupProvider": AUTO_SCALING_GROUP_PROVIDER,
+    "ManagedScaling": MANAGED_SCALING,
+    "CapacityProviderStrategyItem": CAPACITY_PROVIDER_STRATEGY_ITEM,
+    "DeploymentCircuitBreaker": DEPLOYMENT_CIRCUIT_BREAKER,
 }

@@ -27,6 +27,17 @@ Decisions beyond the contract's text
   steps the timing estimate counts, ``ceil(100 / stepPercent)``.
 * A DAEMON service's ``desiredCount`` is optional (0); the compile step uses the instance
   count, and a DAEMON ``placement`` must add up to the instance count.
+* A cluster that reacts (ROLLOUT.md §10): a capacity provider's ``instanceTypes`` become
+  instance groups of count 0 (:attr:`CapacityProvider.launch`, the catalog's values, as a
+  ``cluster.instances`` group of the type gets them). ``instances: N`` adds a group of N
+  of the first type, named after the provider, over its ``availabilityZones``
+  round-robin, after the ``cluster.instances`` groups (``placement`` lists its instances
+  there); ``group: NAME`` links every ``cluster.instances`` group of that name. Its zones
+  default to those of its linked groups. ``managedScaling`` absent: ENABLED with the
+  API's defaults. ``cluster.instances`` may be left out when a provider runs instances.
+* A strategy of ``[]`` (as ``describe-clusters`` prints "none", and ``update-service``
+  takes "the cluster's default") is none given: a service then runs on the cluster's
+  default strategy, unless it names a ``launchType``.
 """
 
 from __future__ import annotations
@@ -39,9 +50,11 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.inputs import schema
+from planner.inputs.schema.reacting import reacting, strategy
 from planner.inputs.taskdef import task_definition_from_json, taskdef_from_mapping
 from planner.inputs.yamlsafe import Located, format_path, load_yaml
 from planner.model.catalog import get_instance_type, load_catalog
+from planner.model.providers import CapacityProvider
 from planner.model.scenario import (
     DEFAULT_DYNAMIC_PORT_RANGE,
     DEFAULT_RESERVED_PORTS,
@@ -57,7 +70,7 @@ from planner.model.units import CPU_UNITS_PER_VCPU, describe
 Path_ = tuple[str | int, ...]
 
 #: Scenario ``deploymentConfiguration`` keys (flat names; the nested forms are read into
-#: them) and the :class:`Service` fields they set.
+#: them) and the :class:`Service` fields they set (the breaker as planner's own).
 DEPLOYMENT_SETTINGS = {
     "minimumHealthyPercent": "minimum_healthy_percent",
     "maximumPercent": "maximum_percent",
@@ -67,6 +80,7 @@ DEPLOYMENT_SETTINGS = {
     "stepBakeTimeInMinutes": "step_bake_minutes",
     "canaryBakeTimeInMinutes": "canary_bake_minutes",
     "bakeTimeInMinutes": "bake_minutes",
+    "deploymentCircuitBreaker": "circuit_breaker",
 }
 #: Scenario ``timing`` keys and the :class:`Timing` fields they set.
 TIMING_FIELDS = {
@@ -173,9 +187,10 @@ class _Builder:
     def scenario(self, model: schema.ScenarioFile) -> Scenario:
         doc = self.doc
         name = model.name or ("scenario" if doc.file == "<mapping>" else Path(doc.file).stem)
-        group_models: list[Any] = list(model.cluster.instances)
+        group_models: list[Any] = list(model.cluster.instances or [])
         service_models: list[Any] = list(model.services)
-        groups = tuple(self.group(g) for g in group_models)
+        groups = [self.group(g) for g in group_models]
+        providers = self.providers(model.cluster, groups)
         services = tuple(self.service(k, s) for k, s in enumerate(service_models))
         timing = Timing()
         if model.timing is not None:
@@ -187,8 +202,41 @@ class _Builder:
                 }
             )
         shown = tuple(self.where(p) for p in sorted(self.ignored, key=self.order))
-        scenario = Scenario(name, groups, services, _agent(model.cluster.agent), timing, doc.file)
+        scenario = Scenario(
+            name,
+            tuple(groups),
+            services,
+            _agent(model.cluster.agent),
+            timing,
+            doc.file,
+            capacity_providers=providers,
+            default_strategy=strategy(model.cluster.defaultCapacityProviderStrategy) or (),
+            reacting=reacting(model.reacting),
+        )
         return replace(scenario, ignored=shown) if shown else scenario
+
+    def providers(
+        self, cluster: schema.Cluster, groups: list[InstanceGroup]
+    ) -> tuple[CapacityProvider, ...]:
+        """The capacity providers; the groups of ``instances: N`` appended to ``groups``."""
+        out = []
+        cps: list[Any] = list(cluster.capacityProviders or [])
+        for cp, linked in zip(cps, cluster.linked(), strict=True):
+            asg = cp.autoScalingGroup
+            launch = tuple(_catalog_group(t, 0) for t in asg.instanceTypes)
+            zones = tuple(asg.availabilityZones or ())
+            if not zones:  # the zones its running instances are in
+                zones = tuple(dict.fromkeys(z for g in linked for z in groups[g].zones))
+            if asg.instances:
+                group = replace(launch[0], name=cp.name, count=asg.instances, zones=zones)
+                groups.append(group)
+                linked = (len(groups) - 1,)
+            out.append(
+                CapacityProvider(
+                    cp.name, launch, zones, asg.minSize or 0, asg.maxSize, linked, cp.scaling()
+                )
+            )
+        return tuple(out)
 
     def order(self, path: Path_) -> int:
         return self.doc.line(path) or 0
@@ -212,20 +260,7 @@ class _Builder:
         if g.agentConnected is not None:
             place["agent_connected"] = g.agentConnected
         if isinstance(g, schema.TypedGroup):
-            t = get_instance_type(g.type)
-            return InstanceGroup(
-                t.name,
-                t.cpu_units,
-                t.memory_mib,
-                g.count,
-                t.name,
-                t.enis,
-                t.trunk_enis,
-                t.hourly_usd,
-                t.estimated,
-                arch=t.arch,
-                **place,
-            )
+            return _catalog_group(g.type, g.count, **place)
         cpu = g.vcpu * CPU_UNITS_PER_VCPU if g.vcpu is not None else g.cpu
         assert cpu is not None  # one of them, by the model
         return InstanceGroup(
@@ -278,6 +313,8 @@ class _Builder:
                 if s.placementStrategy is None
                 else tuple((r.type, r.field) for r in s.placementStrategy)
             ),
+            capacity_provider_strategy=strategy(s.capacityProviderStrategy),
+            launch_type=s.launchType,
             **config,
         )
 
@@ -321,6 +358,25 @@ class _Builder:
             ) from None
         self.json_cache[shown] = td
         return td
+
+
+def _catalog_group(kind: str, count: int | None, **place: Any) -> InstanceGroup:
+    """A group of a catalog type, its values the catalog's (count 0: a type a capacity
+    provider may launch)."""
+    t = get_instance_type(kind)
+    return InstanceGroup(
+        t.name,
+        t.cpu_units,
+        t.memory_mib,
+        count,
+        t.name,
+        t.enis,
+        t.trunk_enis,
+        t.hourly_usd,
+        t.estimated,
+        arch=t.arch,
+        **place,
+    )
 
 
 def _catalog_arch(kind: str | None) -> str | None:

@@ -111,7 +111,9 @@ class Problem:
     shares: tuple[tuple[scaling.Share, ...], ...] = ()
     #: Per group, how many launchable instances run at the start (a rollback's start).
     start_added: tuple[int, ...] = ()
-    _views: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    #: Views by launched counts (:meth:`at`); not an argument, so that a copy made by
+    #: ``dataclasses.replace`` starts with none (its views would be of the original).
+    _views: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def reacts(self) -> bool:
@@ -135,7 +137,7 @@ class Problem:
                     instances[i] = replace(
                         instances[i], closed=None if k < added[g] else NOT_LAUNCHED
                     )
-            view = replace(self, instances=tuple(instances), start_added=added, _views={})
+            view = replace(self, instances=tuple(instances), start_added=added)
             self._views[added] = view
         return view
 

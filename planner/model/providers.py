@@ -13,16 +13,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.model.units import POSITIVE, WHOLE, WholeRule
+from planner.model.units import PERCENT, POSITIVE, WHOLE, WholeRule, describe
 
 #: ``targetCapacity``: 1–100 (API ``ManagedScaling``: greater than 0, at most 100).
-TARGET_CAPACITY = WholeRule(1, 100, "a whole percent")
+TARGET_CAPACITY = WholeRule(1, 100, PERCENT.what)
 #: ``minimumScalingStepSize`` / ``maximumScalingStepSize``: 1–10,000 (API).
 STEP_SIZE = WholeRule(1, 10_000)
 #: ``base`` and ``weight`` of a strategy item: 0–100,000 and 0–1,000 (API).
 BASE = WholeRule(0, 100_000)
 WEIGHT = WholeRule(0, 1_000)
 SCALING_STATUSES = ("ENABLED", "DISABLED")
+#: Capacity providers of Fargate, which ECS gives every cluster; planner models EC2 only.
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 THRESHOLD_TYPES = ("COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT")
 #: The breaker's default threshold: ceil(0.5 × desired), at least 3, at most 200
 #: (deployment-circuit-breaker; the minimum was 10 before 2024-01).
@@ -213,13 +215,30 @@ def step_sizes_problem(minimum: int, maximum: int) -> str | None:
     return None
 
 
+def running_problem(running: int, max_size: int) -> str | None:
+    """An Auto Scaling group never runs more instances than its MaxSize."""
+    if running > max_size:
+        return f"the group runs {running} instances, more than its maxSize {max_size}"
+    return None
+
+
+def claimed_problem(group: str, owner: str | None) -> str | None:
+    """An instance group is the running part of one capacity provider's group at most."""
+    if owner is not None:
+        return (
+            f"instance group {describe(group)} is already the group of capacity provider "
+            f"{describe(owner)}"
+        )
+    return None
+
+
 def threshold_problem(kind: str | None, value: float | None) -> str | None:
     if kind is None:
         return None if value is None else "a threshold value needs its type"
     if kind not in THRESHOLD_TYPES:
-        return f"type must be one of {', '.join(THRESHOLD_TYPES)}, got {kind!r}"
+        return f"type must be one of {', '.join(THRESHOLD_TYPES)}, got {describe(kind)}"
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return f"value must be a number, got {value!r}"
+        return f"value must be a number, got {describe(value)}"
     if kind == "COUNT" and (value != int(value) or value < 1):
         return f"a COUNT threshold must be a whole number ≥ 1, got {value}"
     if kind != "COUNT" and not 0 < value <= 100:
@@ -234,16 +253,21 @@ def strategy_problem(
     if not items:
         return None, "must name at least one capacity provider"
     for k, item in enumerate(items):
+        if item.capacity_provider in FARGATE_PROVIDERS and item.capacity_provider not in providers:
+            return k, (
+                f"names capacity provider {item.capacity_provider}: planner models EC2 "
+                "container instances only (Fargate tasks take no room on them)"
+            )
         if item.capacity_provider not in providers:
             known = ", ".join(providers) or "none"
             return k, (
-                f"names capacity provider {item.capacity_provider!r}, which the cluster "
-                f"does not have (it has: {known})"
+                f"names capacity provider {describe(item.capacity_provider)}, which the "
+                f"cluster does not have (it has: {known})"
             )
     names = [item.capacity_provider for item in items]
     for k, name in enumerate(names):
         if name in names[:k]:
-            return k, f"names capacity provider {name!r} twice"
+            return k, f"names capacity provider {describe(name)} twice"
     based = [k for k, item in enumerate(items) if item.base]
     if len(based) > 1:
         return based[1], "only one item of a capacity provider strategy may set base"
@@ -279,9 +303,9 @@ def launch_type_problem(launch_type: str | None, has_strategy: bool) -> str | No
 def check_providers(scenario: Any, error: Any) -> None:
     """Capacity providers and strategies across the scenario, as the ECS API refuses them."""
     names = tuple(cp.name for cp in scenario.capacity_providers)
-    for k, name in enumerate(names):
+    for k, name in enumerate(names):  # (scenario.first_repeat: an import cycle)
         if name in names[:k]:
-            raise error(("capacity_providers", k, "name"), f"duplicate name {name!r}")
+            raise error(("capacity_providers", k, "name"), f"duplicate name {describe(name)}")
     owner: dict[int, str] = {}
     for k, cp in enumerate(scenario.capacity_providers):
         if not isinstance(cp, CapacityProvider):
@@ -289,19 +313,14 @@ def check_providers(scenario: Any, error: Any) -> None:
         for g in cp.groups:
             if not 0 <= g < len(scenario.instance_groups):
                 raise error(("capacity_providers", k, "groups"), f"no instance group {g}")
-            if g in owner:
-                raise error(
-                    ("capacity_providers", k, "groups"),
-                    f"instance group {scenario.instance_groups[g].name!r} is already the "
-                    f"group of capacity provider {owner[g]!r}",
-                )
+            claimed = claimed_problem(scenario.instance_groups[g].name, owner.get(g))
+            if claimed:
+                raise error(("capacity_providers", k, "groups"), claimed)
             owner[g] = cp.name
         running = sum(scenario.instance_groups[g].count or 0 for g in cp.groups)
-        if running > cp.max_size:
-            raise error(
-                ("capacity_providers", k, "max_size"),
-                f"the group runs {running} instances, more than its maxSize {cp.max_size}",
-            )
+        too_many = running_problem(running, cp.max_size)
+        if too_many:
+            raise error(("capacity_providers", k, "max_size"), too_many)
     if scenario.default_strategy:
         found = strategy_problem(scenario.default_strategy, names)
         if found is not None:

@@ -92,9 +92,8 @@ class InvalidWave(ValueError):
 def initial_state(problem: Problem) -> State:
     """The state before the first wave: every old task where it runs, and the new ones
     already running (none, unless the scenario is a snapshot: ROLLOUT.md §9)."""
-    return State(
-        problem.initial, problem.start_new, problem.added_at_start if problem.groups else ()
-    )
+    added = problem.added_at_start if problem.groups else ()
+    return State(problem.initial, problem.start_new, added)
 
 
 def launched(problem: Problem, state: State) -> tuple[int, ...]:
@@ -109,8 +108,7 @@ def view(problem: Problem, state: State) -> Problem:
 
 def grown(problem: Problem, state: State) -> tuple[int, ...]:
     """Per group, its launched instances after the scale-out that follows a wave ending
-    in ``state`` (:func:`planner.model.scaling.grown`): the tasks each service may still
-    start are PROVISIONING."""
+    in ``state`` (:func:`planner.model.scaling.grown`)."""
     if not problem.reacts:
         return launched(problem, state)
     rooms = [start_room(problem, state, s) for s in range(problem.n_services)]
@@ -331,7 +329,7 @@ def other_reasons(problem: Problem, state: State, s: int, i: int, row: placement
         said.append(f"container-instance {i} passes the resource and port filters, but {words}")
     ways: dict[tuple[str, ...], int] = {}
     for j, inst in enumerate(problem.instances):
-        if j == i or inst.closed:
+        if j == i or not _candidate(problem, inst, s):
             continue
         rows = problem.rows[j]
         same = [r for r in rows if r.what == row.what]  # its row of the same requirement
@@ -351,14 +349,21 @@ def other_reasons(problem: Problem, state: State, s: int, i: int, row: placement
     return "; ".join(said)
 
 
+def _candidate(problem: Problem, inst, s: int) -> bool:
+    """Whether ECS considers ``inst`` for ``s``: open, and its provider's if it has one."""
+    providers = problem.services[s].providers
+    return not inst.closed and (providers is None or inst.provider in providers)
+
+
 def closest_instance(problem: Problem, state: State, s: int) -> tuple[int, str]:
     """The instance failing the fewest requirements for ``s``, and the first one it fails.
 
-    Instances closed to new tasks (DRAINING, agent disconnected) are not candidates, as
-    ECS does not consider them; unless every instance is closed.
+    Instances closed to new tasks (DRAINING, agent disconnected, not launched) and those
+    outside the service's capacity providers are not candidates, as ECS does not consider
+    them; unless no instance is a candidate.
     """
     fails = [failures(problem, state, i, s) for i in range(problem.n_instances)]
-    open_ = [i for i, inst in enumerate(problem.instances) if not inst.closed]
+    open_ = [i for i, inst in enumerate(problem.instances) if _candidate(problem, inst, s)]
     if not open_:
         return placement.closest(fails)
     k, reason = placement.closest([fails[i] for i in open_])

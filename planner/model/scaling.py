@@ -68,9 +68,9 @@ def provisioning(shares: Sequence[Share], pending: int, on_group: Sequence[int])
     """Which group each of ``pending`` PROVISIONING tasks of one service goes to.
 
     ``on_group``: the service's tasks running per group. One task at a time to the item
-    whose ``base`` is not yet met, else to the item with the fewest tasks per unit of
-    weight (ties: the first item): ECS's base-then-weight split, task by task (planner's
-    reading of the API's ``base`` and ``weight``).
+    whose ``base`` is not yet met, else to the item with the fewest tasks beyond its base
+    per unit of weight (ties: the first item): ECS's base-then-weight split, task by task
+    (planner's reading of the API's ``base`` and ``weight``).
     """
     if not shares or pending <= 0:
         return {}
@@ -82,7 +82,7 @@ def provisioning(shares: Sequence[Share], pending: int, on_group: Sequence[int])
             g = short[0].group
         else:
             weighted = [sh for sh in shares if sh.weight > 0]
-            g = min(weighted, key=lambda sh: count[sh.group] / sh.weight).group
+            g = min(weighted, key=lambda sh: (count[sh.group] - sh.base) / sh.weight).group
         count[g] += 1
         out[g] = out.get(g, 0) + 1
     return out

@@ -260,7 +260,9 @@ class InstanceGroup:
     """Identical container instances.
 
     ``cpu`` is in CPU units (vCPUs × 1,024) and ``memory`` in MiB as ECS registers it,
-    before the agent's reservations. ``count`` is None when planner is to find it.
+    before the agent's reservations. ``count`` is None when planner is to find it; 0 only
+    for a type a capacity provider may launch (:attr:`CapacityProvider.launch`): a
+    scenario's own groups hold at least one instance.
     ``enis`` counts every ENI the instance can have, the primary one included.
     """
 
@@ -319,7 +321,7 @@ class InstanceGroup:
         c.text("instance_type", optional=True)
         c.whole("cpu", POSITIVE)
         c.whole("memory", POSITIVE)
-        c.whole("count", POSITIVE, optional=True)
+        c.whole("count", optional=True)
         c.text("type", optional=True)
         c.whole("enis", POSITIVE, optional=True)
         c.whole("trunk_enis", optional=True)
@@ -507,7 +509,6 @@ class Scenario:
         c = _Checks(self)
         c.text("name")
         c.one_of("placement_mode", PLACEMENT_MODES)
-        check_providers(self, c.error)
         for attr, kind in (("instance_groups", InstanceGroup), ("services", Service)):
             items = c.sequence(attr)
             if not items:
@@ -517,8 +518,11 @@ class Scenario:
                     raise c.error(
                         (attr, i), f"must be a {kind.__name__}, got {type(item).__name__}"
                     )
+                if isinstance(item, InstanceGroup) and item.count is not None:
+                    c.check((attr, i, "count"), POSITIVE.problem(item.count))
         c.instance("agent", Agent)
         c.instance("timing", Timing)
+        check_providers(self, c.error)  # after the types: it reads the groups and services
         twice = first_repeat([svc.name for svc in self.services])
         if twice is not None:
             k, _ = twice

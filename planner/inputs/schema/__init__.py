@@ -20,7 +20,10 @@ strategy fields); those across the document (placements that add up, names used 
 The package's rooms, lowest first:
 
 * :mod:`~planner.inputs.schema.fields`: the field types and the plumbing of messages;
-* :mod:`~planner.inputs.schema.cluster`: the cluster's models (instance groups, agent);
+* :mod:`~planner.inputs.schema.reacting`: the cluster that reacts (capacity providers,
+  strategies, the circuit breaker, ``reacting:``);
+* :mod:`~planner.inputs.schema.cluster`: the cluster's models (instance groups, agent;
+  its capacity providers linked to its groups);
 * :mod:`~planner.inputs.schema.services`: the services' and task definitions' models;
 * :mod:`~planner.inputs.schema.document`: the whole file, validating a document and the
   JSON Schema.
@@ -40,6 +43,15 @@ from planner.inputs.schema.document import (
     scenario_schema,
     schema_text,
     validate,
+)
+from planner.inputs.schema.reacting import (
+    AutoScalingGroup,
+    CapacityProvider,
+    CircuitBreaker,
+    ManagedScaling,
+    Reacting,
+    StrategyItem,
+    ThresholdConfiguration,
 )
 from planner.inputs.schema.services import (
     CONSTRAINT_TYPES,
@@ -61,18 +73,25 @@ __all__ = [
     "CONSTRAINT_TYPES",
     "NESTED_FORMS",
     "Agent",
+    "AutoScalingGroup",
     "CanaryConfiguration",
+    "CapacityProvider",
+    "CircuitBreaker",
     "Cluster",
     "DeploymentConfiguration",
     "InlineGroup",
     "LinearConfiguration",
     "LoadBalancer",
+    "ManagedScaling",
     "PlacementConstraint",
     "PlacementStrategy",
     "PortMapping",
+    "Reacting",
     "ScenarioFile",
     "Service",
+    "StrategyItem",
     "TaskDefinitionShort",
+    "ThresholdConfiguration",
     "Timing",
     "TypedGroup",
     "Validated",

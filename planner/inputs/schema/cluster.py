@@ -1,40 +1,48 @@
 # mypy: disable-error-code="valid-type"
-"""The cluster's models: instance groups (from the catalog or inline), the agent."""
+"""The cluster's models: instance groups (from the catalog or inline), the agent, and the
+capacity providers of a cluster that reacts (ROLLOUT.md §10: their models are in
+:mod:`planner.inputs.schema.reacting`; the cluster links their groups to its instances)."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 
-from planner.errors import PlannerError
+from planner.inputs import ecs_shapes
 from planner.inputs.schema.fields import (
     Bool,
+    CatalogType,
     FileModel,
     GivenCpu,
     GivenVcpu,
     InstanceStatus,
     Minutes,
+    Path_,
     Positive,
     RequiredMemory,
     RequiredText,
     Text,
     Whole,
+    Zones,
     check,
+    ecs_properties,
     field_type,
-    listing,
     problem,
+    texts_once,
 )
-from planner.model.catalog import get_instance_type, load_catalog
+from planner.inputs.schema.reacting import CapacityProviders, ProviderStrategy, strategy_problem
+from planner.model import providers
+from planner.model.catalog import get_instance_type
 from planner.model.scenario import (
     first_repeat,
     instance_ids_problem,
@@ -89,28 +97,8 @@ Attributes = Annotated[
 ]
 
 
-def _texts_once(what: str) -> Callable[[Any], Any]:
-    def validate(value: Any) -> Any:
-        if value is None:
-            return None
-        check(list_problem(value, non_empty=True))
-        for k, item in enumerate(value):
-            check(text_problem(item), (k,))
-        if what == "zone":
-            twice = first_repeat(list(value))
-            if twice is not None:
-                k, _ = twice
-                raise problem(f"zone {describe(value[k])} is listed twice", (k,))
-        return value
-
-    return validate
-
-
-Zones = Annotated[
-    Annotated[list[str], Field(min_length=1)] | None, BeforeValidator(_texts_once("zone"))
-]
 InstanceIds = Annotated[
-    Annotated[list[str], Field(min_length=1)] | None, BeforeValidator(_texts_once("id"))
+    Annotated[list[str], Field(min_length=1)] | None, BeforeValidator(texts_once("id"))
 ]
 
 
@@ -144,31 +132,6 @@ class _Group(FileModel):
         if self.instanceIds is not None:
             check(instance_ids_problem(self.instanceIds, self.count), ("instanceIds",))
         return self
-
-
-def _catalog_type(value: Any) -> Any:
-    check(text_problem(value))
-    try:
-        get_instance_type(value)
-    except PlannerError:
-        raise problem(_unknown_type(value)) from None
-    return value
-
-
-def _unknown_type(name: str) -> str:
-    """Explain an instance type the catalog does not know, with the closest one."""
-    known = load_catalog()
-    close = difflib.get_close_matches(name.strip().lower(), list(known), n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]}?" if close else ""
-    return (
-        f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists the "
-        f"{len(known)} known ones; or give the type inline with name, vcpu and memory)"
-    )
-
-
-CatalogType = Annotated[
-    str, BeforeValidator(_catalog_type), WithJsonSchema({"type": "string", "minLength": 1})
-]
 
 
 class TypedGroup(_Group):
@@ -275,12 +238,114 @@ class Agent(FileModel):
     awsvpcTrunking: Bool = None
 
 
-Instances = listing(Group, non_empty=True, required=True)
+def _instances(value: Any) -> Any:
+    check(list_problem(value))  # null is not "left out" here
+    return value
+
+
+def _cluster_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    """Instances, or capacity providers that run some."""
+    ecs_properties(schema, model)
+    schema["properties"]["instances"].pop("default", None)
+    schema["anyOf"] = [
+        {"required": ["instances"], "properties": {"instances": {"minItems": 1}}},
+        {"required": ["capacityProviders"]},
+    ]
 
 
 class Cluster(FileModel):
-    instances: Instances
+    """The container instances, or the capacity providers that run them, and the agent."""
+
+    model_config = ConfigDict(json_schema_extra=_cluster_schema)
+    REQUIRED: ClassVar[tuple[str, ...] | None] = ()
+
+    instances: Annotated[list[Group], BeforeValidator(_instances)] = Field(
+        None,  # type: ignore[arg-type]  # left out: None; null written: refused
+        description="groups of identical container instances",
+    )
     agent: Agent | None = None
+    capacityProviders: CapacityProviders = Field(
+        None, description="capacity providers and their Auto Scaling groups (ROLLOUT.md §10)"
+    )
+    defaultCapacityProviderStrategy: ProviderStrategy = Field(
+        None,
+        description="the strategy of services that give neither capacityProviderStrategy "
+        "nor launchType",
+    )
+
+    @classmethod
+    def before(cls, raw: dict[str, Any]) -> None:
+        if "capacityProviders" in raw:
+            return  # instances may come from them (checked after)
+        if "instances" not in raw:
+            raise problem("is required but missing", ("instances",))
+        if raw["instances"] == []:
+            raise problem(list_problem([], non_empty=True) or "", ("instances",))
+
+    @model_validator(mode="after")
+    def _providers(self, info: ValidationInfo) -> Cluster:
+        cps: list[Any] = list(self.capacityProviders or [])
+        if not self.instances and not any(cp.autoScalingGroup.instances for cp in cps):
+            raise problem(
+                ("is required" if self.instances is None else "must list at least one entry")
+                + " unless a capacity provider runs instances (autoScalingGroup.instances), "
+                "and none does",
+                ("instances",),
+            )
+        twice = first_repeat([cp.name for cp in cps])
+        if twice is not None:
+            k, j = twice
+            doc = (info.context or {}).get("doc")
+            line = doc.line(("cluster", "capacityProviders", j, "name")) if doc else None
+            raise problem(
+                f"duplicate capacity provider name {describe(cps[k].name)}; also "
+                f"capacityProviders[{j}].name" + (f" (line {line})" if line else ""),
+                ("capacityProviders", k, "name"),
+            )
+        self.linked()  # the groups each provider names: known, claimed once, ≤ maxSize
+        found = strategy_problem(self.defaultCapacityProviderStrategy, self.provider_names)
+        if found is not None:
+            raise problem(found[1], ("defaultCapacityProviderStrategy", *found[0]))
+        return self
+
+    @property
+    def provider_names(self) -> tuple[str, ...]:
+        cps: list[Any] = list(self.capacityProviders or [])
+        return tuple(cp.name for cp in cps)
+
+    def linked(self) -> list[tuple[int, ...]]:
+        """Per capacity provider, the indices of the cluster.instances groups it names."""
+        groups = list(self.instances or [])
+        names = [group_name(g) for g in groups]
+        owner: dict[int, str] = {}
+        out = []
+        cps: list[Any] = list(self.capacityProviders or [])
+        for k, cp in enumerate(cps):
+            asg, mine = cp.autoScalingGroup, []
+            listed = isinstance(asg.group, list)
+            for j, name in enumerate(asg.names):
+                at: Path_ = ("capacityProviders", k, "autoScalingGroup", "group")
+                at = (*at, j) if listed else at
+                found = [g for g, n in enumerate(names) if n == name]
+                if not found:
+                    known = ", ".join(dict.fromkeys(names)) or "none"
+                    raise problem(
+                        f"no group of cluster.instances is named {describe(name)} (its "
+                        f"groups: {known})",
+                        at,
+                    )
+                for g in found:
+                    check(providers.claimed_problem(name, owner.get(g)), at)
+                    owner[g] = cp.name
+                mine += found
+            running = sum(groups[g].count or 0 for g in mine)
+            at = ("capacityProviders", k, "autoScalingGroup", "group")
+            check(providers.running_problem(running, asg.maxSize), at)
+            out.append(tuple(mine))
+        return out
+
+
+Cluster.ECS_IGNORED = tuple(f for f in ecs_shapes.CLUSTER if f not in Cluster.model_fields)
 
 
 def group_name(group: TypedGroup | InlineGroup) -> str:

@@ -12,14 +12,16 @@ from typing import Any, ClassVar
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     ValidationError,
     ValidationInfo,
     model_validator,
 )
 
 from planner.errors import PlannerError
-from planner.inputs.schema.cluster import Cluster, group_name
+from planner.inputs.schema.cluster import Cluster, group_name, strategy_problem
 from planner.inputs.schema.fields import FileModel, Path_, Text, field_title, problem
+from planner.inputs.schema.reacting import Reacting
 from planner.inputs.schema.services import Service, Services, Timing
 from planner.inputs.yamlsafe import Located
 from planner.model.scenario import (
@@ -49,6 +51,11 @@ class ScenarioFile(FileModel):
     cluster: Cluster
     services: Services
     timing: Timing | None = None
+    reacting: Reacting | None = Field(
+        None,
+        description="settings for what AWS does not document about a cluster that reacts "
+        "(ROLLOUT.md §10): each an assumption, named in the output",
+    )
 
     @model_validator(mode="after")
     def _across(self, info: ValidationInfo) -> ScenarioFile:
@@ -64,10 +71,17 @@ class ScenarioFile(FileModel):
                 ("cluster", "instances", g, "instanceIds", k),
             )
         services: list[Any] = list(self.services or [])
+        names = self.cluster.provider_names
+        for k, svc in enumerate(services):
+            found = strategy_problem(svc.capacityProviderStrategy, names)
+            if found is not None:
+                raise problem(found[1], ("services", k, "capacityProviderStrategy", *found[0]))
+        cps: list[Any] = list(self.cluster.capacityProviders or [])
+        added = sum(cp.autoScalingGroup.instances or 0 for cp in cps)
         for k, svc in enumerate(services):
             for key in ("newPlacement", "placement"):
                 if getattr(svc, key) is not None:
-                    _placement(groups, svc, key, ("services", k, key))
+                    _placement(groups, added, svc, key, ("services", k, key))
         twice = first_repeat([svc.name for svc in services])
         if twice is not None:
             k, j = twice
@@ -81,10 +95,11 @@ class ScenarioFile(FileModel):
         return self
 
 
-def _placement(groups: list[Any], svc: Service, key: str, where: Path_) -> None:
+def _placement(groups: list[Any], added: int, svc: Service, key: str, where: Path_) -> None:
     """Tasks per instance: the old ones (``placement``), adding up to the desired count
     unless new ones run beside them (a snapshot); or the new ones already running
-    (``newPlacement``), at most the desired count."""
+    (``newPlacement``), at most the desired count. The instances: those of
+    cluster.instances, then the ``added`` ones capacity providers run (``instances: N``)."""
     counts: list[int] = getattr(svc, key)
     open_groups = [group_name(g) for g in groups if g.count is None]
     if open_groups:
@@ -93,7 +108,7 @@ def _placement(groups: list[Any], svc: Service, key: str, where: Path_) -> None:
             f"no count for {', '.join(open_groups)}",
             where,
         )
-    n = sum(g.count or 0 for g in groups)
+    n = sum(g.count or 0 for g in groups) + added
     if len(counts) != n:
         raise problem(
             f"must list one count per instance, {n} in file order, got {len(counts)}", where

@@ -9,6 +9,7 @@ file:line: field: message; :class:`FileModel` is the base of every mapping of th
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
@@ -23,11 +24,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from planner.errors import PlannerError
+from planner.model.catalog import get_instance_type, load_catalog
 from planner.model.scenario import (
     INSTANCE_STATUSES,
     NETWORK_MODES,
     SCHEDULING,
     STRATEGIES,
+    first_repeat,
 )
 from planner.model.units import (
     CANARY_PERCENT,
@@ -174,7 +178,7 @@ def field_title(name: str, _info: Any) -> str:
     return name  # the file's own field names, as editors show them
 
 
-def _ecs_properties(schema: dict[str, Any], model: type[Any]) -> None:
+def ecs_properties(schema: dict[str, Any], model: type[Any]) -> None:
     """The model's fields in the file's order (:meth:`FileModel.field_order`), then the ECS
     shape's: allowed, and said to be ignored."""
     props = schema.get("properties", {})
@@ -195,7 +199,7 @@ class FileModel(BaseModel):
         extra="forbid",
         strict=True,
         field_title_generator=field_title,
-        json_schema_extra=_ecs_properties,
+        json_schema_extra=ecs_properties,
     )
     #: How messages name the mapping when the value is something else.
     WHAT: ClassVar[str] = "a mapping"
@@ -270,3 +274,53 @@ GivenCpu = field_type(int, lambda v: None, SIZE_SCHEMA, _cpu, required=True)
 RequiredMemory = field_type(
     int, lambda v: None, SIZE_SCHEMA, lambda v: _sized(v, "memory", 1), required=True
 )
+
+
+# --- shared by the cluster's models ---------------------------------------------------
+
+
+def texts_once(what: str) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        if value is None:
+            return None
+        check(list_problem(value, non_empty=True))
+        for k, item in enumerate(value):
+            check(text_problem(item), (k,))
+        if what == "zone":
+            twice = first_repeat(list(value))
+            if twice is not None:
+                k, _ = twice
+                raise problem(f"zone {describe(value[k])} is listed twice", (k,))
+        return value
+
+    return validate
+
+
+Zones = Annotated[
+    Annotated[list[str], Field(min_length=1)] | None, BeforeValidator(texts_once("zone"))
+]
+
+
+def _catalog_type(value: Any) -> Any:
+    check(text_problem(value))
+    try:
+        get_instance_type(value)
+    except PlannerError:
+        raise problem(_unknown_type(value)) from None
+    return value
+
+
+def _unknown_type(name: str) -> str:
+    """Explain an instance type the catalog does not know, with the closest one."""
+    known = load_catalog()
+    close = difflib.get_close_matches(name.strip().lower(), list(known), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return (
+        f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists the "
+        f"{len(known)} known ones; or give the type inline with name, vcpu and memory)"
+    )
+
+
+CatalogType = Annotated[
+    str, BeforeValidator(_catalog_type), WithJsonSchema({"type": "string", "minLength": 1})
+]

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BeforeValidator,
+    Field,
     WithJsonSchema,
     model_validator,
 )
@@ -42,10 +43,14 @@ from planner.inputs.schema.fields import (
     problem,
     words_type,
 )
+from planner.inputs.schema.reacting import CircuitBreaker, ProviderStrategy
 from planner.model.cql import QueryError
 from planner.model.cql import parse as parse_query
+from planner.model.providers import breaker_problem, launch_type_problem
 from planner.model.scenario import (
+    ALL_AT_ONCE_STRATEGIES,
     CONTROLLERS,
+    LAUNCH_TYPES,
     MAX_STRATEGY_RULES,
     SCHEDULING,
     STRATEGY_TYPES,
@@ -117,6 +122,11 @@ class DeploymentConfiguration(FileModel):
     bakeTimeInMinutes: Minutes = None
     linearConfiguration: LinearConfiguration | None = None
     canaryConfiguration: CanaryConfiguration | None = None
+    deploymentCircuitBreaker: CircuitBreaker | None = Field(
+        None,
+        description="gives up a rolling deployment that keeps failing, and with rollback "
+        "deploys the last completed revision back (ROLLOUT.md §10)",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> DeploymentConfiguration:
@@ -143,18 +153,39 @@ class DeploymentConfiguration(FileModel):
         return self
 
     def settings(self) -> dict[str, Any]:
-        """The fields given, by their flat names, the nested forms read into them."""
+        """The fields given, by their flat names, the nested forms read into them; the
+        breaker as planner's :class:`~planner.model.providers.CircuitBreaker`."""
         out = {k: getattr(self, k) for k in type(self).model_fields if k not in NESTED_FORMS}
         for key in NESTED_FORMS:
             nested = getattr(self, key)
             if nested is not None:
                 out.update({k: getattr(nested, k) for k in type(nested).model_fields})
+        if self.deploymentCircuitBreaker is not None:
+            out["deploymentCircuitBreaker"] = self.deploymentCircuitBreaker.breaker()
         return {k: v for k, v in out.items() if v is not None}
 
 
 DeploymentConfiguration.ECS_IGNORED = tuple(
     f for f in ecs_shapes.DEPLOYMENT_CONFIGURATION if f not in DeploymentConfiguration.model_fields
 )
+
+
+def _launch_type(value: Any) -> Any:
+    if value == "FARGATE":
+        raise problem(
+            "FARGATE: planner models EC2 container instances only (Fargate tasks take no "
+            "room on them); give EC2 or EXTERNAL, or leave the service out"
+        )
+    if value is not None:
+        check(one_of_problem(value, LAUNCH_TYPES))
+    return value
+
+
+LaunchType = Annotated[
+    str | None,
+    BeforeValidator(_launch_type),
+    WithJsonSchema({"anyOf": [{"enum": list(LAUNCH_TYPES)}, {"type": "null"}]}),
+]
 
 
 def _controller(value: Any) -> Any:
@@ -325,6 +356,16 @@ class Service(FileModel):
     placement: Counts = None
     newPlacement: Counts = None
     loadBalancers: LoadBalancers = None
+    launchType: LaunchType = Field(
+        None,
+        description="EC2 or EXTERNAL: the service runs on the cluster's instances without "
+        "a capacity provider strategy (not beside capacityProviderStrategy)",
+    )
+    capacityProviderStrategy: ProviderStrategy = Field(
+        None,
+        description="the capacity providers its tasks go to (ROLLOUT.md §10); absent or []: "
+        "the cluster's defaultCapacityProviderStrategy, unless launchType is given",
+    )
 
     @classmethod
     def missing(cls, key: str, raw: dict[str, Any]) -> str:
@@ -361,6 +402,17 @@ class Service(FileModel):
         if self.newPlacement is not None:
             found = new_placement_problem(self.placement is not None, self.deploy is not False)
             check(found, ("newPlacement",))
+        check(
+            launch_type_problem(self.launchType, bool(self.capacityProviderStrategy)),
+            ("launchType",),
+        )
+        config = self.deploymentConfiguration
+        if config is not None and config.deploymentCircuitBreaker is not None:
+            controller = self.deploymentController or "ECS"
+            all_at_once = config.strategy in ALL_AT_ONCE_STRATEGIES or controller == "CODE_DEPLOY"
+            breaker = config.deploymentCircuitBreaker.breaker()
+            found = breaker_problem(breaker, all_at_once, controller)
+            check(found, ("deploymentConfiguration", "deploymentCircuitBreaker", "enable"))
         return self
 
 
