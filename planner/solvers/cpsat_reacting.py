@@ -208,11 +208,65 @@ class ScaleOutModel(RolloutModel):
 
     def _placement(self, ecs_rules: bool) -> None:
         super()._placement(ecs_rules)
+        self._symmetry()
         for g in range(len(self.base.groups)):
             if self._may_grow(g):
                 for w in range(1, self.H + 1):
                     self._check_time()
                     self._growth(g, w)
+
+    # ------------------------------------------------------------ symmetry
+
+    def _symmetry(self) -> None:
+        """Instances alike (the same rows, tasks at the start and group, never closed
+        for want of a launch) are interchangeable: swapping two of them whole, wave by
+        wave, maps a run to a run. So the model may take them sorted by any key of their
+        trajectory: here their counts after the first wave, read as one number (a
+        lexicographic order). Launchable instances that open in the same wave are
+        interchangeable likewise; they are sorted by the waves they are open, then the
+        same key (launch order already sorts the first part)."""
+        if self.H < 1:
+            return
+        classes: dict[tuple, list[int]] = {}
+        p = self.p
+        for i in range(p.n_instances):
+            if i in self.slot:
+                continue
+            group = next((g for g, gr in enumerate(self.base.groups) if i in gr.running), -1)
+            key = (id(p.rows[i]), p.initial[i], p.start_new[i], group, bool(p.instances[i].static_names))
+            classes.setdefault(key, []).append(i)
+        for members in classes.values():
+            for a, b in zip(members, members[1:]):
+                self.m.add(self._key(a) >= self._key(b))
+        for g, group in enumerate(self.base.groups):
+            ks = [k for k in range(len(group.launchable)) if (g, k, 1) in self.above]
+            span = self._span(group.launchable[0]) if ks else 1
+            for k in ks[:-1]:
+                a, b = group.launchable[k], group.launchable[k + 1]
+                opened = [sum(self.above[g, j, t] for t in range(1, self.H)) for j in (k, k + 1)]
+                self.m.add(span * opened[0] + self._key(a) >= span * opened[1] + self._key(b))
+
+    def _cells(self, i: int) -> list[tuple[Any, int]]:
+        """Instance ``i``'s counts after the first wave (a launchable one's: after the
+        last), each with its largest value."""
+        out = []
+        w = self.H if i in self.slot else 1
+        for s in range(self.p.n_services):
+            out.append((self.old[w][i][s], self.p.initial[i][s]))
+            out.append((self.new[w][i][s], self._max_new(i, s)))
+        return out
+
+    def _span(self, i: int) -> int:
+        """One more than the largest :meth:`_key` of an instance like ``i``."""
+        return math.prod(most + 1 for _, most in self._cells(i))
+
+    def _key(self, i: int) -> Any:
+        """Instance ``i``'s counts after the first wave as one number (lexicographic)."""
+        key, weight = 0, 1
+        for cell, most in reversed(self._cells(i)):
+            key += weight * cell
+            weight *= most + 1
+        return key
 
     # ------------------------------------------------------------ growth
 
@@ -284,7 +338,10 @@ class ScaleOutModel(RolloutModel):
         services = sorted(fitting)
         sizes = [self.p.services[s].desired + 1 for s in services]
         if math.prod(sizes) <= MOST_TABLE:
-            table = _estimates(self._next_rows(g)[0], services, sizes)
+            tables = self.__dict__.setdefault("_tables", {})
+            if g not in tables:
+                tables[g] = _estimates(self._next_rows(g)[0], services, sizes)
+            table = tables[g]
             index = m.new_int_var(0, len(table) - 1, f"estix{w}_{g}")
             stride, terms = 1, []
             for s, size in zip(services, sizes, strict=True):
@@ -380,14 +437,33 @@ class ScaleOutModel(RolloutModel):
 
 def _estimates(rows: tuple[placement.Row, ...], services: list[int], sizes: list[int]) -> list[int]:
     """:func:`planner.model.scaling.pack` for every count of ``services`` (the first
-    varying fastest), one entry per combination."""
-    out = []
-    for flat in range(math.prod(sizes)):
-        tasks: list[int] = []
-        for s, size in zip(services, sizes, strict=True):
-            tasks += [s] * (flat % size)
-            flat //= size
-        out.append(scaling.pack(rows, sorted(tasks)))
+    varying fastest), one entry per combination: first-fit in service order, so the
+    bins after the first services' tasks are shared by every count of the later ones."""
+    out = [0] * math.prod(sizes)
+    n_services = len(rows[0].new)
+
+    def place(bins: list[list[int]], s: int) -> None:  # one task, as scaling.pack does
+        for new in bins:
+            new[s] += 1
+            if placement.holds(rows, [0] * n_services, new):
+                return
+            new[s] -= 1
+        new = [0] * n_services
+        new[s] = 1
+        if placement.holds(rows, [0] * n_services, new):
+            bins.append(new)
+
+    def fill(level: int, bins: list[list[int]], index: int, stride: int) -> None:
+        if level == len(services):
+            out[index] = len(bins)
+            return
+        bins = [list(b) for b in bins]
+        for count in range(sizes[level]):
+            if count:
+                place(bins, services[level])
+            fill(level + 1, bins, index + count * stride, stride * sizes[level])
+
+    fill(0, [], 0, 1)
     return out
 
 

@@ -17,6 +17,7 @@ proves nothing.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections.abc import Iterator
 
@@ -36,9 +37,14 @@ from planner.model.rollout import (
 )
 
 
-def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Moves]:
-    """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance)."""
-    for combo in itertools.combinations_with_replacement(holders, n):
+def _stop_sets(
+    state: State, s: int, n: int, holders: list[int], deadline: float = math.inf
+) -> Iterator[Moves]:
+    """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance);
+    :class:`OutOfTime` past ``deadline`` (tens of holders have millions of ways)."""
+    for k, combo in enumerate(itertools.combinations_with_replacement(holders, n)):
+        if k % 1024 == 1023 and time.perf_counter() > deadline:
+            raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
         counts: dict[int, int] = {}
         for i in combo:
             counts[i] = counts.get(i, 0) + 1
@@ -46,8 +52,10 @@ def _stop_sets(state: State, s: int, n: int, holders: list[int]) -> Iterator[Mov
             yield tuple((s, i, c) for i, c in sorted(counts.items()))
 
 
-def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
-    """Every maximal set of starts from ``mid`` (no service with room fits anywhere after)."""
+def _maximal_starts(problem: Problem, mid: State, deadline: float) -> set[Moves]:
+    """Every maximal set of starts from ``mid`` (no service with room fits anywhere
+    after). :class:`OutOfTime` past ``deadline``: on tens of instances one state has more
+    such sets than a limit of seconds can list."""
     S, n = problem.n_services, problem.n_instances
     out: set[Moves] = set()
     seen: set[tuple] = set()
@@ -56,6 +64,8 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
         key = tuple(sorted(placed.items()))
         if key in seen:
             return
+        if time.perf_counter() > deadline:
+            raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
         seen.add(key)
         extended = False
         for s in range(S):
@@ -79,21 +89,22 @@ def _maximal_starts(problem: Problem, mid: State) -> set[Moves]:
     return out
 
 
-def ecs_waves(problem: Problem, state: State) -> Iterator[Wave]:
-    """Every wave by ECS rules from ``state`` (before its scale-out)."""
+def ecs_waves(problem: Problem, state: State, deadline: float = math.inf) -> Iterator[Wave]:
+    """Every wave by ECS rules from ``state`` (before its scale-out); :class:`OutOfTime`
+    past ``deadline`` (a ``time.perf_counter()`` value)."""
     S = problem.n_services
     per_service: list[list[Moves]] = []
     for s in range(S):
         k = stop_allowance(problem, state, s)
         holders = [i for i in range(problem.n_instances) if state.old[i][s]]
-        per_service.append(list(_stop_sets(state, s, k, holders)) if k else [()])
+        per_service.append(list(_stop_sets(state, s, k, holders, deadline)) if k else [()])
     for stops in itertools.product(*per_service):
         moves: Moves = tuple(m for ms in stops for m in ms)
         old = [list(r) for r in state.old]
         for s, i, c in moves:
             old[i][s] -= c
         mid = State(tuple(map(tuple, old)), state.new, state.added)
-        for starts in _maximal_starts(problem, mid):
+        for starts in _maximal_starts(problem, mid, deadline):
             yield Wave(moves, starts)
 
 
@@ -122,7 +133,7 @@ def search(
                 continue
             if is_dead(problem, state):
                 return "found", *_path(parent, state), len(parent)
-            for wave in ecs_waves(problem, state):
+            for wave in ecs_waves(problem, state, deadline):
                 after = apply_wave(problem, state, wave, ecs_rules=True)
                 if after not in parent:
                     if len(parent) >= most:
