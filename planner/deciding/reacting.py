@@ -57,7 +57,7 @@ from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime
 from planner.model.horizon import max_waves, next_horizon
 from planner.model.problem import Problem
-from planner.model.rollout import Run, initial_state, is_complete, simulate
+from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
 from planner.running import clock, progress
 from planner.running.clock import Deadline
 from planner.solvers import exhaustive
@@ -210,24 +210,18 @@ def _dead_run_by_cp_sat(
     """A run completes: CP-SAT's model with the growth proves that every run by ECS
     rules completes within a horizon (``safe``), or finds one that dies (``at-risk``);
     None when the time runs out or its witness does not replay. ``sets``: the count
-    sets, which every run's counts keep to (step 2a)."""
-    from planner.solvers.cpsat_reacting import ScaleOutModel, run_of
+    sets, which every run's counts keep to (step 2a).
 
+    At each horizon, first: is any run unfinished after it (all the time left: that
+    is the proof)? If one is, and it is not dead: does any run die within it (a quarter
+    of what is left)? Then the next horizon, where a run still going here goes on."""
     until = deadline.share(clock.REACTING_CP_SAT)
     horizon, spent = min(len(default.waves) + 1, max_waves(problem)), 0.0
     while True:
         progress.phase(f"CP-SAT with scale-out: runs by ECS rules unfinished after {horizon} waves")
-        try:
-            model = ScaleOutModel(problem, horizon, ecs_rules=True, deadline=until)
-        except OutOfTime:
-            return None
-        if sets is not None:
-            model.restrict_counts(sets)
-        model.target_unfinished()
-        model.hint(default.states)
-        ans = model.solve(until.left(), workers, seed, portfolio=True)
-        spent += ans.seconds
-        if ans.status == "none":
+        status, run, secs = _ecs_runs_at(problem, horizon, sets, default, until, workers, seed)
+        spent += secs
+        if status == "none":
             return Analysis(
                 Verdict.SAFE,
                 f"CP-SAT, scale-out included: no run by ECS rules is unfinished after "
@@ -235,12 +229,7 @@ def _dead_run_by_cp_sat(
                 plan=complete.waves,
                 solver_seconds=spent,
             )
-        if ans.status == "unknown":
-            return None
-        if ans.dead:
-            run = run_of(problem, ans.states or [], ecs_rules=True)
-            if run is None:  # an over-approximated growth: no witness, no proof
-                return None
+        if run is not None:
             return at_risk(
                 problem,
                 complete.waves,
@@ -249,9 +238,52 @@ def _dead_run_by_cp_sat(
                 "included",
                 spent,
             )
-        if horizon >= max_waves(problem):
+        if status == "unknown" or horizon >= max_waves(problem):
             return None
         horizon = next_horizon(horizon, problem)
+
+
+def _ecs_runs_at(
+    problem: Problem,
+    horizon: int,
+    sets: CountSets | None,
+    default: Run,
+    until: Deadline,
+    workers: int,
+    seed: int,
+) -> tuple[str, Run | None, float]:
+    """One horizon of :func:`_dead_run_by_cp_sat`: ``none`` (no run unfinished after
+    it), ``dead`` with a run that dies and replays, ``going`` (a run is unfinished and no
+    dead one was found), or ``unknown`` (the time ran out, or a witness of an
+    over-approximated growth did not replay); and the seconds CP-SAT spent."""
+    from planner.solvers.cpsat_reacting import ScaleOutModel, run_of
+
+    spent = 0.0
+    for target, seconds in (("unfinished", until.left()), ("dead", until.left() / 4)):
+        try:
+            model = ScaleOutModel(problem, horizon, ecs_rules=True, deadline=until)
+        except OutOfTime:
+            return "unknown", None, spent
+        if sets is not None:
+            model.restrict_counts(sets)
+        if target == "dead":
+            model.target_dead()
+        else:  # a plain question of feasibility: the proof of safe is its "no"
+            model.target_unfinished()
+            model.m.clear_objective()
+        model.hint(default.states)
+        ans = model.solve(seconds, workers, seed)
+        spent += ans.seconds
+        if ans.status == "none":
+            return ("none" if target == "unfinished" else "going"), None, spent
+        if ans.status != "found":
+            return ("unknown" if target == "unfinished" else "going"), None, spent
+        run = run_of(problem, ans.states or [], ecs_rules=True)
+        if run is not None and not run.complete and is_dead(problem, run.states[-1]):
+            return "dead", run, spent
+        if target == "dead":  # an over-approximated growth: no witness, and it stays
+            return "unknown", None, spent
+    return "going", None, spent
 
 
 def _plan_by_cp_sat(
@@ -276,7 +308,7 @@ def _plan_by_cp_sat(
         spent += ans.seconds
         if ans.status == "found":
             run = run_of(problem, ans.states or [], ecs_rules=False)
-            if run is None:  # an over-approximated growth: no plan, no proof
+            if run is None or not run.complete:  # an over-approximated growth: no plan
                 return None
             return at_risk(
                 problem,
