@@ -36,7 +36,7 @@ The proofs, cheapest first:
       prove nothing here. Cheap where the new tasks do not fit even that fleet, so it
       goes first, with half (:data:`~planner.running.clock.REACTING_FLEET`).
    b. CP-SAT's model under the general rules, any stops the bound allows, at growing
-      horizons up to :func:`~planner.solvers.cpsat_reacting.plan_bound`: a plan that
+      horizons up to :func:`~planner.solvers.reacting_search.plan_bound`: a plan that
       replays: ``at-risk``; none within the bound: ``hangs``.
 
 Counting (one service, old and new tasks alike: ECS's run decides) stands aside: runs
@@ -55,9 +55,9 @@ from planner.deciding.ecs_runs import other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime
-from planner.model.horizon import max_waves, next_horizon
+from planner.model.horizon import max_waves
 from planner.model.problem import Problem
-from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
+from planner.model.rollout import Run, initial_state, is_complete, simulate
 from planner.running import clock, progress
 from planner.running.clock import Deadline
 from planner.solvers import exhaustive
@@ -210,80 +210,28 @@ def _dead_run_by_cp_sat(
     """A run completes: CP-SAT's model with the growth proves that every run by ECS
     rules completes within a horizon (``safe``), or finds one that dies (``at-risk``);
     None when the time runs out or its witness does not replay. ``sets``: the count
-    sets, which every run's counts keep to (step 2a).
+    sets, which every run's counts keep to (step 2a)."""
+    from planner.solvers import reacting_search
 
-    At each horizon, first: is any run unfinished after it (all the time left: that
-    is the proof)? If one is, and it is not dead: does any run die within it (a quarter
-    of what is left)? Then the next horizon, where a run still going here goes on."""
     until = deadline.share(clock.REACTING_CP_SAT)
-    horizon, spent = min(len(default.waves) + 1, max_waves(problem)), 0.0
-    while True:
-        progress.phase(f"CP-SAT with scale-out: runs by ECS rules unfinished after {horizon} waves")
-        status, run, secs = _ecs_runs_at(problem, horizon, sets, default, until, workers, seed)
-        spent += secs
-        if status == "none":
-            return Analysis(
-                Verdict.SAFE,
-                f"CP-SAT, scale-out included: no run by ECS rules is unfinished after "
-                f"{horizon} waves, so every run completes",
-                plan=complete.waves,
-                solver_seconds=spent,
-            )
-        if run is not None:
-            return at_risk(
-                problem,
-                complete.waves,
-                run,
-                "a run completes, and CP-SAT found a run by ECS rules that dies, scale-out "
-                "included",
-                spent,
-            )
-        if status == "unknown" or horizon >= max_waves(problem):
-            return None
-        horizon = next_horizon(horizon, problem)
-
-
-def _ecs_runs_at(
-    problem: Problem,
-    horizon: int,
-    sets: CountSets | None,
-    default: Run,
-    until: Deadline,
-    workers: int,
-    seed: int,
-) -> tuple[str, Run | None, float]:
-    """One horizon of :func:`_dead_run_by_cp_sat`: ``none`` (no run unfinished after
-    it), ``dead`` with a run that dies and replays, ``going`` (a run is unfinished and no
-    dead one was found), or ``unknown`` (the time ran out, or a witness of an
-    over-approximated growth did not replay); and the seconds CP-SAT spent."""
-    from planner.solvers.cpsat_reacting import ScaleOutModel, run_of
-
-    spent = 0.0
-    for target, seconds in (("unfinished", until.left()), ("dead", until.left() / 4)):
-        try:
-            model = ScaleOutModel(problem, horizon, ecs_rules=True, deadline=until)
-        except OutOfTime:
-            return "unknown", None, spent
-        if sets is not None:
-            model.restrict_counts(sets)
-        if target == "dead":
-            model.target_dead()
-        else:  # a plain question of feasibility: the proof of safe is its "no"
-            model.target_unfinished()
-            model.m.clear_objective()
-        model.hint(default.states)
-        ans = model.solve(seconds, workers, seed)
-        spent += ans.seconds
-        if ans.status == "none":
-            return ("none" if target == "unfinished" else "going"), None, spent
-        if ans.status != "found":
-            return ("unknown" if target == "unfinished" else "going"), None, spent
-        run = run_of(problem, ans.states or [], ecs_rules=True)
-        if run is not None and not run.complete and is_dead(problem, run.states[-1]):
-            return "dead", run, spent
-        if target == "dead":  # an over-approximated growth: no witness, and it stays
-            return "unknown", None, spent
-    return "going", None, spent
+    found = reacting_search.dead_run(problem, until, workers, seed, default, sets)
+    if found.status == "none":
+        return Analysis(
+            Verdict.SAFE,
+            f"CP-SAT, scale-out included: no run by ECS rules is unfinished after "
+            f"{found.horizon} waves, so every run completes",
+            plan=complete.waves,
+            solver_seconds=found.seconds,
+        )
+    if found.run is not None:
+        return at_risk(
+            problem,
+            complete.waves,
+            found.run,
+            "a run completes, and CP-SAT found a run by ECS rules that dies, scale-out included",
+            found.seconds,
+        )
+    return None
 
 
 def _plan_by_cp_sat(
@@ -291,44 +239,29 @@ def _plan_by_cp_sat(
 ) -> Analysis | None:
     """A run dies, none completed so far: CP-SAT looks for a completing plan with the
     growth at growing horizons (``at-risk``), up to the bound (``hangs``)."""
-    from planner.solvers.cpsat_reacting import ScaleOutModel, plan_bound, run_of
+    from planner.solvers import reacting_search
 
     until = deadline.share(clock.REACTING_CP_SAT)
-    bound, spent = plan_bound(problem), 0.0
-    horizon = max(2 * len(dead.waves) + 2, 2)
-    while True:
-        horizon = min(horizon, bound)
-        progress.phase(f"CP-SAT with scale-out: does a plan of {horizon} waves complete")
-        try:
-            model = ScaleOutModel(problem, horizon, ecs_rules=False, free_stops=True, deadline=until)
-        except OutOfTime:
-            return None
-        model.target_complete()
-        ans = model.solve(until.left(), workers, seed)
-        spent += ans.seconds
-        if ans.status == "found":
-            run = run_of(problem, ans.states or [], ecs_rules=False)
-            if run is None or not run.complete:  # an over-approximated growth: no plan
-                return None
-            return at_risk(
-                problem,
-                run.waves,
-                dead,
-                "CP-SAT found a completing plan, scale-out included; a run by ECS rules dies",
-                spent,
-            )
-        if ans.status == "unknown":
-            return None
-        if horizon >= bound:
-            a = hangs(
-                problem,
-                dead,
-                f"CP-SAT, scale-out included: no plan completes within {bound} waves, the "
-                "most any plan needs (each wave stops, starts or launches something)",
-            )
-            a.solver_seconds = spent
-            return a
-        horizon = 2 * horizon
+    first = 2 * len(dead.waves) + 2
+    found = reacting_search.completing_plan(problem, until, workers, seed, first)
+    if found.run is not None:
+        return at_risk(
+            problem,
+            found.run.waves,
+            dead,
+            "CP-SAT found a completing plan, scale-out included; a run by ECS rules dies",
+            found.seconds,
+        )
+    if found.status == "none":
+        a = hangs(
+            problem,
+            dead,
+            f"CP-SAT, scale-out included: no plan completes within {found.horizon} waves, "
+            "the most any plan needs (each wave stops, starts or launches something)",
+        )
+        a.solver_seconds = found.seconds
+        return a
+    return None
 
 
 def _relaxed_hangs(

@@ -40,15 +40,18 @@ nothing, starts nothing and grows nothing) is a model run padded with its last s
 so "no model run is unfinished after ``H`` waves" means every real run completes within
 ``H`` waves: ``safe``. A model run that ends dead (no stop allowed, no growth in its last
 wave, every service with room fitting no open instance) is replayed through
-:func:`planner.model.rollout.replay` with ECS rules (:func:`run_of`) before it counts:
+:func:`planner.model.rollout.replay` with ECS rules
+(:func:`~planner.solvers.reacting_search.run_of`) before it counts:
 where the model is exact it replays; where not, a run that does not replay proves
 nothing. General rules with ``free_stops`` (any number of stops the lower bound allows:
 taking them at their maximum is no longer without loss of generality, as a stop that
 empties an instance lowers ``busy`` and so the growth): a completing plan can be cut to
-:func:`plan_bound` waves (each wave that changes the state stops an old task, starts a
+:func:`~planner.solvers.reacting_search.plan_bound` waves (each wave that changes the
+state stops an old task, starts a
 new one or launches an instance; one that changes nothing repeats the state, and what
 follows a state depends on it alone), so "no model plan completes within
-:func:`plan_bound` waves" means no plan completes: with a run that dies, ``hangs``.
+that bound" means no plan completes: with a run that dies, ``hangs``. The searches
+themselves: :mod:`planner.solvers.reacting_search`.
 """
 
 from __future__ import annotations
@@ -60,35 +63,15 @@ from ortools.sat.python import cp_model
 
 from planner.model import placement, scaling
 from planner.model.problem import Problem
-from planner.model.rollout import (
-    InvalidWave,
-    Run,
-    State,
-    Wave,
-    is_complete,
-    moves_of,
-    replay,
-)
+from planner.model.rollout import State
 from planner.running.clock import Deadline
 from planner.solvers.cpsat import RolloutModel
 
-__all__ = ["MOST_TABLE", "ScaleOutModel", "plan_bound", "run_of"]
+__all__ = ["MOST_TABLE", "ScaleOutModel"]
 
 #: The most entries of an estimate table (:func:`~planner.model.scaling.pack` over the
 #: counts of a group's services) written out; a larger product of counts is bounded.
 MOST_TABLE = 5000
-
-
-def plan_bound(problem: Problem) -> int:
-    """The most waves a completing plan needs once waves that change nothing are cut:
-    each other wave stops an old task, starts a new one or launches an instance."""
-    start = problem.added_at_start
-    return (
-        sum(map(sum, problem.initial))
-        + sum(svc.desired for svc in problem.services)
-        - sum(map(sum, problem.start_new))
-        + sum(len(g.launchable) - start[k] for k, g in enumerate(problem.groups))
-    )
 
 
 class ScaleOutModel(RolloutModel):
@@ -131,7 +114,7 @@ class ScaleOutModel(RolloutModel):
             if not self._may_grow(g):
                 self.launched.append([s0] * (H + 1))
                 continue
-            row = [s0]
+            row: list[Any] = [s0]
             for t in range(1, H + 1):
                 lits = [m.new_bool_var(f"up{g}_{k}_{t}") for k in range(s0, n)]
                 for k, lit in enumerate(lits, s0):
@@ -231,18 +214,26 @@ class ScaleOutModel(RolloutModel):
         for i in range(p.n_instances):
             if i in self.slot:
                 continue
-            group = next((g for g, gr in enumerate(self.base.groups) if i in gr.running), -1)
-            key = (id(p.rows[i]), p.initial[i], p.start_new[i], group, bool(p.instances[i].static_names))
+            member = next((g for g, gr in enumerate(self.base.groups) if i in gr.running), -1)
+            key = (
+                id(p.rows[i]),
+                p.initial[i],
+                p.start_new[i],
+                member,
+                bool(p.instances[i].static_names),
+            )
             classes.setdefault(key, []).append(i)
         for members in classes.values():
-            for a, b in zip(members, members[1:]):
+            for a, b in zip(members, members[1:], strict=False):
                 self._lex(a, b)
         for g, group in enumerate(self.base.groups):
             ks = [k for k in range(len(group.launchable)) if (g, k, 1) in self.above]
-            span = self._span(group.launchable[0]) if ks else 1
             for k in ks[:-1]:
                 a, b = group.launchable[k], group.launchable[k + 1]
+                if p.rows[a] is not p.rows[b]:
+                    continue  # (a zone in a memberOf): not interchangeable
                 opened = [sum(self.above[g, j, t] for t in range(1, self.H)) for j in (k, k + 1)]
+                span = self._span(b)
                 self.m.add(span * opened[0] + self._key(a) >= span * opened[1] + self._key(b))
 
     def _lex(self, a: int, b: int) -> None:
@@ -332,7 +323,9 @@ class ScaleOutModel(RolloutModel):
         out: dict[int, int] = {}
         for s, shares in enumerate(self.base.shares):
             if any(sh.group == g for sh in shares):
-                most = [placement.most_new(r, s, self.p.services[s].desired) for r in self._next_rows(g)]
+                most = [
+                    placement.most_new(r, s, self.p.services[s].desired) for r in self._next_rows(g)
+                ]
                 if max(most) > 0:
                     out[s] = min(k for k in most if k > 0)
         return out
@@ -359,7 +352,7 @@ class ScaleOutModel(RolloutModel):
         if math.prod(sizes) <= MOST_TABLE:
             tables = self.__dict__.setdefault("_tables", {})
             if g not in tables:
-                tables[g] = _estimates(self._next_rows(g)[0], services, sizes)
+                tables[g] = scaling.pack_table(self._next_rows(g)[0], services, sizes)
             table = tables[g]
             index = m.new_int_var(0, len(table) - 1, f"estix{w}_{g}")
             stride, terms = 1, []
@@ -466,69 +459,3 @@ class ScaleOutModel(RolloutModel):
             row[w] if isinstance(row[w], int) else solver.value(row[w]) for row in self.launched
         )
         return State(plain.old, plain.new, added)
-
-
-def _estimates(rows: tuple[placement.Row, ...], services: list[int], sizes: list[int]) -> list[int]:
-    """:func:`planner.model.scaling.pack` for every count of ``services`` (the first
-    varying fastest), one entry per combination: first-fit in service order, so the
-    bins after the first services' tasks are shared by every count of the later ones."""
-    out = [0] * math.prod(sizes)
-    n_services = len(rows[0].new)
-
-    def place(bins: list[list[int]], s: int) -> None:  # one task, as scaling.pack does
-        for new in bins:
-            new[s] += 1
-            if placement.holds(rows, [0] * n_services, new):
-                return
-            new[s] -= 1
-        new = [0] * n_services
-        new[s] = 1
-        if placement.holds(rows, [0] * n_services, new):
-            bins.append(new)
-
-    def fill(level: int, bins: list[list[int]], index: int, stride: int) -> None:
-        if level == len(services):
-            out[index] = len(bins)
-            return
-        bins = [list(b) for b in bins]
-        for count in range(sizes[level]):
-            if count:
-                place(bins, services[level])
-            fill(level + 1, bins, index + count * stride, stride * sizes[level])
-
-    fill(0, [], 0, 1)
-    return out
-
-
-def waves_of(states: list[State]) -> list[Wave]:
-    """The waves between consecutive states, launches included, trailing empty waves
-    dropped."""
-    waves: list[Wave] = []
-    for a, b in zip(states, states[1:], strict=False):
-        stops: dict[tuple[int, int], int] = {}
-        starts: dict[tuple[int, int], int] = {}
-        for i, (oa, ob, na, nb) in enumerate(zip(a.old, b.old, a.new, b.new, strict=True)):
-            for s in range(len(oa)):
-                if oa[s] > ob[s]:
-                    stops[s, i] = oa[s] - ob[s]
-                if nb[s] > na[s]:
-                    starts[s, i] = nb[s] - na[s]
-        launch = tuple(y - x for x, y in zip(a.added, b.added, strict=True))
-        waves.append(Wave(moves_of(stops), moves_of(starts), launch if any(launch) else ()))
-    while waves and waves[-1].empty:
-        waves.pop()
-    return waves
-
-
-def run_of(problem: Problem, states: list[State], *, ecs_rules: bool) -> Run | None:
-    """The model's run as the plain model replays it (with ECS rules or not), or None
-    where it does not replay or its states differ from the model's (an over-approximated
-    growth). Whether it completes, dies or goes on is the caller's to ask."""
-    waves = waves_of(states)
-    try:
-        replayed = replay(problem, waves, ecs_rules=ecs_rules)
-    except InvalidWave:
-        return None
-    if replayed != states[: len(waves) + 1]:
-        return None
-    return Run(waves, replayed, is_complete(problem, replayed[-1]))
