@@ -32,26 +32,30 @@ ECS rules looks only at open instances (its "fails here" clause gains "not open"
 
 So the model's runs contain every run of the plain model (each growth it allows
 includes the plain model's), and where nothing is over-approximated (:attr:`exact`) they
-are exactly those runs.
+are exactly those runs. Instances alike are taken in one order (:meth:`_symmetry`),
+which keeps at least one run of every set of runs that differ only in which of them
+holds what; the count sets, where added (:meth:`restrict_counts`), hold for every run.
 
-**Why its answers are proofs.** ECS rules (:meth:`ScaleOutModel.target_unfinished`): a
-real run by ECS rules that has ended (complete, or dead: it stays, its next wave stops
-nothing, starts nothing and grows nothing) is a model run padded with its last state,
-so "no model run is unfinished after ``H`` waves" means every real run completes within
-``H`` waves: ``safe``. A model run that ends dead (no stop allowed, no growth in its last
-wave, every service with room fitting no open instance) is replayed through
+**Why its answers are proofs.** ECS rules (:meth:`ScaleOutModel.target_unfinished`): the
+first ``H`` waves of a real run by ECS rules are a model run; a real run that has ended
+before (complete, or dead: its next wave stops nothing, starts nothing and grows nothing,
+so the state stays) is one padded with its last state. So "no model run is unfinished
+after ``H`` waves" means every real run completes within ``H`` waves: ``safe``. A model
+run that ends dead (no stop allowed, every service with room fitting no open instance,
+no growth after its last wave) counts only once it replays through
 :func:`planner.model.rollout.replay` with ECS rules
-(:func:`~planner.solvers.reacting_search.run_of`) before it counts:
-where the model is exact it replays; where not, a run that does not replay proves
-nothing. General rules with ``free_stops`` (any number of stops the lower bound allows:
-taking them at their maximum is no longer without loss of generality, as a stop that
-empties an instance lowers ``busy`` and so the growth): a completing plan can be cut to
-:func:`~planner.solvers.reacting_search.plan_bound` waves (each wave that changes the
-state stops an old task, starts a
-new one or launches an instance; one that changes nothing repeats the state, and what
-follows a state depends on it alone), so "no model plan completes within
-that bound" means no plan completes: with a run that dies, ``hangs``. The searches
-themselves: :mod:`planner.solvers.reacting_search`.
+(:func:`~planner.solvers.reacting_search.run_of`): where the model is exact it does;
+where not, a run that does not replay proves nothing.
+
+General rules, with ``free_stops``: any number of stops the lower bound allows, as
+taking them at their maximum is no longer without loss of generality (a stop that
+empties an instance lowers ``busy``, and so the growth). A completing plan can be cut to
+:func:`~planner.solvers.reacting_search.plan_bound` waves: each wave that changes the
+state stops an old task, starts a new one or launches an instance, and one that changes
+nothing repeats the state (what follows a state depends on it alone). So "no model plan
+completes within that bound" means no plan completes: with a run that dies, ``hangs``.
+A plan the model finds counts once it replays. The searches horizon by horizon:
+:mod:`planner.solvers.reacting_search`.
 """
 
 from __future__ import annotations
@@ -214,7 +218,10 @@ class ScaleOutModel(RolloutModel):
         for i in range(p.n_instances):
             if i in self.slot:
                 continue
-            member = next((g for g, gr in enumerate(self.base.groups) if i in gr.running), -1)
+            member = next(  # a group's instance counts towards its growth
+                (g for g, gr in enumerate(self.base.groups) if i in (*gr.running, *gr.launchable)),
+                -1,
+            )
             key = (
                 id(p.rows[i]),
                 p.initial[i],
