@@ -1,6 +1,7 @@
 """The scale family: does ``planner solve`` keep to its time limit as clusters grow?
 
     python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen] [--output DIR]
+                               [--reacting room,max]
 
 Generates its own scenarios (not :mod:`benchmarks.generate`'s, nor its seeds) for every
 size × utilisation × deploying cell:
@@ -29,6 +30,12 @@ default ``benchmarks/``) is written by this harness, never by hand.
 instead: a second generator, written by someone who had not read this one (daemons,
 awsvpc, memberOf, placement strategies, memory-heavy services, reserved memory, two-zone
 fleets), so that the figures are not tuned to one family. It writes ``UNSEEN.md``.
+
+``--reacting room,max`` measures the family's reacting variant instead
+(:mod:`benchmarks.reacting`: the fleet a capacity provider's Auto Scaling group, every
+service on it; ``room``: maxSize 25 % above the running instances, ``max``: at them), each
+mode a cell of its own. It writes ``REACTING.md`` (``REACTING-UNSEEN.md`` for the unseen
+family).
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import unseen
+from benchmarks import reacting, unseen
 from planner.inputs.loading import load_scenario
 from planner.model.catalog import load_catalog
 from planner.model.problem import DoesNotFit, compile_problem
@@ -223,7 +230,10 @@ def stats(mapping: dict[str, Any]) -> dict[str, Any]:
 def fits(mapping: dict[str, Any]) -> bool:
     """Whether planner can place the running tasks (``compile_problem`` succeeds)."""
     try:
-        compile_problem(load_scenario(mapping))
+        if "capacityProviders" in mapping["cluster"]:
+            compile_problem(reacting.load(mapping))
+        else:
+            compile_problem(load_scenario(mapping))
     except DoesNotFit:
         return False
     return True
@@ -240,16 +250,20 @@ def fitting(
     count: int,
     first_seed: int = 1,
     family: str = "scale",
+    mode: str | None = None,
 ) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     """The first ``count`` seeds from ``first_seed`` on whose running tasks fit, as
     (seed, mapping), and how many seeds were dropped because theirs did not. Every
-    mapping is named ``{size}-u{percent}-{deploying}-s{seed}`` (the file's name)."""
+    mapping is named ``{size}-u{percent}-{deploying}-s{seed}`` (the file's name), and
+    ``-room`` or ``-max`` after it in the reacting ``mode`` (:func:`reacting.react`)."""
     found: list[tuple[int, dict[str, Any]]] = []
     dropped = 0
     seed = first_seed
     while len(found) < count:
         mapping = FAMILIES[family](size, utilisation, deploying, seed)
         mapping["name"] = f"{size}-u{round(utilisation * 100)}-{deploying}-s{seed}"
+        if mode is not None:
+            mapping = reacting.react(mapping, mode)
         if fits(mapping):
             found.append((seed, mapping))
         else:
@@ -282,6 +296,8 @@ class Run:
     message: str = ""
     commit: str = ""  # HEAD when the solve started
     workers: int | None = None  # CP-SAT workers, as the JSON says (None: not said)
+    outcome: str = ""  # the JSON's outcome.kind on a cluster that reacts
+    max_size: int | None = None  # the reacting variant's maxSize
 
     @property
     def proven(self) -> bool:
@@ -299,6 +315,7 @@ class Cell:
     deploying: str
     dropped: int = 0
     runs: list[Run] = field(default_factory=list)
+    mode: str | None = None  # the reacting variant's mode (room, max), None: the family's own
 
 
 def planner_command() -> list[str]:
@@ -311,14 +328,16 @@ def planner_command() -> list[str]:
 
 
 def solve(
-    path: Path, limit: float, workers: int | None = None
+    path: Path, limit: float, workers: int | None = None, command: Sequence[str] | None = None
 ) -> tuple[float, int | None, dict[str, Any], str]:
     """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it (with
     ``--workers WORKERS`` if given; else the command's default, the machine's cores):
     (wall seconds, exit code or None if killed, the JSON or {}, what went wrong if the
     JSON is missing: stderr's last line, else why stdout did not parse; then stdout and
-    stderr are kept beside PATH as ``.out`` and ``.err``)."""
-    cmd = [*planner_command(), "solve", str(path), "--format", "json", "--time-limit", f"{limit:g}"]
+    stderr are kept beside PATH as ``.out`` and ``.err``). ``command``: what stands for
+    ``planner solve`` (:func:`benchmarks.reacting.solve_command`)."""
+    head = list(command) if command is not None else [*planner_command(), "solve"]
+    cmd = [*head, str(path), "--format", "json", "--time-limit", f"{limit:g}"]
     if workers is not None:
         cmd += ["--workers", str(workers)]
     t0 = time.perf_counter()
@@ -380,14 +399,16 @@ def run_cell(
     folder: Path,
     family: str = "scale",
     workers: int | None = None,
+    mode: str | None = None,
 ) -> Cell:
-    found, dropped = fitting(size, utilisation, deploying, seeds, family=family)
-    cell = Cell(size, utilisation, deploying, dropped)
+    found, dropped = fitting(size, utilisation, deploying, seeds, family=family, mode=mode)
+    cell = Cell(size, utilisation, deploying, dropped, mode=mode)
+    command = reacting.solve_command() if mode is not None else None
     for _seed, mapping in found:
         path = folder / f"{mapping['name']}.yaml"
         path.write_text(yaml.dump(mapping, Dumper=_NoAliases, sort_keys=False))
         head = _git("rev-parse", "--short", "HEAD")
-        wall, code, data, err = solve(path, limit, workers)
+        wall, code, data, err = solve(path, limit, workers, command)
         verdict = data.get("verdict") or ("killed" if code is None else "error")
         st = stats(mapping)
         run = Run(
@@ -406,6 +427,8 @@ def run_cell(
             err if verdict in ("error", "killed") else "",
             head,
             data.get("workers"),
+            (data.get("outcome") or {}).get("kind", ""),
+            reacting.mapping_max_size(mapping),
         )
         cell.runs.append(run)
         print(
@@ -478,16 +501,20 @@ def render(
     when: str = "",
     family: str = "scale",
     workers: int | None = None,
+    solved_by: str = "",
 ) -> str:
-    """SCALE.md's (or UNSEEN.md's) text for the measured cells."""
+    """SCALE.md's (or UNSEEN.md's, or REACTING.md's) text for the measured cells.
+    ``solved_by``: what stood for ``planner solve`` in the reacting variant."""
     limits = sorted({(r.size, r.limit) for c in cells for r in c.runs}, key=lambda x: x[1])
     heads = sorted({r.commit for c in cells for r in c.runs if r.commit})
     changed = bool(commit_after) and commit_after.split()[0] != commit.split()[0]
     changed = changed or len(heads) > 1
+    reacts = any(c.mode for c in cells)
+    title = "Scale family" if family == "scale" else "Unseen family"
+    if reacts:
+        title = f"{title}, reacting variant"
     lines = [
-        "# Scale family: wall time against `--time-limit`"
-        if family == "scale"
-        else "# Unseen family: wall time against `--time-limit`",
+        f"# {title}: wall time against `--time-limit`",
         "",
         f"Written by `{command}`{(' on ' + when) if when else ''}; commit {commit}; "
         f"{platform.processor() or platform.machine()}, {cores} cores, Python "
@@ -539,9 +566,15 @@ def render(
         )
         + " *dropped*: seeds whose running tasks did not fit, replaced by the next seed.",
         "",
-        "| size | CPU used | deploying | scenarios | dropped | verdicts | proven "
+    ]
+    if reacts:
+        lines += [reacting.describe(solved_by), ""]
+    lines += [
+        "| size | CPU used | deploying | "
+        + ("cluster | " if reacts else "")
+        + "scenarios | dropped | verdicts | proven "
         "| median wall | worst wall | worst ÷ limit | worst wall − limit | target |",
-        "|---|--:|---|--:|--:|---|--:|--:|--:|--:|--:|---|",
+        "|---|--:|---|" + ("---|" if reacts else "") + "--:|--:|---|--:|--:|--:|--:|--:|---|",
     ]
     missed = []
     for c in cells:
@@ -549,7 +582,9 @@ def render(
         verdicts = ", ".join(f"{n} {v}" for v, n in row["verdicts"].items())
         mark = "met" if row["met"] else "**missed**"
         lines.append(
-            f"| {c.size} | {_pct(c.utilisation)} | {c.deploying} | {row['count']} "
+            f"| {c.size} | {_pct(c.utilisation)} | {c.deploying} | "
+            + (f"{c.mode} | " if reacts else "")
+            + f"{row['count']} "
             f"| {row['dropped']} | {verdicts} | {_pct(row['proven'])} | {row['median']:.1f} s "
             f"| {row['worst']:.1f} s | {row['ratio']:.2f} | {row['over']:+.1f} s | {mark} |"
         )
@@ -565,7 +600,9 @@ def render(
         for c in missed:
             bad = [r for r in c.runs if _failed(r)]
             lines.append(
-                f"- {c.size}, {_pct(c.utilisation)} CPU, {c.deploying}: "
+                f"- {c.size}, {_pct(c.utilisation)} CPU, {c.deploying}"
+                + (f", {c.mode}" if c.mode else "")
+                + ": "
                 + "; ".join(
                     f"{r.name} took {r.wall:.1f} s of {r.limit:g} ({r.over:+.1f} s, "
                     f"{r.verdict}, exit {r.exit_code}"
@@ -581,23 +618,38 @@ def render(
         lines += [
             "",
             "Cells with scenarios left `unknown` (no proof within the limit): "
-            + ", ".join(f"{c.size} {_pct(c.utilisation)} {c.deploying}" for c in unproven)
+            + ", ".join(
+                f"{c.size} {_pct(c.utilisation)} {c.deploying}" + (f" {c.mode}" if c.mode else "")
+                for c in unproven
+            )
             + ".",
         ]
     lines += [
         "",
         "## Every scenario",
         "",
-        "| scenario | tasks | instances | CPU used | verdict | exit | wall | wall − limit "
-        "| proof (first words) |" + (" commit |" if changed else ""),
-        "|---|--:|--:|--:|---|--:|--:|--:|---|" + ("---|" if changed else ""),
+        "| scenario | tasks | instances | "
+        + ("maxSize | " if reacts else "")
+        + "CPU used | verdict | "
+        + ("outcome | " if reacts else "")
+        + "exit | wall | wall − limit | proof (first words) |"
+        + (" commit |" if changed else ""),
+        "|---|--:|--:|"
+        + ("--:|" if reacts else "")
+        + "--:|---|"
+        + ("---|" if reacts else "")
+        + "--:|--:|--:|---|"
+        + ("---|" if changed else ""),
     ]
     for c in cells:
         for r in c.runs:
             proof = _first_words(r.proof or r.message)
             lines.append(
-                f"| {r.name} | {r.tasks} | {r.instances} | {_pct(r.cpu)} | {r.verdict} "
-                f"| {r.exit_code} | {r.wall:.1f} s | {r.over:+.1f} s | {proof} |"
+                f"| {r.name} | {r.tasks} | {r.instances} | "
+                + (f"{r.max_size} | " if reacts else "")
+                + f"{_pct(r.cpu)} | {r.verdict} | "
+                + (f"{r.outcome or '—'} | " if reacts else "")
+                + f"{r.exit_code} | {r.wall:.1f} s | {r.over:+.1f} s | {proof} |"
                 + (f" `{r.commit}` |" if changed else "")
             )
     lines.append("")
@@ -620,6 +672,13 @@ def commit() -> str:
     return f"`{head}`" + (" (with uncommitted changes)" if dirty else "")
 
 
+def report_name(family: str, reacts: bool) -> str:
+    """The file a run writes: SCALE.md, UNSEEN.md, REACTING.md or REACTING-UNSEEN.md."""
+    if reacts:
+        return "REACTING.md" if family == "scale" else "REACTING-UNSEEN.md"
+    return "SCALE.md" if family == "scale" else "UNSEEN.md"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed per cell, short limits")
@@ -640,7 +699,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="planner solve --workers (default: none given, the command's own default)",
     )
+    parser.add_argument(
+        "--reacting",
+        default=None,
+        help="the family's reacting variant, in these modes: room, max or room,max "
+        "(benchmarks/reacting.py); writes REACTING.md (REACTING-UNSEEN.md for unseen)",
+    )
     args = parser.parse_args(argv)
+    modes: list[str | None] = [None]
+    if args.reacting is not None:
+        modes = [m.strip() for m in args.reacting.split(",") if m.strip()]
+        for m in modes:
+            if m not in reacting.MODES:
+                parser.error(f"--reacting: {m!r} is not one of {', '.join(reacting.MODES)}")
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for s in sizes:
         if s not in SIZES or s == "tiny":
@@ -661,18 +732,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         for size in sizes:
             for util in UTILISATIONS:
                 for deploying in DEPLOYING:
-                    cells.append(
-                        run_cell(
-                            size,
-                            util,
-                            deploying,
-                            seeds,
-                            limits[size],
-                            folder,
-                            args.family,
-                            args.workers,
+                    for mode in modes:
+                        cells.append(
+                            run_cell(
+                                size,
+                                util,
+                                deploying,
+                                seeds,
+                                limits[size],
+                                folder,
+                                args.family,
+                                args.workers,
+                                mode,
+                            )
                         )
-                    )
     again = startup()
     text = render(
         cells,
@@ -686,9 +759,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         when=stamp,
         family=args.family,
         workers=args.workers,
+        solved_by=reacting.solved_by() if args.reacting else "",
     )
     args.output.mkdir(parents=True, exist_ok=True)
-    out = args.output / ("SCALE.md" if args.family == "scale" else "UNSEEN.md")
+    out = args.output / report_name(args.family, args.reacting is not None)
     out.write_text(text)
     print(f"wrote {out}")
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner.deciding.batch import batch
-from planner.deciding.minimum import minimum_instances
+from planner.deciding.minimum import least_max_sizes, minimum_instances
 from planner.deciding.percents import percent_options
 from planner.deciding.result import Result
 from planner.deciding.solve import solve
 from planner.deciding.tables import capacity_table  # pandas is imported only when it is called
 from planner.deciding.verdicts import Verdict
+from planner.deciding.zones import ZoneLosses, zone_losses
 from planner.errors import InternalError, PlannerError
 from planner.inputs.importing import import_cluster
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
@@ -42,10 +43,13 @@ __all__ = [
     "Scenario",
     "batch",
     "capacity_table",
+    "least_max_sizes",
     "load_scenario",
     "minimum_instances",
     "percent_options",
     "solve",
+    "zone_losses",
+    "ZoneLosses",
 ]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from planner.deciding.result import Result
 from planner.model.problem import Problem, compile_problem
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
@@ -32,6 +35,46 @@ def scenario(
         tuple(services),
         agent or Agent(),
     )
+
+
+def reacting(
+    groups: list[tuple[int, int, int | None]],
+    services: list[Service],
+    max_size: int | list[int],
+    *,
+    launch: tuple[int, int] | None = None,
+    providers: list[tuple[int, ...]] | None = None,
+    target: int = 100,
+    agent: Agent | None = None,
+) -> Scenario:
+    """A cluster that reacts (ROLLOUT.md §10): ``providers`` lists, per capacity provider
+    ``cp0``, ``cp1``..., the groups that are its running instances (default: one provider
+    with every group); ``max_size`` its maxSize (one for all, or one per provider);
+    ``launch`` (cpu units, MiB) the type it launches (default: its first group's); every
+    service, unless it gives its own strategy, on the first provider, weight 1."""
+    from dataclasses import replace
+
+    from planner.model.providers import CapacityProvider, ManagedScaling, StrategyItem
+
+    plain = [replace(s, capacity_provider_strategy=None) for s in services]
+    base = scenario(groups, plain, agent)
+    owned = providers if providers is not None else [tuple(range(len(groups)))]
+    sizes = max_size if isinstance(max_size, list) else [max_size] * len(owned)
+    cps = []
+    for k, (mine, most) in enumerate(zip(owned, sizes, strict=True)):
+        first = base.instance_groups[mine[0]]
+        cpu, memory = launch if launch is not None else (first.cpu, first.memory)
+        shape = InstanceGroup(f"cp{k}-type", cpu, memory, None)
+        scaling = ManagedScaling(target_capacity=target)
+        cps.append(CapacityProvider(f"cp{k}", (shape,), (), 0, most, tuple(mine), scaling))
+    on_first = (StrategyItem("cp0", weight=1),)
+    svcs = tuple(
+        s
+        if s.capacity_provider_strategy is not None
+        else replace(s, capacity_provider_strategy=on_first)
+        for s in services
+    )
+    return replace(base, services=svcs, capacity_providers=tuple(cps))
 
 
 def problem(groups, services, agent=None) -> Problem:
@@ -93,3 +136,94 @@ def refused_within(call, match: str, most_bytes: int) -> None:
     finally:
         tracemalloc.stop()
     assert peak < most_bytes
+
+
+# ---------------------------------------------------------------- a cluster that reacts
+# (ROLLOUT.md §10). Self-written: no public ECS export or scenario holds capacity providers
+# with the circuit breaker yet, and the scenario reader for their fields is not on main.
+
+
+def reacting_api(
+    max_size: int = 6,
+    breaker: tuple[bool, bool] | None = None,
+    new_cpu: int = 1024,
+    mn: int = 100,
+    mx: int = 200,
+) -> Scenario:
+    """Two m5.large running (zones a, b), the capacity provider ``general`` growing their
+    group with m5.large up to ``max_size``; ``api``: 4 tasks of 1024 CPU units, the new
+    revision ``new_cpu``, on ``general``; ``breaker``: (enable, rollback) or none."""
+    from planner.model.providers import CapacityProvider, CircuitBreaker, StrategyItem
+
+    m5 = InstanceGroup("m5.large", 2048, 7680, 2, type="m5.large", zones=("a", "b"))
+    launch = InstanceGroup("m5.large", 2048, 7680, None, type="m5.large")
+    general = CapacityProvider("general", (launch,), ("a", "b"), 0, max_size, (0,))
+    api = Service(
+        "api", 4, TaskDefinition(1024, 1024), TaskDefinition(new_cpu, 2048), mn, mx,
+        capacity_provider_strategy=(StrategyItem("general", 0, 1),),
+        circuit_breaker=CircuitBreaker(*breaker) if breaker else None,
+    )  # fmt: skip
+    return Scenario("reacting", (m5,), (api,), capacity_providers=(general,))
+
+
+def breaker_only(kind: str) -> Scenario:
+    """Three instances of 2048 CPU units, no capacity provider, services with a circuit
+    breaker (found by a search over small scenarios): ``rollback-stuck``: s0 rolls back,
+    s1 (breaker without rollback) fails and keeps the rollback from completing;
+    ``at-risk``: s0 may roll back; ``at-risk-fails``: s0 may fail; ``at-risk-stuck``: s1,
+    without a breaker, may wait forever; ``rollback-short`` (two instances): s0 rolls back,
+    and its rollback ends a task short."""
+    from planner.model.providers import CircuitBreaker
+
+    back, fail = CircuitBreaker(True, True), CircuitBreaker(True, False)
+
+    def one(name, desired, old, new, mn, mx, breaker=None):  # noqa: ANN001, ANN202
+        return Service(name, desired, TaskDefinition(old, 512), TaskDefinition(new, 512), mn,
+                       mx, circuit_breaker=breaker)  # fmt: skip
+
+    services = {
+        "rollback-stuck": (one("s0", 2, 2048, 2048, 100, 200, back),
+                           one("s1", 3, 512, 1024, 50, 150, fail)),
+        "at-risk": (one("s0", 2, 1024, 2048, 50, 150, back), one("s1", 4, 512, 512, 100, 200)),
+        "at-risk-fails": (one("s0", 1, 1024, 2048, 100, 200, fail),
+                          one("s1", 2, 1024, 512, 50, 150, fail)),
+        "at-risk-stuck": (one("s0", 2, 1024, 512, 0, 100, fail),
+                          one("s1", 2, 512, 2048, 100, 200)),
+        "rollback-short": (one("s0", 2, 1024, 2048, 50, 150, back),
+                           one("s1", 4, 512, 512, 50, 150)),
+    }[kind]  # fmt: skip
+    count = 2 if kind == "rollback-short" else 3
+    return Scenario(kind, (InstanceGroup("g", 2048, 4096, count),), services)
+
+
+def native_blue_green() -> Scenario:
+    """A native BLUE_GREEN deployment whose green set cannot be placed: it fails after
+    24 h and keeps blue (ROLLOUT.md §10)."""
+    api = Service("api", 2, TaskDefinition(1024, 512), TaskDefinition(1024, 512), 100, 200,
+                  strategy="BLUE_GREEN")  # fmt: skip
+    return Scenario("native", (InstanceGroup("g", 2048, 4096, 1),), (api,))
+
+
+#: Cases of a cluster that reacts, by the outcome they show.
+REACTING = {
+    "completes": lambda: reacting(mn=50, mx=100),
+    "after-scale-out": lambda: reacting(),
+    "rolls-back": lambda: reacting(2, (True, True)),
+    "fails": lambda: reacting(2, (True, False)),
+    "stuck": lambda: reacting(2),
+    "too-big": lambda: reacting(6, None, 4096),
+    "rollback-stuck": lambda: breaker_only("rollback-stuck"),
+    "rollback-short": lambda: breaker_only("rollback-short"),
+    "may-roll-back": lambda: breaker_only("at-risk"),
+    "may-fail": lambda: breaker_only("at-risk-fails"),
+    "may-get-stuck": lambda: breaker_only("at-risk-stuck"),
+    "native": native_blue_green,
+}
+
+
+@functools.cache
+def solved(name: str) -> Result:
+    """The case ``name`` of :data:`REACTING`, solved once for every test that asks."""
+    import planner
+
+    return planner.solve(REACTING[name](), time_limit=30, workers=1)

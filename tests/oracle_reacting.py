@@ -64,7 +64,7 @@ from fractions import Fraction
 from itertools import product
 
 REASONS = ("cpu", "memory", "port", "placement-constraint")  # §5's table, in order
-KINDS = ("completes", "completes-after-scale-out", "rolls-back", "stuck")
+KINDS = ("completes", "completes-after-scale-out", "rolls-back", "fails", "stuck")
 
 # ---------------------------------------------------------------- a case, as plain data
 
@@ -643,13 +643,21 @@ class Reacting:
         return next(r for r in REASONS if r in self.fails(state, i, s))
 
     def ending(self, state: State) -> str:
-        """How a dead state ends: ``rolls-back`` when every unfinished service gives up
-        (breaker on) or keeps its blue set (all at once), else ``stuck``."""
+        """How a dead state ends, per unfinished service: it keeps its blue set (all at
+        once: ``rolls-back``); the breaker gives up (``rolls-back``, or ``fails`` without
+        rollback), which needs failed placements: none fail where the bounds allow no
+        start (deployment-configuration); else ``stuck``. The first of stuck, rolls-back,
+        fails that any service shows."""
+        kinds = set()
         for s in self.unfinished(state):
             svc = self.w.services[s]
-            if not svc.whole and not (svc.breaker is not None and svc.breaker.enable):
-                return "stuck"
-        return "rolls-back"
+            if svc.whole:
+                kinds.add("rolls-back")
+            elif svc.breaker is not None and svc.breaker.enable and self.room(state, s) > 0:
+                kinds.add("rolls-back" if svc.breaker.rollback else "fails")
+            else:
+                kinds.add("stuck")
+        return next(k for k in ("stuck", "rolls-back", "fails") if k in kinds)
 
     def rollback_world(self, state: State) -> World | None:
         """The rollback from a dead state as a rollout of its own (None: nothing rolls

@@ -169,3 +169,71 @@ def test_text_csv_and_html(tmp_path):
 def test_a_missing_path_is_bad_usage(tmp_path):
     res = CliRunner().invoke(app, ["batch", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such file or folder" in res.stderr
+
+
+# ---------------------------------------------------------------- how it ends (§10)
+# Cases built in Python (tests/builders.py): no scenario file holds capacity providers
+# yet, so the batch reads them through a stand-in for its reader.
+
+
+@pytest.fixture
+def reacting_repo(tmp_path, monkeypatch):
+    """Three files the batch finds, each read as a cluster that reacts: one grows and
+    completes, one rolls back, one is stuck at its group's maxSize."""
+    from builders import REACTING
+
+    from planner.deciding import batch as batch_module
+
+    cases = {"grows.yaml": "after-scale-out", "rolls.yaml": "rolls-back", "stuck.yaml": "stuck"}
+    for name in cases:
+        (tmp_path / name).write_text("# read by the stand-in below\n")
+    monkeypatch.setattr(batch_module, "read", lambda path: REACTING[cases[path.name]]())
+    return tmp_path
+
+
+STUCK = "stuck (IN_PROGRESS): api — general is at its maxSize 2; no circuit breaker"
+ROLLS = "rolls back after about 3 failed placements (about 30 min); the rollback completes"
+GROWS = "completes after scale-out (+2 m5.large in general; at most 2 on any run; about 3 min 10 s)"
+
+
+def test_a_batch_row_carries_the_outcome_in_every_form(reacting_repo, tmp_path):
+    args = ["batch", str(reacting_repo), "--jobs", "1", "--time-limit-per-scenario", "30"]
+    res = CliRunner().invoke(app, [*args, "-f", "json"])
+    assert res.exit_code == 1, res.output
+    rows = {Path(r["scenario"]).name: r for r in json.loads(res.stdout)["scenarios"]}
+    assert rows["grows.yaml"]["outcome"]["kind"] == "completes-after-scale-out"
+    assert rows["stuck.yaml"]["outcome"]["services"][0]["scaleOut"] == "max-size"
+    res = CliRunner().invoke(app, [*args, "-f", "csv"])
+    table = {Path(r["scenario"]).name: r for r in csv.DictReader(io.StringIO(res.stdout))}
+    assert [(table[n]["outcome"], table[n]["outcomeText"]) for n in sorted(table)] == [
+        ("completes-after-scale-out", GROWS), ("rolls-back", ROLLS), ("stuck", STUCK),
+    ]  # fmt: skip
+    res = CliRunner().invoke(app, [*args, "-f", "text"], env={"COLUMNS": "200"})
+    lines = res.stdout.splitlines()
+    row = next(k for k, line in enumerate(lines) if "stuck.yaml (" in line)
+    assert lines[row + 1].strip() == f"outcome: {STUCK}"  # under the row, before ECS's words
+    assert lines[row + 2].strip().startswith("[cpu] service api was unable to place a task")
+    out = tmp_path / "b.html"
+    CliRunner().invoke(app, [*args, "-f", "html", "-o", str(out)])
+    assert f'<td class="outcome hangs">{STUCK}</td>' in out.read_text()
+    assert f'<td class="outcome safe">{GROWS}</td>' in out.read_text()
+
+
+def test_junit_says_how_it_ends_first(reacting_repo, tmp_path):
+    out = tmp_path / "report.xml"
+    args = ["batch", str(reacting_repo), "--jobs", "1", "--junit", str(out)]
+    CliRunner().invoke(app, [*args, "--time-limit-per-scenario", "30"])
+    _schema().validate(str(out))
+    cases = {Path(c.get("name", "")).name: c for c in ET.parse(out).getroot().iter("testcase")}
+    stuck = cases["stuck.yaml"].find("failure")
+    assert stuck is not None
+    assert stuck.get("message", "").startswith(
+        f"outcome: {STUCK} — [cpu] service api was unable to place a task"
+    )
+    text = (stuck.text or "").splitlines()
+    assert text[:2] == ["verdict: hangs", f"outcome: {STUCK}"]
+    assert "fix (checked: safe): raise maxSize of general's Auto Scaling group to 3" in text
+    ends = "fix (checked: it ends): circuit breaker on, with rollback, for api (the rollout"
+    assert any(t.startswith(ends) for t in text)
+    grows = cases["grows.yaml"].find("system-out")
+    assert grows is not None and f"outcome: {GROWS}" in (grows.text or "")

@@ -242,3 +242,70 @@ def test_assumptions_say_in_words_what_is_estimated():
     )
     said = assumptions(s)[0]
     assert "(registered memory estimated)" in said and "memory_mib" not in said
+
+
+# ---------------------------------------------------------------- planner zones
+
+EXAMPLES = ROOT / "scenarios" / "examples"
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "statuses"),
+    [
+        # memberOf keeps api on m5.*: losing either zone leaves it a task short
+        ("member-of-excludes-room.yaml", 1, ["short", "short"]),
+        # two m5.large in two zones with room for the other's tasks
+        ("zone-spread-keeps-no-instance-whole.yaml", 0, ["whole", "whole"]),
+    ],
+)
+def test_zones_exit_code_says_whether_a_loss_leaves_a_service_short(name, code, statuses, tmp_path):
+    out = tmp_path / "zones.json"
+    res = run("zones", EXAMPLES / name, "--format", "json", "--output", out, "--time-limit", 30)
+    assert res.exit_code == code, res.output
+    data = json.loads(out.read_text())
+    assert [z["status"] for z in data["zones"]] == statuses
+    for z in data["zones"]:  # CONTRACT.md's fields
+        assert {"zone", "lostInstances", "short"} <= set(z)
+        for s in z["short"]:
+            assert {"service", "tasks", "reason", "message"} <= set(s)
+    assert all("type" in g and "count" in g for g in data["leastFleet"])
+
+
+def test_zones_text_names_the_short_service_and_the_least_fleet():
+    res = run("zones", EXAMPLES / "member-of-excludes-room.yaml", "--time-limit", 30)
+    assert res.exit_code == 1, res.output
+    words = " ".join(res.stdout.split())  # the text wraps at the console's width
+    assert "api" in words and "MemberOf placement constraint unsatisfied" in words
+    assert "Least fleet that survives the loss of any one zone" in words
+
+
+def test_zones_without_zones_is_bad_input():
+    res = run("zones", SEED / "port-conflict.yaml")
+    assert res.exit_code == 2
+    assert "no availability zone" in res.output
+
+
+def test_zones_on_a_group_that_relaunches_in_its_other_zones():
+    """scenarios/reacting/three-zones.yaml: 6 m5.large at maxSize 6 over three zones, one
+    api task each. Each zone's loss takes 2 instances and 2 tasks; the group relaunches 2
+    in its other zones: nothing short. Without the capacity provider, 2 short (cpu)."""
+    path = ROOT / "scenarios" / "reacting" / "three-zones.yaml"
+    res = run("zones", path, "--format", "json", "--time-limit", 30)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    for z in data["zones"]:
+        assert (z["lostInstances"], z["status"], z["short"]) == (2, "whole", [])
+        assert z["relaunched"] == [{"capacityProvider": "general", "type": "m5.large", "count": 2}]
+    assert data["leastFleet"] == [{"type": "m5.large", "count": 6}]
+    from dataclasses import replace
+
+    fixed = planner.load_scenario(path)
+    fixed = replace(
+        fixed,
+        capacity_providers=(),
+        services=tuple(replace(s, capacity_provider_strategy=None) for s in fixed.services),
+    )
+    losses = planner.zone_losses(fixed, time_limit=30, fleet=False)
+    assert [(s.service, s.tasks, s.reason) for z in losses.zones for s in z.short] == [
+        ("api", 2, "cpu")
+    ] * 3

@@ -160,9 +160,18 @@ def test_a_scheduler_without_workers_is_refused():
         sweep.connect(lc.scheduler_address)
 
 
-def test_a_cluster_lost_mid_sweep_marks_the_cells_left_as_failed():
+def _noted_double(shared: str, x: int) -> tuple[int, int, float]:
+    """:func:`_slow_double`, leaving a file behind once a cell is done."""
+    time.sleep(0.2)
+    Path(shared, f"done-{x}").touch()
+    return 2 * x, os.getpid(), time.time()
+
+
+def test_a_cluster_lost_mid_sweep_marks_the_cells_left_as_failed(tmp_path):
     """The scheduler goes away while cells are out: what came back is kept, the rest are
-    failed with the reason, and nothing raises."""
+    failed with the reason, and nothing raises. The cluster closes once the first cells
+    are done (files they leave), not after a fixed time: a loaded machine starts the
+    worker late."""
     lc = distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
@@ -170,11 +179,16 @@ def test_a_cluster_lost_mid_sweep_marks_the_cells_left_as_failed():
     try:
 
         def close() -> None:
-            time.sleep(1.5)
+            while len(list(tmp_path.glob("done-*"))) < 2:
+                time.sleep(0.05)
+            time.sleep(0.5)  # what is done comes back
             lc.close()
 
         threading.Thread(target=close, daemon=True).start()
-        got = run_cells(_slow_double, list(range(40)), 0.2, client=client, deadline=time.time() + 5)
+        got = run_cells(
+            _noted_double, list(range(40)), str(tmp_path), client=client,
+            deadline=time.time() + 60,
+        )  # fmt: skip
     finally:
         client.close()
     done = [g for g in got if not isinstance(g, Failed)]

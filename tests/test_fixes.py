@@ -413,3 +413,91 @@ def test_a_service_with_no_old_task_left_is_not_a_stop_to_try(monkeypatch):
     monkeypatch.setattr(fixes_module, "MAX_STOPS", 1)
     found = find_fixes(sc, compile_problem(sc), _solve(sc), time_limit=30)
     assert found[-1].startswith("stop one old task of b on g0 by hand")
+
+
+# ---------------------------------------------------------------- a cluster that reacts
+# (ROLLOUT.md §10). Cases built in Python (tests/builders.py).
+
+
+def test_a_group_at_its_max_size_is_allowed_to_grow():
+    from builders import solved
+
+    assert solved("stuck").fixes[0] == "raise maxSize of general's Auto Scaling group to 3"
+
+
+LARGER = (
+    "{bigger} instead of m5.large as the smallest type of general's Auto Scaling group (the "
+    "task does not fit an empty m5.large, so the group does not grow)"
+)
+
+
+@pytest.mark.parametrize(("new_cpu", "bigger"), [(4096, "m5.xlarge"), (8192, "m5.2xlarge")])
+def test_a_larger_smallest_type_where_the_task_does_not_fit_the_smallest(new_cpu, bigger):
+    """api's new task needs 4096 (8192) CPU units; general launches m5.large (2048), so
+    ECS leaves the task out of its estimate and the group never grows. The first larger
+    m5 that the task fits is offered (m5.xlarge does not fit 8192), and checked: with it
+    as the group's type, the rollout is safe."""
+    from builders import reacting_api
+
+    from planner.model.catalog import get_instance_type
+
+    sc = reacting_api(6, None, new_cpu)
+    result = _solve(sc)
+    assert result.outcome["services"][0]["scaleOut"] == "too-big-for-smallest-type"
+    assert result.fixes[0] == LARGER.format(bigger=bigger)
+    t = get_instance_type(bigger)
+    (general,) = sc.capacity_providers
+    grown = replace(general, launch=(replace(general.launch[0], name=t.name, cpu=t.cpu_units,
+                                             memory=t.memory_mib, type=t.name),))  # fmt: skip
+    assert _verdict(replace(sc, capacity_providers=(grown,))) == "safe"
+
+
+def test_no_larger_type_where_none_of_the_family_fits():
+    from builders import reacting_api
+
+    fixes = _solve(reacting_api(6, None, 1024 * 200)).fixes  # 200 vCPUs: no m5 has them
+    assert not any("smallest type" in f for f in fixes)
+
+
+BREAKER = (
+    "circuit breaker on, with rollback, for api (the rollout still does not complete: it "
+    "rolls back after about 3 failed placements, about 30 min, and the rollback completes)"
+)
+
+
+def test_the_breaker_where_stuck_for_want_of_one():
+    """At maxSize with no breaker the rollout waits forever; with the breaker on (with
+    rollback) it rolls back and the rollback completes: offered last, said not to make the
+    rollout complete, and not counted as safe."""
+    from builders import solved
+
+    from planner.deciding.fixes import is_safe_fix
+
+    fixes = solved("stuck").fixes
+    assert fixes[-1] == BREAKER and not is_safe_fix(fixes[-1])
+    assert all(is_safe_fix(f) for f in fixes[:-1])
+    assert not any("circuit breaker" in f for f in solved("rolls-back").fixes)  # has one
+
+
+def test_no_breaker_where_placement_failures_do_not_count():
+    from builders import reacting_api
+
+    from planner.model.providers import Reacting
+
+    sc = replace(reacting_api(2), reacting=Reacting(placement_failures_count=False))
+    assert not any("circuit breaker" in f for f in _solve(sc).fixes)
+
+
+def test_no_breaker_where_its_rollback_would_be_stuck():
+    """Without a breaker, s0 waits forever; with one, it would roll back, but the rollback
+    ends a task short (tests/builders.py ``rollback-short``): not offered. (s1, which
+    completes, has the breaker: the outcome is said only where some service has one.)"""
+    from builders import breaker_only
+
+    sc = breaker_only("rollback-short")
+    s0, s1 = sc.services
+    bare = replace(sc, services=(replace(s0, circuit_breaker=None), replace(
+        s1, circuit_breaker=s0.circuit_breaker)))  # fmt: skip
+    result = _solve(bare)
+    assert result.outcome["kind"] == "stuck"
+    assert not any("circuit breaker" in f for f in result.fixes)

@@ -41,7 +41,12 @@ def test_the_seed_case_as_a_real_export_imports_field_by_field():
         "name": "rj-api",
         "desiredCount": 1,
         "taskDefinition": "task-definitions/rj-api-1.json",
-        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": 200},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 100,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},  # ECS's default
+        },
+        "launchType": "EC2",
         "placementStrategy": [
             {"type": "spread", "field": "attribute:ecs.availability-zone"},
             {"type": "spread", "field": "instanceId"},

@@ -138,7 +138,20 @@ def _recording_session() -> tuple[boto3.Session, list[str]]:
 def test_fetch_export_reads_every_service_instance_task_and_revision(cluster):
     session, calls = _recording_session()
     export = fetch_export(CLUSTER, session=session)
-    assert set(export) == {"services", "containerInstances", "tasks", "taskDefinitions"}
+    assert set(export) == {
+        "services",
+        "containerInstances",
+        "tasks",
+        "taskDefinitions",
+        "clusters",  # the cluster that reacts: none here, so empty lists
+        "capacityProviders",
+        "autoScalingGroups",
+        "launchTemplateVersions",
+        "launchConfigurations",
+    }
+    assert [c["clusterName"] for c in export["clusters"]["clusters"]] == [CLUSTER]
+    assert export["capacityProviders"] == {"capacityProviders": [], "failures": []}
+    assert export["autoScalingGroups"] == {"AutoScalingGroups": []}
     services = export["services"]
     assert services["failures"] == []
     names = sorted(s["serviceName"] for s in services["services"])
@@ -163,6 +176,7 @@ def test_fetch_export_reads_every_service_instance_task_and_revision(cluster):
         "ListTasks",
         "DescribeTasks",
         *["DescribeTaskDefinition"] * 3,
+        "DescribeClusters",  # no capacity provider: no other call
     ]
 
 
@@ -225,6 +239,11 @@ def test_pages_are_followed_and_chunks_merged_with_their_failures():
         {"taskDefinition": {"taskDefinitionArn": td, "family": "api", "revision": 3}},
         {"taskDefinition": td},
     )
+    stub.add_response(
+        "describe_clusters",
+        {"clusters": [{"clusterName": CLUSTER}], "failures": []},
+        {"clusters": [CLUSTER]},
+    )
     with stub:
         export = fetch_export(CLUSTER, session=_OneClient(client))
     stub.assert_no_pending_responses()
@@ -266,12 +285,16 @@ def test_an_export_written_imports_and_solves(cluster, tmp_path):
     assert mapping["cluster"]["agent"] == {"reservedPorts": [22, 2375, 2376, 51678, 51679]}
     services = {s["name"]: s for s in mapping["services"]}
     assert sorted(services) == sorted(["api", "worker", *IDLE])
-    assert services["api"] == {
-        "name": "api",
-        "desiredCount": 2,
-        "taskDefinition": "task-definitions/api-1.json",
-        "placement": [int(i in cluster[:2]) for i in order],
-    }
+    assert (
+        services["api"]
+        == {
+            "name": "api",
+            "desiredCount": 2,
+            "taskDefinition": "task-definitions/api-1.json",
+            "launchType": "EC2",  # moto's for every service
+            "placement": [int(i in cluster[:2]) for i in order],
+        }
+    )
     assert services["worker"]["placement"] == [int(i == cluster[2]) for i in order]
     assert services["idle-0"]["desiredCount"] == 0
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders import scenario, svc, td
+from builders import reacting, scenario, svc, td
 
 from planner.deciding import minimum
 from planner.deciding.minimum import lower_bound, minimum_instances
 from planner.deciding.verdict import Analysis
+from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario
+from planner.model.providers import StrategyItem
 from planner.model.rollout import Wave
 from planner.running import clock as shares
 from planner.running.clock import Deadline
@@ -150,3 +154,164 @@ def test_solve_reports_the_verdict_of_the_minimum_it_found():
     assert result.verdict == "safe"
     assert result.instances == [{"type": "t2.micro", "count": 2}]
     assert result.minimum["safe"] == result.instances
+
+
+# ---------------------------------------------------------------- a cluster that reacts
+
+
+def _grows(max_size: int | list[int], **kw):
+    """Two instances full by CPU, a new revision that needs more memory: the group must
+    grow by one before any new task starts (maxSize 2: it cannot, and the rollout hangs)."""
+    return reacting(
+        [(2048, 4096, 2)], [svc("a", 4, td(1024, 1024), td(1024, 1500))], max_size, **kw
+    )
+
+
+def test_least_max_size_for_a_possible_and_a_safe_rollout():
+    m, chosen = minimum.least_max_sizes(_grows(2), time_limit=30)
+    assert m["possible"] == m["safe"] == [{"capacityProvider": "cp0", "maxSize": 3}]
+    assert m["proven"] == {"possible": True, "safe": True}
+    assert m["tried"] == {"cp0=2": "hangs", "cp0=3": "safe"}
+    assert chosen.capacity_providers[0].max_size == 3
+
+
+def test_max_size_range_from_the_running_instances_to_where_none_binds():
+    # 2 running, 4 deploying tasks: no scale-out takes the group past 2 + 2 × 4
+    assert minimum.max_size_range(_grows(2), 0) == range(2, 11)
+    # targetCapacity 50 keeps an empty instance per busy one: twice as far
+    assert minimum.max_size_range(_grows(2, target=50), 0) == range(2, 21)
+    # minSize above the running instances: the ECS API refuses a maxSize below it
+    sc = _grows(6)
+    cp = replace(sc.capacity_providers[0], min_size=5)
+    assert minimum.max_size_range(replace(sc, capacity_providers=(cp,)), 0) == range(5, 11)
+    big = reacting([(2048, 4096, 2)], [svc("a", 400, td(8), td(8))], 2)
+    assert minimum.max_size_range(big, 0) == range(2, 2 + minimum.SCAN + 1)
+
+
+def test_least_max_sizes_of_two_providers_cheapest_first(monkeypatch):
+    """Vectors by the price of the instances the groups may launch, then their number:
+    the first safe one is the cheapest, whatever the order of the providers."""
+    both = (StrategyItem("cp0", weight=1), StrategyItem("cp1", weight=1))
+    sc = reacting(
+        [(2048, 4096, 1), (2048, 4096, 1)],
+        [svc("a", 2, td(1024, 1024), td(1024, 1500), capacity_provider_strategy=both)],
+        [1, 1],
+        providers=[(0,), (1,)],
+    )
+    pricey = replace(sc.capacity_providers[0].launch[0], hourly_usd=1.0)
+    cheap = replace(sc.capacity_providers[1].launch[0], hourly_usd=0.1)
+    cps = (
+        replace(sc.capacity_providers[0], launch=(pricey,)),
+        replace(sc.capacity_providers[1], launch=(cheap,)),
+    )
+    sc = replace(sc, capacity_providers=cps)
+    seen = []
+
+    def analyse(s, until, workers, seed):
+        sizes = tuple(cp.max_size for cp in s.capacity_providers)
+        seen.append(sizes)
+        ok = sum(sizes) >= 3  # any one more instance will do
+        return Analysis("safe" if ok else "hangs", "fake", plan=[] if ok else None)
+
+    monkeypatch.setattr(minimum, "_analyse", analyse)
+    m, chosen = minimum.least_max_sizes(sc, time_limit=100)
+    assert seen[:2] == [(1, 1), (1, 2)]  # the cheap provider's instance first
+    assert m["safe"] == [
+        {"capacityProvider": "cp0", "maxSize": 1},
+        {"capacityProvider": "cp1", "maxSize": 2},
+    ]
+    assert m["tried"] == {"cp0=1, cp1=1": "hangs", "cp0=1, cp1=2": "safe"}
+
+
+def test_least_max_size_needs_a_group_that_scales_and_every_count():
+    from planner.model.providers import ManagedScaling
+
+    sc = _grows(2)
+    off = replace(sc.capacity_providers[0], scaling=ManagedScaling(status="DISABLED"))
+    with pytest.raises(PlannerError, match="no capacity provider's group scales"):
+        minimum.least_max_sizes(replace(sc, capacity_providers=(off,)), time_limit=5)
+    with pytest.raises(PlannerError, match="no capacity provider's group scales"):
+        minimum.least_max_sizes(scenario([(2048, 4096, 2)], [svc("a", 2, td(512))]))
+    opened = reacting([(2048, 4096, None)], [svc("a", 4, td(1024, 1024))], 4)
+    with pytest.raises(PlannerError, match="every instance count"):
+        minimum.least_max_sizes(opened, time_limit=5)
+
+
+def test_lower_bound_counts_what_the_groups_may_launch():
+    """The end state may run on launched instances: only the running tasks bound the
+    running count (four new tasks of a whole instance each, two old ones a instance)."""
+    services = [svc("a", 4, td(1024), td(2048))]
+    assert lower_bound(scenario([(2048, 4096, None)], services), 0) == 4
+    assert lower_bound(reacting([(2048, 4096, None)], services, 6), 0) == 2
+    # a group that cannot grow adds nothing
+    assert lower_bound(reacting([(2048, 4096, None)], services, 0), 0) == 4
+
+
+def test_counts_of_a_providers_group_stay_within_its_max_size():
+    sc = reacting([(2048, 4096, None)], [svc("a", 4, td(1024, 1024), td(1024, 1500))], 3)
+    m, chosen = minimum_instances(sc, time_limit=30)
+    assert set(m["tried"]) <= {"g0=2", "g0=3"}  # from the lower bound 2, never past 3
+    assert m["safe"] == [{"type": "g0", "count": 2}]  # with scale-out to 3
+    assert chosen.instance_groups[0].count == 2
+    tight = reacting([(2048, 4096, None)], [svc("a", 8, td(1024))], 3)  # needs 4 running
+    with pytest.raises(PlannerError, match="within the capacity providers' maxSize"):
+        minimum_instances(tight, time_limit=5)
+
+
+def test_solve_with_least_max_size_keeps_the_files_verdict():
+    from planner.deciding.solve import solve
+
+    result = solve(_grows(2), time_limit=30, fixes=False, least_max_size=True)
+    assert result.verdict == "hangs"  # at the file's maxSize 2
+    assert result.outcome["kind"] == "stuck"
+    assert set(result.minimum) == {"maxSize"}  # no count was omitted
+    sizes = result.minimum["maxSize"]
+    assert sizes["safe"] == [{"capacityProvider": "cp0", "maxSize": 3}]
+    data = json.loads(json.dumps(result.to_json()))
+    assert data["minimum"]["maxSize"]["possible"] == [{"capacityProvider": "cp0", "maxSize": 3}]
+    from rich.console import Console
+
+    from planner.outputs.formatting import minimum_text
+    from planner.outputs.render import render_text
+
+    console = Console(record=True, width=200)
+    render_text(result, console)
+    text = console.export_text()
+    assert "least maxSize for a possible rollout: cp0 3" in text
+    assert "least maxSize for a safe rollout: cp0 3" in text
+    assert "minimum for a" not in text
+    assert minimum_text(result.minimum) == "maxSize cp0 3"
+    plain = solve(_grows(2), time_limit=30, fixes=False)
+    assert plain.minimum is None and plain.verdict == result.verdict
+
+
+def test_solve_with_counts_omitted_and_least_max_size_answers_both():
+    from planner.deciding.solve import solve
+
+    sc = reacting([(2048, 4096, None)], [svc("a", 4, td(1024, 1024), td(1024, 1500))], 3)
+    result = solve(sc, time_limit=40, fixes=False, least_max_size=True)
+    assert result.minimum["safe"] == [{"type": "g0", "count": 2}]
+    assert result.minimum["maxSize"]["safe"] == [{"capacityProvider": "cp0", "maxSize": 3}]
+    assert result.instances == [{"type": "g0", "count": 2}]
+    assert result.verdict == "safe"
+
+
+def test_cli_least_max_size(monkeypatch, tmp_path):
+    """`planner solve --least-max-size` (the scenario built in Python: the loader's
+    capacityProviders are another change's)."""
+    from typer.testing import CliRunner
+
+    import planner
+    from planner.cli import app
+
+    monkeypatch.setattr(planner, "load_scenario", lambda path: _grows(2))
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\n")
+    args = ["solve", str(path), "--format", "json", "--time-limit", "30", "--workers", "1"]
+    out = CliRunner().invoke(app, [*args, "--least-max-size"])
+    assert out.exit_code == 1, out.output
+    data = json.loads(out.stdout)
+    assert data["verdict"] == "hangs"
+    assert data["minimum"]["maxSize"]["safe"] == [{"capacityProvider": "cp0", "maxSize": 3}]
+    out = CliRunner().invoke(app, args)
+    assert "minimum" not in json.loads(out.stdout)

@@ -142,10 +142,10 @@ def test_the_breaker_without_rollback():
     wave 1, reason max-size. No run completes (the instance never holds a new task beside
     an old one, and a lone new task would need both old ones stopped): hangs.
     The breaker gives up after ceil(50 % × 2) = 1, raised to the floor of 3, failed
-    placements; without rollback nothing rolls back (the deployment is FAILED where it
-    stands; the lead's reading names that kind rolls-back too)."""
+    placements; without rollback nothing rolls back: the deployment is FAILED where it
+    stands (kind ``fails``)."""
     a = solve(_breaker_case(rollback=False))
-    assert (a.verdict, a.kinds) == ("hangs", {"rolls-back"})
+    assert (a.verdict, a.kinds) == ("hangs", {"fails"})
     assert a.dead_wave == 1
     assert a.reasons == {"api": "max-size"}
     assert a.failed_placements == {"api": 3}
@@ -211,7 +211,7 @@ def test_a_native_blue_green_whose_green_set_does_not_fit():
 
 # ---------------------------------------------------------------- (b) generated cases
 
-SEED, N = 20261204, 240
+SEED, N = 20261204, 280
 CASES = tiny_reacting_cases(SEED, N)
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from builders import scenario, svc, td
+from builders import reacting, scenario, svc, td
 from typer.testing import CliRunner
 
 import planner
@@ -373,3 +373,40 @@ def test_a_failed_setting_is_marked_and_the_command_exits_4(monkeypatch):
     assert all(r["verdict"] in ("safe", "hangs") for r in rows if r["lower"] != 0)
     text = CliRunner().invoke(app, ["percents", str(seed), "--jobs", "1"])
     assert text.exit_code == 4 and "failed" in text.stdout
+
+
+# ---------------------------------------------------------------- a cluster that reacts
+
+
+def _reacting(max_size: int, desired: int = 2):
+    """One instance full by CPU (two tasks of 1,024 units), a new revision that needs
+    more memory: every new task waits for the capacity provider's group to grow."""
+    return reacting(
+        [(2048, 4096, 1)], [svc("a", desired, td(1024, 1024), td(1024, 1500))], max_size
+    )
+
+
+@pytest.mark.parametrize("max_size", [1, 2, 3])
+def test_each_setting_is_judged_with_scale_out(max_size):
+    """Each row's verdict is that of `planner solve` on the reacting cluster with the
+    row's percents; with the group at its maxSize every setting that must start before it
+    stops hangs, and with room to grow some become safe."""
+    base = _reacting(max_size)
+    rows = percent_options(base, time_limit=20)
+    assert len(rows) == 3 * 4  # lower 0..2, upper 1..4
+    for r in rows:
+        lo, hi = r["minimumHealthyPercent"][0], r["maximumPercent"][0]
+        one = replace(base.services[0], minimum_healthy_percent=lo, maximum_percent=hi)
+        alone = planner.solve(replace(base, services=(one,)), time_limit=20, fixes=False)
+        assert r["verdict"] == alone.verdict, (r, alone.proof)
+    by = {(r["lower"], r["upper"]): r["verdict"] for r in rows}
+    assert by[2, 4] == ("hangs" if max_size == 1 else "safe")  # 100/200 needs one more
+    assert by[0, 2] == "safe"  # 0/100: stop both, start both where they were
+
+
+def test_a_reacting_row_with_the_group_grown_is_its_own():
+    """Rows share nothing of each other's views of the grown group (a copy of a problem
+    with other bounds once kept its original's launched views, and their bounds)."""
+    rows = {(r["lower"], r["upper"]): r for r in percent_options(_reacting(3), time_limit=20)}
+    assert rows[2, 4]["verdict"] == "safe" and rows[2, 2]["verdict"] == "hangs"
+    assert rows[2, 4]["waves"] and rows[2, 2]["waves"] is None

@@ -259,3 +259,108 @@ def test_pages_render_in_headless_chromium(tmp_path, args):
     pixels = matplotlib.image.imread(shot)
     assert pixels.std() > 0.05  # not a blank page
     assert "Uncaught" not in run.stderr and "CONSOLE" not in run.stderr
+
+
+# ---------------------------------------------------------------- how it ends (§10)
+# Cases built in Python (tests/builders.py): no scenario file holds capacity providers yet.
+
+
+def _reacting_page(name: str) -> tuple[planner.Result, str]:
+    from builders import solved
+
+    result = solved(name)
+    return result, solve_html(result, result.problem)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "kind"),
+    [("completes", "safe", "completes"),
+     ("after-scale-out", "safe", "completes-after-scale-out"),
+     ("rolls-back", "at-risk", "rolls-back"), ("rollback-stuck", "hangs", "rolls-back"),
+     ("fails", "hangs", "fails"), ("stuck", "hangs", "stuck")],
+)  # fmt: skip
+def test_the_outcome_is_a_block_under_the_verdict_in_its_status_colour(name, status, kind):
+    from test_render import OUTCOME_LINES
+
+    _, page = _reacting_page(name)
+    line = OUTCOME_LINES[name][1].replace("'", "&#x27;")
+    block = f'<p class="outcome {status}" data-kind="{kind}"><strong>Outcome:</strong> {line}</p>'
+    assert block in page
+    assert page.index("</h1>") < page.index(block) < page.index('<p class="dim">')
+
+
+def test_the_rollbacks_own_verdict_and_why():
+    _, page = _reacting_page("rollback-stuck")
+    assert (
+        "<p>The rollback (s0), solved as a rollout of its own from the dead end: "
+        '<span class="verdict hangs">HANGS</span></p><ul><li>[cpu] service s1 was unable'
+    ) in page
+    _, page = _reacting_page("rolls-back")
+    assert '<span class="verdict safe">SAFE</span></p>' in page
+    assert "The rollback" not in _reacting_page("stuck")[1]
+
+
+def test_the_plan_table_says_what_a_wave_launches():
+    _, page = _reacting_page("after-scale-out")
+    assert '<tr><td>1</td><td colspan="3">+2 m5.large launched in general</td></tr>' in page
+
+
+def test_instances_not_launched_are_blank_in_the_heatmap(monkeypatch):
+    """Instances 2–5 may be launched; the plan launches 2 and 3 after wave 1: at the start
+    all four are blank (no capacity yet), at the end 4 and 5 still are; their groups are
+    named as ones general may launch."""
+    import math
+
+    import matplotlib.axes
+
+    from planner.outputs import report
+
+    grids, names = [], []
+    real_imshow, real_ticks = matplotlib.axes.Axes.imshow, matplotlib.axes.Axes.set_xticks
+
+    def imshow(self, grid, *a, **kw):
+        grids.append(grid)
+        return real_imshow(self, grid, *a, **kw)
+
+    def set_xticks(self, ticks, labels=None, **kw):
+        names.append(list(labels or []))
+        return real_ticks(self, ticks, labels, **kw)
+
+    from builders import solved
+
+    result = solved("after-scale-out")
+    monkeypatch.setattr(matplotlib.axes.Axes, "imshow", imshow)
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_xticks", set_xticks)
+    states = report._replayed(result.problem, result.plan)
+    assert report.not_launched(result.problem, states[0]) == {2, 3, 4, 5}
+    assert report.not_launched(result.problem, states[-1]) == {4, 5}
+    report._heatmap(result.problem, states)
+    start, _, end = grids[0].filled(math.nan).tolist()  # instances by group and zone
+    order = [0, 1, 2, 4, 3, 5]  # m5.large a, b; then general's in a (2, 4) and in b (3, 5)
+    blank = lambda row: [i for i, x in zip(order, row, strict=True) if math.isnan(x)]  # noqa: E731
+    assert blank(start) == [2, 4, 3, 5] and blank(end) == [4, 5]
+    assert names[0] == ["m5.large a", "m5.large b", "m5.large a\ngeneral may launch",
+                        "m5.large b\ngeneral may launch"]  # fmt: skip
+
+
+def test_the_dead_end_marks_instances_not_launched(monkeypatch):
+    import matplotlib.axes
+
+    from planner.outputs import report
+
+    words: list[str] = []
+    real = matplotlib.axes.Axes.text
+
+    def text(self, x, y, s, *a, **kw):
+        words.append(s)
+        return real(self, x, y, s, *a, **kw)
+
+    from builders import solved
+
+    result = solved("too-big")
+    monkeypatch.setattr(matplotlib.axes.Axes, "text", text)
+    state = report._replayed(result.problem, result.dead_state.choices)[-1]
+    report._dead_cluster(result, result.problem, state)
+    assert [w for w in words if w in ("cpu", "not\nlaunched", "closed")] == [
+        "cpu", "cpu", *["not\nlaunched"] * 4,
+    ]  # fmt: skip

@@ -5,12 +5,13 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from builders import at_risk_example, problem, svc, td
+from builders import at_risk_example, problem, reacting, svc, td
 
-from planner.model.problem import DoesNotFit, lower_bound, upper_bound
+from planner.model.problem import DoesNotFit, compile_problem, lower_bound, upper_bound
 from planner.model.rollout import (
     InvalidWave,
     Policy,
+    State,
     Wave,
     apply_wave,
     can_start_somewhere,
@@ -504,3 +505,18 @@ def test_a_run_past_its_deadline_is_cut_not_judged():
     with pytest.raises(OutOfTime):
         simulate(p, deadline=time.perf_counter() - 1)
     assert simulate(p, deadline=time.perf_counter() + 60).waves  # in time: the same run
+
+
+def test_a_group_at_its_max_size_spells_states_as_a_fixed_fleet():
+    """A capacity provider's group at its maxSize cannot grow: its states carry no
+    ``added``, as the solvers' states do not, so that a dead end a solver found equals the
+    replayed one (an at-risk M scenario failed its evidence check on (0,) against ())."""
+    services = [svc("a", 1, td(1024)), svc("b", 2, td(512), td(1024), 0, 100)]
+    at_max = compile_problem(reacting([(1024, 4000, 3)], services, 3))
+    assert at_max.groups and not at_max.reacts
+    start = initial_state(at_max)
+    assert start == State(at_max.initial, at_max.start_new)
+    run = simulate(at_max)
+    assert all(st.added == () for st in run.states)
+    roomy = compile_problem(reacting([(1024, 4000, 3)], services, 4))
+    assert roomy.reacts and initial_state(roomy).added == (0,)

@@ -282,3 +282,15 @@ def test_raise_max_size_is_a_checked_fix():
     r = planner.solve(group_scenario(2), time_limit=30)
     assert r.verdict == "hangs"
     assert "raise maxSize of general's Auto Scaling group to 3" in r.fixes
+
+
+def test_the_scheduler_as_configured_grows_the_group_too():
+    """--placement ecs (§8): the scheduler's own states include the scale-out."""
+    from planner.deciding import scheduler
+    from planner.running.clock import Deadline
+
+    p = compile_problem(group_scenario(6))
+    status, _, seen = scheduler.search_dead(p, Deadline(20))
+    assert status == "none" and seen > 1
+    r = planner.solve(group_scenario(6), time_limit=20, fixes=False, placement="ecs")
+    assert r.verdict == "safe" and r.outcome["kind"] == "completes-after-scale-out"

@@ -382,6 +382,20 @@ def test_fleet_1000_is_counted():
             "1: instanceTypes",
             "at least one",
         ),  # fmt: skip
+        # zones are named once each
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "availabilityZones: [a, b, a]\n",
+            "4: availabilityZones[2]",
+            "already listed",
+        ),  # fmt: skip
+        # and an empty list of zones is a mistake, not "no zones"
+        (
+            "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1}]\ndesiredCounts: [1]\n"
+            "availabilityZones: []\n",
+            "4: availabilityZones",
+            "at least one",
+        ),  # fmt: skip
         # a new size's fields
         (
             "instanceTypes: [t3.small]\ntasks: [{cpu: 1, memory: 1, new: {cpus: 2}}]\n"
@@ -643,3 +657,40 @@ def test_the_deciding_layer_imports_no_output_module():
                 if n.startswith(("planner.outputs", "planner.cli"))
             ]
     assert not upward
+
+
+# ---------------------------------------------------------------- losing a zone
+
+
+def test_zone_safe_column_is_the_least_fleet_that_survives_a_zone(tmp_path):
+    """``availabilityZones`` adds ``zoneSafeInstances``: the least fleet, spread round-robin
+    over the zones, that holds every task after losing any one (ROLLOUT.md §10), worked by
+    hand; empty where the spec names no zones; the engine's own search agrees."""
+    from planner import InstanceGroup, Scenario, Service, TaskDefinition
+    from planner.deciding.zones import zone_losses
+
+    spec = {
+        "instanceTypes": ["m5.large"],
+        "tasks": [{"cpu": 512, "memory": 1024}, {"cpu": 512, "memory": 1024, "new": {"cpu": 1024}}],
+        "desiredCounts": [4, 9],
+        "availabilityZones": ["a", "b", "c"],
+    }
+    df = capacity_table(spec, jobs=1)
+    got = {(r["newCpu"], r["desiredCount"]): r["zoneSafeInstances"] for r in tables.records(df)}
+    # m5.large: 4 tasks of 512 units, 2 of 1,024. Four tasks: two instances (a, b) leave one
+    # of 4 slots; nine: five (a, b, c, a, b) leave three of 12. With the new size too:
+    # 4 tasks need two survivors (three instances: a, b, c), 9 need five (eight: seven
+    # put three in zone a, leaving four).
+    assert got == {(512, 4): 2, (512, 9): 5, (1024, 4): 3, (1024, 9): 8}
+    assert list(df.columns)[-1] == "zoneSafeInstances"
+    no_zones = capacity_table({k: v for k, v in spec.items() if k != "availabilityZones"}, jobs=1)
+    assert no_zones["zoneSafeInstances"].isna().all()
+    m5 = get_instance_type("m5.large")
+    td = TaskDefinition(512, 1024, dynamic_ports=1)
+    fleet = InstanceGroup("m5.large", m5.cpu_units, m5.memory_mib, 3, zones=("a", "b", "c"))
+    found = zone_losses(Scenario("cell", (fleet,), (Service("s", 9, td, td),)), time_limit=30)
+    assert found.least_fleet == [{"type": "m5.large", "count": got[512, 9]}]
+    path = tmp_path / "z.table.yml"
+    path.write_text(json.dumps(spec))
+    res = runner.invoke(app, ["table", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "zone-safe" in res.stdout

@@ -26,6 +26,7 @@ STRATA = (
     ("at-risk", "rolls-back"),
     ("at-risk", "stuck"),
     ("hangs", "rolls-back"),
+    ("hangs", "fails"),
     ("hangs", "stuck"),
 )
 
@@ -179,7 +180,7 @@ def stream(seed: int):
 
 
 def tiny_reacting_cases(seed: int, n: int, most_drawn: int | None = None) -> list[Labelled]:
-    """``n`` cases stratified by (verdict, outcome kind): up to ``ceil(n / 6)`` of each of
+    """``n`` cases stratified by (verdict, outcome kind): up to ``ceil(n / len(STRATA))`` of each of
     :data:`STRATA`, in stream order, cases with more than one possible kind left out; the
     strata the stream fills last may hold fewer within ``most_drawn`` cases (default
     ``200 × n``), the others then more, up to ``n`` in all."""

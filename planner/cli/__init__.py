@@ -2,8 +2,8 @@
 
 One module a group of commands: :mod:`~planner.cli.solve` (``solve``, ``instance-types``,
 ``schema``), :mod:`~planner.cli.sweeps` (``percents``, ``table``, ``batch``),
-:mod:`~planner.cli.aws` (``import``); what they share (formats, options, printing,
-failing) in :mod:`~planner.cli.common`.
+:mod:`~planner.cli.aws` (``import``), :mod:`~planner.cli.zones` (``zones``); what they
+share (formats, options, printing, failing) in :mod:`~planner.cli.common`.
 
 Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
 4 internal error (a plan or dead path that does not replay: a bug, never a verdict), or
@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli import aws, solve, sweeps
+from planner.cli import aws, solve, sweeps, zones
 from planner.cli.common import EPILOG, fail
 from planner.errors import InternalError, PlannerError
 
@@ -64,6 +64,7 @@ app.command("instance-types")(solve.instance_types)
 app.command(epilog=EPILOG)(sweeps.percents)
 app.command(epilog=EPILOG)(sweeps.table)
 app.command(epilog=EPILOG)(sweeps.batch)
+app.command(epilog=EPILOG)(zones.zones)
 app.command("import")(aws.import_)
 app.command()(solve.schema)
 

@@ -50,6 +50,14 @@ def solve(
             help="List the ECS API fields of the file that planner ignores (on stderr).",
         ),
     ] = False,
+    least_max_size: Annotated[
+        bool,
+        typer.Option(
+            "--least-max-size",
+            help="Also find each capacity provider's least maxSize for a possible and for a "
+            "safe rollout (JSON minimum.maxSize); the verdict stays the file's maxSize's.",
+        ),
+    ] = False,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
@@ -78,6 +86,7 @@ def solve(
                 workers=workers,
                 seed=seed,
                 placement=placement.value,
+                least_max_size=least_max_size,
             )
     except (PlannerError, InternalError) as exc:
         raise fail(exc) from None

@@ -145,6 +145,7 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
         "waves": len(result.plan) if result.plan is not None else None,
         "estimatedDurationSeconds": result.estimated_duration,
         "proof": result.proof,
+        **({"outcome": result.outcome} if result.outcome is not None else {}),
         "wallSeconds": round(time.perf_counter() - t0, 3),
     }
 

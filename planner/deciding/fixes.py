@@ -5,6 +5,13 @@ cluster (one per kind of instance: type, size, zone, attributes; never a drainin
 dynamic host port for a service whose fixed port blocks it, then percent settings
 (maximumPercent 200, then minimumHealthyPercent 50 and 0 — the last means a short
 outage). From a snapshot that hangs (ROLLOUT.md §9), also one old task stopped by hand.
+
+On a cluster that reacts (ROLLOUT.md §10), first a capacity provider's group allowed to
+grow further (a larger ``maxSize``), or given a larger smallest type where the task does
+not fit an empty instance of the one it has (so ECS's estimate leaves it out and the
+group never grows); last, where the outcome is stuck because a service has no circuit
+breaker, the breaker turned on with rollback: not a fix that makes the rollout safe (it
+says so, :data:`ENDS_ONLY`), but one checked to make it end, the rollback completing.
 """
 
 from __future__ import annotations
@@ -21,6 +28,14 @@ from planner.running.clock import Deadline
 
 #: Largest rollout (sum of desired counts) for which fixes are searched.
 MAX_TASKS = 400
+#: What a fix says when it makes the rollout end rather than complete (not safe).
+ENDS_ONLY = "the rollout still does not complete"
+
+
+def is_safe_fix(fix: str) -> bool:
+    """Whether ``fix`` was checked safe: every one but the breaker's, which makes the
+    rollout end, not complete (:data:`ENDS_ONLY`)."""
+    return ENDS_ONLY not in fix
 
 
 def _safe(scenario: Scenario, deadline: Deadline, seed: int) -> bool:
@@ -57,6 +72,7 @@ def find_fixes(
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
     found += _provider_fixes(scenario, deadline, seed)
+    found += _larger_type_fixes(scenario, problem, result, deadline, seed)
     owned = {k for cp in scenario.capacity_providers for k in cp.groups}
     for k, g in enumerate(groups):
         kind = (g.type or g.instance_type, g.cpu, g.memory, g.enis, g.zones, g.attributes)
@@ -102,6 +118,7 @@ def find_fixes(
                 break
     if problem.snapshot and result.verdict == Verdict.HANGS:
         found += _stops_by_hand(problem, result, deadline, seed)
+    found += _breaker_fixes(scenario, result, deadline, seed)
     return found
 
 
@@ -111,8 +128,7 @@ MAX_SIZE_STEPS = (1, 2, 3, 4, 6, 8, 12, 16)
 
 def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[str]:
     """A capacity provider's group allowed to grow further ("raise maxSize to N"), the
-    smallest raise that makes the rollout safe; and the breaker turned on where a
-    service would otherwise wait forever (checked: the rollout is not safe, but it ends)."""
+    smallest raise that makes the rollout safe."""
     out: list[str] = []
     providers = scenario.capacity_providers
     for k, cp in enumerate(providers):
@@ -129,6 +145,148 @@ def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[s
                 )
                 break
     return out
+
+
+def _larger_type_fixes(
+    scenario: Scenario, problem: Problem, result: Result, deadline: Deadline, seed: int
+) -> list[str]:
+    """Per group that does not grow because a stuck service's task does not fit an empty
+    instance of its smallest type (the outcome's ``too-big-for-smallest-type``): the next
+    type of that type's family in the catalog that the task fits, as the group's
+    smallest, if that makes the rollout safe."""
+    names = [svc.name for svc in problem.services]
+    out: list[str] = []
+    tried: set[int] = set()
+    for end in (result.outcome or {}).get("services", []):
+        if end.get("scaleOut") != "too-big-for-smallest-type" or end["service"] not in names:
+            continue
+        s = names.index(end["service"])
+        for share in problem.shares[s] if problem.shares else ():
+            k = share.group  # the problem's groups are the capacity providers', in order
+            if k in tried or not scenario.capacity_providers[k].scales:
+                continue
+            tried.add(k)
+            fix = _larger_smallest(scenario, k, s, deadline, seed)
+            if fix:
+                out.append(fix)
+    return out
+
+
+def _larger_types(small) -> list:
+    """The catalog's types of ``small``'s family (``m5`` of ``m5.large``) larger than it
+    (at least its CPU units and MiB), smallest first."""
+    from planner.model.catalog import load_catalog
+
+    name = small.type or ""
+    family = name.split(".")[0]
+    if "." not in name:
+        return []
+    return sorted(
+        (
+            t
+            for t in load_catalog().values()
+            if t.name.split(".")[0] == family
+            and t.cpu_units >= small.cpu
+            and t.memory_mib >= small.memory
+            and (t.cpu_units, t.memory_mib) != (small.cpu, small.memory)
+        ),
+        key=lambda t: (t.cpu_units, t.memory_mib, t.name),
+    )
+
+
+def _larger_smallest(
+    scenario: Scenario, k: int, s: int, deadline: Deadline, seed: int
+) -> str | None:
+    """The group of capacity provider ``k`` launching, instead of its smallest type, the
+    first larger one of its family on which service ``s``'s new task fits an empty
+    instance; the fix if the rollout is then safe (None: no such type, or not safe)."""
+    from planner.model import placement
+
+    cp = scenario.capacity_providers[k]
+    small = cp.smallest
+    for t in _larger_types(small):
+        if deadline.expired:
+            return None
+        bigger = replace(
+            small, name=t.name, cpu=t.cpu_units, memory=t.memory_mib, type=t.name,
+            enis=t.enis, trunk_enis=t.trunk_enis, hourly_usd=t.hourly_usd,
+            estimated=t.estimated, arch=t.arch,
+        )  # fmt: skip
+        # the others stay where they are not smaller than it: ECS's estimate packs onto
+        # the smallest, and a smaller one left in the list would be the smallest again
+        rest = [
+            g
+            for g in cp.launch
+            if g is not small and (g.cpu, g.memory) >= (t.cpu_units, t.memory_mib)
+        ]
+        providers = list(scenario.capacity_providers)
+        providers[k] = replace(cp, launch=(bigger, *rest))
+        cand = replace(scenario, capacity_providers=tuple(providers))
+        try:
+            compiled = compile_problem(cand)
+        except DoesNotFit:
+            return None
+        group = compiled.groups[k]
+        if not group.launchable:
+            return None
+        full = compiled.at(tuple(len(g.launchable) for g in compiled.groups))
+        zero = [0] * compiled.n_services
+        fails = placement.failures(full.rows[group.launchable[0]], zero, zero, s)
+        if any(f != "placement-constraint" for f in fails):
+            continue  # the task does not fit this one either: the next
+        if not _checked_safe(compiled, deadline, seed):
+            return None
+        return (
+            f"{t.name} instead of {small.type} as the smallest type of {cp.name}'s Auto "
+            f"Scaling group (the task does not fit an empty {small.type}, so the group "
+            "does not grow)"
+        )
+    return None
+
+
+def _breaker_fixes(scenario: Scenario, result: Result, deadline: Deadline, seed: int) -> list[str]:
+    """Where the outcome is stuck because stuck services have no circuit breaker: the
+    breaker on, with rollback, for them; offered if the outcome then rolls back and the
+    rollback completes (checked by a solve). Not safe, and said so (:data:`ENDS_ONLY`)."""
+    from planner.deciding.outcome import outcome
+    from planner.model.providers import CircuitBreaker
+
+    end = result.outcome or {}
+    if end.get("kind") != "stuck" or not scenario.reacting.placement_failures_count:
+        return []
+    stuck = {e["service"] for e in end.get("services", []) if e.get("kind") == "stuck"}
+    services = list(scenario.services)
+    turned: list[str] = []
+    for idx, svc in enumerate(services):
+        breaker = svc.circuit_breaker
+        if svc.name in stuck and not svc.all_at_once and not (breaker and breaker.enable):
+            on = CircuitBreaker(True, True) if breaker is None else replace(
+                breaker, enable=True, rollback=True
+            )  # fmt: skip
+            services[idx] = replace(svc, circuit_breaker=on)
+            turned.append(svc.name)
+    if not turned or deadline.expired:
+        return []
+    cand = replace(scenario, services=tuple(services))
+    try:
+        compiled = compile_problem(cand)
+    except DoesNotFit:
+        return []
+    check = deadline.share(clock.FIX_CHECK)
+    a = analyse(compiled, seed=seed, deadline=check)
+    if a.verdict not in (Verdict.HANGS, Verdict.AT_RISK):
+        return []
+    then = outcome(cand, compiled, a, None, check)
+    if then["kind"] != "rolls-back" or then.get("rollback", {}).get("verdict") != "safe":
+        return []
+    seconds = then.get("estimatedSeconds", 0)
+    when = f"about {round(seconds / 60)} min" if seconds >= 60 else f"about {seconds} s"
+    runs = "on the runs that get stuck, " if then.get("someRuns") else ""
+    return [
+        f"circuit breaker on, with rollback, for {', '.join(turned)} ({ENDS_ONLY}: "
+        f"{runs}it rolls back after about {then.get('failedPlacements')} failed placements, "
+        f"{when}, and the rollback completes)"
+    ]
 
 
 #: Most old tasks tried for a stop by hand (one per kind of instance and service).

@@ -280,12 +280,11 @@ def rollback(
         for i in range(problem.n_instances):
             old[i][s], new[i][s] = new[i][s], old[i][s]
     rolled = replace(
-        problem,
+        problem.at(launched(problem, dead)),  # the instances launched stay
         services=tuple(svcs),
         initial=tuple(map(tuple, old)),
         initial_new=tuple(map(tuple, new)),
         snapshot=True,
-        start_added=launched(problem, dead),
     )
     a = analyse(rolled, deadline=deadline.share(clock.ROLLBACK))
     out: dict[str, Any] = {"verdict": str(a.verdict), "services": services}

@@ -21,6 +21,9 @@ Decisions beyond the contract's text
 * A group whose ``count`` is omitted is first filled with the least safe count for the
   file's own percents (else the least possible one, else the last tried), and the output
   says so.
+* On a cluster that reacts (ROLLOUT.md §10) each setting is judged with scale-out: the
+  verdict engine's own (:mod:`planner.deciding.reacting`) on the problem with that
+  setting's bounds, the capacity providers' groups as the file gives them.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ The proofs, cheapest first:
       dead state", "never blocked" and settled complete counts hold here too: ``safe``;
       and every run's counts keep to the sets, which narrow CP-SAT's model below;
    b. every run by ECS rules (:mod:`planner.solvers.exhaustive`), exact and
-      exponential: a small rollout is settled in moments, a larger one never, so it gets
-      a tenth (:data:`~planner.running.clock.REACTING_SEARCH`): none dies: ``safe``;
-      one dies: ``at-risk``;
+      exponential, on rollouts whose first wave it can list
+      (:func:`~planner.solvers.exhaustive.too_big`), for a quarter of what is left
+      (:data:`~planner.running.clock.REACTING_SEARCH`): none dies: ``safe``; one dies:
+      ``at-risk``;
    c. CP-SAT's count model with the groups' growth
       (:mod:`planner.solvers.cpsat_reacting`, which says why its answers are proofs),
       at growing horizons: no run by ECS rules unfinished after ``H`` waves: ``safe``; a
@@ -29,13 +30,16 @@ The proofs, cheapest first:
       (``unknown``).
 3. A run dies, none completed so far:
 
-   a. ``hangs`` by the fixed fleet that holds every instance the groups may launch,
+   a. on small rollouts, every run by ECS rules (for the shortest run that dies) and
+      every plan by the general rules (:func:`~planner.solvers.exhaustive.plan_search`):
+      none completes: ``hangs``; one does: ``at-risk``;
+   b. ``hangs`` by the fixed fleet that holds every instance the groups may launch,
       open from the start (:func:`relaxed`): every run on the reacting cluster is a plan
       there (its instances are a subset, opened in time; its waves keep the same
       bounds), so if no plan completes there, none completes here. Its other answers
       prove nothing here. Cheap where the new tasks do not fit even that fleet, so it
-      goes first, with half (:data:`~planner.running.clock.REACTING_FLEET`).
-   b. CP-SAT's model under the general rules, any stops the bound allows, at growing
+      goes before CP-SAT, with half (:data:`~planner.running.clock.REACTING_FLEET`).
+   c. CP-SAT's model under the general rules, any stops the bound allows, at growing
       horizons up to :func:`~planner.solvers.reacting_search.plan_bound`: a plan that
       replays: ``at-risk``; none within the bound: ``hangs``.
 
@@ -68,7 +72,7 @@ if TYPE_CHECKING:  # counts imports ortools, which is slow to load
 
 def relaxed(problem: Problem) -> Problem:
     """The fixed fleet with every instance the groups may launch open from the start,
-    and no scale-out (step 3a of this module's proofs)."""
+    and no scale-out (step 3b of this module's proofs)."""
     full = problem.at(tuple(len(g.launchable) for g in problem.groups))
     return replace(full, groups=(), shares=(), start_added=())
 
@@ -108,16 +112,10 @@ def decide(
             problem, complete.waves, dead, "a run completes, and a run by ECS rules dies", 0.0
         )
     if complete is not None:
-        found, sets = _by_volumes(problem, deadline, complete)
-        if found is None:
-            found = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete)
-        if found is None:
-            found = _dead_run_by_cp_sat(problem, deadline, workers, seed, complete, default, sets)
+        found = _when_one_completes(problem, deadline, workers, seed, complete, default)
     else:
-        assert dead is not None
-        found = _relaxed_hangs(
-            problem, deadline.share(clock.REACTING_FLEET), workers, seed, dead
-        ) or _plan_by_cp_sat(problem, deadline, workers, seed, dead)
+        assert dead is not None  # ECS's default run ended one way or the other
+        found = _when_one_dies(problem, deadline, workers, seed, dead)
     if found is not None:
         return found
     a = Analysis(
@@ -125,13 +123,41 @@ def decide(
         "time limit or size: "
         + ("a run completes" if complete else "no run that completes was found")
         + (", and a run by ECS rules dies" if dead else ", and no run by ECS rules died")
-        + "; on a cluster that reacts planner proves safe by every run (small rollouts) "
-        "or CP-SAT's model of the growth, and hangs on the fleet with every instance the "
-        "groups may launch or by CP-SAT's model",
+        + "; on a cluster that reacts planner proves safe by volumes, every run (small "
+        "rollouts) or CP-SAT's model of the growth, and hangs by every plan (small "
+        "rollouts), the fleet with every instance the groups may launch, or CP-SAT's model",
         plan=complete.waves if complete else None,
     )
     attach_dead(problem, a, dead)
     return a
+
+
+def _when_one_completes(
+    problem: Problem, deadline: Deadline, workers: int, seed: int, complete: Run, default: Run
+) -> Analysis | None:
+    """Step 2: ``safe``, or ``at-risk`` with a run that dies; None: not decided."""
+    found, sets = _by_volumes(problem, deadline, complete)
+    if found is None:
+        found, _ = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete, None)
+    if found is None:
+        found = _dead_run_by_cp_sat(problem, deadline, workers, seed, complete, default, sets)
+    return found
+
+
+def _when_one_dies(
+    problem: Problem, deadline: Deadline, workers: int, seed: int, dead: Run
+) -> Analysis | None:
+    """Step 3: ``hangs``, or ``at-risk`` with a plan that completes; None: not decided."""
+    found, dead_ = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), None, dead)
+    dead = dead_ or dead
+    if found is None:  # (with a run that dies, a plan found is at-risk: an Analysis)
+        planned = _plans(problem, deadline.share(clock.REACTING_SEARCH), dead)
+        found = planned if isinstance(planned, Analysis) else None
+    if found is None:
+        found = _relaxed_hangs(problem, deadline.share(clock.REACTING_FLEET), workers, seed, dead)
+    if found is None:
+        found = _plan_by_cp_sat(problem, deadline, workers, seed, dead)
+    return found
 
 
 def _by_volumes(
@@ -170,30 +196,68 @@ _COUNTS = (
 )
 
 
-def _exhaustive(problem: Problem, deadline: Deadline, complete: Run) -> Analysis | None:
-    """Every run by ECS rules, where a run completes: ``safe`` or ``at-risk``, or None
-    (too many states, or the time ran out)."""
+def _exhaustive(
+    problem: Problem, deadline: Deadline, complete: Run | None, dead: Run | None
+) -> tuple[Analysis | None, Run | None]:
+    """Every run by ECS rules, on small problems: none dies: ``safe``; one dies beside a
+    run that completes: ``at-risk``; else the shortest run that dies, if any."""
+    if exhaustive.too_big(problem):
+        return None, dead  # it could not list the first state's waves, let alone all
     progress.phase("every run by ECS rules with scale-out")
     try:
         status, path, states, seen = exhaustive.search(problem, deadline.perf_counter())
     except OutOfTime:
-        return None
+        return None, dead
     if status == "none":
+        plan = complete.waves if complete else simulate(problem).waves
         a = Analysis(
             Verdict.SAFE,
             f"every run by ECS rules completes, scale-out included: all {seen} states they "
             "reach were visited, none dead",
-            plan=complete.waves,
+            plan=plan,
         )
         a.most_added = exhaustive.most_added(states or [])
-        return a
+        return a, dead
     if status == "found" and path is not None and states is not None:
-        return at_risk(
+        run = Run(path, states)
+        if complete is not None:
+            return at_risk(
+                problem,
+                complete.waves,
+                run,
+                f"a run completes, and a run by ECS rules dies (found among {seen} states)",
+                0.0,
+            ), run
+        if dead is None or len(run.waves) < len(dead.waves):
+            dead = run  # (the shortest: the search goes wave by wave)
+    return None, dead
+
+
+def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis | Run | None:
+    """Every plan by the general rules, on small problems: none completes: ``hangs``; a
+    plan that completes beside a run that dies: ``at-risk``; a plan alone: the plan."""
+    if exhaustive.too_big(problem):
+        return None
+    progress.phase("every plan with scale-out")
+    try:
+        status, path, states, seen = exhaustive.plan_search(problem, deadline.perf_counter())
+    except OutOfTime:
+        return None
+    if status == "found" and path is not None and states is not None:
+        plan = Run(path, states, complete=True)
+        if dead is not None:
+            return at_risk(
+                problem, plan.waves, dead, "a plan completes, and a run by ECS rules dies", 0.0
+            )
+        return plan
+    if status == "none":
+        if dead is None:
+            dead = simulate(problem, deadline=deadline.perf_counter())
+        return hangs(
             problem,
-            complete.waves,
-            Run(path, states),
-            f"a run completes, and a run by ECS rules dies (found among {seen} states)",
-            0.0,
+            dead,
+            f"no plan completes, scale-out included: all {seen} states the general rules "
+            "reach were visited",
         )
     return None
 

@@ -34,6 +34,7 @@ from planner.model.rollout import (
     Wave,
     apply_wave,
     explain,
+    grown,
     initial_state,
     scheduler_wave,
     simulate,
@@ -317,8 +318,9 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: Dead
                 nxt = c.copy()
                 nxt.start(s, i)
                 starts(nxt, room[:s] + (room[s] - 1,) + room[s + 1 :])
-        if not placed:  # maximal: no service with room fits anywhere
-            out.add(State(c.olds(), c.news()))
+        if not placed:  # maximal: no service with room fits anywhere; then the scale-out
+            after = State(c.olds(), c.news(), state.added)
+            out.add(State(after.old, after.new, grown(problem, after)) if state.added else after)
 
     def stops(c: Cluster, left: tuple[int, ...]) -> None:
         k = key(c, None, left)
@@ -327,7 +329,7 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: Dead
         seen.add(k)
         tick()
         if not any(left):
-            mid = State(c.olds(), state.new)
+            mid = State(c.olds(), state.new, state.added)
             starts(c, tuple(start_room(problem, mid, s) for s in range(S)))
             return
         for s in range(S):

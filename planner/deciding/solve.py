@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.deciding import outcome
-from planner.deciding.minimum import scan
+from planner.deciding.minimum import scan, scan_max_sizes
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdict import Analysis, analyse, blocked
 from planner.deciding.verdicts import Verdict
@@ -35,6 +35,7 @@ def solve(
     fixes: bool = True,
     placement: str | None = None,
     deadline: Deadline | None = None,
+    least_max_size: bool = False,
 ) -> Result:
     """Decide whether the deployment of ``scenario`` completes (ROLLOUT.md §4).
 
@@ -57,12 +58,19 @@ def solve(
     placement
         ``any`` (ROLLOUT.md §4 as written: ECS may place a task wherever it fits) or
         ``ecs`` (§8: the scheduler as configured); None keeps the scenario's.
+    least_max_size
+        Also find the least ``maxSize`` of each capacity provider whose group scales, for
+        a possible and for a safe rollout (``minimum["maxSize"]``,
+        :func:`~planner.deciding.minimum.scan_max_sizes`), within
+        :data:`~planner.running.clock.LEAST_MAX_SIZE` of the time; the verdict stays the
+        one at the scenario's own maxSize.
 
     Returns
     -------
     Result
         The verdict, why, where, the plan and its estimated duration; with a group's
-        ``count`` omitted, ``minimum`` and the result for the safe (else possible) count.
+        ``count`` omitted, ``minimum`` and the result for the safe (else possible) count;
+        with ``least_max_size``, ``minimum["maxSize"]``.
     """
     if deadline is None:
         deadline = Deadline(time_limit)
@@ -76,7 +84,13 @@ def solve(
     minimum = None
     analysis = None
     if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
-        minimum, scenario, analysis = scan(scenario, workers=workers, seed=seed, deadline=work)
+        until = work.share(clock.LEAST_MAX_SIZE) if least_max_size else work
+        minimum, scenario, analysis = scan(scenario, workers=workers, seed=seed, deadline=until)
+    if least_max_size:  # at the counts as given or found; the verdict at the file's maxSize
+        sizes, _, _ = scan_max_sizes(
+            scenario, workers=workers, seed=seed, deadline=work.share(clock.LEAST_MAX_SIZE)
+        )
+        minimum = {**(minimum or {}), "maxSize": sizes}
     problem = compile_checked(scenario)
     if analysis is None:
         analysis = analyse(problem, workers=workers, seed=seed, deadline=work)

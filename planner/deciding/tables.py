@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.deciding.verdicts import Verdict
+from planner.deciding.zones import counted_zone_safe
 from planner.inputs.table_spec import (
     FIXED_PORT,
     Configuration,
@@ -113,8 +114,15 @@ COLUMNS = (
     "cheapest",
     "method",
     "arch",  # added last: scripts may read columns by position
+    "zoneSafeInstances",
 )
-_COUNTS = ("tasksPerInstance", "steadyInstances", "possibleInstances", "safeInstances")
+_COUNTS = (
+    "tasksPerInstance",
+    "steadyInstances",
+    "possibleInstances",
+    "safeInstances",
+    "zoneSafeInstances",
+)
 #: A cell's answer: (steady, possible, safe, how it was found).
 Answer = tuple[int | None, int | None, int | None, str]
 
@@ -132,6 +140,8 @@ class Cell:
     host_port: str
     agent: Agent
     placement_mode: str = "any"
+    #: The zones the fleet spreads over, round-robin (the spec's ``availabilityZones``).
+    zones: tuple[str, ...] = ()
 
     @property
     def uniform(self) -> bool:
@@ -345,7 +355,10 @@ def cells(spec: TableSpec) -> Iterator[Cell]:
             for d in spec.desired_counts:
                 for config in spec.configurations:
                     for mode in spec.host_ports:
-                        yield Cell(t, task, d, config, mode, spec.agent, spec.placement_mode)
+                        yield Cell(
+                            t, task, d, config, mode, spec.agent, spec.placement_mode,
+                            spec.availability_zones,
+                        )  # fmt: skip
 
 
 def cell_at(spec: TableSpec, k: int) -> Cell:
@@ -357,6 +370,7 @@ def cell_at(spec: TableSpec, k: int) -> Cell:
     return Cell(
         spec.instance_types[k], spec.tasks[task], spec.desired_counts[d],
         spec.configurations[config], spec.host_ports[mode], spec.agent, spec.placement_mode,
+        spec.availability_zones,
     )  # fmt: skip
 
 
@@ -444,6 +458,8 @@ def capacity_table(
         for k, ans in zip(todo, solved, strict=True):
             answers[k] = _failed(ans) if isinstance(ans, Failed) else ans
     rows = [_row(c, a, n) for c, a, n in zip(every, answers, slots, strict=True)]
+    for row, safe in zip(rows, _zone_safe(every, slots), strict=True):
+        row["zoneSafeInstances"] = safe
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     for col in _COUNTS:
         df[col] = df[col].astype("Int64")
@@ -472,6 +488,27 @@ def _slots(every: list[Cell]) -> list[int]:
             instances[key] = cell.instance()
         fp = Footprint.of(cell.taskdef(cell.task.cpu, cell.task.memory))
         out.append(task_slots(instances[key], fp))
+    return out
+
+
+def _zone_safe(every: list[Cell], slots: list[int]) -> list[int | None]:
+    """Each cell's least fleet that survives the loss of any one of its zones, by counting
+    (:func:`planner.deciding.zones.counted_zone_safe`), for its running and its new task
+    size alike; None where the spec names no zones."""
+    instances: dict[tuple[str, str], Instance] = {}
+    out: list[int | None] = []
+    for cell, n in zip(every, slots, strict=True):
+        if not cell.zones:
+            out.append(None)
+            continue
+        sizes = [n]
+        if not cell.uniform:
+            key = (cell.instance_type.name, cell.host_port)
+            if key not in instances:
+                instances[key] = cell.instance()
+            new = Footprint.of(cell.taskdef(cell.task.new_cpu, cell.task.new_memory))
+            sizes.append(task_slots(instances[key], new))
+        out.append(counted_zone_safe(cell.desired, sizes, len(cell.zones)))
     return out
 
 

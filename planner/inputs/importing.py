@@ -6,7 +6,13 @@ A folder holds, as ``aws ... --output json`` prints them:
 - ``container-instances.json`` — ``aws ecs describe-container-instances ...``
 - ``tasks.json`` — ``aws ecs describe-tasks --cluster C --tasks ...``
 - ``task-definitions/*.json`` — ``aws ecs describe-task-definition --task-definition ...``,
-  one per revision in use (and per revision named in ``--deploy``).
+  one per revision in use (and per revision named in ``--deploy``);
+- for a cluster that reacts (ROLLOUT.md §10), each when the files before it name what it
+  holds: ``clusters.json`` (``aws ecs describe-clusters``), ``capacity-providers.json``
+  (``describe-capacity-providers``), ``auto-scaling-groups.json`` (``aws autoscaling
+  describe-auto-scaling-groups``), ``launch-template-versions.json`` (``aws ec2
+  describe-launch-template-versions``) and ``launch-configurations.json`` (``aws
+  autoscaling describe-launch-configurations``).
 
 :func:`import_folder` turns them into a scenario mapping in the scenario file's format
 (CONTRACT.md), one step per function, in the order a user can act on what is refused:
@@ -26,6 +32,9 @@ what the export lacks (a file, an instance, a task definition).
   instances, which is all planner models.
 - Tasks of services that are not exported count as static load when their task
   definition is exported. Fields that newer API versions add are ignored.
+- The capacity providers that the cluster lists or a service uses, with their Auto
+  Scaling groups (:mod:`planner.inputs.aws.capacity`): the group's container instances are
+  instance groups of their own, which the provider's ``group`` names.
 
 A snapshot (ROLLOUT.md §9): a service with ``PRIMARY`` and ``ACTIVE`` deployments rolls
 out the PRIMARY revision; its tasks of that revision are ``newPlacement`` (already
@@ -41,8 +50,8 @@ ECS is moving them already (a deployment in progress, missing tasks, a drain).
 
 This module runs the steps in order; each lives in :mod:`planner.inputs.aws`:
 ``export`` (reading and checking the files), ``refusals`` (what planner cannot model;
-Fargate set aside), ``instances``, ``tasks`` and ``services`` (building the scenario) and
-``writing`` (the scenario file's YAML).
+Fargate set aside), ``instances``, ``tasks``, ``services`` and ``capacity`` (building the
+scenario) and ``writing`` (the scenario file's YAML).
 """
 
 from __future__ import annotations
@@ -51,7 +60,15 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.aws.export import FILES, MAX_BYTES, TaskDefs, export_list, read_export
+from planner.inputs.aws.capacity import capacity_yaml, read_capacity
+from planner.inputs.aws.export import (
+    CAPACITY_FILES,
+    FILES,
+    MAX_BYTES,
+    TaskDefs,
+    export_list,
+    read_export,
+)
 from planner.inputs.aws.instances import (
     agent_ports,
     group_alike,
@@ -66,6 +83,7 @@ from planner.model.scenario import Scenario
 from planner.running.clock import Deadline
 
 __all__ = [
+    "CAPACITY_FILES",
     "FILES",
     "MAX_BYTES",
     "import_cluster",
@@ -130,6 +148,8 @@ def import_folder(
     )
     ec2 = fargate_by_tasks(ec2, fargate, found, deploy, services_path)
     warnings = set_aside(fargate, found.fargate) + warnings
+    capacity = read_capacity(root, [(k, svc) for k, svc, _ in ec2], MAX_BYTES, set(catalog))
+    warnings += capacity.warnings
     out_services = []
     for _, svc, rev in ec2:
         out, said = one_service(svc, rev, found, ctx, tasks_path)
@@ -140,7 +160,11 @@ def import_folder(
     warnings += said
     warnings += remaining_mismatches(instances, singles, found.running, taskdefs.files)
 
-    groups, order = group_alike(singles)
+    owners = capacity.owners()  # no group mixes instances of two providers, or of none
+    tags = [owners.get(str(ci.get("ec2InstanceId"))) for ci in instances]
+    groups, order = group_alike(singles, tags)
+    providers, said = capacity_yaml(capacity, groups, order, tags)
+    warnings += said
     for svc in out_services:  # per instance, in the groups' order
         for key in ("placement", "newPlacement"):
             if key in svc:
@@ -152,6 +176,11 @@ def import_folder(
     }
     if agent:
         scenario["cluster"]["agent"] = agent
+    if providers:
+        scenario["cluster"]["capacityProviders"] = providers
+    written = {p["name"] for p in providers}
+    if capacity.default and all(i["capacityProvider"] in written for i in capacity.default):
+        scenario["cluster"]["defaultCapacityProviderStrategy"] = capacity.default
     return scenario, warnings
 
 

@@ -14,6 +14,9 @@ Decisions beyond the contract's text
   optionally with ``new: {cpu, memory}`` for a deployment that changes the size.
 * ``deploymentConfigurations`` default to ECS's 100 / 200, and may name a ``strategy``;
   all-at-once strategies ignore the percents (ROLLOUT.md §6).
+* ``availabilityZones`` (optional): the zones a fleet spreads over, round-robin; the
+  table then says the least fleet that survives the loss of any one of them
+  (``zoneSafeInstances``, ROLLOUT.md §10).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from planner.inputs.checks import listing, mapping, one_of, sized, text, whole
 from planner.inputs.loading import read_agent
 from planner.inputs.yamlsafe import Located, load_yaml
 from planner.model.catalog import InstanceType, get_instance_type, load_catalog
-from planner.model.scenario import STRATEGIES, Agent
+from planner.model.scenario import STRATEGIES, Agent, first_repeat
 from planner.model.units import OPEN_PERCENT, PERCENT, describe, parse_cpu, parse_memory
 
 SPEC_FIELDS = (
@@ -39,6 +42,7 @@ SPEC_FIELDS = (
     "deploymentConfigurations",
     "hostPorts",
     "agent",
+    "availabilityZones",
 )
 TASK_FIELDS = ("cpu", "memory", "new")
 NEW_TASK_FIELDS = ("cpu", "memory")
@@ -87,6 +91,8 @@ class TableSpec:
     agent: Agent = Agent()
     #: ``any`` or ``ecs``: the ECS rules the safe counts are about (ROLLOUT.md §8).
     placement_mode: str = "any"
+    #: The zones each fleet spreads over, round-robin (empty: none named; ROLLOUT.md §10).
+    availability_zones: tuple[str, ...] = ()
 
     @property
     def n_cells(self) -> int:
@@ -147,13 +153,29 @@ def table_spec_from_data(located: Located) -> TableSpec:
             one_of(doc, ("hostPorts", i), v, HOST_PORT_MODES) for i, v in enumerate(items)
         )
     agent = read_agent(doc, top.get("agent"), ("agent",))
-    spec = TableSpec(name, types, tasks, counts, configs, ports, agent)
+    zones = _zones(doc, top.get("availabilityZones"))
+    spec = TableSpec(name, types, tasks, counts, configs, ports, agent, availability_zones=zones)
     if spec.n_cells > MAX_CELLS:
         raise PlannerError(
             f"the table would have {spec.n_cells:,} cells; at most {MAX_CELLS:,}: split it",
             file=doc.file,
         )
     return spec
+
+
+def _zones(doc: Located, raw: Any) -> tuple[str, ...]:
+    """``availabilityZones``: distinct zone names, or none."""
+    if raw is None:
+        return ()
+    where = ("availabilityZones",)
+    zones = tuple(
+        text(doc, (*where, i), v) for i, v in enumerate(listing(doc, where, raw, non_empty=True))
+    )
+    twice = first_repeat(list(zones))
+    if twice is not None:
+        k, j = twice
+        raise doc.error((*where, k), f"zone {zones[k]!r} is already listed (item {j})")
+    return zones
 
 
 def _instance_type(doc: Located, path: tuple[str | int, ...], raw: Any) -> InstanceType:

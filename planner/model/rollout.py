@@ -92,7 +92,7 @@ class InvalidWave(ValueError):
 def initial_state(problem: Problem) -> State:
     """The state before the first wave: every old task where it runs, and the new ones
     already running (none, unless the scenario is a snapshot: ROLLOUT.md §9)."""
-    added = problem.added_at_start if problem.groups else ()
+    added = problem.added_at_start if problem.reacts else ()  # () on a fixed fleet
     return State(problem.initial, problem.start_new, added)
 
 
@@ -230,7 +230,7 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
                 if fitting.size:
                     name = problem.services[s].name
                     raise InvalidWave(f"not maximal: {name} still fits on instance {fitting[0]}")
-    if not base.groups:
+    if not base.reacts:
         return after
     before, added = launched(base, state), grown(base, after)
     launch = tuple(b - a for a, b in zip(before, added, strict=True))

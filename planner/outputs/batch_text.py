@@ -11,10 +11,11 @@ from rich.text import Text
 from planner.deciding.batch import BatchResult
 from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import STATUS_STYLES, about, message, minimum_text
+from planner.outputs.reacting_text import outcome_line
 from planner.outputs.render import hanging
 
 CSV_COLUMNS = ("scenario", "name", "status", "reasons", "message", "minimum", "waves",
-               "estimatedDurationSeconds", "wallSeconds")  # fmt: skip
+               "estimatedDurationSeconds", "outcome", "outcomeText", "wallSeconds")  # fmt: skip
 
 
 def to_csv(result: BatchResult) -> str:
@@ -29,9 +30,20 @@ def to_csv(result: BatchResult) -> str:
              "" if r["status"] == Verdict.SAFE else message(r, reasons=False),
              minimum_text(r.get("minimum")),
              r.get("waves") if r.get("waves") is not None else "",
-             r.get("estimatedDurationSeconds") or "", r.get("wallSeconds", "")]
+             r.get("estimatedDurationSeconds") or "", *_outcome_cells(r),
+             r.get("wallSeconds", "")]
         )  # fmt: skip
     return buf.getvalue()
+
+
+def _outcome_cells(r: dict[str, Any]) -> list[str]:
+    """The ``outcome`` and ``outcomeText`` cells: the kind (CONTRACT.md's; on some runs
+    only where the status is at-risk) and the line; empty where the scenario does not
+    react."""
+    o = r.get("outcome")
+    if not o:
+        return ["", ""]
+    return [o.get("kind", ""), outcome_line(o).removeprefix("outcome: ")]
 
 
 def _extra(r: dict[str, Any]) -> list[str]:
@@ -68,6 +80,8 @@ def render_batch(result: BatchResult, console: Any) -> None:
         if extra := _extra(r):
             line.append(f" ({'; '.join(extra)})", style="dim")
         hanging(console, prefix, line)
+        if r.get("outcome"):  # how it ends, on a cluster that reacts (ROLLOUT.md §10)
+            hanging(console, Text(" " * len(prefix.plain)), Text(outcome_line(r["outcome"])))
         if r["status"] != Verdict.SAFE and (said := message(r)):
             hanging(console, Text(" " * len(prefix.plain)), Text(said))
     console.print(

@@ -61,13 +61,24 @@ def cell_text(value: Any, column: str) -> str:
 
 
 def minimum_text(minimum: dict[str, Any] | None) -> str:
-    """``2 × t3.medium`` for the least safe fleet of a scenario with counts omitted."""
+    """``2 × t3.medium`` for the least safe fleet of a scenario with counts omitted;
+    ``maxSize general 6`` for the least safe maxSize (``--least-max-size``)."""
     if not minimum:
         return ""
+    parts = []
+    if "possible" in minimum or "safe" in minimum:
+        parts.append(_least(minimum, lambda g: f"{g['count']} × {g['type']}"))
+    if "maxSize" in minimum:
+        sizes = _least(minimum["maxSize"], lambda m: f"{m['capacityProvider']} {m['maxSize']}")
+        parts.append(f"maxSize {sizes}")
+    return "; ".join(parts)
+
+
+def _least(minimum: dict[str, Any], word: Any) -> str:
     for key in ("safe", "possible"):
         if minimum.get(key):
-            fleet = ", ".join(f"{g['count']} × {g['type']}" for g in minimum[key])
-            return fleet if key == "safe" else f"{fleet} (possible; none safe found)"
+            text = ", ".join(word(g) for g in minimum[key])
+            return text if key == "safe" else f"{text} (possible; none safe found)"
     return "none found"
 
 

@@ -15,6 +15,11 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
   font-weight: bold; letter-spacing: 0.05em; }
 .safe { background: #2e7d32; } .at-risk { background: #b26a00; } .hangs { background: #c62828; }
 .unknown { background: #6a1b9a; }
+.outcome { border-left: 0.5em solid #888; padding: 0.5em 0.9em; background: #f5f5f5; }
+.outcome.safe { border-color: #2e7d32; background: #e8f5e9; }
+.outcome.at-risk { border-color: #b26a00; background: #fff3e0; }
+.outcome.hangs { border-color: #c62828; background: #ffebee; }
+.outcome.unknown { border-color: #6a1b9a; background: #f3e5f5; }
 .pair { display: flex; flex-wrap: wrap; gap: 1em; } .pair figure { flex: 1 1 30em; margin: 0; }
 figcaption { font-weight: bold; margin-bottom: 0.3em; }
 table { border-collapse: collapse; margin: 0.5em 0; }

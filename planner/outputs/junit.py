@@ -4,8 +4,10 @@ The format is the one Ant's JUnit task wrote and CI systems read (GitLab, GitHub
 actions that publish test reports, Jenkins, Azure Pipelines): ``testsuites`` holding one
 ``testsuite`` holding a ``testcase`` per scenario. A case passes when the scenario is
 safe; hangs and at-risk are a ``failure`` (the deployment would fail the gate), with
-ECS's words as the message and the why, fixes and proof as its text; unknown, bad input
-and a planner failure are an ``error`` (no verdict). ``tests/data/junit.xsd`` is the
+ECS's words as the message (after the outcome line, on a cluster that reacts: how the
+deployment ends) and the why, fixes and proof as its text; unknown, bad input and a
+planner failure are an ``error`` (no verdict). The schema holds no properties per case,
+so the outcome is in the message and the text, not a property. ``tests/data/junit.xsd`` is the
 schema the tests check it against.
 
 Every string is XML-escaped by :mod:`xml.etree.ElementTree`; characters XML 1.0 cannot
@@ -23,6 +25,7 @@ from typing import Any
 from planner.deciding.batch import BatchResult
 from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import message, minimum_text
+from planner.outputs.reacting_text import outcome_line
 
 #: XML 1.0 allows tab, newline, carriage return and printable characters only.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -45,11 +48,18 @@ def _classname(scenario: str) -> str:
 
 
 def _details(row: dict[str, Any]) -> str:
+    from planner.deciding.fixes import is_safe_fix
+
     lines = [f"verdict: {row['status']}"]
+    if row.get("outcome"):
+        lines.append(outcome_line(row["outcome"]))
     if row.get("reasons"):
         lines.append(f"reasons: {', '.join(row['reasons'])}")
     lines += [f"why: {w}" for w in row.get("why", [])]
-    lines += [f"fix (checked: safe): {f}" for f in row.get("fixes", [])]
+    lines += [
+        f"fix (checked: {'safe' if is_safe_fix(f) else 'it ends'}): {f}"
+        for f in row.get("fixes", [])
+    ]
     if row.get("proof"):
         lines.append(f"proof: {row['proof']}")
     if row.get("error"):
@@ -99,6 +109,8 @@ def to_junit(result: BatchResult, name: str = "planner batch") -> str:
         kind = OUTCOME[row["status"]]
         if kind is not None:
             said = message(row)
+            if row.get("outcome"):  # how it ends first: what a gate acts on
+                said = " — ".join(x for x in (outcome_line(row["outcome"]), said) if x)
             outcome = ET.SubElement(
                 case, kind, {"type": row["status"], "message": _clean(said or row["status"])}
             )

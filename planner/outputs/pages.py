@@ -20,6 +20,7 @@ from planner.model.catalog import catalog_info
 from planner.outputs import percents_text
 from planner.outputs.formatting import cell_text, message, minimum_text, percent_text
 from planner.outputs.html import STATUS_CLASS, STYLE, pyplot, svg
+from planner.outputs.reacting_text import outcome_line, outcome_status
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -112,6 +113,7 @@ PAGE_COLUMNS = (
     "upper",
     "hourlyUsd",
     "arch",
+    "zoneSafeInstances",
     "method",
 )
 #: Columns shown only where some row differs from the default (they are in CSV and JSON).
@@ -144,6 +146,8 @@ def page_columns(df: pd.DataFrame) -> list[str]:
         if c in _OPTIONAL and (df[c] == df[_OPTIONAL[c]]).all():
             continue
         if c == "strategy" and (df[c] == "ROLLING").all():
+            continue
+        if c == "zoneSafeInstances" and df[c].isna().all():  # the spec names no zones
             continue
         shown.append(c)
     return shown
@@ -254,7 +258,8 @@ def _cost_chart(df: pd.DataFrame) -> str:
 
 def batch_html(result: BatchResult) -> str:
     """``planner batch --format html``: one row per scenario, its status coloured, why it
-    is not safe in ECS's words, the least fleet and the plan's length."""
+    is not safe in ECS's words, the least fleet and the plan's length; on a cluster that
+    reacts, how the deployment ends (the outcome line)."""
     e = escape
     counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
     rows = []
@@ -264,8 +269,15 @@ def batch_html(result: BatchResult) -> str:
         why = "" if status == Verdict.SAFE else message(r)
         waves = "" if r.get("waves") is None else str(r["waves"])
         secs = r.get("estimatedDurationSeconds")
+        o = r.get("outcome")
+        ends = (
+            f'<td class="outcome {outcome_status(o)}">'
+            f"{e(outcome_line(o).removeprefix('outcome: '))}</td>"
+            if o
+            else "<td></td>"
+        )
         rows.append(
-            f'<tr><td>{e(r["scenario"])}</td><td class="{css}">{e(status)}</td>'
+            f'<tr><td>{e(r["scenario"])}</td><td class="{css}">{e(status)}</td>{ends}'
             f"<td>{e(why)}</td><td>{e(minimum_text(r.get('minimum')))}</td><td>{waves}</td>"
             f"<td>{'' if secs is None else round(secs / 60, 1)}</td>"
             f"<td>{r.get('wallSeconds') or 0:.1f}</td></tr>"
@@ -274,8 +286,8 @@ def batch_html(result: BatchResult) -> str:
         f"<h1>planner batch: {len(result.rows)} scenarios</h1>",
         f"<p>{e(counts)}; worst: <strong>{e(result.worst)}</strong> (exit code "
         f"{result.exit_code}); {result.wall_seconds:.1f} s in all.</p>",
-        "<table><tr><th>scenario</th><th>status</th><th>why (ECS's words, or the error)"
-        "</th><th>minimum</th><th>waves</th><th>≈ minutes</th><th>solve s</th></tr>",
+        "<table><tr><th>scenario</th><th>status</th><th>outcome</th><th>why (ECS's words, or "
+        "the error)</th><th>minimum</th><th>waves</th><th>≈ minutes</th><th>solve s</th></tr>",
         *rows,
         "</table>",
         f'<p class="dim">time limit {result.time_limit:g} s per scenario; verdicts as '

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -10,7 +11,15 @@ from rich.text import Text
 
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdicts import Verdict
+from planner.model.problem import NOT_LAUNCHED
 from planner.model.rollout import Wave
+from planner.outputs.reacting_text import (
+    launch_words,
+    launchable_kinds,
+    launchable_legend,
+    outcome_line,
+    outcome_status,
+)
 from planner.running.machine import cores
 
 COLOURS: dict[str, str] = {
@@ -45,6 +54,10 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
     table.add_column("wave", justify="right")
     for i in used:
         table.add_column(f"inst {i}")
+    groups = getattr(result.problem, "groups", None)
+    grows = any(any(w.launch) for w in waves)
+    if grows:
+        table.add_column("scale-out")
     if result.duration_parts and waves is result.plan:
         table.add_column("≈ time", justify="right")
     for k, w in enumerate(waves, 1):
@@ -63,6 +76,8 @@ def wave_table(result: Result, waves: list[Wave], title: str) -> Table:
                 )
             )
         row: list[str | Text] = [str(k), *cells]
+        if grows:
+            row.append(launch_words(w, groups))
         if result.duration_parts and waves is result.plan:
             row.append(minutes(result.duration_parts[k - 1]))
         table.add_row(*row)
@@ -90,10 +105,12 @@ def _instance_groups(result: Result) -> list[str]:
     for g in result.instances:
         types += [g["type"]] * (g["count"] or 0)
     zones = result.zones or [None] * len(types)
-    return [  # an imported group is named by type and zone already
+    named = [  # an imported group is named by type and zone already
         f"{t} in {z}" if z and not t.endswith(f" in {z}") else t
         for t, z in zip(types, zones, strict=False)
     ]
+    launchable = launchable_kinds(getattr(result, "problem", None))  # a group's, after
+    return named + [launchable[i] for i in sorted(launchable) if i >= len(named)]
 
 
 def _where(moves, s: int | None, groups: list[str], labels: list[str]) -> str:
@@ -144,6 +161,8 @@ def print_waves(console: Console, result: Result, waves: list[Wave], title: str)
     for k, w in enumerate(waves, 1):
         when = f" (≈ {minutes(result.duration_parts[k - 1])})" if timed else ""
         console.print(Text(f"  wave {k}{when}", style="bold"))
+        if any(w.launch):
+            _para(console, Text(launch_words(w, getattr(result.problem, "groups", None))), 4)
         for s in sorted({s for s, _, _ in (*w.stops, *w.starts)}):
             stopped = sum(n for t, _, n in w.stops if t == s)
             started = sum(n for t, _, n in w.starts if t == s)
@@ -262,6 +281,8 @@ def print_matrix(console: Console, result: Result, waves: list[Wave], title: str
             if moves:
                 total = sum(n for _, _, n in moves)
                 parts.append(f"{verb} {total}: {_where(moves, None, groups, labels)}")
+        if any(w.launch):
+            parts.append(launch_words(w, getattr(result.problem, "groups", None)))
         said = "; ".join(parts) if parts else "nothing"
         _para(console, Text(f"wave {k}: {said}", style="dim"), 4)
     return True
@@ -276,7 +297,9 @@ def print_plan(console: Console, result: Result, waves: list[Wave], title: str) 
         (len(result.service_names[s]) + 4 for w in waves for s, _, _ in (*w.stops, *w.starts)),
         default=0,
     )
-    if len(used) <= 8 and 8 + len(used) * (longest + 3) <= console.width:
+    groups = getattr(result.problem, "groups", None)
+    scale_out = max((len(launch_words(w, groups)) + 3 for w in waves if any(w.launch)), default=0)
+    if len(used) <= 8 and 8 + len(used) * (longest + 3) + scale_out <= console.width:
         console.print(wave_table(result, waves, title))
         return
     many = len(result.service_names) > MATRIX_SERVICES
@@ -293,7 +316,7 @@ def instance_legend(result: Result) -> str:
             span = f"{first}" if n == 1 else f"{first}–{first + n - 1}"
             parts.append(f"{span}: {g['type']}")
         first += n
-    return "instances " + "; ".join(parts)
+    return "instances " + "; ".join(parts + launchable_legend(result.problem))
 
 
 def scheduler_line(sched: dict) -> str:
@@ -391,10 +414,9 @@ def render_text(result: Result, console: Console) -> None:
     _cluster_lines(result, console)
     if result.verdict == Verdict.UNKNOWN:
         _known(result, console)
-    if result.closed:
-        shut = ", ".join(
-            f"{result.instance_labels[c['instance']]} ({c['status']})" for c in result.closed
-        )
+    closed = [c for c in result.closed or [] if c["status"] != NOT_LAUNCHED]  # (legend)
+    if closed:
+        shut = ", ".join(f"{result.instance_labels[c['instance']]} ({c['status']})" for c in closed)
         _para(console, f"taking no new tasks: {shut}")
     if result.dead_state is not None:
         _why(result, result.dead_state, console)
@@ -411,10 +433,19 @@ def render_text(result: Result, console: Console) -> None:
 def _headline(result: Result, console: Console) -> None:
     head = Text()
     head.append(f" {result.verdict.upper()} ", style=COLOURS[result.verdict] + " reverse")
-    head.append(f"  {result.scenario}: {HEADLINES[result.verdict]}")
+    said = HEADLINES[result.verdict]
+    kind = (result.outcome or {}).get("kind")
+    if result.verdict == Verdict.HANGS and kind in ("rolls-back", "fails"):
+        said = "no run completes"  # (it ends: the outcome line says how)
+    head.append(f"  {result.scenario}: {said}")
     if result.placement == "ecs":
         head.append(" (with ECS's scheduler as configured: --placement ecs)")
     console.print(head)
+    if result.outcome is not None:  # how it ends, for a deploy gate (ROLLOUT.md §10)
+        status = outcome_status(result.outcome)
+        line = Text("outcome:", style=COLOURS[status])
+        line.append(outcome_line(result.outcome).removeprefix("outcome:"))
+        _para(console, line)
     if result.stuck_now:
         console.print(
             "  [bold red]stuck now:[/bold red] from this state ECS can neither stop nor start "
@@ -439,19 +470,32 @@ def _cluster_lines(result: Result, console: Console) -> None:
         svcs = f"{len(result.services)} services, {n_tasks:,} tasks (each with its bounds below)"
     _para(console, f"cluster: {fleet}; deploying: {svcs}")
     _para(console, instance_legend(result))
-    if result.minimum:
-        m = result.minimum
+    m = result.minimum or {}
+    parts: list[tuple[str, dict[str, Any], Any]] = []
+    if "possible" in m or "safe" in m:
+        parts.append(("minimum", m, _fleet_word))
+    if m.get("maxSize"):
+        parts.append(("least maxSize", m["maxSize"], _size_word))
+    for what, part, word in parts:
         for key in ("possible", "safe"):
-            val = m.get(key)
-            text = ", ".join(f"{g['count']} × {g['type']}" for g in val) if val else "none found"
-            if open_ := m.get("undecided", {}).get(key):
+            val = part.get(key)
+            text = ", ".join(word(g) for g in val) if val else "none found"
+            if open_ := part.get("undecided", {}).get(key):
                 some = "; ".join(open_[:3]) + (" …" if len(open_) > 3 else "")
                 text += (
                     f" (not proven least: no verdict in time at {some})"
                     if val
                     else f" (no verdict in time at {some})"
                 )
-            _para(console, f"minimum for a {key} rollout: {text}")
+            _para(console, f"{what} for a {key} rollout: {text}")
+
+
+def _fleet_word(g: dict[str, Any]) -> str:
+    return f"{g['count']} × {g['type']}"
+
+
+def _size_word(m: dict[str, Any]) -> str:
+    return f"{m['capacityProvider']} {m['maxSize']}"
 
 
 #: Whether a dead end's choices follow the placement strategies (None: not decided).
@@ -488,13 +532,23 @@ def _why(result: Result, ds: DeadState, console: Console) -> None:
 
 def _fixes(result: Result, console: Console) -> None:
     if result.fixes:
-        console.print("\n[bold]What would fix it[/bold] (each checked: safe):")
-        for f in result.fixes:
-            _para(console, f"• {f}")
+        from planner.deciding.fixes import is_safe_fix
+
+        checked = (
+            "each checked: safe"
+            if all(map(is_safe_fix, result.fixes))
+            else "each checked by a solve"
+        )
+        console.print(f"\n[bold]What would fix it[/bold] ({checked}):")
+        for f in result.fixes:  # wrapped lines under the words, not the bullet
+            hanging(console, Text("  • "), Text(f))
     elif result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
+        grows = (
+            "a larger maxSize or smallest type, " if getattr(result.problem, "groups", ()) else ""
+        )
         console.print(
             "\n[bold]What would fix it:[/bold] no single change planner tries "
-            "(one to three more instances, dynamic port, percents) makes it safe."
+            f"({grows}one to three more instances, dynamic port, percents) makes it safe."
         )
 
 
@@ -503,6 +557,10 @@ def _plans(result: Result, console: Console) -> None:
     ds = result.dead_state
     if result.plan:
         total = minutes(result.estimated_duration or 0)
+        o = result.outcome or {}
+        if o.get("kind") == "completes-after-scale-out" and o.get("estimatedSeconds"):
+            extra = o["estimatedSeconds"] - (result.estimated_duration or 0)
+            total = f"{minutes(o['estimatedSeconds'])} with the scale-out ({minutes(extra)})"
         console.print()
         print_plan(console, result, result.plan, f"Plan: {len(result.plan)} waves, about {total}")
     elif result.plan == []:

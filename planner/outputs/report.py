@@ -18,9 +18,10 @@ from html import escape
 
 from planner.deciding.result import Result
 from planner.deciding.verdicts import Verdict
-from planner.model.problem import Problem
-from planner.model.rollout import State, replay
+from planner.model.problem import NOT_LAUNCHED, Problem
+from planner.model.rollout import State, replay, view
 from planner.outputs.html import STATUS_CLASS, STYLE, pyplot, svg
+from planner.outputs.reacting_text import launch_words, outcome_line, outcome_status
 from planner.running.clock import Deadline
 
 
@@ -36,6 +37,7 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
         f'<h1><span class="verdict {STATUS_CLASS[result.verdict]}">{e(result.verdict.upper())}'
         f"</span> {e(result.scenario)}</h1>",
     ]
+    parts += _outcome(result)
     if result.stuck_now:
         parts.append("<p><strong>Stuck now:</strong> from this state ECS can neither stop nor "
                      "start a task.</p>")  # fmt: skip
@@ -61,7 +63,14 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
             )
         parts.append("</ul>")
     if result.fixes:
-        parts.append("<h2>What would fix it (each checked: safe)</h2><ul>")
+        from planner.deciding.fixes import is_safe_fix
+
+        checked = (
+            "each checked: safe"
+            if all(map(is_safe_fix, result.fixes))
+            else "each checked by a solve"
+        )
+        parts.append(f"<h2>What would fix it ({checked})</h2><ul>")
         parts += [f"<li>{e(f)}</li>" for f in result.fixes]
         parts.append("</ul>")
     plan = _replayed(problem, result.plan) if result.plan else []
@@ -72,6 +81,32 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
     parts += [f"<li>{e(a)}</li>" for a in result.assumptions]
     parts.append("</ul></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _outcome(result: Result) -> list[str]:
+    """How the deployment ends (ROLLOUT.md §10), under the verdict: the outcome line in a
+    block of its status's colour, and the rollback's own verdict where there is one."""
+    o = result.outcome
+    if o is None:
+        return []
+    e = escape
+    line = outcome_line(o).removeprefix("outcome: ")
+    parts = [
+        f'<p class="outcome {outcome_status(o)}" data-kind="{e(o.get("kind", ""))}">'
+        f"<strong>Outcome:</strong> {e(line)}</p>"
+    ]
+    rb = o.get("rollback")
+    if rb is not None:
+        verdict = rb.get("verdict", "unknown")
+        said = ", ".join(rb.get("services", []))
+        dead = (rb.get("deadState") or {}).get("services", [])
+        why = "".join(f"<li>[{e(d['reason'])}] {e(d['message'])}</li>" for d in dead)
+        parts.append(
+            f"<p>The rollback ({e(said)}), solved as a rollout of its own from the dead end: "
+            f'<span class="verdict {STATUS_CLASS.get(verdict, "unknown")}">{e(verdict.upper())}'
+            f"</span></p>" + (f"<ul>{why}</ul>" if why else "")
+        )
+    return parts
 
 
 def _charts(
@@ -134,6 +169,12 @@ def _charts(
     return parts
 
 
+def not_launched(problem: Problem, state: State) -> set[int]:
+    """The instances a group may launch but has not in ``state`` (ROLLOUT.md §10)."""
+    shown = view(problem, state)
+    return {i for g in problem.groups for i in g.launchable if shown.instances[i].closed}
+
+
 def _replayed(problem: Problem, waves: list) -> list[State]:
     """The states along ``waves`` from the initial state (every plan and dead path was
     replayed before it was reported)."""
@@ -156,7 +197,11 @@ def _plan_table(result: Result) -> str:
     title = "The plan" if result.plan else "ECS's choices that reach the dead end"
     names = result.service_names
     rows = []
+    groups = getattr(result.problem, "groups", None)
     for k, w in enumerate(waves, 1):
+        if any(w.launch):  # the wave's scale-out: the instances its groups launch
+            rows.append(f'<tr><td>{k}</td><td colspan="3">{escape(launch_words(w, groups))}'
+                        "</td></tr>")  # fmt: skip
         for s in sorted({s for s, _, _ in (*w.stops, *w.starts)}):
             stopped = sum(n for t, _, n in w.stops if t == s)
             started = sum(n for t, _, n in w.starts if t == s)
@@ -262,6 +307,7 @@ def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[
     """One tick per run of instances of one group and zone, at its middle, named by them."""
     ticks: list[float] = []
     names: list[str] = []
+    launchable = {i for g in problem.groups for i in g.launchable}
     start = 0
     for k in range(1, len(order) + 1):
         here = problem.instances[order[k - 1]]
@@ -271,7 +317,10 @@ def _group_ticks(problem: Problem, order: list[int]) -> tuple[list[float], list[
         ):
             kind = dict(here.attributes).get("ecs.instance-type", here.label.rsplit("#", 1)[0])
             ticks.append((start + k - 1) / 2)
-            names.append(f"{kind} {here.zone}" if here.zone else kind)
+            name = f"{kind} {here.zone}" if here.zone else kind
+            if order[k - 1] in launchable:  # a group's instances to launch
+                name += f"\n{here.provider} may launch"
+            names.append(name)
             start = k
     return ticks, names
 
@@ -295,12 +344,13 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
 
     def use(st: State, d: int) -> np.ndarray:
         out = []
+        idle = not_launched(problem, st)  # no capacity yet: blank, not an empty instance
         for i in range(problem.n_instances):
             row = problem.rows[i][d]
-            out.append(row.load(st.old[i], st.new[i]) / max(1, row.limit))
+            out.append(np.nan if i in idle else row.load(st.old[i], st.new[i]) / max(1, row.limit))
         return np.array(out)
 
-    peak = max(range(len(states)), key=lambda k: float(use(states[k], 0).sum()))
+    peak = max(range(len(states)), key=lambda k: float(np.nansum(use(states[k], 0))))
     picks = [("start", states[0]), (f"peak (after wave {peak})", states[peak]),
              ("end", states[-1])]  # fmt: skip
     order = sorted(range(problem.n_instances), key=lambda i: (problem.instances[i].group,
@@ -309,11 +359,13 @@ def _heatmap(problem: Problem, states: list[State]) -> str:
     for d, name in ((0, "CPU"), (1, "memory")):
         grid = np.array([use(st, d)[order] for _, st in picks])
         ax = axes[d][0]
-        image = ax.imshow(grid, aspect="auto", vmin=0, vmax=1, cmap="viridis",
+        cmap = plt.get_cmap("viridis").with_extremes(bad="#e0e0e0")  # not launched: grey
+        image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", vmin=0, vmax=1, cmap=cmap,
                           interpolation="nearest")  # fmt: skip
         ax.set_yticks(range(len(picks)), [p for p, _ in picks], fontsize=7)
-        ax.set_title(f"{name} in use (share of what tasks may use), instances by type and zone",
-                     fontsize=8)  # fmt: skip
+        grey = "; grey: not launched" if problem.groups else ""
+        ax.set_title(f"{name} in use (share of what tasks may use), instances by type and "
+                     f"zone{grey}", fontsize=8)  # fmt: skip
         ticks, names = _group_ticks(problem, order)
         ax.set_xticks(ticks, names, fontsize=6, rotation=30, ha="right")
         for edge in _group_edges(ticks):  # a line between groups
@@ -328,6 +380,7 @@ _WHY_CELL = {
     "cpu": ("cpu", "#ef9a9a"), "memory": ("mem", "#ffcc80"), "port": ("port", "#ce93d8"),
     "eni": ("eni", "#90caf9"), "placement-constraint": ("rule", "#b0bec5"),
     "closed": ("closed", "#9e9e9e"), "": ("fits", "#c8e6c9"),
+    NOT_LAUNCHED: ("not\nlaunched", "#eeeeee"),
 }  # fmt: skip
 
 
@@ -350,16 +403,20 @@ def _dead_cluster(result: Result, problem: Problem, state: State) -> str:
         3, 1, figsize=(min(16.0, 6.0 + 0.32 * n), 5.2 + 0.3 * strip), squeeze=False,
         gridspec_kw={"height_ratios": [3, 3, 0.5 + 0.45 * strip]}, sharex=True,
     )  # fmt: skip
-    _use_panels(problem, state, order, stuck, axes)
-    _why_strip(problem, state, order, stuck, blocked, axes[2][0])
-    _legend(problem, stuck, axes)
+    idle = not_launched(problem, state)
+    _use_panels(problem, state, order, stuck, axes, idle)
+    _why_strip(problem, state, order, stuck, blocked, axes[2][0], idle)
+    _legend(problem, stuck, axes, bool(idle))
     fig.tight_layout()
     return svg(fig)
 
 
-def _use_panels(problem: Problem, state: State, order: list[int], stuck: list[int], axes) -> None:
+def _use_panels(
+    problem: Problem, state: State, order: list[int], stuck: list[int], axes, idle: set[int]
+) -> None:
     """CPU units and MiB per instance: the static load, then each service's old and new
-    tasks stacked, with the capacity marked and the type-and-zone groups named."""
+    tasks stacked, with the capacity marked (dashed grey where a group has not launched
+    the instance: no capacity yet) and the type-and-zone groups named."""
     import numpy as np
 
     x = np.arange(problem.n_instances)
@@ -380,7 +437,12 @@ def _use_panels(problem: Problem, state: State, order: list[int], stuck: list[in
                        linewidth=1.4 if s in stuck else 0.5)  # fmt: skip
                 bottom += h
         cap = [problem.instances[i].capacity[d] for i in order]
-        ax.hlines(cap, x - 0.42, x + 0.42, color="black", linewidth=2)
+        shut = np.array([i in idle for i in order])
+        ax.hlines(np.array(cap)[~shut], x[~shut] - 0.42, x[~shut] + 0.42, color="black",
+                  linewidth=2)  # fmt: skip
+        if shut.any():
+            ax.hlines(np.array(cap)[shut], x[shut] - 0.42, x[shut] + 0.42, color="#9e9e9e",
+                      linewidth=1.2, linestyles="dashed")  # fmt: skip
         ax.set_ylabel("CPU units" if d == 0 else "MiB", fontsize=8)
         ax.set_ylim(0, max(max(cap), float(bottom.max())) * 1.08 or 1)
         ax.tick_params(labelsize=7)
@@ -394,7 +456,7 @@ def _use_panels(problem: Problem, state: State, order: list[int], stuck: list[in
 
 
 def _why_strip(
-    problem: Problem, state: State, order: list[int], stuck: list[int], blocked, ax
+    problem: Problem, state: State, order: list[int], stuck: list[int], blocked, ax, idle
 ) -> None:
     """Per stuck service, a row saying why one more new task does not fit on each instance
     (the instance ECS names boxed); a legend of the colours where too narrow for words."""
@@ -411,7 +473,9 @@ def _why_strip(
     said: dict[str, str] = {}
     for row, (s, b) in enumerate(zip(stuck, blocked, strict=True)):
         for k, i in enumerate(order):
-            if problem.instances[i].closed:
+            if i in idle:
+                code = NOT_LAUNCHED
+            elif view(problem, state).instances[i].closed:
                 code = "closed"
             else:
                 fails = failures(problem, state, i, s)
@@ -442,7 +506,7 @@ def _why_strip(
     ax.set_xlabel("container-instance (boxed: the one ECS's event names)", fontsize=8)
 
 
-def _legend(problem: Problem, stuck: list[int], axes) -> None:
+def _legend(problem: Problem, stuck: list[int], axes, idle: bool = False) -> None:
     """The services' colours, old and new tasks, the stuck outline and the static load."""
     from matplotlib.patches import Patch
 
@@ -454,12 +518,16 @@ def _legend(problem: Problem, stuck: list[int], axes) -> None:
         Patch(facecolor="grey", label="new tasks"),
         Patch(facecolor="white", edgecolor=_STUCK, linewidth=1.4, label="stuck service"),
     ]
+    if idle:
+        handles.append(Patch(facecolor="white", edgecolor="#9e9e9e", linestyle="--",
+                             label="not launched (its group may launch it)"))  # fmt: skip
     static = sorted({name for inst in problem.instances for name in inst.static_names})
     if any(any(inst.static) for inst in problem.instances):
         some = ", ".join(static[:4]) + (" …" if len(static) > 4 else "")
         handles.append(Patch(facecolor="#bdbdbd", label=f"not deploying: {some}" if static
                              else "services that do not deploy"))  # fmt: skip
+    two_lines = any(g.launchable for g in problem.groups)  # "… may launch" under a group
     axes[0][0].set_title("CPU units in use per instance (black mark: what tasks may use)",
-                         fontsize=8, pad=14)  # fmt: skip
+                         fontsize=8, pad=24 if two_lines else 14)  # fmt: skip
     axes[1][0].set_title("memory in use per instance (MiB)", fontsize=8)
     axes[0][0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))

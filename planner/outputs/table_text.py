@@ -53,6 +53,7 @@ class _Shown:
     strategy: bool  # some configuration is not ROLLING
     arch: bool  # the types are of more than one CPU architecture
     several: bool  # more than one type: "cheapest" says something
+    zones: bool = False  # the spec names zones: the least fleet that survives losing one
 
     @classmethod
     def of(cls, df: pd.DataFrame) -> _Shown:
@@ -63,6 +64,7 @@ class _Shown:
             any(r["strategy"] != "ROLLING" for r in rows),
             len({r["arch"] for r in rows}) > 1,  # an arm64 type needs images built for it
             len({r["instanceType"] for r in rows}) > 1,
+            any(r.get("zoneSafeInstances") is not None for r in rows),
         )
 
     def columns(self) -> list[tuple[str, str]]:
@@ -77,14 +79,16 @@ class _Shown:
                  ("maximumPercent", "max %")]  # fmt: skip
         if self.strategy:
             cols.append(("strategy", "strategy"))
-        return cols + [
+        cols += [
             ("hostPort", "host port"),
             ("tasksPerInstance", "per inst."),
             ("steadyInstances", "steady"),
             ("possibleInstances", "possible"),
             ("safeInstances", "safe"),
-            ("hourlyCost", "USD/h"),
         ]
+        if self.zones:
+            cols.append(("zoneSafeInstances", "zone-safe"))
+        return cols + [("hourlyCost", "USD/h")]
 
     def task(self, r: dict[str, Any]) -> str:
         """``256 CPU / 512 MiB`` (``→ …`` where the new task differs)."""
@@ -148,6 +152,8 @@ def _narrow(shown: _Shown, title: str, console: Console) -> None:
         for r in rows:
             said = [f"{cell_text(r['tasksPerInstance'], 'tasksPerInstance') or '—'}/inst."]
             said += [f"{w} {cell_text(r[c], c) or '—'}" for w, c in _COUNT_WORDS]
+            if shown.zones:
+                said.append(f"zone-safe {cell_text(r['zoneSafeInstances'], '') or '—'}")
             if cost := cell_text(r["hourlyCost"], "hourlyCost"):
                 said.append(f"{cost} USD/h")
             line = f"{names[r['instanceType']].ljust(width)}  {', '.join(said)}"
@@ -260,6 +266,14 @@ def _assumptions(df: pd.DataFrame, console: Console) -> None:
         )
         + f"{text_agent}memory as ECS registers it "
         f"(data/instance_types.yaml); fixed host port {FIXED_PORT}; prices on-demand, "
-        f"{info.region}, {info.price_date}; USD/h is for the safe fleet.[/dim]",
+        f"{info.region}, {info.price_date}; USD/h is for the safe fleet."
+        + (
+            " zone-safe: the least fleet, spread round-robin over the spec's zones, that "
+            "holds every task after losing any one zone (the running and the new size), "
+            "not the rollout's: a fleet needs the larger of it and safe."
+            if "zoneSafeInstances" in df.columns and df["zoneSafeInstances"].notna().any()
+            else ""
+        )
+        + "[/dim]",
         highlight=False,
     )

@@ -195,13 +195,20 @@ MINIMUM_COUNT = Share(
     why="one count's careful check gets a quarter at most, so the neighbours around the "
     "minimum get theirs",
 )
+LEAST_MAX_SIZE = Share(
+    "least-max-size",
+    1 / 2,
+    why="with --least-max-size the scan of the capacity providers' maxSize gets half of "
+    "what is left (with counts omitted, their scan half before it, its verdict reused); "
+    "the verdict at the file's own maxSize the rest",
+)
 # (a cluster that reacts: planner.deciding.reacting)
 REACTING_SEARCH = Share(
     "reacting-search",
-    1 / 10,
-    why="on a cluster that reacts, the exhaustive search of runs by ECS rules settles a "
-    "small rollout in moments and a larger one never (its states multiply with the "
-    "instances), so it gets a tenth of what is left before CP-SAT",
+    1 / 4,
+    why="on a cluster that reacts, the exhaustive searches (every run by ECS rules, every "
+    "plan) run only where the first wave's choices can be listed, and settle such "
+    "rollouts in moments or not at all: a quarter of what is left each, before CP-SAT",
 )
 REACTING_FLEET = Share(
     "reacting-fleet",
@@ -223,6 +230,23 @@ ROLLBACK = Share(
     why="when the circuit breaker rolls back, the rollback is solved as a rollout of its "
     "own, from the dead state: a third of what is left, so the outcome stays within the "
     "limit",
+)
+# (losing a zone: planner.deciding.zones)
+ZONE_LOSSES = Share(
+    "zone-losses",
+    1 / 2,
+    of="limit",
+    why="each zone's loss on the fleet as it is is the answer a gate acts on: together "
+    "they get half, split evenly between the zones, and the search for the least fleet "
+    "that survives any one zone the rest",
+)
+ZONE_FLEET = Share(
+    "zone-fleet",
+    1 / 20,
+    least=0.5,
+    of="limit",
+    why="each candidate fleet loses every zone in turn; a twentieth (at least 0.5 s) each, "
+    "so one hard fleet does not stop the search before an easy larger one",
 )
 # (sweeps: planner.deciding.percents, tables)
 PERCENTS_SCAN = Share(
@@ -265,11 +289,14 @@ SHARES: dict[str, Share] = {
         MINIMUM_QUICK,
         MINIMUM_SCAN,
         MINIMUM_COUNT,
+        LEAST_MAX_SIZE,
         PERCENTS_SCAN,
         REACTING_SEARCH,
         REACTING_FLEET,
         REACTING_CP_SAT,
         ROLLBACK,
+        ZONE_LOSSES,
+        ZONE_FLEET,
     )
 }
 

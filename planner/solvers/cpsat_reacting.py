@@ -460,7 +460,7 @@ class ScaleOutModel(RolloutModel):
 
     def _state(self, solver: cp_model.CpSolver, w: int) -> State:
         plain = super()._state(solver, w)
-        if not self.base.groups:
+        if not self.base.reacts:  # a fixed fleet's states keep no launched counts
             return plain
         added = tuple(
             row[w] if isinstance(row[w], int) else solver.value(row[w]) for row in self.launched

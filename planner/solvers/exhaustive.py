@@ -10,6 +10,9 @@ reachable state has been seen and none is dead, every run completes (the wave ho
 :mod:`planner.model.horizon` bounds every run, so no run goes on forever either); the
 first dead state found is a run that dies.
 
+:func:`plan_search` does the same over the general rules (any stops the lower bound
+allows, any starts that fit): a plan that completes, or none (``hangs``).
+
 It is exact, and exponential: it stops at ``most`` states or at the deadline, and then
 proves nothing.
 """
@@ -37,14 +40,17 @@ from planner.model.rollout import (
 )
 
 
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.perf_counter() > deadline:
+        raise OutOfTime("the exhaustive search ran out of time")
+
+
 def _stop_sets(
-    state: State, s: int, n: int, holders: list[int], deadline: float = math.inf
+    state: State, s: int, n: int, holders: list[int], deadline: float | None = None
 ) -> Iterator[Moves]:
-    """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance);
-    :class:`OutOfTime` past ``deadline`` (tens of holders have millions of ways)."""
-    for k, combo in enumerate(itertools.combinations_with_replacement(holders, n)):
-        if k % 1024 == 1023 and time.perf_counter() > deadline:
-            raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
+    """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance)."""
+    for combo in itertools.combinations_with_replacement(holders, n):
+        _check(deadline)
         counts: dict[int, int] = {}
         for i in combo:
             counts[i] = counts.get(i, 0) + 1
@@ -52,10 +58,8 @@ def _stop_sets(
             yield tuple((s, i, c) for i, c in sorted(counts.items()))
 
 
-def _maximal_starts(problem: Problem, mid: State, deadline: float) -> set[Moves]:
-    """Every maximal set of starts from ``mid`` (no service with room fits anywhere
-    after). :class:`OutOfTime` past ``deadline``: on tens of instances one state has more
-    such sets than a limit of seconds can list."""
+def _maximal_starts(problem: Problem, mid: State, deadline: float | None = None) -> set[Moves]:
+    """Every maximal set of starts from ``mid`` (no service with room fits anywhere after)."""
     S, n = problem.n_services, problem.n_instances
     out: set[Moves] = set()
     seen: set[tuple] = set()
@@ -64,9 +68,8 @@ def _maximal_starts(problem: Problem, mid: State, deadline: float) -> set[Moves]
         key = tuple(sorted(placed.items()))
         if key in seen:
             return
-        if time.perf_counter() > deadline:
-            raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
         seen.add(key)
+        _check(deadline)
         extended = False
         for s in range(S):
             if start_room(problem, state, s) <= 0:
@@ -89,9 +92,55 @@ def _maximal_starts(problem: Problem, mid: State, deadline: float) -> set[Moves]
     return out
 
 
-def ecs_waves(problem: Problem, state: State, deadline: float = math.inf) -> Iterator[Wave]:
+def _all_starts(problem: Problem, mid: State, deadline: float | None = None) -> Iterator[Moves]:
+    """Every set of starts the general rules allow from ``mid`` (the empty one too),
+    each once: tasks added in (service, instance) order."""
+    S, n = problem.n_services, problem.n_instances
+
+    def grow(state: State, placed: list[tuple[int, int]], at: int) -> Iterator[Moves]:
+        _check(deadline)
+        counts: dict[tuple[int, int], int] = {}
+        for key in placed:
+            counts[key] = counts.get(key, 0) + 1
+        yield tuple((s, i, c) for (s, i), c in sorted(counts.items()))
+        for k in range(at, S * n):
+            s, i = divmod(k, n)
+            if start_room(problem, state, s) > 0 and fits(problem, state, i, s):
+                new = [list(r) for r in state.new]
+                new[i][s] += 1
+                after = State(state.old, tuple(map(tuple, new)), state.added)
+                yield from grow(after, [*placed, (s, i)], k)
+
+    yield from grow(mid, [], 0)
+
+
+def general_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
+    """Every wave the general rules allow from ``state`` (§4: any stops the lower bound
+    allows, any starts that fit; before its scale-out)."""
+    per_service: list[list[Moves]] = []
+    for s in range(problem.n_services):
+        holders = [i for i in range(problem.n_instances) if state.old[i][s]]
+        per_service.append(
+            [m for k in range(stop_allowance(problem, state, s) + 1)
+             for m in _stop_sets(state, s, k, holders, deadline)]
+        )  # fmt: skip
+    for stops in itertools.product(*per_service):
+        moves: Moves = tuple(m for ms in stops for m in ms)
+        old = [list(r) for r in state.old]
+        for s, i, c in moves:
+            old[i][s] -= c
+        mid = State(tuple(map(tuple, old)), state.new, state.added)
+        for starts in _all_starts(problem, mid, deadline):
+            if moves or starts:
+                yield Wave(moves, starts)
+            else:
+                yield Wave()  # nothing moves; the scale-out may still grow a group
+
+
+def ecs_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
     """Every wave by ECS rules from ``state`` (before its scale-out); :class:`OutOfTime`
-    past ``deadline`` (a ``time.perf_counter()`` value)."""
+    past ``deadline`` (a ``time.perf_counter()`` value; None: none), also while one
+    state's waves are listed."""
     S = problem.n_services
     per_service: list[list[Moves]] = []
     for s in range(S):
@@ -108,10 +157,60 @@ def ecs_waves(problem: Problem, state: State, deadline: float = math.inf) -> Ite
             yield Wave(moves, starts)
 
 
+def too_big(problem: Problem, most: int = 20_000) -> bool:
+    """Whether the first state's waves number more than ``most`` by a rough count: the
+    ways to stop old tasks, times the ways to place each service's starts on the
+    instances where one fits now (the search could not list them in any time)."""
+    state = initial_state(problem)
+    ways = 1
+    for s in range(problem.n_services):
+        k = stop_allowance(problem, state, s)
+        holders = sum(1 for i in range(problem.n_instances) if state.old[i][s])
+        room = start_room(problem, state, s)
+        where = sum(1 for i in range(problem.n_instances) if fits(problem, state, i, s))
+        if k and holders:
+            ways *= math.comb(holders + k - 1, k)
+        if room > 0 and where:
+            ways *= math.comb(where + room - 1, room)
+        if ways > most:
+            return True
+    return False
+
+
 def most_added(states) -> tuple[int, ...]:
     """Per group, the most instances launched in any of ``states``."""
     added = [st.added for st in states if st.added]
     return tuple(map(max, zip(*added, strict=True))) if added else ()
+
+
+def plan_search(
+    problem: Problem, deadline: float, most: int = 20_000
+) -> tuple[str, list[Wave] | None, list[State] | None, int]:
+    """Every state the general rules reach (§4): ``("found", plan, states, seen)`` for a
+    plan that completes, ``("none", ...)`` when none does (the rollout hangs), or
+    ``("open", ...)`` past ``most`` states. :class:`OutOfTime` past ``deadline``."""
+    start = initial_state(problem)
+    parent: dict[State, tuple[State, Wave] | None] = {start: None}
+    seen = {_key(problem, start)}
+    frontier = [start]
+    while frontier:
+        nxt: list[State] = []
+        for state in frontier:
+            if time.perf_counter() > deadline:
+                raise OutOfTime("the exhaustive search of plans ran out of time")
+            if is_complete(problem, state):
+                return "found", *_path(parent, state), len(seen)
+            for wave in general_waves(problem, state, deadline):
+                after = apply_wave(problem, state, wave)
+                key = _key(problem, after)
+                if key not in seen:
+                    if len(seen) >= most:
+                        return "open", None, None, len(seen)
+                    seen.add(key)
+                    parent[after] = (state, wave)
+                    nxt.append(after)
+        frontier = nxt
+    return "none", None, None, len(seen)
 
 
 def search(
@@ -123,6 +222,7 @@ def search(
     ``time.perf_counter()`` value)."""
     start = initial_state(problem)
     parent: dict[State, tuple[State, Wave] | None] = {start: None}
+    seen = {_key(problem, start)}
     frontier = [start]
     while frontier:
         nxt: list[State] = []
@@ -132,16 +232,30 @@ def search(
             if is_complete(problem, state):
                 continue
             if is_dead(problem, state):
-                return "found", *_path(parent, state), len(parent)
+                return "found", *_path(parent, state), len(seen)
             for wave in ecs_waves(problem, state, deadline):
                 after = apply_wave(problem, state, wave, ecs_rules=True)
-                if after not in parent:
-                    if len(parent) >= most:
-                        return "open", None, None, len(parent)
+                key = _key(problem, after)
+                if key not in seen:
+                    if len(seen) >= most:
+                        return "open", None, None, len(seen)
+                    seen.add(key)
                     parent[after] = (state, wave)
                     nxt.append(after)
         frontier = nxt
-    return "none", None, list(parent), len(parent)
+    return "none", None, list(parent), len(seen)
+
+
+def _key(problem: Problem, state: State) -> tuple:
+    """``state`` up to swapping instances alike (the same placement rows in its view, the
+    same capacity provider): runs from such states are the same runs, instances renamed,
+    and growth counts only how many of a group's instances are busy."""
+    view = problem.at(state.added) if state.added else problem
+    classes: dict[tuple, list] = {}
+    for i in range(problem.n_instances):
+        key = (id(view.rows[i]), view.instances[i].provider)
+        classes.setdefault(key, []).append((state.old[i], state.new[i]))
+    return state.added, tuple(tuple(sorted(c)) for c in classes.values())
 
 
 def _path(parent: dict, state: State) -> tuple[list[Wave], list[State]]:

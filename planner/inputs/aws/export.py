@@ -15,17 +15,33 @@ from planner.inputs.files import read_limited
 MAX_BYTES = 20_000_000
 #: The three listings an export folder holds (beside task-definitions/*.json).
 FILES = ("services.json", "container-instances.json", "tasks.json")
+#: The files of a cluster that reacts (ROLLOUT.md §10), each read when what came before
+#: names what it holds: ``describe-clusters``, ``describe-capacity-providers``,
+#: ``describe-auto-scaling-groups``, ``describe-launch-template-versions`` and
+#: ``describe-launch-configurations``. A cluster without capacity providers needs none.
+CAPACITY_FILES = (
+    "clusters.json",
+    "capacity-providers.json",
+    "auto-scaling-groups.json",
+    "launch-template-versions.json",
+    "launch-configurations.json",
+)
+#: The message for a missing file of :data:`FILES`.
+MISSING = (
+    "is missing: the folder needs services.json, container-instances.json, tasks.json and "
+    "task-definitions/*.json (README: Importing a cluster)"
+)
 
 
-def read_export(path: Path, limit: int = MAX_BYTES) -> Any:
-    """The JSON of one export file, read having read at most ``limit`` + 1 bytes."""
+def read_export(path: Path, limit: int = MAX_BYTES, missing: str = MISSING) -> Any:
+    """The JSON of one export file, read having read at most ``limit`` + 1 bytes;
+    ``missing`` says what to do when there is no such file."""
     raw = read_limited(
         path,
         str(path),
         limit,
         kind="an AWS CLI export (JSON)",
-        missing="is missing: the folder needs services.json, container-instances.json, "
-        "tasks.json and task-definitions/*.json (README: Importing a cluster)",
+        missing=missing,
         hint="is this an AWS CLI export?",
     )
     try:

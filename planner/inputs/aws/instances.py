@@ -69,12 +69,16 @@ def group_name(group: dict[str, Any]) -> str:
     return f"{name} in {zone}" if zone else name
 
 
-def group_alike(singles: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
-    """Instances registered alike as one group each (in the order first met), and the
+def group_alike(
+    singles: list[dict[str, Any]], tags: list[str | None] | None = None
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Instances registered alike, and of the same tag (the capacity provider whose Auto
+    Scaling group holds them, if any), as one group each (in the order first met), and the
     export's instance index of every instance of the groups, in the groups' order."""
     by_kind: dict[str, list[int]] = {}
     for i, one in enumerate(singles):
-        kind = json.dumps([one.get(f) for f in ALIKE], sort_keys=True)
+        tag = tags[i] if tags is not None else None
+        kind = json.dumps([one.get(f) for f in ALIKE] + [tag], sort_keys=True)
         by_kind.setdefault(kind, []).append(i)
     groups, order = [], []
     for members in by_kind.values():

@@ -13,9 +13,26 @@ from planner.inputs.aws.export import TaskDefs
 from planner.inputs.aws.refusals import Revisions
 from planner.inputs.aws.tasks import Tasks
 
+#: The deployment circuit breaker's fields (API ``DeploymentCircuitBreaker``; the last two
+#: from 2026-07, ROLLOUT.md §10).
+BREAKER_FIELDS = ("enable", "rollback", "thresholdConfiguration", "resetOnHealthyTask")
+#: A capacity provider strategy item's fields (API ``CapacityProviderStrategyItem``).
+STRATEGY_FIELDS = ("capacityProvider", "base", "weight")
+
+
+def strategy(items: list[Any]) -> list[dict[str, Any]]:
+    """A capacity provider strategy in the scenario file's names: its items' own fields."""
+    return [
+        {f: item[f] for f in STRATEGY_FIELDS if item.get(f) is not None}
+        for item in items
+        if isinstance(item, dict)
+    ]
+
 
 def service_settings(svc: dict[str, Any]) -> dict[str, Any]:
-    """A service's deployment settings in the scenario file's names."""
+    """A service's deployment settings in the scenario file's names: its percents and
+    circuit breaker, controller, launch type or capacity provider strategy, placement and
+    load balancers."""
     out: dict[str, Any] = {}
     config = svc.get("deploymentConfiguration") or {}
     dc = {
@@ -23,8 +40,15 @@ def service_settings(svc: dict[str, Any]) -> dict[str, Any]:
         for key in ("minimumHealthyPercent", "maximumPercent")
         if config.get(key) is not None
     }
+    breaker = config.get("deploymentCircuitBreaker")
+    if isinstance(breaker, dict) and breaker:
+        dc["deploymentCircuitBreaker"] = {k: v for k, v in breaker.items() if k in BREAKER_FIELDS}
     if dc:
         out["deploymentConfiguration"] = dc
+    if svc.get("launchType"):
+        out["launchType"] = svc["launchType"]
+    if svc.get("capacityProviderStrategy"):
+        out["capacityProviderStrategy"] = strategy(svc["capacityProviderStrategy"])
     if (svc.get("deploymentController") or {}).get("type") == "CODE_DEPLOY":
         out["deploymentController"] = "CODE_DEPLOY"
     for key in ("placementConstraints", "placementStrategy"):

@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from planner.inputs.aws.instances import group_name
+
 
 def import_notes(mapping: dict[str, Any], deploy: dict[str, str] | None) -> list[str]:
     """What a scenario of :func:`~planner.inputs.importing.import_folder` holds and
-    deploys, in two lines: the header of ``planner import``'s output."""
+    deploys: the header of ``planner import``'s output. The fleet (by type and zone), a
+    line per capacity provider, and what deploys (the last line)."""
     counts: Counter[str] = Counter()  # by type and zone (groups a MiB apart together)
     for g in mapping["cluster"]["instances"]:
-        counts[g["name"]] += g["count"]
+        counts[group_name(g)] += g["count"]
     n = sum(counts.values())
     fleet = ", ".join(f"{k} × {name}" for name, k in counts.items())
     lines = [f"{n} container instance{'s' * (n != 1)}: {fleet}"]
+    for cp in mapping["cluster"].get("capacityProviders", []):
+        asg = cp["autoScalingGroup"]
+        linked = set(asg.get("group", []))
+        running = sum(g["count"] for g in mapping["cluster"]["instances"] if g["name"] in linked)
+        lines.append(
+            f"capacity provider {cp['name']}: Auto Scaling group of "
+            f"{', '.join(asg['instanceTypes'])} in {', '.join(asg['availabilityZones'])}, "
+            f"{running} instance{'s' * (running != 1)} running, at most {asg['maxSize']}"
+        )
     if deploy:
         lines.append(
             f"--deploy: {', '.join(sorted(deploy))} roll{'s' * (len(deploy) == 1)} out the "
