@@ -130,6 +130,7 @@ class ScaleOutModel(RolloutModel):
                 row.append(s0 + sum(lits))
             self.launched.append(row)
         for i, (g, k) in self.slot.items():
+            self._check_time()
             for w in range(1, H + 1):
                 for s in range(self.p.n_services):
                     var = self.new[w][i][s]
@@ -231,6 +232,7 @@ class ScaleOutModel(RolloutModel):
             )
             classes.setdefault(key, []).append(i)
         for members in classes.values():
+            self._check_time()
             for a, b in zip(members, members[1:], strict=False):
                 self._lex(a, b)
         for g, group in enumerate(self.base.groups):
