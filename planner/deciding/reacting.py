@@ -5,22 +5,53 @@ The proofs, cheapest first:
 
 1. Runs by ECS rules with the scale-out step (ECS's scheduler as configured, the
    adversary's and randomised runs): a run that completes proves the rollout possible, a
-   run that dies proves ECS can hang; both: ``at-risk``.
-2. Every run by ECS rules (:mod:`planner.solvers.exhaustive`), on problems small enough:
-   none dies: ``safe``; one dies: the witness.
-3. ``hangs`` by the fixed fleet that holds every instance the groups may launch, open
-   from the start (:func:`relaxed`): every run on the reacting cluster is a plan there
-   (its instances are a subset, opened in time; its waves keep the same bounds), so if
-   no plan completes there, none completes here. Its other answers prove nothing here.
+   run that dies proves ECS can hang; both: ``at-risk``. One of the two is always known
+   (ECS's default run ends one way or the other), so what follows looks for the other.
+2. A run completes, none died so far:
 
-Counting and the volume argument stand aside: they reason over a fixed set of instances,
-and a group that grows changes the set between waves. CP-SAT answers here only through
-the fixed fleet of step 3.
+   a. the volume proofs and the count sets (:mod:`planner.solvers.volume`,
+      :mod:`planner.solvers.counts`) on the fleet at the start, where the instances not
+      yet launched are closed and count as blocked: a start left unplaced on the
+      reacting cluster fits no open instance, so none of those open from the start, and
+      the tasks on launched instances only take from the volumes those have. So "no
+      dead state", "never blocked" and settled complete counts hold here too: ``safe``;
+      and every run's counts keep to the sets, which narrow CP-SAT's model below;
+   b. every run by ECS rules (:mod:`planner.solvers.exhaustive`), exact and
+      exponential, on rollouts whose first wave it can list
+      (:func:`~planner.solvers.exhaustive.too_big`), for a quarter of what is left
+      (:data:`~planner.running.clock.REACTING_SEARCH`): none dies: ``safe``; one dies:
+      ``at-risk``;
+   c. CP-SAT's count model with the groups' growth
+      (:mod:`planner.solvers.cpsat_reacting`, which says why its answers are proofs),
+      at growing horizons: no run by ECS rules unfinished after ``H`` waves: ``safe``; a
+      run that dies and replays through the plain model: ``at-risk``. Its growth is exact
+      where each service's strategy names one provider and the estimate's table is
+      small, over-approximated otherwise; a witness that does not replay proves nothing
+      (``unknown``).
+3. A run dies, none completed so far:
+
+   a. on small rollouts, every run by ECS rules (for the shortest run that dies) and
+      every plan by the general rules (:func:`~planner.solvers.exhaustive.plan_search`):
+      none completes: ``hangs``; one does: ``at-risk``;
+   b. ``hangs`` by the fixed fleet that holds every instance the groups may launch,
+      open from the start (:func:`relaxed`): every run on the reacting cluster is a plan
+      there (its instances are a subset, opened in time; its waves keep the same
+      bounds), so if no plan completes there, none completes here. Its other answers
+      prove nothing here. Cheap where the new tasks do not fit even that fleet, so it
+      goes before CP-SAT, with half (:data:`~planner.running.clock.REACTING_FLEET`).
+   c. CP-SAT's model under the general rules, any stops the bound allows, at growing
+      horizons up to :func:`~planner.solvers.reacting_search.plan_bound`: a plan that
+      replays: ``at-risk``; none within the bound: ``hangs``.
+
+Counting (one service, old and new tasks alike: ECS's run decides) stands aside: runs
+that free and fill the same slots may still launch different instances, as the growth
+counts the instances that run a task.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from planner.deciding import phases, scheduler
 from planner.deciding.analysis import Analysis, at_risk, attach_dead, hangs
@@ -28,16 +59,20 @@ from planner.deciding.ecs_runs import other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime
+from planner.model.horizon import max_waves
 from planner.model.problem import Problem
 from planner.model.rollout import Run, initial_state, is_complete, simulate
 from planner.running import clock, progress
 from planner.running.clock import Deadline
 from planner.solvers import exhaustive
 
+if TYPE_CHECKING:  # counts imports ortools, which is slow to load
+    from planner.solvers.counts import CountSets
+
 
 def relaxed(problem: Problem) -> Problem:
     """The fixed fleet with every instance the groups may launch open from the start,
-    and no scale-out (step 3 of this module's proofs)."""
+    and no scale-out (step 3b of this module's proofs)."""
     full = problem.at(tuple(len(g.launchable) for g in problem.groups))
     return replace(full, groups=(), shares=(), start_added=())
 
@@ -76,29 +111,89 @@ def decide(
         return at_risk(
             problem, complete.waves, dead, "a run completes, and a run by ECS rules dies", 0.0
         )
-    found, dead = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete, dead)
+    if complete is not None:
+        found = _when_one_completes(problem, deadline, workers, seed, complete, default)
+    else:
+        assert dead is not None  # ECS's default run ended one way or the other
+        found = _when_one_dies(problem, deadline, workers, seed, dead)
     if found is not None:
         return found
-    if complete is None:
-        planned = _plans(problem, deadline.share(clock.REACTING_SEARCH), dead)
-        if isinstance(planned, Analysis):
-            return planned
-        complete = planned
-    if complete is None:
-        found = _relaxed_hangs(problem, deadline, workers, seed, dead)
-        if found is not None:
-            return found
     a = Analysis(
         Verdict.UNKNOWN,
         "time limit or size: "
         + ("a run completes" if complete else "no run that completes was found")
         + (", and a run by ECS rules dies" if dead else ", and no run by ECS rules died")
-        + "; on a cluster that reacts planner proves safe by visiting every run (small "
-        "rollouts only) and hangs on the fleet with every instance the groups may launch",
+        + "; on a cluster that reacts planner proves safe by volumes, every run (small "
+        "rollouts) or CP-SAT's model of the growth, and hangs by every plan (small "
+        "rollouts), the fleet with every instance the groups may launch, or CP-SAT's model",
         plan=complete.waves if complete else None,
     )
     attach_dead(problem, a, dead)
     return a
+
+
+def _when_one_completes(
+    problem: Problem, deadline: Deadline, workers: int, seed: int, complete: Run, default: Run
+) -> Analysis | None:
+    """Step 2: ``safe``, or ``at-risk`` with a run that dies; None: not decided."""
+    found, sets = _by_volumes(problem, deadline, complete)
+    if found is None:
+        found, _ = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), complete, None)
+    if found is None:
+        found = _dead_run_by_cp_sat(problem, deadline, workers, seed, complete, default, sets)
+    return found
+
+
+def _when_one_dies(
+    problem: Problem, deadline: Deadline, workers: int, seed: int, dead: Run
+) -> Analysis | None:
+    """Step 3: ``hangs``, or ``at-risk`` with a plan that completes; None: not decided."""
+    found, dead_ = _exhaustive(problem, deadline.share(clock.REACTING_SEARCH), None, dead)
+    dead = dead_ or dead
+    if found is None:  # (with a run that dies, a plan found is at-risk: an Analysis)
+        planned = _plans(problem, deadline.share(clock.REACTING_SEARCH), dead)
+        found = planned if isinstance(planned, Analysis) else None
+    if found is None:
+        found = _relaxed_hangs(problem, deadline.share(clock.REACTING_FLEET), workers, seed, dead)
+    if found is None:
+        found = _plan_by_cp_sat(problem, deadline, workers, seed, dead)
+    return found
+
+
+def _by_volumes(
+    problem: Problem, deadline: Deadline, complete: Run
+) -> tuple[Analysis | None, CountSets | None]:
+    """The volume proofs and the count sets on the fleet at the start (step 2a): ``safe``,
+    or None and the count sets for CP-SAT (None past the deadline)."""
+    from planner.solvers import volume
+    from planner.solvers.counts import count_sets
+
+    progress.phase("proofs from volumes and counts, on the fleet at the start")
+    volumes = deadline.share(clock.VOLUME)
+    for proved, why in ((volume.no_dead_state, _NO_DEAD_STATE), (volume.never_blocked, _NEVER)):
+        if proved(problem, volumes):
+            return Analysis(Verdict.SAFE, why, plan=complete.waves), None
+    sets = count_sets(problem, max_waves(problem), deadline.share(clock.COUNT_SETS))
+    if sets.all_complete():
+        return Analysis(Verdict.SAFE, _COUNTS, plan=complete.waves), sets
+    return None, sets
+
+
+_NO_DEAD_STATE = (
+    "volume: the tasks cannot fill every instance running at the start enough to block any "
+    "service, so no dead state exists, whatever the groups launch, and every run by ECS "
+    "rules completes"
+)
+_NEVER = (
+    "volume: in no wave can the tasks fill every instance running at the start enough to "
+    "leave a start unplaced, so no task is ever PROVISIONING and every run by ECS rules "
+    "has the counts of a completing run"
+)
+_COUNTS = (
+    "counts: a service can be left with a start unplaced only in waves where the tasks "
+    "could fill every instance running at the start for it; past those, every run by ECS "
+    "rules has all its counts complete, whatever the groups launch"
+)
 
 
 def _exhaustive(
@@ -167,28 +262,91 @@ def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis |
     return None
 
 
+def _dead_run_by_cp_sat(
+    problem: Problem,
+    deadline: Deadline,
+    workers: int,
+    seed: int,
+    complete: Run,
+    default: Run,
+    sets: CountSets | None,
+) -> Analysis | None:
+    """A run completes: CP-SAT's model with the growth proves that every run by ECS
+    rules completes within a horizon (``safe``), or finds one that dies (``at-risk``);
+    None when the time runs out or its witness does not replay. ``sets``: the count
+    sets, which every run's counts keep to (step 2a)."""
+    from planner.solvers import reacting_search
+
+    until = deadline.share(clock.REACTING_CP_SAT)
+    found = reacting_search.dead_run(problem, until, workers, seed, default, sets)
+    if found.status == "none":
+        return Analysis(
+            Verdict.SAFE,
+            f"CP-SAT, scale-out included: no run by ECS rules is unfinished after "
+            f"{found.horizon} waves, so every run completes",
+            plan=complete.waves,
+            solver_seconds=found.seconds,
+        )
+    if found.run is not None:
+        return at_risk(
+            problem,
+            complete.waves,
+            found.run,
+            "a run completes, and CP-SAT found a run by ECS rules that dies, scale-out included",
+            found.seconds,
+        )
+    return None
+
+
+def _plan_by_cp_sat(
+    problem: Problem, deadline: Deadline, workers: int, seed: int, dead: Run
+) -> Analysis | None:
+    """A run dies, none completed so far: CP-SAT looks for a completing plan with the
+    growth at growing horizons (``at-risk``), up to the bound (``hangs``)."""
+    from planner.solvers import reacting_search
+
+    until = deadline.share(clock.REACTING_CP_SAT)
+    first = 2 * len(dead.waves) + 2
+    found = reacting_search.completing_plan(problem, until, workers, seed, first)
+    if found.run is not None:
+        return at_risk(
+            problem,
+            found.run.waves,
+            dead,
+            "CP-SAT found a completing plan, scale-out included; a run by ECS rules dies",
+            found.seconds,
+        )
+    if found.status == "none":
+        a = hangs(
+            problem,
+            dead,
+            f"CP-SAT, scale-out included: no plan completes within {found.horizon} waves, "
+            "the most any plan needs (each wave stops, starts or launches something)",
+        )
+        a.solver_seconds = found.seconds
+        return a
+    return None
+
+
 def _relaxed_hangs(
-    problem: Problem, deadline: Deadline, workers: int, seed: int, dead: Run | None
+    problem: Problem, deadline: Deadline, workers: int, seed: int, dead: Run
 ) -> Analysis | None:
     """``hangs`` if no plan completes even with every launchable instance open."""
     fixed = relaxed(problem)
     progress.phase("the fleet with every instance the groups may launch")
     try:
         first = scheduler.summarise(fixed, seed=seed, most=1, deadline=deadline)
+        if first.default_run is not None and first.default_run.complete:
+            return None  # a plan completes there: it proves nothing here
         a = phases.decide(fixed, deadline, workers, seed, None, True, first, {})
     except OutOfTime:
         return None
     if a.verdict != Verdict.HANGS:
         return None
-    if dead is None:
-        dead = simulate(problem, deadline=deadline.perf_counter())
-        if dead.complete:  # cannot be: a run here is a plan there
-            return None
-    out = hangs(
+    return hangs(
         problem,
         dead,
         "no plan completes even on the fleet with every instance the groups may launch "
         f"open from the start ({a.proof}), and every run here is a plan there",
         final_state="final-state" in a.notes,
     )
-    return out

@@ -93,20 +93,48 @@ def pack(rows: Sequence[placement.Row], tasks: Sequence[int]) -> int:
     per task) take, packed first-fit in that order; a task that fits no empty instance is
     left out (ROLLOUT.md §10: ECS leaves it out of its estimate)."""
     bins: list[list[int]] = []
+    for s in tasks:
+        _first_fit(rows, bins, s)
+    return len(bins)
+
+
+def _first_fit(rows: Sequence[placement.Row], bins: list[list[int]], s: int) -> None:
+    """One new task of ``s`` into the first of ``bins`` (new tasks per service on an
+    instance with ``rows``) it fits, else into a new one, else nowhere."""
     n_services = len(rows[0].new) if rows else 0
     zero = [0] * n_services
-    for s in tasks:
-        for new in bins:
-            new[s] += 1
-            if placement.holds(rows, zero, new):
-                break
-            new[s] -= 1
-        else:
-            new = [0] * n_services
-            new[s] = 1
-            if placement.holds(rows, zero, new):
-                bins.append(new)
-    return len(bins)
+    for new in bins:
+        new[s] += 1
+        if placement.holds(rows, zero, new):
+            return
+        new[s] -= 1
+    new = [0] * n_services
+    new[s] = 1
+    if placement.holds(rows, zero, new):
+        bins.append(new)
+
+
+def pack_table(
+    rows: Sequence[placement.Row], services: Sequence[int], sizes: Sequence[int]
+) -> list[int]:
+    """:func:`pack` of every count of ``services`` (in increasing order; service ``k``'s
+    count below ``sizes[k]``, the first varying fastest), one entry per combination, the
+    tasks in service order as :func:`grown` lists them. First-fit in that order, so the
+    bins after the first services' tasks are shared by every count of the later ones."""
+    out = [0] * math.prod(sizes)
+
+    def fill(level: int, bins: list[list[int]], index: int, stride: int) -> None:
+        if level == len(services):
+            out[index] = len(bins)
+            return
+        bins = [list(b) for b in bins]
+        for count in range(sizes[level]):
+            if count:
+                _first_fit(rows, bins, services[level])
+            fill(level + 1, bins, index + count * stride, stride * sizes[level])
+
+    fill(0, [], 0, 1)
+    return out
 
 
 def target_size(busy: int, estimate: int, size: int, group: Group) -> int:

@@ -205,10 +205,24 @@ LEAST_MAX_SIZE = Share(
 # (a cluster that reacts: planner.deciding.reacting)
 REACTING_SEARCH = Share(
     "reacting-search",
+    1 / 4,
+    why="on a cluster that reacts, the exhaustive searches (every run by ECS rules, every "
+    "plan) run only where the first wave's choices can be listed, and settle such "
+    "rollouts in moments or not at all: a quarter of what is left each, before CP-SAT",
+)
+REACTING_FLEET = Share(
+    "reacting-fleet",
     1 / 2,
-    why="on a cluster that reacts, the exhaustive search of runs by ECS rules (the proof "
-    "of safe there) gets half of what is left; the fixed fleet with every instance a "
-    "group may launch (the proof of hangs) and the rollback get the rest",
+    why="where a run dies and none completes, the fleet with every instance a group may "
+    "launch proves hangs at once when the new tasks fit nowhere even there; half, "
+    "CP-SAT's search for a plan with the growth the rest",
+)
+REACTING_CP_SAT = Share(
+    "reacting-cp-sat",
+    3 / 4,
+    why="CP-SAT's model with the groups' growth gets three quarters of what is left: a "
+    "run it finds that dies may need the rollback solved from its dead state (ROLLBACK), "
+    "and the report its runs",
 )
 ROLLBACK = Share(
     "rollback",
@@ -278,6 +292,8 @@ SHARES: dict[str, Share] = {
         LEAST_MAX_SIZE,
         PERCENTS_SCAN,
         REACTING_SEARCH,
+        REACTING_FLEET,
+        REACTING_CP_SAT,
         ROLLBACK,
         ZONE_LOSSES,
         ZONE_FLEET,

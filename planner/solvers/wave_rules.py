@@ -322,7 +322,9 @@ class WaveRules:
             # hint goes (it served the local search before), the searches stay
             self.m.clear_hints()
             self.hinted = False
-        if portfolio and workers == 1 and not local_search:
+        if self.configure(solver, workers, local_search):
+            pass
+        elif portfolio and workers == 1 and not local_search:
             solver.parameters.interleave_search = True
             solver.parameters.num_workers = len(INTERLEAVED)
             solver.parameters.subsolvers.extend(INTERLEAVED)
@@ -347,6 +349,11 @@ class WaveRules:
         if hasattr(self, "dead") and not dead and status != cp_model.OPTIMAL:
             return Answer("unknown", states=states, seconds=secs)
         return Answer("found", states=states, dead=dead, seconds=secs)
+
+    def configure(self, solver: cp_model.CpSolver, workers: int, local_search: bool) -> bool:
+        """A subclass's own search parameters for ``solver`` (True: set, the portfolio
+        is not applied); here none."""
+        return False
 
     def stop(self) -> None:
         """Stop a :meth:`solve` running in another thread (it answers with what it has:
