@@ -249,9 +249,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         mapping = yaml.safe_load(Path(path).read_text())
         return to_scenario(mapping, path=str(path))
 
+    own, argv = planner.load_scenario, sys.argv
     planner.load_scenario = load_file  # type: ignore[assignment]
     sys.argv = ["planner", *args]
-    planner_main()
+    try:
+        planner_main()
+    finally:  # called in a process of its own, or from a test: leave both as they were
+        planner.load_scenario, sys.argv = own, argv
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
     sys.path.insert(0, str(ROOT))
 
+import planner  # noqa: E402
 from benchmarks import reacting, scale  # noqa: E402
 from planner.model.problem import compile_problem  # noqa: E402
 
@@ -110,8 +111,10 @@ def test_the_stand_in_is_planner_solve_with_the_file_read_here(tmp_path, capsys)
     path = tmp_path / "x.yaml"
     path.write_text(scale.yaml.dump(mapping, Dumper=scale._NoAliases, sort_keys=False))
     argv = ["solve", str(path), "--format", "json", "--time-limit", "20", "--workers", "1"]
+    own = planner.load_scenario
     with pytest.raises(SystemExit) as done:
         reacting.main(argv)
+    assert planner.load_scenario is own  # the stand-in leaves planner's loader as it was
     data = json.loads(capsys.readouterr().out)
     assert data["scenario"] == mapping["name"]
     assert done.value.code == {"safe": 0, "at-risk": 1, "hangs": 1, "unknown": 3}[data["verdict"]]
