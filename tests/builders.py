@@ -206,12 +206,12 @@ def native_blue_green() -> Scenario:
 
 #: Cases of a cluster that reacts, by the outcome they show.
 REACTING = {
-    "completes": lambda: reacting(mn=50, mx=100),
-    "after-scale-out": lambda: reacting(),
-    "rolls-back": lambda: reacting(2, (True, True)),
-    "fails": lambda: reacting(2, (True, False)),
-    "stuck": lambda: reacting(2),
-    "too-big": lambda: reacting(6, None, 4096),
+    "completes": lambda: reacting_api(mn=50, mx=100),
+    "after-scale-out": lambda: reacting_api(),
+    "rolls-back": lambda: reacting_api(2, (True, True)),
+    "fails": lambda: reacting_api(2, (True, False)),
+    "stuck": lambda: reacting_api(2),
+    "too-big": lambda: reacting_api(6, None, 4096),
     "rollback-stuck": lambda: breaker_only("rollback-stuck"),
     "rollback-short": lambda: breaker_only("rollback-short"),
     "may-roll-back": lambda: breaker_only("at-risk"),
