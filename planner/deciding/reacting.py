@@ -164,15 +164,18 @@ def _by_volumes(
     problem: Problem, deadline: Deadline, complete: Run
 ) -> tuple[Analysis | None, CountSets | None]:
     """The volume proofs and the count sets on the fleet at the start (step 2a): ``safe``,
-    or None and the count sets for CP-SAT (None past the deadline)."""
+    or None and the count sets for CP-SAT (those of the waves computed in time)."""
     from planner.solvers import volume
     from planner.solvers.counts import count_sets
 
     progress.phase("proofs from volumes and counts, on the fleet at the start")
     volumes = deadline.share(clock.VOLUME)
-    for proved, why in ((volume.no_dead_state, _NO_DEAD_STATE), (volume.never_blocked, _NEVER)):
-        if proved(problem, volumes):
-            return Analysis(Verdict.SAFE, why, plan=complete.waves), None
+    if volume.no_dead_state(problem, volumes):
+        return Analysis(Verdict.SAFE, _NO_DEAD_STATE, plan=complete.waves), None
+    if volume.never_blocked(problem, volumes):
+        a = Analysis(Verdict.SAFE, _NEVER, plan=complete.waves)
+        a.most_added = problem.added_at_start  # nothing PROVISIONING: no run launches
+        return a, None
     sets = count_sets(problem, max_waves(problem), deadline.share(clock.COUNT_SETS))
     if sets.all_complete():
         return Analysis(Verdict.SAFE, _COUNTS, plan=complete.waves), sets
