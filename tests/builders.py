@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from planner.deciding.result import Result
+from planner.model.catalog import get_instance_type
 from planner.model.problem import Problem, compile_problem
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition
 
@@ -227,3 +228,22 @@ def solved(name: str) -> Result:
     import planner
 
     return planner.solve(REACTING[name](), time_limit=30, workers=1)
+
+
+def catalog_group(name: str, count: int | None, **place) -> InstanceGroup:
+    """The group a scenario file's ``type: NAME`` makes: the catalog's values, as the
+    expected side of the loading tests (count 0: a type a capacity provider launches)."""
+    t = get_instance_type(name)
+    return InstanceGroup(
+        t.name,
+        t.cpu_units,
+        t.memory_mib,
+        count,
+        t.name,
+        t.enis,
+        t.trunk_enis,
+        t.hourly_usd,
+        t.estimated,
+        arch=t.arch,
+        **place,
+    )

@@ -5,35 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from builders import paths, replaced
+from builders import catalog_group, paths, replaced
 
 from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario, scenario_from_data
 from planner.inputs.yamlsafe import load_yaml_text
-from planner.model.catalog import get_instance_type
 from planner.model.providers import CircuitBreaker
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
 REPO = Path(__file__).parent.parent
-
-
-def catalog_group(name: str, count: int | None, **place) -> InstanceGroup:
-    t = get_instance_type(name)
-    return InstanceGroup(
-        t.name,
-        t.cpu_units,
-        t.memory_mib,
-        count,
-        t.name,
-        t.enis,
-        t.trunk_enis,
-        t.hourly_usd,
-        t.estimated,
-        arch=t.arch,
-        **place,
-    )
 
 
 def test_full_scenario() -> None:

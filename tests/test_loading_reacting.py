@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from builders import catalog_group
 
 from planner.errors import PlannerError
 from planner.inputs.loading import load_scenario, scenario_from_data
 from planner.inputs.yamlsafe import load_yaml_text
-from planner.model.catalog import get_instance_type
 from planner.model.providers import (
     CapacityProvider,
     CircuitBreaker,
@@ -32,23 +31,6 @@ from planner.model.scenario import InstanceGroup
 REPO = Path(__file__).parent.parent
 EXAMPLES = Path(__file__).parent / "data" / "aws-cli-examples"
 TD = "{cpu: 256, memory: 512}"
-
-
-def catalog(name: str, count: int | None, **place: Any) -> InstanceGroup:
-    t = get_instance_type(name)
-    return InstanceGroup(
-        t.name,
-        t.cpu_units,
-        t.memory_mib,
-        count,
-        t.name,
-        t.enis,
-        t.trunk_enis,
-        t.hourly_usd,
-        t.estimated,
-        arch=t.arch,
-        **place,
-    )
 
 
 def load(text: str):  # noqa: ANN201
@@ -115,17 +97,17 @@ reacting:
 def test_every_field_of_the_cluster_that_reacts_is_read() -> None:
     s = load(FULL)
     zones3 = ("us-east-1a", "us-east-1b", "us-east-1c")
-    m5 = catalog("m5.large", 2, zones=("us-east-1a", "us-east-1b"))
+    m5 = catalog_group("m5.large", 2, zones=("us-east-1a", "us-east-1b"))
     # instances: 3 adds a group of the first type, named after the provider, last
     added = InstanceGroup(
         "general", m5.cpu, m5.memory, 3, "m5.large", m5.enis, m5.trunk_enis, m5.hourly_usd,
         arch="x86_64", zones=zones3,
     )  # fmt: skip
-    assert s.instance_groups == (m5, catalog("c5.large", 1), added)
+    assert s.instance_groups == (m5, catalog_group("c5.large", 1), added)
     assert s.capacity_providers == (
         CapacityProvider(
             "general",
-            (catalog("m5.large", 0), catalog("m5.xlarge", 0)),
+            (catalog_group("m5.large", 0), catalog_group("m5.xlarge", 0)),
             zones3,
             1,
             10,
@@ -135,14 +117,14 @@ def test_every_field_of_the_cluster_that_reacts_is_read() -> None:
         # zones left out: those of the groups it links
         CapacityProvider(
             "linked",
-            (catalog("m5.large", 0),),
+            (catalog_group("m5.large", 0),),
             ("us-east-1a", "us-east-1b"),
             0,
             4,
             (0,),
             ManagedScaling(status="DISABLED"),
         ),
-        CapacityProvider("listed", (catalog("c5.large", 0),), (), 0, 1, (1,)),
+        CapacityProvider("listed", (catalog_group("c5.large", 0),), (), 0, 1, (1,)),
     )
     assert s.default_strategy == (
         StrategyItem("general", base=2, weight=1),
@@ -573,7 +555,7 @@ def test_the_refusals_are_worded_once_in_model_providers() -> None:
     from planner.model.providers import sizes_problem, step_sizes_problem
 
     with pytest.raises(PlannerError) as built:
-        CapacityProvider("cp", (catalog("m5.large", 0),), (), 3, 2)
+        CapacityProvider("cp", (catalog_group("m5.large", 0),), (), 3, 2)
     assert built.value.message == sizes_problem(3, 2)
     with pytest.raises(PlannerError) as built:
         ManagedScaling(minimum_step=5, maximum_step=2)

@@ -189,61 +189,52 @@ def plan_search(
     """Every state the general rules reach (§4): ``("found", plan, states, seen)`` for a
     plan that completes, ``("none", ...)`` when none does (the rollout hangs), or
     ``("open", ...)`` past ``most`` states. :class:`OutOfTime` past ``deadline``."""
-    start = initial_state(problem)
-    parent: dict[State, tuple[State, Wave] | None] = {start: None}
-    seen = {_key(problem, start)}
-    frontier = [start]
-    while frontier:
-        nxt: list[State] = []
-        for state in frontier:
-            if time.perf_counter() > deadline:
-                raise OutOfTime("the exhaustive search of plans ran out of time")
-            if is_complete(problem, state):
-                return "found", *_path(parent, state), len(seen)
-            for wave in general_waves(problem, state, deadline):
-                after = apply_wave(problem, state, wave)
-                key = _key(problem, after)
-                if key not in seen:
-                    if len(seen) >= most:
-                        return "open", None, None, len(seen)
-                    seen.add(key)
-                    parent[after] = (state, wave)
-                    nxt.append(after)
-        frontier = nxt
-    return "none", None, None, len(seen)
+    status, path, states, seen, _ = _visit(problem, deadline, most, ecs_rules=False)
+    return status, path, states, seen
 
 
 def search(
     problem: Problem, deadline: float, most: int = 20_000
-) -> tuple[str, list[Wave] | None, list[State] | None, int | tuple[int, ...]]:
-    """Every state ECS rules reach from the start: ``("none", ...)`` when none is dead
-    (every run completes), ``("found", path, states, seen)`` for a run that dies, or
-    ``("open", ...)`` past ``most`` states. :class:`OutOfTime` past ``deadline`` (a
-    ``time.perf_counter()`` value)."""
+) -> tuple[str, list[Wave] | None, list[State] | None, int]:
+    """Every state ECS rules reach from the start: ``("none", None, states, seen)`` when
+    none is dead (every run completes; ``states``: one of each kind seen), ``("found",
+    path, states, seen)`` for a run that dies, or ``("open", ...)`` past ``most`` states.
+    :class:`OutOfTime` past ``deadline`` (a ``time.perf_counter()`` value)."""
+    status, path, states, seen, every = _visit(problem, deadline, most, ecs_rules=True)
+    return status, path, states if status == "found" else every, seen
+
+
+def _visit(
+    problem: Problem, deadline: float, most: int, ecs_rules: bool
+) -> tuple[str, list[Wave] | None, list[State] | None, int, list[State]]:
+    """Breadth first from the start, each state once up to :func:`_key`. By ECS rules
+    it looks for a dead state (a complete one ends its run); by the general rules for a
+    complete one. Returns (status, path, its states, states seen, every state kept)."""
     start = initial_state(problem)
     parent: dict[State, tuple[State, Wave] | None] = {start: None}
     seen = {_key(problem, start)}
     frontier = [start]
+    waves_of = ecs_waves if ecs_rules else general_waves
     while frontier:
         nxt: list[State] = []
         for state in frontier:
-            if time.perf_counter() > deadline:
-                raise OutOfTime("the exhaustive search of runs by ECS rules ran out of time")
-            if is_complete(problem, state):
+            _check(deadline)
+            complete = is_complete(problem, state)
+            if complete and ecs_rules:
                 continue
-            if is_dead(problem, state):
-                return "found", *_path(parent, state), len(seen)
-            for wave in ecs_waves(problem, state, deadline):
-                after = apply_wave(problem, state, wave, ecs_rules=True)
+            if complete or (ecs_rules and is_dead(problem, state)):
+                return "found", *_path(parent, state), len(seen), []
+            for wave in waves_of(problem, state, deadline):
+                after = apply_wave(problem, state, wave, ecs_rules=ecs_rules)
                 key = _key(problem, after)
                 if key not in seen:
                     if len(seen) >= most:
-                        return "open", None, None, len(seen)
+                        return "open", None, None, len(seen), []
                     seen.add(key)
                     parent[after] = (state, wave)
                     nxt.append(after)
         frontier = nxt
-    return "none", None, list(parent), len(seen)
+    return "none", None, None, len(seen), list(parent)
 
 
 def _key(problem: Problem, state: State) -> tuple:
