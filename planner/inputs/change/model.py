@@ -95,6 +95,12 @@ class ServiceChange:
         The cluster the change names for it (a name, or the last part of an ARN), or None
         where it names none or one the reader cannot resolve; checked against the
         cluster's name where that is known.
+    network_configuration
+        Where the change declares the service's ``networkConfiguration`` (awsvpc
+        subnets and security groups), as a field path for messages (e.g.
+        ``Properties.NetworkConfiguration``); None where it declares none. ECS refuses
+        it for a task definition whose network mode is not ``awsvpc``: the apply step
+        checks that against the revision rolled out.
     """
 
     name: str
@@ -103,6 +109,7 @@ class ServiceChange:
     action: Action
     origin: Origin
     cluster: str | None = None
+    network_configuration: str | None = None
 
 
 @dataclass
