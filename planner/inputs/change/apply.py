@@ -80,6 +80,8 @@ class Applied:
             "skipped": list(self.skipped),
             "assumptions": list(self.assumptions),
             "notes": list(self.notes),
+            **({"cluster": self.cluster_name} if self.cluster_name else {}),
+            **({"nothing": self.nothing} if self.nothing else {}),
         }
 
     @property
