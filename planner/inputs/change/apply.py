@@ -202,12 +202,12 @@ class _State:
             mode = running.network_mode if running is not None else None
         if sc.network_configuration and mode is not None and mode != "awsvpc":
             raise PlannerError(
-                f"{sc.origin.address}: ECS refuses networkConfiguration for a task "
-                f"definition whose network mode is {mode} (only awsvpc takes one): remove "
-                "it, or set the task definition's networkMode to awsvpc",
+                f"ECS refuses a network configuration for a task definition whose network "
+                f"mode is {mode} (only awsvpc takes one): remove it, or set the task "
+                "definition's network mode to awsvpc",
                 file=sc.origin.file,
                 line=sc.origin.line,
-                field=sc.network_configuration,
+                field=_field(sc.origin, sc.network_configuration),
             )
         _merge(svc, sc.fields)
         if sc.task_definition is not None:
@@ -317,11 +317,18 @@ def _checked(td: TaskDefinitionChange) -> TaskDefinition:
         return taskdef_from_mapping(td.definition, Located(td.definition, {}, td.origin.file), ())
     except PlannerError as exc:
         raise PlannerError(
-            f"{td.origin.address}: {exc.message}",
+            exc.message,
             file=td.origin.file,
             line=td.origin.line,
-            field=exc.field,
+            field=_field(td.origin, exc.field),
         ) from None
+
+
+def _field(origin: Origin, field: str | None) -> str | None:
+    """A field of a change's resource, for messages: ``ADDRESS.field``."""
+    if origin.address is None:
+        return field
+    return f"{origin.address}.{field}" if field else origin.address
 
 
 def _merge(svc: dict[str, Any], fields: dict[str, Any]) -> None:

@@ -99,7 +99,7 @@ class _Plan:
     # --- helpers -----------------------------------------------------------------------
 
     def error(self, address: str, field: str, message: str) -> PlannerError:
-        return PlannerError(f"{address}: {message}", file=self.file, field=field)
+        return PlannerError(message, file=self.file, field=f"{address}.{field}")
 
     def origin(self, address: str) -> Origin:
         return Origin(self.file, None, address)
@@ -355,8 +355,8 @@ class _Plan:
             "after_unknown", {}
         ).get("vpc_zone_identifier"):
             self.change.assumptions.append(
-                f"{address}: vpc_zone_identifier gives subnets, not zones; planner takes "
-                "the zones of the group's instances (none known: one zone)"
+                f"{address}: vpc_zone_identifier gives subnets, not zones: the group's zones "
+                "are left unknown (zone rules see them as one)"
             )
         for key, out in (("min_size", "minSize"), ("max_size", "maxSize")):
             if isinstance(after.get(key), int):
