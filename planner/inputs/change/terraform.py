@@ -245,14 +245,16 @@ class _Plan:
             raise self.error(address, "name", "is unknown until apply; planner needs it")
         launch = after.get("launch_type")
         cps = [i for i in after.get("capacity_provider_strategy") or [] if isinstance(i, dict)]
+        target = self.referenced(address, "task_definition", TASK_DEFINITION)
         if launch in FARGATE or (cps and all(i.get("capacity_provider") in FARGATE for i in cps)):
             self.change.skipped.append(
                 f"{address}: runs on Fargate, which takes no room on container instances"
             )
+            if target is not None:  # its task definition is the Fargate service's
+                used.add(target["address"])
             return None
         fields = _service_fields(after)
         taskdef = None
-        target = self.referenced(address, "task_definition", TASK_DEFINITION)
         if target is not None and target["address"] in taskdefs:
             taskdef = taskdefs[target["address"]]
             used.add(target["address"])
