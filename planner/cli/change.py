@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +34,15 @@ ChangeFiles = Annotated[
         "plan's JSON (terraform show -json PLANFILE), a CloudFormation or CDK template, "
         "ecspresso's config or service/task definition. The services it creates or updates "
         "deploy; the others keep still.",
+    ),
+]
+BatchChanges = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--change",
+        help="Change files, or folders of them (*.json, *.yaml, *.yml, *.template, "
+        "*.jsonnet), each laid over the one cluster PATH names (a scenario file or an "
+        "import folder): one row per change (repeatable).",
     ),
 ]
 ChangeFormatOpt = Annotated[
@@ -78,6 +87,21 @@ def parameters(items: list[str] | None) -> dict[str, str]:
             raise PlannerError(f"--parameter takes Name=Value, got {item!r}")
         out[name] = value
     return out
+
+
+def batch_changes(
+    change: list[Path] | None, change_format: ChangeFormat | None, parameter: list[str] | None
+) -> dict[str, Any]:
+    """``batch``'s keyword arguments for ``--change`` (none without it)."""
+    if not change:
+        if parameter:
+            raise PlannerError("--parameter goes with --change (a CloudFormation template's)")
+        return {}
+    return {
+        "changes": change,
+        "change_format": change_format.value if change_format is not None else None,
+        "parameters": parameters(parameter),
+    }
 
 
 def load_cluster(
