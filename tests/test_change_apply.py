@@ -259,3 +259,67 @@ def test_the_new_service_and_capacity_plan_solves_on_the_small_cluster():
     result = planner.solve(scenario, time_limit=60, workers=1)
     assert result.verdict == "safe"
     assert result.outcome["kind"] == "completes-after-scale-out"
+
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+
+
+def _plan_for_rj_api(tmp_path: Path, host_port: int) -> Path:
+    """checkov's plan, its task definition made family rj-api (one container: 256 units,
+    512 MiB, containerPort 8080 on ``host_port``)."""
+    import json
+
+    plan = json.loads((PLANS / "checkov-ecs_tfplan.json").read_text())
+    after = plan["resource_changes"][0]["change"]["after"]
+    after["family"] = "rj-api"
+    after["container_definitions"] = json.dumps(
+        [
+            {
+                "name": "rj-api",
+                "cpu": 256,
+                "memory": 512,
+                "portMappings": [{"containerPort": 8080, "hostPort": host_port}],
+            }
+        ]
+    )
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    return file
+
+
+@pytest.mark.parametrize(("host_port", "verdict"), [(80, "hangs"), (0, "safe")])
+def test_an_import_folder_as_the_cluster(tmp_path, host_port, verdict):
+    """The seed-port-conflict export: one t3.small (2048 units, 1907 MiB registered),
+    rj-api's one task (256 / 512) on fixed host port 80, minimum 100 %, maximum 200 %.
+    A revision of family rj-api rolls out on it. By hand: on port 80 the new task cannot
+    start beside the old one, which may not stop first → hangs (port); on a dynamic port
+    both fit (512 units, 1024 MiB) → the new one starts, then the old one stops: safe."""
+    scenario, applied = planner.load_change(
+        EXPORTS / "seed-port-conflict", _plan_for_rj_api(tmp_path, host_port)
+    )
+    assert applied.deploying == ["rj-api"]
+    result = planner.solve(scenario, time_limit=30, workers=1)
+    assert result.verdict == verdict
+
+
+def test_the_import_folders_cluster_name_is_checked(tmp_path):
+    """The capacity-provider export's clusters.json names cluster payments: a service the
+    plan puts on cluster staging is not its."""
+    import json
+
+    plan = json.loads((PLANS / "own-module-service-update.json").read_text())
+    service = plan["resource_changes"][1]["change"]["after"]
+    service["name"] = "payments-api"
+    service["cluster"] = "arn:aws:ecs:us-east-1:123456789012:cluster/staging"
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    _, applied = planner.load_change(EXPORTS / "capacity-provider", file)
+    assert applied.cluster_name == "payments"
+    assert applied.deploying == []
+    assert applied.nothing == (
+        "the change touches no service of cluster payments: nothing to deploy"
+    )
+    assert (
+        f"{file} (module.app.aws_ecs_service.web): service payments-api is on cluster "
+        "staging, not payments: not this cluster's"
+    ) in applied.notes

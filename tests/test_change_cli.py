@@ -140,3 +140,42 @@ def test_batch_change_takes_one_cluster():
     res = run("batch", DEMO, TWO, "--change", PLANS / "checkov-ecs_tfplan.json")
     assert res.exit_code == 2
     assert "one cluster" in res.output
+
+
+def test_a_live_cluster_is_read_as_import_reads_it(monkeypatch):
+    """--cluster NAME: the exports fetched (here: the seed-port-conflict export, copied
+    where write_export would write; no AWS) and the change laid over them, the cluster's
+    name taken from --cluster: a plan's service on another cluster is not its."""
+    import planner.inputs.live as live
+
+    seen = {}
+
+    def fetch(cluster, **kw):
+        seen["cluster"] = cluster
+        return {}
+
+    def write(export, target):
+        shutil.copytree(
+            Path(__file__).parent / "data" / "exports" / "seed-port-conflict",
+            target,
+            dirs_exist_ok=True,
+        )
+        return Path(target)
+
+    monkeypatch.setattr(live, "fetch_export", fetch)
+    monkeypatch.setattr(live, "write_export", write)
+    plan = PLANS / "own-module-service-update.json"  # service web on cluster demo
+    res = run(
+        "solve",
+        "--cluster",
+        "arn:aws:ecs:us-east-1:1:cluster/seed",
+        "--change",
+        plan,
+        "--format",
+        "json",
+    )
+    assert seen == {"cluster": "arn:aws:ecs:us-east-1:1:cluster/seed"}
+    assert res.exit_code == 0, res.output
+    change = json.loads(res.stdout)["change"]
+    assert change["cluster"] == "seed"
+    assert change["nothing"] == "the change touches no service of cluster seed: nothing to deploy"
