@@ -179,3 +179,9 @@ def test_a_live_cluster_is_read_as_import_reads_it(monkeypatch):
     change = json.loads(res.stdout)["change"]
     assert change["cluster"] == "seed"
     assert change["nothing"] == "the change touches no service of cluster seed: nothing to deploy"
+
+
+def test_batch_change_text_says_when_a_change_touches_nothing():
+    res = run("batch", DEMO, "--change", PLANS / "checkov-ecs_tfplan.json", "--jobs", 1)
+    assert res.exit_code == 0, res.output
+    assert "the change touches no service of the cluster" in " ".join(res.stdout.split())

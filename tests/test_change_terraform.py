@@ -303,3 +303,15 @@ def test_a_fargate_service_is_skipped(tmp_path):
     ]
     # its task definition is the Fargate service's: not rolled out by family on EC2
     assert change.task_definitions == []
+
+
+def test_a_format_whose_reader_is_missing_is_named(monkeypatch):
+    """The readers are imported by name when needed: one this planner lacks is a
+    PlannerError naming the formats it reads, not an ImportError."""
+    import planner.inputs.change.detect as detect_module
+
+    monkeypatch.setitem(detect_module.READERS, "ecspresso", ("no_such_reader", "read"))
+    with pytest.raises(PlannerError) as exc:
+        read_change(DATA / "checkov-ecs_tfplan.json", "ecspresso")
+    assert exc.value.message.startswith("this planner has no ecspresso reader yet; it reads")
+    assert "terraform" in exc.value.message
