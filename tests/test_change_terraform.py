@@ -315,3 +315,30 @@ def test_a_format_whose_reader_is_missing_is_named(monkeypatch):
         read_change(DATA / "checkov-ecs_tfplan.json", "ecspresso")
     assert exc.value.message.startswith("this planner has no ecspresso reader yet; it reads")
     assert "terraform" in exc.value.message
+
+
+def test_service_values_unknown_until_apply_keep_the_clusters_and_say_so(tmp_path):
+    import json
+
+    plan = json.loads((DATA / "own-module-service-update.json").read_text())
+    web = plan["resource_changes"][1]["change"]
+    del web["after"]["desired_count"]
+    web["after_unknown"]["desired_count"] = True
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(plan))
+    change = read_terraform(file)
+    assert "desiredCount" not in change.services[0].fields
+    assert change.assumptions == [
+        "module.app.aws_ecs_service.web: desired_count unknown until apply; planner keeps "
+        "the cluster's (0 for a new service)"
+    ]
+
+
+def test_a_task_size_unknown_until_apply_is_refused(tmp_path):
+    text = (DATA / "checkov-ecs_tfplan.json").read_text()
+    text = text.replace('"network_mode": true', '"network_mode": true, "memory": true')
+    file = tmp_path / "plan.json"
+    file.write_text(text)
+    with pytest.raises(PlannerError) as exc:
+        read_terraform(file)
+    assert exc.value.field == "aws_ecs_task_definition.service.memory"

@@ -45,6 +45,14 @@ CLUSTER_PROVIDERS = "aws_ecs_cluster_capacity_providers"
 CONTAINER_FIELDS = ("name", "cpu", "memory", "memoryReservation", "portMappings")
 PORT_FIELDS = ("containerPort", "hostPort", "protocol", "containerPortRange")
 FARGATE = ("FARGATE", "FARGATE_SPOT")
+#: What a service's attribute left unknown by the plan is taken as (ECS's default, or the
+#: cluster's value: the field is then not set).
+UNKNOWN_SERVICE_DEFAULTS = {
+    "desired_count": "planner keeps the cluster's (0 for a new service)",
+    "deployment_minimum_healthy_percent": "planner keeps the cluster's (ECS's default: 100)",
+    "deployment_maximum_percent": "planner keeps the cluster's (ECS's default: 200)",
+    "scheduling_strategy": "planner keeps the cluster's (ECS's default: REPLICA)",
+}
 _INDEX = re.compile(r"\[[^\]]*\]$")
 
 
@@ -210,6 +218,10 @@ class _Plan:
             )
         definition: dict[str, Any] = {"family": family}
         for key, name in (("cpu", "cpu"), ("memory", "memory")):
+            if unknown.get(key) is True:
+                raise self.error(
+                    address, key, "is unknown until apply; planner needs the task's size"
+                )
             if after.get(key) not in (None, ""):
                 definition[name] = str(after[key])
         if unknown.get("network_mode") is True or after.get("network_mode") in (None, ""):
@@ -254,6 +266,9 @@ class _Plan:
                 used.add(target["address"])
             return None
         fields = _service_fields(after)
+        for key, default in UNKNOWN_SERVICE_DEFAULTS.items():
+            if unknown.get(key) is True:
+                self.change.assumptions.append(f"{address}: {key} unknown until apply; {default}")
         taskdef = None
         if target is not None and target["address"] in taskdefs:
             taskdef = taskdefs[target["address"]]
