@@ -13,7 +13,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.inputs import ecs_shapes
-from planner.inputs.change.gotemplate import RENDERED, Rendered, render
+from planner.inputs.change.gotemplate import Rendered, render
 from planner.inputs.files import read_limited
 from planner.inputs.located import Located
 from planner.inputs.yamlsafe import load_yaml_text
