@@ -471,7 +471,7 @@ def test_a_network_mode_typo_is_refused(tmp_path: Path):
     text = td.read_text()
     td.write_text(text.replace('"networkMode": "awsvpc"', '"networkMode": "awsvcp"'))
     err = _error(folder / "run-with-sv.yaml")
-    assert (err.file, err.line, err.field) == (str(td), 3, "networkMode")
+    assert (err.file, err.line, err.field) == (str(td), 3, "taskDefinition.networkMode")
     assert "awsvpc" in err.message
     td.write_text(text.replace('"networkMode": "awsvpc"', '"netwrokMode": "awsvpc"'))
     err = _error(folder / "run-with-sv.yaml")

@@ -51,7 +51,6 @@ from planner.inputs.change.ecspresso_files import (
 )
 from planner.inputs.change.gotemplate import RENDERED
 from planner.inputs.change.model import Change, Origin, ServiceChange, TaskDefinitionChange
-from planner.inputs.located import Located
 from planner.inputs.schema.document import validate
 from planner.inputs.schema.services import Service
 from planner.inputs.taskdef import taskdef_from_mapping
@@ -297,8 +296,7 @@ def _task_from_doc(doc: EcspressoDoc, address: str, change: Change) -> TaskDefin
             kept.append(c)
         definition["containerDefinitions"] = kept
     definition = restored(doc, definition)
-    located = Located(definition, _sub_lines(doc.located, prefix), doc.file)
-    checked = taskdef_from_mapping(definition, located, ())
+    checked = taskdef_from_mapping(definition, doc.located, prefix)
     family = definition.get("family")
     if not isinstance(family, str) or not family:
         raise doc.error((*prefix, "family"), "is required: the task definition's family")
@@ -308,11 +306,6 @@ def _task_from_doc(doc: EcspressoDoc, address: str, change: Change) -> TaskDefin
             f"{checked.network_mode} on EC2 Linux"
         )
     return TaskDefinitionChange(family, definition, Origin(doc.file, 1, address))
-
-
-def _sub_lines(located: Located, prefix: Path_) -> dict[Path_, int]:
-    n = len(prefix)
-    return {p[n:]: line for p, line in located.lines.items() if p[:n] == prefix}
 
 
 def _service_fields(doc: EcspressoDoc, name: str) -> tuple[dict[str, Any], str | None]:
