@@ -506,3 +506,46 @@ def test_a_service_definition_alone_needs_its_name():
     err = _error(DATA / "sv.json")
     assert (err.file, err.line) == (str(DATA / "sv.json"), 1)
     assert "serviceName" in err.message
+
+
+# --- through the apply step, where it is there -------------------------------------------
+
+
+def _apply() -> Any:
+    return pytest.importorskip("planner.inputs.change.apply").apply_changes
+
+
+def test_the_apply_step_refuses_tests_ecspresso_yml_as_ecs_would():
+    """tests/ecs-service-def.json gives a networkConfiguration (awsvpc subnets from tfstate),
+    and tests/ecs-task-def.json no networkMode: bridge on EC2, which ECS refuses to take a
+    network configuration for. Named at the service definition."""
+    apply_changes = _apply()
+    cluster = {
+        "cluster": {"instances": [{"type": "t3.medium", "count": 1}]},
+        "services": [
+            {"name": "test", "desiredCount": 1, "taskDefinition": {"cpu": 1024, "memory": 1024}}
+        ],
+    }
+    change = read_ecspresso(DATA / "ecspresso.yml", ENV)
+    with pytest.raises(PlannerError) as info:
+        apply_changes(cluster, [change], cluster_name="default")
+    err = info.value
+    assert (err.file, err.line) == (str(DATA / "ecs-service-def.json"), 1)
+    assert "networkConfiguration" in str(err) and "bridge" in err.message
+
+
+def test_run_with_sv_through_the_apply_step():
+    """The same hand working as test_run_with_sv_rolls_out_on_two_t3_medium, with the cluster
+    running service test (cluster default2) and the apply step laying the change over it."""
+    apply_changes = _apply()
+    old = {"cpu": 1024, "memory": 2048, "networkMode": "awsvpc"}
+    cluster = {
+        "name": "default2",
+        "cluster": {"instances": [{"type": "t3.medium", "count": 2}]},
+        "services": [{"name": "test", "desiredCount": 2, "taskDefinition": old}],
+    }
+    change = read_ecspresso(DATA / "run-with-sv.yaml", ENV)
+    applied = apply_changes(cluster, [change], cluster_name="default2")
+    result = planner.solve(planner.load_scenario(applied.mapping))
+    assert result.verdict is Verdict.SAFE
+    assert len(result.to_json()["plan"]) == 2
