@@ -549,3 +549,20 @@ def test_run_with_sv_through_the_apply_step():
     result = planner.solve(planner.load_scenario(applied.mapping))
     assert result.verdict is Verdict.SAFE
     assert len(result.to_json()["plan"]) == 2
+
+
+def test_an_unclosed_action_is_refused():
+    with pytest.raises(PlannerError) as info:
+        render('{"a": 1,\n "b": "{{ must_env `X`"}\n', file="f", env={}, json_text=True, token="_t")
+    assert (info.value.file, info.value.line) == ("f", 2)
+
+
+def test_a_service_definition_alone_with_its_name(tmp_path: Path):
+    """sv.json with a serviceName (in PascalCase, as the Go SDK prints it) read alone: the
+    service, settings only, no cluster."""
+    sv = tmp_path / "sv.json"
+    sv.write_text((DATA / "sv.json").read_text().replace("{", '{"ServiceName": "test",', 1))
+    (service,) = read_ecspresso(sv, ENV).services
+    camel = read_ecspresso(DATA / "run-with-sv.yaml", ENV).services[0]
+    assert (service.name, service.fields, service.task_definition) == ("test", camel.fields, None)
+    assert (service.origin, service.cluster) == (Origin(str(sv), 1, "test"), None)

@@ -166,13 +166,8 @@ def read_ecspresso(path: str | Path, env: Mapping[str, str] | None = None) -> Ch
 def _alone(doc: EcspressoDoc, path: Path, env: Mapping[str, str], change: Change) -> None:
     """A definition file given without its config: its plugins unknown, any function
     planner does not render is kept opaque (or refused where the verdict needs it)."""
-    raw = doc.located.data
-    if "containerDefinitions" in raw or "taskDefinition" in raw:
-        doc = load(path, doc.file, env, config=False)
-        change.task_definitions.append(_task_from_doc(doc, doc.file, change))
-        return
-    name = raw.get("serviceName")
-    if not isinstance(name, str) or not name:
+    keys = {str(k).lower() for k in doc.located.data}
+    if not keys & {"containerdefinitions", "taskdefinition", "servicename"}:
         raise doc.error(
             (),
             "is neither an ecspresso config (service_definition, task_definition) nor a "
@@ -180,6 +175,12 @@ def _alone(doc: EcspressoDoc, path: Path, env: Mapping[str, str], change: Change
             "its serviceName: give planner the ecspresso config",
         )
     doc = load(path, doc.file, env, config=False)
+    if keys & {"containerdefinitions", "taskdefinition"}:
+        change.task_definitions.append(_task_from_doc(doc, doc.file, change))
+        return
+    name = doc.located.data.get("serviceName")
+    if not isinstance(name, str) or not name:
+        raise doc.error(("serviceName",), f"must be the service's name, got {describe(name)}")
     _needed(doc, NEEDED_SERVICE)
     fields, network = _service_fields(doc, name)
     origin = Origin(doc.file, doc.located.line(("serviceName",)), name)
@@ -375,9 +376,9 @@ def _needed(doc: EcspressoDoc, patterns: tuple[Path_, ...]) -> None:
                 for action in doc.rendered.find(text):
                     raise doc.error(
                         at,
-                        f"comes from {action.text}, which planner does not run ("
-                        f"{action.function} reads AWS or Terraform state), and the verdict "
-                        f"needs it: write the value in the file, or {RENDER_HINT}",
+                        f"comes from {action.text}, which planner does not run (it reads "
+                        "AWS or Terraform state as ecspresso runs), and the verdict needs it: "
+                        f"write the value in the file, or {RENDER_HINT}",
                     )
 
 

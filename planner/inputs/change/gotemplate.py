@@ -177,7 +177,20 @@ def render(
         out.append(value)
         in_string = _scan(value, in_string)
     out.append(text[pos:])
-    return Rendered("".join(out), actions)
+    rendered = "".join(out)
+    _unclosed(text, pos, file)
+    return Rendered(rendered, actions)
+
+
+def _unclosed(text: str, pos: int, file: str) -> None:
+    """A ``{{`` after the last action opens one that never closes: Go refuses the file."""
+    at = text.find("{{", pos)
+    if at >= 0:
+        raise PlannerError(
+            "a template action {{ that is not closed with }} (ecspresso refuses the file too)",
+            file=file,
+            line=text.count("\n", 0, at) + 1,
+        )
 
 
 def _short(action: str) -> str:
