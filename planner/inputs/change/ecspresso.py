@@ -27,6 +27,11 @@ What ecspresso does (kayac/ecspresso v2, ``config.go``, ``ecspresso.go``, ``json
 
 A definition file given alone (``--change ecs-task-def.json``) is read the same way: a
 task definition, or a service definition that names its ``serviceName``.
+
+Origins: a service is declared by its service definition file (line 1; messages about its
+fields name their own lines there), under the config's ``service`` name; a task definition
+by its file, under the config's ``task_definition`` path. Where ECS would refuse the
+service's ``networkConfiguration``, the apply step so names the file that holds it.
 """
 
 from __future__ import annotations
@@ -200,12 +205,6 @@ def _config(doc: EcspressoDoc) -> dict[str, Any]:
         if known in CONFIG_FIELDS:
             if value is not None and not isinstance(value, str):
                 raise doc.error((key,), f"must be text, got {describe(value)}")
-            for action in doc.rendered.find(value or ""):
-                raise doc.error(
-                    (key,),
-                    f"{action.text}: ecspresso defines only env, must_env and json_escape "
-                    f"when it reads its config (plugins load after it); {RENDER_HINT}",
-                )
         out[known] = value
     out["_keys"] = {f: k for k in doc.located.data for f in CONFIG_FIELDS if f == str(k).lower()}
     return out
