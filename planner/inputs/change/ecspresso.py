@@ -202,9 +202,8 @@ def _config(doc: EcspressoDoc) -> dict[str, Any]:
             continue
         if known in out:
             raise doc.error((key,), f"{known} is given twice")
-        if known in CONFIG_FIELDS:
-            if value is not None and not isinstance(value, str):
-                raise doc.error((key,), f"must be text, got {describe(value)}")
+        if known in CONFIG_FIELDS and value is not None and not isinstance(value, str):
+            raise doc.error((key,), f"must be text, got {describe(value)}")
         out[known] = value
     out["_keys"] = {f: k for k in doc.located.data for f in CONFIG_FIELDS if f == str(k).lower()}
     return out
