@@ -1,7 +1,7 @@
 # planner as a container image, for CI systems that run steps in one:
 #
-#   docker build -t planner .
-#   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/work" planner \
+#   docker build -t ecs-rollout-planner .
+#   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/work" ecs-rollout-planner \
 #       solve export/ --change plan.json --fail-on hangs
 #
 # The first stage builds the wheel; the second installs it, with the `aws` extra (boto3,
