@@ -14,8 +14,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY planner/ planner/
 COPY data/ data/
-RUN pip install --no-cache-dir --disable-pip-version-check --quiet --upgrade pip \
- && pip wheel --no-cache-dir --disable-pip-version-check --no-deps -w /dist .
+RUN pip wheel --no-cache-dir --disable-pip-version-check --no-deps -w /dist .
 
 FROM python:3.12-slim
 LABEL org.opencontainers.image.title="ecs-rollout-planner" \
@@ -24,12 +23,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MPLCONFIGDIR=/tmp/matplotlib
 COPY --from=build /dist/ /tmp/dist/
+# The wheel is this checkout's; its dependencies are pyproject's ranges (pin them with
+# `pip install -c constraints.txt` where a team wants the image reproducible).
+# hadolint ignore=DL3013
 RUN wheel="$(ls /tmp/dist/ecs_rollout_planner-*.whl)" \
  && pip install --no-cache-dir --disable-pip-version-check "${wheel}[aws]" \
  && rm -rf /tmp/dist \
- && useradd --create-home --uid 10001 planner \
+ && groupadd --gid 10001 planner \
+ && useradd --create-home --uid 10001 --gid 10001 planner \
  && planner --version
-USER planner
+# numeric, so that a runtime that refuses root (Kubernetes' runAsNonRoot) can tell
+USER 10001:10001
 WORKDIR /work
 ENTRYPOINT ["planner"]
 CMD ["--help"]

@@ -354,8 +354,10 @@ def test_the_image_runs_planner_as_a_user_that_is_not_root_in_work():
     instructions = dict(final)
     assert json.loads(instructions["ENTRYPOINT"]) == ["planner"]
     assert json.loads(instructions["CMD"]) == ["--help"]
-    assert instructions["USER"] not in {"root", "0"}
-    assert f"useradd --create-home --uid 10001 {instructions['USER']}" in instructions["RUN"]
+    uid, gid = instructions["USER"].split(":")  # numeric: runAsNonRoot can check it
+    assert int(uid) > 0 and int(gid) > 0
+    assert f"useradd --create-home --uid {uid} --gid {gid} planner" in instructions["RUN"]
+    assert f"groupadd --gid {gid} planner" in instructions["RUN"]
     assert instructions["WORKDIR"] == "/work"
     order = [i for i, _ in final]
     assert order.index("USER") > order.index("RUN")  # installed as root, run as the user
