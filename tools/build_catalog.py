@@ -138,6 +138,20 @@ def trunking_table(text: str) -> dict[str, tuple[int, int]]:
     return rows
 
 
+def trunking_refused(text: str) -> tuple[set[str], set[str]]:
+    """The types and the families the page's "Important" note says trunking does not
+    support, "although other instance types are supported in the same instance family"."""
+    types: set[str] = set()
+    families: set[str] = set()
+    for line in text.splitlines():
+        names = {n.replace("\\", "") for n in re.findall(r"`([^`]+)`", line)}
+        if "instance types are not supported" in line:
+            types |= names
+        elif "instance families are not supported" in line:
+            families |= names
+    return types, families
+
+
 def arch_of(archs: list[str]) -> str | None:
     """planner's architecture of EC2's SupportedArchitectures; None for Mac (not ECS)."""
     if any(a.endswith("_mac") for a in archs):
@@ -226,6 +240,7 @@ def entries(
     trunk: dict[str, tuple[int, int]],
     measured: dict[str, dict[str, Any]],
     rules: dict[str, dict[str, Any]],
+    refused: tuple[set[str], set[str]] = (set(), set()),
 ) -> list[tuple[str, dict[str, Any]]]:
     """One (name, fields) per selected type, in the catalog's order."""
     out = []
@@ -240,6 +255,8 @@ def entries(
             estimate.append("ecsMemoryMiB")
         if name in trunk:
             enis, trunk_enis = trunk[name][0] + 1, trunk[name][1]
+            if name in refused[0] or name.split(".")[0] in refused[1]:
+                trunk_enis = None  # listed, but the note says trunking does not support it
         else:
             enis, trunk_enis = t["enis"], None
             if t["networkCards"] > 1:
@@ -290,11 +307,12 @@ def build() -> str:
     """The catalog's text."""
     ec2 = json.loads(EC2_FILE.read_text(encoding="utf-8"))
     price_doc = json.loads(PRICES_FILE.read_text(encoding="utf-8"))
-    trunk = trunking_table(TRUNKING_FILE.read_text(encoding="utf-8"))
+    trunk_text = TRUNKING_FILE.read_text(encoding="utf-8")
+    trunk, refused = trunking_table(trunk_text), trunking_refused(trunk_text)
     measured = yaml.safe_load(MEASURED_FILE.read_text(encoding="utf-8"))["types"]
     provenance = yaml.safe_load(PROVENANCE_FILE.read_text(encoding="utf-8"))
     rules = fit_rule({n: m["ecsMemoryMiB"] for n, m in measured.items()}, ec2)
-    rows = entries(ec2, price_doc["prices"], trunk, measured, rules)
+    rows = entries(ec2, price_doc["prices"], trunk, measured, rules, refused)
     return _header(provenance, rules, rows, price_doc["generatedAt"]) + _types(rows)
 
 
