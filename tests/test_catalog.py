@@ -18,6 +18,7 @@ from planner.model.catalog import (
     get_instance_type,
     implied_arch,
     load_catalog,
+    shipped_types,
     suggest_type,
 )
 
@@ -214,6 +215,10 @@ def test_lazy_lookup_agrees_with_the_full_load(catalog: dict[str, InstanceType])
         assert find_instance_type(name) == t, name
     assert find_instance_type("x9.nope") is None
     assert find_instance_type(" C7I.Large ") == catalog["c7i.large"]
+    lazy = shipped_types()
+    assert list(lazy) == list(catalog) and len(lazy) == len(catalog)
+    assert lazy["m5.large"] == catalog["m5.large"] and "x9.nope" not in lazy
+    assert lazy.get("x9.nope") is None
 
 
 def test_lookup_ignores_case_and_blanks() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -329,6 +329,36 @@ def find_instance_type(name: str) -> InstanceType | None:
         The catalog entry, if any.
     """
     return _default_entry(name.strip().lower())
+
+
+class _ShippedTypes(Mapping[str, InstanceType]):
+    """The shipped catalog as a read-only mapping whose entries are parsed when asked for."""
+
+    def __getitem__(self, name: str) -> InstanceType:
+        found = _default_entry(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        lines = _default_lines()[0]
+        return iter(lines if lines else _load_default()[0])
+
+    def __len__(self) -> int:
+        return len(_default_lines()[0]) or len(_load_default()[0])
+
+
+def shipped_types() -> Mapping[str, InstanceType]:
+    """The shipped catalog, each entry parsed only when looked up: for a caller that looks
+    up the few types it meets (an import) or needs the names alone. :func:`load_catalog`
+    parses them all.
+
+    Returns
+    -------
+    Mapping[str, InstanceType]
+        Name -> type, read-only.
+    """
+    return _ShippedTypes()
 
 
 def get_instance_type(name: str) -> InstanceType:
