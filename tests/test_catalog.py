@@ -22,6 +22,7 @@ from planner.model.catalog import (
     suggest_type,
 )
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BURSTABLE = ("t2", "t3", "t3a")
 BURSTABLE_SIZES = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
 FIXED = ("m5", "m6i", "m7i", "m6g", "m7g", "c5", "c6i", "c7g", "r5", "r6i")
@@ -59,7 +60,7 @@ def catalog() -> dict[str, InstanceType]:
 
 @pytest.fixture(scope="module")
 def raw() -> dict:
-    return yaml.safe_load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"))
+    return yaml.load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"), Loader=LOADER)
 
 
 def test_old_and_new_types_are_present(catalog: dict[str, InstanceType]) -> None:

@@ -16,6 +16,7 @@ import yaml
 
 from planner.model.catalog import DEFAULT_CATALOG_PATH, load_catalog
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,7 +33,7 @@ build_catalog = _tool()
 
 @pytest.fixture(scope="module")
 def raw() -> dict:
-    return yaml.safe_load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"))
+    return yaml.load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"), Loader=LOADER)
 
 
 @pytest.fixture(scope="module")
