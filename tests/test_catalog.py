@@ -288,3 +288,27 @@ def test_missing_or_broken_file(tmp_path: Path) -> None:
     bad.write_text("types: [\n", encoding="utf-8")
     with pytest.raises(PlannerError, match="not valid YAML"):
         load_catalog(bad)
+
+
+def test_a_scenario_naming_an_unknown_type_gets_one_of_its_architecture() -> None:
+    import planner
+
+    def refused(kind: str) -> str:
+        with pytest.raises(PlannerError) as err:
+            planner.load_scenario(
+                {
+                    "cluster": {"instances": [{"type": kind, "count": 1}]},
+                    "services": [
+                        {
+                            "name": "a",
+                            "desiredCount": 1,
+                            "taskDefinition": {"cpu": 256, "memory": 256},
+                        }
+                    ],
+                }
+            )
+        return str(err.value)
+
+    assert "did you mean t4g.small?" in refused("t4g.smal")
+    assert "did you mean c6g.large?" in refused("c6gn.large")  # arm64, not c6i/c6a
+    assert "did you mean m5.large?" in refused("m4.large")
