@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from planner.deciding.result import fix_json
 from planner.deciding.verdicts import EXIT_CODES as VERDICT_EXIT_CODES
 from planner.deciding.verdicts import Verdict
 from planner.errors import InternalError, PlannerError
@@ -174,8 +175,12 @@ class BatchResult:
         return {s: n for s, n in out.items() if n}
 
     def to_json(self) -> dict[str, Any]:
+        rows = [
+            {**r, "fixes": [fix_json(f) for f in r["fixes"]]} if "fixes" in r else r
+            for r in self.rows
+        ]
         return {
-            "scenarios": self.rows,
+            "scenarios": rows,
             "counts": self.counts(),
             "worst": self.worst,
             "exitCode": self.exit_code,
