@@ -162,6 +162,11 @@ class Result:
     #: ``outcome`` (None: the scenario has no capacity provider, breaker or native
     #: blue/green deployment).
     outcome: dict[str, Any] | None = None
+    #: The scenario's file (or import folder), for annotations; not in the JSON.
+    source: str | None = None
+    #: The scenario's expectation checked (:func:`planner.deciding.gate.expectation_check`):
+    #: ``expect``, ``asExpected``, ``unmet``; empty without one.
+    expectation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -237,6 +242,7 @@ class Result:
             out["minimum"] = self.minimum
         if self.outcome is not None:
             out["outcome"] = self.outcome
+        out.update(self.expectation)
         out["fixes"] = [fix_json(f) for f in self.fixes]
         out["proof"] = self.proof
         out["timing"] = self.timing

@@ -13,6 +13,7 @@ from planner.deciding.result import DeadState, Result
 from planner.deciding.verdicts import Verdict
 from planner.model.problem import NOT_LAUNCHED
 from planner.model.rollout import Wave
+from planner.outputs.gate import sampled_runs
 from planner.outputs.reacting_text import (
     launch_words,
     launchable_kinds,
@@ -440,6 +441,8 @@ def _headline(result: Result, console: Console) -> None:
     head.append(f"  {result.scenario}: {said}")
     if result.placement == "ecs":
         head.append(" (with ECS's scheduler as configured: --placement ecs)")
+    if sampled := sampled_runs(result):
+        head.append(f"; {sampled}")
     console.print(head)
     if result.outcome is not None:  # how it ends, for a deploy gate (ROLLOUT.md §10)
         status = outcome_status(result.outcome)

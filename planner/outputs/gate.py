@@ -1,0 +1,25 @@
+"""What a deploy gate says of a solve in a line, shared by the text's first line, GitHub
+annotations (:mod:`planner.outputs.github`) and the Markdown summary
+(:mod:`planner.outputs.summary`): the scheduler's sampled runs, why in a line, the first
+checked fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.deciding.verdicts import Verdict
+
+
+def sampled_runs(result: Any) -> str:
+    """For an at-risk or unknown verdict whose scheduler runs all complete or all hang,
+    that in a few words ("100 of 100 sampled runs of ECS's scheduler as configured
+    complete"); else empty: a mixed rate is said below the why, and a safe or hanging
+    verdict says it already. The runs are a sample of ECS's choices, not a proof."""
+    sched = result.scheduler
+    if result.verdict not in (Verdict.AT_RISK, Verdict.UNKNOWN) or not sched:
+        return ""
+    runs, hung = sched["runs"], sched["hung"]
+    if not runs or hung not in (0, runs):
+        return ""
+    said = "complete" if hung == 0 else "hang"
+    return f"{runs} of {runs} sampled runs of ECS's scheduler as configured {said}"
