@@ -83,16 +83,17 @@ def worst_exit(codes: Iterable[int]) -> int:
 
 
 def expectation_words(check: dict[str, Any]) -> str:
-    """``as expected (hangs (port))`` / ``not as expected: verdict safe, expected hangs``
-    / ``expectation not checked: no verdict in time``; empty without an expectation.
+    """``as the file expects: hangs (port)`` / ``not as the file expects: verdict safe,
+    expected hangs`` / ``the file's expectation not checked: no verdict in time``; empty
+    without an expectation.
     ``check``: :func:`expectation_check`'s fields (or a row holding them)."""
     if "asExpected" not in check:
         return ""
     if check["asExpected"] is None:
-        return "expectation not checked: no verdict in time"
+        return "the file's expectation not checked: no verdict in time"
     if check["asExpected"]:
-        return f"as expected ({_expect_text(check['expect'])})"
-    return "not as expected: " + "; ".join(check["unmet"])
+        return f"as the file expects: {_expect_text(check['expect'])}"
+    return "not as the file expects: " + "; ".join(check["unmet"])
 
 
 def _expect_text(e: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from planner.deciding.gate import expectation_words
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdicts import Verdict
 from planner.model.problem import NOT_LAUNCHED
@@ -449,6 +450,8 @@ def _headline(result: Result, console: Console) -> None:
         line = Text("outcome:", style=COLOURS[status])
         line.append(outcome_line(result.outcome).removeprefix("outcome:"))
         _para(console, line)
+    if said := expectation_words(result.expectation):  # the file's own expect:
+        _para(console, Text(said, style="dim" if result.expectation["asExpected"] else "bold"))
     if result.stuck_now:
         console.print(
             "  [bold red]stuck now:[/bold red] from this state ECS can neither stop nor start "
