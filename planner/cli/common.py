@@ -62,6 +62,7 @@ class SolveFormat(StrEnum):
     text = "text"
     json = "json"
     html = "html"
+    github = "github"
 
 
 class Placement(StrEnum):
@@ -106,6 +107,7 @@ class BatchFormat(StrEnum):
     json = "json"
     csv = "csv"
     html = "html"
+    github = "github"
 
 
 def fail(exc: PlannerError | InternalError) -> typer.Exit:

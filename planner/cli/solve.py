@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from planner.cli import gate
 from planner.cli.common import (
     Fmt,
     Format,
@@ -35,7 +36,10 @@ def solve(
     format: Annotated[
         SolveFormat,
         typer.Option(
-            "--format", "-f", help="text, json, or html (one self-contained page with charts)."
+            "--format",
+            "-f",
+            help="text, json, html (one self-contained page with charts), or github "
+            "(GitHub Actions annotations at each failing service's line, then the text).",
         ),
     ] = SolveFormat.text,
     output: Output = None,
@@ -58,12 +62,15 @@ def solve(
             "safe rollout (JSON minimum.maxSize); the verdict stays the file's maxSize's.",
         ),
     ] = False,
+    fail_on: gate.FailOn = None,
+    summary: gate.Summary = None,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
     import planner
     from planner.outputs.render import render_text
 
     deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
+    policy = gate.policy(fail_on)
     try:
         if scenario.is_dir():  # an import folder (AWS CLI exports)
             loaded = planner.import_cluster(scenario, deadline=deadline)
@@ -96,9 +103,11 @@ def solve(
         from planner.outputs.report import solve_html
 
         emit(solve_html(result, result.problem, deadline=deadline), output)
+    elif format is SolveFormat.github:
+        emit(gate.github_text(result, policy, output), output)
     else:
         emit(rich_text(lambda c: render_text(result, c), output), output)
-    raise typer.Exit(code=result.exit_code)
+    gate.finish_solve(result, policy, summary)
 
 
 def instance_types(format: Fmt = Format.text, output: Output = None) -> None:

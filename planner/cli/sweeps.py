@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from planner.cli import gate
 from planner.cli.common import (
     BatchFormat,
     Jobs,
@@ -159,7 +160,12 @@ def batch(
         ),
     ],
     format: Annotated[
-        BatchFormat, typer.Option("--format", "-f", help="text, json, csv or html.")
+        BatchFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, json, csv, html, or github (GitHub Actions annotations, then the text).",
+        ),
     ] = BatchFormat.text,
     output: Output = None,
     junit: Annotated[
@@ -181,14 +187,18 @@ def batch(
     placement: PlacementOpt = Placement.any,
     jobs: Jobs = None,
     scheduler: SchedulerOpt = None,
+    fail_on: gate.FailOn = None,
+    summary: gate.Summary = None,
 ) -> None:
     """Every scenario under the paths, solved side by side: one summary (a repository's
-    gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
-    unknown, 0 all safe)."""
+    gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 fails the gate, 3
+    unknown, 0 passes). A scenario fails the gate by --fail-on, except that one with an
+    expect: field passes when the verdict is as it expects, and fails (1) when not."""
     from planner.deciding.batch import batch as run_batch
     from planner.outputs.batch_text import render_batch, to_csv
 
     deadline = whole_deadline(time_limit)
+    policy = gate.policy(fail_on)
     try:
         with dask_client(scheduler) as client:
             result = run_batch(
@@ -200,6 +210,7 @@ def batch(
                 jobs=jobs,
                 client=client,
                 progress=True,
+                fail_on=policy,
             )
     except (PlannerError, InternalError) as exc:
         raise fail(exc) from None
@@ -215,7 +226,9 @@ def batch(
         from planner.outputs.pages import batch_html
 
         text = batch_html(result)
+    elif format is BatchFormat.github:
+        text = gate.batch_github_text(result, output)
     else:
         text = rich_text(lambda c: render_batch(result, c), output)
     emit(text, output)
-    raise typer.Exit(code=result.exit_code)
+    gate.finish_batch(result, summary)

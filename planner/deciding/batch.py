@@ -146,6 +146,15 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
     return {**row_of(result), "wallSeconds": round(time.perf_counter() - t0, 3)}
 
 
+def result_row(result: Result) -> dict[str, Any]:
+    """One solve as a batch row, its ``scenario`` the file (or folder) it was read from."""
+    return {
+        "scenario": result.source or result.scenario,
+        **row_of(result),
+        "wallSeconds": round(result.wall_seconds, 3),
+    }
+
+
 def row_of(result: Result) -> dict[str, Any]:
     """A solve's result as a batch row's fields (``planner solve``'s summary and
     annotations read the same): the verdict as ``status``, why, the stuck services, the

@@ -18,8 +18,16 @@ def sampled_runs(result: Any) -> str:
     sched = result.scheduler
     if result.verdict not in (Verdict.AT_RISK, Verdict.UNKNOWN) or not sched:
         return ""
-    runs, hung = sched["runs"], sched["hung"]
-    if not runs or hung not in (0, runs):
+    if not sched["runs"] or sched["hung"] not in (0, sched["runs"]):
         return ""
-    said = "complete" if hung == 0 else "hang"
-    return f"{runs} of {runs} sampled runs of ECS's scheduler as configured {said}"
+    return runs_words(sched)
+
+
+def runs_words(sched: dict[str, Any] | None) -> str:
+    """How the scheduler's sampled runs went: "100 of 100 sampled runs of ECS's scheduler
+    as configured complete", "2 of 100 ... hang" (empty: no runs)."""
+    if not sched or not sched.get("runs"):
+        return ""
+    runs, hung = sched["runs"], sched["hung"]
+    n, said = (runs, "complete") if hung == 0 else (hung, "hang")
+    return f"{n} of {runs} sampled runs of ECS's scheduler as configured {said}"
