@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from planner.errors import PlannerError
 from planner.model.units import one_of_problem
+from planner.model.verdicts import Verdict
 
 #: The verdicts a scenario may expect (``unknown`` is no verdict to expect).
-EXPECTED_VERDICTS = ("safe", "at-risk", "hangs")
+EXPECTED_VERDICTS = (Verdict.SAFE, Verdict.AT_RISK, Verdict.HANGS)
 #: The reason codes of ROLLOUT.md §5.
 REASON_CODES = (
     "deployment-configuration",

@@ -20,6 +20,7 @@ from planner.deciding.gate import (
     worst_exit,
 )
 from planner.deciding.result import Result
+from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import about, message
 
 COLUMNS = ("scenario", "services", "verdict", "gate", "why", "scheduler runs",
@@ -44,7 +45,7 @@ def _row_cells(r: dict[str, Any], fail_on: frozenset[str]) -> list[str]:
     if said := expectation_words(r) or r.get("expectationWords"):
         gate += f" ({said})"
     fixes = r.get("fixes") or []
-    why = message(r) if r["status"] != "safe" else ""
+    why = message(r) if r["status"] != Verdict.SAFE else ""
     duration = about(r["estimatedDurationSeconds"]) if r.get("estimatedDurationSeconds") else ""
     solve = f"{r['wallSeconds']:.1f} s" if r.get("wallSeconds") is not None else ""
     return [
