@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -91,7 +91,7 @@ def finish_solve(result: Result, fail_on: frozenset[str], summary: Path | None) 
     raise typer.Exit(code=gate_exit(result.verdict, fail_on))
 
 
-def finish_batch(result: Any, summary: Path | None) -> NoReturn:
+def finish_batch(result: BatchResult, summary: Path | None) -> NoReturn:
     """After the output: the summary appended, and the batch's exit code (the policy's and
     each scenario's expectation, :attr:`BatchResult.exit_code`)."""
     from planner.outputs.summary import batch_summary
