@@ -29,11 +29,6 @@ POLICY = ROOT / "docs" / "examples" / "deploy-gate-policy.json"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-#: Options CONTRACT.md lists that other branches of issue 23 add to the CLI in parallel:
-#: until they are merged, the check against the CLI skips them (and says which). Empty
-#: this once they are.
-PENDING = {"--change", "--change-format", "--parameter", "--fail-on", "--summary"}
-PENDING_VALUES = {("--format", "github")}
 
 # ---------------------------------------------------------------- reading the recipes
 
@@ -222,7 +217,6 @@ def _cli_options() -> dict[str, dict[str, list[str] | None]]:
 
 def test_each_planner_command_runs_on_the_cli_as_it_is():
     cli = _cli_options()
-    pending = set()
     for where, args in all_calls():
         if args[0].startswith("-"):
             continue
@@ -232,16 +226,10 @@ def test_each_planner_command_runs_on_the_cli_as_it_is():
             option = word.split("=")[0]
             if not option.startswith("-"):
                 continue
-            if option not in known:
-                assert option in PENDING, f"{where}: planner {args[0]} has no {option}"
-                pending.add(f"{args[0]} {option}")
-                continue
+            assert option in known, f"{where}: planner {args[0]} has no {option}"
             value = word.split("=", 1)[1] if "=" in word else args[i + 1]
-            if known[option] is not None and value not in known[option]:
-                assert (option, value) in PENDING_VALUES, f"{where}: {option} {value}"
-                pending.add(f"{args[0]} {option} {value}")
-    if pending:
-        pytest.skip(f"not in the CLI yet (other branches of issue 23): {sorted(pending)}")
+            if known[option] is not None:
+                assert value in known[option], f"{where}: {option} {value}"
 
 
 # ---------------------------------------------------------------- the workflow
