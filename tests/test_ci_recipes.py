@@ -430,3 +430,20 @@ def test_pre_commit_accepts_the_hook_manifest():
     clientlib = pytest.importorskip("pre_commit.clientlib", reason="pre-commit not installed")
     manifest = clientlib.load_manifest(str(HOOKS))
     assert [h["id"] for h in manifest] == ["planner-batch", "planner-change"]
+
+
+def test_the_annotation_ci_md_shows_is_what_the_shipped_demo_prints(monkeypatch):
+    """docs/ci.md's "What a reviewer sees" quotes a real run on docs/examples/gate-demo:
+    the annotation line there is what planner prints today, and the gate fails (exit 1)."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    block = CI_MD.split("$ planner solve export/ --change plan.json", 1)[1]
+    command = "solve export/ --change plan.json --format github --fail-on hangs"
+    shown = block.split("\n")[1]
+    monkeypatch.chdir(ROOT / "docs" / "examples" / "gate-demo")
+    res = CliRunner().invoke(app, command.split())
+    assert res.exit_code == 1, res.output
+    assert res.stdout.splitlines()[0] == shown
+    assert shown.startswith("::error file=plan.json,title=planner%3A rj-api hangs [port]::")

@@ -49,3 +49,14 @@ def test_cells_escape_pipes_and_keep_one_line():
     [_, row] = _table(summary_table(rows, "planner batch"))
     assert row[0] == "`x\\|y.yaml`" and row[4] == "x\\|y.yaml:1: bad thing"
     assert row[3] == "fails"
+
+
+def test_a_change_row_names_the_cluster_and_the_change_files():
+    """solve --change: the row's scenario is the cluster with the change laid over it."""
+    demo = ROOT / "docs/examples/gate-demo"
+    scenario, applied = planner.load_change(demo / "export", demo / "plan.json")
+    result = planner.solve(scenario, time_limit=30, workers=1)
+    result.change = applied.to_json()
+    got = dict(zip(COLUMNS, _table(solve_summary(result))[1], strict=True))
+    assert got["scenario"] == f"`{result.source}` + `{demo / 'plan.json'}`"
+    assert (got["services"], got["verdict"]) == ("rj-api", "**hangs**")

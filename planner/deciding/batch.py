@@ -208,6 +208,7 @@ def result_row(result: Result) -> dict[str, Any]:
         "scenario": result.source or result.scenario,
         **row_of(result),
         "wallSeconds": round(result.wall_seconds, 3),
+        **({"change": result.change} if result.change is not None else {}),
     }
 
 

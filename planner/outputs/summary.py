@@ -49,7 +49,7 @@ def _row_cells(r: dict[str, Any], fail_on: frozenset[str]) -> list[str]:
     duration = about(r["estimatedDurationSeconds"]) if r.get("estimatedDurationSeconds") else ""
     solve = f"{r['wallSeconds']:.1f} s" if r.get("wallSeconds") is not None else ""
     return [
-        f"`{cell(r['scenario'])}`",
+        _scenario_cell(r),
         cell(", ".join(stuck or r.get("services", []))),
         f"**{r['status']}**",
         cell(gate),
@@ -59,6 +59,15 @@ def _row_cells(r: dict[str, Any], fail_on: frozenset[str]) -> list[str]:
         cell(duration),
         cell(solve),
     ]
+
+
+def _scenario_cell(r: dict[str, Any]) -> str:
+    """The scenario, or the cluster and the change files laid over it (``--change``)."""
+    files = (r.get("change") or {}).get("files") or []
+    if not files:
+        return f"`{cell(r['scenario'])}`"
+    cluster = r.get("cluster") or r["scenario"]
+    return " + ".join(f"`{cell(name)}`" for name in (cluster, *files))
 
 
 def summary_table(
