@@ -1,0 +1,335 @@
+"""The services and task definitions of a CloudFormation template, read into a change:
+the rules are in :mod:`planner.inputs.change.cloudformation`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.inputs.change.cfn_capacity import CapacityReading
+from planner.inputs.change.cfn_intrinsics import ResourceRef, Unresolved
+from planner.inputs.change.cfn_reading import (
+    _CONTAINER_NUMBERS,
+    _DEPLOYMENT,
+    _NESTED_DEPLOYMENT,
+    _PORT_FIELDS,
+    ASSOCIATIONS,
+    CAPACITY_PROVIDER,
+    CLUSTER,
+    GROUP,
+    SERVICE,
+    TASK_DEFINITION,
+    Path_,
+    _camel,
+    _is_function,
+)
+from planner.inputs.change.model import Change, ServiceChange, TaskDefinitionChange
+from planner.inputs.located import Located, format_path
+from planner.inputs.taskdef import taskdef_from_ecs
+
+
+class TemplateReader(CapacityReading):
+    """Reads one template's resources into a :class:`Change`."""
+
+    def __init__(self, located: Located, resolver: Any) -> None:
+        super().__init__(located, resolver)
+        self.task_definitions: dict[str, TaskDefinitionChange] = {}
+        self.used: set[str] = set()
+
+    # -- the template ---------------------------------------------------------------
+
+    def read(self) -> Change:
+        active = [lid for lid in self.resources if self.created(lid)]
+        by_type: dict[str, list[str]] = {}
+        for lid in active:
+            by_type.setdefault(str(self.resources[lid].get("Type")), []).append(lid)
+        grouped: set[str] = set()
+        for lid in by_type.get(CAPACITY_PROVIDER, []):
+            provider = self.capacity_provider(lid)
+            if provider is not None:
+                grouped.add(provider.pop("_group"))
+                self.change.capacity_providers.append(provider)
+                self.change.origins[provider["name"]] = self.origin(lid)
+        for lid in by_type.get(GROUP, []):
+            if lid not in grouped:
+                self.change.skipped.append(
+                    f"{lid} ({GROUP}): no capacity provider of the template uses it"
+                )
+        for lid in by_type.get(CLUSTER, []) + by_type.get(ASSOCIATIONS, []):
+            self.default_strategy(lid)
+        for lid in by_type.get(SERVICE, []):
+            self.change.services.append(self.service(lid))
+        for lid in by_type.get(TASK_DEFINITION, []):
+            if lid not in self.used:
+                self.change.task_definitions.append(self.task_definition(lid))
+        return self.change
+
+    def created(self, lid: str) -> bool:
+        """Whether the resource is created: its Condition, if any, is true."""
+        resource = self.resources[lid]
+        if not isinstance(resource, dict):
+            raise self.error(("Resources", lid), "must be a resource (a mapping with Type)")
+        name = resource.get("Condition")
+        if name is None:
+            return True
+        try:
+            made = self.r.condition(name)
+        except Unresolved as exc:
+            raise self.error(
+                ("Resources", lid, "Condition"),
+                f"{exc.reason}; planner needs it to know whether {lid} is created: {exc.hint}",
+            ) from None
+        if not made:
+            self.change.skipped.append(f"{lid}: condition {name} is false, not created")
+        return made
+
+    # -- services -------------------------------------------------------------------
+
+    def service(self, lid: str) -> ServiceChange:
+        props = self.props(lid)
+        name = self.text(self.path(lid, "ServiceName"), props.get("ServiceName"), "ServiceName")
+        if name is None:
+            name = lid
+            self.note(
+                f"service {lid}: no ServiceName; CloudFormation generates one, so planner "
+                f"calls it {lid}: it matches a running service by its task definition's "
+                "family, else it is new"
+            )
+        fields = self.service_fields(lid, props)
+        if "desiredCount" not in fields and fields.get("schedulingStrategy") != "DAEMON":
+            self.note(
+                f"service {name}: no DesiredCount; a new service starts 1 task, a running "
+                "one keeps its count (CloudFormation's default)"
+            )
+        network = None
+        if self.maybe(props.get("NetworkConfiguration")) is not None or (
+            "NetworkConfiguration" in props and props["NetworkConfiguration"] is not None
+        ):
+            network = format_path(self.path(lid, "NetworkConfiguration"))
+        return ServiceChange(
+            name=name,
+            fields=fields,
+            task_definition=self.service_task_definition(lid, name, props),
+            action="update",
+            origin=self.origin(lid),
+            cluster=self.cluster_name(props.get("Cluster")),
+            network_configuration=network,
+        )
+
+    def service_fields(self, lid: str, props: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        count = self.whole(
+            self.path(lid, "DesiredCount"), props.get("DesiredCount"), "DesiredCount"
+        )
+        if count is not None:
+            fields["desiredCount"] = count
+        deployment = self.deployment(lid, props.get("DeploymentConfiguration"))
+        if deployment:
+            fields["deploymentConfiguration"] = deployment
+        controller = self.need(
+            self.path(lid, "DeploymentController"),
+            props.get("DeploymentController"),
+            "DeploymentController",
+        )
+        if isinstance(controller, dict) and controller.get("Type") is not None:
+            fields["deploymentController"] = {"type": controller["Type"]}
+        for cfn, ours in (
+            ("LaunchType", "launchType"),
+            ("SchedulingStrategy", "schedulingStrategy"),
+        ):
+            got = self.text(self.path(lid, cfn), props.get(cfn), cfn)
+            if got is not None:
+                fields[ours] = got
+        for cfn, ours in (
+            ("PlacementConstraints", "placementConstraints"),
+            ("PlacementStrategies", "placementStrategy"),
+        ):
+            rules = self.rules(lid, cfn, props.get(cfn))
+            if rules is not None:
+                fields[ours] = rules
+        strategy = self.strategy(
+            self.path(lid, "CapacityProviderStrategy"), props.get("CapacityProviderStrategy")
+        )
+        if strategy is not None:
+            fields["capacityProviderStrategy"] = strategy
+        balancers = self.load_balancers(props.get("LoadBalancers"))
+        if balancers:
+            fields["loadBalancers"] = balancers
+        return fields
+
+    def deployment(self, lid: str, value: Any) -> dict[str, Any]:
+        at = self.path(lid, "DeploymentConfiguration")
+        given = self.need(at, value, "DeploymentConfiguration") if _is_function(value) else value
+        if not isinstance(given, dict):
+            return {}
+        out: dict[str, Any] = {}
+        for cfn, ours in _DEPLOYMENT.items():
+            if given.get(cfn) is None:
+                continue
+            if cfn == "Strategy":
+                out[ours] = self.text((*at, cfn), given[cfn], cfn)
+            else:
+                out[ours] = self.whole((*at, cfn), given[cfn], cfn)
+        for cfn, (ours, keys) in _NESTED_DEPLOYMENT.items():
+            nested = (
+                self.need((*at, cfn), given.get(cfn), cfn) if given.get(cfn) is not None else None
+            )
+            if isinstance(nested, dict):
+                out[ours] = {_camel(k): nested[k] for k in keys if k in nested}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def rules(self, lid: str, prop: str, value: Any) -> list[dict[str, Any]] | None:
+        listed = self.items(self.path(lid, prop), value, prop)
+        if listed is None:
+            return None
+        return [
+            {_camel(key): self.text((*at, key), v, key) for key, v in item.items()}
+            for at, item in listed
+        ]
+
+    def load_balancers(self, value: Any) -> list[dict[str, Any]]:
+        got = self.maybe(value)
+        out = []
+        for item in got if isinstance(got, list) else []:
+            if not isinstance(item, dict):
+                continue
+            entry = {}
+            for key in ("ContainerName", "ContainerPort"):
+                if isinstance(item.get(key), (str, int)) and not isinstance(item.get(key), bool):
+                    entry[_camel(key)] = int(item[key]) if key == "ContainerPort" else item[key]
+            if entry:
+                out.append(entry)
+        return out
+
+    def service_task_definition(
+        self, lid: str, name: str, props: dict[str, Any]
+    ) -> TaskDefinitionChange | None:
+        if props.get("TaskDefinition") is None:
+            return None
+        got = self.maybe(props["TaskDefinition"])
+        if self.kind(got) == TASK_DEFINITION:
+            assert isinstance(got, ResourceRef)
+            self.used.add(got.logical_id)
+            return self.task_definition(got.logical_id)
+        self.note(
+            f"service {name}: its TaskDefinition "
+            f"({'a value known at deploy' if got is None else got}) "
+            "is not a task definition of the template; planner takes the revision the "
+            "service runs now"
+        )
+        return None
+
+    def cluster_name(self, value: Any) -> str | None:
+        got = self.maybe(value)
+        if self.kind(got) == CLUSTER:
+            assert isinstance(got, ResourceRef)
+            named = self.maybe(self.props(got.logical_id).get("ClusterName"))
+            if isinstance(named, str):
+                return named
+            self.note(
+                f"cluster {got.logical_id}: no ClusterName; CloudFormation generates one, so "
+                "the services' cluster is not checked by name"
+            )
+            return None
+        if isinstance(got, str) and got:
+            return got.rsplit("/", 1)[-1]
+        return None
+
+    def task_definition(self, lid: str) -> TaskDefinitionChange:
+        if lid in self.task_definitions:
+            return self.task_definitions[lid]
+        props = self.props(lid)
+        family = self.maybe(props.get("Family"))
+        if not isinstance(family, str) or not family:
+            family = lid
+            self.note(
+                f"task definition {lid}: no Family; CloudFormation generates one, so planner "
+                f"calls it {lid}"
+            )
+        definition: dict[str, Any] = {"family": family}
+        lines: dict[Path_, int] = {(): self.located.line(("Resources", lid)) or 1}
+        for cfn, ours in (("Cpu", "cpu"), ("Memory", "memory"), ("NetworkMode", "networkMode")):
+            got = self.text(self.path(lid, cfn), props.get(cfn), f"the task's {cfn}")
+            if got is not None:
+                definition[ours] = got
+                lines[(ours,)] = self.located.line(self.path(lid, cfn)) or lines[()]
+        if "networkMode" not in definition:
+            definition["networkMode"] = "bridge"
+            self.note(
+                f"task definition {family}: no NetworkMode; ECS's default bridge on EC2 Linux"
+            )
+        definition["containerDefinitions"] = self.containers(lid, props, lines)
+        constraints = self.rules(lid, "PlacementConstraints", props.get("PlacementConstraints"))
+        if constraints:
+            definition["placementConstraints"] = constraints
+        change = TaskDefinitionChange(family, definition, self.origin(lid))
+        self.check(lid, definition, lines)
+        self.task_definitions[lid] = change
+        return change
+
+    def containers(
+        self, lid: str, props: dict[str, Any], lines: dict[Path_, int]
+    ) -> list[dict[str, Any]]:
+        at = self.path(lid, "ContainerDefinitions")
+        raw = props.get("ContainerDefinitions")
+        if isinstance(raw, dict):
+            raw = self.need(at, raw, "ContainerDefinitions")
+        if not isinstance(raw, list) or not raw:
+            raise self.error(at, "is required: a list of container definitions")
+        out = []
+        for i, container in enumerate(raw):
+            where = (*at, i)
+            if (
+                isinstance(container, dict)
+                and len(container) == 1
+                and ("Ref" in container or next(iter(container)).startswith("Fn::"))
+            ):
+                container = self.need(where, container, "the container definition")
+            if not isinstance(container, dict):
+                raise self.error(where, f"must be a container definition, got {container!r}")
+            one: dict[str, Any] = {}
+            name = self.maybe(container.get("Name"))
+            if isinstance(name, str):
+                one["name"] = name
+            lines[("containerDefinitions", i)] = self.located.line(where) or lines[()]
+            for key in _CONTAINER_NUMBERS:
+                got = self.whole((*where, key), container.get(key), f"the container's {key}")
+                if got is not None:
+                    one[_camel(key)] = got
+                    lines[("containerDefinitions", i, _camel(key))] = (
+                        self.located.line((*where, key)) or lines[()]
+                    )
+            ports = self.port_mappings((*where, "PortMappings"), container.get("PortMappings"))
+            if ports:
+                one["portMappings"] = ports
+            out.append(one)
+        return out
+
+    def port_mappings(self, at: Path_, value: Any) -> list[dict[str, Any]]:
+        out = []
+        for where, mapping in self.items(at, value, "PortMappings") or []:
+            one: dict[str, Any] = {}
+            for key in _PORT_FIELDS:
+                if mapping.get(key) is None:
+                    continue
+                if key in ("ContainerPort", "HostPort"):
+                    one[_camel(key)] = self.whole((*where, key), mapping[key], key)
+                elif key == "ContainerPortRange":
+                    one[_camel(key)] = self.text((*where, key), mapping[key], key)
+                else:
+                    one[_camel(key)] = self.text((*where, key), mapping[key], key)
+            out.append({k: v for k, v in one.items() if v is not None})
+        return out
+
+    def check(self, lid: str, definition: dict[str, Any], lines: dict[Path_, int]) -> None:
+        """Refuse, at the template's lines, what ECS would refuse to register."""
+        located = Located(data=definition, lines=lines, file=self.file)
+        try:
+            taskdef_from_ecs(definition, located, (), source=self.file)
+        except PlannerError as exc:
+            raise PlannerError(
+                exc.message,
+                file=self.file,
+                line=exc.line,
+                field=f"Resources.{lid}.Properties (as ECS reads it: {exc.field or 'the task'})",
+            ) from None
