@@ -102,9 +102,7 @@ class TemplateReader(CapacityReading):
                 "one keeps its count (CloudFormation's default)"
             )
         network = None
-        if self.maybe(props.get("NetworkConfiguration")) is not None or (
-            "NetworkConfiguration" in props and props["NetworkConfiguration"] is not None
-        ):
+        if self.present(self.path(lid, "NetworkConfiguration"), props.get("NetworkConfiguration")):
             network = format_path(self.path(lid, "NetworkConfiguration"))
         return ServiceChange(
             name=name,
@@ -115,6 +113,23 @@ class TemplateReader(CapacityReading):
             cluster=self.cluster_name(props.get("Cluster")),
             network_configuration=network,
         )
+
+    def present(self, at: Path_, value: Any) -> bool:
+        """Whether a property is set: absent, or ``AWS::NoValue`` through ``Fn::If``, is not
+        (only the conditions are evaluated; what is inside need not resolve)."""
+        if value is None or value == {"Ref": "AWS::NoValue"}:
+            return False
+        if _is_function(value) and "Fn::If" in value:
+            arg = value["Fn::If"]
+            if isinstance(arg, list) and len(arg) == 3:
+                try:
+                    chosen = arg[1] if self.r.condition(arg[0]) else arg[2]
+                except Unresolved as exc:
+                    raise self.error(
+                        at, f"{exc.reason}; planner needs it to know whether it is set: {exc.hint}"
+                    ) from None
+                return self.present(at, chosen)
+        return True
 
     def service_fields(self, lid: str, props: dict[str, Any]) -> dict[str, Any]:
         fields: dict[str, Any] = {}
