@@ -229,3 +229,57 @@ def test_container_patterns_verdict_hangs_when_enis_run_out() -> None:
     change = read_cloudformation(PATTERNS, {"CapacityProvider": "cp-a", "DesiredCount": "3"})
     assert change.services[0].fields["desiredCount"] == 3
     assert _verdict(_laid_over(change, _provider(1, 1), PATTERNS_RUNNING)) == "hangs"
+
+
+# -- cdk synth output -------------------------------------------------------------------
+
+CDK = str(DATA / "cdk-task-definition-without-container-level-memory.template.json")
+
+
+def test_cdk_snapshot_read_field_by_field() -> None:
+    """aws/aws-cdk's integ snapshot (JSON as ``cdk synth`` writes it): a task definition
+    and its role, CDK's bootstrap parameter (an SSM parameter, never needed) and Rules
+    (Fn::Contains, not read). No service uses the task definition: it rolls out on the
+    cluster's services of family ``app``."""
+    assert read_cloudformation(CDK) == Change(
+        file=CDK,
+        format="cloudformation",
+        task_definitions=[
+            TaskDefinitionChange(
+                family="app",
+                definition={
+                    "family": "app",
+                    "cpu": "256",
+                    "memory": "512",
+                    "networkMode": "bridge",
+                    "containerDefinitions": [{"name": "Container"}],
+                },
+                origin=Origin(CDK, 20, "TaskDef54694570"),
+            )
+        ],
+    )
+
+
+def _cdk_verdict(instance_type: str, desired: int) -> str:
+    (task,) = read_cloudformation(CDK).task_definitions
+    running = {"cpu": 256, "memory": 512, "networkMode": "bridge"}
+    service = {
+        "name": "app",
+        "desiredCount": desired,
+        "taskDefinition": running,
+        "newTaskDefinition": task.definition,
+    }
+    cluster = {"instances": [{"type": instance_type, "count": 1}]}
+    return _verdict({"name": "cdk", "cluster": cluster, "services": [service]})
+
+
+def test_cdk_verdict_safe_with_room_for_one_more() -> None:
+    """By hand: 2 tasks of 512 MiB on a t3.small (1,895 MiB registered) leave 871: one
+    new task starts, then an old one stops, then the second new one starts. Safe."""
+    assert _cdk_verdict("t3.small", 2) == "safe"
+
+
+def test_cdk_verdict_hangs_without_room() -> None:
+    """By hand: 3 tasks take 1,536 of 1,895 MiB; the 359 left hold no 512 MiB task and
+    100 % minimum healthy stops none first. Hangs."""
+    assert _cdk_verdict("t3.small", 3) == "hangs"
