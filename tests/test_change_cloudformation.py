@@ -283,3 +283,82 @@ def test_cdk_verdict_hangs_without_room() -> None:
     """By hand: 3 tasks take 1,536 of 1,895 MiB; the 359 left hold no 512 MiB task and
     100 % minimum healthy stops none first. Hangs."""
     assert _cdk_verdict("t3.small", 3) == "hangs"
+
+
+# -- bridge behind an ALB, on a capacity provider ---------------------------------------
+
+WEB = str(DATA / "container-patterns-web-service-bridge.yml")
+
+
+def test_container_patterns_bridge_web_service_read_field_by_field() -> None:
+    """aws-samples/container-patterns' public web service on EC2: bridge with an explicit
+    dynamic host port (HostPort 0), the load balancer's container and port from
+    parameters, a capacity provider strategy (the provider passed as a parameter)."""
+    change = read_cloudformation(WEB, {"CapacityProvider": "cp-a"})
+    task = TaskDefinitionChange(
+        family="web",
+        definition={
+            "family": "web",
+            "cpu": "256",
+            "memory": "512",
+            "networkMode": "bridge",
+            "containerDefinitions": [
+                {
+                    "name": "web",
+                    "cpu": 256,
+                    "memory": 512,
+                    "portMappings": [{"containerPort": 80, "hostPort": 0}],
+                }
+            ],
+        },
+        origin=Origin(WEB, 58, "TaskDefinition"),
+    )
+    assert change == Change(
+        file=WEB,
+        format="cloudformation",
+        services=[
+            ServiceChange(
+                name="web",
+                fields={
+                    "desiredCount": 2,
+                    "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 75},
+                    "placementStrategy": [
+                        {"field": "attribute:ecs.availability-zone", "type": "spread"},
+                        {"field": "cpu", "type": "binpack"},
+                    ],
+                    "capacityProviderStrategy": [
+                        {"capacityProvider": "cp-a", "base": 0, "weight": 1}
+                    ],
+                    "loadBalancers": [{"containerName": "web", "containerPort": 80}],
+                },
+                task_definition=task,
+                action="update",
+                origin=Origin(WEB, 88, "Service"),
+            )
+        ],
+    )
+
+
+def _web_verdict(desired: int, max_size: int) -> str:
+    change = read_cloudformation(WEB, {"CapacityProvider": "cp-a", "DesiredCount": str(desired)})
+    group = {"instanceTypes": ["t3.small"], "maxSize": max_size, "instances": 1}
+    cluster = {"instances": [], "capacityProviders": [{"name": "cp-a", "autoScalingGroup": group}]}
+    running = {
+        "cpu": 256,
+        "memory": 512,
+        "networkMode": "bridge",
+        "portMappings": [{"containerPort": 80}],
+    }
+    return _verdict(_laid_over(change, cluster, running))
+
+
+def test_container_patterns_bridge_verdict_completes_after_scale_out() -> None:
+    """By hand, with --parameter DesiredCount=3: 3 tasks take 1,536 of the t3.small's
+    1,895 MiB; 75 % of 3 rounds up to 3, so none stops first and no new task fits; the
+    provider launches a second t3.small (maxSize 2) where the new tasks start. Safe."""
+    assert _web_verdict(3, 2) == "safe"
+
+
+def test_container_patterns_bridge_verdict_hangs_at_max_size() -> None:
+    """The same with maxSize 1: the group cannot grow, no task fits. Hangs."""
+    assert _web_verdict(3, 1) == "hangs"
