@@ -200,7 +200,7 @@ def test_parameter_without_default_for_desired_count_refused(tmp_path: Path) -> 
     )
     assert read_cloudformation(path, {"Count": "3"}).services[0].fields == {"desiredCount": 3}
     error = refused(path, {"Count": "three"})
-    assert "DesiredCount must be a whole number, got 'three'" in error.message
+    assert 'DesiredCount must be a whole number, got "three"' in error.message
 
 
 def test_region_refused_only_where_needed(tmp_path: Path) -> None:
@@ -445,3 +445,45 @@ def test_not_a_template_refused(tmp_path: Path, text: str, expected: str) -> Non
 
 def test_missing_file_refused(tmp_path: Path) -> None:
     assert "no such template file" in str(refused(str(tmp_path / "none.yaml")))
+
+
+def test_condition_of_a_resource_not_read_is_not_evaluated(tmp_path: Path) -> None:
+    """A role's Condition names a parameter without Default: not needed, not refused;
+    the same Condition on a service is."""
+    text = """
+        Parameters:
+          Stage: {Type: String}
+        Conditions:
+          Prod: !Equals [!Ref Stage, prod]
+        Transform: AWS::LanguageExtensions
+        Resources:
+          Role:
+            Type: AWS::IAM::Role
+            Condition: Prod
+          Web:
+            Type: AWS::ECS::Service
+            Properties: {ServiceName: web, DesiredCount: 2}
+        """
+    change = read_cloudformation(write(tmp_path, text))
+    assert [s.name for s in change.services] == ["web"]
+    assert change.assumptions == [
+        'the template declares Transform "AWS::LanguageExtensions": planner reads it as '
+        "written, before CloudFormation applies the transform"
+    ]
+    error = refused(
+        write(tmp_path, text.replace("Type: AWS::IAM::Role", "Type: AWS::ECS::Service"))
+    )
+    assert (error.line, error.field) == (9, "Resources.Role.Condition")
+    assert "pass --parameter Stage=VALUE" in error.message
+
+
+def test_resource_without_type_refused(tmp_path: Path) -> None:
+    error = refused(write(tmp_path, "Resources:\n  A: just text\n"))
+    assert (error.line, error.field) == (2, "Resources.A")
+    assert "must be a resource: a mapping with Type" in error.message
+
+
+def test_duplicate_key_in_json_refused_with_its_line(tmp_path: Path) -> None:
+    text = '{\n "Resources": {\n  "A": {"Type": "x"},\n  "A": {"Type": "y"}\n }\n}\n'
+    error = refused(write(tmp_path, text, "t.json"))
+    assert (error.line, error.field) == (4, "Resources.A")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.inputs.change.cfn_intrinsics import ResourceRef
+from planner.inputs.change.cfn_intrinsics import ResourceRef, shown
 from planner.inputs.change.cfn_reading import (
     _SCALING,
     CAPACITY_PROVIDER,
@@ -44,7 +44,7 @@ class CapacityReading(Reading):
             assert isinstance(got, ResourceRef)
             return self.capacity_provider_name(got.logical_id)
         if not isinstance(got, str) or not got:
-            raise self.error(at, f"must be a capacity provider's name, got {got!r}")
+            raise self.error(at, f"must be a capacity provider's name, got {shown(got)}")
         return got
 
     # -- task definitions -----------------------------------------------------------

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from planner.model.units import describe
+
 #: Stands for ``Ref: AWS::NoValue``: the property is left out.
 NO_VALUE = object()
 
@@ -30,6 +32,14 @@ class ResourceRef:
 
     logical_id: str
     attribute: str | None = None
+
+
+def shown(value: Any) -> str:
+    """A value as messages quote it: ``"text"``, ``a list``, ``resource Web``."""
+    if isinstance(value, ResourceRef):
+        attribute = f".{value.attribute}" if value.attribute else ""
+        return f"a reference to resource {value.logical_id}{attribute}"
+    return describe(value)
 
 
 class Unresolved(Exception):  # noqa: N818 (a signal the reader words)
@@ -112,7 +122,7 @@ class Resolver:
 
     def ref(self, name: Any) -> Any:
         if not isinstance(name, str):
-            raise Unresolved(f"Ref takes a name, got {name!r}", "fix the template")
+            raise Unresolved(f"Ref takes a name, got {shown(name)}", "fix the template")
         if name == "AWS::NoValue":
             return NO_VALUE
         if name in self.values:
@@ -140,7 +150,7 @@ class Resolver:
                 "write the value itself, or a parameter, in the template",
             )
         if isinstance(got, bool) or not isinstance(got, (str, int, float)):
-            raise Unresolved(f"expected text, got {got!r}", "fix the template")
+            raise Unresolved(f"expected text, got {shown(got)}", "fix the template")
         return str(got)
 
     # -- conditions -----------------------------------------------------------------
@@ -148,7 +158,7 @@ class Resolver:
     def condition(self, name: Any) -> bool:
         """The value of the template's condition ``name``."""
         if not isinstance(name, str) or name not in self.conditions:
-            raise Unresolved(f"no condition {name!r} in Conditions", "fix the template")
+            raise Unresolved(f"no condition {shown(name)} in Conditions", "fix the template")
         if name in self._evaluated:
             return self._evaluated[name]
         if name in self._evaluating:
@@ -172,7 +182,7 @@ class Resolver:
             return got
         if got in ("true", "false"):
             return bool(got == "true")
-        raise Unresolved(f"a condition must be true or false, got {got!r}", "fix the template")
+        raise Unresolved(f"a condition must be true or false, got {shown(got)}", "fix the template")
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -181,7 +191,7 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _args(arg: Any, count: int, name: str) -> list[Any]:
     if not isinstance(arg, list) or len(arg) != count:
-        raise Unresolved(f"{name} takes a list of {count}, got {arg!r}", "fix the template")
+        raise Unresolved(f"{name} takes a list of {count}, got {shown(arg)}", "fix the template")
     return arg
 
 
@@ -232,7 +242,7 @@ def _select(r: Resolver, arg: Any) -> Any:
     position = r.text(index)
     listed = r.resolve(items)
     if not position.isdigit() or not isinstance(listed, list) or int(position) >= len(listed):
-        raise Unresolved(f"Fn::Select: no item {position} in {listed!r}", "fix the template")
+        raise Unresolved(f"Fn::Select: no item {position} in {shown(listed)}", "fix the template")
     return listed[int(position)]
 
 
@@ -240,7 +250,7 @@ def _join(r: Resolver, arg: Any) -> str:
     delimiter, items = _args(arg, 2, "Fn::Join")
     listed = r.resolve(items)
     if not isinstance(listed, list):
-        raise Unresolved(f"Fn::Join takes a list, got {listed!r}", "fix the template")
+        raise Unresolved(f"Fn::Join takes a list, got {shown(listed)}", "fix the template")
     return r.text(delimiter).join(r.text(item) for item in listed)
 
 
@@ -257,7 +267,7 @@ def _sub(r: Resolver, arg: Any) -> str:
     else:
         pattern = arg
     if not isinstance(pattern, str):
-        raise Unresolved(f"Fn::Sub takes a string, got {pattern!r}", "fix the template")
+        raise Unresolved(f"Fn::Sub takes a string, got {shown(pattern)}", "fix the template")
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -277,7 +287,7 @@ def _get_att(r: Resolver, arg: Any) -> ResourceRef:
     if isinstance(arg, str):
         arg = arg.split(".", 1)
     if not isinstance(arg, list) or len(arg) != 2 or arg[0] not in r.resources:
-        raise Unresolved(f"Fn::GetAtt {arg!r}: no such resource in the template", "fix it")
+        raise Unresolved(f"Fn::GetAtt {shown(arg)}: no such resource in the template", "fix it")
     return ResourceRef(str(arg[0]), str(r.text(arg[1])))
 
 

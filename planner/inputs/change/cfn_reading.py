@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.change.cfn_intrinsics import NO_VALUE, Resolver, ResourceRef, Unresolved
+from planner.inputs.change.cfn_intrinsics import NO_VALUE, Resolver, ResourceRef, Unresolved, shown
 from planner.inputs.change.model import Change, Origin
 from planner.inputs.located import Located, format_path
 
@@ -21,6 +21,10 @@ ASSOCIATIONS = "AWS::ECS::ClusterCapacityProviderAssociations"
 GROUP = "AWS::AutoScaling::AutoScalingGroup"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
+
+#: The resource types a change is read from (the groups and launch templates only
+#: through the capacity providers that name them).
+READ_TYPES = (SERVICE, TASK_DEFINITION, CLUSTER, CAPACITY_PROVIDER, ASSOCIATIONS, GROUP)
 
 #: Deployment configuration: CloudFormation's names -> the scenario's.
 _DEPLOYMENT = {
@@ -116,14 +120,14 @@ class Reading:
             return int(got)
         if isinstance(got, int) and not isinstance(got, bool) and got >= 0:
             return got
-        raise self.error(path, f"{what} must be a whole number, got {got!r}")
+        raise self.error(path, f"{what} must be a whole number, got {shown(got)}")
 
     def text(self, path: Path_, value: Any, what: str) -> str | None:
         got = self.need(path, value, what)
         if got is None:
             return None
         if isinstance(got, (ResourceRef, dict, list)):
-            raise self.error(path, f"{what} must be text, got {got!r}")
+            raise self.error(path, f"{what} must be text, got {shown(got)}")
         return str(got)
 
     def items(self, at: Path_, value: Any, what: str) -> list[tuple[Path_, Any]] | None:
@@ -133,7 +137,7 @@ class Reading:
         if got is None:
             return None
         if not isinstance(got, list):
-            raise self.error(at, f"{what} must be a list, got {got!r}")
+            raise self.error(at, f"{what} must be a list, got {shown(got)}")
         out = []
         for k, item in enumerate(got):
             if _is_function(item):
@@ -141,7 +145,7 @@ class Reading:
                 if item is None:
                     continue
             if not isinstance(item, dict):
-                raise self.error((*at, k), f"must be a mapping, got {item!r}")
+                raise self.error((*at, k), f"must be a mapping, got {shown(item)}")
             out.append(((*at, k), item))
         return out
 

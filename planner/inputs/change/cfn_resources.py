@@ -7,7 +7,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.inputs.change.cfn_capacity import CapacityReading
-from planner.inputs.change.cfn_intrinsics import ResourceRef, Unresolved
+from planner.inputs.change.cfn_intrinsics import ResourceRef, Unresolved, shown
 from planner.inputs.change.cfn_reading import (
     _CONTAINER_NUMBERS,
     _DEPLOYMENT,
@@ -17,6 +17,7 @@ from planner.inputs.change.cfn_reading import (
     CAPACITY_PROVIDER,
     CLUSTER,
     GROUP,
+    READ_TYPES,
     SERVICE,
     TASK_DEFINITION,
     Path_,
@@ -39,10 +40,22 @@ class TemplateReader(CapacityReading):
     # -- the template ---------------------------------------------------------------
 
     def read(self) -> Change:
-        active = [lid for lid in self.resources if self.created(lid)]
         by_type: dict[str, list[str]] = {}
-        for lid in active:
-            by_type.setdefault(str(self.resources[lid].get("Type")), []).append(lid)
+        for lid, resource in self.resources.items():
+            if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+                raise self.error(
+                    ("Resources", lid), "must be a resource: a mapping with Type (text)"
+                )
+            # Only the resources planner reads have their Condition evaluated: another
+            # one's may name a parameter the verdict does not need.
+            if resource["Type"] in READ_TYPES and self.created(lid):
+                by_type.setdefault(resource["Type"], []).append(lid)
+        transform = self.located.data.get("Transform")
+        if transform is not None:
+            self.note(
+                f"the template declares Transform {shown(transform)}: planner reads it as "
+                "written, before CloudFormation applies the transform"
+            )
         grouped: set[str] = set()
         for lid in by_type.get(CAPACITY_PROVIDER, []):
             provider = self.capacity_provider(lid)
@@ -66,10 +79,7 @@ class TemplateReader(CapacityReading):
 
     def created(self, lid: str) -> bool:
         """Whether the resource is created: its Condition, if any, is true."""
-        resource = self.resources[lid]
-        if not isinstance(resource, dict):
-            raise self.error(("Resources", lid), "must be a resource (a mapping with Type)")
-        name = resource.get("Condition")
+        name = self.resources[lid].get("Condition")
         if name is None:
             return True
         try:
@@ -301,7 +311,7 @@ class TemplateReader(CapacityReading):
             ):
                 container = self.need(where, container, "the container definition")
             if not isinstance(container, dict):
-                raise self.error(where, f"must be a container definition, got {container!r}")
+                raise self.error(where, f"must be a container definition, got {shown(container)}")
             one: dict[str, Any] = {}
             name = self.maybe(container.get("Name"))
             if isinstance(name, str):

@@ -44,7 +44,7 @@ from planner.inputs.located import Located, format_path
 MAX_TEMPLATE_BYTES = 1_048_576
 
 #: Most keys and values the template may expand to, counting each alias expansion.
-MAX_VALUES = 500_000
+MAX_VALUES = 200_000
 
 #: Deepest nesting accepted.
 MAX_DEPTH = 64
@@ -84,6 +84,10 @@ SHORT_FORMS = {
 }
 
 Path_ = tuple[str | int, ...]
+
+
+class _Unreadable(PlannerError):
+    """The text is not YAML PyYAML reads (for a JSON template: only its lines are lost)."""
 
 
 class _Loader(CfnYamlLoader):
@@ -148,8 +152,8 @@ def load_template_text(text: str, *, file: str = "<string>") -> Located:
         data = _json(text, file)
         try:
             lines = _yaml(text, file, construct=False).lines
-        except PlannerError:
-            lines = {(): 1}
+        except _Unreadable:
+            lines = {(): 1}  # JSON text PyYAML cannot read: no lines, the data stands
         located = Located(data=data, lines=lines, file=file)
     else:
         located = _yaml(text, file, construct=True)
@@ -187,13 +191,13 @@ def _yaml(text: str, file: str, *, construct: bool) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise PlannerError(
+        raise _Unreadable(
             f"YAML syntax error: {problem}",
             file=file,
             line=mark.line + 1 if mark is not None else None,
         ) from None
     except yaml.YAMLError as exc:
-        raise PlannerError(f"cannot read YAML: {exc}", file=file) from None
+        raise _Unreadable(f"cannot read YAML: {exc}", file=file) from None
     except RecursionError:
         raise PlannerError("the YAML is nested too deeply", file=file) from None
     finally:

@@ -138,7 +138,9 @@ def _parameter_values(
             continue
         if kind.startswith(_LIST_TYPES) and isinstance(value, str):
             value = [part.strip() for part in value.split(",")] if value else []
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not isinstance(value, (str, list)):
+            value = str(value)  # a number, or a YAML date: CloudFormation passes text
         values[name] = value
     return values, missing
