@@ -487,3 +487,46 @@ def test_duplicate_key_in_json_refused_with_its_line(tmp_path: Path) -> None:
     text = '{\n "Resources": {\n  "A": {"Type": "x"},\n  "A": {"Type": "y"}\n }\n}\n'
     error = refused(write(tmp_path, text, "t.json"))
     assert (error.line, error.field) == (4, "Resources.A")
+
+
+def test_fargate_services_and_task_definitions_skipped(tmp_path: Path) -> None:
+    """Fargate tasks take no room on the cluster's instances: skipped, with why, and not
+    read at all (their DesiredCount's parameter has no Default, and is not refused)."""
+    text = """
+        Parameters:
+          Count: {Type: Number}
+        Resources:
+          Td:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              RequiresCompatibilities: [FARGATE]
+              NetworkMode: awsvpc
+              Cpu: 256
+              Memory: 512
+              ContainerDefinitions: [{Name: a, Image: x}]
+          Api:
+            Type: AWS::ECS::Service
+            Properties:
+              LaunchType: FARGATE
+              DesiredCount: !Ref Count
+              TaskDefinition: !Ref Td
+          Spot:
+            Type: AWS::ECS::Service
+            Properties:
+              CapacityProviderStrategy: [{CapacityProvider: FARGATE_SPOT, Weight: 1}]
+          Alone:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              RequiresCompatibilities: [FARGATE]
+              ContainerDefinitions: [{Name: a, Image: x}]
+        """
+    change = read_cloudformation(write(tmp_path, text))
+    assert change.services == [] and change.task_definitions == []
+    assert change.skipped == [
+        "Api (AWS::ECS::Service): runs on Fargate, whose tasks take no room on the "
+        "cluster's instances; not a rollout planner models",
+        "Spot (AWS::ECS::Service): runs on Fargate, whose tasks take no room on the "
+        "cluster's instances; not a rollout planner models",
+        "Alone (AWS::ECS::TaskDefinition): Fargate only (RequiresCompatibilities), it runs "
+        "on no instance of the cluster",
+    ]

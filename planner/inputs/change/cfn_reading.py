@@ -22,6 +22,9 @@ GROUP = "AWS::AutoScaling::AutoScalingGroup"
 LAUNCH_TEMPLATE = "AWS::EC2::LaunchTemplate"
 LAUNCH_CONFIGURATION = "AWS::AutoScaling::LaunchConfiguration"
 
+#: The capacity providers of Fargate, which every account has.
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+
 #: The resource types a change is read from (the groups and launch templates only
 #: through the capacity providers that name them).
 READ_TYPES = (SERVICE, TASK_DEFINITION, CLUSTER, CAPACITY_PROVIDER, ASSOCIATIONS, GROUP)

@@ -16,6 +16,7 @@ from planner.inputs.change.cfn_reading import (
     ASSOCIATIONS,
     CAPACITY_PROVIDER,
     CLUSTER,
+    FARGATE_PROVIDERS,
     GROUP,
     READ_TYPES,
     SERVICE,
@@ -71,10 +72,19 @@ class TemplateReader(CapacityReading):
         for lid in by_type.get(CLUSTER, []) + by_type.get(ASSOCIATIONS, []):
             self.default_strategy(lid)
         for lid in by_type.get(SERVICE, []):
-            self.change.services.append(self.service(lid))
+            service = self.service(lid)
+            if service is not None:
+                self.change.services.append(service)
         for lid in by_type.get(TASK_DEFINITION, []):
-            if lid not in self.used:
-                self.change.task_definitions.append(self.task_definition(lid))
+            if lid in self.used:
+                continue
+            if self.maybe(self.props(lid).get("RequiresCompatibilities")) == ["FARGATE"]:
+                self.change.skipped.append(
+                    f"{lid} ({TASK_DEFINITION}): Fargate only (RequiresCompatibilities), "
+                    "it runs on no instance of the cluster"
+                )
+                continue
+            self.change.task_definitions.append(self.task_definition(lid))
         return self.change
 
     def created(self, lid: str) -> bool:
@@ -95,8 +105,29 @@ class TemplateReader(CapacityReading):
 
     # -- services -------------------------------------------------------------------
 
-    def service(self, lid: str) -> ServiceChange:
+    def fargate(self, lid: str, props: dict[str, Any]) -> bool:
+        """Whether the service runs on Fargate only (its launch type, or a strategy of
+        Fargate's providers only): its tasks take no room on the cluster's instances."""
+        if self.maybe(props.get("LaunchType")) == "FARGATE":
+            return True
+        strategy = self.maybe(props.get("CapacityProviderStrategy"))
+        if not isinstance(strategy, list) or not strategy:
+            return False
+        providers = [i.get("CapacityProvider") for i in strategy if isinstance(i, dict)]
+        return all(p in FARGATE_PROVIDERS for p in providers)
+
+    def service(self, lid: str) -> ServiceChange | None:
         props = self.props(lid)
+        if self.fargate(lid, props):
+            used = self.maybe(props.get("TaskDefinition"))
+            if self.kind(used) == TASK_DEFINITION:
+                assert isinstance(used, ResourceRef)
+                self.used.add(used.logical_id)
+            self.change.skipped.append(
+                f"{lid} ({SERVICE}): runs on Fargate, whose tasks take no room on the "
+                "cluster's instances; not a rollout planner models"
+            )
+            return None
         name = self.text(self.path(lid, "ServiceName"), props.get("ServiceName"), "ServiceName")
         if name is None:
             name = lid
