@@ -239,13 +239,18 @@ def test_what_ecs_refuses_in_a_task_definition_named_at_the_template(tmp_path: P
               NetworkMode: host
               ContainerDefinitions:
                 - {Name: a, Memory: 64, PortMappings: [{ContainerPort: 80}]}
-                - {Name: b, Memory: 64, PortMappings: [{ContainerPort: 80}]}
+                - Name: b
+                  Memory: 64
+                  PortMappings:
+                    - ContainerPort: 80
         """,
     )
     error = refused(path)
-    assert error.file == path
-    assert error.field is not None and error.field.startswith("Resources.Td.Properties")
-    assert "80" in error.message
+    assert (error.file, error.line) == (path, 11)
+    assert error.field == (
+        "Resources.Td.Properties (as ECS reads it: containerDefinitions[1].portMappings[0])"
+    )
+    assert "host port 80/tcp is already mapped" in error.message
 
 
 CAPACITY = {
@@ -530,3 +535,28 @@ def test_fargate_services_and_task_definitions_skipped(tmp_path: Path) -> None:
         "Alone (AWS::ECS::TaskDefinition): Fargate only (RequiresCompatibilities), it runs "
         "on no instance of the cluster",
     ]
+
+
+def test_launch_configuration_and_mixed_requirements(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(CAPACITY))
+    resources = data["Resources"]
+    resources["Lc"] = {
+        "Type": "AWS::AutoScaling::LaunchConfiguration",
+        "Properties": {"InstanceType": "t3.medium"},
+    }
+    asg = resources["Asg"]["Properties"]
+    del asg["LaunchTemplate"]
+    asg["LaunchConfigurationName"] = {"Ref": "Lc"}
+    change = read_cloudformation(write(tmp_path, json.dumps(data, indent=1), "a.json"))
+    assert change.capacity_providers[0]["autoScalingGroup"]["instanceTypes"] == ["t3.medium"]
+    overrides = resources["Mixed"]["Properties"]["MixedInstancesPolicy"]["LaunchTemplate"]
+    overrides["Overrides"] = [{"InstanceRequirements": {"VCpuCount": {"Min": 2}}}]
+    error = refused(write(tmp_path, json.dumps(data, indent=1), "b.json"))
+    assert error.field == (
+        "Resources.Mixed.Properties.MixedInstancesPolicy.LaunchTemplate.Overrides[0]"
+        ".InstanceRequirements"
+    )
+    asg["LaunchConfigurationName"] = "made-elsewhere"
+    error = refused(write(tmp_path, json.dumps(data, indent=1), "c.json"))
+    assert error.field == "Resources.Asg.Properties.LaunchConfigurationName"
+    assert "put it in the template, or give the capacity provider" in error.message

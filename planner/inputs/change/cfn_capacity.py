@@ -47,8 +47,6 @@ class CapacityReading(Reading):
             raise self.error(at, f"must be a capacity provider's name, got {shown(got)}")
         return got
 
-    # -- task definitions -----------------------------------------------------------
-
     # -- capacity -------------------------------------------------------------------
 
     def capacity_provider_name(self, lid: str) -> str:
@@ -124,6 +122,13 @@ class CapacityReading(Reading):
             at = self.path(lid, "MixedInstancesPolicy", "LaunchTemplate")
             spec = mixed["LaunchTemplate"]
             overrides = self.need((*at, "Overrides"), spec.get("Overrides"), "the overrides")
+            for k, o in enumerate(overrides or []):
+                if isinstance(o, dict) and o.get("InstanceRequirements") is not None:
+                    raise self.error(
+                        (*at, "Overrides", k, "InstanceRequirements"),
+                        "attribute-based instance selection: planner needs the instance "
+                        "types; list them as InstanceType overrides",
+                    )
             types = [
                 self.text(
                     (*at, "Overrides", k, "InstanceType"), o.get("InstanceType"), "InstanceType"

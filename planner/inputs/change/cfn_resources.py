@@ -297,11 +297,13 @@ class TemplateReader(CapacityReading):
         props = self.props(lid)
         family = self.maybe(props.get("Family"))
         if not isinstance(family, str) or not family:
-            family = lid
-            self.note(
-                f"task definition {lid}: no Family; CloudFormation generates one, so planner "
-                f"calls it {lid}"
+            why = (
+                "no Family; CloudFormation generates one"
+                if props.get("Family") is None
+                else "its Family is known only when the stack deploys"
             )
+            family = lid
+            self.note(f"task definition {lid}: {why}, so planner calls it {lid}")
         definition: dict[str, Any] = {"family": family}
         lines: dict[Path_, int] = {(): self.located.line(("Resources", lid)) or 1}
         for cfn, ours in (("Cpu", "cpu"), ("Memory", "memory"), ("NetworkMode", "networkMode")):
@@ -335,11 +337,7 @@ class TemplateReader(CapacityReading):
         out = []
         for i, container in enumerate(raw):
             where = (*at, i)
-            if (
-                isinstance(container, dict)
-                and len(container) == 1
-                and ("Ref" in container or next(iter(container)).startswith("Fn::"))
-            ):
+            if _is_function(container):
                 container = self.need(where, container, "the container definition")
             if not isinstance(container, dict):
                 raise self.error(where, f"must be a container definition, got {shown(container)}")
@@ -358,6 +356,10 @@ class TemplateReader(CapacityReading):
             ports = self.port_mappings((*where, "PortMappings"), container.get("PortMappings"))
             if ports:
                 one["portMappings"] = ports
+            for j in range(len(ports)):
+                lines[("containerDefinitions", i, "portMappings", j)] = (
+                    self.located.line((*where, "PortMappings", j)) or lines[()]
+                )
             out.append(one)
         return out
 
@@ -370,8 +372,6 @@ class TemplateReader(CapacityReading):
                     continue
                 if key in ("ContainerPort", "HostPort"):
                     one[_camel(key)] = self.whole((*where, key), mapping[key], key)
-                elif key == "ContainerPortRange":
-                    one[_camel(key)] = self.text((*where, key), mapping[key], key)
                 else:
                     one[_camel(key)] = self.text((*where, key), mapping[key], key)
             out.append({k: v for k, v in one.items() if v is not None})
