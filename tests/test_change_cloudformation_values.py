@@ -560,3 +560,62 @@ def test_launch_configuration_and_mixed_requirements(tmp_path: Path) -> None:
     error = refused(write(tmp_path, json.dumps(data, indent=1), "c.json"))
     assert error.field == "Resources.Asg.Properties.LaunchConfigurationName"
     assert "put it in the template, or give the capacity provider" in error.message
+
+
+_SNIPPETS = (
+    "!Ref X",
+    "!GetAtt [{Ref: a}, b]",
+    "!Sub ${A.B}",
+    "!If [C, 1]",
+    "[",
+    "}",
+    "&a x",
+    "*a",
+    "!ImportValue z",
+    "{Ref: AWS::NoValue}",
+    "!Select [9, []]",
+    "!Join [1, 2]",
+    "!Split [1]",
+    "!FindInMap [a]",
+    "!!int x",
+    "!!float y",
+    "!!bool maybe",
+    "!!timestamp nope",
+    "!!binary x",
+    "!Condition Q",
+    "{Fn::Sub: [1, 2]}",
+    "null",
+    "[1, {a: b}]",
+    "!Equals [1]",
+    "- x",
+    "\t",
+)
+
+
+def test_broken_public_templates_give_a_planner_error_never_a_traceback(tmp_path: Path) -> None:
+    """The public templates with a few lines broken (a value replaced by a snippet of
+    intrinsic functions, tags, YAML syntax): each is read or refused with a PlannerError."""
+    import random
+
+    rng = random.Random(20261204)
+    data = Path(__file__).parent / "data" / "change" / "cloudformation"
+    sources = sorted(data.glob("*.y*ml")) + sorted(data.glob("*.json"))
+    for case in range(400):
+        source = rng.choice(sources)
+        lines = source.read_text().split("\n")
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(lines))
+            line, snippet = lines[i], rng.choice(_SNIPPETS)
+            if ":" in line and rng.random() < 0.8:
+                lines[i] = line[: line.index(":") + 1] + " " + snippet
+            else:
+                lines[i] = line[: rng.randrange(len(line) + 1)] + snippet
+        path = tmp_path / f"{case}{source.suffix}"
+        path.write_text("\n".join(lines))
+        try:
+            given = {"CapacityProvider": "cp"} if "container-patterns" in source.name else {}
+            read_cloudformation(str(path), given)
+        except PlannerError:
+            pass
+        except Exception as exc:  # pragma: no cover - the failure names the case
+            raise AssertionError(f"case {case} ({source.name}): {exc!r}") from exc

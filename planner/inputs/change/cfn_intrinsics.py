@@ -286,7 +286,12 @@ def _sub(r: Resolver, arg: Any) -> str:
 def _get_att(r: Resolver, arg: Any) -> ResourceRef:
     if isinstance(arg, str):
         arg = arg.split(".", 1)
-    if not isinstance(arg, list) or len(arg) != 2 or arg[0] not in r.resources:
+    if (
+        not isinstance(arg, list)
+        or len(arg) != 2
+        or not isinstance(arg[0], str)
+        or arg[0] not in r.resources
+    ):
         raise Unresolved(f"Fn::GetAtt {shown(arg)}: no such resource in the template", "fix it")
     return ResourceRef(str(arg[0]), str(r.text(arg[1])))
 

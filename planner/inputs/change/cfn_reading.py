@@ -60,8 +60,9 @@ def _is_function(value: Any) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
-def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:]
+def _camel(name: Any) -> str:
+    text = str(name)
+    return text[:1].lower() + text[1:]
 
 
 class Reading:

@@ -244,15 +244,20 @@ class TemplateReader(CapacityReading):
         ]
 
     def load_balancers(self, value: Any) -> list[dict[str, Any]]:
+        """Each load balancer's container and port, where they resolve (not needed)."""
         got = self.maybe(value)
         out = []
         for item in got if isinstance(got, list) else []:
             if not isinstance(item, dict):
                 continue
-            entry = {}
-            for key in ("ContainerName", "ContainerPort"):
-                if isinstance(item.get(key), (str, int)) and not isinstance(item.get(key), bool):
-                    entry[_camel(key)] = int(item[key]) if key == "ContainerPort" else item[key]
+            entry: dict[str, Any] = {}
+            name, port = item.get("ContainerName"), item.get("ContainerPort")
+            if isinstance(name, str):
+                entry["containerName"] = name
+            if isinstance(port, str) and port.isdigit():
+                port = int(port)
+            if isinstance(port, int) and not isinstance(port, bool):
+                entry["containerPort"] = port
             if entry:
                 out.append(entry)
         return out

@@ -85,6 +85,13 @@ SHORT_FORMS = {
 
 Path_ = tuple[str | int, ...]
 
+_YAML = "tag:yaml.org,2002:"
+#: Typed scalars: an explicit tag (``!!int 12``) must fit the text.
+_TYPED = {_YAML + name for name in ("int", "float", "bool", "null", "timestamp")}
+#: The standard tags a template may carry; binary, set, omap, pairs and timestamps given
+#: explicitly are refused (implicit dates, ``2010-09-09``, stay what PyYAML makes them).
+_PLAIN = _TYPED | {_YAML + name for name in ("str", "map", "seq", "merge")}
+
 
 class _Unreadable(PlannerError):
     """The text is not YAML PyYAML reads (for a JSON template: only its lines are lost)."""
@@ -182,11 +189,14 @@ def _yaml(text: str, file: str, *, construct: bool) -> Located:
         root = loader.get_single_node()
         if root is None:
             raise PlannerError("the file is empty; expected a CloudFormation template", file=file)
-        walker = _Walker(file)
+        walker = _Walker(file, loader)
         walker.size(root)
         walker.walk(root, ())
         walker.lines[()] = 1
-        data = loader.construct_document(root) if construct else None
+        try:
+            data = loader.construct_document(root) if construct else None
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:  # see the walk
+            raise PlannerError(f"cannot read the template: {exc}", file=file) from None
         return Located(data=data, lines=walker.lines, file=file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -208,8 +218,9 @@ def _yaml(text: str, file: str, *, construct: bool) -> Located:
 class _Walker:
     """Counts the expanded size of a node graph and records the line of each path."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, loader: _Loader) -> None:
         self.file = file
+        self.loader = loader
         self.lines: dict[Path_, int] = {}
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
@@ -264,6 +275,14 @@ class _Walker:
                 raise self.fail(node, "!GetAtt takes Resource.Attribute or a list", path)
             path = (*path, long_form)
             self.lines[path] = node.start_mark.line + 1
+        elif tag.startswith(_YAML) and tag not in _PLAIN:
+            raise self.fail(node, f"tag !!{tag[len(_YAML) :]} is not for a template", path)
+        elif isinstance(node, ScalarNode) and tag in _TYPED:
+            implicit = self.loader.resolve(ScalarNode, node.value, (True, False))
+            if implicit != tag and not (tag == _YAML + "float" and implicit == _YAML + "int"):
+                raise self.fail(
+                    node, f"!!{tag[len(_YAML) :]} {node.value[:40]!r} is not of that type", path
+                )
         if isinstance(node, SequenceNode):
             for index, item in enumerate(node.value):
                 self.lines[(*path, index)] = item.start_mark.line + 1

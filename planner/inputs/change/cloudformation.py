@@ -131,6 +131,9 @@ def _parameter_values(
                 "the stack deploys"
             )
             continue
+        elif isinstance(spec.get("Default"), dict):
+            missing[name] = f"parameter {name}'s Default is a mapping, not a value"
+            continue
         elif "Default" in spec and spec["Default"] is not None:
             value = spec["Default"]
         else:
