@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from builders import make_sparse, refused_within
@@ -619,3 +620,78 @@ def test_broken_public_templates_give_a_planner_error_never_a_traceback(tmp_path
             pass
         except Exception as exc:  # pragma: no cover - the failure names the case
             raise AssertionError(f"case {case} ({source.name}): {exc!r}") from exc
+
+
+_JUNK = (
+    None,
+    1,
+    -1,
+    "x",
+    "",
+    [],
+    {},
+    [1],
+    True,
+    {"a": {"b": 1}},
+    {"Ref": "Nope"},
+    {"Ref": "AWS::NoValue"},
+    {"Ref": "Lt"},
+    {"Ref": "Asg"},
+    {"Ref": "Cp"},
+    {"Ref": "Td"},
+    [{"Ref": "Cp"}],
+    "FARGATE",
+    {"Fn::If": ["IsProd", 1, 2]},
+    {"Fn::GetAtt": ["Lt", "X"]},
+    {"Fn::Select": [0, {"Ref": "Sizes"}]},
+    {"Fn::Split": ["", "a"]},
+    {"Fn::Sub": ["${x}", {"x": {"Ref": "Td"}}]},
+    {"Condition": "IsProd"},
+)
+
+
+def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+def test_templates_with_values_replaced_give_a_planner_error_never_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """The capacity template above and FUNCTIONS, a value anywhere replaced by another
+    kind (a number for a list, a reference to the wrong resource, an empty Split): each
+    read or refused with a PlannerError."""
+    import copy
+    import random
+
+    from cfn_tools import load_yaml
+
+    functions = json.loads(json.dumps(load_yaml(textwrap.dedent(FUNCTIONS)), default=str))
+    sources = [CAPACITY, functions]
+    rng = random.Random(1204)
+    for case in range(600):
+        data = copy.deepcopy(rng.choice(sources))
+        places = [p for p in _paths(data) if p]
+        for _ in range(rng.randint(1, 3)):
+            where = rng.choice(places)
+            parent: Any = data
+            try:
+                for key in where[:-1]:
+                    parent = parent[key]
+                parent[where[-1]] = copy.deepcopy(rng.choice(_JUNK))
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier replacement removed the place
+        path = tmp_path / f"{case}.json"
+        path.write_text(json.dumps(data))
+        try:
+            read_cloudformation(str(path))
+        except PlannerError:
+            pass
+        except Exception as exc:  # pragma: no cover - the failure names the case
+            raise AssertionError(f"case {case}: {exc!r}") from exc

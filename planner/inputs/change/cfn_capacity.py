@@ -121,23 +121,21 @@ class CapacityReading(Reading):
         if isinstance(mixed, dict) and isinstance(mixed.get("LaunchTemplate"), dict):
             at = self.path(lid, "MixedInstancesPolicy", "LaunchTemplate")
             spec = mixed["LaunchTemplate"]
-            overrides = self.need((*at, "Overrides"), spec.get("Overrides"), "the overrides")
-            for k, o in enumerate(overrides or []):
-                if isinstance(o, dict) and o.get("InstanceRequirements") is not None:
+            types = []
+            for where, item in (
+                self.items((*at, "Overrides"), spec.get("Overrides"), "Overrides") or []
+            ):
+                if item.get("InstanceRequirements") is not None:
                     raise self.error(
-                        (*at, "Overrides", k, "InstanceRequirements"),
+                        (*where, "InstanceRequirements"),
                         "attribute-based instance selection: planner needs the instance "
                         "types; list them as InstanceType overrides",
                     )
-            types = [
-                self.text(
-                    (*at, "Overrides", k, "InstanceType"), o.get("InstanceType"), "InstanceType"
-                )
-                for k, o in enumerate(overrides or [])
-                if isinstance(o, dict) and o.get("InstanceType") is not None
-            ]
+                got = self.text((*where, "InstanceType"), item.get("InstanceType"), "InstanceType")
+                if got:
+                    types.append(got)
             if types:
-                return [t for t in types if t]
+                return types
             return self.launch_template(
                 (*at, "LaunchTemplateSpecification"), spec.get("LaunchTemplateSpecification")
             )

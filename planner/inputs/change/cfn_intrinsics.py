@@ -256,7 +256,10 @@ def _join(r: Resolver, arg: Any) -> str:
 
 def _split(r: Resolver, arg: Any) -> list[str]:
     delimiter, source = _args(arg, 2, "Fn::Split")
-    return r.text(source).split(r.text(delimiter))
+    separator = r.text(delimiter)
+    if not separator:
+        raise Unresolved("Fn::Split needs a delimiter that is not empty", "fix the template")
+    return r.text(source).split(separator)
 
 
 def _sub(r: Resolver, arg: Any) -> str:
