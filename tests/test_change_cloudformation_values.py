@@ -520,6 +520,11 @@ def test_fargate_services_and_task_definitions_skipped(tmp_path: Path) -> None:
             Type: AWS::ECS::Service
             Properties:
               CapacityProviderStrategy: [{CapacityProvider: FARGATE_SPOT, Weight: 1}]
+          Sets:
+            Type: AWS::ECS::Service
+            Properties:
+              DeploymentController: {Type: EXTERNAL}
+              DesiredCount: !Ref Count
           Alone:
             Type: AWS::ECS::TaskDefinition
             Properties:
@@ -533,6 +538,8 @@ def test_fargate_services_and_task_definitions_skipped(tmp_path: Path) -> None:
         "cluster's instances; not a rollout planner models",
         "Spot (AWS::ECS::Service): runs on Fargate, whose tasks take no room on the "
         "cluster's instances; not a rollout planner models",
+        "Sets (AWS::ECS::Service): an EXTERNAL deployment controller deploys it (task sets); "
+        "planner models ECS's rolling and blue/green deployments and CodeDeploy's",
         "Alone (AWS::ECS::TaskDefinition): Fargate only (RequiresCompatibilities), it runs "
         "on no instance of the cluster",
     ]
@@ -695,3 +702,23 @@ def test_templates_with_values_replaced_give_a_planner_error_never_a_traceback(
             pass
         except Exception as exc:  # pragma: no cover - the failure names the case
             raise AssertionError(f"case {case}: {exc!r}") from exc
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "allowed"),
+    [
+        ("SchedulingStrategy", "SOMETIMES", "REPLICA, DAEMON"),
+        ("LaunchType", "EC3", "EC2, EXTERNAL"),
+        ("DeploymentController", "{Type: ECS2}", "ECS, CODE_DEPLOY"),
+    ],
+)
+def test_words_ecs_does_not_know_refused_at_their_line(
+    tmp_path: Path, prop: str, value: str, allowed: str
+) -> None:
+    text = (
+        f"Resources:\n  W:\n    Type: AWS::ECS::Service\n    Properties:\n      {prop}: {value}\n"
+    )
+    error = refused(write(tmp_path, text))
+    assert error.line == 5
+    assert error.field is not None and error.field.startswith(f"Resources.W.Properties.{prop}")
+    assert f"must be one of {allowed}" in error.message

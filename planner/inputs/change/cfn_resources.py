@@ -28,6 +28,12 @@ from planner.inputs.change.cfn_reading import (
 from planner.inputs.change.model import Change, ServiceChange, TaskDefinitionChange
 from planner.inputs.located import Located, format_path
 from planner.inputs.taskdef import taskdef_from_ecs
+from planner.model.scenario import CONTROLLERS, LAUNCH_TYPES, SCHEDULING
+
+FARGATE_SKIP = (
+    "runs on Fargate, whose tasks take no room on the cluster's instances; not a rollout "
+    "planner models"
+)
 
 
 class TemplateReader(CapacityReading):
@@ -105,28 +111,34 @@ class TemplateReader(CapacityReading):
 
     # -- services -------------------------------------------------------------------
 
-    def fargate(self, lid: str, props: dict[str, Any]) -> bool:
-        """Whether the service runs on Fargate only (its launch type, or a strategy of
-        Fargate's providers only): its tasks take no room on the cluster's instances."""
+    def not_modelled(self, props: dict[str, Any]) -> str | None:
+        """Why planner does not model the service's rollout, or None: Fargate only (its
+        launch type, or a strategy of Fargate's providers only), whose tasks take no room
+        on the cluster's instances; an EXTERNAL deployment controller (task sets)."""
         if self.maybe(props.get("LaunchType")) == "FARGATE":
-            return True
+            return FARGATE_SKIP
         strategy = self.maybe(props.get("CapacityProviderStrategy"))
-        if not isinstance(strategy, list) or not strategy:
-            return False
-        providers = [i.get("CapacityProvider") for i in strategy if isinstance(i, dict)]
-        return all(p in FARGATE_PROVIDERS for p in providers)
+        if isinstance(strategy, list) and strategy:
+            providers = [i.get("CapacityProvider") for i in strategy if isinstance(i, dict)]
+            if all(p in FARGATE_PROVIDERS for p in providers):
+                return FARGATE_SKIP
+        controller = self.maybe(props.get("DeploymentController"))
+        if isinstance(controller, dict) and controller.get("Type") == "EXTERNAL":
+            return (
+                "an EXTERNAL deployment controller deploys it (task sets); planner models "
+                "ECS's rolling and blue/green deployments and CodeDeploy's"
+            )
+        return None
 
     def service(self, lid: str) -> ServiceChange | None:
         props = self.props(lid)
-        if self.fargate(lid, props):
+        why = self.not_modelled(props)
+        if why is not None:
             used = self.maybe(props.get("TaskDefinition"))
             if self.kind(used) == TASK_DEFINITION:
                 assert isinstance(used, ResourceRef)
                 self.used.add(used.logical_id)
-            self.change.skipped.append(
-                f"{lid} ({SERVICE}): runs on Fargate, whose tasks take no room on the "
-                "cluster's instances; not a rollout planner models"
-            )
+            self.change.skipped.append(f"{lid} ({SERVICE}): {why}")
             return None
         name = self.text(self.path(lid, "ServiceName"), props.get("ServiceName"), "ServiceName")
         if name is None:
@@ -154,6 +166,12 @@ class TemplateReader(CapacityReading):
             cluster=self.cluster_name(props.get("Cluster")),
             network_configuration=network,
         )
+
+    def one_of(self, at: Path_, value: Any, allowed: tuple[str, ...]) -> Any:
+        """``value``, which must be one of ``allowed`` (ECS's words planner models)."""
+        if value not in allowed:
+            raise self.error(at, f"must be one of {', '.join(allowed)}, got {shown(value)}")
+        return value
 
     def present(self, at: Path_, value: Any) -> bool:
         """Whether a property is set: absent, or ``AWS::NoValue`` through ``Fn::If``, is not
@@ -189,13 +207,17 @@ class TemplateReader(CapacityReading):
         )
         if isinstance(controller, dict) and controller.get("Type") is not None:
             fields["deploymentController"] = {"type": controller["Type"]}
+            self.one_of(
+                self.path(lid, "DeploymentController", "Type"), controller["Type"], CONTROLLERS
+            )
         for cfn, ours in (
             ("LaunchType", "launchType"),
             ("SchedulingStrategy", "schedulingStrategy"),
         ):
             got = self.text(self.path(lid, cfn), props.get(cfn), cfn)
             if got is not None:
-                fields[ours] = got
+                allowed = LAUNCH_TYPES if cfn == "LaunchType" else SCHEDULING
+                fields[ours] = self.one_of(self.path(lid, cfn), got, allowed)
         for cfn, ours in (
             ("PlacementConstraints", "placementConstraints"),
             ("PlacementStrategies", "placementStrategy"),
