@@ -722,3 +722,16 @@ def test_words_ecs_does_not_know_refused_at_their_line(
     assert error.line == 5
     assert error.field is not None and error.field.startswith(f"Resources.W.Properties.{prop}")
     assert f"must be one of {allowed}" in error.message
+
+
+def test_nested_stack_listed_as_skipped(tmp_path: Path) -> None:
+    text = """
+        Resources:
+          Services:
+            Type: AWS::CloudFormation::Stack
+            Properties: {TemplateURL: https://example.com/services.yaml}
+        """
+    assert read_cloudformation(write(tmp_path, text)).skipped == [
+        "Services (AWS::CloudFormation::Stack): a nested stack; planner reads this template "
+        "only: give the nested template as its own --change, its Parameters as --parameter"
+    ]

@@ -30,6 +30,8 @@ from planner.inputs.located import Located, format_path
 from planner.inputs.taskdef import taskdef_from_ecs
 from planner.model.scenario import CONTROLLERS, LAUNCH_TYPES, SCHEDULING
 
+NESTED_STACK = "AWS::CloudFormation::Stack"
+
 FARGATE_SKIP = (
     "runs on Fargate, whose tasks take no room on the cluster's instances; not a rollout "
     "planner models"
@@ -57,6 +59,13 @@ class TemplateReader(CapacityReading):
             # one's may name a parameter the verdict does not need.
             if resource["Type"] in READ_TYPES and self.created(lid):
                 by_type.setdefault(resource["Type"], []).append(lid)
+        for lid, resource in self.resources.items():
+            if resource["Type"] == NESTED_STACK:
+                self.change.skipped.append(
+                    f"{lid} ({NESTED_STACK}): a nested stack; planner reads this template "
+                    "only: give the nested template as its own --change, its Parameters "
+                    "as --parameter"
+                )
         transform = self.located.data.get("Transform")
         if transform is not None:
             self.note(

@@ -18,6 +18,11 @@ intrinsic functions' short forms as data), resolves what a verdict needs
 * ``AWS::ECS::ClusterCapacityProviderAssociations`` (or an ``AWS::ECS::Cluster``'s
   ``DefaultCapacityProviderStrategy``) -> ``default_strategy``.
 
+A Fargate service (its launch type, or a strategy of ``FARGATE``/``FARGATE_SPOT`` only), a
+Fargate-only task definition, a service an ``EXTERNAL`` controller deploys and a nested
+stack are listed in ``skipped`` with why, their values unread. Only the resources read have
+their ``Condition`` evaluated (a false one: skipped).
+
 A value planner cannot know (an ``Fn::ImportValue``, a parameter without ``Default``) is
 refused, naming the file, line, resource and property and what to pass, only where the
 verdict needs it; images, roles, subnets, security groups and log settings are not read.
