@@ -735,3 +735,12 @@ def test_nested_stack_listed_as_skipped(tmp_path: Path) -> None:
         "Services (AWS::CloudFormation::Stack): a nested stack; planner reads this template "
         "only: give the nested template as its own --change, its Parameters as --parameter"
     ]
+
+
+def test_json_indented_with_tabs_keeps_its_lines(tmp_path: Path) -> None:
+    text = (
+        '{\n\t"Resources": {\n\t\t"S": {"Type": "AWS::ECS::Service",\n'
+        '\t\t\t"Properties": {"ServiceName": "a\\/b", "DesiredCount": "x"}}\n\t}\n}\n'
+    )
+    error = refused(write(tmp_path, text, "t.json"))
+    assert (error.line, error.field) == (4, "Resources.S.Properties.DesiredCount")

@@ -158,7 +158,9 @@ def load_template_text(text: str, *, file: str = "<string>") -> Located:
     if text.lstrip().startswith("{"):
         data = _json(text, file)
         try:
-            lines = _yaml(text, file, construct=False).lines
+            # JSON allows no raw tab inside a string, so tabs are only indentation, which
+            # YAML refuses: spaces keep every line where it is.
+            lines = _yaml(text.replace("\t", " "), file, construct=False).lines
         except _Unreadable:
             lines = {(): 1}  # JSON text PyYAML cannot read: no lines, the data stands
         located = Located(data=data, lines=lines, file=file)
