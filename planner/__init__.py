@@ -19,6 +19,7 @@ from planner.deciding.tables import capacity_table  # pandas is imported only wh
 from planner.deciding.verdicts import Verdict
 from planner.deciding.zones import ZoneLosses, zone_losses
 from planner.errors import InternalError, PlannerError
+from planner.inputs.change.loading import load_change
 from planner.inputs.importing import import_cluster
 from planner.model.scenario import Agent, InstanceGroup, Scenario, Service, TaskDefinition, Timing
 from planner.running.clock import Deadline
@@ -44,6 +45,7 @@ __all__ = [
     "batch",
     "capacity_table",
     "least_max_sizes",
+    "load_change",
     "load_scenario",
     "minimum_instances",
     "percent_options",

@@ -145,8 +145,14 @@ def test_instance_types():
     data = json.loads(res.stdout)
     names = {t["type"] for t in data["types"]}
     assert {"t2.micro", "m5.large", "c7g.4xlarge"} <= names
+    # issue 23: types the 58-type catalog refused
+    teams_run = {"t4g.small", "c7i.large", "m6a.large", "r7g.xlarge", "m5.8xlarge", "c6g.16xlarge"}
+    assert teams_run <= names
+    assert {t["arch"] for t in data["types"] if t["type"] in teams_run} == {"x86_64", "arm64"}
+    assert data["priceDate"].startswith("2026-07-20")
     res = run("instance-types")
     assert "t3.medium" in res.stdout
+    assert all(f"{n} " in res.stdout for n in teams_run)
 
 
 BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*.yaml"))

@@ -221,17 +221,22 @@ def test_mixed_instances_overrides_give_the_types_in_their_order(tmp_path):
 
     _edit(folder, "auto-scaling-groups.json", mixed)
     (folder / "launch-template-versions.json").unlink()  # not needed: the overrides say
-    # as published, c6g.large and c5a.large, which planner's catalog lacks: refused
+    # as published: c6g.large, c5.large and c5a.large, all in the catalog
+    assert _types(folder) == ["c6g.large", "c5.large", "c5a.large"]
+    # a type the catalog lacks (c6gn: a previous generation now) is refused, with the
+    # closest type of its own architecture (arm64)
+    overrides = policy["LaunchTemplate"]["Overrides"]
+    overrides[0]["InstanceType"] = "c6gn.large"
+    _edit(folder, "auto-scaling-groups.json", mixed)
     with pytest.raises(PlannerError) as caught:
         import_folder(folder)
     assert str(caught.value).endswith(
         "auto-scaling-groups.json: AutoScalingGroups[0].MixedInstancesPolicy.LaunchTemplate."
         "Overrides[0].InstanceType: the Auto Scaling group MyAutoScalingGroup launches "
-        "c6g.large, which planner's catalog does not list (did you mean m6g.large?): planner "
+        "c6gn.large, which planner's catalog does not list (did you mean c6g.large?): planner "
         "needs each type's CPU units, memory and ENIs (`planner instance-types` lists the "
         "known ones)"
     )
-    overrides = policy["LaunchTemplate"]["Overrides"]
     overrides[0]["InstanceType"], overrides[2]["InstanceType"] = "c7g.large", "c6i.large"
     _edit(folder, "auto-scaling-groups.json", mixed)
     assert _types(folder) == ["c7g.large", "c5.large", "c6i.large"]

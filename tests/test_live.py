@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-pytest.importorskip("boto3", reason="the live import needs boto3: pip install 'planner[aws]'")
+pytest.importorskip("boto3", reason="the live import needs boto3: pip install -e '.[dev]'")
 pytest.importorskip("moto", reason="the live import's tests need moto: pip install 'moto[ecs,ec2]'")
 
 import boto3  # noqa: E402
@@ -376,7 +376,7 @@ def test_an_unreachable_endpoint_and_a_denied_call_are_one_sentence():
 
 def test_without_boto3_the_extra_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)
-    with pytest.raises(PlannerError, match=r"pip install 'planner\[aws\]'"):
+    with pytest.raises(PlannerError, match=r"pip install 'ecs-rollout-planner\[aws\]'"):
         fetch_export(CLUSTER)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("boto3", reason="the live import needs boto3: pip install 'planner[aws]'")
+pytest.importorskip("boto3", reason="the live import needs boto3: pip install -e '.[dev]'")
 pytest.importorskip("moto", reason="the live import's tests need moto: pip install 'moto[ecs,ec2]'")
 
 import boto3  # noqa: E402

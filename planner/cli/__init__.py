@@ -33,12 +33,10 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from planner.running.install import installed_version
 
-        try:
-            sys.stdout.write(f"planner {version('planner')}\n")
-        except PackageNotFoundError:  # pragma: no cover (run from a checkout, not installed)
-            sys.stdout.write("planner (not installed)\n")
+        # None: run from a checkout that was not installed
+        sys.stdout.write(f"planner {installed_version() or '(not installed)'}\n")
         raise typer.Exit()
 
 

@@ -8,6 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from planner.cli.change import (
+    ChangeFiles,
+    ChangeFormatOpt,
+    ClusterSource,
+    LiveCluster,
+    ParameterOpt,
+    Profile,
+    Region,
+    load_cluster,
+)
 from planner.cli.common import (
     Fmt,
     Format,
@@ -29,9 +39,12 @@ from planner.running.clock import DRAWING, Deadline
 
 def solve(
     scenario: Annotated[
-        Path,
-        typer.Argument(help="A scenario YAML file, or a folder of AWS CLI exports (import)."),
-    ],
+        Path | None,
+        typer.Argument(
+            help="A scenario YAML file, or a folder of AWS CLI exports (import); with "
+            "--cluster NAME, none."
+        ),
+    ] = None,
     format: Annotated[
         SolveFormat,
         typer.Option(
@@ -58,17 +71,24 @@ def solve(
             "safe rollout (JSON minimum.maxSize); the verdict stays the file's maxSize's.",
         ),
     ] = False,
+    change: ChangeFiles = None,
+    change_format: ChangeFormatOpt = None,
+    parameter: ParameterOpt = None,
+    cluster: LiveCluster = None,
+    region: Region = None,
+    profile: Profile = None,
 ) -> None:
-    """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration."""
+    """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration. With
+    --change, of the change as the team wrote it (Terraform plan JSON, CloudFormation or
+    CDK template, ecspresso files), laid over the cluster: the services it touches deploy."""
     import planner
+    from planner.outputs.change_text import render_change
     from planner.outputs.render import render_text
 
     deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
     try:
-        if scenario.is_dir():  # an import folder (AWS CLI exports)
-            loaded = planner.import_cluster(scenario, deadline=deadline)
-        else:
-            loaded = planner.load_scenario(scenario)
+        source = ClusterSource(scenario, cluster, region, profile)
+        loaded, applied = load_cluster(source, change, change_format, parameter, deadline=deadline)
         for field in loaded.ignored if verbose else ():
             Console(stderr=True, soft_wrap=True).print(
                 f"ignored (an ECS API field planner does not use): {field}", highlight=False
@@ -88,6 +108,8 @@ def solve(
                 placement=placement.value,
                 least_max_size=least_max_size,
             )
+        if applied is not None:
+            result.change = applied.to_json()
     except (PlannerError, InternalError) as exc:
         raise fail(exc) from None
     if format is SolveFormat.json:
@@ -97,7 +119,12 @@ def solve(
 
         emit(solve_html(result, result.problem, deadline=deadline), output)
     else:
-        emit(rich_text(lambda c: render_text(result, c), output), output)
+
+        def text(console: Console) -> None:
+            render_text(result, console)
+            render_change(result.change, console)
+
+        emit(rich_text(text, output), output)
     raise typer.Exit(code=result.exit_code)
 
 

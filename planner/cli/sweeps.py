@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from planner.cli.change import BatchChanges, ChangeFormatOpt, ParameterOpt, batch_changes
 from planner.cli.common import (
     BatchFormat,
     Jobs,
@@ -181,10 +182,14 @@ def batch(
     placement: PlacementOpt = Placement.any,
     jobs: Jobs = None,
     scheduler: SchedulerOpt = None,
+    change: BatchChanges = None,
+    change_format: ChangeFormatOpt = None,
+    parameter: ParameterOpt = None,
 ) -> None:
     """Every scenario under the paths, solved side by side: one summary (a repository's
-    gate). Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk, 3
-    unknown, 0 all safe)."""
+    gate). With --change, one cluster (a scenario file or import folder) and each change
+    file a row. Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk,
+    3 unknown, 0 all safe)."""
     from planner.deciding.batch import batch as run_batch
     from planner.outputs.batch_text import render_batch, to_csv
 
@@ -200,6 +205,7 @@ def batch(
                 jobs=jobs,
                 client=client,
                 progress=True,
+                **batch_changes(change, change_format, parameter),
             )
     except (PlannerError, InternalError) as exc:
         raise fail(exc) from None

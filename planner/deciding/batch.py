@@ -90,6 +90,62 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+#: In a folder given to ``--change``, the files that are changes (one row each).
+CHANGE_SUFFIXES = (".json", ".yaml", ".yml", ".template", ".jsonnet")
+
+
+def discover_changes(paths: Iterable[str | Path]) -> list[Path]:
+    """The change files under ``paths``: files as given; under a folder, every
+    :data:`CHANGE_SUFFIXES` file (hidden ones skipped), in order. A folder with none is a
+    :class:`PlannerError` (a gate that checks nothing must not pass)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise PlannerError("no such file or folder", file=str(path))
+        if path.is_file():
+            found.append(path)
+            continue
+        before = len(found)
+        for top, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [
+                Path(top) / f
+                for f in sorted(files)
+                if f.endswith(CHANGE_SUFFIXES) and not f.startswith(".")
+            ]
+        if len(found) == before:
+            raise PlannerError(
+                f"holds no change file ({', '.join(CHANGE_SUFFIXES)})", file=str(path)
+            )
+    return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """``batch --change``: each change file, one row, laid over one cluster."""
+
+    cluster: Path
+    files: list[Path]
+    format: str | None = None
+    parameters: dict[str, str] | None = None
+
+
+def _with_changes(
+    paths: Sequence[str | Path], changes: Sequence[str | Path], fmt: str | None, params: Any
+) -> Changes:
+    if (
+        len(paths) != 1
+        or not Path(paths[0]).exists()
+        or (Path(paths[0]).is_dir() and not is_import_folder(Path(paths[0])))
+    ):
+        raise PlannerError(
+            "with --change, batch takes one cluster: a scenario file or an import folder "
+            f"(got {', '.join(map(str, paths)) or 'none'})"
+        )
+    return Changes(Path(paths[0]), discover_changes(changes), fmt, params)
+
+
 def read(path: Path) -> Scenario:
     """The scenario of a file or an import folder (:class:`PlannerError` if bad)."""
     from planner.inputs.importing import import_cluster
@@ -194,6 +250,9 @@ def batch(
     jobs: int | None = None,
     client: Any = None,
     progress: bool = False,
+    changes: Sequence[str | Path] | None = None,
+    change_format: str | None = None,
+    parameters: dict[str, str] | None = None,
 ) -> BatchResult:
     """Solve every scenario under ``paths``.
 
@@ -212,17 +271,25 @@ def batch(
         Processes side by side on this machine (None: every core).
     client
         A ``dask.distributed.Client``: solve on its cluster instead (:mod:`planner.running.sweep`).
+    changes, change_format, parameters
+        Change files and folders of them (:func:`discover_changes`): ``paths`` is then one
+        cluster (a scenario file or an import folder), and each change, laid over it
+        (:func:`planner.load_change`), is a row (``scenario`` the change file, ``change``
+        what it deploys).
     """
     t0 = time.perf_counter()
     deadline = None if total_time_limit is None else time.time() + total_time_limit
-    found = discover(paths)
+    with_changes = None
+    if changes is not None:
+        with_changes = _with_changes(paths, changes, change_format, parameters)
+    found = with_changes.files if with_changes is not None else discover(paths)
     rows: list[dict[str, Any]] = []
     todo: list[int] = []
     scenarios: list[Scenario] = []
     for path in found:
         row: dict[str, Any] = {"scenario": str(path)}
         try:
-            scenarios.append(read(path))
+            scenarios.append(_read_row(path, with_changes, row))
             todo.append(len(rows))
         except PlannerError as exc:
             row.update(status="bad-input", error=str(exc))
@@ -238,3 +305,18 @@ def batch(
         else:
             rows[k].update(answer)
     return BatchResult(rows, time_limit, time.perf_counter() - t0)
+
+
+def _read_row(path: Path, changes: Changes | None, row: dict[str, Any]) -> Scenario:
+    """A row's scenario: the file's or folder's, or the cluster with the change file
+    ``path`` laid over it (``row["change"]`` then says what it deploys)."""
+    if changes is None:
+        return read(path)
+    from planner.inputs.change.loading import load_change
+
+    scenario, applied = load_change(
+        changes.cluster, [path], change_format=changes.format, parameters=changes.parameters
+    )
+    row["cluster"] = str(changes.cluster)
+    row["change"] = applied.to_json()
+    return scenario

@@ -186,6 +186,8 @@ def _larger_types(small) -> list:
             t
             for t in load_catalog().values()
             if t.name.split(".")[0] == family
+            # a family is of one architecture; said again so that a fix never swaps images
+            and t.arch == (small.arch or t.arch)
             and t.cpu_units >= small.cpu
             and t.memory_mib >= small.memory
             and (t.cpu_units, t.memory_mib) != (small.cpu, small.memory)

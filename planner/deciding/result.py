@@ -85,6 +85,10 @@ class Result:
     #: ``outcome`` (None: the scenario has no capacity provider, breaker or native
     #: blue/green deployment).
     outcome: dict[str, Any] | None = None
+    #: With ``--change`` (CONTRACT.md): the change files, the services they deploy, where
+    #: each is declared, what was skipped and assumed; set by the caller that applied
+    #: them (:func:`planner.load_change`), not by the solvers.
+    change: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -160,6 +164,8 @@ class Result:
             out["minimum"] = self.minimum
         if self.outcome is not None:
             out["outcome"] = self.outcome
+        if self.change is not None:
+            out["change"] = self.change
         out["fixes"] = self.fixes
         out["proof"] = self.proof
         out["timing"] = self.timing

@@ -122,7 +122,7 @@ def import_folder(
     PlannerError
         Naming the file and field, for an export planner cannot read or model.
     """
-    from planner.model.catalog import load_catalog
+    from planner.model.catalog import shipped_types
 
     root = Path(folder)
     if not root.is_dir():
@@ -136,7 +136,7 @@ def import_folder(
     base = Path(relative_to) if relative_to is not None else root
     taskdefs = TaskDefs(root, base, MAX_BYTES)
 
-    catalog = load_catalog()
+    catalog = shipped_types()  # the types met are parsed, not the thousand others
     singles = [one_instance(ci, k, instances_path, catalog) for k, ci in enumerate(instances)]
     warnings: list[str] = []
     agent = agent_ports(instances, warnings)

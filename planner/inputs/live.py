@@ -6,7 +6,8 @@ paginated, then ``describe_*`` in chunks the API accepts; for the capacity provi
 Auto Scaling's and EC2's ``describe_*`` too) and returns what the AWS CLI would print, as
 plain JSON types; :func:`write_export` writes it as the files
 :func:`planner.inputs.importing.import_folder` reads. boto3 is optional
-(``pip install 'planner[aws]'``); AWS errors become one :class:`PlannerError` sentence.
+(``pip install 'ecs-rollout-planner[aws]'``); AWS errors become one :class:`PlannerError`
+sentence.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.running.clock import Deadline
+from planner.running.install import pip_install
 
 #: describe_services takes at most 10 services, describe_container_instances and
 #: describe_tasks at most 100 of theirs per call (describe_capacity_providers too);
@@ -262,7 +264,7 @@ def fetch_export(
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError:
-        raise PlannerError("live import needs boto3: pip install 'planner[aws]'") from None
+        raise PlannerError(f"live import needs boto3: {pip_install('aws')}") from None
 
     where = f"cluster {cluster}"
     calling = ["ECS"]  # the service of the call under way, for the sentence on a refusal

@@ -53,7 +53,7 @@ from planner.inputs import schema
 from planner.inputs.schema.reacting import reacting, strategy
 from planner.inputs.taskdef import task_definition_from_json, taskdef_from_mapping
 from planner.inputs.yamlsafe import Located, format_path, load_yaml
-from planner.model.catalog import get_instance_type, load_catalog
+from planner.model.catalog import find_instance_type, get_instance_type
 from planner.model.providers import CapacityProvider
 from planner.model.scenario import (
     DEFAULT_DYNAMIC_PORT_RANGE,
@@ -383,5 +383,5 @@ def _catalog_arch(kind: str | None) -> str | None:
     """The CPU architecture of an inline group's ``instanceType``, where the catalog has it."""
     if kind is None:
         return None
-    known = load_catalog().get(kind)
+    known = find_instance_type(kind)
     return known.arch if known else None

@@ -21,7 +21,6 @@ Decisions beyond the contract's text
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from planner.errors import PlannerError
 from planner.inputs.checks import listing, mapping, one_of, sized, text, whole
 from planner.inputs.loading import read_agent
 from planner.inputs.yamlsafe import Located, load_yaml
-from planner.model.catalog import InstanceType, get_instance_type, load_catalog
+from planner.model.catalog import InstanceType, get_instance_type, load_catalog, suggest_type
 from planner.model.scenario import STRATEGIES, Agent, first_repeat
 from planner.model.units import OPEN_PERCENT, PERCENT, describe, parse_cpu, parse_memory
 
@@ -184,8 +183,8 @@ def _instance_type(doc: Located, path: tuple[str | int, ...], raw: Any) -> Insta
         return get_instance_type(name)
     except PlannerError:
         known = list(load_catalog())
-        close = difflib.get_close_matches(name.strip().lower(), known, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        close = suggest_type(name)
+        hint = f"; did you mean {close}?" if close else ""
         raise doc.error(
             path,
             f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists "

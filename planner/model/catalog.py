@@ -9,8 +9,10 @@ that callers can say so when they show a number.
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -186,6 +188,11 @@ def _parse_type(name: str, raw: Any, *, file: str) -> InstanceType:
     )
 
 
+#: libyaml's safe loader where PyYAML was built with it: the catalog has over a thousand
+#: types and every command reads it (about 10 times faster than the pure-Python one).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -194,7 +201,7 @@ def _read(path: Path) -> dict[str, Any]:
             f"cannot read the instance catalog: {exc.strerror}", file=str(path)
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise PlannerError(
@@ -211,17 +218,59 @@ def _load(path: Path) -> tuple[dict[str, InstanceType], CatalogInfo]:
     data = _read(path)
     file = str(path)
     types = {name: _parse_type(str(name), raw, file=file) for name, raw in data["types"].items()}
-    info = CatalogInfo(
+    return types, _info(data, path)
+
+
+def _info(data: dict[str, Any], path: Path) -> CatalogInfo:
+    return CatalogInfo(
         region=str(data.get("region", "unknown")),
         price_date=str(data.get("priceDate", "unknown")),
         path=path,
     )
-    return types, info
 
 
 @lru_cache(maxsize=1)
 def _load_default() -> tuple[dict[str, InstanceType], CatalogInfo]:
     return _load(DEFAULT_CATALOG_PATH)
+
+
+# One entry of the shipped catalog as tools/build_catalog.py writes it: a flow mapping on
+# one line under ``types:``.
+_ENTRY_LINE = re.compile(r"^  ([a-z0-9][a-z0-9.\-]*): (\{[^\n]*\})$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _default_lines() -> tuple[dict[str, str], CatalogInfo]:
+    """The shipped catalog's entries as their YAML lines, by name, and its header, read
+    without parsing every entry: a command names a few types of the thousand and more, and
+    parsing them all is most of its start-up. An entry written otherwise (by hand, over
+    several lines) is not found here and is looked up by the full load."""
+    path = DEFAULT_CATALOG_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}, _load_default()[1]  # the full load says why, as a PlannerError
+    start = text.find("\ntypes:\n")
+    if start < 0:
+        return {}, _load_default()[1]
+    try:
+        header = yaml.load(text[:start], Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return {}, _load_default()[1]
+    info = _info(header if isinstance(header, dict) else {}, path)
+    return dict(_ENTRY_LINE.findall(text, start)), info
+
+
+@cache
+def _default_entry(name: str) -> InstanceType | None:
+    line = _default_lines()[0].get(name)
+    if line is None:
+        return _load_default()[0].get(name)
+    try:
+        raw = yaml.load(line, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return _load_default()[0].get(name)  # the full load says where
+    return _parse_type(name, raw, file=str(DEFAULT_CATALOG_PATH))
 
 
 def load_catalog(path: Path | None = None) -> dict[str, InstanceType]:
@@ -262,8 +311,54 @@ def catalog_info(path: Path | None = None) -> CatalogInfo:
         Region, price date and file of the catalog.
     """
     if path is None:
-        return _load_default()[1]
+        return _default_lines()[1]
     return _load(Path(path))[1]
+
+
+def find_instance_type(name: str) -> InstanceType | None:
+    """A type of the shipped catalog, or None if it has none of that name.
+
+    Parameters
+    ----------
+    name
+        An EC2 instance type name; surrounding blanks and case are ignored.
+
+    Returns
+    -------
+    InstanceType or None
+        The catalog entry, if any.
+    """
+    return _default_entry(name.strip().lower())
+
+
+class _ShippedTypes(Mapping[str, InstanceType]):
+    """The shipped catalog as a read-only mapping whose entries are parsed when asked for."""
+
+    def __getitem__(self, name: str) -> InstanceType:
+        found = _default_entry(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        lines = _default_lines()[0]
+        return iter(lines if lines else _load_default()[0])
+
+    def __len__(self) -> int:
+        return len(_default_lines()[0]) or len(_load_default()[0])
+
+
+def shipped_types() -> Mapping[str, InstanceType]:
+    """The shipped catalog, each entry parsed only when looked up: for a caller that looks
+    up the few types it meets (an import) or needs the names alone. :func:`load_catalog`
+    parses them all.
+
+    Returns
+    -------
+    Mapping[str, InstanceType]
+        Name -> type, read-only.
+    """
+    return _ShippedTypes()
 
 
 def get_instance_type(name: str) -> InstanceType:
@@ -283,17 +378,82 @@ def get_instance_type(name: str) -> InstanceType:
     Raises
     ------
     PlannerError
-        If the catalog does not know ``name``; the message lists the known types and the
-        closest one.
+        If the catalog does not know ``name``; the message names the closest one (saying
+        so when it is of another architecture) and how to list them all.
+    """
+    found = find_instance_type(name)
+    if found is not None:
+        return found
+    close = suggest_type(name)
+    hint = f" (closest: {close})" if close else ""
+    raise PlannerError(
+        f"unknown instance type {name!r}{hint}; `planner instance-types` lists the "
+        f"{len(_load_default()[0])} known ones"
+    )
+
+
+# A Graviton (arm64) family in EC2's naming: a "g" among the letters after the generation
+# digit (t4g, m6gd, c7gn, is4gen, g5g), or a1.
+_ARM_FAMILY = re.compile(r"^(a1|[a-z]+\d+[a-z]*g[a-z]*)(-[a-z0-9]+)?$")
+
+
+def implied_arch(name: str) -> str | None:
+    """The architecture a type name implies: its family's in the shipped catalog, else what
+    EC2's naming says (see ``_ARM_FAMILY``); None for a name with no family.
+
+    Parameters
+    ----------
+    name
+        An instance type name, known or not (``m6g.huge``).
+
+    Returns
+    -------
+    str or None
+        ``x86_64``, ``arm64`` or None.
+    """
+    key = name.strip().lower()
+    if "." not in key:
+        return None
+    family = key.split(".")[0]
+    arches = {t.arch for n, t in _load_default()[0].items() if n.split(".")[0] == family}
+    if len(arches) == 1:
+        return arches.pop()
+    return "arm64" if _ARM_FAMILY.match(family) else "x86_64"
+
+
+def suggest_type(name: str, names: Iterable[str] | None = None) -> str | None:
+    """The known type closest to an unknown ``name``, for a "did you mean": one of the
+    architecture ``name`` implies where one is close enough; else the closest of any,
+    followed by "(arm64: needs arm64 images)" (or x86_64) when it crosses architectures,
+    since images built for one do not run on the other.
+
+    Parameters
+    ----------
+    name
+        The unknown name.
+    names
+        The candidates; None for every type of the shipped catalog.
+
+    Returns
+    -------
+    str or None
+        The suggestion in words, or None if nothing is close.
     """
     catalog = _load_default()[0]
     key = name.strip().lower()
-    if key in catalog:
-        return catalog[key]
-    known = sorted(catalog)
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-    hint = f" (closest: {close[0]})" if close else ""
-    raise PlannerError(f"unknown instance type {name!r}; known: {', '.join(known)}{hint}")
+    pool = sorted(catalog if names is None else names)
+    arch = implied_arch(key)
+    same = [n for n in pool if n in catalog and catalog[n].arch == arch]
+    close = difflib.get_close_matches(key, same, n=1, cutoff=0.5) if arch else []
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(key, pool, n=1, cutoff=0.5)
+    if not close:
+        return None
+    other = catalog[close[0]].arch if close[0] in catalog else None
+    if arch and other and other != arch:
+        return f"{close[0]} ({other}: needs {other} images)"
+    return close[0]
 
 
 #: Region of the shipped catalog's prices.

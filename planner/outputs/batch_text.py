@@ -80,6 +80,8 @@ def render_batch(result: BatchResult, console: Any) -> None:
         if extra := _extra(r):
             line.append(f" ({'; '.join(extra)})", style="dim")
         hanging(console, prefix, line)
+        if (r.get("change") or {}).get("nothing"):  # batch --change: nothing deployed
+            hanging(console, Text(" " * len(prefix.plain)), Text(r["change"]["nothing"]))
         if r.get("outcome"):  # how it ends, on a cluster that reacts (ROLLOUT.md §10)
             hanging(console, Text(" " * len(prefix.plain)), Text(outcome_line(r["outcome"])))
         if r["status"] != Verdict.SAFE and (said := message(r)):

@@ -101,14 +101,14 @@ def connect(address: str, timeout: float | None = None) -> Any:
     return client
 
 
-def _worker_version() -> str:
-    from importlib.metadata import version
+def _worker_version() -> str | None:
+    from planner.running.install import installed_version
 
-    return version("planner")
+    return installed_version()
 
 
 def _check_workers(client: Any, address: str) -> None:
-    from importlib.metadata import version
+    from planner.running.install import DISTRIBUTION, installed_version
 
     workers = client.scheduler_info().get("workers", {})
     if not workers:
@@ -116,7 +116,7 @@ def _check_workers(client: Any, address: str) -> None:
             f"the Dask scheduler at {address} has no workers: start some with "
             f"`dask worker {address}`"
         )
-    mine = version("planner")
+    mine = installed_version()
     try:
         theirs = client.run(_worker_version)
     except Exception as exc:  # a worker without planner cannot even unpickle the call
@@ -126,11 +126,16 @@ def _check_workers(client: Any, address: str) -> None:
         ) from None
     other = {w: v for w, v in theirs.items() if v != mine}
     if other:
-        said = ", ".join(f"{w} has {v}" for w, v in sorted(other.items()))
+        said = ", ".join(f"{w} has {_said(v)}" for w, v in sorted(other.items()))
         raise PlannerError(
-            f"the workers of {address} run another planner ({said}; this is {mine}): "
-            "their answers could differ; install the same version"
+            f"the workers of {address} run another planner ({said}; this is "
+            f"{_said(mine)}): their answers could differ; install the same version of "
+            f"{DISTRIBUTION} on both sides"
         )
+
+
+def _said(version: str | None) -> str:
+    return version or "a checkout not installed"
 
 
 # ---------------------------------------------------------------- running

@@ -14,7 +14,6 @@ instance groups they form are the provider's running instances.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs.aws.export import export_list, need, read_export
 from planner.inputs.aws.services import strategy
+from planner.model.catalog import suggest_type
 
 #: AWS's own capacity providers: Fargate, set aside (planner models container instances).
 FARGATE = ("FARGATE", "FARGATE_SPOT")
@@ -83,10 +83,10 @@ class _Files:
         """``kind``, refused (in file ``name`` at ``where``) when the catalog lacks it."""
         if self.known is None or kind in self.known:
             return kind
-        close = difflib.get_close_matches(kind, sorted(self.known), n=1)
+        close = suggest_type(kind, self.known)
         raise PlannerError(
             f"the Auto Scaling group {group} launches {kind}, which planner's catalog does not "
-            "list" + (f" (did you mean {close[0]}?)" if close else "") + ": planner needs "
+            "list" + (f" (did you mean {close}?)" if close else "") + ": planner needs "
             "each type's CPU units, memory and ENIs (`planner instance-types` lists the known "
             "ones)",
             file=str(self.path(name)),

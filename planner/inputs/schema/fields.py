@@ -9,7 +9,6 @@ file:line: field: message; :class:`FileModel` is the base of every mapping of th
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
@@ -25,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from planner.errors import PlannerError
-from planner.model.catalog import get_instance_type, load_catalog
+from planner.model.catalog import get_instance_type, load_catalog, suggest_type
 from planner.model.scenario import (
     INSTANCE_STATUSES,
     NETWORK_MODES,
@@ -313,8 +312,8 @@ def _catalog_type(value: Any) -> Any:
 def _unknown_type(name: str) -> str:
     """Explain an instance type the catalog does not know, with the closest one."""
     known = load_catalog()
-    close = difflib.get_close_matches(name.strip().lower(), list(known), n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]}?" if close else ""
+    close = suggest_type(name)
+    hint = f"; did you mean {close}?" if close else ""
     return (
         f"unknown instance type {describe(name)}{hint} (`planner instance-types` lists the "
         f"{len(known)} known ones; or give the type inline with name, vcpu and memory)"

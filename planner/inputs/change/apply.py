@@ -1,0 +1,345 @@
+"""A change laid over a cluster: the scenario mapping in which the services it touches
+deploy, with the rest of the cluster as it runs (CONTRACT.md, ``solve --change``).
+
+Which services (issue 23, "Which services"):
+
+* a :class:`ServiceChange` is the cluster's service of the same name; where the change
+  names its cluster and the cluster's name is known, a different cluster's service is not
+  this one's (a note says so);
+* a task definition no service of the change uses rolls out on the cluster's services
+  whose running revision is of its family;
+* a service the cluster does not run is a rollout from zero tasks: ``placement`` and
+  ``newPlacement`` all zeros, its ``desiredCount`` tasks pending starts;
+* the services touched deploy (``newTaskDefinition`` the change's revision, where it
+  registers one; the fields it sets replace the cluster's); the others keep still
+  (``deploy: false``) unless they are mid-deployment (``newPlacement``).
+
+What ECS would refuse is refused here, naming the change file and field:
+``networkConfiguration`` for a task definition whose network mode is not ``awsvpc``; a
+task definition that is not one (checked as a scenario's inline one, by
+:func:`planner.inputs.taskdef.taskdef_from_mapping`, with the change file's name).
+
+Capacity providers: one of the cluster's name is updated (what runs now, ``instances`` or
+``group``, kept); a new one starts with its ``instances``, added after the others, so
+every service's ``placement`` gets that many zeros.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlannerError
+from planner.inputs.change.model import Change, Origin, ServiceChange, TaskDefinitionChange
+from planner.inputs.located import Located
+from planner.inputs.taskdef import task_definition_from_json, taskdef_from_mapping
+from planner.model.scenario import TaskDefinition
+
+
+@dataclass
+class Applied:
+    """The cluster with the changes laid over it.
+
+    Parameters
+    ----------
+    mapping
+        A new scenario mapping (the input is not modified).
+    origins
+        Service name → where the change declares it (or the task definition it rolls out).
+    deploying
+        The services that deploy because of the change, in the cluster's order.
+    notes
+        One line each: what the changes skipped, the values taken as ECS's defaults, and
+        what touched nothing of this cluster.
+    skipped, assumptions
+        Those of :attr:`notes` that the readers gave, apart (for JSON).
+    files
+        The change files, as named.
+    """
+
+    mapping: dict[str, Any]
+    origins: dict[str, Origin] = field(default_factory=dict)
+    deploying: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    cluster_name: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``change`` object of ``solve --format json``."""
+        return {
+            "files": list(self.files),
+            "deploying": list(self.deploying),
+            "origins": {
+                name: {"file": o.file, "line": o.line, "address": o.address}
+                for name, o in self.origins.items()
+            },
+            "skipped": list(self.skipped),
+            "assumptions": list(self.assumptions),
+            "notes": list(self.notes),
+            **({"cluster": self.cluster_name} if self.cluster_name else {}),
+            **({"nothing": self.nothing} if self.nothing else {}),
+        }
+
+    @property
+    def nothing(self) -> str | None:
+        """The message when the changes touch no service of the cluster, else None."""
+        if self.deploying:
+            return None
+        which = f"cluster {self.cluster_name}" if self.cluster_name else "the cluster"
+        return f"the change touches no service of {which}: nothing to deploy"
+
+
+def apply_changes(
+    mapping: dict[str, Any],
+    changes: list[Change],
+    *,
+    cluster_name: str | None = None,
+    base_dir: str | Path | None = None,
+) -> Applied:
+    """Lay ``changes`` over a scenario mapping (a scenario file's, or an import's).
+
+    Parameters
+    ----------
+    mapping
+        The cluster as it runs, in the scenario file's format.
+    changes
+        Read by :func:`planner.inputs.change.detect.read_change`, applied in order.
+    cluster_name
+        The cluster's name where known: a service the change puts on another cluster is
+        not this cluster's.
+    base_dir
+        Where the mapping's task-definition paths are relative to (to read the families
+        and network modes of the revisions the cluster runs); default the current
+        directory.
+
+    Raises
+    ------
+    PlannerError
+        Naming the change file and field, for what ECS would refuse.
+    """
+    state = _State(copy.deepcopy(mapping), Path(base_dir or "."), cluster_name)
+    for change in changes:
+        state.applied.files.append(change.file)
+        state.applied.skipped += change.skipped
+        state.applied.assumptions += change.assumptions
+        state.change(change)
+    applied = state.applied
+    applied.notes = applied.skipped + applied.assumptions + applied.notes
+    applied.mapping = state.mapping
+    names = [s.get("name") for s in state.services]
+    applied.deploying = [n for n in names if n in state.touched]
+    for svc in state.services:
+        if svc.get("name") not in state.touched and svc.get("newPlacement") is None:
+            svc["deploy"] = False
+    return applied
+
+
+class _State:
+    def __init__(self, mapping: dict[str, Any], base: Path, cluster_name: str | None) -> None:
+        self.mapping = mapping
+        self.base = base
+        self.applied = Applied(mapping, cluster_name=cluster_name)
+        self.cluster_name = cluster_name
+        services = mapping.get("services")
+        self.services: list[dict[str, Any]] = services if isinstance(services, list) else []
+        self.touched: set[str] = set()
+        self.running_cache: dict[str, TaskDefinition | None] = {}
+
+    def by_name(self, name: str) -> dict[str, Any] | None:
+        return next((s for s in self.services if s.get("name") == name), None)
+
+    def running(self, svc: dict[str, Any]) -> TaskDefinition | None:
+        """The revision a cluster's service runs (None where it cannot be read: the
+        loader words that)."""
+        raw = svc.get("taskDefinition")
+        key = raw if isinstance(raw, str) else repr(raw)
+        if key not in self.running_cache:
+            try:
+                if isinstance(raw, str):
+                    path = Path(raw).expanduser()
+                    td = task_definition_from_json(path if path.is_absolute() else self.base / path)
+                else:
+                    td = taskdef_from_mapping(raw, Located(raw, {}, "<cluster>"), ())
+            except PlannerError:
+                td = None
+            self.running_cache[key] = td
+        return self.running_cache[key]
+
+    def change(self, change: Change) -> None:
+        checked = {id(td): _checked(td) for td in _definitions(change)}
+        for sc in change.services:
+            self.service(sc, checked)
+        for td in change.task_definitions:
+            self.family(td, checked[id(td)])
+        self.capacity(change)
+
+    def service(self, sc: ServiceChange, checked: dict[int, TaskDefinition]) -> None:
+        if sc.cluster and self.cluster_name and sc.cluster != self.cluster_name:
+            self.applied.notes.append(
+                f"{sc.origin}: service {sc.name} is on cluster {sc.cluster}, not "
+                f"{self.cluster_name}: not this cluster's"
+            )
+            return
+        svc = self.by_name(sc.name)
+        new = checked[id(sc.task_definition)] if sc.task_definition is not None else None
+        if svc is None:
+            svc = self.new_service(sc)
+        elif svc.get("newPlacement") is not None and svc.get("deploy") is not False:
+            raise PlannerError(
+                f"{sc.origin.address}: service {sc.name} is mid-deployment in the cluster "
+                "(newPlacement); planner answers for one deployment at a time: let it "
+                "finish, then check the change",
+                file=sc.origin.file,
+                line=sc.origin.line,
+            )
+        mode = new.network_mode if new is not None else None
+        if mode is None:
+            running = self.running(svc)
+            mode = running.network_mode if running is not None else None
+        if sc.network_configuration and mode is not None and mode != "awsvpc":
+            raise PlannerError(
+                f"ECS refuses a network configuration for a task definition whose network "
+                f"mode is {mode} (only awsvpc takes one): remove it, or set the task "
+                "definition's network mode to awsvpc",
+                file=sc.origin.file,
+                line=sc.origin.line,
+                field=_field(sc.origin, sc.network_configuration),
+            )
+        _merge(svc, sc.fields)
+        if sc.task_definition is not None:
+            svc["newTaskDefinition"] = copy.deepcopy(sc.task_definition.definition)
+        svc.pop("deploy", None)
+        self.touched.add(sc.name)
+        self.applied.origins[sc.name] = sc.origin
+
+    def new_service(self, sc: ServiceChange) -> dict[str, Any]:
+        if sc.task_definition is None:
+            raise PlannerError(
+                f"{sc.origin.address}: service {sc.name} is new to the cluster, and its task "
+                "definition is a revision this change does not register: planner needs its "
+                "content (register it in the same change)",
+                file=sc.origin.file,
+                line=sc.origin.line,
+                field="task_definition",
+            )
+        n = self.instance_count(sc)
+        svc: dict[str, Any] = {
+            "name": sc.name,
+            "desiredCount": 0,
+            "taskDefinition": copy.deepcopy(sc.task_definition.definition),
+            "placement": [0] * n,
+            "newPlacement": [0] * n,  # none running: every task a pending start
+        }
+        self.services.append(svc)
+        return svc
+
+    def instance_count(self, sc: ServiceChange) -> int:
+        cluster = self.mapping.get("cluster") or {}
+        groups = cluster.get("instances") or []
+        if any(not isinstance(g, dict) or g.get("count") is None for g in groups):
+            raise PlannerError(
+                f"{sc.origin.address}: service {sc.name} is new: planner starts it from "
+                "zero tasks, which needs every instance group's count in the cluster",
+                file=sc.origin.file,
+                line=sc.origin.line,
+            )
+        n = sum(int(g["count"]) for g in groups)
+        for cp in cluster.get("capacityProviders") or []:
+            n += int(((cp or {}).get("autoScalingGroup") or {}).get("instances") or 0)
+        return n
+
+    def family(self, td: TaskDefinitionChange, checked: TaskDefinition) -> None:
+        found = False
+        for svc in self.services:
+            running = self.running(svc)
+            family = (running.family or "").split(":")[0] if running is not None else ""
+            if family != td.family or svc.get("name") in self.touched:
+                continue
+            if svc.get("newPlacement") is not None and svc.get("deploy") is not False:
+                raise PlannerError(
+                    f"{td.origin.address}: service {svc['name']} (family {td.family}) is "
+                    "mid-deployment in the cluster; planner answers for one deployment at "
+                    "a time",
+                    file=td.origin.file,
+                    line=td.origin.line,
+                )
+            svc["newTaskDefinition"] = copy.deepcopy(td.definition)
+            svc.pop("deploy", None)
+            self.touched.add(svc["name"])
+            self.applied.origins[svc["name"]] = td.origin
+            found = True
+        if not found:
+            self.applied.notes.append(
+                f"{td.origin}: task definition family {td.family}: no service of the "
+                "cluster runs it"
+            )
+
+    def capacity(self, change: Change) -> None:
+        cluster = self.mapping.setdefault("cluster", {})
+        providers = cluster.setdefault("capacityProviders", [])
+        for item in change.capacity_providers:
+            mine = next((p for p in providers if p.get("name") == item["name"]), None)
+            if mine is None:
+                providers.append(copy.deepcopy(item))
+                added = int(item.get("autoScalingGroup", {}).get("instances") or 0)
+                for svc in self.services:  # its instances come after all others
+                    for key in ("placement", "newPlacement"):
+                        if isinstance(svc.get(key), list):
+                            svc[key] = svc[key] + [0] * added
+                continue
+            group = mine.setdefault("autoScalingGroup", {})
+            kept = {k: group[k] for k in ("instances", "group") if k in group}
+            group.clear()
+            group.update(copy.deepcopy(item["autoScalingGroup"]))
+            group.pop("instances", None)
+            group.update(kept)
+            if "managedScaling" in item:
+                mine["managedScaling"] = copy.deepcopy(item["managedScaling"])
+        if not providers:
+            del cluster["capacityProviders"]
+        if change.default_strategy is not None:
+            cluster["defaultCapacityProviderStrategy"] = copy.deepcopy(change.default_strategy)
+
+
+def _definitions(change: Change) -> list[TaskDefinitionChange]:
+    out = [sc.task_definition for sc in change.services if sc.task_definition is not None]
+    return out + list(change.task_definitions)
+
+
+def _checked(td: TaskDefinitionChange) -> TaskDefinition:
+    """The task definition read as the scenario loader will, its errors naming the change
+    file and the resource."""
+    try:
+        return taskdef_from_mapping(td.definition, Located(td.definition, {}, td.origin.file), ())
+    except PlannerError as exc:
+        raise PlannerError(
+            exc.message,
+            file=td.origin.file,
+            line=td.origin.line,
+            field=_field(td.origin, exc.field),
+        ) from None
+
+
+def _field(origin: Origin, field: str | None) -> str | None:
+    """A field of a change's resource, for messages: ``ADDRESS.field``."""
+    if origin.address is None:
+        return field
+    return f"{origin.address}.{field}" if field else origin.address
+
+
+def _merge(svc: dict[str, Any], fields: dict[str, Any]) -> None:
+    """The change's fields over the service's: ``deploymentConfiguration`` key by key; a
+    launch type and a capacity provider strategy replace each other."""
+    for key, value in fields.items():
+        if key == "deploymentConfiguration" and isinstance(svc.get(key), dict):
+            svc[key] = {**svc[key], **copy.deepcopy(value)}
+            continue
+        svc[key] = copy.deepcopy(value)
+        if key == "launchType":
+            svc.pop("capacityProviderStrategy", None)
+        if key == "capacityProviderStrategy":
+            svc.pop("launchType", None)
