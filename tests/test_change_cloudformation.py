@@ -27,8 +27,9 @@ REFARCH = str(DATA / "refarch-product-service.yaml")
 PATTERNS = str(DATA / "container-patterns-service-capacity-provider.yml")
 
 NO_SERVICE_NAME = (
-    "service Service: no ServiceName; CloudFormation generates one, so planner calls it "
-    "Service: it matches a running service by its task definition's family, else it is new"
+    "service Service: no ServiceName; CloudFormation generates one (stack name, logical id "
+    "and a random suffix), so planner calls it Service: the cluster's service of that name, "
+    "else a new one"
 )
 
 
@@ -148,7 +149,7 @@ def test_container_patterns_service_read_field_by_field() -> None:
                 action="update",
                 origin=Origin(PATTERNS, 81, "Service"),
                 cluster=None,
-                network_configuration="Resources.Service.Properties.NetworkConfiguration",
+                network_configuration="Properties.NetworkConfiguration",
             )
         ],
     )

@@ -121,7 +121,7 @@ def test_intrinsic_functions_resolved_with_a_parameter(tmp_path: Path) -> None:
     (web,) = change.services
     assert web.name == "dev-web${Literal}"
     assert web.fields["desiredCount"] == 1
-    assert web.network_configuration == "Resources.Web.Properties.NetworkConfiguration"
+    assert web.network_configuration == "Properties.NetworkConfiguration"
     assert web.task_definition is not None
     definition = web.task_definition.definition
     assert definition["networkMode"] == "bridge"

@@ -26,7 +26,7 @@ from planner.inputs.change.cfn_reading import (
     _is_function,
 )
 from planner.inputs.change.model import Change, ServiceChange, TaskDefinitionChange
-from planner.inputs.located import Located, format_path
+from planner.inputs.located import Located
 from planner.inputs.taskdef import taskdef_from_ecs
 from planner.model.scenario import CONTROLLERS, LAUNCH_TYPES, SCHEDULING
 
@@ -153,9 +153,9 @@ class TemplateReader(CapacityReading):
         if name is None:
             name = lid
             self.note(
-                f"service {lid}: no ServiceName; CloudFormation generates one, so planner "
-                f"calls it {lid}: it matches a running service by its task definition's "
-                "family, else it is new"
+                f"service {lid}: no ServiceName; CloudFormation generates one (stack name, "
+                f"logical id and a random suffix), so planner calls it {lid}: the "
+                "cluster's service of that name, else a new one"
             )
         fields = self.service_fields(lid, props)
         if "desiredCount" not in fields and fields.get("schedulingStrategy") != "DAEMON":
@@ -165,7 +165,7 @@ class TemplateReader(CapacityReading):
             )
         network = None
         if self.present(self.path(lid, "NetworkConfiguration"), props.get("NetworkConfiguration")):
-            network = format_path(self.path(lid, "NetworkConfiguration"))
+            network = "Properties.NetworkConfiguration"  # the apply step adds the logical id
         return ServiceChange(
             name=name,
             fields=fields,

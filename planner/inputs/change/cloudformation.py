@@ -30,8 +30,8 @@ What CloudFormation or ECS fills in when the template leaves it out is taken and
 ``assumptions``:
 
 * no ``ServiceName``: CloudFormation generates one (stack name, logical id and a random
-  suffix), so planner names the service by its logical id: it matches a running service
-  only by its task definition's family, else it is new;
+  suffix), so planner names the service by its logical id: the cluster's service of that
+  name, else a new one (the apply step matches services by name);
 * no ``DesiredCount``: a new service starts 1 task, an existing one keeps its count
   (CloudFormation's documented behaviour since DesiredCount became optional);
 * no ``Family``: CloudFormation generates one, so planner names it by its logical id;
