@@ -3,9 +3,10 @@
 Real templates first (tests/data/change/cloudformation/, sources and licences in its
 NOTES.md), each read field by field and given a verdict worked out by hand on a small
 cluster. The apply step (planner/inputs/change/apply.py) was not in main when these were
-written, so the verdict tests lay the change over the cluster's scenario mapping by hand:
-the service's fields, the template's task definition as ``newTaskDefinition`` (the ECS
-shape, inline), and the running revision written out. The intrinsic functions, the
+written, so the verdict tests here lay the change over the cluster's scenario mapping by
+hand: the service's fields, the template's task definition as ``newTaskDefinition`` (the
+ECS shape, inline), and the running revision written out. The same verdicts through the
+apply step and the command line are in tests/test_change_cloudformation_apply.py. The intrinsic functions, the
 refusals and the guards against hostile files use small templates written here (no
 public template shows each of them alone).
 """
