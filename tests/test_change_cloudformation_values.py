@@ -744,3 +744,36 @@ def test_json_indented_with_tabs_keeps_its_lines(tmp_path: Path) -> None:
     )
     error = refused(write(tmp_path, text, "t.json"))
     assert (error.line, error.field) == (4, "Resources.S.Properties.DesiredCount")
+
+
+def test_service_task_definition_through_get_att(tmp_path: Path) -> None:
+    """``!GetAtt Td.TaskDefinitionArn`` names the template's task definition as ``!Ref``
+    does; an ARN of a revision elsewhere leaves the service's running one, said."""
+    text = """
+        Resources:
+          Td:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              Family: web
+              ContainerDefinitions: [{Name: a, Memory: 64}]
+          Web:
+            Type: AWS::ECS::Service
+            Properties:
+              ServiceName: web
+              TaskDefinition: !GetAtt Td.TaskDefinitionArn
+          Other:
+            Type: AWS::ECS::Service
+            Properties:
+              ServiceName: other
+              TaskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/other:7
+        """
+    change = read_cloudformation(write(tmp_path, text))
+    web, other = change.services
+    assert web.task_definition is not None and web.task_definition.family == "web"
+    assert other.task_definition is None
+    assert change.task_definitions == []
+    assert (
+        "service other: its TaskDefinition "
+        "(arn:aws:ecs:us-east-1:123456789012:task-definition/other:7) is not a task "
+        "definition of the template; planner takes the revision the service runs now"
+    ) in change.assumptions
