@@ -6,9 +6,9 @@ cluster. The apply step (planner/inputs/change/apply.py) was not in main when th
 written, so the verdict tests here lay the change over the cluster's scenario mapping by
 hand: the service's fields, the template's task definition as ``newTaskDefinition`` (the
 ECS shape, inline), and the running revision written out. The same verdicts through the
-apply step and the command line are in tests/test_change_cloudformation_apply.py. The intrinsic functions, the
-refusals and the guards against hostile files use small templates written here (no
-public template shows each of them alone).
+apply step and the command line are in tests/test_change_cloudformation_apply.py; the
+intrinsic functions, the refusals and the guards against hostile files, on small
+templates written for them, in tests/test_change_cloudformation_values.py.
 """
 
 from __future__ import annotations
