@@ -463,6 +463,10 @@ def test_condition_of_a_resource_not_read_is_not_evaluated(tmp_path: Path) -> No
           Prod: !Equals [!Ref Stage, prod]
         Transform: AWS::LanguageExtensions
         Resources:
+          Fn::ForEach::Topics:
+            - Name
+            - [a, b]
+            - Topic${Name}: {Type: AWS::SNS::Topic}
           Role:
             Type: AWS::IAM::Role
             Condition: Prod
@@ -472,6 +476,10 @@ def test_condition_of_a_resource_not_read_is_not_evaluated(tmp_path: Path) -> No
         """
     change = read_cloudformation(write(tmp_path, text))
     assert [s.name for s in change.services] == ["web"]
+    assert change.skipped == [
+        "Fn::ForEach::Topics: resources the AWS::LanguageExtensions transform makes; planner "
+        "reads the template as written"
+    ]
     assert change.assumptions == [
         'the template declares Transform "AWS::LanguageExtensions": planner reads it as '
         "written, before CloudFormation applies the transform"
@@ -479,7 +487,7 @@ def test_condition_of_a_resource_not_read_is_not_evaluated(tmp_path: Path) -> No
     error = refused(
         write(tmp_path, text.replace("Type: AWS::IAM::Role", "Type: AWS::ECS::Service"))
     )
-    assert (error.line, error.field) == (9, "Resources.Role.Condition")
+    assert (error.line, error.field) == (13, "Resources.Role.Condition")
     assert "pass --parameter Stage=VALUE" in error.message
 
 

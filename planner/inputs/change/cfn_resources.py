@@ -51,6 +51,12 @@ class TemplateReader(CapacityReading):
     def read(self) -> Change:
         by_type: dict[str, list[str]] = {}
         for lid, resource in self.resources.items():
+            if isinstance(lid, str) and lid.startswith("Fn::ForEach::"):
+                self.change.skipped.append(
+                    f"{lid}: resources the AWS::LanguageExtensions transform makes; planner "
+                    "reads the template as written"
+                )
+                continue
             if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
                 raise self.error(
                     ("Resources", lid), "must be a resource: a mapping with Type (text)"
@@ -60,7 +66,7 @@ class TemplateReader(CapacityReading):
             if resource["Type"] in READ_TYPES and self.created(lid):
                 by_type.setdefault(resource["Type"], []).append(lid)
         for lid, resource in self.resources.items():
-            if resource["Type"] == NESTED_STACK:
+            if isinstance(resource, dict) and resource.get("Type") == NESTED_STACK:
                 self.change.skipped.append(
                     f"{lid} ({NESTED_STACK}): a nested stack; planner reads this template "
                     "only: give the nested template as its own --change, its Parameters "
