@@ -501,3 +501,37 @@ def test_no_breaker_where_its_rollback_would_be_stuck():
     result = _solve(bare)
     assert result.outcome["kind"] == "stuck"
     assert not any("circuit breaker" in f for f in result.fixes)
+
+
+def test_each_fix_carries_its_kind_field_value_and_the_verdict_it_was_checked_to_give():
+    """JSON's fix objects (CONTRACT.md): a fix equals its sentence, and says what it sets."""
+    from builders import solved
+
+    from planner.deciding.result import Fix
+
+    fixes = solved("stuck").fixes
+    assert all(isinstance(f, Fix) for f in fixes)
+    assert fixes[0].to_json() == {
+        "kind": "max-size", "service": None, "field": "maxSize", "value": 3,
+        "capacityProvider": "general", "verdict": "safe",
+        "text": "raise maxSize of general's Auto Scaling group to 3",
+    }  # fmt: skip
+    breaker = fixes[-1].to_json()
+    assert (breaker["kind"], breaker["service"], breaker["field"], breaker["value"]) == (
+        "circuit-breaker", "api", "deploymentCircuitBreaker", {"enable": True, "rollback": True},
+    )  # fmt: skip
+    # it makes the rollout end, not complete: checked to leave the verdict, and roll back
+    assert (breaker["verdict"], breaker["outcome"], breaker["text"]) == ("hangs", "rolls-back",
+                                                                         BREAKER)  # fmt: skip
+
+
+def test_a_fix_survives_the_trip_to_a_batch_worker_and_back():
+    import pickle
+
+    from planner.deciding.result import Fix, fix_json
+
+    fix = Fix("maximumPercent 200 for api", "deployment-configuration", service="api",
+              field="maximumPercent", value=200)  # fmt: skip
+    back = pickle.loads(pickle.dumps(fix))
+    assert back == "maximumPercent 200 for api" and back.to_json() == fix.to_json()
+    assert fix_json("a sentence") == "a sentence"

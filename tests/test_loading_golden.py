@@ -49,6 +49,7 @@ _REACTING_DEFAULTS = (
 
 
 def _shown(text: str) -> str:
+    text = text.replace(", expect=None", "")  # no expect: field, recorded as before it was
     for default in _REACTING_DEFAULTS:
         text = text.replace(default, ")")
     return text

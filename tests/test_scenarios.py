@@ -1,10 +1,9 @@
-"""Every shipped scenario gives the verdict its ``# expect:`` line states.
+"""Every shipped scenario gives the verdict its ``expect:`` field states.
 
 The seed's three cases and their fixes (ROLLOUT.md §1), the at-risk example (§4), the
 realistic examples and the public hang reports written as scenarios.
 """
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,32 +12,29 @@ import planner
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
-EXPECT = re.compile(r"^# expect: (safe|at-risk|hangs)(?: \(([a-z-]+)\))?", re.M)
-#: Optional: the verdict with ECS's scheduler as configured (ROLLOUT.md §8).
-EXPECT_ECS = re.compile(r"^# expect --placement ecs: (safe|at-risk|hangs)$", re.M)
-ECS_FILES = [f for f in FILES if EXPECT_ECS.search(f.read_text())]
+EXPECT = {f: planner.load_scenario(f).expect for f in FILES}
+#: Those that state their verdict with ECS's scheduler as configured (ROLLOUT.md §8).
+ECS_FILES = [f for f in FILES if EXPECT[f] is not None and EXPECT[f].placement_ecs is not None]
 
 
 def test_every_scenario_states_what_it_expects():
     assert len(FILES) >= 30
     for f in FILES:
-        assert EXPECT.search(f.read_text()), f
-
-
-OUTCOME = re.compile(r"^# outcome: ([a-z-]+)", re.MULTILINE)
+        assert EXPECT[f] is not None, f
+        assert "# expect" not in f.read_text(), f  # the field, not a comment beside it
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(ROOT)) for f in FILES])
 def test_shipped_scenario(path):
-    verdict, reason = EXPECT.search(path.read_text()).groups()
+    expect = EXPECT[path]
     result = planner.solve(planner.load_scenario(path), time_limit=60)
-    assert result.verdict == verdict, result.proof
-    outcome = OUTCOME.search(path.read_text())
-    if outcome:  # a cluster that reacts (ROLLOUT.md §10): how it ends
-        assert result.outcome is not None and result.outcome["kind"] == outcome.group(1)
-    if reason:
-        assert reason in result.reasons
-    if verdict == "safe":
+    assert result.verdict == expect.verdict, result.proof
+    if expect.outcome:  # a cluster that reacts (ROLLOUT.md §10): how it ends
+        assert result.outcome is not None and result.outcome["kind"] == expect.outcome
+    assert set(expect.reasons) <= set(result.reasons)
+    kind = (result.outcome or {}).get("kind")
+    assert expect.unmet(result.verdict, result.reasons, kind) == []
+    if expect.verdict == "safe":
         assert result.reasons == [] and result.plan is not None
     else:
         assert result.dead_state is not None and result.dead_state.blocked
@@ -50,7 +46,7 @@ def test_some_scenarios_state_their_verdict_with_ecs_placement():
 
 @pytest.mark.parametrize("path", ECS_FILES, ids=[str(f.relative_to(ROOT)) for f in ECS_FILES])
 def test_shipped_scenario_with_ecs_placement(path):
-    [verdict] = EXPECT_ECS.findall(path.read_text())
+    verdict = EXPECT[path].placement_ecs
     result = planner.solve(planner.load_scenario(path), time_limit=60, placement="ecs")
     assert (result.verdict, result.placement) == (verdict, "ecs"), result.proof
 

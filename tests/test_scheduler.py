@@ -98,7 +98,8 @@ def test_json_and_text_report_ecs_as_configured():
     res = planner.solve(planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml"))
     data = res.to_json()
     sched = data["scheduler"]
-    assert set(sched) == {"strategies", "runs", "completed", "hung", "firstHang"}
+    assert set(sched) == {"strategies", "runs", "completed", "hung", "hangRate", "firstHang"}
+    assert sched["hangRate"] == sched["hung"] / sched["runs"]
     assert sched["strategies"]["a"] == [
         {"type": "spread", "field": "attribute:ecs.availability-zone"},
         {"type": "spread", "field": "instanceId"},

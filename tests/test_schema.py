@@ -116,7 +116,14 @@ def test_the_reader_has_no_field_list_of_its_own():
         assert set(model.model_fields) <= flat, model
     assert tuple(schema.TaskDefinitionShort.model_fields) == taskdef.SHORT_FORM_FIELDS
     assert tuple(schema.PortMapping.model_fields) == taskdef.PORT_MAPPING_FIELDS
-    assert tuple(ScenarioFile.model_fields) == ("name", "cluster", "services", "timing", "reacting")
+    assert tuple(ScenarioFile.model_fields) == (
+        "name",
+        "cluster",
+        "services",
+        "timing",
+        "reacting",
+        "expect",
+    )
     assert tuple(schema.Reacting.model_fields) == tuple(reacting.REACTING_FIELDS)
 
 

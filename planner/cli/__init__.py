@@ -2,12 +2,15 @@
 
 One module a group of commands: :mod:`~planner.cli.solve` (``solve``, ``instance-types``,
 ``schema``), :mod:`~planner.cli.sweeps` (``percents``, ``table``, ``batch``),
+:mod:`~planner.cli.gate` (the gate's options of ``solve`` and ``batch``),
 :mod:`~planner.cli.aws` (``import``), :mod:`~planner.cli.zones` (``zones``); what they
 share (formats, options, printing, failing) in :mod:`~planner.cli.common`.
 
 Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
 4 internal error (a plan or dead path that does not replay: a bug, never a verdict), or
 sweep cells that failed (each marked in the output). ``batch``: the worst scenario's.
+``--fail-on`` (``solve``, ``batch``; :mod:`~planner.cli.gate`): a verdict it does not list
+exits 0; in ``batch`` a scenario's ``expect:`` decides its own row.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Exit codes (docs/CONTRACT.md): 0 safe; 1 at-risk or hangs; 2 bad input or usage; 3 unknown;
 4 internal error (a plan or dead path that does not replay: a bug, never a verdict), or
 sweep cells that failed (each marked in the output). ``batch``: the worst scenario's.
+``solve`` and ``batch`` take ``--fail-on`` (:mod:`planner.cli.gate`): a verdict it does not
+list exits 0.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ EPILOG = (
     "own choices can hang it), hangs (no run completes), unknown (the time limit came "
     "before a proof). Exit codes: 0 safe; 1 at-risk or hangs (a deploy gate fails); 2 bad "
     "input or usage; 3 unknown; 4 internal error (a bug in planner, never a verdict) or "
-    "sweep cells that failed (marked in the output); batch: the worst scenario's. The "
+    "sweep cells that failed (marked in the output); batch: the worst scenario's. solve and "
+    "batch: --fail-on narrows the verdicts that fail (default hangs, at-risk, unknown; the "
+    "others exit 0); in batch a scenario with expect: exits 0 when met, 1 when not. The "
     "model and the file format: docs/ROLLOUT.md and docs/CONTRACT.md in planner's "
     "repository, and its README."
 )
@@ -62,6 +66,7 @@ class SolveFormat(StrEnum):
     text = "text"
     json = "json"
     html = "html"
+    github = "github"
 
 
 class Placement(StrEnum):
@@ -106,6 +111,7 @@ class BatchFormat(StrEnum):
     json = "json"
     csv = "csv"
     html = "html"
+    github = "github"
 
 
 def fail(exc: PlannerError | InternalError) -> typer.Exit:

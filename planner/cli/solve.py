@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from planner.cli import gate
 from planner.cli.change import (
     ChangeFiles,
     ChangeFormatOpt,
@@ -48,7 +49,10 @@ def solve(
     format: Annotated[
         SolveFormat,
         typer.Option(
-            "--format", "-f", help="text, json, or html (one self-contained page with charts)."
+            "--format",
+            "-f",
+            help="text, json, html (one self-contained page with charts), or github "
+            "(GitHub Actions annotations at each failing service's line, then the text).",
         ),
     ] = SolveFormat.text,
     output: Output = None,
@@ -77,6 +81,8 @@ def solve(
     cluster: LiveCluster = None,
     region: Region = None,
     profile: Profile = None,
+    fail_on: gate.FailOn = None,
+    summary: gate.Summary = None,
 ) -> None:
     """The verdict (safe, at-risk, hangs, unknown), why, the plan and its duration. With
     --change, of the change as the team wrote it (Terraform plan JSON, CloudFormation or
@@ -86,6 +92,7 @@ def solve(
     from planner.outputs.render import render_text
 
     deadline = Deadline(time_limit)  # one clock: import, solve and drawing all on it
+    policy = gate.policy(fail_on)
     try:
         source = ClusterSource(scenario, cluster, region, profile)
         loaded, applied = load_cluster(source, change, change_format, parameter, deadline=deadline)
@@ -118,6 +125,9 @@ def solve(
         from planner.outputs.report import solve_html
 
         emit(solve_html(result, result.problem, deadline=deadline), output)
+    elif format is SolveFormat.github:
+        origins = applied.origins if applied is not None else None
+        emit(gate.github_text(result, policy, output, origins), output)
     else:
 
         def text(console: Console) -> None:
@@ -125,7 +135,7 @@ def solve(
             render_change(result.change, console)
 
         emit(rich_text(text, output), output)
-    raise typer.Exit(code=result.exit_code)
+    gate.finish_solve(result, policy, summary)
 
 
 def instance_types(format: Fmt = Format.text, output: Output = None) -> None:

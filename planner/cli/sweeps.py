@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from planner.cli import gate
 from planner.cli.change import BatchChanges, ChangeFormatOpt, ParameterOpt, batch_changes
 from planner.cli.common import (
     BatchFormat,
@@ -160,7 +161,12 @@ def batch(
         ),
     ],
     format: Annotated[
-        BatchFormat, typer.Option("--format", "-f", help="text, json, csv or html.")
+        BatchFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, json, csv, html, or github (GitHub Actions annotations, then the text).",
+        ),
     ] = BatchFormat.text,
     output: Output = None,
     junit: Annotated[
@@ -185,15 +191,19 @@ def batch(
     change: BatchChanges = None,
     change_format: ChangeFormatOpt = None,
     parameter: ParameterOpt = None,
+    fail_on: gate.FailOn = None,
+    summary: gate.Summary = None,
 ) -> None:
     """Every scenario under the paths, solved side by side: one summary (a repository's
     gate). With --change, one cluster (a scenario file or import folder) and each change
-    file a row. Exit code: the worst scenario's (4 failed, 2 bad input, 1 hangs or at-risk,
-    3 unknown, 0 all safe)."""
+    file a row. Exit code: the worst scenario's (4 failed, 2 bad input, 1 fails the gate, 3
+    unknown, 0 passes). A scenario fails the gate by --fail-on, except that one with an
+    expect: field passes when the verdict is as it expects, and fails (1) when not."""
     from planner.deciding.batch import batch as run_batch
     from planner.outputs.batch_text import render_batch, to_csv
 
     deadline = whole_deadline(time_limit)
+    policy = gate.policy(fail_on)
     try:
         with dask_client(scheduler) as client:
             result = run_batch(
@@ -206,6 +216,7 @@ def batch(
                 client=client,
                 progress=True,
                 **batch_changes(change, change_format, parameter),
+                fail_on=policy,
             )
     except (PlannerError, InternalError) as exc:
         raise fail(exc) from None
@@ -221,7 +232,9 @@ def batch(
         from planner.outputs.pages import batch_html
 
         text = batch_html(result)
+    elif format is BatchFormat.github:
+        text = gate.batch_github_text(result, output)
     else:
         text = rich_text(lambda c: render_batch(result, c), output)
     emit(text, output)
-    raise typer.Exit(code=result.exit_code)
+    gate.finish_batch(result, summary)

@@ -11,8 +11,11 @@ Files are read here, in the calling process: a bad one is a row with status
 scenarios that read are sent to the executor of :mod:`planner.running.sweep`, each one a cell
 with its own time limit, and come back as one row each, in the order found.
 
-The batch's exit code is the worst row's (:data:`SEVERITY`): a planner failure (4) over
-bad input (2) over hangs and at-risk (1) over unknown (3) over safe (0).
+The batch's exit code is the worst row's: a planner failure (4) over bad input (2) over a
+failing row (1) over unknown (3) over a passing one (0). A row fails as the gate's policy
+says (``fail_on``, :mod:`planner.deciding.gate`: by default hangs and at-risk fail, and
+unknown is 3), except that a scenario with an expectation (its ``expect:`` field) passes
+when it is met and fails when it is not: a folder of examples passes its own gate.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from planner.deciding.gate import (
+    DEFAULT_FAIL_ON,
+    GATE_VERDICTS,
+    row_exit,
+    worst_exit,
+)
+from planner.deciding.result import Result, fix_json
 from planner.deciding.verdicts import EXIT_CODES as VERDICT_EXIT_CODES
 from planner.deciding.verdicts import Verdict
 from planner.errors import InternalError, PlannerError
@@ -188,13 +198,34 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
             scenario, time_limit=limit, workers=1, seed=shared.seed, placement=shared.placement
         )
     except PlannerError as exc:  # read, but not a cluster planner can model (DoesNotFit)
-        return {"status": "bad-input", "error": str(exc)}
+        return {"status": "bad-input", "error": str(exc), **error_at(exc)}
+    return {**row_of(result), "wallSeconds": round(time.perf_counter() - t0, 3)}
+
+
+def result_row(result: Result) -> dict[str, Any]:
+    """One solve as a batch row, its ``scenario`` the file (or folder) it was read from."""
+    return {
+        "scenario": result.source or result.scenario,
+        **row_of(result),
+        "wallSeconds": round(result.wall_seconds, 3),
+    }
+
+
+def row_of(result: Result) -> dict[str, Any]:
+    """A solve's result as a batch row's fields (``planner solve``'s summary and
+    annotations read the same): the verdict as ``status``, why, the stuck services, the
+    fixes, the plan's length, the outcome, the sampled runs, the expectation."""
     ds = result.dead_state
     return {
         "status": result.verdict,
         "name": result.scenario,
+        "services": list(result.service_names),
         "reasons": result.reasons,
         "why": [b.message for b in ds.blocked] if ds is not None else [],
+        "blocked": [
+            {"service": b.service, "reason": b.reason, "message": b.message}
+            for b in (ds.blocked if ds is not None else [])
+        ],
         "stuckNow": bool(result.stuck_now),
         "fixes": result.fixes,
         "minimum": result.minimum,
@@ -202,8 +233,20 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
         "estimatedDurationSeconds": result.estimated_duration,
         "proof": result.proof,
         **({"outcome": result.outcome} if result.outcome is not None else {}),
-        "wallSeconds": round(time.perf_counter() - t0, 3),
+        **({"scheduler": _runs(result.scheduler)} if result.scheduler else {}),
+        **result.expectation,
     }
+
+
+def error_at(exc: PlannerError) -> dict[str, Any]:
+    """Where bad input is (``errorAt``: file and line, for annotations), where known."""
+    return {"errorAt": {"file": exc.file, "line": exc.line}} if exc.file else {}
+
+
+def _runs(sched: dict[str, Any]) -> dict[str, Any]:
+    """The scheduler's sampled runs, as a row carries them (not the strategies or the
+    first hang's choices)."""
+    return {k: sched[k] for k in ("runs", "completed", "hung", "hangRate") if k in sched}
 
 
 @dataclass
@@ -214,6 +257,8 @@ class BatchResult:
     rows: list[dict[str, Any]]
     time_limit: float
     wall_seconds: float = 0.0
+    #: The verdicts that fail the gate (``--fail-on``, :mod:`planner.deciding.gate`).
+    fail_on: frozenset[str] = DEFAULT_FAIL_ON
 
     @property
     def worst(self) -> str:
@@ -221,7 +266,18 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.worst]
+        """The worst row's exit code under the policy and the rows' expectations."""
+        return worst_exit(row_exit(r, self.fail_on) for r in self.rows)
+
+    def expectations(self) -> dict[str, int]:
+        """How many rows met their expectation, missed it, or could not be checked."""
+        said = {True: "asExpected", False: "notAsExpected", None: "notChecked"}
+        out: dict[str, int] = {}
+        for r in self.rows:
+            if "asExpected" in r:
+                key = said[r["asExpected"]]
+                out[key] = out.get(key, 0) + 1
+        return out
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in SEVERITY}
@@ -230,10 +286,16 @@ class BatchResult:
         return {s: n for s, n in out.items() if n}
 
     def to_json(self) -> dict[str, Any]:
+        rows = [
+            {**r, "fixes": [fix_json(f) for f in r["fixes"]]} if "fixes" in r else r
+            for r in self.rows
+        ]
         return {
-            "scenarios": self.rows,
+            "scenarios": rows,
             "counts": self.counts(),
             "worst": self.worst,
+            "failOn": [v.value for v in GATE_VERDICTS if v in self.fail_on],
+            **({"expectations": e} if (e := self.expectations()) else {}),
             "exitCode": self.exit_code,
             "timeLimitSecondsPerScenario": self.time_limit,
             "wallSeconds": round(self.wall_seconds, 3),
@@ -253,6 +315,7 @@ def batch(
     changes: Sequence[str | Path] | None = None,
     change_format: str | None = None,
     parameters: dict[str, str] | None = None,
+    fail_on: frozenset[str] = DEFAULT_FAIL_ON,
 ) -> BatchResult:
     """Solve every scenario under ``paths``.
 
@@ -276,6 +339,8 @@ def batch(
         cluster (a scenario file or an import folder), and each change, laid over it
         (:func:`planner.load_change`), is a row (``scenario`` the change file, ``change``
         what it deploys).
+    fail_on
+        The verdicts that fail the gate (the exit code; :mod:`planner.deciding.gate`).
     """
     t0 = time.perf_counter()
     deadline = None if total_time_limit is None else time.time() + total_time_limit
@@ -292,7 +357,7 @@ def batch(
             scenarios.append(_read_row(path, with_changes, row))
             todo.append(len(rows))
         except PlannerError as exc:
-            row.update(status="bad-input", error=str(exc))
+            row.update(status="bad-input", error=str(exc), **error_at(exc))
         rows.append(row)
     shared = _Shared(time_limit, seed, placement, deadline)
     solved = run_cells(
@@ -304,7 +369,7 @@ def batch(
             rows[k].update(status="failed", error=answer.error)
         else:
             rows[k].update(answer)
-    return BatchResult(rows, time_limit, time.perf_counter() - t0)
+    return BatchResult(rows, time_limit, time.perf_counter() - t0, fail_on)
 
 
 def _read_row(path: Path, changes: Changes | None, row: dict[str, Any]) -> Scenario:

@@ -17,8 +17,9 @@ says so, :data:`ENDS_ONLY`), but one checked to make it end, the rollback comple
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from planner.deciding.result import Result
+from planner.deciding.result import Fix, Result
 from planner.deciding.verdict import analyse
 from planner.deciding.verdicts import Verdict
 from planner.model.problem import DoesNotFit, Problem, compile_problem
@@ -35,7 +36,9 @@ ENDS_ONLY = "the rollout still does not complete"
 def is_safe_fix(fix: str) -> bool:
     """Whether ``fix`` was checked safe: every one but the breaker's, which makes the
     rollout end, not complete (:data:`ENDS_ONLY`)."""
-    return ENDS_ONLY not in fix
+    if isinstance(fix, Fix):
+        return fix.verdict == Verdict.SAFE
+    return ENDS_ONLY not in fix  # a sentence (a batch row read back from JSON, say)
 
 
 def _safe(scenario: Scenario, deadline: Deadline, seed: int) -> bool:
@@ -62,13 +65,14 @@ def find_fixes(
     time_limit: float = 20.0,
     seed: int = 0,
     deadline: Deadline | None = None,
-) -> list[str]:
-    """Verified fixes, each a short sentence, searched until ``deadline`` (None:
-    ``time_limit`` seconds from now), within its :data:`~planner.running.clock.FIXES`."""
+) -> list[Fix]:
+    """Verified fixes, each a short sentence with its fields (:class:`Fix`), searched until
+    ``deadline`` (None: ``time_limit`` seconds from now), within its
+    :data:`~planner.running.clock.FIXES`."""
     if problem.total_desired > MAX_TASKS:
         return []
     deadline = (Deadline(time_limit) if deadline is None else deadline).share(clock.FIXES)
-    found: list[str] = []
+    found: list[Fix] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
     found += _provider_fixes(scenario, deadline, seed)
@@ -86,11 +90,17 @@ def find_fixes(
                 what = "one more" if extra == 1 else f"{extra} more"
                 zones = _added_zones(g, extra)
                 where = f" in {', '.join(zones)}" if zones else ""
+                fields: dict[str, Any] = {
+                    "field": "count", "value": (g.count or 0) + extra, "group": g.name,
+                    "added": extra, **({"zones": zones} if zones else {}),
+                }  # fmt: skip
                 if g.instance_ids:  # an imported instance: say what to add, not its id
                     name = g.type or g.instance_type or f"{g.cpu} CPU units, {g.memory} MiB"
-                    found.append(f"{what} {name}{where} (like {g.instance_ids[0]})")
+                    text = f"{what} {name}{where} (like {g.instance_ids[0]})"
+                    fields["like"] = g.instance_ids[0]
                 else:
-                    found.append(f"{what} {g.name}{where} (placement by ECS's spread)")
+                    text = f"{what} {g.name}{where} (placement by ECS's spread)"
+                found.append(Fix(text, "more-instances", **fields))
                 break
     blocked = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
     for idx, svc in enumerate(scenario.services):
@@ -100,21 +110,32 @@ def find_fixes(
         if td.host_ports and td.network_mode == "bridge":
             dyn = replace(td, host_ports=(), dynamic_ports=td.dynamic_ports + len(td.host_ports))
             if _safe(_set_service(scenario, idx, new_task_definition=dyn), deadline, seed):
-                found.append(f"dynamic host port for {svc.name} (hostPort 0)")
+                found.append(
+                    Fix(f"dynamic host port for {svc.name} (hostPort 0)", "dynamic-host-port",
+                        service=svc.name, field="hostPort", value=0)
+                )  # fmt: skip
         if svc.all_at_once:
             continue
-        for mn, mx, text in (
-            (svc.minimum_healthy_percent, 200, "maximumPercent 200"),
-            (50, max(svc.maximum_percent, 100), "minimumHealthyPercent 50"),
-            (0, max(svc.maximum_percent, 100), "minimumHealthyPercent 0 (a short outage)"),
-        ):
+        for mn, mx, text, key in (
+            (svc.minimum_healthy_percent, 200, "maximumPercent 200", "maximumPercent"),
+            (50, max(svc.maximum_percent, 100), "minimumHealthyPercent 50",
+             "minimumHealthyPercent"),
+            (0, max(svc.maximum_percent, 100), "minimumHealthyPercent 0 (a short outage)",
+             "minimumHealthyPercent"),
+        ):  # fmt: skip
             if (mn, mx) == (svc.minimum_healthy_percent, svc.maximum_percent):
                 continue
             if mx < svc.maximum_percent and mn >= svc.minimum_healthy_percent:
                 continue
             cand = _set_service(scenario, idx, minimum_healthy_percent=mn, maximum_percent=mx)
             if _safe(cand, deadline, seed):
-                found.append(f"{text} for {svc.name}")
+                more: dict[str, Any] = {}
+                if key != "maximumPercent" and mx != svc.maximum_percent:  # raised to 100
+                    more["also"] = {"maximumPercent": mx}
+                found.append(
+                    Fix(f"{text} for {svc.name}", "deployment-configuration", service=svc.name,
+                        field=key, value=mx if key == "maximumPercent" else mn, **more)
+                )  # fmt: skip
                 break
     if problem.snapshot and result.verdict == Verdict.HANGS:
         found += _stops_by_hand(problem, result, deadline, seed)
@@ -126,10 +147,10 @@ def find_fixes(
 MAX_SIZE_STEPS = (1, 2, 3, 4, 6, 8, 12, 16)
 
 
-def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[str]:
+def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[Fix]:
     """A capacity provider's group allowed to grow further ("raise maxSize to N"), the
     smallest raise that makes the rollout safe."""
-    out: list[str] = []
+    out: list[Fix] = []
     providers = scenario.capacity_providers
     for k, cp in enumerate(providers):
         if not cp.scales:
@@ -141,21 +162,23 @@ def _provider_fixes(scenario: Scenario, deadline: Deadline, seed: int) -> list[s
             grown[k] = replace(cp, max_size=cp.max_size + extra)
             if _safe(replace(scenario, capacity_providers=tuple(grown)), deadline, seed):
                 out.append(
-                    f"raise maxSize of {cp.name}'s Auto Scaling group to {cp.max_size + extra}"
-                )
+                    Fix(f"raise maxSize of {cp.name}'s Auto Scaling group to "
+                        f"{cp.max_size + extra}", "max-size", field="maxSize",
+                        value=cp.max_size + extra, capacityProvider=cp.name)
+                )  # fmt: skip
                 break
     return out
 
 
 def _larger_type_fixes(
     scenario: Scenario, problem: Problem, result: Result, deadline: Deadline, seed: int
-) -> list[str]:
+) -> list[Fix]:
     """Per group that does not grow because a stuck service's task does not fit an empty
     instance of its smallest type (the outcome's ``too-big-for-smallest-type``): the next
     type of that type's family in the catalog that the task fits, as the group's
     smallest, if that makes the rollout safe."""
     names = [svc.name for svc in problem.services]
-    out: list[str] = []
+    out: list[Fix] = []
     tried: set[int] = set()
     for end in (result.outcome or {}).get("services", []):
         if end.get("scaleOut") != "too-big-for-smallest-type" or end["service"] not in names:
@@ -166,7 +189,7 @@ def _larger_type_fixes(
             if k in tried or not scenario.capacity_providers[k].scales:
                 continue
             tried.add(k)
-            fix = _larger_smallest(scenario, k, s, deadline, seed)
+            fix = _larger_smallest(scenario, k, (s, names[s]), deadline, seed)
             if fix:
                 out.append(fix)
     return out
@@ -197,13 +220,15 @@ def _larger_types(small) -> list:
 
 
 def _larger_smallest(
-    scenario: Scenario, k: int, s: int, deadline: Deadline, seed: int
-) -> str | None:
+    scenario: Scenario, k: int, service: tuple[int, str], deadline: Deadline, seed: int
+) -> Fix | None:
     """The group of capacity provider ``k`` launching, instead of its smallest type, the
-    first larger one of its family on which service ``s``'s new task fits an empty
-    instance; the fix if the rollout is then safe (None: no such type, or not safe)."""
+    first larger one of its family on which ``service``'s new task fits an empty
+    instance (its index among the problem's services, and its name); the fix if the
+    rollout is then safe (None: no such type, or not safe)."""
     from planner.model import placement
 
+    s, name = service
     cp = scenario.capacity_providers[k]
     small = cp.smallest
     for t in _larger_types(small):
@@ -238,15 +263,21 @@ def _larger_smallest(
             continue  # the task does not fit this one either: the next
         if not _checked_safe(compiled, deadline, seed):
             return None
-        return (
+        return Fix(
             f"{t.name} instead of {small.type} as the smallest type of {cp.name}'s Auto "
             f"Scaling group (the task does not fit an empty {small.type}, so the group "
-            "does not grow)"
+            "does not grow)",
+            "smallest-type",
+            service=name,
+            field="instanceTypes",
+            value=t.name,
+            instead=small.type,
+            capacityProvider=cp.name,
         )
     return None
 
 
-def _breaker_fixes(scenario: Scenario, result: Result, deadline: Deadline, seed: int) -> list[str]:
+def _breaker_fixes(scenario: Scenario, result: Result, deadline: Deadline, seed: int) -> list[Fix]:
     """Where the outcome is stuck because stuck services have no circuit breaker: the
     breaker on, with rollback, for them; offered if the outcome then rolls back and the
     rollback completes (checked by a solve). Not safe, and said so (:data:`ENDS_ONLY`)."""
@@ -284,18 +315,23 @@ def _breaker_fixes(scenario: Scenario, result: Result, deadline: Deadline, seed:
     seconds = then.get("estimatedSeconds", 0)
     when = f"about {round(seconds / 60)} min" if seconds >= 60 else f"about {seconds} s"
     runs = "on the runs that get stuck, " if then.get("someRuns") else ""
-    return [
+    text = (
         f"circuit breaker on, with rollback, for {', '.join(turned)} ({ENDS_ONLY}: "
         f"{runs}it rolls back after about {then.get('failedPlacements')} failed placements, "
         f"{when}, and the rollback completes)"
-    ]
+    )
+    return [
+        Fix(text, "circuit-breaker", service=turned[0] if len(turned) == 1 else None,
+            field="deploymentCircuitBreaker", value={"enable": True, "rollback": True},
+            verdict=a.verdict, services=turned, outcome="rolls-back")
+    ]  # fmt: skip
 
 
 #: Most old tasks tried for a stop by hand (one per kind of instance and service).
 MAX_STOPS = 12
 
 
-def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: int) -> list[str]:
+def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: int) -> list[Fix]:
     """Old tasks whose stop by hand (``aws ecs stop-task``) makes the rest safe.
 
     ECS replaces a stopped task by one of the deployment's new revision; in the wave model
@@ -311,7 +347,7 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: i
         dict.fromkeys([i for i in first if i is not None] + list(range(problem.n_instances)))
     )
     seen: set[tuple] = set()
-    out: list[str] = []
+    out: list[Fix] = []
     tried = 0
     for i in order:
         for s, svc in enumerate(problem.services):
@@ -337,9 +373,10 @@ def _stops_by_hand(problem: Problem, result: Result, deadline: Deadline, seed: i
                 else ""
             )
             out.append(
-                f"stop one old task of {svc.name} on {problem.instances[i].label} by hand "
-                f"(aws ecs stop-task){dip}"
-            )
+                Fix(f"stop one old task of {svc.name} on {problem.instances[i].label} by hand "
+                    f"(aws ecs stop-task){dip}", "stop-task", service=svc.name, instance=i,
+                    instanceLabel=problem.instances[i].label)
+            )  # fmt: skip
             return out  # the first that works: the smallest change of this kind
     return out
 

@@ -8,7 +8,83 @@ from typing import Any
 from planner.deciding.verdicts import EXIT_CODES, VERDICTS, Verdict
 from planner.model.rollout import Blocked, Wave
 
-__all__ = ["EXIT_CODES", "VERDICTS", "DeadState", "Result", "Verdict", "stuck_from"]
+__all__ = ["EXIT_CODES", "VERDICTS", "DeadState", "Fix", "Result", "Verdict", "stuck_from"]
+
+
+class Fix(str):
+    """A change checked by a solve (:mod:`planner.deciding.fixes`): equal to its sentence,
+    as a :class:`Verdict` is to its word, so text output prints it as it is; JSON gives its
+    fields (:meth:`to_json`).
+
+    Parameters
+    ----------
+    text
+        The sentence (``"maximumPercent 200 for api"``).
+    kind
+        ``more-instances``, ``dynamic-host-port``, ``deployment-configuration``,
+        ``max-size``, ``smallest-type``, ``stop-task`` or ``circuit-breaker``.
+    service
+        The service it changes (None: the fleet, or several services: ``services``).
+    field, value
+        The scenario field it sets and the value (None where it sets none: a task stopped
+        by hand).
+    verdict
+        The verdict the change was checked to give: ``safe``, but for the circuit
+        breaker's, which makes the rollout end, not complete (its ``outcome``).
+    extra
+        More fields for JSON, in the file's words (``group``, ``added``,
+        ``capacityProvider``, ``instance``, ...).
+    """
+
+    kind: str
+    service: str | None
+    field: str | None
+    value: Any
+    verdict: str
+    extra: dict[str, Any]
+
+    def __new__(
+        cls,
+        text: str,
+        kind: str,
+        *,
+        service: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+        verdict: str = "safe",
+        **extra: Any,
+    ) -> Fix:
+        self = super().__new__(cls, text)
+        self.kind, self.service, self.field, self.value = kind, service, field, value
+        self.verdict, self.extra = verdict, extra
+        return self
+
+    def __reduce__(self) -> Any:  # (a batch sends results between processes)
+        return _fix, (str(self), self.kind, self.service, self.field, self.value,
+                      self.verdict, self.extra)  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        """CONTRACT.md's fix object: ``kind``, ``service``, ``field``, ``value``, what
+        else the kind names, ``verdict`` and ``text``."""
+        return {
+            "kind": self.kind,
+            "service": self.service,
+            "field": self.field,
+            "value": self.value,
+            **self.extra,
+            "verdict": self.verdict,
+            "text": str(self),
+        }
+
+
+def _fix(text: str, kind: str, service: Any, field: Any, value: Any, verdict: str,
+         extra: dict[str, Any]) -> Fix:  # fmt: skip
+    return Fix(text, kind, service=service, field=field, value=value, verdict=verdict, **extra)
+
+
+def fix_json(fix: str) -> Any:
+    """A fix as JSON: its object, or a plain sentence as it is (a fix made elsewhere)."""
+    return fix.to_json() if isinstance(fix, Fix) else fix
 
 
 def stuck_from(choices: list[Wave], s: int) -> int:
@@ -60,7 +136,8 @@ class Result:
     minimum: dict[str, Any] | None = None
     assumptions: list[str] = field(default_factory=list)
     timing: dict[str, int] = field(default_factory=dict)
-    fixes: list[str] = field(default_factory=list)
+    #: Checked fixes, each equal to its sentence (:class:`Fix`; JSON: objects).
+    fixes: list[Fix] = field(default_factory=list)
     solver_seconds: float = 0.0
     wall_seconds: float = 0.0
     #: The solve's time limit, in seconds (what an ``unknown`` ran out of).
@@ -89,6 +166,11 @@ class Result:
     #: each is declared, what was skipped and assumed; set by the caller that applied
     #: them (:func:`planner.load_change`), not by the solvers.
     change: dict[str, Any] | None = None
+    #: The scenario's file (or import folder), for annotations; not in the JSON.
+    source: str | None = None
+    #: The scenario's expectation checked (:func:`planner.deciding.gate.expectation_check`):
+    #: ``expect``, ``asExpected``, ``unmet``; empty without one.
+    expectation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -166,7 +248,8 @@ class Result:
             out["outcome"] = self.outcome
         if self.change is not None:
             out["change"] = self.change
-        out["fixes"] = self.fixes
+        out.update(self.expectation)
+        out["fixes"] = [fix_json(f) for f in self.fixes]
         out["proof"] = self.proof
         out["timing"] = self.timing
         out["assumptions"] = self.assumptions

@@ -86,6 +86,8 @@ class Summary:
             "runs": self.runs,
             "completed": self.completed,
             "hung": self.hung,
+            # of the runs made: a sample of ECS's choices, not a probability ECS promises
+            "hangRate": round(self.hung / self.runs, 4) if self.runs else None,
         }
         if self.first_hang is not None:
             run = self.first_hang

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.deciding import outcome
+from planner.deciding.gate import expectation_check
 from planner.deciding.minimum import scan, scan_max_sizes
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdict import Analysis, analyse, blocked
@@ -106,6 +107,8 @@ def solve(
 
         progress.phase("checking fixes")
         result.fixes = find_fixes(scenario, problem, result, seed=seed, deadline=work)
+    result.source = scenario.path
+    result.expectation = expectation_check(scenario.expect, result)
     result.wall_seconds = deadline.clock() - t0
     result.time_limit = deadline.limit
     result.workers = workers

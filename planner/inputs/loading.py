@@ -212,6 +212,7 @@ class _Builder:
             capacity_providers=providers,
             default_strategy=strategy(model.cluster.defaultCapacityProviderStrategy) or (),
             reacting=reacting(model.reacting),
+            expect=model.expect.expectation() if model.expect is not None else None,
         )
         return replace(scenario, ignored=shown) if shown else scenario
 

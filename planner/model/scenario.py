@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.model.expect import Expectation
 from planner.model.providers import (
     CapacityProvider,
     CircuitBreaker,
@@ -499,6 +500,8 @@ class Scenario:
     #: Fields of the ECS API's shapes the file held that planner does not use, each as
     #: ``file:line: field`` (``planner solve --verbose`` lists them); no effect on a verdict.
     ignored: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    #: What the file expects of its verdict (``expect:``); no effect on a verdict.
+    expect: Expectation | None = field(default=None, compare=False)
     #: The cluster that reacts (ROLLOUT.md §10): its capacity providers, its default
     #: capacity provider strategy, and the settings for what AWS does not document.
     capacity_providers: tuple[CapacityProvider, ...] = ()

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 
 from planner.deciding.batch import BatchResult
+from planner.deciding.gate import expectation_words
 from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import STATUS_STYLES, about, message, minimum_text
 from planner.outputs.reacting_text import outcome_line
@@ -67,8 +68,14 @@ def render_batch(result: BatchResult, console: Any) -> None:
     head = Text()
     head.append(" BATCH ", style="bold reverse")
     counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
+    expected = result.expectations()
+    met = (
+        f"; as expected: {expected.get('asExpected', 0)} of {sum(expected.values())}"
+        if expected
+        else ""
+    )
     head.append(
-        f"  {len(result.rows)} scenarios: {counts}; worst: {result.worst} (exit "
+        f"  {len(result.rows)} scenarios: {counts}{met}; worst: {result.worst} (exit "
         f"{result.exit_code}); {result.wall_seconds:.1f} s"
     )
     console.print(head, highlight=False)
@@ -86,6 +93,9 @@ def render_batch(result: BatchResult, console: Any) -> None:
             hanging(console, Text(" " * len(prefix.plain)), Text(outcome_line(r["outcome"])))
         if r["status"] != Verdict.SAFE and (said := message(r)):
             hanging(console, Text(" " * len(prefix.plain)), Text(said))
+        if said := expectation_words(r):
+            style = "dim" if r["asExpected"] else "bold red"
+            hanging(console, Text(" " * len(prefix.plain)), Text(said, style=style))
     console.print(
         Text(
             f"time limit {result.time_limit:g} s per scenario; the verdicts are planner "

@@ -6,7 +6,10 @@ actions that publish test reports, Jenkins, Azure Pipelines): ``testsuites`` hol
 safe; hangs and at-risk are a ``failure`` (the deployment would fail the gate), with
 ECS's words as the message (after the outcome line, on a cluster that reacts: how the
 deployment ends) and the why, fixes and proof as its text; unknown, bad input and a
-planner failure are an ``error`` (no verdict). The schema holds no properties per case,
+planner failure are an ``error`` (no verdict). As the gate judges (``--fail-on``, a
+scenario's ``expect:``): a verdict the policy lets through passes; a scenario with an
+expectation passes when it is met and is a ``failure`` (type ``not-as-expected``) when
+not. The schema holds no properties per case,
 so the outcome is in the message and the text, not a property. ``tests/data/junit.xsd`` is the
 schema the tests check it against.
 
@@ -23,6 +26,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from planner.deciding.batch import BatchResult
+from planner.deciding.gate import expectation_words, row_exit
 from planner.deciding.verdicts import Verdict
 from planner.outputs.formatting import message, minimum_text
 from planner.outputs.reacting_text import outcome_line
@@ -40,6 +44,20 @@ def _clean(text: Any) -> str:
     return _NOT_XML.sub("\ufffd", str(text))
 
 
+def case_kind(row: dict[str, Any], fail_on: frozenset[str]) -> str | None:
+    """A row's JUnit outcome (None: passed) as the gate judges it
+    (:func:`planner.deciding.gate.row_exit`): a met expectation passes, a missed one is a
+    failure; a verdict the policy lets through passes."""
+    status = row["status"]
+    if status in ("bad-input", "failed"):
+        return "error"
+    if row_exit(row, fail_on) == 0:
+        return None
+    if row.get("asExpected") is False:
+        return "failure"
+    return OUTCOME[status]  # a failure (hangs, at-risk) or an error (unknown)
+
+
 def _classname(scenario: str) -> str:
     """The folder of a scenario, dotted, as JUnit's class name (``planner.scenarios.seed``):
     CI systems group cases by it."""
@@ -51,6 +69,8 @@ def _details(row: dict[str, Any]) -> str:
     from planner.deciding.fixes import is_safe_fix
 
     lines = [f"verdict: {row['status']}"]
+    if said := expectation_words(row):
+        lines.append(said)
     if row.get("outcome"):
         lines.append(outcome_line(row["outcome"]))
     if row.get("reasons"):
@@ -72,8 +92,8 @@ def _details(row: dict[str, Any]) -> str:
 
 def to_junit(result: BatchResult, name: str = "planner batch") -> str:
     """The JUnit XML document of a batch."""
-    failures = sum(OUTCOME[r["status"]] == "failure" for r in result.rows)
-    errors = sum(OUTCOME[r["status"]] == "error" for r in result.rows)
+    kinds = [case_kind(r, result.fail_on) for r in result.rows]
+    failures, errors = kinds.count("failure"), kinds.count("error")
     total = f"{result.wall_seconds:.3f}"
     counts = {"tests": str(len(result.rows)), "failures": str(failures), "errors": str(errors)}
     root = ET.Element("testsuites", {"name": _clean(name), **counts, "time": total})
@@ -106,13 +126,16 @@ def to_junit(result: BatchResult, name: str = "planner batch") -> str:
                 "time": f"{row.get('wallSeconds') or 0:.3f}",
             },
         )
-        kind = OUTCOME[row["status"]]
+        kind = case_kind(row, result.fail_on)
         if kind is not None:
             said = message(row)
             if row.get("outcome"):  # how it ends first: what a gate acts on
                 said = " — ".join(x for x in (outcome_line(row["outcome"]), said) if x)
+            kind_word = row["status"]
+            if row.get("asExpected") is False:
+                kind_word, said = "not-as-expected", expectation_words(row)
             outcome = ET.SubElement(
-                case, kind, {"type": row["status"], "message": _clean(said or row["status"])}
+                case, kind, {"type": kind_word, "message": _clean(said or row["status"])}
             )
             outcome.text = _clean(_details(row))
         else:

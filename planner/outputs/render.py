@@ -9,10 +9,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from planner.deciding.gate import expectation_words
 from planner.deciding.result import DeadState, Result
 from planner.deciding.verdicts import Verdict
 from planner.model.problem import NOT_LAUNCHED
 from planner.model.rollout import Wave
+from planner.outputs.gate import sampled_runs
 from planner.outputs.reacting_text import (
     launch_words,
     launchable_kinds,
@@ -440,12 +442,16 @@ def _headline(result: Result, console: Console) -> None:
     head.append(f"  {result.scenario}: {said}")
     if result.placement == "ecs":
         head.append(" (with ECS's scheduler as configured: --placement ecs)")
+    if sampled := sampled_runs(result):
+        head.append(f"; {sampled}")
     console.print(head)
     if result.outcome is not None:  # how it ends, for a deploy gate (ROLLOUT.md §10)
         status = outcome_status(result.outcome)
         line = Text("outcome:", style=COLOURS[status])
         line.append(outcome_line(result.outcome).removeprefix("outcome:"))
         _para(console, line)
+    if said := expectation_words(result.expectation):  # the file's own expect:
+        _para(console, Text(said, style="dim" if result.expectation["asExpected"] else "bold"))
     if result.stuck_now:
         console.print(
             "  [bold red]stuck now:[/bold red] from this state ECS can neither stop nor start "

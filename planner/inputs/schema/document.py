@@ -20,6 +20,7 @@ from pydantic import (
 
 from planner.errors import PlannerError
 from planner.inputs.schema.cluster import Cluster, group_name, strategy_problem
+from planner.inputs.schema.expect import ExpectField
 from planner.inputs.schema.fields import FileModel, Path_, Text, field_title, problem
 from planner.inputs.schema.reacting import Reacting
 from planner.inputs.schema.services import Service, Services, Timing
@@ -55,6 +56,11 @@ class ScenarioFile(FileModel):
         None,
         description="settings for what AWS does not document about a cluster that reacts "
         "(ROLLOUT.md §10): each an assumption, named in the output",
+    )
+    expect: ExpectField = Field(
+        None,
+        description="the verdict this scenario is written to give: planner batch passes "
+        "the scenario when it is met (hangs, or {verdict: hangs, reasons: [port]})",
     )
 
     @model_validator(mode="after")
