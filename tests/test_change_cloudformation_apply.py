@@ -157,3 +157,17 @@ def test_solve_change_without_a_needed_parameter_exits_2_naming_it(tmp_path: Pat
     assert "Resources.Service.Properties.CapacityProviderStrategy[0].CapacityProvider" in text
     assert "pass --parameter CapacityProvider=VALUE" in text
     assert "Traceback" not in res.output
+
+
+def test_solve_change_github_annotation_at_the_services_line(tmp_path: Path) -> None:
+    """What a reviewer sees on the pull request: the error at the line where the template
+    declares the service that hangs."""
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(yaml.safe_dump(_web_cluster(1)))
+    res = run(
+        "solve", cluster, "--change", WEB, "--parameter", "CapacityProvider=cp-a",
+        "--parameter", "DesiredCount=3", "--format", "github", "--workers", 1,
+    )  # fmt: skip
+    assert res.exit_code == 1, res.output
+    first = res.stdout.splitlines()[0]
+    assert first.startswith(f"::error file={WEB},line=88,title=planner%3A web hangs")
