@@ -323,3 +323,34 @@ def test_the_import_folders_cluster_name_is_checked(tmp_path):
         f"{file} (module.app.aws_ecs_service.web): service payments-api is on cluster "
         "staging, not payments: not this cluster's"
     ) in applied.notes
+
+
+def test_a_service_without_a_name_updates_the_one_running_its_family():
+    """A CloudFormation service without ServiceName (CDK's usual): CloudFormation generates
+    the name, so the change calls it by its logical id; the cluster's service running the
+    task definition's family is the one it updates (not a new one started from zero)."""
+    sc = service("WebService", taskdef("service", host_port=0), name_generated=True)
+    applied = apply_changes(cluster(), [Change("t.yaml", "cloudformation", services=[sc])])
+    assert applied.deploying == ["service"]
+    assert [s["name"] for s in applied.mapping["services"]] == ["service", "worker"]
+    assert any("taken as the cluster's service service" in n for n in applied.notes)
+
+
+def test_a_service_without_a_name_and_two_of_its_family_is_refused():
+    mapping = cluster()
+    twin = copy.deepcopy(mapping["services"][0]) | {"name": "service-b"}
+    mapping["services"].append(twin)
+    sc = service("WebService", taskdef("service"), name_generated=True)
+    with pytest.raises(PlannerError, match="service, service-b of the cluster all run task family"):
+        apply_changes(mapping, [Change("t.yaml", "cloudformation", services=[sc])])
+
+
+def test_a_new_service_without_a_count_starts_the_changes_default():
+    """CloudFormation starts a new service without DesiredCount at 1 task; Terraform's
+    provider at 0."""
+    sc = service("api", taskdef("api"), fields={}, new_desired_count=1)
+    applied = apply_changes(cluster(), [Change("t.yaml", "cloudformation", services=[sc])])
+    assert applied.mapping["services"][-1]["desiredCount"] == 1
+    sc = service("api", taskdef("api"), fields={})
+    applied = apply_changes(cluster(), [Change("p.json", "terraform", services=[sc])])
+    assert applied.mapping["services"][-1]["desiredCount"] == 0

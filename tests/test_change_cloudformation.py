@@ -30,7 +30,7 @@ PATTERNS = str(DATA / "container-patterns-service-capacity-provider.yml")
 NO_SERVICE_NAME = (
     "service Service: no ServiceName; CloudFormation generates one (stack name, logical id "
     "and a random suffix), so planner calls it Service: the cluster's service of that name, "
-    "else a new one"
+    "else the one running its task definition's family, else a new one"
 )
 
 
@@ -83,6 +83,8 @@ def test_refarch_product_service_read_field_by_field() -> None:
                 origin=Origin(REFARCH, 30, "Service"),
                 cluster=None,
                 network_configuration=None,
+                name_generated=True,
+                new_desired_count=1,
             )
         ],
         assumptions=[
@@ -151,6 +153,7 @@ def test_container_patterns_service_read_field_by_field() -> None:
                 origin=Origin(PATTERNS, 81, "Service"),
                 cluster=None,
                 network_configuration="Properties.NetworkConfiguration",
+                new_desired_count=1,
             )
         ],
     )
@@ -336,6 +339,7 @@ def test_container_patterns_bridge_web_service_read_field_by_field() -> None:
                 task_definition=task,
                 action="update",
                 origin=Origin(WEB, 88, "Service"),
+                new_desired_count=1,
             )
         ],
     )

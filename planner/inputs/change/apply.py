@@ -185,6 +185,8 @@ class _State:
             )
             return
         svc = self.by_name(sc.name)
+        if svc is None and sc.name_generated:
+            svc = self.by_family(sc)
         new = checked[id(sc.task_definition)] if sc.task_definition is not None else None
         if svc is None:
             svc = self.new_service(sc)
@@ -213,8 +215,38 @@ class _State:
         if sc.task_definition is not None:
             svc["newTaskDefinition"] = copy.deepcopy(sc.task_definition.definition)
         svc.pop("deploy", None)
-        self.touched.add(sc.name)
-        self.applied.origins[sc.name] = sc.origin
+        self.touched.add(svc["name"])
+        self.applied.origins[svc["name"]] = sc.origin
+
+    def by_family(self, sc: ServiceChange) -> dict[str, Any] | None:
+        """The cluster's one service running the family of ``sc``'s task definition (a
+        service whose name the change leaves to be generated); None where none does."""
+        if sc.task_definition is None:
+            return None
+        family = sc.task_definition.family
+        found = [
+            svc
+            for svc in self.services
+            if svc.get("name") not in self.touched
+            and (running := self.running(svc)) is not None
+            and (running.family or "").split(":")[0] == family
+        ]
+        if len(found) > 1:
+            names = ", ".join(str(svc.get("name")) for svc in found)
+            raise PlannerError(
+                f"{sc.origin.address}: service {sc.name} has no name in the change, and "
+                f"services {names} of the cluster all run task family {family}: give the "
+                "service's name (ServiceName) so planner knows which one it updates",
+                file=sc.origin.file,
+                line=sc.origin.line,
+            )
+        if found:
+            self.applied.notes.append(
+                f"{sc.origin}: service {sc.name} has no name in the change: taken as the "
+                f"cluster's service {found[0]['name']}, which runs task family {family}"
+            )
+            return found[0]
+        return None
 
     def new_service(self, sc: ServiceChange) -> dict[str, Any]:
         if sc.task_definition is None:
@@ -229,7 +261,7 @@ class _State:
         n = self.instance_count(sc)
         svc: dict[str, Any] = {
             "name": sc.name,
-            "desiredCount": 0,
+            "desiredCount": sc.new_desired_count,
             "taskDefinition": copy.deepcopy(sc.task_definition.definition),
             "placement": [0] * n,
             "newPlacement": [0] * n,  # none running: every task a pending start

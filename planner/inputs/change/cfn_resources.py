@@ -156,12 +156,14 @@ class TemplateReader(CapacityReading):
             self.change.skipped.append(f"{lid} ({SERVICE}): {why}")
             return None
         name = self.text(self.path(lid, "ServiceName"), props.get("ServiceName"), "ServiceName")
+        generated = name is None
         if name is None:
             name = lid
             self.note(
                 f"service {lid}: no ServiceName; CloudFormation generates one (stack name, "
                 f"logical id and a random suffix), so planner calls it {lid}: the "
-                "cluster's service of that name, else a new one"
+                "cluster's service of that name, else the one running its task definition's "
+                "family, else a new one"
             )
         fields = self.service_fields(lid, props)
         if "desiredCount" not in fields and fields.get("schedulingStrategy") != "DAEMON":
@@ -180,6 +182,8 @@ class TemplateReader(CapacityReading):
             origin=self.origin(lid),
             cluster=self.cluster_name(props.get("Cluster")),
             network_configuration=network,
+            name_generated=generated,
+            new_desired_count=1,
         )
 
     def one_of(self, at: Path_, value: Any, allowed: tuple[str, ...]) -> Any:

@@ -101,6 +101,13 @@ class ServiceChange:
         ``Properties.NetworkConfiguration``); None where it declares none. ECS refuses
         it for a task definition whose network mode is not ``awsvpc``: the apply step
         checks that against the revision rolled out.
+    name_generated
+        The change gives no name (a CloudFormation service without ``ServiceName``: it
+        generates one, so ``name`` is the logical id): the apply step matches the
+        cluster's service by the task definition's family where no service has ``name``.
+    new_desired_count
+        How many tasks a *new* service starts where the change sets no ``desiredCount``
+        (CloudFormation: 1; Terraform's provider: 0); a running service keeps its count.
     """
 
     name: str
@@ -110,6 +117,8 @@ class ServiceChange:
     origin: Origin
     cluster: str | None = None
     network_configuration: str | None = None
+    name_generated: bool = False
+    new_desired_count: int = 0
 
 
 @dataclass
