@@ -74,9 +74,10 @@ def render_batch(result: BatchResult, console: Any) -> None:
         if expected
         else ""
     )
+    gate = "passes the gate" if result.exit_code == 0 else "fails the gate"
     head.append(
-        f"  {len(result.rows)} scenarios: {counts}{met}; worst: {result.worst} (exit "
-        f"{result.exit_code}); {result.wall_seconds:.1f} s"
+        f"  {len(result.rows)} scenarios: {counts}{met}; worst verdict: {result.worst}; "
+        f"{gate} (exit {result.exit_code}); {result.wall_seconds:.1f} s"
     )
     console.print(head, highlight=False)
     for r in result.rows:
