@@ -185,3 +185,16 @@ def test_batch_change_text_says_when_a_change_touches_nothing():
     res = run("batch", DEMO, "--change", PLANS / "checkov-ecs_tfplan.json", "--jobs", 1)
     assert res.exit_code == 0, res.output
     assert "the change touches no service of the cluster" in " ".join(res.stdout.split())
+
+
+def test_a_folder_of_changes_reads_ecspresso_definitions_with_their_config():
+    """batch --change FOLDER: the service and task definition files an ecspresso config
+    names are part of its change, not rows of their own."""
+    from planner.deciding.batch import discover_changes
+
+    folder = DATA / "ecspresso"
+    names = {p.name for p in discover_changes([folder])}
+    assert "ecspresso.yml" in names
+    # tests/data/change/ecspresso/ecspresso.yml names these two; run-with-sv.yaml sv.json, td.json
+    assert not names & {"ecs-service-def.json", "ecs-task-def.json", "sv.json", "td.json"}
+    assert "td-plain.json" in names  # named by no config: a change of its own

@@ -128,7 +128,25 @@ def discover_changes(paths: Iterable[str | Path]) -> list[Path]:
             raise PlannerError(
                 f"holds no change file ({', '.join(CHANGE_SUFFIXES)})", file=str(path)
             )
+        found[before:] = _without_parts(found[before:])
     return list(dict.fromkeys(found))
+
+
+def _without_parts(files: list[Path]) -> list[Path]:
+    """A folder's change files less the definition files an ecspresso config among them
+    names: those are read with their config, not as changes of their own."""
+    from planner.inputs.change.detect import detect
+    from planner.inputs.change.ecspresso import referenced_files
+
+    parts: set[Path] = set()
+    for f in files:
+        try:
+            kind = detect(f)
+        except PlannerError:
+            continue
+        if kind == "ecspresso":
+            parts.update(p.resolve() for p in referenced_files(f))
+    return [f for f in files if f.resolve() not in parts]
 
 
 @dataclass(frozen=True)

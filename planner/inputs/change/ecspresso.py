@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from planner.errors import PlannerError
 from planner.inputs import ecs_shapes
 from planner.inputs.change.ecspresso_files import (
     CIRCUIT_BREAKER,
@@ -248,6 +249,24 @@ def _service(
     cluster = str(conf.get("cluster") or "default").rsplit("/", 1)[-1]
     origin = Origin(sdoc.file, 1, name)
     change.services.append(ServiceChange(name, fields, td, "update", origin, cluster, network))
+
+
+def referenced_files(path: str | Path, env: Mapping[str, str] | None = None) -> list[Path]:
+    """The definition files an ecspresso config names (``service_definition``,
+    ``task_definition``), relative to its folder: parts of the config's change, not changes
+    of their own (``batch --change FOLDER``). Empty for a file that is not a config, or one
+    that cannot be read (reading it as a change says why)."""
+    env = os.environ if env is None else env
+    try:
+        doc = load(Path(path), str(path), env, config=True)
+        if not isinstance(doc.located.data, dict):
+            return []
+        conf = _config(doc)
+    except PlannerError:
+        return []
+    folder = Path(path).parent
+    fields = ("service_definition", "task_definition")
+    return [_beside(folder, str(conf[f])) for f in fields if conf.get(f)]
 
 
 def _beside(folder: Path, given: str) -> Path:
