@@ -9,6 +9,7 @@ itself and solves it again, so every fix offered is seen to give the verdict it 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from builders import scenario, svc, td
@@ -20,6 +21,13 @@ from planner.model.problem import compile_problem
 from planner.model.scenario import Agent, InstanceGroup, Scenario
 
 SPREAD = "(placement by ECS's spread)"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _deadline():
+    from planner.running.clock import Deadline
+
+    return Deadline(60)
 
 
 def _solve(sc: Scenario):
@@ -535,3 +543,32 @@ def test_a_fix_survives_the_trip_to_a_batch_worker_and_back():
     back = pickle.loads(pickle.dumps(fix))
     assert back == "maximumPercent 200 for api" and back.to_json() == fix.to_json()
     assert fix_json("a sentence") == "a sentence"
+
+
+def test_batches_first_step_is_as_large_as_is_safe_and_said_unchecked_beyond():
+    """scenarios/examples/at-risk.yaml: a and b race for whole instances; a dead end leaves
+    a stuck, so b goes first. The fix's first step (b alone, a keeping still) is solved
+    again here and is safe; both at once (the scenario) is not. The fix is not counted safe:
+    only its first step is checked."""
+    sc = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    result = _solve(sc)
+    assert result.verdict == "at-risk"
+    found = fixes_module._batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
+    assert [(f.kind, f.value, f.extra["then"], f.verdict) for f in found] == [
+        ("batches", ["b"], ["a"], "safe")
+    ]
+    assert not fixes_module.is_safe_fix(found[0])
+    assert fixes_module.checked_words(found[0]) == "its first step safe"
+    assert fixes_module.checked_words(str(found[0])) == "its first step safe"
+    first = replace(sc, services=tuple(
+        replace(s, deploy=s.name == "b") for s in sc.services
+    ))  # fmt: skip
+    assert _verdict(first) == "safe"
+    assert _verdict(sc) == "at-risk"
+
+
+def test_batches_are_not_offered_for_one_service_or_a_hang():
+    sc = planner.load_scenario(ROOT / "scenarios/seed/port-conflict.yaml")
+    result = _solve(sc)
+    assert result.verdict == "hangs"
+    assert fixes_module._batch_fixes(sc, compile_problem(sc), result, _deadline(), 0) == []

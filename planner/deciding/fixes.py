@@ -12,6 +12,11 @@ not fit an empty instance of the one it has (so ECS's estimate leaves it out and
 group never grows); last, where the outcome is stuck because a service has no circuit
 breaker, the breaker turned on with rollback: not a fix that makes the rollout safe (it
 says so, :data:`ENDS_ONLY`), but one checked to make it end, the rollback completing.
+
+Where several services deploying at once are at-risk and no change above makes it safe
+(or the rollout is too large to try them: :data:`MAX_TASKS`), deploying them in two
+steps, the first proven safe on its own (:func:`_batch_fixes`; only that step is checked,
+and the fix says so).
 """
 
 from __future__ import annotations
@@ -33,12 +38,25 @@ MAX_TASKS = 400
 ENDS_ONLY = "the rollout still does not complete"
 
 
+#: What the batches fix says of its second step, which is not checked (:func:`_batch_fixes`).
+FIRST_STEP_ONLY = "the second step is not checked here"
+
+
 def is_safe_fix(fix: str) -> bool:
     """Whether ``fix`` was checked safe: every one but the breaker's, which makes the
-    rollout end, not complete (:data:`ENDS_ONLY`)."""
+    rollout end, not complete (:data:`ENDS_ONLY`), and the batches', whose first step only
+    is checked (:data:`FIRST_STEP_ONLY`)."""
     if isinstance(fix, Fix):
-        return fix.verdict == Verdict.SAFE
-    return ENDS_ONLY not in fix  # a sentence (a batch row read back from JSON, say)
+        return fix.verdict == Verdict.SAFE and fix.kind != "batches"
+    # a sentence (a batch row read back from JSON, say)
+    return ENDS_ONLY not in fix and FIRST_STEP_ONLY not in fix
+
+
+def checked_words(fix: str) -> str:
+    """What the check of ``fix`` showed, in a few words (JUnit's messages)."""
+    if is_safe_fix(fix):
+        return "safe"
+    return "its first step safe" if FIRST_STEP_ONLY in fix else "it ends"
 
 
 def _safe(scenario: Scenario, deadline: Deadline, seed: int) -> bool:
@@ -69,9 +87,9 @@ def find_fixes(
     """Verified fixes, each a short sentence with its fields (:class:`Fix`), searched until
     ``deadline`` (None: ``time_limit`` seconds from now), within its
     :data:`~planner.running.clock.FIXES`."""
-    if problem.total_desired > MAX_TASKS:
-        return []
     deadline = (Deadline(time_limit) if deadline is None else deadline).share(clock.FIXES)
+    if problem.total_desired > MAX_TASKS:
+        return _batch_fixes(scenario, problem, result, deadline, seed)
     found: list[Fix] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
@@ -140,7 +158,56 @@ def find_fixes(
     if problem.snapshot and result.verdict == Verdict.HANGS:
         found += _stops_by_hand(problem, result, deadline, seed)
     found += _breaker_fixes(scenario, result, deadline, seed)
+    if not found:
+        found += _batch_fixes(scenario, problem, result, deadline, seed)
     return found
+
+
+def _batch_fixes(
+    scenario: Scenario, problem: Problem, result: Result, deadline: Deadline, seed: int
+) -> list[Fix]:
+    """Where several services deploying at once are at-risk: deploying them in two steps,
+    the first step as large as is proven safe on its own.
+
+    The first step is the services, in file order but those a dead end leaves stuck last,
+    each added where the step with it is still proven safe (a full solve, the other
+    services keeping still: ``deploy: false``). Only that step is checked: where its new
+    tasks land is ECS's choice, so the second step starts from a cluster this solve cannot
+    know; the fix says so (:data:`FIRST_STEP_ONLY`) and is not counted safe
+    (:func:`is_safe_fix`). Not tried from a snapshot (a service caught mid-deployment
+    cannot be held back) nor on a cluster that reacts.
+    """
+    services = scenario.services
+    deploying = [k for k, svc in enumerate(services) if svc.deploy]
+    if result.verdict != Verdict.AT_RISK or problem.snapshot or problem.reacts:
+        return []
+    if len(deploying) < 2:
+        return []
+    stuck = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
+    order = sorted(deploying, key=lambda k: (services[k].name in stuck, k))
+    first: list[int] = []
+    for k in order:
+        if deadline.expired or len(first) + 1 == len(deploying):
+            break  # (all of them at once is the rollout asked about)
+        step = {*first, k}
+        kept = (replace(s, deploy=False) if s.deploy and i not in step else s
+                for i, s in enumerate(services))  # fmt: skip
+        cand = replace(scenario, services=tuple(kept))
+        if _safe(cand, deadline, seed):
+            first.append(k)
+    if not first:
+        return []
+    now = [services[k].name for k in sorted(first)]
+    later = [services[k].name for k in deploying if k not in first]
+    text = (
+        f"deploy in two steps: first {', '.join(now)} (checked: safe on its own, the others "
+        f"keeping still), then {', '.join(later)}; run planner again once the first step is "
+        f"done ({FIRST_STEP_ONLY}: where its new tasks land is ECS's choice)"
+    )
+    return [
+        Fix(text, "batches", field="deploy", value=now, verdict=Verdict.SAFE,
+            then=later, checked="first step")
+    ]  # fmt: skip
 
 
 #: The raises of a group's maxSize tried, smallest first (ROLLOUT.md §10).

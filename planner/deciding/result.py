@@ -22,7 +22,7 @@ class Fix(str):
         The sentence (``"maximumPercent 200 for api"``).
     kind
         ``more-instances``, ``dynamic-host-port``, ``deployment-configuration``,
-        ``max-size``, ``smallest-type``, ``stop-task`` or ``circuit-breaker``.
+        ``max-size``, ``smallest-type``, ``stop-task``, ``circuit-breaker`` or ``batches``.
     service
         The service it changes (None: the fleet, or several services: ``services``).
     field, value

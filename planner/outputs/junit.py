@@ -66,7 +66,7 @@ def _classname(scenario: str) -> str:
 
 
 def _details(row: dict[str, Any]) -> str:
-    from planner.deciding.fixes import is_safe_fix
+    from planner.deciding.fixes import checked_words
 
     lines = [f"verdict: {row['status']}"]
     if said := expectation_words(row):
@@ -77,7 +77,7 @@ def _details(row: dict[str, Any]) -> str:
         lines.append(f"reasons: {', '.join(row['reasons'])}")
     lines += [f"why: {w}" for w in row.get("why", [])]
     lines += [
-        f"fix (checked: {'safe' if is_safe_fix(f) else 'it ends'}): {f}"
+        f"fix (checked: {checked_words(f)}): {f}"
         for f in row.get("fixes", [])
     ]
     if row.get("proof"):
