@@ -354,3 +354,44 @@ def test_a_new_service_without_a_count_starts_the_changes_default():
     sc = service("api", taskdef("api"), fields={})
     applied = apply_changes(cluster(), [Change("p.json", "terraform", services=[sc])])
     assert applied.mapping["services"][-1]["desiredCount"] == 0
+
+
+def test_a_new_desired_count_keeps_the_old_tasks_where_they_run():
+    """own-desired-count-3.json: service (2 tasks, one per t3.medium, fixed port 80) to 3,
+    its new revision on a dynamic port (20 units, 768 MiB). By hand: the 2 old tasks stay
+    where they run (no error about placement adding up), bounds 3–6. Each instance has
+    3884 − 768 (old service) − 512 (worker, keeping still) = 2604 MiB free: 3 new tasks
+    of 768 per instance; 3 start in the first wave, then the old 2 stop: safe."""
+    scenario, applied = planner.load_change(TWO, PLANS / "own-desired-count-3.json")
+    svc = scenario.services[0]
+    assert (svc.desired_count, svc.placement, svc.new_placement) == (3, (1, 1), (0, 0))
+    assert planner.solve(scenario, time_limit=30, workers=1).verdict == "safe"
+
+
+def test_for_each_module_instances_each_roll_out_their_own_task_definition():
+    """own-for-each-modules.json: module x["a"] holds service `service` and a small
+    revision, x["b"] `worker` and a revision of 1500 units / 3000 MiB. Before the fix both
+    services rolled out the first instance's revision (safe). By hand: a t3.medium holds
+    768 (service) + 512 (worker) MiB of old tasks, so 3884 − 1280 = 2604 MiB are free, less
+    than 3000, and worker (minimum 100 %) may not stop first: hangs."""
+    scenario, applied = planner.load_change(TWO, PLANS / "own-for-each-modules.json")
+    by_name = {s.name: s for s in scenario.services}
+    assert by_name["worker"].new_task_definition.memory == 3000
+    assert by_name["service"].new_task_definition.memory != 3000
+    assert planner.solve(scenario, time_limit=30, workers=1).verdict == "hangs"
+
+
+def test_an_empty_list_in_the_plan_removes_what_the_cluster_has():
+    """own-constraints-removed.json: the running service's memberOf m5.* (no such instance:
+    the cluster alone hangs) is removed by placement_constraints = []: safe."""
+    cluster = DATA / "cluster-member-of-m5.yaml"
+    assert planner.solve(planner.load_scenario(cluster), time_limit=30).verdict == "hangs"
+    scenario, _ = planner.load_change(cluster, PLANS / "own-constraints-removed.json")
+    assert scenario.services[0].member_of == ()
+    assert planner.solve(scenario, time_limit=30, workers=1).verdict == "safe"
+
+
+def test_the_cluster_files_expectation_is_not_the_changes():
+    mapping = cluster() | {"expect": "hangs"}
+    applied = apply_changes(mapping, [Change("p.json", "terraform")])
+    assert "expect" not in applied.mapping

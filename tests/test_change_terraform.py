@@ -99,6 +99,9 @@ def test_a_service_in_a_module_whose_task_definition_is_unknown_until_apply():
                         {"type": "spread", "field": "attribute:ecs.availability-zone"},
                         {"type": "binpack", "field": "memory"},
                     ],
+                    # the plan's after is the whole desired state: empty lists say "none"
+                    "placementConstraints": [],
+                    "capacityProviderStrategy": None,
                     "launchType": "EC2",
                 },
                 web,

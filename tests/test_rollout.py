@@ -520,3 +520,24 @@ def test_a_group_at_its_max_size_spells_states_as_a_fixed_fleet():
     assert all(st.added == () for st in run.states)
     roomy = compile_problem(reacting([(1024, 4000, 3)], services, 4))
     assert roomy.reacts and initial_state(roomy).added == (0,)
+
+
+def test_a_spoiling_policy_puts_each_task_where_it_takes_a_place_of_the_target():
+    """Policy(spoil=t): two instances of 2048 units; b (768 units) starts where a new task
+    of a (1024 units) fits now and would not after it. Instance 0 has 1024 left (a fits;
+    after b's 768, 256: a no longer fits), instance 1 has 2048 left (a still fits after):
+    b goes to 0. The run it makes is a run by ECS rules (replayed)."""
+    from planner.model.policy import Policy
+    from planner.model.rollout import replay, simulate
+
+    p = problem(
+        [(2048, 8000, 2)],
+        [
+            svc("a", 1, td(1024), mn=100, mx=200, placement=(1, 0)),
+            svc("b", 1, td(768), td(768), mn=0, mx=100, placement=(0, 1)),
+        ],
+    )
+    run = simulate(p, policy=Policy(order=(1, 0), spoil=0))
+    b_starts = [(i, n) for (t, i, n) in run.waves[0].starts if t == 1]
+    assert b_starts == [(0, 1)]
+    replay(p, run.waves, ecs_rules=True)

@@ -344,9 +344,10 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
         if len(runs) == 20:
             break
     adversary = [q for q in seen if q.rng is None and q.order and not q.level]
-    assert [q.order[-1] if not q.levelled else q.order[0] for q in seen[0:8:2]] == [2] * 4
+    assert [q.order[-1] if not q.levelled else q.order[0] for q in seen[0:10:2]] == [2] * 5
     assert seen[1].rng is not None and seen[3].level and seen[3].order  # random, levelled
-    assert len(adversary) == 3 and all(q.rng is not None or q.level for q in seen[8:])
+    assert seen[8].spoil == 2  # the others' tasks where each takes a place of c's
+    assert len(adversary) == 4 and all(q.rng is not None or q.level for q in seen[10:])
     for run in runs:
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
 

@@ -25,8 +25,9 @@ def other_runs(
     """Runs by ECS rules other than the default one, each a legal choice of ECS's.
 
     The adversary's runs, per service: every other service starts first (packed tight,
-    spread, or levelled: each task where most room is left, so that little is left
-    anywhere), the service itself last; or the service first, spread thin (on a fixed
+    spread, levelled: each task where most room is left, so that little is left anywhere,
+    or spoiling: each task where it takes a place the service would have had), the
+    service itself last; or the service first, spread thin (on a fixed
     host port it then blocks an instance per task), the others packed into what is left.
     And randomised runs: every other one with its choices at random, the others levelled
     with the services in a random order. All stop at a quarter of ``deadline``'s length
@@ -53,6 +54,8 @@ def other_runs(
                 Policy(order=(*others, s), level=True),
                 # s first, spread thin, the others packed into the instances it left
                 Policy(order=(s, *others), pack=True, levelled=(s,)),
+                # the others first, each task where it takes a place of s's
+                Policy(order=(*others, s), spoil=s),
             ]
     rng = random.Random(seed)
 

@@ -228,6 +228,22 @@ def _provider_excluded(svc: Service, inst: Instance) -> str | None:
     return placement.PROVIDER_ROW + " " + ", ".join(sorted(svc.providers))
 
 
+def old_placement(scenario: Scenario) -> list[list[int]]:
+    """Per service in file order, its old tasks per instance, where :func:`compile_problem`
+    puts them: as given, or placed by the service's strategy (ROLLOUT.md §3, §8). A change
+    that sets a new desired count (``planner solve --change``) keeps them where they run.
+
+    Raises
+    ------
+    DoesNotFit
+        As :func:`compile_problem`.
+    """
+    blank = _expand_instances(scenario)
+    for cp in scenario.capacity_providers:
+        blank = [replace(b, provider=cp.name) if b.group in cp.groups else b for b in blank]
+    return _place_old_tasks(scenario, blank, _daemon_counts(scenario, len(blank)))
+
+
 class DoesNotFit(PlannerError):
     """The running (old) tasks do not fit the cluster: the scenario is invalid."""
 

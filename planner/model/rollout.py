@@ -33,6 +33,7 @@ from planner.errors import OutOfTime
 from planner.model import placement, scaling
 from planner.model.horizon import max_waves
 from planner.model.placement import REASON_ORDER, configuration_message, placement_message
+from planner.model.policy import Policy
 from planner.model.problem import Problem, Service
 
 Matrix = tuple[tuple[int, ...], ...]
@@ -427,48 +428,6 @@ class Cluster:
         out.old = self.old.copy()
         out.here = self.here.copy()
         return out
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Choices other than the strategy's, all of them allowed by ECS rules (§4): what an
-    adversary of the scheduler may make ECS do.
-
-    ``order``: services start in this priority, each placing all it can before the next
-    (None: services take turns one task at a time, as ECS's scheduler interleaves them).
-    Old tasks stop where the service runs the most tasks. New tasks start on the instance
-    with the fewest tasks of the service (spread by instance, zones ignored); ``pack``: on
-    the one left with the least room (binpack); ``level``: on the one with the most room
-    (worst fit), which levels the room left across instances, so that a task of the
-    service placed last may find too little on every one. ``levelled``: services placed
-    so whatever ``pack`` says (spread thin: a service on a fixed host port then blocks as
-    many instances as it has tasks). ``rng``: every choice at random instead, the turns
-    too (any service may place next).
-    """
-
-    order: tuple[int, ...] | None = None
-    pack: bool = False
-    level: bool = False
-    levelled: tuple[int, ...] = ()
-    rng: random.Random | None = None
-
-    def stop_options(self, c: Cluster, s: int) -> list[int]:
-        holders = np.flatnonzero(c.old[:, s])
-        if self.rng:
-            return holders.tolist()
-        return [int(holders[np.argmax(c.here[s][holders])])]  # the most (ties: the first)
-
-    def start_options(self, c: Cluster, s: int) -> list[int]:
-        where = np.flatnonzero(c.loads.fits(s))
-        if self.rng or not where.size:
-            return where.tolist()
-        if self.level or s in self.levelled:  # the most room left, resource by resource
-            left = c.loads.room(where)
-            return [int(where[np.lexsort((where, *(-left).T[::-1]))[0]])]  # (ties: the first)
-        if self.pack:  # the least room left, resource by resource (ties: the first)
-            left = c.loads.room(where)
-            return [int(where[np.lexsort((where, *left.T[::-1]))[0]])]
-        return [int(where[np.argmin(c.here[s][where])])]  # the fewest tasks of s
 
 
 def scheduler_wave(

@@ -76,10 +76,7 @@ def _details(row: dict[str, Any]) -> str:
     if row.get("reasons"):
         lines.append(f"reasons: {', '.join(row['reasons'])}")
     lines += [f"why: {w}" for w in row.get("why", [])]
-    lines += [
-        f"fix (checked: {checked_words(f)}): {f}"
-        for f in row.get("fixes", [])
-    ]
+    lines += [f"fix (checked: {checked_words(f)}): {f}" for f in row.get("fixes", [])]
     if row.get("proof"):
         lines.append(f"proof: {row['proof']}")
     if row.get("error"):

@@ -122,6 +122,7 @@ def apply_changes(
         Naming the change file and field, for what ECS would refuse.
     """
     state = _State(copy.deepcopy(mapping), Path(base_dir or "."), cluster_name)
+    state.mapping.pop("expect", None)  # the cluster file's expectation is not the change's
     for change in changes:
         state.applied.files.append(change.file)
         state.applied.skipped += change.skipped
@@ -211,6 +212,7 @@ class _State:
                 line=sc.origin.line,
                 field=_field(sc.origin, sc.network_configuration),
             )
+        _rescale(svc, sc.fields)
         _merge(svc, sc.fields)
         if sc.task_definition is not None:
             svc["newTaskDefinition"] = copy.deepcopy(sc.task_definition.definition)
@@ -363,10 +365,24 @@ def _field(origin: Origin, field: str | None) -> str | None:
     return f"{origin.address}.{field}" if field else origin.address
 
 
+def _rescale(svc: dict[str, Any], fields: dict[str, Any]) -> None:
+    """A new desired count for a running service: its old tasks stay where they run
+    (``placement``), and the deployment starts the new count (a snapshot with no new task
+    running yet, ``newPlacement`` all zeros: ROLLOUT.md §9's pending starts)."""
+    count, placed = fields.get("desiredCount"), svc.get("placement")
+    if not isinstance(count, int) or not isinstance(placed, list) or "newPlacement" in svc:
+        return
+    if all(isinstance(n, int) for n in placed) and sum(placed) != count:
+        svc["newPlacement"] = [0] * len(placed)
+
+
 def _merge(svc: dict[str, Any], fields: dict[str, Any]) -> None:
     """The change's fields over the service's: ``deploymentConfiguration`` key by key; a
     launch type and a capacity provider strategy replace each other."""
     for key, value in fields.items():
+        if value is None:  # the change sets none: ECS's default, not the cluster's value
+            svc.pop(key, None)
+            continue
         if key == "deploymentConfiguration" and isinstance(svc.get(key), dict):
             svc[key] = {**svc[key], **copy.deepcopy(value)}
             continue

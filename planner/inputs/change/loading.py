@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -73,6 +74,8 @@ def apply_read(
     """The changes already read, laid over a cluster's document, and loaded."""
     from planner.inputs.loading import scenario_from_data
 
+    if any("desiredCount" in sc.fields for c in read for sc in c.services):
+        located = _placed(located, base)
     applied = apply_changes(located.data, read, cluster_name=cluster_name, base_dir=base)
     mapping = applied.mapping
     name = mapping.get("name") or (
@@ -81,6 +84,27 @@ def apply_read(
     mapping["name"] = f"{name} + {', '.join(Path(c.file).name for c in read)}"
     scenario = scenario_from_data(Located(mapping, located.lines, located.file), base_dir=base)
     return scenario, applied
+
+
+def _placed(located: Located, base: Path) -> Located:
+    """The cluster's document with every service's old tasks written out where they run
+    (``placement``), so that a change to a desired count keeps them there (the loader would
+    otherwise place the new count); daemons and services already placed keep theirs."""
+    from planner.inputs.loading import scenario_from_data
+    from planner.model.problem import old_placement
+
+    services = located.data.get("services") if isinstance(located.data, dict) else None
+    if not isinstance(services, list) or all(
+        not isinstance(s, dict) or "placement" in s or s.get("schedulingStrategy") == "DAEMON"
+        for s in services
+    ):
+        return located
+    placed = old_placement(scenario_from_data(located, base_dir=base))
+    data = copy.deepcopy(located.data)
+    for svc, where in zip(data["services"], placed, strict=True):
+        if "placement" not in svc and svc.get("schedulingStrategy") != "DAEMON":
+            svc["placement"] = list(where)
+    return Located(data, located.lines, located.file)
 
 
 def cluster_document(cluster: str | Path | Mapping[str, Any]) -> tuple[Located, Path, str | None]:

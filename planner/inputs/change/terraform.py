@@ -139,10 +139,18 @@ class _Plan:
                 target = ".".join(parts[:end])
                 if f".{kind}." in f".{target}" and target in self.changes:
                     return self.changes[target]
-                # an index (for_each / count): the first instance of the resource
-                for addr, rc in self.changes.items():
-                    if _strip(addr) == target and rc.get("type") == kind:
-                        return rc
+                # an index (for_each / count): the instance of the same module instance
+                # and index as the referring resource, else the first
+                found = [
+                    addr
+                    for addr, rc in self.changes.items()
+                    if _strip(addr) == target and rc.get("type") == kind
+                ]
+                if found:
+                    mine = _instance(address)
+                    same = [a for a in found if _instance(a) == mine]
+                    module = [a for a in found if _instance(a)[0] == mine[0]]
+                    return self.changes[(same or module or found)[0]]
         return None
 
     # --- reading -----------------------------------------------------------------------
@@ -435,6 +443,14 @@ def _configuration(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _instance(address: str) -> tuple[str, str]:
+    """An address's module instances (with their keys) and its own index:
+    ``module.x["a"].aws_ecs_service.s[0]`` gives ``('module.x["a"].', '[0]')``."""
+    m = re.match(r"^((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)[^.]+\.[^.\[]+(\[[^\]]*\])?$",
+                 address)  # fmt: skip
+    return (m.group(1), m.group(2) or "") if m else ("", "")
+
+
 def _strip(address: str) -> str:
     """A resource address as the configuration names it: no indexes."""
     return re.sub(r"\[[^\]]*\]", "", address)
@@ -510,18 +526,18 @@ def _service_fields(after: dict[str, Any]) -> dict[str, Any]:
         for r in after.get("ordered_placement_strategy") or []
         if isinstance(r, dict)
     ]
-    if rules:
-        fields["placementStrategy"] = rules
+    if rules or "ordered_placement_strategy" in after:
+        fields["placementStrategy"] = rules or None  # none: ECS's default (apply drops it)
     constraints = [
         {k: v for k, v in c.items() if k in ("type", "expression") and v not in (None, "")}
         for c in after.get("placement_constraints") or []
         if isinstance(c, dict)
     ]
-    if constraints:
+    if constraints or "placement_constraints" in after:
         fields["placementConstraints"] = constraints
     strategy = [_strategy_item(i) for i in after.get("capacity_provider_strategy") or []]
-    if strategy:
-        fields["capacityProviderStrategy"] = strategy
+    if strategy or "capacity_provider_strategy" in after:
+        fields["capacityProviderStrategy"] = strategy or None  # none: the cluster's default
     if after.get("launch_type") in ("EC2", "EXTERNAL"):
         fields["launchType"] = after["launch_type"]
     balancers = [
