@@ -198,3 +198,31 @@ def test_a_folder_of_changes_reads_ecspresso_definitions_with_their_config():
     # tests/data/change/ecspresso/ecspresso.yml names these two; run-with-sv.yaml sv.json, td.json
     assert not names & {"ecs-service-def.json", "ecs-task-def.json", "sv.json", "td.json"}
     assert "td-plain.json" in names  # named by no config: a change of its own
+
+
+def test_bad_input_in_github_format_is_an_annotation_at_the_change_files_line(tmp_path):
+    """--format github: a change ECS would refuse (a network configuration on a bridge-mode
+    task) is an ::error at the template's line, so the pull request shows it; exit 2."""
+    template = tmp_path / "service.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  TD:\n"
+        "    Type: AWS::ECS::TaskDefinition\n"
+        "    Properties:\n"
+        "      Family: service\n"
+        "      NetworkMode: bridge\n"
+        "      ContainerDefinitions:\n"
+        "        - {Name: web, Memory: 256, PortMappings: [{ContainerPort: 80}]}\n"
+        "  Svc:\n"
+        "    Type: AWS::ECS::Service\n"
+        "    Properties:\n"
+        "      ServiceName: service\n"
+        "      TaskDefinition: !Ref TD\n"
+        "      NetworkConfiguration:\n"
+        "        AwsvpcConfiguration: {Subnets: [subnet-1]}\n"
+    )
+    res = run("solve", TWO, "--change", template, "--format", "github")
+    assert res.exit_code == 2
+    first = res.stdout.splitlines()[0]
+    assert first.startswith(f"::error file={template},line=9,title=planner%3A bad input::")
+    assert "ECS refuses a network configuration" in first

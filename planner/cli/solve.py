@@ -118,7 +118,7 @@ def solve(
         if applied is not None:
             result.change = applied.to_json()
     except (PlannerError, InternalError) as exc:
-        raise fail(exc) from None
+        raise _refused(exc, format) from None
     if format is SolveFormat.json:
         emit(as_json(result.to_json()), output)
     elif format is SolveFormat.html:
@@ -136,6 +136,18 @@ def solve(
 
         emit(rich_text(text, output), output)
     gate.finish_solve(result, policy, summary)
+
+
+def _refused(exc: PlannerError | InternalError, format: SolveFormat) -> Any:
+    """The exit for an error (:func:`fail`); with ``--format github``, first an ``::error``
+    at the file's line, so that the pull request shows it where the file is wrong."""
+    if format is SolveFormat.github:
+        from planner.outputs.github import error_annotation
+
+        bad = isinstance(exc, PlannerError)
+        title = "planner: bad input" if bad else "planner: internal error"
+        typer.echo(error_annotation(exc, title), nl=False)
+    return fail(exc)
 
 
 def instance_types(format: Fmt = Format.text, output: Output = None) -> None:

@@ -57,6 +57,13 @@ def command(
     return f"::{level}{' ' + ','.join(props) if props else ''}::{escape_data(text)}\n"
 
 
+def error_annotation(exc: Any, title: str = "planner: bad input") -> str:
+    """A :class:`~planner.errors.PlannerError` (bad input) as an ``::error`` at its file and
+    line, so a pull request shows it where the change file is wrong."""
+    return command("error", str(exc), file=getattr(exc, "file", None),
+                   line=getattr(exc, "line", None), title=title)  # fmt: skip
+
+
 def service_origins(path: str | Path | None) -> dict[str, Origin]:
     """Where each service is declared, by name: in a scenario file the line of its
     ``name``; in an import folder the line of its ``serviceName`` in ``services.json``.
