@@ -785,3 +785,48 @@ def test_service_task_definition_through_get_att(tmp_path: Path) -> None:
         "(arn:aws:ecs:us-east-1:123456789012:task-definition/other:7) is not a task "
         "definition of the template; planner takes the revision the service runs now"
     ) in change.assumptions
+
+
+SERVICE_WITH = """
+Parameters:
+  UseBreaker: {Type: String, Default: "true"}
+  Distinct: {Type: String, Default: "yes"}
+Conditions:
+  HasExpression: !Equals [!Ref Distinct, "no"]
+Resources:
+  Td:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: web
+      ContainerDefinitions:
+        - {Name: web, Memory: 256}
+  Web:
+    Type: AWS::ECS::Service
+    Properties:
+      ServiceName: web
+      TaskDefinition: !Ref %s
+      DeploymentConfiguration:
+        DeploymentCircuitBreaker: {Enable: !Ref UseBreaker, Rollback: "False"}
+      PlacementConstraints:
+        - Type: distinctInstance
+          Expression: !If [HasExpression, "attribute:x == y", !Ref "AWS::NoValue"]
+"""
+
+
+def test_string_booleans_and_no_value_inside_placement_items(tmp_path):
+    """A parameter is always a string, and a quoted "False" is one too: the breaker's Enable
+    and Rollback read as the API reads them; an item's key set to AWS::NoValue is absent."""
+    change = read_cloudformation(write(tmp_path, SERVICE_WITH % "Td"))
+    fields = change.services[0].fields
+    breaker = fields["deploymentConfiguration"]["deploymentCircuitBreaker"]
+    assert breaker == {"enable": True, "rollback": False}
+    assert fields["placementConstraints"] == [{"type": "distinctInstance"}]
+
+
+def test_a_ref_to_no_resource_for_the_task_definition_is_refused(tmp_path):
+    """CloudFormation refuses a Ref to a name the template does not define; planner too,
+    rather than judge the revision the service runs now."""
+    err = refused(write(tmp_path, SERVICE_WITH % "Nope"))
+    assert err.field == "Resources.Web.Properties.TaskDefinition"
+    assert "Ref Nope: no parameter or resource of that name" in err.message
+    assert err.line == 17  # the TaskDefinition line

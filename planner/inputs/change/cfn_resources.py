@@ -272,17 +272,20 @@ class TemplateReader(CapacityReading):
                 self.need((*at, cfn), given.get(cfn), cfn) if given.get(cfn) is not None else None
             )
             if isinstance(nested, dict):
-                out[ours] = {_camel(k): nested[k] for k in keys if k in nested}
+                out[ours] = {
+                    _camel(k): _boolean(nested[k]) for k in keys if nested.get(k) is not None
+                }
         return {k: v for k, v in out.items() if v is not None}
 
     def rules(self, lid: str, prop: str, value: Any) -> list[dict[str, Any]] | None:
         listed = self.items(self.path(lid, prop), value, prop)
         if listed is None:
             return None
-        return [
-            {_camel(key): self.text((*at, key), v, key) for key, v in item.items()}
-            for at, item in listed
-        ]
+        out = []
+        for at, item in listed:
+            said = {key: self.text((*at, key), v, key) for key, v in item.items()}
+            out.append({_camel(k): v for k, v in said.items() if v is not None})  # NoValue
+        return out
 
     def load_balancers(self, value: Any) -> list[dict[str, Any]]:
         """Each load balancer's container and port, where they resolve (not needed)."""
@@ -308,6 +311,12 @@ class TemplateReader(CapacityReading):
     ) -> TaskDefinitionChange | None:
         if props.get("TaskDefinition") is None:
             return None
+        try:
+            self.r.resolve(props["TaskDefinition"])
+        except Unresolved as exc:
+            if exc.hint.startswith("fix"):  # a Ref to no resource: CloudFormation refuses
+                at = self.path(lid, "TaskDefinition")
+                raise self.error(at, f"{exc.reason} (CloudFormation refuses it)") from None
         got = self.maybe(props["TaskDefinition"])
         if self.kind(got) == TASK_DEFINITION:
             assert isinstance(got, ResourceRef)
@@ -435,3 +444,12 @@ class TemplateReader(CapacityReading):
                 line=exc.line,
                 field=f"Resources.{lid}.Properties (as ECS reads it: {exc.field or 'the task'})",
             ) from None
+
+
+def _boolean(value: Any) -> Any:
+    """A CloudFormation boolean as the API reads it: ``true``/``false`` in any case, as a
+    parameter (always a string) or a quoted scalar gives it; anything else as it is (the
+    loader words what is wrong with it)."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
