@@ -395,3 +395,30 @@ def test_the_cluster_files_expectation_is_not_the_changes():
     mapping = cluster() | {"expect": "hangs"}
     applied = apply_changes(mapping, [Change("p.json", "terraform")])
     assert "expect" not in applied.mapping
+
+
+def test_a_bad_field_the_change_sets_is_said_at_the_change_not_the_cluster():
+    """A strategy naming a capacity provider the cluster does not have: the loader finds it
+    in the laid-over mapping; the message names the change file and the service's
+    resource, not the cluster file's line."""
+    sc = service(
+        "service", None, fields={"capacityProviderStrategy": [{"capacityProvider": "nope"}]}
+    )
+    applied = apply_changes(cluster(), [Change("p.json", "terraform", services=[sc])])
+    from planner.inputs.change.loading import apply_read
+    from planner.inputs.located import Located
+
+    with pytest.raises(PlannerError) as caught:
+        apply_read(
+            Located(cluster(), {}, str(TWO)),
+            TWO.parent,
+            [Change("p.json", "terraform", services=[sc])],
+            None,
+        )
+    err = caught.value
+    assert (err.file, err.field) == (
+        "change.json",
+        "service.capacityProviderStrategy[0].capacityProvider",
+    )
+    assert "as the change sets it" in err.message
+    assert applied.fields_set == {"service": {"capacityProviderStrategy"}}

@@ -27,6 +27,7 @@ every service's ``placement`` gets that many zeros.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ class Applied:
     assumptions: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     cluster_name: str | None = None
+    #: Service name → the fields the changes set on it (so that the loader's complaint
+    #: about one names the change, not the cluster's file: :func:`blame`).
+    fields_set: dict[str, set[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``change`` object of ``solve --format json``."""
@@ -219,6 +223,7 @@ class _State:
         svc.pop("deploy", None)
         self.touched.add(svc["name"])
         self.applied.origins[svc["name"]] = sc.origin
+        self.applied.fields_set.setdefault(svc["name"], set()).update(sc.fields)
 
     def by_family(self, sc: ServiceChange) -> dict[str, Any] | None:
         """The cluster's one service running the family of ``sc``'s task definition (a
@@ -391,3 +396,23 @@ def _merge(svc: dict[str, Any], fields: dict[str, Any]) -> None:
             svc.pop("capacityProviderStrategy", None)
         if key == "capacityProviderStrategy":
             svc.pop("launchType", None)
+
+
+def blame(exc: PlannerError, applied: Applied) -> PlannerError:
+    """The loader's error about the laid-over mapping, naming the change where a change set
+    the field (``services[k].FIELD...`` of a service the change touched), else as it is."""
+    m = re.match(r"services\[(\d+)\]\.([A-Za-z]+)(.*)$", exc.field or "")
+    services = applied.mapping.get("services")
+    if m is None or not isinstance(services, list) or int(m.group(1)) >= len(services):
+        return exc
+    name = services[int(m.group(1))].get("name")
+    origin = applied.origins.get(name)
+    if origin is None or m.group(2) not in applied.fields_set.get(name, ()):
+        return exc
+    where = f"{origin.address}." if origin.address else ""
+    return PlannerError(
+        f"{exc.message} (service {name}, as the change sets it)",
+        file=origin.file,
+        line=origin.line,
+        field=f"{where}{m.group(2)}{m.group(3)}",
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.inputs.change.apply import Applied, apply_changes
+from planner.inputs.change.apply import Applied, apply_changes, blame
 from planner.inputs.change.detect import read_change
 from planner.inputs.change.model import Change
 from planner.inputs.located import Located
@@ -82,7 +82,10 @@ def apply_read(
         "scenario" if located.file == "<mapping>" else Path(located.file).stem
     )
     mapping["name"] = f"{name} + {', '.join(Path(c.file).name for c in read)}"
-    scenario = scenario_from_data(Located(mapping, located.lines, located.file), base_dir=base)
+    try:
+        scenario = scenario_from_data(Located(mapping, located.lines, located.file), base_dir=base)
+    except PlannerError as exc:
+        raise blame(exc, applied) from None
     return scenario, applied
 
 
