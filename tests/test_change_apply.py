@@ -422,3 +422,17 @@ def test_a_bad_field_the_change_sets_is_said_at_the_change_not_the_cluster():
     )
     assert "as the change sets it" in err.message
     assert applied.fields_set == {"service": {"capacityProviderStrategy"}}
+
+
+def test_a_replacement_destroyed_first_frees_the_old_services_tasks():
+    """own-replace-destroy-first.json: `service` (2 tasks on port 80, one per instance) is
+    replaced by `service-v2`, same task on port 80, Terraform destroying first. By hand:
+    once `service` is deleted its tasks are gone, and `service-v2` starts 2 tasks from zero
+    on the two free ports: safe. (Kept, the old tasks would hold port 80 on both
+    instances: hangs.)"""
+    scenario, applied = planner.load_change(TWO, PLANS / "own-replace-destroy-first.json")
+    assert [s.name for s in scenario.services] == ["worker", "service-v2"]
+    assert any(
+        "service service is deleted before service-v2 is created" in n for n in applied.notes
+    )
+    assert planner.solve(scenario, time_limit=30, workers=1).verdict == "safe"

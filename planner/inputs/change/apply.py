@@ -189,6 +189,13 @@ class _State:
                 f"{self.cluster_name}: not this cluster's"
             )
             return
+        if sc.replaces is not None and (gone := self.by_name(sc.replaces)) is not None:
+            self.services.remove(gone)  # destroyed before the new one is created
+            self.applied.notes.append(
+                f"{sc.origin}: service {sc.replaces} is deleted before {sc.name} is created "
+                f"(a replacement, destroy first): its tasks are gone, and {sc.name} starts "
+                "from zero tasks"
+            )
         svc = self.by_name(sc.name)
         if svc is None and sc.name_generated:
             svc = self.by_family(sc)

@@ -108,6 +108,10 @@ class ServiceChange:
     new_desired_count
         How many tasks a *new* service starts where the change sets no ``desiredCount``
         (CloudFormation: 1; Terraform's provider: 0); a running service keeps its count.
+    replaces
+        The service the change deletes before it creates this one (Terraform's replace,
+        destroy first: ``["delete", "create"]``): its tasks are gone, and this service
+        starts from zero; None otherwise.
     """
 
     name: str
@@ -119,6 +123,7 @@ class ServiceChange:
     network_configuration: str | None = None
     name_generated: bool = False
     new_desired_count: int = 0
+    replaces: str | None = None
 
 
 @dataclass

@@ -298,7 +298,12 @@ class _Plan:
                 )
         cluster = self.cluster(address, after)
         network = "network_configuration" if after.get("network_configuration") else None
-        return ServiceChange(name, fields, taskdef, action, self.origin(address), cluster, network)
+        actions = (rc.get("change") or {}).get("actions") or []
+        before = (rc.get("change") or {}).get("before") or {}
+        gone = before.get("name") if isinstance(before.get("name"), str) else name
+        replaces = gone if actions == ["delete", "create"] else None  # destroyed first
+        return ServiceChange(name, fields, taskdef, action, self.origin(address), cluster,
+                             network, replaces=replaces)  # fmt: skip
 
     def cluster(self, address: str, after: dict[str, Any]) -> str | None:
         value = after.get("cluster")
