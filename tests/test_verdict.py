@@ -346,7 +346,7 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     adversary = [q for q in seen if q.rng is None and q.order and not q.level]
     assert [q.order[-1] if not q.levelled else q.order[0] for q in seen[0:10:2]] == [2] * 5
     assert seen[1].rng is not None and seen[3].level and seen[3].order  # random, levelled
-    assert seen[8].spoil == 2  # the others' tasks where each takes a place of c's
+    assert seen[0].spoil == 2  # first: the others' tasks each where it takes a place of c's
     assert len(adversary) == 4 and all(q.rng is not None or q.level for q in seen[10:])
     for run in runs:
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules

@@ -46,16 +46,18 @@ def other_runs(
     S = problem.n_services
     adversary: list[Policy] = []
     if tries != 0 and S > 1:
-        for s in range(S) if targets is None else targets:
-            others = tuple(x for x in range(S) if x != s)
+        chosen = list(range(S) if targets is None else targets)
+        # first, for every service, the others' tasks each where it takes a place of s's
+        # (on fleet-wide rollouts the one that finds a dead end: benchmarks/README.md)
+        adversary += [Policy(order=(*_others(S, s), s), spoil=s) for s in chosen]
+        for s in chosen:
+            others = _others(S, s)
             adversary += [
                 Policy(order=(*others, s), pack=True),
                 Policy(order=(*others, s)),
                 Policy(order=(*others, s), level=True),
                 # s first, spread thin, the others packed into the instances it left
                 Policy(order=(s, *others), pack=True, levelled=(s,)),
-                # the others first, each task where it takes a place of s's
-                Policy(order=(*others, s), spoil=s),
             ]
     rng = random.Random(seed)
 
@@ -87,3 +89,7 @@ def other_runs(
             yield simulate(problem, policy=policy, deadline=budget.perf_counter())
         except OutOfTime:
             return
+
+
+def _others(S: int, s: int) -> tuple[int, ...]:
+    return tuple(x for x in range(S) if x != s)
