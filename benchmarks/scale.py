@@ -1,7 +1,9 @@
 """The scale family: does ``planner solve`` keep to its time limit as clusters grow?
 
-    python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen] [--output DIR]
-                               [--reacting room,max]
+    python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen|honest]
+                               [--output DIR] [--reacting room,max] [--workers 1,2]
+                               [--deploying ...] [--utilisations ...] [--seeds M=3,L=1]
+                               [--time-limit S]
 
 Generates its own scenarios (not :mod:`benchmarks.generate`'s, nor its seeds) for every
 size × utilisation × deploying cell:
@@ -30,6 +32,15 @@ default ``benchmarks/``) is written by this harness, never by hand.
 instead: a second generator, written by someone who had not read this one (daemons,
 awsvpc, memberOf, placement strategies, memory-heavy services, reserved memory, two-zone
 fleets), so that the figures are not tuned to one family. It writes ``UNSEEN.md``.
+
+``--family honest`` measures :mod:`benchmarks.honest`'s scenarios (issue 24: seeds fixed
+before any tuning; zones, binpack and AZ-balanced strategies, memberOf on a third of the
+services). It writes ``HONEST.md``, always in :mod:`benchmarks.sidebyside`'s form.
+
+``--workers 1,2`` solves every scenario once per value, one after another, and reports
+them side by side (:mod:`benchmarks.sidebyside`); every solve's peak resident memory is
+measured (:func:`peak_method`). ``--deploying``, ``--utilisations``, ``--seeds`` (``N`` or
+``M=3,L=1``) and ``--time-limit`` narrow a run (e.g. XL fleet-wide only, one seed, 60 s).
 
 ``--reacting room,max`` measures the family's reacting variant instead
 (:mod:`benchmarks.reacting`: the fleet a capacity provider's Auto Scaling group, every
