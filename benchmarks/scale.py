@@ -1,7 +1,9 @@
 """The scale family: does ``planner solve`` keep to its time limit as clusters grow?
 
-    python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen] [--output DIR]
-                               [--reacting room,max]
+    python -m benchmarks.scale [--quick] [--sizes M,L] [--family scale|unseen|honest]
+                               [--output DIR] [--reacting room,max] [--workers 1,2]
+                               [--deploying ...] [--utilisations ...] [--seeds M=3,L=1]
+                               [--time-limit S]
 
 Generates its own scenarios (not :mod:`benchmarks.generate`'s, nor its seeds) for every
 size × utilisation × deploying cell:
@@ -31,6 +33,15 @@ instead: a second generator, written by someone who had not read this one (daemo
 awsvpc, memberOf, placement strategies, memory-heavy services, reserved memory, two-zone
 fleets), so that the figures are not tuned to one family. It writes ``UNSEEN.md``.
 
+``--family honest`` measures :mod:`benchmarks.honest`'s scenarios (issue 24: seeds fixed
+before any tuning; zones, binpack and AZ-balanced strategies, memberOf on a third of the
+services). It writes ``HONEST.md``, always in :mod:`benchmarks.sidebyside`'s form.
+
+``--workers 1,2`` solves every scenario once per value, one after another, and reports
+them side by side (:mod:`benchmarks.sidebyside`); every solve's peak resident memory is
+measured (:func:`peak_method`). ``--deploying``, ``--utilisations``, ``--seeds`` (``N`` or
+``M=3,L=1``) and ``--time-limit`` narrow a run (e.g. XL fleet-wide only, one seed, 60 s).
+
 ``--reacting room,max`` measures the family's reacting variant instead
 (:mod:`benchmarks.reacting`: the fleet a capacity provider's Auto Scaling group, every
 service on it; ``room``: maxSize 25 % above the running instances, ``max``: at them), each
@@ -46,6 +57,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -60,7 +72,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import reacting, unseen
+from benchmarks import honest, reacting, unseen
 from planner.inputs.loading import load_scenario
 from planner.model.catalog import load_catalog
 from planner.model.problem import DoesNotFit, compile_problem
@@ -240,7 +252,7 @@ def fits(mapping: dict[str, Any]) -> bool:
 
 
 #: family -> its generator: (size, utilisation, deploying, seed) -> mapping
-FAMILIES = {"scale": generate, "unseen": unseen.generate}
+FAMILIES = {"scale": generate, "unseen": unseen.generate, "honest": honest.generate}
 
 
 def fitting(
@@ -298,6 +310,8 @@ class Run:
     workers: int | None = None  # CP-SAT workers, as the JSON says (None: not said)
     outcome: str = ""  # the JSON's outcome.kind on a cluster that reacts
     max_size: int | None = None  # the reacting variant's maxSize
+    peak_mib: float | None = None  # the solve's peak resident memory (None: not measured)
+    asked: int | None = None  # --workers given to the solve (None: the command's default)
 
     @property
     def proven(self) -> bool:
@@ -327,29 +341,103 @@ def planner_command() -> list[str]:
     return [found]
 
 
+#: GNU time: its -v report has the child's ru_maxrss (wait4's rusage), in KiB
+TIME = Path("/usr/bin/time")
+_PEAK = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+#: where GNU time is missing: a Python launcher whose only child is the solve, writing its
+#: RUSAGE_CHILDREN ru_maxrss (the child's peak: Linux keeps the largest of the waited-for
+#: children) in GNU time's words
+LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(f'Maximum resident set size (kbytes): {kib}\\n')\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n"
+)
+_MEASURE: list[str] = []  # "time" or "launcher", chosen once by :func:`peak_method`
+
+
+def peak_method() -> str:
+    """How a solve's peak memory is measured: ``time`` (GNU ``/usr/bin/time -v``) when it
+    reports a 256 MiB allocation as 256–400 MiB (GNU time 1.7 reported 4× too much), else
+    ``launcher`` (:data:`LAUNCHER`)."""
+    if not _MEASURE:
+        _MEASURE.append("launcher")
+        if TIME.exists():
+            with tempfile.TemporaryDirectory(prefix="planner-peak-") as tmp:
+                out = Path(tmp) / "time"
+                probe = [
+                    sys.executable,
+                    "-c",
+                    "b = bytearray(256 << 20); b[::4096] = b'x' * (1 << 16)",
+                ]
+                subprocess.run([str(TIME), "-v", "-o", str(out), *probe], capture_output=True)
+                found = _PEAK.search(out.read_text()) if out.exists() else None
+                if found and 256 <= int(found.group(1)) / 1024 <= 400:
+                    _MEASURE[0] = "time"
+    return _MEASURE[0]
+
+
+def _measured(cmd: list[str], report: Path) -> list[str]:
+    if peak_method() == "time":
+        return [str(TIME), "-v", "-o", str(report), *cmd]
+    return [sys.executable, "-c", LAUNCHER, str(report), *cmd]
+
+
+def _peak_mib(report: Path) -> float | None:
+    try:
+        found = _PEAK.search(report.read_text())
+    except OSError:
+        return None
+    return int(found.group(1)) / 1024 if found else None
+
+
 def solve(
     path: Path, limit: float, workers: int | None = None, command: Sequence[str] | None = None
 ) -> tuple[float, int | None, dict[str, Any], str]:
+    """:func:`solve_measured` without the peak memory."""
+    return solve_measured(path, limit, workers, command)[:4]  # type: ignore[return-value]
+
+
+def solve_measured(
+    path: Path, limit: float, workers: int | None = None, command: Sequence[str] | None = None
+) -> tuple[float, int | None, dict[str, Any], str, float | None]:
     """``planner solve PATH --format json --time-limit LIMIT`` as a user runs it (with
     ``--workers WORKERS`` if given; else the command's default, the machine's cores):
     (wall seconds, exit code or None if killed, the JSON or {}, what went wrong if the
     JSON is missing: stderr's last line, else why stdout did not parse; then stdout and
-    stderr are kept beside PATH as ``.out`` and ``.err``). ``command``: what stands for
-    ``planner solve`` (:func:`benchmarks.reacting.solve_command`)."""
+    stderr are kept beside PATH as ``.out`` and ``.err``), and the solve's peak resident
+    memory in MiB (:func:`peak_method`; None if not reported). ``command``: what stands
+    for ``planner solve`` (:func:`benchmarks.reacting.solve_command`). The solve runs in a
+    session of its own, killed whole past limit × KILL_FACTOR + 60 s."""
     head = list(command) if command is not None else [*planner_command(), "solve"]
     cmd = [*head, str(path), "--format", "json", "--time-limit", f"{limit:g}"]
     if workers is not None:
         cmd += ["--workers", str(workers)]
+    fd, name = tempfile.mkstemp(prefix="planner-peak-", suffix=".txt")
+    os.close(fd)
+    report = Path(name)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        _measured(cmd, report),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=limit * KILL_FACTOR + 60)
         code: int | None = proc.returncode
     except subprocess.TimeoutExpired:
-        proc.kill()
+        try:
+            os.killpg(proc.pid, 9)
+        except (OSError, AttributeError, TypeError):
+            proc.kill()
         out, err = proc.communicate()
         code = None
     wall = time.perf_counter() - t0
+    peak = _peak_mib(report)
+    report.unlink(missing_ok=True)
     data: dict[str, Any] = {}
     problem = ""
     try:
@@ -362,7 +450,7 @@ def solve(
         problem = last or problem or f"no verdict in stdout ({len(out)} characters)"
         path.with_suffix(".out").write_text(out)
         path.with_suffix(".err").write_text(err)
-    return wall, code, data, problem
+    return wall, code, data, problem, peak
 
 
 def startup(runs: int = 3) -> float:
@@ -398,44 +486,53 @@ def run_cell(
     limit: float,
     folder: Path,
     family: str = "scale",
-    workers: int | None = None,
+    workers: int | None | Sequence[int] = None,
     mode: str | None = None,
 ) -> Cell:
+    """Every scenario of the cell solved once per ``workers`` value (a number, None for the
+    command's default, or several: each scenario then solved with each, in that order,
+    one after another), with its peak memory."""
+    asks: list[int | None] = list(workers) if isinstance(workers, Sequence) else [workers]
     found, dropped = fitting(size, utilisation, deploying, seeds, family=family, mode=mode)
     cell = Cell(size, utilisation, deploying, dropped, mode=mode)
     command = reacting.solve_command() if mode is not None else None
     for _seed, mapping in found:
         path = folder / f"{mapping['name']}.yaml"
         path.write_text(yaml.dump(mapping, Dumper=_NoAliases, sort_keys=False))
-        head = _git("rev-parse", "--short", "HEAD")
-        wall, code, data, err = solve(path, limit, workers, command)
-        verdict = data.get("verdict") or ("killed" if code is None else "error")
         st = stats(mapping)
-        run = Run(
-            size,
-            utilisation,
-            deploying,
-            mapping["name"],
-            limit,
-            wall,
-            verdict,
-            data.get("proof", ""),
-            code,
-            st["tasks"],
-            st["instances"],
-            st["cpu"],
-            err if verdict in ("error", "killed") else "",
-            head,
-            data.get("workers"),
-            (data.get("outcome") or {}).get("kind", ""),
-            reacting.mapping_max_size(mapping),
-        )
-        cell.runs.append(run)
-        print(
-            f"{run.name}: {run.verdict} (exit {code}) in {wall:.1f} s of {limit:g}"
-            f" [{st['tasks']} tasks] {(run.proof or run.message)[:80]}",
-            flush=True,
-        )
+        for ask in asks:
+            head = _git("rev-parse", "--short", "HEAD")
+            wall, code, data, err, peak = solve_measured(path, limit, ask, command)
+            verdict = data.get("verdict") or ("killed" if code is None else "error")
+            run = Run(
+                size,
+                utilisation,
+                deploying,
+                mapping["name"],
+                limit,
+                wall,
+                verdict,
+                data.get("proof", ""),
+                code,
+                st["tasks"],
+                st["instances"],
+                st["cpu"],
+                err if verdict in ("error", "killed") else "",
+                head,
+                data.get("workers"),
+                (data.get("outcome") or {}).get("kind", ""),
+                reacting.mapping_max_size(mapping),
+                peak,
+                ask,
+            )
+            cell.runs.append(run)
+            print(
+                f"{run.name}{'' if ask is None else f' w{ask}'}: {run.verdict} (exit {code}) "
+                f"in {wall:.1f} s of {limit:g}"
+                + (f", peak {peak:.0f} MiB" if peak is not None else "")
+                + f" [{st['tasks']} tasks] {(run.proof or run.message)[:80]}",
+                flush=True,
+            )
     return cell
 
 
@@ -673,13 +770,24 @@ def commit() -> str:
 
 
 def report_name(family: str, reacts: bool) -> str:
-    """The file a run writes: SCALE.md, UNSEEN.md, REACTING.md or REACTING-UNSEEN.md."""
+    """The file a run writes: SCALE.md, UNSEEN.md, HONEST.md, or REACTING.md,
+    REACTING-UNSEEN.md, REACTING-HONEST.md for the reacting variant."""
     if reacts:
-        return "REACTING.md" if family == "scale" else "REACTING-UNSEEN.md"
-    return "SCALE.md" if family == "scale" else "UNSEEN.md"
+        return "REACTING.md" if family == "scale" else f"REACTING-{family.upper()}.md"
+    return f"{family.upper()}.md"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def _listed(
+    parser: argparse.ArgumentParser, flag: str, text: str, known: Sequence[str]
+) -> list[str]:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    for x in items:
+        if x not in known:
+            parser.error(f"{flag}: {x!r} is not one of {', '.join(known)}")
+    return items
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed per cell, short limits")
     parser.add_argument("--sizes", default="M,L", help="of M, L, XL (default M,L)")
@@ -688,16 +796,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--family",
         choices=sorted(FAMILIES),
         default="scale",
-        help="scale (this module's generator) or unseen (benchmarks/unseen.py); default scale",
+        help="scale (this module's generator), unseen (benchmarks/unseen.py) or honest "
+        "(benchmarks/honest.py); default scale",
     )
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep the scenario files in this folder"
     )
     parser.add_argument(
         "--workers",
-        type=int,
         default=None,
-        help="planner solve --workers (default: none given, the command's own default)",
+        help="planner solve --workers: a number, or several (1,2: each scenario solved "
+        "with each, reported side by side); default none given, the command's own default",
     )
     parser.add_argument(
         "--reacting",
@@ -705,62 +814,97 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the family's reacting variant, in these modes: room, max or room,max "
         "(benchmarks/reacting.py); writes REACTING.md (REACTING-UNSEEN.md for unseen)",
     )
+    parser.add_argument("--deploying", default=",".join(DEPLOYING), help="of one,three,fleet-wide")
+    parser.add_argument(
+        "--utilisations", default="50,70,85", help="CPU used, %% (default 50,70,85)"
+    )
+    parser.add_argument(
+        "--seeds", default=None, help="scenarios per cell: N, or per size (M=3,L=1); default 3"
+    )
+    parser.add_argument("--time-limit", type=float, default=None, help="the limit for every size")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Long because: the options, then the run, then the report; kept in one place so the
+    report's command line says what ran."""
+    parser = _parser()
     args = parser.parse_args(argv)
     modes: list[str | None] = [None]
     if args.reacting is not None:
-        modes = [m.strip() for m in args.reacting.split(",") if m.strip()]
-        for m in modes:
-            if m not in reacting.MODES:
-                parser.error(f"--reacting: {m!r} is not one of {', '.join(reacting.MODES)}")
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    for s in sizes:
-        if s not in SIZES or s == "tiny":
-            parser.error(f"--sizes: {s!r} is not one of M, L, XL")
-    limits = QUICK_LIMITS if args.quick else LIMITS
-    seeds = 1 if args.quick else SEEDS_PER_CELL
+        modes = list(_listed(parser, "--reacting", args.reacting, reacting.MODES))
+    sizes = _listed(parser, "--sizes", args.sizes, ["M", "L", "XL"])
+    deployings = _listed(parser, "--deploying", args.deploying, DEPLOYING)
+    utils = [
+        float(u) / 100
+        for u in _listed(parser, "--utilisations", args.utilisations, ["50", "70", "85"])
+    ]
+    asks: list[int | None] = [None]
+    if args.workers is not None:
+        try:
+            asks = [int(w) for w in args.workers.split(",") if w.strip()]
+        except ValueError:
+            parser.error(f"--workers: {args.workers!r} is not a number or numbers")
+    limits = dict(QUICK_LIMITS if args.quick else LIMITS)
+    if args.time_limit is not None:
+        limits = {k: args.time_limit for k in limits}
+    seeds = dict.fromkeys(sizes, 1 if args.quick else SEEDS_PER_CELL)
+    for item in (args.seeds or "").split(","):
+        size, _, n = item.strip().rpartition("=")
+        if not n:
+            continue
+        if not n.isdigit() or (size and size not in sizes):
+            parser.error(f"--seeds: {item!r} is not N or SIZE=N of the sizes run")
+        seeds.update({size: int(n)} if size else dict.fromkeys(sizes, int(n)))
     command = "python -m benchmarks.scale " + " ".join(sys.argv[1:] if argv is None else list(argv))
+    side_by_side = len(asks) > 1 or args.family == "honest"
 
     load_before = os.getloadavg()
     commit_before = commit()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    method = peak_method()
     first = startup()
-    print(f"start-up: {first:.2f} s", flush=True)
+    print(f"start-up: {first:.2f} s; peak memory by {method}", flush=True)
     cells = []
     with tempfile.TemporaryDirectory(prefix="planner-scale-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            for util in UTILISATIONS:
-                for deploying in DEPLOYING:
+            for util in utils:
+                for deploying in deployings:
                     for mode in modes:
                         cells.append(
                             run_cell(
                                 size,
                                 util,
                                 deploying,
-                                seeds,
+                                seeds[size],
                                 limits[size],
                                 folder,
                                 args.family,
-                                args.workers,
+                                asks if len(asks) > 1 else asks[0],
                                 mode,
                             )
                         )
     again = startup()
-    text = render(
-        cells,
-        command=command.strip(),
-        commit=commit_before,
-        commit_after=commit(),
-        cores=os.cpu_count(),
-        load_before=load_before,
-        load_after=os.getloadavg(),
-        startup_walls=(first, again),
-        when=stamp,
-        family=args.family,
-        workers=args.workers,
-        solved_by=reacting.solved_by() if args.reacting else "",
-    )
+    common: dict[str, Any] = {
+        "command": command.strip(),
+        "commit": commit_before,
+        "commit_after": commit(),
+        "cores": os.cpu_count(),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "startup_walls": (first, again),
+        "when": stamp,
+        "family": args.family,
+        "solved_by": reacting.solved_by() if args.reacting else "",
+    }
+    if side_by_side:
+        from benchmarks import sidebyside
+
+        text = sidebyside.render(cells, asks=asks, peak_method=method, **common)
+    else:
+        text = render(cells, workers=asks[0], **common)
     args.output.mkdir(parents=True, exist_ok=True)
     out = args.output / report_name(args.family, args.reacting is not None)
     out.write_text(text)

@@ -118,3 +118,162 @@ def test_harness_writes_results(tmp_path):
     text = path.read_text()
     assert "| examples/at-risk | real |" in text and "no verdicts disagree" in text
     assert (tmp_path / "timing.png").stat().st_size > 0
+
+
+# ---------------------------------------------------------------- the honest family (issue 24)
+
+from benchmarks import honest, reacting, scale, sidebyside  # noqa: E402
+from planner.inputs.loading import load_scenario  # noqa: E402
+
+
+def test_honest_seed_is_the_one_fixed_before_any_solve():
+    # fixed on 2026-12-04 before any scenario was solved: a change must be deliberate
+    assert honest.BASE_SEED == 24_2026_12_04
+    a = honest.generate("M", 0.85, "three", 1)
+    assert a == honest.generate("M", 0.85, "three", 1)
+    assert a != honest.generate("M", 0.85, "three", 2)
+    with pytest.raises(ValueError):
+        honest.generate("M", 0.85, "few", 1)
+
+
+@pytest.mark.parametrize("deploying", honest.DEPLOYING)
+def test_honest_sizes_load_and_deploying(deploying):
+    for size, (services, instances) in (("tiny", (2, 4)), ("M", (10, 50)), ("L", (40, 350))):
+        mapping = honest.generate(size, 0.7, deploying, 1)
+        st = scale.stats(mapping)
+        assert (st["services"], st["instances"]) == (services, instances)
+        wanted = {"one": 1, "three": min(3, services), "fleet-wide": services}[deploying]
+        assert st["deploying"] == wanted
+        assert abs(st["cpu"] - 0.7) <= (0.1 if size == "tiny" else 0.02), st
+        assert load_scenario(mapping).name == mapping["name"]
+
+
+def test_honest_has_the_issues_features():
+    """Zones (2–3 per group), a pool attribute per group, memberOf on a third of the
+    services naming a pool that exists, only the four strategies, every networking."""
+    nets, strategies = Counter(), Counter()
+    for seed in (1, 2, 3):
+        mapping = honest.generate("L", 0.5, "fleet-wide", seed)
+        groups = mapping["cluster"]["instances"]
+        pools = {g["attributes"]["pool"] for g in groups}
+        assert len(groups) in (2, 3) and len(pools) == len(groups)
+        assert all(len(set(g["availabilityZones"])) in (2, 3) for g in groups)
+        members = [s for s in mapping["services"] if s.get("placementConstraints")]
+        assert len(members) == round(40 / 3)
+        for s in members:
+            (c,) = s["placementConstraints"]
+            assert c["type"] == "memberOf" and c["expression"].split("== ")[1] in pools
+        for s in mapping["services"]:
+            strategies[str(s.get("placementStrategy"))] += 1
+            td = s["taskDefinition"]
+            ports = [m.get("hostPort") for m in td.get("portMappings", ())]
+            fixed = any(p for p in ports)
+            nets[
+                "awsvpc" if td.get("networkMode") == "awsvpc" else "fixed" if fixed else str(ports)
+            ] += 1
+    assert set(strategies) == {str(x) for x in honest.STRATEGIES}
+    assert nets["awsvpc"] and nets["[0]"] and nets["[]"] and nets["fixed"]
+
+
+def test_honest_fits_and_reacts_through_the_harness():
+    found, dropped = scale.fitting("M", 0.85, "three", 2, family="honest")
+    assert [m["name"] for _, m in found] == [f"M-u85-three-s{s}" for s, _ in found]
+    assert dropped >= 0 and "honest" in scale.FAMILIES
+    [(_, room)], _ = scale.fitting("M", 0.85, "three", 1, family="honest", mode="room")
+    assert room["name"].endswith("-room") and scale.fits(room)
+    assert reacting.mapping_max_size(room) == 63
+    assert scale.report_name("honest", False) == "HONEST.md"
+    assert scale.report_name("honest", True) == "REACTING-HONEST.md"
+    assert scale.report_name("scale", True) == "REACTING.md"
+    assert scale.report_name("unseen", False) == "UNSEEN.md"
+
+
+def test_solve_measures_the_peak_memory_of_the_child(tmp_path, monkeypatch):
+    """A stand-in for `planner` that holds 200 MiB and prints a verdict: its peak is
+    measured (whichever way peak_method chose), the wrapper's own memory is not."""
+    grow = (
+        "b = bytearray(200 << 20); b[::4096] = b'x' * len(b[::4096]); "
+        'print(\'{"verdict": "safe"}\')'
+    )
+    monkeypatch.setattr(scale, "planner_command", lambda: [sys.executable, "-c", grow])
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\n")
+    wall, code, data, problem, peak = scale.solve_measured(path, 5, 1)
+    assert code == 0 and data == {"verdict": "safe"} and problem == ""
+    assert peak is not None and 200 <= peak <= 320, peak
+    # the other way, forced: the launcher reports the same child
+    monkeypatch.setattr(scale, "_MEASURE", ["launcher"])
+    *_, again = scale.solve_measured(path, 5, 1)
+    assert again is not None and 200 <= again <= 320, again
+    small = tmp_path / "small.yaml"
+    small.write_text("name: y\n")
+    monkeypatch.setattr(scale, "planner_command", lambda: [sys.executable, "-c", "print(1)"])
+    *_, little = scale.solve_measured(small, 5)
+    assert little is not None and little < 100
+
+
+def _side(name, asked, wall, verdict="safe", peak=100.0, limit=10.0):
+    run = scale.Run("M", 0.85, "three", name, limit, wall, verdict, "p", 0, 300, 50, 0.85)
+    run.asked, run.peak_mib = asked, peak
+    run.exit_code = {"safe": 0, "unknown": 3}.get(verdict, 1)
+    return run
+
+
+def test_side_by_side_report_and_one_worker_misses():
+    cell = scale.Cell("M", 0.85, "three", dropped=1)
+    cell.runs = [
+        _side("M-a", 1, 11.0, "unknown", peak=300.0),
+        _side("M-a", 2, 7.0, "at-risk", peak=350.0),
+        _side("M-b", 1, 2.0),
+        _side("M-b", 2, 12.0, "unknown"),  # over limit + 1.5 s
+    ]
+    text = sidebyside.render(
+        [cell],
+        asks=[1, 2],
+        peak_method="time",
+        command="python -m benchmarks.scale --family honest --workers 1,2",
+        commit="`abc1234`",
+        commit_after="`abc1234`",
+        cores=2,
+        load_before=(1.0, 1.0, 1.0),
+        load_after=(2.0, 2.0, 2.0),
+        startup_walls=(0.9, 1.0),
+        when="2026-12-04 23:59 UTC",
+        family="honest",
+        solved_by="",
+    )
+    row = (
+        "| M | 85 % | three | 2 | 1 | 1 of 2 | 1 of 2 | 1 safe, 1 unknown | 1 at-risk, 1 unknown "
+        "| 6.5 s | 9.5 s | 11.0 s | 12.0 s | +1.0 s | +2.0 s | 300 | 350 | **missed** |"
+    )
+    assert row in text
+    assert "- M-a: 2 workers at-risk in 7.0 s; 1 unknown in 11.0 s" in text
+    assert "- M-b, 2w: 12.0 s of 10 (+2.0 s, unknown, exit 3)" in text
+    assert "| M-a | 300 | 50 | 85 % | unknown | 11.0 s | 300 | at-risk | 7.0 s | 350 | p |" in text
+    assert "1.00 / 1.00 / 1.00" in text and "GNU `/usr/bin/time -v`" in text
+
+
+def test_main_runs_each_size_with_its_seeds_and_workers(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_cell(size, util, deploying, seeds, limit, folder, family, workers, mode):
+        calls.append((size, util, deploying, seeds, limit, family, workers))
+        cell = scale.Cell(size, util, deploying)
+        cell.runs = [_side(f"{size}-x", w, 1.0) for w in workers]
+        return cell
+
+    monkeypatch.setattr(scale, "run_cell", fake_cell)
+    monkeypatch.setattr(scale, "startup", lambda: 0.5)
+    monkeypatch.setattr(scale, "peak_method", lambda: "time")
+    scale.main(
+        "--family honest --sizes M,XL --seeds M=3,XL=1 --workers 2,1 --deploying fleet-wide "
+        f"--utilisations 85 --time-limit 60 --output {tmp_path}".split()
+    )
+    assert calls == [
+        ("M", 0.85, "fleet-wide", 3, 60.0, "honest", [2, 1]),
+        ("XL", 0.85, "fleet-wide", 1, 60.0, "honest", [2, 1]),
+    ]
+    text = (tmp_path / "HONEST.md").read_text()
+    assert "| 2w: verdict |" in text and "Honest family" in text
+    with pytest.raises(SystemExit):
+        scale.main(["--family", "honest", "--seeds", "S=3"])
