@@ -175,12 +175,14 @@ def _batch_fixes(
     tasks land is ECS's choice, so the second step starts from a cluster this solve cannot
     know; the fix says so (:data:`FIRST_STEP_ONLY`) and is not counted safe
     (:func:`is_safe_fix`). Not tried from a snapshot (a service caught mid-deployment
-    cannot be held back) nor on a cluster that reacts.
+    cannot be held back) nor on a cluster that reacts. All its solves share one check's
+    time (:data:`~planner.running.clock.FIX_CHECK`).
     """
     services = scenario.services
     deploying = [k for k, svc in enumerate(services) if svc.deploy]
     if result.verdict != Verdict.AT_RISK or problem.snapshot or problem.reacts:
         return []
+    deadline = deadline.share(clock.FIX_CHECK)  # all its checks together: one fix's time
     if len(deploying) < 2:
         return []
     stuck = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
