@@ -1,5 +1,6 @@
-"""A user's file read with a size limit: the first step of every reader of inputs (scenario
-YAML, task-definition JSON, the AWS CLI exports of ``planner import``)."""
+"""A user's file read with a size limit, and its bytes as text: the first steps of every
+reader of inputs (scenario YAML, task-definition JSON, the AWS CLI exports of ``planner
+import``, change files)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ def read_limited(path: Path, name: str, limit: int, *, kind: str, missing: str, 
             f"the file is larger than {limit:,} bytes; refusing to read it ({hint})", file=name
         )
     return raw
+
+
+def decode_text(raw: bytes, name: str, expected: str) -> str:
+    """``raw`` as UTF-8 text (a byte-order mark, which some Windows editors write, dropped).
+
+    Raises
+    ------
+    PlannerError
+        ``not a text file (EXPECTED expected): ...`` at the line of the first byte that is
+        not UTF-8.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PlannerError(
+            f"not a text file ({expected} expected): byte 0x{raw[exc.start]:02x} is not "
+            "valid UTF-8",
+            file=name,
+            line=line,
+        ) from None

@@ -38,7 +38,7 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs import ecs_shapes, schema
 from planner.inputs.checks import listing, one_of, port, sized, whole
-from planner.inputs.files import read_limited
+from planner.inputs.files import decode_text, read_limited
 from planner.inputs.yamlsafe import Located, format_path, load_yaml_text
 from planner.model.cql import QueryError
 from planner.model.cql import parse as parse_query
@@ -298,11 +298,7 @@ def _read_json(path: Path, name: str) -> Located:
         missing="no such task-definition file",
         hint="is this a task definition?",
     )
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PlannerError("not a text file (JSON expected)", file=name, line=line) from None
+    content = decode_text(raw, name, "JSON")
     try:
         data = json.loads(content, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:

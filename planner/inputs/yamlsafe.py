@@ -44,7 +44,7 @@ from yaml.events import AliasEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import PlannerError
-from planner.inputs.files import read_limited
+from planner.inputs.files import decode_text, read_limited
 from planner.inputs.located import Located, format_path
 
 # Located and format_path (planner.inputs.located) stay importable from here, where the
@@ -120,17 +120,7 @@ def load_yaml(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Locate
         raise PlannerError(
             "not a text file (YAML expected): it contains NUL bytes", file=name, line=line
         )
-    try:
-        # utf-8-sig drops a byte-order mark that some Windows editors write.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PlannerError(
-            f"not a text file (YAML expected): byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            file=name,
-            line=line,
-        ) from None
-    return load_yaml_text(text, file=name)
+    return load_yaml_text(decode_text(raw, name, "YAML"), file=name)
 
 
 def load_yaml_text(text: str, *, file: str = "<string>") -> Located:

@@ -202,14 +202,8 @@ class _State:
         new = checked[id(sc.task_definition)] if sc.task_definition is not None else None
         if svc is None:
             svc = self.new_service(sc)
-        elif svc.get("newPlacement") is not None and svc.get("deploy") is not False:
-            raise PlannerError(
-                f"{sc.origin.address}: service {sc.name} is mid-deployment in the cluster "
-                "(newPlacement); planner answers for one deployment at a time: let it "
-                "finish, then check the change",
-                file=sc.origin.file,
-                line=sc.origin.line,
-            )
+        else:
+            _not_mid_deployment(svc, sc.origin)
         mode = new.network_mode if new is not None else None
         if mode is None:
             running = self.running(svc)
@@ -227,10 +221,14 @@ class _State:
         _merge(svc, sc.fields)
         if sc.task_definition is not None:
             svc["newTaskDefinition"] = copy.deepcopy(sc.task_definition.definition)
+        self.touch(svc, sc.origin)
+        self.applied.fields_set.setdefault(svc["name"], set()).update(sc.fields)
+
+    def touch(self, svc: dict[str, Any], origin: Origin) -> None:
+        """``svc`` deploys because of the change declared at ``origin``."""
         svc.pop("deploy", None)
         self.touched.add(svc["name"])
-        self.applied.origins[svc["name"]] = sc.origin
-        self.applied.fields_set.setdefault(svc["name"], set()).update(sc.fields)
+        self.applied.origins[svc["name"]] = origin
 
     def by_family(self, sc: ServiceChange) -> dict[str, Any] | None:
         """The cluster's one service running the family of ``sc``'s task definition (a
@@ -305,18 +303,9 @@ class _State:
             family = (running.family or "").split(":")[0] if running is not None else ""
             if family != td.family or svc.get("name") in self.touched:
                 continue
-            if svc.get("newPlacement") is not None and svc.get("deploy") is not False:
-                raise PlannerError(
-                    f"{td.origin.address}: service {svc['name']} (family {td.family}) is "
-                    "mid-deployment in the cluster; planner answers for one deployment at "
-                    "a time",
-                    file=td.origin.file,
-                    line=td.origin.line,
-                )
+            _not_mid_deployment(svc, td.origin)
             svc["newTaskDefinition"] = copy.deepcopy(td.definition)
-            svc.pop("deploy", None)
-            self.touched.add(svc["name"])
-            self.applied.origins[svc["name"]] = td.origin
+            self.touch(svc, td.origin)
             found = True
         if not found:
             self.applied.notes.append(
@@ -375,6 +364,19 @@ def _field(origin: Origin, field: str | None) -> str | None:
     if origin.address is None:
         return field
     return f"{origin.address}.{field}" if field else origin.address
+
+
+def _not_mid_deployment(svc: dict[str, Any], origin: Origin) -> None:
+    """Refuse a change to a service the cluster has caught mid-deployment (``newPlacement``):
+    planner answers for one deployment at a time."""
+    if svc.get("newPlacement") is not None and svc.get("deploy") is not False:
+        raise PlannerError(
+            f"{origin.address}: service {svc.get('name')} is mid-deployment in the cluster "
+            "(newPlacement); planner answers for one deployment at a time: let it finish, "
+            "then check the change",
+            file=origin.file,
+            line=origin.line,
+        )
 
 
 def _rescale(svc: dict[str, Any], fields: dict[str, Any]) -> None:

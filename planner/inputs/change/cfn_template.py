@@ -36,7 +36,7 @@ from yaml.events import AliasEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from planner.errors import PlannerError
-from planner.inputs.files import read_limited
+from planner.inputs.files import decode_text, read_limited
 from planner.inputs.located import Located, format_path
 
 #: CloudFormation's limit for a template body kept in S3 (1 MB); larger ones cannot be
@@ -140,14 +140,7 @@ def load_template(path: str | Path) -> Located:
         missing="no such template file",
         hint="CloudFormation's own limit for a template is 1 MB; is this a template?",
     )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PlannerError(
-            "not a text file (a JSON or YAML template expected)", file=name, line=line
-        ) from None
-    return load_template_text(text, file=name)
+    return load_template_text(decode_text(raw, name, "a JSON or YAML template"), file=name)
 
 
 def load_template_text(text: str, *, file: str = "<string>") -> Located:

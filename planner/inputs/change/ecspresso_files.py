@@ -14,7 +14,7 @@ from typing import Any
 from planner.errors import PlannerError
 from planner.inputs import ecs_shapes
 from planner.inputs.change.gotemplate import Rendered, render
-from planner.inputs.files import read_limited
+from planner.inputs.files import decode_text, read_limited
 from planner.inputs.located import Located
 from planner.inputs.yamlsafe import load_yaml_text
 
@@ -108,11 +108,7 @@ def load(
         missing="no such file",
         hint="is this an ecspresso file?",
     )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise PlannerError("not a text file (UTF-8 expected)", file=name, line=line) from None
+    text = decode_text(raw, name, "an ecspresso file")
     if "\0" in text or TOKEN in text:
         raise PlannerError(
             "not an ecspresso file (it holds NUL bytes or planner's own placeholder text)",
