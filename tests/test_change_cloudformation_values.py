@@ -616,6 +616,7 @@ def test_broken_public_templates_give_a_planner_error_never_a_traceback(tmp_path
     rng = random.Random(20261204)
     data = Path(__file__).parent / "data" / "change" / "cloudformation"
     sources = sorted(data.glob("*.y*ml")) + sorted(data.glob("*.json"))
+    outcomes = {"read": 0, "refused": 0}
     for case in range(400):
         source = rng.choice(sources)
         lines = source.read_text().split("\n")
@@ -631,10 +632,12 @@ def test_broken_public_templates_give_a_planner_error_never_a_traceback(tmp_path
         try:
             given = {"CapacityProvider": "cp"} if "container-patterns" in source.name else {}
             read_cloudformation(str(path), given)
+            outcomes["read"] += 1
         except PlannerError:
-            pass
+            outcomes["refused"] += 1
         except Exception as exc:  # pragma: no cover - the failure names the case
             raise AssertionError(f"case {case} ({source.name}): {exc!r}") from exc
+    assert outcomes["read"] >= 20 and outcomes["refused"] >= 100, outcomes  # both reached
 
 
 _JUNK = (
@@ -690,6 +693,7 @@ def test_templates_with_values_replaced_give_a_planner_error_never_a_traceback(
     functions = json.loads(json.dumps(load_yaml(textwrap.dedent(FUNCTIONS)), default=str))
     sources = [CAPACITY, functions]
     rng = random.Random(1204)
+    outcomes = {"read": 0, "refused": 0}
     for case in range(600):
         data = copy.deepcopy(rng.choice(sources))
         places = [p for p in _paths(data) if p]
@@ -706,10 +710,12 @@ def test_templates_with_values_replaced_give_a_planner_error_never_a_traceback(
         path.write_text(json.dumps(data))
         try:
             read_cloudformation(str(path))
+            outcomes["read"] += 1
         except PlannerError:
-            pass
+            outcomes["refused"] += 1
         except Exception as exc:  # pragma: no cover - the failure names the case
             raise AssertionError(f"case {case}: {exc!r}") from exc
+    assert outcomes["read"] >= 20 and outcomes["refused"] >= 100, outcomes  # both reached
 
 
 @pytest.mark.parametrize(
