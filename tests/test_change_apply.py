@@ -436,3 +436,17 @@ def test_a_replacement_destroyed_first_frees_the_old_services_tasks():
         "service service is deleted before service-v2 is created" in n for n in applied.notes
     )
     assert planner.solve(scenario, time_limit=30, workers=1).verdict == "safe"
+
+
+def test_a_count_alone_scales_the_running_tasks_without_a_new_deployment():
+    """own-scale-only.json: only desired_count changes (2 → 3; the plan's other attributes
+    are what the cluster has). ECS starts no new deployment: the 2 running tasks stay as
+    they are and 1 more starts (the snapshot's pending start, ROLLOUT.md §9). By hand: it
+    needs port 80, held on both instances by the running tasks, which do not stop:
+    hangs (port). With a new revision (own-desired-count-3.json) the old tasks are
+    replaced instead."""
+    scenario, _ = planner.load_change(TWO, PLANS / "own-scale-only.json")
+    svc = scenario.services[0]
+    assert (svc.desired_count, svc.placement, svc.new_placement) == (3, (0, 0), (1, 1))
+    result = planner.solve(scenario, time_limit=30, workers=1)
+    assert (result.verdict, result.reasons) == ("hangs", ["port"])

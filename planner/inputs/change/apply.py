@@ -217,7 +217,7 @@ class _State:
                 line=sc.origin.line,
                 field=_field(sc.origin, sc.network_configuration),
             )
-        _rescale(svc, sc.fields)
+        _rescale(svc, sc)
         _merge(svc, sc.fields)
         if sc.task_definition is not None:
             svc["newTaskDefinition"] = copy.deepcopy(sc.task_definition.definition)
@@ -379,15 +379,42 @@ def _not_mid_deployment(svc: dict[str, Any], origin: Origin) -> None:
         )
 
 
-def _rescale(svc: dict[str, Any], fields: dict[str, Any]) -> None:
-    """A new desired count for a running service: its old tasks stay where they run
-    (``placement``), and the deployment starts the new count (a snapshot with no new task
-    running yet, ``newPlacement`` all zeros: ROLLOUT.md §9's pending starts)."""
-    count, placed = fields.get("desiredCount"), svc.get("placement")
+#: Fields whose change alone starts no new deployment: ECS scales the running one.
+SCALE_ONLY = frozenset({"desiredCount", "deploymentConfiguration"})
+
+
+def _rescale(svc: dict[str, Any], sc: ServiceChange) -> None:
+    """A new desired count for a running service (ROLLOUT.md §9's snapshot terms).
+
+    With a new revision or other settings, a deployment: the old tasks stay where they
+    run (``placement``) and the new count starts (``newPlacement`` all zeros: pending
+    starts). With only the count (and deployment settings) changing upwards (the fields the
+    change gives as the service has them are no change: a plan gives every one), ECS starts no
+    new deployment: the running tasks are already the deployment's (``newPlacement``) and
+    the missing ones are pending starts. A count going down needs no room: modelled as the
+    deployment (conservative).
+    """
+    count, placed = sc.fields.get("desiredCount"), svc.get("placement")
     if not isinstance(count, int) or not isinstance(placed, list) or "newPlacement" in svc:
         return
-    if all(isinstance(n, int) for n in placed) and sum(placed) != count:
-        svc["newPlacement"] = [0] * len(placed)
+    if not all(isinstance(n, int) for n in placed) or sum(placed) == count:
+        return
+    changed = {k for k, v in sc.fields.items() if not _same(k, svc, v)}
+    if sc.task_definition is None and changed <= SCALE_ONLY and count > sum(placed):
+        svc["newPlacement"], svc["placement"] = list(placed), [0] * len(placed)
+        return
+    svc["newPlacement"] = [0] * len(placed)
+
+
+def _same(key: str, svc: dict[str, Any], value: Any) -> bool:
+    """Whether the change's ``value`` of ``key`` is what the service has: absent, None and
+    an empty list alike; launch type EC2 the same as none without a provider strategy."""
+    had = svc.get(key)
+    if had in (None, []) and value in (None, []):
+        return True
+    if key == "launchType" and value == "EC2" and had is None:
+        return not svc.get("capacityProviderStrategy")
+    return bool(had == value)
 
 
 def _merge(svc: dict[str, Any], fields: dict[str, Any]) -> None:
