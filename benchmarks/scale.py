@@ -36,6 +36,8 @@ fleets), so that the figures are not tuned to one family. It writes ``UNSEEN.md`
 ``--family honest`` measures :mod:`benchmarks.honest`'s scenarios (issue 24: seeds fixed
 before any tuning; zones, binpack and AZ-balanced strategies, memberOf on a third of the
 services). It writes ``HONEST.md``, always in :mod:`benchmarks.sidebyside`'s form.
+``--family honest2`` measures its declared version 2 (no service stuck by its percents'
+arithmetic; seed fixed on 2026-12-05) and writes ``HONEST2.md``.
 
 ``--workers 1,2`` solves every scenario once per value, one after another, and reports
 them side by side (:mod:`benchmarks.sidebyside`); every solve's peak resident memory is
@@ -52,6 +54,7 @@ family).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -252,7 +255,12 @@ def fits(mapping: dict[str, Any]) -> bool:
 
 
 #: family -> its generator: (size, utilisation, deploying, seed) -> mapping
-FAMILIES = {"scale": generate, "unseen": unseen.generate, "honest": honest.generate}
+FAMILIES = {
+    "scale": generate,
+    "unseen": unseen.generate,
+    "honest": honest.generate,
+    "honest2": functools.partial(honest.generate, version=2),
+}
 
 
 def fitting(
@@ -796,8 +804,8 @@ def _parser() -> argparse.ArgumentParser:
         "--family",
         choices=sorted(FAMILIES),
         default="scale",
-        help="scale (this module's generator), unseen (benchmarks/unseen.py) or honest "
-        "(benchmarks/honest.py); default scale",
+        help="scale (this module's generator), unseen (benchmarks/unseen.py), honest "
+        "(benchmarks/honest.py) or honest2 (its version 2); default scale",
     )
     parser.add_argument(
         "--keep", type=Path, default=None, help="keep the scenario files in this folder"
@@ -857,7 +865,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             parser.error(f"--seeds: {item!r} is not N or SIZE=N of the sizes run")
         seeds.update({size: int(n)} if size else dict.fromkeys(sizes, int(n)))
     command = "python -m benchmarks.scale " + " ".join(sys.argv[1:] if argv is None else list(argv))
-    side_by_side = len(asks) > 1 or args.family == "honest"
+    side_by_side = len(asks) > 1 or args.family.startswith("honest")
 
     load_before = os.getloadavg()
     commit_before = commit()

@@ -277,3 +277,58 @@ def test_main_runs_each_size_with_its_seeds_and_workers(tmp_path, monkeypatch):
     assert "| 2w: verdict |" in text and "Honest family" in text
     with pytest.raises(SystemExit):
         scale.main(["--family", "honest", "--seeds", "S=3"])
+
+
+# ---------------------------------------------------------------- honest2: version 2
+
+
+def _stuck(mapping):
+    """Services whose percents allow no replacement at their count (arithmetic alone)."""
+    out = []
+    for s in mapping["services"]:
+        dc = s["deploymentConfiguration"]
+        d, lo, hi = s["desiredCount"], dc["minimumHealthyPercent"], dc["maximumPercent"]
+        # ECS: the lower bound rounds up, the upper down (written out, not honest's helper)
+        if -(-d * lo // 100) >= d and d * hi // 100 <= d:
+            out.append(s["name"])
+    return out
+
+
+def test_honest2_seed_fixed_and_v1_unchanged():
+    # fixed on 2026-12-05 before any honest2 scenario was solved
+    assert honest.BASE_SEED_2 == 24_2026_12_05 and honest.BASE_SEED == 24_2026_12_04
+    v1 = honest.generate("M", 0.85, "fleet-wide", 1)
+    assert v1 == honest.generate("M", 0.85, "fleet-wide", 1, version=1)
+    assert v1 != honest.generate("M", 0.85, "fleet-wide", 1, version=2)
+    assert honest.generate("M", 0.5, "one", 2, version=2) == scale.FAMILIES["honest2"](
+        "M", 0.5, "one", 2
+    )
+    assert [honest.least_replaceable(lo, hi) for lo, hi in honest.PERCENTS] == [1, 1, 2, 2, 1, 4]
+    with pytest.raises(ValueError):
+        honest.generate("M", 0.85, "one", 1, version=3)
+    assert scale.report_name("honest2", False) == "HONEST2.md"
+
+
+def test_honest_v1_has_services_stuck_by_arithmetic():
+    """The flaw version 2 removes, seen by the same check (so the check can fail)."""
+    stuck = [_stuck(honest.generate("L", u, "fleet-wide", s)) for u in (0.5, 0.7) for s in (1, 2)]
+    assert sum(map(len, stuck)) >= 3, stuck
+
+
+@pytest.mark.parametrize("size", ["M", "L", "XL"])
+def test_honest2_no_service_stuck_by_arithmetic(size):
+    seeds = (1, 2) if size == "XL" else (1, 2, 3)
+    deployings = ("fleet-wide",) if size == "XL" else honest.DEPLOYING
+    for util in honest.UTILISATIONS:
+        for deploying in deployings:
+            for seed in seeds:
+                mapping = honest.generate(size, util, deploying, seed, version=2)
+                assert _stuck(mapping) == [], (size, util, deploying, seed)
+                st = scale.stats(mapping)  # the budget kept: the CPU share as asked
+                assert abs(st["cpu"] - util) <= 0.02, (mapping["name"], st["cpu"])
+
+
+def test_honest2_fits_through_the_harness():
+    found, dropped = scale.fitting("M", 0.7, "three", 2, family="honest2")
+    assert len(found) == 2 and dropped >= 0
+    assert all(_stuck(m) == [] for _, m in found)
