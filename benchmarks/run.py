@@ -21,7 +21,6 @@ Also ``planner solve`` on the seed scenarios as a subprocess, start-up included.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
 import shlex
@@ -35,9 +34,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ffd
+from benchmarks import compare, ffd
 from benchmarks.generate import SEEDS, generate, realistic
-from benchmarks.naive import count_booleans, naive_verdict
+from benchmarks.naive import count_booleans
 from planner.deciding.minimum import minimum_instances
 from planner.deciding.verdict import analyse
 from planner.errors import PlannerError
@@ -57,7 +56,7 @@ class Limits:
     naive: float | None
     exhaustive: float | None
     minimum: float | None
-    naive_booleans: int = 1_000_000  # larger naive models are not built
+    naive_booleans: int = compare.MAX_BOOLEANS  # larger naive models are not built
 
 
 LIMITS = {
@@ -131,10 +130,10 @@ class Row:
         return len(found) <= 1
 
 
-VERDICTS = ("safe", "at-risk", "hangs")
+VERDICTS = compare.VERDICTS
 
 
-def _exhaustive_child(scenario: Scenario, queue) -> None:  # pragma: no cover - child process
+def _exhaustive(scenario: Scenario) -> tuple[str, float]:  # pragma: no cover - child process
     tests = str(Path(__file__).resolve().parent.parent / "tests")
     if tests not in sys.path:
         sys.path.insert(0, tests)
@@ -142,24 +141,16 @@ def _exhaustive_child(scenario: Scenario, queue) -> None:  # pragma: no cover - 
 
     t0 = time.perf_counter()
     verdict = Oracle(scenario).verdict
-    queue.put((verdict, time.perf_counter() - t0))
+    return verdict, time.perf_counter() - t0
 
 
 def run_exhaustive(scenario: Scenario, time_limit: float) -> tuple[str, float]:
     """The exhaustive verdict in a child process, or ``timeout`` after ``time_limit``."""
-    ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_exhaustive_child, args=(scenario, queue), daemon=True)
     t0 = time.perf_counter()
-    proc.start()
-    proc.join(time_limit)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join()
-        return "timeout", time.perf_counter() - t0
-    if queue.empty():
-        return "error", time.perf_counter() - t0
-    return queue.get()
+    how, value = compare.in_child(_exhaustive, (scenario,), time_limit)
+    if how == "done":
+        return value
+    return ("timeout" if how == "killed" else "error"), time.perf_counter() - t0
 
 
 def proven_minimum(scenario: Scenario, time_limit: float) -> Fleet:
@@ -233,20 +224,9 @@ def measure(name: str, size: str, scenario: Scenario, limits: Limits, log=print)
         log(f"  planner    {row.verdict:8} {row.wall:8.2f} s  {row.proof[:70]}")
 
         if limits.naive is not None:
-            first = count_booleans(problem, 2)
-            if first > limits.naive_booleans:
-                row.naive = "not run"
-                row.naive_booleans = first
-                row.naive_note = f"{first:,} booleans at 2 waves"
-            else:
-                nv = naive_verdict(
-                    problem, limits.naive, seed=0, max_booleans=limits.naive_booleans
-                )
-                row.naive, row.naive_wall = nv.verdict, nv.wall_seconds
-                row.naive_booleans = nv.booleans
-                row.naive_note = nv.proof
-                if nv.verdict == "unknown" and "too large" not in nv.proof:
-                    row.naive = "timeout"
+            nv = compare.naive_run(problem, limits.naive, limits.naive_booleans)
+            row.naive, row.naive_wall = nv.verdict, nv.wall
+            row.naive_booleans, row.naive_note = nv.booleans, nv.note
             log(f"  naive      {row.naive:8} {_f(row.naive_wall):>8} s  {row.naive_note[:70]}")
         else:
             row.naive = "not run"
@@ -341,16 +321,8 @@ def _f(x: float | None, digits: int = 2) -> str:
 
 
 def _ratio(row: Row) -> str:
-    if row.wall is None or row.naive_wall is None or not row.decided:
-        return "—"
-    if row.naive_booleans == 0:
-        return "no model"  # decided by the same model-free runs and checks as planner
-    r = row.naive_wall / max(row.wall, 1e-3)
-    if row.naive in VERDICTS:
-        return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
-    if row.naive == "timeout":
-        return f"≥ {r:,.0f}×" if r >= 10 else f"≥ {r:.1f}×"
-    return "—"
+    naive = compare.Naive(row.naive, row.naive_wall, row.naive_booleans, row.naive_note)
+    return compare.ratio(row.verdict, row.wall, naive)
 
 
 def _diff(estimate: int | None, minimum: int | None) -> str:

@@ -75,7 +75,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import honest, reacting, unseen
+from benchmarks import compare, honest, reacting, unseen
 from planner.inputs.loading import load_scenario
 from planner.model.catalog import load_catalog
 from planner.model.problem import DoesNotFit, compile_problem
@@ -338,6 +338,8 @@ class Cell:
     dropped: int = 0
     runs: list[Run] = field(default_factory=list)
     mode: str | None = None  # the reacting variant's mode (room, max), None: the family's own
+    #: scenario name -> the naive model and FFD on it (``--compare``)
+    compared: dict[str, compare.Compared] = field(default_factory=dict)
 
 
 def planner_command() -> list[str]:
@@ -496,10 +498,12 @@ def run_cell(
     family: str = "scale",
     workers: int | None | Sequence[int] = None,
     mode: str | None = None,
+    versus: Sequence[str] = (),
 ) -> Cell:
     """Every scenario of the cell solved once per ``workers`` value (a number, None for the
     command's default, or several: each scenario then solved with each, in that order,
-    one after another), with its peak memory."""
+    one after another), with its peak memory; then, after its solves, the methods of
+    ``versus`` (``naive``, ``ffd``: :func:`benchmarks.compare.compare`) on it."""
     asks: list[int | None] = list(workers) if isinstance(workers, Sequence) else [workers]
     found, dropped = fitting(size, utilisation, deploying, seeds, family=family, mode=mode)
     cell = Cell(size, utilisation, deploying, dropped, mode=mode)
@@ -541,6 +545,10 @@ def run_cell(
                 + f" [{st['tasks']} tasks] {(run.proof or run.message)[:80]}",
                 flush=True,
             )
+        if versus:
+            beside = compare.compare(mapping, limit, versus)
+            cell.compared[mapping["name"]] = beside
+            print(f"{mapping['name']} beside: {compare.describe(beside)}", flush=True)
     return cell
 
 
@@ -758,6 +766,7 @@ def render(
                 + (f" `{r.commit}` |" if changed else "")
             )
     lines.append("")
+    lines += compare.section(cells)
     return "\n".join(lines)
 
 
@@ -830,6 +839,13 @@ def _parser() -> argparse.ArgumentParser:
         "--seeds", default=None, help="scenarios per cell: N, or per size (M=3,L=1); default 3"
     )
     parser.add_argument("--time-limit", type=float, default=None, help="the limit for every size")
+    parser.add_argument(
+        "--compare",
+        default=None,
+        help="also run, on every scenario, after its solves: naive (benchmarks/naive.py, "
+        "same limit, in a child killed at limit + 5 s), ffd (benchmarks/ffd.py) or "
+        "naive,ffd; reported beside planner's verdicts (not with --reacting)",
+    )
     return parser
 
 
@@ -847,6 +863,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         float(u) / 100
         for u in _listed(parser, "--utilisations", args.utilisations, ["50", "70", "85"])
     ]
+    versus: list[str] = []
+    if args.compare is not None:
+        versus = _listed(parser, "--compare", args.compare, compare.WHAT)
+        if args.reacting is not None:
+            parser.error("--compare: the naive model and FFD do not model a cluster that reacts")
     asks: list[int | None] = [None]
     if args.workers is not None:
         try:
@@ -892,6 +913,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                 args.family,
                                 asks if len(asks) > 1 else asks[0],
                                 mode,
+                                versus,
                             )
                         )
     again = startup()

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks import reacting
+from benchmarks import compare, reacting
 from benchmarks.scale import SLACK, Cell, Run, _failed, _first_words, _pct, _verdicts
 
 TITLES = {
@@ -259,4 +259,5 @@ def render(cells: Sequence[Cell], *, asks: Sequence[int | None], peak_method: st
                 + f" | {_first_words(proof.proof or proof.message)} |"
             )
     lines.append("")
+    lines += compare.section(cells)
     return "\n".join(lines)

@@ -256,7 +256,8 @@ def test_side_by_side_report_and_one_worker_misses():
 def test_main_runs_each_size_with_its_seeds_and_workers(tmp_path, monkeypatch):
     calls = []
 
-    def fake_cell(size, util, deploying, seeds, limit, folder, family, workers, mode):
+    def fake_cell(size, util, deploying, seeds, limit, folder, family, workers, mode, versus):
+        assert versus == []
         calls.append((size, util, deploying, seeds, limit, family, workers))
         cell = scale.Cell(size, util, deploying)
         cell.runs = [_side(f"{size}-x", w, 1.0) for w in workers]
