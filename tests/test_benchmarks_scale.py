@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ sits beside planner/, not inside it
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import scale  # noqa: E402
+from benchmarks import run, scale  # noqa: E402
 from planner.inputs.loading import load_scenario  # noqa: E402
 from planner.model.problem import compile_problem  # noqa: E402
 
@@ -288,3 +288,172 @@ def test_solve_passes_workers_only_when_asked(tmp_path, monkeypatch):
     scale.solve(path, 10, 1)
     assert "--workers" not in seen[0]
     assert seen[1][-2:] == ["--workers", "1"]
+
+
+# ---------------------------------------------------------------- --compare naive,ffd
+
+from benchmarks import compare  # noqa: E402
+
+
+def _one_service(desired, lo, hi, count=2, cpu=1024, name="x"):
+    """Self-written: one service on ``count`` m5.large (2,048 CPU units each)."""
+    return {
+        "name": name,
+        "cluster": {"instances": [{"type": "m5.large", "count": count}]},
+        "services": [
+            {
+                "name": "a",
+                "desiredCount": desired,
+                "taskDefinition": {"cpu": cpu, "memory": 512},
+                "deploymentConfiguration": {"minimumHealthyPercent": lo, "maximumPercent": hi},
+            }
+        ],
+    }
+
+
+def test_ffd_gate_says_when_the_peak_does_not_fit():
+    # 4 tasks of 1,024 fill 2 instances; at 100/200 the first wave wants 4 old + 4 new
+    crowded = compare.ffd_of(load_scenario(_one_service(4, 100, 200)))
+    assert (crowded.steady, crowded.peak, crowded.fleet) == (2, 4, 2)
+    assert crowded.gate == "does not fit" and crowded.share == "2.00"
+    # one task at 50/100: FFD sees room to spare, ECS's arithmetic allows no replacement
+    stuck = compare.ffd_of(load_scenario(_one_service(1, 50, 100)))
+    assert (stuck.peak, stuck.gate) == (1, "fits")
+    assert compare.reading("hangs", stuck) == "FFD waves it through; planner: hangs"
+    assert compare.reading("safe", stuck) == ""
+    assert compare.reading("safe", crowded) == "FFD stops it; planner: safe"
+    assert compare.reading("hangs", crowded) == ""
+    big = compare.ffd_of(load_scenario(_one_service(1, 100, 200, cpu=4096, count=1)))
+    assert big.peak is None and big.gate == "a task fits no instance"
+
+
+def test_naive_in_a_child_gives_the_verdict_in_process():
+    mapping = _one_service(2, 50, 200)
+    here = compare.naive_run(compile_problem(load_scenario(mapping)), 20)
+    there = compare.naive_in_child(mapping, 20)
+    assert (there.verdict, there.booleans) == (here.verdict, here.booleans) == ("safe", 24)
+    stuck = compare.naive_in_child(_one_service(1, 50, 100), 20)
+    assert (stuck.verdict, stuck.booleans) == ("hangs", 0)
+    # over the booleans allowed: not built, its size said
+    big = compare.naive_in_child(mapping, 20, max_booleans=10)
+    assert (big.verdict, big.wall, big.booleans) == ("not run", None, 16)
+
+
+def test_naive_in_a_child_is_killed_past_the_limit(monkeypatch):
+    import time
+
+    monkeypatch.setattr(compare, "_naive_of", lambda *a: time.sleep(60))
+    out = compare.naive_in_child(_one_service(2, 50, 200), 0.2, grace=0.3)
+    assert out.verdict == "killed" and "0.5 s" in out.note
+
+    def boom(*a):
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(compare, "_naive_of", boom)
+    out = compare.naive_in_child(_one_service(2, 50, 200), 5)
+    assert out.verdict == "error" and "RuntimeError: no" in out.note
+
+
+def test_ratio_as_run_py_gives_it():
+    N = compare.Naive
+    assert compare.ratio("safe", 1.0, N("safe", 25.0, 100)) == "25×"
+    assert compare.ratio("safe", 2.0, N("safe", 3.0, 100)) == "1.5×"
+    assert compare.ratio("hangs", 1.0, N("timeout", 12.0, 100)) == "≥ 12×"
+    assert compare.ratio("hangs", 2.0, N("killed", 15.0, 0)) == "≥ 7.5×"
+    assert compare.ratio("hangs", 1.0, N("hangs", 0.01, 0)) == "no model"
+    assert compare.ratio("unknown", 1.0, N("safe", 3.0, 100)) == "—"
+    assert compare.ratio("safe", 1.0, N("not run", None, 2_000_000)) == "—"
+    row = run.Row("M-1", "M", verdict="safe", wall=1.0, naive="timeout", naive_wall=30.0)
+    row.naive_booleans = 5
+    assert run._ratio(row) == "≥ 30×"
+
+
+def test_report_section_beside_the_naive_model_and_ffd():
+    cell = scale.Cell("M", 0.7, "one")
+    cell.runs = [
+        _run("M-a", 2.0),
+        _run("M-b", 4.0, verdict="hangs", code=1),
+        _run("M-c", 9.0, verdict="at-risk", code=1),
+    ]
+    stuck = compare.ffd_of(load_scenario(_one_service(1, 50, 100)))
+    crowded = compare.ffd_of(load_scenario(_one_service(4, 100, 200)))
+    cell.compared = {
+        "M-a": compare.Compared(compare.Naive("timeout", 12.0, 900), crowded),
+        "M-b": compare.Compared(compare.Naive("hangs", 0.1, 0), stuck),
+        "M-c": compare.Compared(compare.Naive("safe", 20.0, 500), None),
+    }
+    text = _render([cell])
+    assert "## Beside the naive model and FFD" in text
+    assert (
+        "| M-a | safe | 2.0 s | timeout | 12.0 s | 900 | ≥ 6.0× | m5.large | 2 | 4 | 2 | 2.00 "
+        "| does not fit | FFD stops it; planner: safe |"
+    ) in text
+    assert (
+        "| M-b | hangs | 4.0 s | hangs | 0.1 s | 0 | no model | m5.large | 1 | 1 | 2 | 0.50 "
+        in text
+    )
+    assert "| fits | FFD waves it through; planner: hangs |" in text
+    assert "| M-c | at-risk | 9.0 s | safe ⚠ **disagrees** | 20.0 s | 500 | 2.2× | — |" in text
+    assert "**disagreeing on M-c**" in text
+    assert "waves through 1 that planner finds can hang (M-b), and stops 1" in text
+    # nothing compared: no section
+    cell.compared = {}
+    assert "Beside the naive model" not in _render([cell])
+
+
+def test_run_cell_compares_each_scenario_after_its_solves(tmp_path, monkeypatch):
+    def fake_solve(path, limit, workers=None, command=None):
+        return 1.0, 0, {"verdict": "safe", "proof": "p", "workers": 1}, "", 50.0
+
+    monkeypatch.setattr(scale, "solve_measured", fake_solve)
+    monkeypatch.setattr(scale, "_git", lambda *a: "abc1234")
+    cell = scale.run_cell("tiny", 0.5, "one", 2, 5.0, tmp_path, "honest2", [1, 2], None, ["ffd"])
+    names = [r.name for r in cell.runs]
+    assert len(names) == 4 and set(cell.compared) == set(names)
+    for beside in cell.compared.values():
+        assert beside.naive is None and beside.ffd is not None and beside.ffd.fleet == 4
+    text = sidebyside_render([cell])
+    assert "## Beside the naive model and FFD" in text and "| — | — | — |" in text
+
+
+def sidebyside_render(cells):
+    from benchmarks import sidebyside
+
+    return sidebyside.render(
+        cells,
+        asks=[1, 2],
+        peak_method="time",
+        command="python -m benchmarks.scale --family honest2 --compare ffd",
+        commit="`abc1234`",
+        commit_after="`abc1234`",
+        cores=2,
+        load_before=(1.0, 1.0, 1.0),
+        load_after=(2.0, 2.0, 2.0),
+        startup_walls=(0.9, 1.0),
+        when="2026-12-05 01:00 UTC",
+        family="honest2",
+        solved_by="",
+    )
+
+
+def test_main_passes_compare_and_refuses_it_with_reacting(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_cell(size, util, deploying, seeds, limit, folder, family, workers, mode, versus):
+        calls.append((family, versus))
+        cell = scale.Cell(size, util, deploying)
+        cell.runs = [_run(f"{size}-x", 1.0)]
+        return cell
+
+    monkeypatch.setattr(scale, "run_cell", fake_cell)
+    monkeypatch.setattr(scale, "startup", lambda: 0.5)
+    monkeypatch.setattr(scale, "peak_method", lambda: "time")
+    scale.main(
+        "--family honest2 --sizes M --deploying one --utilisations 50 --compare naive,ffd "
+        f"--output {tmp_path}".split()
+    )
+    assert calls == [("honest2", ["naive", "ffd"])]
+    assert "Honest family, version 2" in (tmp_path / "HONEST2.md").read_text()
+    for bad in (["--compare", "naive", "--reacting", "room"], ["--compare", "boolean"]):
+        with pytest.raises(SystemExit):
+            scale.main(["--sizes", "M", *bad])
