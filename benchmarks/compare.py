@@ -181,6 +181,8 @@ def reading(verdict: str, f: Ffd | None) -> str:
     if f.gate == "fits" and verdict in ("hangs", "at-risk"):
         return f"FFD waves it through; planner: {verdict}"
     if f.gate != "fits" and verdict == "safe":
+        if f.steady is None or f.steady > f.fleet:
+            return "FFD stops it, its steady packing over the fleet too; planner: safe"
         return "FFD stops it; planner: safe"
     return ""
 
@@ -254,7 +256,11 @@ READING = (
     "peak over the fleet; *FFD gate*: what FFD would conclude, the peak *fits* in the fleet "
     "or not. *reading* marks the rows where the gate and planner differ: FFD waves through "
     "a rollout planner finds can hang (*hangs*, *at-risk*), or stops one planner proves "
-    "*safe*. planner: the solve with one worker where the run had one, else the first."
+    "*safe*; where FFD's *steady* is already over the fleet (the running tasks do fit: "
+    "the harness checks it), the gate says more about FFD's packing than about the "
+    "rollout (FFD sorts by CPU alone, so tasks with a fixed host port or an ENI, placed "
+    "after the instances are full of CPU, open instances of their own). planner: the solve "
+    "with one worker where the run had one, else the first."
 )
 
 
@@ -323,12 +329,15 @@ def summary(rows: Sequence[tuple[str, Any, Compared]]) -> list[str]:
         fits = [(r, f) for r, f in ffds if f.gate == "fits"]
         through = [r.name for r, _ in fits if r.verdict in ("hangs", "at-risk")]
         stops = [r.name for r, f in ffds if f.gate != "fits" and r.verdict == "safe"]
+        over = [r.name for r, f in ffds if f.steady is None or f.steady > f.fleet]
         out.append(
             f"- FFD gate: the peak fits on {len(fits)} of {len(ffds)}; it waves through "
             f"{len(through)} that planner finds can hang"
             + (f" ({', '.join(through)})" if through else "")
             + f", and stops {len(stops)} that planner proves safe"
             + (f" ({', '.join(stops)})" if stops else "")
+            + f"; its steady packing alone is over the fleet on {len(over)}"
+            + (f" ({', '.join(over)})" if over else "")
             + "."
         )
     return out

@@ -396,6 +396,7 @@ def test_report_section_beside_the_naive_model_and_ffd():
     assert "| M-c | at-risk | 9.0 s | safe ⚠ **disagrees** | 20.0 s | 500 | 2.2× | — |" in text
     assert "**disagreeing on M-c**" in text
     assert "waves through 1 that planner finds can hang (M-b), and stops 1" in text
+    assert "steady packing alone is over the fleet on 0." in text
     # nothing compared: no section
     cell.compared = {}
     assert "Beside the naive model" not in _render([cell])
@@ -457,3 +458,12 @@ def test_main_passes_compare_and_refuses_it_with_reacting(tmp_path, monkeypatch)
     for bad in (["--compare", "naive", "--reacting", "room"], ["--compare", "boolean"]):
         with pytest.raises(SystemExit):
             scale.main(["--sizes", "M", *bad])
+
+
+def test_reading_says_when_ffds_own_packing_is_over_the_fleet():
+    over = compare.Ffd("m5.large", steady=5, peak=6, fleet=4, types=1)
+    assert compare.reading("safe", over) == (
+        "FFD stops it, its steady packing over the fleet too; planner: safe"
+    )
+    rows = [("M-x", _run("M-x", 1.0), compare.Compared(None, over))]
+    assert "its steady packing alone is over the fleet on 1 (M-x)." in compare.summary(rows)[0]
