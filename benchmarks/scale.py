@@ -67,7 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,7 +255,7 @@ def fits(mapping: dict[str, Any]) -> bool:
 
 
 #: family -> its generator: (size, utilisation, deploying, seed) -> mapping
-FAMILIES = {
+FAMILIES: dict[str, Callable[[str, float, str, int], dict[str, Any]]] = {
     "scale": generate,
     "unseen": unseen.generate,
     "honest": honest.generate,
