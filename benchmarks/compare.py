@@ -214,7 +214,9 @@ def describe(c: Compared) -> str:
         parts.append(f"naive {n.verdict}{wall} ({n.booleans:,} booleans) {n.note[:50]}")
     if c.ffd is not None:
         f = c.ffd
-        parts.append(f"FFD {f.steady}/{f.peak} × {f.group} of {f.fleet}: {f.gate}")
+        parts.append(
+            f"FFD {f.steady}/{f.peak} × {f.group} of {f.fleet}: {f.gate} ({f.seconds:.1f} s)"
+        )
     return "; ".join(parts)
 
 
