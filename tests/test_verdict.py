@@ -379,8 +379,8 @@ def test_short_runs_that_die_are_real_and_found_where_the_oracle_has_them(worker
 
 def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkeypatch):
     """The turns side by side with real CP-SAT: the complete search is made to settle
-    nothing, so every case reaches local search at horizons 1 and 2 at once (two
-    threads); every run found replays dead under the oracle's rules, none is found where
+    nothing, so every case reaches local search at its first horizons (up to three) at
+    once (a thread each); every run found replays dead under the oracle's rules, none is found where
     no run dies, and most dying cases are found."""
     from planner.deciding import short_runs
     from planner.model.horizon import max_waves
@@ -410,8 +410,8 @@ def test_short_runs_side_by_side_find_real_runs_where_the_oracle_has_them(monkey
             assert c.oracle.ecs_can_die, c.name
             assert c.oracle.dead(c.oracle.replay(named(p, run.waves), ecs=True)), c.name
         reached[c.oracle.ecs_can_die, run is not None] += 1
-    # (one model alone: a problem of one wave, or the other horizon dropped)
-    assert together[2] >= 80, together
+    # (one model alone: a problem of one wave, or the other horizons dropped)
+    assert sum(n for k, n in together.items() if k >= 2) >= 80, together
     assert reached[False, False] >= 25 and reached[False, True] == 0, reached
     assert reached[True, True] >= 50, reached
 
@@ -659,6 +659,9 @@ def scripted(monkeypatch):
         def target_dead(self):
             pass
 
+        def aim(self, s):
+            pass
+
         def hint(self, states):
             self.hints.append(states)
 
@@ -682,6 +685,7 @@ def scripted(monkeypatch):
             return Answer("unknown", seconds=took)
 
     monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until: Fake(h))
+    monkeypatch.setattr(short_runs, "SHORT_RUNS_TURNS", 2)  # the bookkeeping at two
     p = at_risk_example()
     default = simulate(p)
 
@@ -769,6 +773,9 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
 
         def target_unfinished(self):
             self.full = True
+
+        def aim(self, s):
+            pass
 
         def hint(self, states):
             pass

@@ -390,6 +390,7 @@ class WaveRules:
         H = self.H
         left = []
         stuck = []
+        self.unfinished: list = []
         for s, svc in enumerate(p.services):
             has_old = m.new_bool_var(f"hasold{s}")
             m.add(self.old_sum(H, s) >= 1).only_enforce_if(has_old)
@@ -398,6 +399,9 @@ class WaveRules:
             m.add(self.new_sum(H, s) <= svc.desired - 1).only_enforce_if(short)
             m.add(self.new_sum(H, s) == svc.desired).only_enforce_if(~short)
             left += [has_old, short]
+            # "s is left unfinished", for a search aimed at s (:meth:`aim`)
+            self.unfinished.append(m.new_bool_var(f"unfinished{s}"))
+            m.add_bool_or([has_old, short]).only_enforce_if(self.unfinished[-1])
             # no stop allowed in the next wave
             s_stuck = m.new_bool_var(f"stuck{s}")
             if svc.all_at_once:
@@ -422,3 +426,12 @@ class WaveRules:
         self.target_unfinished()
         self.m.clear_objective()
         self.m.add(self.dead == 1)
+
+    def aim(self, s: int | None) -> None:
+        """Search only for ends that leave service ``s`` unfinished (None: any), by an
+        assumption the next :meth:`solve` takes (after :meth:`target_unfinished` or
+        :meth:`target_dead`). A restriction, never a relaxation: what it finds is a run of
+        the model as it was; "none" under it says nothing about other services."""
+        self.m.clear_assumptions()
+        if s is not None:
+            self.m.add_assumptions([self.unfinished[s]])

@@ -230,3 +230,32 @@ def test_a_solve_gets_no_more_than_its_deadline_has_left(monkeypatch):
     assert model.solve(30).status == "unknown"
     assert final_state_fits(p, 30, deadline=deadline) is None
     assert asked == []
+
+
+def test_a_search_aimed_at_a_service_finds_only_dead_runs_that_leave_it_unfinished():
+    """``aim(s)`` restricts the model to ends that leave ``s`` unfinished: what it finds
+    replays dead under the oracle with ``s`` unfinished; every dying case is found under
+    some aim (a dead run leaves some service unfinished); and ``aim(None)`` gives the
+    model back whole."""
+    reached = Counter()
+    for c in [c for c in CASES if c.problem.n_services > 1]:
+        p = c.problem
+        model = RolloutModel(p, max_waves(p), ecs_rules=True)
+        model.target_dead()
+        some = False
+        for s in range(p.n_services):
+            model.aim(s)
+            ans = model.solve(30)
+            assert ans.status in ("found", "none")
+            if ans.status == "found":
+                end = ans.states[-1]
+                assert sum(r[s] for r in end.old) or sum(r[s] for r in end.new) < (
+                    p.services[s].desired
+                ), c.name
+                assert c.oracle.dead(c.oracle.replay(named(p, ans.plan), ecs=True)), c.name
+                some = True
+            reached[ans.status] += 1
+        assert some == c.oracle.ecs_can_die, c.name
+        model.aim(None)
+        assert (model.solve(30).status == "found") == c.oracle.ecs_can_die, c.name
+    assert reached["found"] >= 20 and reached["none"] >= 20, reached
