@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from builders import scenario, svc, td
@@ -36,6 +37,18 @@ def _solve(sc: Scenario):
 
 def _verdict(sc: Scenario) -> str:
     return planner.solve(sc, workers=1, time_limit=30, fixes=False).verdict
+
+
+def _text(result) -> str:
+    import io
+
+    from rich.console import Console
+
+    from planner.outputs.render import render_text
+
+    out = io.StringIO()
+    render_text(result, Console(file=out, width=100))
+    return out.getvalue()
 
 
 def _set(sc: Scenario, k: int = 0, **changes) -> Scenario:
@@ -553,7 +566,7 @@ def test_batches_first_step_is_as_large_as_is_safe_and_said_unchecked_beyond():
     sc = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
     result = _solve(sc)
     assert result.verdict == "at-risk"
-    found = fixes_module._batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
+    found = fixes_module.batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
     assert [(f.kind, f.value, f.extra["then"], f.verdict) for f in found] == [
         ("batches", ["b"], ["a"], "safe")
     ]
@@ -571,4 +584,62 @@ def test_batches_are_not_offered_for_one_service_or_a_hang():
     sc = planner.load_scenario(ROOT / "scenarios/seed/port-conflict.yaml")
     result = _solve(sc)
     assert result.verdict == "hangs"
-    assert fixes_module._batch_fixes(sc, compile_problem(sc), result, _deadline(), 0) == []
+    assert fixes_module.batch_fixes(sc, compile_problem(sc), result, _deadline(), 0) == []
+
+
+def test_the_batches_first_step_grows_by_runs_and_keeps_what_is_safe(monkeypatch):
+    """Sixteen services, safe together but for "s14" beside "s1" (a stand-in for the full
+    solve): the first step takes runs of one, two, four..., halves a run that fails,
+    passes over s14 and goes on with s15; every service but s14 (never all sixteen: that
+    is the rollout asked about), in fewer solves than one per service."""
+    names = [f"s{k}" for k in range(16)]
+    sc = scenario([(8192, 32000, 4)], [svc(n, 1, td(256)) for n in names])
+    calls = []
+
+    def safe(cand, deadline, seed):
+        step = {s.name for s in cand.services if s.deploy}
+        calls.append(step)
+        return not {"s1", "s14"} <= step
+
+    monkeypatch.setattr(fixes_module, "_safe", safe)
+    result = SimpleNamespace(verdict="unknown", dead_state=None)
+    found = fixes_module.batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
+    [fix] = found
+    assert (fix.kind, fix.extra["then"]) == ("batches", ["s14"])
+    assert fix.value == [n for n in names if n != "s14"]
+    assert len(calls) < len(names) and calls[:3] == [{"s0"}, {"s0", "s1", "s2"}, {
+        f"s{k}" for k in range(7)}]  # fmt: skip
+
+
+def test_an_unknown_fleet_wide_rollout_gets_its_checked_first_step(monkeypatch):
+    """Where several services deploy and the analysis ends unknown, the solve keeps
+    a share of the time back from it (clock.BATCHES) and spends it on the batches fix;
+    the first step it names is solved again here, and is safe. One service alone keeps
+    the whole time and gets no such fix."""
+    from planner.deciding import solve as solve_module
+    from planner.deciding.verdict import Analysis
+    from planner.model.rollout import simulate
+
+    sc = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    lefts = []
+
+    def unknown(problem, *, deadline, **kw):
+        lefts.append(deadline.left())
+        return Analysis("unknown", "time limit (stand-in)", plan=simulate(problem).waves)
+
+    monkeypatch.setattr(solve_module, "analyse", unknown)
+    result = planner.solve(sc, workers=1, time_limit=30)
+    assert result.verdict == "unknown" and lefts[0] < 30 * (1 - 0.15) + 0.1
+    [fix] = result.fixes
+    assert (fix.kind, fix.value, fix.extra["then"]) == ("batches", ["b"], ["a"])
+    text = _text(result)
+    assert "What is proven instead (each checked by a solve):" in text
+    assert "What would fix it" not in text and "deploy in two steps: first b" in text
+    monkeypatch.undo()
+    first = replace(sc, services=tuple(replace(s, deploy=s.name == "b") for s in sc.services))
+    assert _verdict(first) == "safe"
+
+    one = replace(sc, services=tuple(replace(s, deploy=s.name == "b") for s in sc.services))
+    monkeypatch.setattr(solve_module, "analyse", unknown)
+    result = planner.solve(one, workers=1, time_limit=30)
+    assert result.fixes == [] and lefts[-1] > 30 * (1 - 0.15)

@@ -15,7 +15,7 @@ says so, :data:`ENDS_ONLY`), but one checked to make it end, the rollback comple
 
 Where several services deploying at once are at-risk and no change above makes it safe
 (or the rollout is too large to try them: :data:`MAX_TASKS`), deploying them in two
-steps, the first proven safe on its own (:func:`_batch_fixes`; only that step is checked,
+steps, the first proven safe on its own (:func:`batch_fixes`; only that step is checked,
 and the fix says so).
 """
 
@@ -38,7 +38,7 @@ MAX_TASKS = 400
 ENDS_ONLY = "the rollout still does not complete"
 
 
-#: What the batches fix says of its second step, which is not checked (:func:`_batch_fixes`).
+#: What the batches fix says of its second step, which is not checked (:func:`batch_fixes`).
 FIRST_STEP_ONLY = "the second step is not checked here"
 
 
@@ -89,7 +89,7 @@ def find_fixes(
     :data:`~planner.running.clock.FIXES`."""
     deadline = (Deadline(time_limit) if deadline is None else deadline).share(clock.FIXES)
     if problem.total_desired > MAX_TASKS:
-        return _batch_fixes(scenario, problem, result, deadline, seed)
+        return batch_fixes(scenario, problem, result, deadline, seed)
     found: list[Fix] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
@@ -159,44 +159,68 @@ def find_fixes(
         found += _stops_by_hand(problem, result, deadline, seed)
     found += _breaker_fixes(scenario, result, deadline, seed)
     if not found:
-        found += _batch_fixes(scenario, problem, result, deadline, seed)
+        found += batch_fixes(scenario, problem, result, deadline, seed)
     return found
 
 
-def _batch_fixes(
+#: The share of the batches fix's time each of its solves gets (:func:`batch_fixes`).
+STEP_CHECK = 1 / 3
+
+
+def may_batch(problem: Problem) -> bool:
+    """Whether deploying in steps (:func:`batch_fixes`) is a fix to try: several services
+    deploy, from a cluster at rest (a service caught mid-deployment cannot be held back)
+    that does not react (where its new instances go is not this fix's to say)."""
+    return problem.n_services >= 2 and not problem.snapshot and not problem.reacts
+
+
+def batch_fixes(
     scenario: Scenario, problem: Problem, result: Result, deadline: Deadline, seed: int
 ) -> list[Fix]:
-    """Where several services deploying at once are at-risk: deploying them in two steps,
-    the first step as large as is proven safe on its own.
+    """Where several services deploying at once are at-risk or ``unknown``: deploying
+    them in two steps, the first step as large as is proven safe on its own.
 
-    The first step is the services, in file order but those a dead end leaves stuck last,
-    each added where the step with it is still proven safe (a full solve, the other
-    services keeping still: ``deploy: false``). Only that step is checked: where its new
-    tasks land is ECS's choice, so the second step starts from a cluster this solve cannot
-    know; the fix says so (:data:`FIRST_STEP_ONLY`) and is not counted safe
-    (:func:`is_safe_fix`). Not tried from a snapshot (a service caught mid-deployment
-    cannot be held back) nor on a cluster that reacts. All its solves share one check's
-    time (:data:`~planner.running.clock.FIX_CHECK`).
+    The candidates are the deploying services in file order, those a dead end leaves
+    stuck last. The first step grows by runs of them: one at first; a run is kept where
+    the step with it is proven safe (a full solve, the other services keeping still:
+    ``deploy: false``, in a third of the time left, :data:`STEP_CHECK`) and the next run
+    is twice as long; where it is not, the run is halved, and a service that cannot join
+    alone is passed over (about twice the logarithm of the services in solves where most
+    steps are safe, where one service at a time took as many solves as services). Only
+    that step is checked: where its new tasks land is ECS's choice, so the second step
+    starts from a cluster this solve cannot know; the fix says so
+    (:data:`FIRST_STEP_ONLY`) and is not counted safe (:func:`is_safe_fix`). All its
+    solves share one check's time (:data:`~planner.running.clock.FIX_CHECK`).
     """
     services = scenario.services
     deploying = [k for k, svc in enumerate(services) if svc.deploy]
-    if result.verdict != Verdict.AT_RISK or problem.snapshot or problem.reacts:
+    if result.verdict not in (Verdict.AT_RISK, Verdict.UNKNOWN) or not may_batch(problem):
         return []
     deadline = deadline.share(clock.FIX_CHECK)  # all its checks together: one fix's time
-    if len(deploying) < 2:
-        return []
     stuck = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
-    order = sorted(deploying, key=lambda k: (services[k].name in stuck, k))
+    left = sorted(deploying, key=lambda k: (services[k].name in stuck, k))
     first: list[int] = []
-    for k in order:
-        if deadline.expired or len(first) + 1 == len(deploying):
-            break  # (all of them at once is the rollout asked about)
-        step = {*first, k}
+    run = 1
+    while left and not deadline.expired:
+        chunk = left[:run]
+        if len(first) + len(chunk) == len(deploying):
+            chunk = chunk[:-1]  # (all of them at once is the rollout asked about)
+            if not chunk:
+                break
+        step = {*first, *chunk}
         kept = (replace(s, deploy=False) if s.deploy and i not in step else s
                 for i, s in enumerate(services))  # fmt: skip
-        cand = replace(scenario, services=tuple(kept))
-        if _safe(cand, deadline, seed):
-            first.append(k)
+        # each solve a third of what is left, so that a hard step leaves time for a
+        # smaller one
+        check = deadline.within(deadline.left() * STEP_CHECK)
+        if _safe(replace(scenario, services=tuple(kept)), check, seed):
+            first += chunk
+            left = left[len(chunk) :]
+            run *= 2
+        elif len(chunk) == 1:
+            left = left[1:]  # this one cannot join: the next may
+        else:
+            run = max(1, len(chunk) // 2)
     if not first:
         return []
     now = [services[k].name for k in sorted(first)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.deciding import outcome
+from planner.deciding.fixes import batch_fixes, find_fixes, may_batch
 from planner.deciding.gate import expectation_check
 from planner.deciding.minimum import scan, scan_max_sizes
 from planner.deciding.result import DeadState, Result
@@ -14,7 +15,7 @@ from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
 from planner.model.timing import estimate, timing_parameters
-from planner.running import clock
+from planner.running import clock, progress
 from planner.running.clock import Deadline
 from planner.running.machine import default_workers
 
@@ -93,8 +94,12 @@ def solve(
         )
         minimum = {**(minimum or {}), "maxSize": sizes}
     problem = compile_checked(scenario)
+    # where several services deploy, an unknown verdict still gets a checked first step
+    # (fixes.batch_fixes): the analysis leaves it a share
+    batches = fixes and analysis is None and may_batch(problem)
     if analysis is None:
-        analysis = analyse(problem, workers=workers, seed=seed, deadline=work)
+        until = work.less(clock.BATCHES.seconds(work)) if batches else work
+        analysis = analyse(problem, workers=workers, seed=seed, deadline=until)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if outcome.applies(scenario):
@@ -102,11 +107,12 @@ def solve(
             scenario, problem, analysis, result.estimated_duration, work
         )
     if fixes and result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
-        from planner.deciding.fixes import find_fixes
-        from planner.running import progress
-
         progress.phase("checking fixes")
         result.fixes = find_fixes(scenario, problem, result, seed=seed, deadline=work)
+    elif batches and result.verdict == Verdict.UNKNOWN:
+        progress.phase("checking fixes: deploying in two steps")
+        until = work.share(clock.FIXES)
+        result.fixes = batch_fixes(scenario, problem, result, until, seed)
     result.source = scenario.path
     result.expectation = expectation_check(scenario.expect, result)
     result.wall_seconds = deadline.clock() - t0

@@ -545,7 +545,12 @@ def _fixes(result: Result, console: Console) -> None:
             if all(map(is_safe_fix, result.fixes))
             else "each checked by a solve"
         )
-        console.print(f"\n[bold]What would fix it[/bold] ({checked}):")
+        head = (
+            "What is proven instead"  # (a batches fix: the rollout itself is open)
+            if result.verdict == Verdict.UNKNOWN
+            else "What would fix it"
+        )
+        console.print(f"\n[bold]{head}[/bold] ({checked}):")
         for f in result.fixes:  # wrapped lines under the words, not the bullet
             hanging(console, Text("  • "), Text(f))
     elif result.verdict in (Verdict.HANGS, Verdict.AT_RISK):

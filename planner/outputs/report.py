@@ -70,7 +70,8 @@ def solve_html(result: Result, problem: Problem, deadline: Deadline | None = Non
             if all(map(is_safe_fix, result.fixes))
             else "each checked by a solve"
         )
-        parts.append(f"<h2>What would fix it ({checked})</h2><ul>")
+        head = "What is proven instead" if result.verdict == "unknown" else "What would fix it"
+        parts.append(f"<h2>{head} ({checked})</h2><ul>")
         parts += [f"<li>{e(f)}</li>" for f in result.fixes]
         parts.append("</ul>")
     plan = _replayed(problem, result.plan) if result.plan else []
