@@ -20,6 +20,10 @@ The order is cheapest proof first:
    :mod:`planner.model.horizon`: whether ECS rules can end unfinished, and whether any
    plan completes.
 
+Before 2 to 5, deploying services that share no instance (memberOf, types too small,
+:mod:`planner.model.parts`) are decided group by group, each by all of the above
+(:mod:`planner.deciding.parts`), and the verdicts put together.
+
 With ``placement_mode == "ecs"`` (``--placement ecs``) the verdict is then narrowed to
 the scheduler (:func:`_narrow_to_scheduler`). Every plan and dead path is replayed before
 it leaves (:func:`check_evidence`).
@@ -35,10 +39,12 @@ from __future__ import annotations
 
 from planner.deciding import reacting, scheduler
 from planner.deciding.analysis import Analysis, blocked, check_evidence
+from planner.deciding.parts import decide_parts
 from planner.deciding.phases import decide, uniform, unknown_in_time
 from planner.deciding.scheduler import Summary
 from planner.deciding.verdicts import Verdict
 from planner.errors import OutOfTime
+from planner.model.parts import independent_parts
 from planner.model.problem import Problem
 from planner.model.rollout import Run, Wave
 from planner.running import clock, progress
@@ -61,6 +67,7 @@ def analyse(
     tries: int | None = None,
     shortcuts: bool = True,
     deadline: Deadline | None = None,
+    split: bool = True,
 ) -> Analysis:
     """The verdict of ROLLOUT.md §4 for ``problem``; ``unknown`` if time runs out.
 
@@ -68,7 +75,8 @@ def analyse(
     None: ``time_limit`` seconds from now. ``tries``: randomised ECS runs to try before
     any solver (default: by size). ``shortcuts=False`` skips counting and the volume
     argument, so that every verdict beyond ECS's own runs comes from CP-SAT (for
-    cross-checks).
+    cross-checks). ``split=False`` decides the services together even where they form
+    groups that share no instance (:mod:`planner.deciding.parts`; off with ``shortcuts``).
 
     Every plan and dead path in the answer has been replayed through the plain model
     (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
@@ -91,9 +99,19 @@ def analyse(
     whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
     budget = deadline.share(clock.SCHEDULER_SEARCH) if ecs else deadline
     known: dict[str, Run | None] = {}
+    groups = independent_parts(problem) if split and shortcuts and not ecs else []
+    if problem.groups:
+        groups = []  # a cluster that reacts grows for every service at once (§10)
+
+    def part(sub: Problem, until: Deadline) -> Analysis:
+        return analyse(sub, workers=workers, seed=seed, tries=tries, deadline=until, split=False)
+
     try:
         if problem.reacts:
             a = reacting.decide(problem, budget, workers, seed, tries, summary, known)
+        elif len(groups) > 1:
+            progress.phase(f"decomposition: {len(groups)} groups of services")
+            a = decide_parts(problem, groups, budget, part)
         else:
             a = decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:

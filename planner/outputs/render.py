@@ -545,11 +545,8 @@ def _fixes(result: Result, console: Console) -> None:
             if all(map(is_safe_fix, result.fixes))
             else "each checked by a solve"
         )
-        head = (
-            "What is proven instead"  # (a batches fix: the rollout itself is open)
-            if result.verdict == Verdict.UNKNOWN
-            else "What would fix it"
-        )
+        unknown = result.verdict == Verdict.UNKNOWN  # (a batches fix: the rollout is open)
+        head = "What is proven instead" if unknown else "What would fix it"
         console.print(f"\n[bold]{head}[/bold] ({checked}):")
         for f in result.fixes:  # wrapped lines under the words, not the bullet
             hanging(console, Text("  • "), Text(f))
