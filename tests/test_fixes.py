@@ -643,3 +643,19 @@ def test_an_unknown_fleet_wide_rollout_gets_its_checked_first_step(monkeypatch):
     monkeypatch.setattr(solve_module, "analyse", unknown)
     result = planner.solve(one, workers=1, time_limit=30)
     assert result.fixes == [] and lefts[-1] > 30 * (1 - 0.15)
+
+
+def test_no_batches_step_is_compiled_where_compiling_would_overrun(monkeypatch):
+    """A step's candidate takes as long to compile as the scenario did, before its solve
+    can look at the clock: with less than twice that left, none is tried."""
+    from planner.running.clock import Deadline
+
+    sc = scenario([(8192, 32000, 4)], [svc(n, 1, td(256)) for n in ("a", "b", "c")])
+    calls = []
+    monkeypatch.setattr(fixes_module, "_safe", lambda c, d, s: calls.append(d) or True)
+    result = SimpleNamespace(verdict="unknown", dead_state=None)
+    p = compile_problem(sc)
+    assert fixes_module.batch_fixes(sc, p, result, Deadline(20), 0, compile_seconds=15) == []
+    assert calls == []
+    [fix] = fixes_module.batch_fixes(sc, p, result, Deadline(20), 0, compile_seconds=1)
+    assert fix.value == ["a", "b"] and all(d.limit >= 2 for d in calls)

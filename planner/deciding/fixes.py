@@ -83,13 +83,15 @@ def find_fixes(
     time_limit: float = 20.0,
     seed: int = 0,
     deadline: Deadline | None = None,
+    compile_seconds: float = 0.0,
 ) -> list[Fix]:
     """Verified fixes, each a short sentence with its fields (:class:`Fix`), searched until
     ``deadline`` (None: ``time_limit`` seconds from now), within its
-    :data:`~planner.running.clock.FIXES`."""
+    :data:`~planner.running.clock.FIXES`. ``compile_seconds``: how long compiling the
+    scenario took (a candidate takes as long, before its solve can look at the clock)."""
     deadline = (Deadline(time_limit) if deadline is None else deadline).share(clock.FIXES)
     if problem.total_desired > MAX_TASKS:
-        return batch_fixes(scenario, problem, result, deadline, seed)
+        return batch_fixes(scenario, problem, result, deadline, seed, compile_seconds)
     found: list[Fix] = []
     groups = scenario.instance_groups
     kinds: set[tuple] = set()
@@ -159,7 +161,7 @@ def find_fixes(
         found += _stops_by_hand(problem, result, deadline, seed)
     found += _breaker_fixes(scenario, result, deadline, seed)
     if not found:
-        found += batch_fixes(scenario, problem, result, deadline, seed)
+        found += batch_fixes(scenario, problem, result, deadline, seed, compile_seconds)
     return found
 
 
@@ -175,7 +177,12 @@ def may_batch(problem: Problem) -> bool:
 
 
 def batch_fixes(
-    scenario: Scenario, problem: Problem, result: Result, deadline: Deadline, seed: int
+    scenario: Scenario,
+    problem: Problem,
+    result: Result,
+    deadline: Deadline,
+    seed: int,
+    compile_seconds: float = 0.0,
 ) -> list[Fix]:
     """Where several services deploying at once are at-risk or ``unknown``: deploying
     them in two steps, the first step as large as is proven safe on its own.
@@ -190,7 +197,10 @@ def batch_fixes(
     that step is checked: where its new tasks land is ECS's choice, so the second step
     starts from a cluster this solve cannot know; the fix says so
     (:data:`FIRST_STEP_ONLY`) and is not counted safe (:func:`is_safe_fix`). All its
-    solves share one check's time (:data:`~planner.running.clock.FIX_CHECK`).
+    solves share one check's time (:data:`~planner.running.clock.FIX_CHECK`). A step is
+    not tried with less left than twice ``compile_seconds`` (compiling a candidate takes
+    about as long as the scenario's own compile, before its solve can look at the clock:
+    at 2,800 instances, 3.7 s), and gets at least that twice over.
     """
     services = scenario.services
     deploying = [k for k, svc in enumerate(services) if svc.deploy]
@@ -212,7 +222,9 @@ def batch_fixes(
                 for i, s in enumerate(services))  # fmt: skip
         # each solve a third of what is left, so that a hard step leaves time for a
         # smaller one
-        check = deadline.within(deadline.left() * STEP_CHECK)
+        if deadline.left() < 2 * compile_seconds:
+            break  # compiling the step would overrun the time limit
+        check = deadline.within(max(deadline.left() * STEP_CHECK, 2 * compile_seconds))
         if _safe(replace(scenario, services=tuple(kept)), check, seed):
             first += chunk
             left = left[len(chunk) :]

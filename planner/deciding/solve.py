@@ -93,10 +93,18 @@ def solve(
             scenario, workers=workers, seed=seed, deadline=work.share(clock.LEAST_MAX_SIZE)
         )
         minimum = {**(minimum or {}), "maxSize": sizes}
+    compiled_at = deadline.clock()
     problem = compile_checked(scenario)
+    compile_seconds = deadline.clock() - compiled_at
     # where several services deploy, an unknown verdict still gets a checked first step
-    # (fixes.batch_fixes): the analysis leaves it a share
-    batches = fixes and analysis is None and may_batch(problem)
+    # (fixes.batch_fixes): the analysis leaves it a share, where that share has room for
+    # a few steps (each compiles a candidate: at 2,800 instances 3.7 s, a third of it)
+    batches = (
+        fixes
+        and analysis is None
+        and may_batch(problem)
+        and clock.BATCHES.seconds(work) >= 4 * compile_seconds
+    )
     if analysis is None:
         until = work.less(clock.BATCHES.seconds(work)) if batches else work
         analysis = analyse(problem, workers=workers, seed=seed, deadline=until)
@@ -108,11 +116,13 @@ def solve(
         )
     if fixes and result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         progress.phase("checking fixes")
-        result.fixes = find_fixes(scenario, problem, result, seed=seed, deadline=work)
+        result.fixes = find_fixes(
+            scenario, problem, result, seed=seed, deadline=work, compile_seconds=compile_seconds
+        )
     elif batches and result.verdict == Verdict.UNKNOWN:
         progress.phase("checking fixes: deploying in two steps")
         until = work.share(clock.FIXES)
-        result.fixes = batch_fixes(scenario, problem, result, until, seed)
+        result.fixes = batch_fixes(scenario, problem, result, until, seed, compile_seconds)
     result.source = scenario.path
     result.expectation = expectation_check(scenario.expect, result)
     result.wall_seconds = deadline.clock() - t0
