@@ -3,9 +3,9 @@ problem of its own (:func:`part_problem`), and their runs joined into one
 (:func:`joined`).
 
 A service *reaches* an instance where one of its tasks runs at the start, old or new,
-or where a new task of it could ever fit, with nothing else there
-(:func:`~planner.model.placement.could_ever_fit`: memberOf, a type too small, a
-reserved port, a closed instance). Services whose reaches meet are in one part, and so
+or where a new task of it fits with nothing else there (:func:`reaches`, judged by
+:class:`~planner.model.placement.ArrayLoads`: memberOf, a type too small, a reserved
+port, a closed instance keep it out). Services whose reaches meet are in one part, and so
 on, transitively.
 
 Why a rollout is its parts side by side (ROLLOUT.md §3, §4): a service's stops and
@@ -22,26 +22,38 @@ only if one of some part can (the others run to their ends beside it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+import numpy as np
+
+from planner.model import placement
 from planner.model.problem import Problem
 from planner.model.rollout import Wave
 
 
-def reach(problem: Problem, s: int) -> frozenset[int]:
-    """The instances service ``s`` may ever use (see the module)."""
-    start = problem.start_new
-    return frozenset(
-        i
-        for i in range(problem.n_instances)
-        if problem.initial[i][s] or start[i][s] or problem.could_ever_fit(i, s)
-    )
+def reaches(problem: Problem) -> np.ndarray:
+    """Per service (rows) and instance (columns), whether the service may ever use the
+    instance (see the module): a new task of it fits there on an empty instance, as
+    :class:`~planner.model.placement.ArrayLoads` judges it, or its tasks run there at the
+    start."""
+    return np.array(list(_reaching(problem))).reshape(problem.n_services, problem.n_instances)
+
+
+def _reaching(problem: Problem) -> Iterator[np.ndarray]:
+    n, S = problem.n_instances, problem.n_services
+    empty = placement.ArrayLoads.empty(problem.row_arrays)
+    running = np.asarray(problem.initial, dtype=np.int64).reshape(n, S) + np.asarray(
+        problem.start_new, dtype=np.int64
+    ).reshape(n, S)
+    for s in range(S):
+        yield empty.fits(s) | (running[:, s] > 0)
 
 
 def independent_parts(problem: Problem) -> list[tuple[int, ...]]:
     """The deploying services in groups that share no instance, each in file order, the
-    groups by their first service; one group where everything meets."""
+    groups by their first service; one group where everything meets (at once where a
+    service may use every instance, the usual case)."""
     S = problem.n_services
     parent = list(range(S))
 
@@ -51,15 +63,16 @@ def independent_parts(problem: Problem) -> list[tuple[int, ...]]:
             s = parent[s]
         return s
 
-    owner: dict[int, int] = {}  # instance -> a service that reaches it
-    for s in range(S):
-        for i in reach(problem, s):
-            if i in owner:
-                a, b = root(owner[i]), root(s)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-            else:
-                owner[i] = s
+    owner = np.full(problem.n_instances, -1, dtype=np.int64)  # a service that reaches it
+    for s, reach in enumerate(_reaching(problem)):
+        if reach.all():
+            return [tuple(range(S))]  # it meets every service somewhere
+        where = np.flatnonzero(reach)
+        for t in {root(int(t)) for t in owner[where] if t >= 0}:
+            a, b = root(t), root(s)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        owner[where[owner[where] < 0]] = s
     groups: dict[int, list[int]] = {}
     for s in range(S):
         groups.setdefault(root(s), []).append(s)

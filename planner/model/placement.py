@@ -477,6 +477,14 @@ class ArrayLoads:
             + np.asarray(new, dtype=np.int64).reshape(n, S) @ self.new_coef.T
         )
 
+    @classmethod
+    def empty(cls, layout: Layout) -> ArrayLoads:
+        """The rows of every instance with no task of a deploying service on it."""
+        out = cls.__new__(cls)
+        out.old_coef, out.new_coef, out.limit, out.resource, out._needs = layout
+        out.load = np.zeros_like(out.limit)
+        return out
+
     def fits(self, s: int) -> np.ndarray:
         """Per instance, whether one more new task of ``s`` fits there."""
         k = self._needs[s]

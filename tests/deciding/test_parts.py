@@ -137,3 +137,23 @@ def test_a_part_keeps_instance_numbers_and_its_runs_join():
         Wave(((two[0], 1, 1),), ((one[0], 0, 1),)),
         Wave((), ((two[0], 2, 1),)),
     ]
+
+
+def test_reach_is_where_a_task_runs_or_could_ever_fit():
+    """The array pass (placement.ArrayLoads on an empty cluster) says what
+    ``Problem.could_ever_fit`` says, instance by instance, on the three stored samples
+    (ENIs, ports, memberOf, closed and snapshot instances among them)."""
+    from tiny import sample as stored
+
+    from planner.model.parts import reaches
+
+    pairs = 0
+    for name in ("mixed", "broad", "zoned"):
+        for c in stored(name):
+            p, r = c.problem, reaches(c.problem)
+            for s in range(p.n_services):
+                for i in range(p.n_instances):
+                    run = p.initial[i][s] or p.start_new[i][s]
+                    assert bool(r[s, i]) == bool(run or p.could_ever_fit(i, s)), (c.name, s, i)
+                    pairs += 1
+    assert pairs > 3000
