@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 
 from planner.deciding.analysis import Analysis
 from planner.deciding.verdicts import Verdict
+from planner.errors import InternalError
 from planner.model.parts import joined, part_problem
 from planner.model.problem import Problem
-from planner.model.rollout import Wave, replay, simulate
+from planner.model.rollout import InvalidWave, Wave, replay, simulate
 from planner.running.clock import Deadline
 
 #: How a part is decided: ``(problem, deadline) -> Analysis`` (the verdict's own analysis).
@@ -76,7 +77,10 @@ def _together(
         out.notes += [n for n in a.notes if n not in out.notes]
     if dead_path is not None:
         out.dead_path = dead_path
-        out.dead_end = replay(problem, dead_path, ecs_rules=True)[-1]
+        try:
+            out.dead_end = replay(problem, dead_path, ecs_rules=True)[-1]
+        except InvalidWave as exc:  # the parts' waves side by side must be the whole's
+            raise InternalError(f"the groups' dead paths do not join: {exc}") from None
     return out
 
 
