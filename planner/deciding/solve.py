@@ -96,15 +96,7 @@ def solve(
     compiled_at = deadline.clock()
     problem = compile_checked(scenario)
     compile_seconds = deadline.clock() - compiled_at
-    # where several services deploy, an unknown verdict still gets a checked first step
-    # (fixes.batch_fixes): the analysis leaves it a share, where that share has room for
-    # a few steps (each compiles a candidate: at 2,800 instances 3.7 s, a third of it)
-    batches = (
-        fixes
-        and analysis is None
-        and may_batch(problem)
-        and clock.BATCHES.seconds(work) >= 4 * compile_seconds
-    )
+    batches = fixes and analysis is None and _keeps_for_batches(problem, work, compile_seconds)
     if analysis is None:
         until = work.less(clock.BATCHES.seconds(work)) if batches else work
         analysis = analyse(problem, workers=workers, seed=seed, deadline=until)
@@ -130,6 +122,14 @@ def solve(
     result.workers = workers
     result.problem = problem
     return result
+
+
+def _keeps_for_batches(problem: Problem, work: Deadline, compile_seconds: float) -> bool:
+    """Whether the analysis keeps a share back so that an unknown verdict still gets a
+    checked first step (:func:`~planner.deciding.fixes.batch_fixes`): where several
+    services deploy and that share has room for a few steps (each compiles a candidate:
+    at 2,800 instances 3.7 s, a third of the share)."""
+    return may_batch(problem) and clock.BATCHES.seconds(work) >= 4 * compile_seconds
 
 
 def build_result(scenario: Scenario, problem: Problem, a: Analysis) -> Result:
