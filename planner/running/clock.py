@@ -94,7 +94,7 @@ REPLAY = Share(
     "replay",
     1 / 4,
     of="limit",
-    why="replaying the evidence takes about 3 µs per instance and service and must fit "
+    why="replaying the evidence takes about 3 µs per instance and service (4 µs kept) and must fit "
     "after the verdict; never more than a quarter, so large clusters still get the rest",
 )
 SCHEDULER_SEARCH = Share(
