@@ -317,10 +317,11 @@ def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
             assert c.oracle.complete(end) or c.oracle.dead(end)
             kind = (
                 "random" if policy.rng else "thin-first" if policy.levelled
-                else "level" if policy.level else "pack" if policy.pack else "spread"
+                else "level" if policy.level else "pack" if policy.pack
+                else "spoil" if policy.spoil is not None else "spread"
             )  # fmt: skip
             checked[kind, c.oracle.dead(end)] += 1
-    for kind in ("random", "thin-first", "level", "pack", "spread"):
+    for kind in ("random", "thin-first", "level", "pack", "spread", "spoil"):
         assert checked[kind, True] >= 3 and checked[kind, False] >= 3, checked
 
 
@@ -343,11 +344,15 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
         runs.append(run)
         if len(runs) == 20:
             break
-    adversary = [q for q in seen if q.rng is None and q.order and not q.level]
-    assert [q.order[-1] if not q.levelled else q.order[0] for q in seen[0:10:2]] == [2] * 5
+    adversary = seen[0:14:2]  # three spoiling orders, packed, spread, levelled, thin-first
+    assert [q.order[-1] if not q.levelled else q.order[0] for q in adversary] == [2] * 7
+    # first: the others' tasks each where it takes a place of c's, the largest first (a),
+    # the most tasks first (a), and as listed (a, b)
+    assert [(q.spoil, q.order) for q in adversary[:3]] == [(2, (0, 1, 2))] * 3
     assert seen[1].rng is not None and seen[3].level and seen[3].order  # random, levelled
-    assert seen[0].spoil == 2  # first: the others' tasks each where it takes a place of c's
-    assert len(adversary) == 4 and all(q.rng is not None or q.level for q in seen[10:])
+    assert seen[5].spoil == 2 and seen[5].order[-1] == 2  # c spoiled, the others shuffled
+    randomised = seen[1:14:2] + seen[14:]
+    assert all(q.rng is not None or q.level or q.spoil == 2 for q in randomised)
     for run in runs:
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
 

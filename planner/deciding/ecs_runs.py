@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterator
 
 from planner.errors import OutOfTime
+from planner.model.placement import ArrayLoads
 from planner.model.problem import Problem
 from planner.model.rollout import Policy, Run, simulate
 from planner.running import clock
@@ -27,11 +28,13 @@ def other_runs(
     The adversary's runs, per service: every other service starts first (packed tight,
     spread, levelled: each task where most room is left, so that little is left anywhere,
     or spoiling: each task where it takes a place the service would have had), the
-    service itself last; or the service first, spread thin (on a fixed
-    host port it then blocks an instance per task), the others packed into what is left.
-    And randomised runs: every other one with its choices at random, the others levelled
-    with the services in a random order. All stop at a quarter of ``deadline``'s length
-    (:data:`~planner.running.clock.OTHER_RUNS`).
+    service itself last; or the service first, spread thin (on a fixed host port it then
+    blocks an instance per task), the others packed into what is left. The spoiling runs
+    come first, three of them per service, the others in three orders (:func:`_spoilers`):
+    the largest first, the most tasks first, and as listed. And randomised runs, in turn:
+    every choice at random; the services in a random order, each task levelled; and a
+    service spoiled by the others in a random order. All stop at a quarter of
+    ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
@@ -49,8 +52,8 @@ def other_runs(
         chosen = list(range(S) if targets is None else targets)
         # first, for every service, the others' tasks each where it takes a place of s's
         # (the unseen family's M 50 % fleet-wide s2: the dying run in 0.4 s, where the
-        # others and the randomised runs found none in 10 s)
-        adversary += [Policy(order=(*_others(S, s), s), spoil=s) for s in chosen]
+        # others and the randomised runs found none in 10 s), in three orders
+        adversary += _spoilers(problem, chosen)
         for s in chosen:
             others = _others(S, s)
             adversary += [
@@ -62,11 +65,18 @@ def other_runs(
             ]
     rng = random.Random(seed)
 
+    spoiled = list(range(S) if targets is None else targets)
+
     def randomised(k: int) -> Policy:
-        if k % 2 and S > 1:  # the services in a random order, each task levelled
+        if k % 3 == 1 and S > 1:  # the services in a random order, each task levelled
             order = list(range(S))
             rng.shuffle(order)
             return Policy(order=tuple(order), level=True)
+        if k % 3 == 2 and S > 1 and spoiled:  # one spoiled by the others in a random order
+            s = rng.choice(spoiled)
+            others = list(_others(S, s))
+            rng.shuffle(others)
+            return Policy(order=(*others, s), spoil=s)
         return Policy(rng=rng)  # every choice at random
 
     n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else None)
@@ -90,6 +100,37 @@ def other_runs(
             yield simulate(problem, policy=policy, deadline=budget.perf_counter())
         except OutOfTime:
             return
+
+
+def _spoilers(problem: Problem, chosen: list[int]) -> list[Policy]:
+    """For each of ``chosen``, the others' new tasks each where it takes a place of the
+    service's, the others in three orders: the largest first (their new tasks' share of
+    the cluster's CPU units or memory, the larger), the most tasks first, and as listed.
+
+    The order decides which places are left: on the unseen family's M 85 % three-service
+    s1 the run in file order completes and the largest-first one dies in 4 waves (found
+    by CP-SAT's local search only after 26 s); largest-first found 4 of 10 scenarios left
+    ``unknown`` at 10 s, most-tasks-first 3, file order none (benchmarks/README.md)."""
+    S = problem.n_services
+    services = problem.services
+    loads = ArrayLoads.empty(problem.row_arrays)
+    totals = [float(loads.limit[:, k].sum()) for k in loads.resource[:2]]
+    cpu, memory = (t if t > 0 else 1.0 for t in (totals or [1.0, 1.0]))
+
+    def largest(x: int) -> float:
+        new = services[x].new
+        return -services[x].desired * max(new.cpu / cpu, new.memory / memory)
+
+    def most(x: int) -> int:
+        return -services[x].desired
+
+    out: list[Policy] = []
+    for key in (largest, most, None):
+        for s in chosen:
+            others = _others(S, s)
+            order = tuple(sorted(others, key=lambda x: (key(x), x))) if key else others
+            out.append(Policy(order=(*order, s), spoil=s))
+    return out
 
 
 def _others(S: int, s: int) -> tuple[int, ...]:
