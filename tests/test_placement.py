@@ -66,7 +66,8 @@ def test_messages_are_ecs_words():
 
 def test_array_loads_follow_every_change_as_a_recount_would():
     """ArrayLoads kept up to date by change() agree with the rows recounted from scratch:
-    loads, fits (:func:`failures`), fits of a running task and the room left."""
+    loads, fits (:func:`failures`), fits of a running task, the instances over a limit
+    (:func:`holds`) and the room left."""
     import numpy as np
 
     rng = random.Random(5)
@@ -76,7 +77,7 @@ def test_array_loads_follow_every_change_as_a_recount_would():
     new = [[0 for _ in fps] for _ in rows]
     loads = placement.ArrayLoads(placement.layout(rows), old, new)
     every = np.arange(3)
-    checked = 0
+    checked = overs = 0
     for _ in range(400):
         i, s = rng.randrange(3), rng.randrange(3)
         if rng.random() < 0.3 and old[i][s]:
@@ -91,11 +92,19 @@ def test_array_loads_follow_every_change_as_a_recount_would():
                 assert bool(loads.fits(t)[j]) == (not failures(rows[j], old[j], new[j], t))
                 one_more = [o + (k == t) for k, o in enumerate(old[j])]
                 assert loads.fits_old(j, t) == holds(rows[j], one_more, new[j])
+                # over(): the instances whose tasks do not fit, here with one more new task
+                forced = loads.copy()
+                forced.change(j, t, True, +1)
+                plus = [n + (k == t) for k, n in enumerate(new[j])]
+                over = j in forced.over(every)
+                assert over == (not holds(rows[j], old[j], plus))
+                overs += over
+                assert not loads.over(every).size
                 checked += 1
         assert [tuple(map(int, r)) for r in loads.room(every)] == [
             tuple(r.limit - r.load(old[j], new[j]) for r in rows[j][:4]) for j in range(3)
         ]
-    assert checked == 400 * 9
+    assert checked == 400 * 9 and 0 < overs < checked  # both sides of over() reached
 
 
 @pytest.mark.parametrize("row", [Row("cpu", "cpu", 10, (1, 2), (3, 4))])

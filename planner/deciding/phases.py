@@ -16,6 +16,7 @@ from planner.deciding.ecs_runs import other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.short_runs import run_of, short_dead_run
 from planner.deciding.verdicts import Verdict
+from planner.errors import OutOfTime
 from planner.model.horizon import max_waves, next_horizon
 from planner.model.problem import Problem
 from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
@@ -252,13 +253,13 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
     # A dead state ECS could rest in, reachable or not? None at all: safe, no waves
     # needed.
     progress.phase("CP-SAT: is there any dead state")
-    ans = cpsat.dead_state_exists(
-        problem,
-        clock.DEAD_STATE.seconds(deadline),
-        s.workers,
-        s.seed,
-        deadline=deadline,
-    )
+    # built within its share too: at 2,800 instances building it alone took 16 s of
+    # 60 (benchmarks/README.md); a model not built in time is skipped
+    share = deadline.share(clock.DEAD_STATE)
+    try:
+        ans = cpsat.dead_state_exists(problem, share.left(), s.workers, s.seed, deadline=share)
+    except OutOfTime:
+        ans = cpsat.Answer("unknown")
     s.spent += ans.seconds
     if ans.status == "none":
         return Analysis(

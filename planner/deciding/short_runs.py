@@ -7,10 +7,11 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
+from planner.deciding.ecs_runs import hardest_first
 from planner.errors import OutOfTime
 from planner.model.horizon import max_waves
 from planner.model.problem import Problem
-from planner.model.rollout import Cluster, Run, initial_state
+from planner.model.rollout import Run
 from planner.running import clock
 from planner.running.clock import Deadline
 
@@ -138,8 +139,7 @@ def _aims(problem: Problem, sets: CountSets | None) -> list[int]:
     chosen = list(range(problem.n_services)) if stake is None else list(stake)
     if len(chosen) < 2:
         return chosen  # one service at stake: the untargeted search is already aimed
-    loads = Cluster(problem, initial_state(problem)).loads
-    return sorted(chosen, key=lambda s: (int(loads.fits(s).sum()), s))
+    return hardest_first(problem, chosen)
 
 
 def side_by_side(models: list[RolloutModel], seconds: float, seed: int) -> list:

@@ -94,6 +94,7 @@ def analyse(
         seed=seed,
         most=1 + 2 * S if tries is None else 1,
         deadline=deadline.share(clock.FIRST_RUNS),
+        first=deadline,  # ECS's default run: every analysis needs it
     )
     ecs = problem.placement_mode == "ecs"
     # replaying the evidence (check_evidence) takes a while on thousands of instances

@@ -472,10 +472,15 @@ class ArrayLoads:
     def __init__(self, layout: Layout, old: Sequence[Sequence[int]], new) -> None:
         self.old_coef, self.new_coef, self.limit, self.resource, self._needs = layout
         n, S = self.limit.shape[0], self.old_coef.shape[1]
-        self.load = (
-            np.asarray(old, dtype=np.int64).reshape(n, S) @ self.old_coef.T
-            + np.asarray(new, dtype=np.int64).reshape(n, S) @ self.new_coef.T
-        )
+        # in floating point, where numpy multiplies matrices ten times faster than in
+        # integers (2,800 instances × 320 services: 0.2 s a state); exact, as every load
+        # is an integer far below 2**53
+        counts = np.concatenate(
+            [np.asarray(old, dtype=np.float64).reshape(n, S),
+             np.asarray(new, dtype=np.float64).reshape(n, S)], axis=1,
+        )  # fmt: skip
+        coef = np.concatenate([self.old_coef, self.new_coef], axis=1).astype(np.float64)
+        self.load = np.rint(counts @ coef.T).astype(np.int64)
 
     @classmethod
     def empty(cls, layout: Layout) -> ArrayLoads:
@@ -489,6 +494,11 @@ class ArrayLoads:
         """Per instance, whether one more new task of ``s`` fits there."""
         k = self._needs[s]
         return np.all(self.load[:, k] + self.new_coef[k, s] <= self.limit[:, k], axis=1)
+
+    def over(self, among: np.ndarray) -> np.ndarray:
+        """Those of the instances ``among`` where some row is over its limit (the tasks
+        there do not fit: :func:`holds` false), in order."""
+        return among[np.any(self.load[among] > self.limit[among], axis=1)]
 
     def fits_old(self, i: int, s: int) -> bool:
         """Whether one more *old* task of ``s`` fits on ``i`` (a task already running

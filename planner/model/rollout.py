@@ -124,11 +124,6 @@ def is_complete(problem: Problem, state: State) -> bool:
     )
 
 
-def instance_ok(problem: Problem, state: State, i: int) -> bool:
-    """Whether instance ``i`` holds its tasks: every placement row kept."""
-    return placement.holds(view(problem, state).rows[i], state.old[i], state.new[i])
-
-
 def failures(problem: Problem, state: State, i: int, s: int) -> tuple[str, ...]:
     """The requirements one more new task of service ``s`` fails on instance ``i``.
 
@@ -177,10 +172,19 @@ def room_for(svc: Service, old: int, new: int) -> int:
 
 
 def _apply(matrix: Matrix, moves: Moves, sign: int) -> Matrix:
-    rows = [list(r) for r in matrix]
+    """``matrix`` with ``moves`` applied; the rows no move touches are shared."""
+    changed: dict[int, list[int]] = {}
     for s, i, n in moves:
-        rows[i][s] += sign * n
-    return tuple(tuple(r) for r in rows)
+        row = changed.get(i)
+        if row is None:
+            row = changed[i] = list(matrix[i])
+        row[s] += sign * n
+    if not changed:
+        return matrix
+    rows = list(matrix)
+    for i, row in changed.items():
+        rows[i] = tuple(row)
+    return tuple(rows)
 
 
 def _totals(moves: Moves, n_services: int) -> list[int]:
@@ -208,7 +212,7 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
             name = problem.services[s].name
             raise InvalidWave(f"{name}: stops {stopped[s]} old tasks, {allowed} allowed")
     old = _apply(state.old, wave.stops, -1)
-    if any(v < 0 for row in old for v in row):
+    if any(old[i][s] < 0 for s, i, _ in wave.stops):  # only those cells changed
         raise InvalidWave("stops a task that is not running there")
     mid = State(old, state.new, state.added)
     started = _totals(wave.starts, S)
@@ -218,11 +222,13 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
             name = problem.services[s].name
             raise InvalidWave(f"{name}: starts {started[s]} new tasks, room for {room}")
     after = State(old, _apply(state.new, wave.starts, +1), state.added)
-    for i in {i for _, i, _ in wave.starts}:
-        if not instance_ok(problem, after, i):
-            raise InvalidWave(f"the tasks started on instance {i} do not fit there")
+    loads = None  # every placement row of every instance as arrays, built once if needed
+    if wave.starts:  # the instances started on hold their tasks: every row kept
+        loads = placement.ArrayLoads(problem.row_arrays, after.old, after.new)
+        over = loads.over(np.unique([i for _, i, _ in wave.starts]))
+        if over.size:
+            raise InvalidWave(f"the tasks started on instance {over[0]} do not fit there")
     if ecs_rules:
-        loads = None  # arrays over the instances, built only if some service has room
         for s in range(S):
             if start_room(problem, after, s) > 0:
                 if loads is None:
@@ -256,11 +262,17 @@ def replay(
 # ---------------------------------------------------------------- dead states
 
 
-def can_start_somewhere(problem: Problem, state: State, s: int) -> bool:
+def can_start_somewhere(
+    problem: Problem, state: State, s: int, loads: placement.ArrayLoads | None = None
+) -> bool:
+    """Whether ``s`` has room and one more new task of it fits on some instance
+    (``loads``: the state's, as arrays, if the caller has them)."""
     problem = view(problem, state)
-    return start_room(problem, state, s) > 0 and any(
-        fits(problem, state, i, s) for i in range(problem.n_instances)
-    )
+    if start_room(problem, state, s) <= 0:
+        return False
+    if loads is None:
+        loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
+    return bool(loads.fits(s).any())
 
 
 def is_dead(problem: Problem, state: State) -> bool:
@@ -270,7 +282,9 @@ def is_dead(problem: Problem, state: State) -> bool:
     S = problem.n_services
     if any(stop_allowance(problem, state, s) for s in range(S)):
         return False
-    if any(can_start_somewhere(problem, state, s) for s in range(S)):
+    seen = view(problem, state)
+    loads = placement.ArrayLoads(seen.row_arrays, state.old, state.new)
+    if any(can_start_somewhere(problem, state, s, loads) for s in range(S)):
         return False
     return not problem.reacts or grown(problem, state) == launched(problem, state)
 

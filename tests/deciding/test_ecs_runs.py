@@ -18,8 +18,12 @@ def test_spoilers_take_the_largest_first_then_the_most_tasks_then_the_listed_ord
     p = compile_problem(
         scenario(
             [(8192, 16000, 4)],
-            [svc("a", 2, td(2048)), svc("b", 10, td(128)), svc("c", 3, td(1024)),
-             svc("d", 1, td(512))],
+            [
+                svc("a", 2, td(2048)),
+                svc("b", 10, td(128)),
+                svc("c", 3, td(1024)),
+                svc("d", 1, td(512)),
+            ],
         )  # fmt: skip
     )
     got = [(q.spoil, q.order) for q in _spoilers(p, [3, 0])]
