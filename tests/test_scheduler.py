@@ -223,6 +223,28 @@ def test_a_summary_cut_by_its_time_makes_the_cut_run_again():
     assert first.waves == (fresh.complete_run or fresh.first_hang).waves
 
 
+def test_the_default_run_may_go_on_to_the_first_deadline(monkeypatch):
+    """``first``: ECS's default run is cut short at that deadline, not at the summary's
+    own (at 2,800 instances a run takes longer than the first runs' share, and a run cut
+    short is made again from the start); the runs after it keep the summary's."""
+    from planner.deciding import scheduler
+
+    cut_offs = []
+    real = scheduler.scheduler_run
+
+    def spy(problem, rng=None, order=None, deadline=None):
+        cut_offs.append(deadline)
+        return real(problem, rng, order, deadline=deadline)
+
+    monkeypatch.setattr(scheduler, "scheduler_run", spy)
+    share, whole = Deadline(30.0), Deadline(300.0)
+    made = summarise(at_risk_example(), most=3, deadline=share, first=whole)
+    assert made.runs == 3 and made.default_run is not None
+    assert abs(cut_offs[0] - whole.perf_counter()) < 1.0
+    assert all(abs(c - share.perf_counter()) < 1.0 for c in cut_offs[1:])
+    assert len(cut_offs) == 3
+
+
 def test_follows_a_wave_of_thousands_of_moves_without_recursion():
     """A fleet-wide wave moves thousands of tasks: the search goes as deep, iteratively
     (it raised RecursionError at 1,000 moves), and the scheduler's own run follows."""
