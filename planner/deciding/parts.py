@@ -92,9 +92,14 @@ def _dead_path(
 ) -> list[Wave]:
     """Part ``dying``'s dead path, with every other part running ECS's own run beside it
     to its end (complete or dead: a part's run by ECS rules always ends, within the
-    bound of :mod:`planner.model.horizon`)."""
+    bound of :mod:`planner.model.horizon`): the one its analysis made first, where it
+    has one, else made here."""
     runs: list[list[Wave]] = []
     for k, part in enumerate(parts):
-        dead = answers[dying].dead_path if k == dying else None
-        runs.append(list(dead) if dead is not None else simulate(part_problem(problem, part)).waves)
+        if k == dying:
+            runs.append(list(answers[dying].dead_path or []))
+            continue
+        summary = answers[k].scheduler if k in answers else None
+        own = summary.default_run if summary is not None else None
+        runs.append(list((own or simulate(part_problem(problem, part))).waves))
     return joined(parts, runs)
