@@ -119,8 +119,9 @@ def _spoilers(problem: Problem, chosen: list[int]) -> list[Policy]:
 
     The order decides which places are left: on the unseen family's M 85 % three-service
     s1 the run in file order completes and the largest-first one dies in 4 waves (found
-    by CP-SAT's local search only after 26 s); largest-first found 4 of 10 scenarios left
-    ``unknown`` at 10 s, most-tasks-first 3, file order none (benchmarks/README.md)."""
+    by CP-SAT's local search only after 26 s); of 10 M scenarios left ``unknown`` at 10 s,
+    largest-first found a dying run in 3, most-tasks-first in 2, file order in none
+    (benchmarks/README.md)."""
     S = problem.n_services
     services = problem.services
     loads = ArrayLoads.empty(problem.row_arrays)
