@@ -48,9 +48,10 @@ def other_runs(
     """
     budget = deadline.share(clock.OTHER_RUNS)
     S = problem.n_services
+    spoiled = list(range(S) if targets is None else targets)  # the services at stake
     adversary: list[Policy] = []
     if tries != 0 and S > 1:
-        chosen = hardest_first(problem, range(S) if targets is None else targets)
+        chosen = hardest_first(problem, spoiled)
         # first, for every service, the others' tasks each where it takes a place of s's
         # (the unseen family's M 50 % fleet-wide s2: the dying run in 0.4 s, where the
         # others and the randomised runs found none in 10 s), in three orders
@@ -65,8 +66,6 @@ def other_runs(
                 Policy(order=(s, *others), pack=True, levelled=(s,)),
             ]
     rng = random.Random(seed)
-
-    spoiled = list(range(S) if targets is None else targets)
 
     def randomised(k: int) -> Policy:
         if k % 3 == 1 and S > 1:  # the services in a random order, each task levelled

@@ -88,23 +88,23 @@ def analyse(
     # ECS as configured first: its default run and the extreme orders are cheap, and a
     # hang among them is the most plausible witness (tries=0: the default run only)
     S = problem.n_services
+    # replaying the evidence (check_evidence) takes a while on thousands of instances
+    replay = _REPLAY_SECONDS * problem.n_instances * problem.n_services
+    whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
     progress.phase("ECS's scheduler as configured: first runs")
     summary = scheduler.summarise(
         problem,
         seed=seed,
         most=1 + 2 * S if tries is None else 1,
-        deadline=deadline.share(clock.FIRST_RUNS),
-        first=deadline,  # ECS's default run: every analysis needs it
+        deadline=whole.share(clock.FIRST_RUNS),
+        first=deadline,  # ECS's default run: every analysis needs it (replay kept back)
     )
     ecs = problem.placement_mode == "ecs"
-    # replaying the evidence (check_evidence) takes a while on thousands of instances
-    replay = _REPLAY_SECONDS * problem.n_instances * problem.n_services
-    whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
     budget = deadline.share(clock.SCHEDULER_SEARCH) if ecs else deadline
     known: dict[str, Run | None] = {}
-    groups = independent_parts(problem) if split and shortcuts and not ecs else []
-    if problem.groups:
-        groups = []  # a cluster that reacts grows for every service at once (§10)
+    # a cluster that reacts grows for every service at once (§10): never split
+    splits = split and shortcuts and not ecs and not problem.groups
+    groups = independent_parts(problem) if splits else []
 
     def part(sub: Problem, until: Deadline) -> Analysis:
         return analyse(sub, workers=workers, seed=seed, tries=tries, deadline=until, split=False)
