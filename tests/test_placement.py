@@ -244,3 +244,26 @@ def test_instances_that_fail_for_another_reason_are_said_beside_ecs_words():
 def test_no_other_reason_where_every_instance_fails_alike():
     [b] = _blocked("../../scenarios/seed/port-conflict.yaml")  # one instance, port held
     assert b.reason == "port" and b.detail == ""
+
+
+def test_how_many_is_the_count_that_fits_one_by_one():
+    """ArrayLoads.how_many against placing new tasks one at a time while they fit."""
+    from tiny import broad_problems
+
+    from planner.model.rollout import Cluster, initial_state
+
+    checked = full = 0
+    for p in broad_problems(3, 150, max_tasks=24):
+        c = Cluster(p, initial_state(p))
+        for s in range(p.n_services):
+            for i in range(p.n_instances):
+                loads = c.loads.copy()
+                n = 0
+                while loads.fits(s)[i] and n < 64:
+                    loads.change(i, s, True, +1)
+                    n += 1
+                assert c.loads.how_many(i, s) == n or (n == 64 and c.loads.how_many(i, s) >= 64)
+                checked += 1
+                full += n == 0
+    assert checked > 300
+    assert 0 < full < checked  # both: instances with room for none, and for some

@@ -495,6 +495,14 @@ class ArrayLoads:
         k = self._needs[s]
         return np.all(self.load[:, k] + self.new_coef[k, s] <= self.limit[:, k], axis=1)
 
+    def how_many(self, i: int, s: int) -> int:
+        """How many more new tasks of ``s`` fit on ``i`` (every row is linear in the task
+        counts, so ``n`` fit where each row has ``n`` times the task's need left)."""
+        k = self._needs[s]
+        if not k.size:
+            return int(np.iinfo(np.int64).max)
+        return int(((self.limit[i, k] - self.load[i, k]) // self.new_coef[k, s]).min())
+
     def over(self, among: np.ndarray) -> np.ndarray:
         """Those of the instances ``among`` where some row is over its limit (the tasks
         there do not fit: :func:`holds` false), in order."""
@@ -507,6 +515,7 @@ class ArrayLoads:
         return bool(np.all(self.load[i, k] + self.old_coef[k, s] <= self.limit[i, k]))
 
     def change(self, i: int, s: int, new: bool, sign: int) -> None:
+        """``sign`` (±n) tasks of ``s`` more on ``i``, new or old ones."""
         self.load[i] += sign * (self.new_coef if new else self.old_coef)[:, s]
 
     def room(self, among: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 
 import numpy as np
 
@@ -35,34 +35,10 @@ from planner.model.horizon import max_waves
 from planner.model.placement import REASON_ORDER, configuration_message, placement_message
 from planner.model.policy import Policy
 from planner.model.problem import Problem, Service
+from planner.model.state import Matrix, State, counts, remember
 
-Matrix = tuple[tuple[int, ...], ...]
-
-__all__ = ["REASON_ORDER", "placement_message"]  # re-exported: placement owns them
-
-
-@dataclass(frozen=True)
-class State:
-    """Old and new task counts: ``old[i][s]``, ``new[i][s]``; and per capacity provider's
-    group, how many of its launchable instances it has launched (``added``; empty: as at
-    the start, ROLLOUT.md §10)."""
-
-    old: Matrix
-    new: Matrix
-    added: tuple[int, ...] = ()
-
-    def old_total(self, s: int) -> int:
-        return self._totals[0][s]
-
-    def new_total(self, s: int) -> int:
-        return self._totals[1][s]
-
-    @cached_property
-    def _totals(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Per service, old and new tasks in all (a state is immutable: counted once)."""
-        return tuple(map(sum, zip(*self.old, strict=True))), tuple(  # type: ignore[return-value]
-            map(sum, zip(*self.new, strict=True))
-        )
+# re-exported: placement and state own them
+__all__ = ["REASON_ORDER", "Matrix", "State", "placement_message"]
 
 
 Moves = tuple[tuple[int, int, int], ...]  # (service, instance, count), count > 0
@@ -171,6 +147,16 @@ def room_for(svc: Service, old: int, new: int) -> int:
 # ---------------------------------------------------------------- one wave
 
 
+def _moved(before: State, after: State, wave: Wave) -> None:
+    """``after``'s counts as arrays, from ``before``'s and the moves of ``wave``."""
+    old, new = (a.copy() for a in counts(before))
+    for s, i, n in wave.stops:
+        old[i, s] -= n
+    for s, i, n in wave.starts:
+        new[i, s] += n
+    remember(after, old, new)
+
+
 def _apply(matrix: Matrix, moves: Moves, sign: int) -> Matrix:
     """``matrix`` with ``moves`` applied; the rows no move touches are shared."""
     changed: dict[int, list[int]] = {}
@@ -222,9 +208,10 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
             name = problem.services[s].name
             raise InvalidWave(f"{name}: starts {started[s]} new tasks, room for {room}")
     after = State(old, _apply(state.new, wave.starts, +1), state.added)
+    _moved(state, after, wave)
     loads = None  # every placement row of every instance as arrays, built once if needed
     if wave.starts:  # the instances started on hold their tasks: every row kept
-        loads = placement.ArrayLoads(problem.row_arrays, after.old, after.new)
+        loads = placement.ArrayLoads(problem.row_arrays, *counts(after))
         over = loads.over(np.unique([i for _, i, _ in wave.starts]))
         if over.size:
             raise InvalidWave(f"the tasks started on instance {over[0]} do not fit there")
@@ -232,7 +219,7 @@ def apply_wave(problem: Problem, state: State, wave: Wave, *, ecs_rules: bool = 
         for s in range(S):
             if start_room(problem, after, s) > 0:
                 if loads is None:
-                    loads = placement.ArrayLoads(problem.row_arrays, after.old, after.new)
+                    loads = placement.ArrayLoads(problem.row_arrays, *counts(after))
                 fitting = np.flatnonzero(loads.fits(s))
                 if fitting.size:
                     name = problem.services[s].name
@@ -271,7 +258,7 @@ def can_start_somewhere(
     if start_room(problem, state, s) <= 0:
         return False
     if loads is None:
-        loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
+        loads = placement.ArrayLoads(problem.row_arrays, *counts(state))
     return bool(loads.fits(s).any())
 
 
@@ -283,7 +270,7 @@ def is_dead(problem: Problem, state: State) -> bool:
     if any(stop_allowance(problem, state, s) for s in range(S)):
         return False
     seen = view(problem, state)
-    loads = placement.ArrayLoads(seen.row_arrays, state.old, state.new)
+    loads = placement.ArrayLoads(seen.row_arrays, *counts(state))
     if any(can_start_somewhere(problem, state, s, loads) for s in range(S)):
         return False
     return not problem.reacts or grown(problem, state) == launched(problem, state)
@@ -395,11 +382,11 @@ class Cluster:
     def __init__(self, problem: Problem, state: State) -> None:
         problem = view(problem, state)
         self.p = problem
-        self.loads = placement.ArrayLoads(problem.row_arrays, state.old, state.new)
-        n, S = problem.n_instances, problem.n_services
-        self.old = np.array(state.old, dtype=np.int64).reshape(n, S)
+        old, new = counts(state)
+        self.loads = placement.ArrayLoads(problem.row_arrays, old, new)
+        self.old = old.copy()
         #: per service, its tasks (old and new) per instance
-        self.here = (self.old + np.array(state.new, dtype=np.int64).reshape(n, S)).T.copy()
+        self.here = (old + new).T.copy()
         self.attrs = problem.attributes
 
     def stop_options(self, s: int) -> list[int]:
@@ -425,9 +412,9 @@ class Cluster:
         self.here[s, i] -= 1
         self.loads.change(i, s, False, -1)
 
-    def start(self, s: int, i: int) -> None:
-        self.here[s, i] += 1
-        self.loads.change(i, s, True, +1)
+    def start(self, s: int, i: int, n: int = 1) -> None:
+        self.here[s, i] += n
+        self.loads.change(i, s, True, +n)
 
     def olds(self) -> Matrix:
         return tuple(map(tuple, self.old.tolist()))
@@ -479,23 +466,33 @@ def scheduler_wave(
             c.stop(s, i)
             stops[s, i] = stops.get((s, i), 0) + 1
     mid = State(c.olds(), state.new)
+    remember(mid, c.old.copy(), counts(state)[1])
     room = [start_room(problem, mid, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
 
-    def place(s: int) -> bool:
+    def place(s: int, batch: bool = False) -> bool:
+        """One new task of ``s``; with ``batch`` (its turn goes on until it places no
+        more), as many in a row as the policy puts on the same instance."""
         if not room[s]:
             return False
-        options = start_options(s)
-        if not options:
-            return False
-        i = rng.choice(options) if rng else options[0]
-        c.start(s, i)
-        starts[s, i] = starts.get((s, i), 0) + 1
-        room[s] -= 1
+        n = 1
+        if batch and policy is not None and not rng:
+            chosen = policy.start_batch(c, s)
+            if chosen is None:
+                return False
+            i, n = chosen[0], min(chosen[1], room[s])
+        else:
+            options = start_options(s)
+            if not options:
+                return False
+            i = rng.choice(options) if rng else options[0]
+        c.start(s, i, n)
+        starts[s, i] = starts.get((s, i), 0) + n
+        room[s] -= n
         return True
 
     for s in order or ():
-        while place(s):
+        while place(s, batch=True):
             pass
     turn = list(range(S))
     while True:  # turns, until no service places (also completes a partial order)
