@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from planner.deciding.analysis import Analysis
 from planner.deciding.verdicts import Verdict
-from planner.errors import InternalError
+from planner.errors import InternalError, OutOfTime
 from planner.model.parts import joined, part_problem
 from planner.model.problem import Problem
 from planner.model.rollout import InvalidWave, Wave, replay, simulate
@@ -37,7 +37,7 @@ def decide_parts(
         answers[k] = decide(part_problem(problem, parts[k]), share)
         if answers[k].verdict == Verdict.HANGS:
             break  # the whole hangs: the other parts do not change that
-    return _together(problem, parts, answers)
+    return _together(problem, parts, answers, deadline)
 
 
 def _tasks(problem: Problem, part: tuple[int, ...]) -> int:
@@ -45,9 +45,13 @@ def _tasks(problem: Problem, part: tuple[int, ...]) -> int:
 
 
 def _together(
-    problem: Problem, parts: Sequence[tuple[int, ...]], answers: dict[int, Analysis]
+    problem: Problem,
+    parts: Sequence[tuple[int, ...]],
+    answers: dict[int, Analysis],
+    deadline: Deadline,
 ) -> Analysis:
-    """The whole's verdict and evidence from the parts decided so far (see the module)."""
+    """The whole's verdict and evidence from the parts decided so far (see the module);
+    a run made here for the dead path stops at ``deadline``."""
     verdicts = {k: a.verdict for k, a in answers.items()}
     names = [
         ", ".join(problem.services[s].name for s in part) for part in parts
@@ -60,7 +64,7 @@ def _together(
     plans = [answers[k].plan if k in answers else None for k in range(len(parts))]
     plan = joined(parts, plans) if all(p is not None for p in plans) else None  # type: ignore[arg-type]
     dying = next((k for k in sorted(answers) if answers[k].dead_path is not None), None)
-    dead_path = _dead_path(problem, parts, answers, dying) if dying is not None else None
+    dead_path = None if dying is None else _dead_path(problem, parts, answers, dying, deadline)
     if Verdict.HANGS in verdicts.values():
         k = next(k for k, v in verdicts.items() if v == Verdict.HANGS)
         verdict, why = Verdict.HANGS, f"[{names[k]}] hangs: {answers[k].proof}"
@@ -89,11 +93,15 @@ def _dead_path(
     parts: Sequence[tuple[int, ...]],
     answers: dict[int, Analysis],
     dying: int,
-) -> list[Wave]:
+    deadline: Deadline,
+) -> list[Wave] | None:
     """Part ``dying``'s dead path, with every other part running ECS's own run beside it
     to its end (complete or dead: a part's run by ECS rules always ends, within the
     bound of :mod:`planner.model.horizon`): the one its analysis made first, where it
-    has one, else made here."""
+    has one, else made here, by ``deadline``. None where that run is not made in time:
+    the whole then has no dead path to show (a part that hangs still makes the whole
+    hang; an at-risk verdict needs every part decided, and each decided part has its run).
+    """
     runs: list[list[Wave]] = []
     for k, part in enumerate(parts):
         if k == dying:
@@ -101,5 +109,10 @@ def _dead_path(
             continue
         summary = answers[k].scheduler if k in answers else None
         own = summary.default_run if summary is not None else None
-        runs.append(list((own or simulate(part_problem(problem, part))).waves))
+        if own is None:
+            try:
+                own = simulate(part_problem(problem, part), deadline=deadline.perf_counter())
+            except OutOfTime:
+                return None
+        runs.append(list(own.waves))
     return joined(parts, runs)

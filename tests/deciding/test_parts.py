@@ -157,3 +157,27 @@ def test_reach_is_where_a_task_runs_or_could_ever_fit():
                     assert bool(r[s, i]) == bool(run or p.could_ever_fit(i, s)), (c.name, s, i)
                     pairs += 1
     assert pairs > 3000
+
+
+def test_a_hang_beside_an_undecided_group_keeps_the_time_limit():
+    """A group that hangs, beside one never decided (the decomposition stops at a hang):
+    the other's ECS run is made for the joined dead path only while the deadline allows.
+    Past it the whole still hangs, with no dead path to show, rather than run on."""
+    from planner.deciding.parts import _together
+    from planner.running.clock import Deadline
+
+    sc, p, _ = next(c for c in CASES if c[2] == ("hangs", "safe"))
+    groups = independent_parts(p)
+    hanging = next(
+        k
+        for k, g in enumerate(groups)
+        if analyse(part_problem(p, g), time_limit=30).verdict == "hangs"
+    )
+    a = analyse(part_problem(p, groups[hanging]), time_limit=30, workers=1)
+    assert a.dead_path is not None
+    in_time = _together(p, groups, {hanging: a}, Deadline(30))
+    assert in_time.verdict == "hangs" and in_time.dead_path is not None
+    oracle = Oracle(sc)
+    assert oracle.dead(oracle.replay(named(p, in_time.dead_path), ecs=True))
+    late = _together(p, groups, {hanging: a}, Deadline(0))
+    assert late.verdict == "hangs" and late.dead_path is None
