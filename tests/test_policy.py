@@ -17,20 +17,24 @@ BATCHES: list[str] = []
 class Counted(Policy):
     """Policy's choices, its batches recorded."""
 
-    def start_batch(self, c, s):
-        chosen = super().start_batch(c, s)
-        if chosen is not None and chosen[1] > 1:
-            BATCHES.append("spoiled" if self.spoil is not None else "packed")
-        return chosen
+    def turn(self, c, s, room):
+        kind = "spoiled" if self.spoil is not None and s != self.spoil else "packed"
+        for made, (i, n) in enumerate(super().turn(c, s, room), 1):
+            if n > 1:
+                BATCHES.append(kind)
+            if made == 2:  # a choice after a start: the kept arrays were read
+                BATCHES.append(f"{kind} again")
+            yield i, n
 
 
 @dataclass(frozen=True)
 class OneAtATime(Policy):
-    """Policy's choices, one task at a time."""
+    """Policy's choices, one task at a time, each made afresh (start_options)."""
 
-    def start_batch(self, c, s):
-        chosen = super().start_batch(c, s)
-        return None if chosen is None else (chosen[0], 1)
+    def turn(self, c, s, room):
+        while room > 0 and (options := self.start_options(c, s)):
+            yield options[0], 1
+            room -= 1
 
 
 def _policies(p):
@@ -42,7 +46,9 @@ def _policies(p):
         yield {"order": (s, *others), "pack": True, "levelled": (s,)}
 
 
-def test_a_batch_of_starts_is_what_one_at_a_time_makes():
+def test_a_turn_of_starts_is_what_one_at_a_time_makes():
+    """A turn's batches and kept arrays (Policy.turn) against every choice made afresh,
+    one task at a time."""
     BATCHES.clear()
     runs = 0
     for p in broad_problems(5, 200, max_tasks=24):
@@ -54,6 +60,31 @@ def test_a_batch_of_starts_is_what_one_at_a_time_makes():
             assert batched.complete == single.complete
             runs += 1
     assert runs > 800
-    # the batches were there to compare: packed, and spoiling ones that fell back to packing
-    assert BATCHES.count("packed") > 50
-    assert BATCHES.count("spoiled") > 3
+    # the batches were there to compare, and choices made after a start in a turn
+    assert BATCHES.count("packed") > 15
+    assert BATCHES.count("spoiled again") > 15  # (long spoiling turns: the next test)
+
+
+def test_on_fifty_instances_a_turn_is_what_one_at_a_time_makes():
+    """The same on the benchmark's M scenarios (50 instances, 10 services: long spoiling
+    turns, the arrays read after many starts), every service spoiled in turn."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ beside planner/
+    from benchmarks import scale
+    from planner.inputs.loading import load_scenario
+    from planner.model.problem import compile_problem
+
+    BATCHES.clear()
+    for family, u in (("honest2", 0.85), ("scale", 0.5)):
+        for _, mapping in scale.fitting("M", u, "fleet-wide", 1, family=family)[0]:
+            p = compile_problem(load_scenario(mapping))
+            for s in range(p.n_services):
+                others = tuple(x for x in range(p.n_services) if x != s)
+                kw = {"order": (*others, s), "spoil": s}
+                batched = simulate(p, policy=Counted(**kw))
+                single = simulate(p, policy=OneAtATime(**kw))
+                assert batched.waves == single.waves and batched.complete == single.complete
+    assert BATCHES.count("spoiled again") > 200
+    assert BATCHES.count("spoiled") > 50

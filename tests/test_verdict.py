@@ -326,9 +326,9 @@ def test_adversary_runs_are_legal_ecs_runs(recorded_policies):
 
 
 def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_policies):
-    """Past 40 tasks the randomised runs alternate with the adversary's (only for the
-    target services), then go on alone, all of them legal runs by the plain model's
-    ECS rules."""
+    """Past 40 tasks the hardest services' spoiling runs come first, then the randomised
+    runs alternate with the adversary's other runs (only for the target services), then
+    go on alone, all of them legal runs by the plain model's ECS rules."""
     from planner.deciding import ecs_runs
     from planner.model.rollout import replay
 
@@ -344,14 +344,16 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
         runs.append(run)
         if len(runs) == 20:
             break
-    adversary = seen[0:14:2]  # three spoiling orders, packed, spread, levelled, thin-first
-    assert [q.order[-1] if not q.levelled else q.order[0] for q in adversary] == [2] * 7
-    # first: the others' tasks each where it takes a place of c's, the largest first (a),
-    # the most tasks first (a), and as listed (a, b)
-    assert [(q.spoil, q.order) for q in adversary[:3]] == [(2, (0, 1, 2))] * 3
-    assert seen[1].rng is not None and seen[3].level and seen[3].order  # random, levelled
-    assert seen[5].spoil == 2 and seen[5].order[-1] == 2  # c spoiled, the others shuffled
-    randomised = seen[1:14:2] + seen[14:]
+    # first, before any randomised run, the spoiling runs of the hardest services (c
+    # alone here): the others' tasks each where it takes a place of c's, the largest
+    # first (a), the most tasks first (a), and as listed (a, b)
+    assert [(q.spoil, q.order) for q in seen[:3]] == [(2, (0, 1, 2))] * 3
+    adversary = seen[3:11:2]  # then taking turns: packed, spread, levelled, thin-first
+    assert [q.order[-1] if not q.levelled else q.order[0] for q in adversary] == [2] * 4
+    assert adversary[0].pack and adversary[2].level and adversary[3].levelled == (2,)
+    assert seen[4].rng is not None and seen[6].level and seen[6].order  # random, levelled
+    assert seen[8].spoil == 2 and seen[8].order[-1] == 2  # c spoiled, the others shuffled
+    randomised = seen[4:11:2] + seen[11:]
     assert all(q.rng is not None or q.level or q.spoil == 2 for q in randomised)
     for run in runs:
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules

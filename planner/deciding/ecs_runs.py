@@ -31,17 +31,19 @@ def other_runs(
     service itself last; or the service first, spread thin (on a fixed host port it then
     blocks an instance per task), the others packed into what is left. The spoiling runs
     come first, three of them per service, the others in three orders (:func:`_spoilers`):
-    the largest first, the most tasks first, and as listed. And randomised runs, in turn:
+    the largest first, the most tasks first, and as listed; those of the
+    :data:`FIRST_SPOILED` hardest services before any other. And randomised runs, in turn:
     every choice at random; the services in a random order, each task levelled; and a
     service spoiled by the others in a random order. All stop at a quarter of
     ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
-    the adversary's, then alone for an eighth of it (:data:`~planner.running.clock.RANDOM_RUNS`;
-    at 350 instances the adversary's alone filled the quarter; levelled runs in a random
-    order found fleet-wide dead ends there and at 50 instances, after tens to hundreds of
-    runs: benchmarks/README.md). ``targets``: the
+    the adversary's after the hardest services' spoiling runs, then alone for an eighth
+    of it (:data:`~planner.running.clock.RANDOM_RUNS`; at 350 instances the adversary's
+    alone filled the quarter; levelled runs in a random order found fleet-wide dead ends
+    there and at 50 instances, after tens to hundreds of runs: benchmarks/README.md).
+    ``targets``: the
     services worth the adversary's runs (None: every one), as the count sets say which
     services a run can leave unfinished at all; they take their turns the hardest to
     place first (:func:`hardest_first`).
@@ -65,6 +67,11 @@ def other_runs(
                 # s first, spread thin, the others packed into the instances it left
                 Policy(order=(s, *others), pack=True, levelled=(s,)),
             ]
+    # the spoiling runs of the hardest few go before any randomised run: at 2,800
+    # instances only a handful of runs fit the budget, and these are the ones that died
+    # there (benchmarks/README.md)
+    first = [p for p in adversary if p.spoil in chosen[:FIRST_SPOILED]] if adversary else []
+    adversary = [p for p in adversary if all(p is not q for q in first)]
     rng = random.Random(seed)
 
     def randomised(k: int) -> Policy:
@@ -82,17 +89,20 @@ def other_runs(
     n_tries = tries if tries is not None else (24 if problem.total_desired <= 40 else None)
     policies: Iterator[Policy]
     if n_tries is not None:  # the adversary's, then the randomised ones
-        policies = itertools.chain(adversary, (randomised(k) for k in range(n_tries)))
+        policies = itertools.chain(first, adversary, (randomised(k) for k in range(n_tries)))
     else:  # taking turns, the randomised ones going on once the adversary's are done
-        policies = (
-            p
-            for k in itertools.count()
-            for p in ((adversary[k],) if k < len(adversary) else ()) + (randomised(k),)
+        policies = itertools.chain(
+            first,
+            (
+                p
+                for k in itertools.count()
+                for p in ((adversary[k],) if k < len(adversary) else ()) + (randomised(k),)
+            ),
         )
     # once the adversary's are done, randomised runs go on for an eighth of the limit
     eighth = deadline.share(clock.RANDOM_RUNS)
     for k, policy in enumerate(policies):
-        if n_tries is None and k >= 2 * len(adversary) and eighth.end < budget.end:
+        if n_tries is None and k >= len(first) + 2 * len(adversary) and eighth.end < budget.end:
             budget = eighth
         if budget.expired:
             return
@@ -100,6 +110,10 @@ def other_runs(
             yield simulate(problem, policy=policy, deadline=budget.perf_counter())
         except OutOfTime:
             return
+
+
+#: Services whose spoiling runs (all three orders) come before any randomised run.
+FIRST_SPOILED = 3
 
 
 def hardest_first(problem: Problem, services: Iterable[int]) -> list[int]:

@@ -495,6 +495,11 @@ class ArrayLoads:
         k = self._needs[s]
         return np.all(self.load[:, k] + self.new_coef[k, s] <= self.limit[:, k], axis=1)
 
+    def fits_at(self, i: int, s: int) -> bool:
+        """Whether one more new task of ``s`` fits on ``i`` (:meth:`fits`, one instance)."""
+        k = self._needs[s]
+        return bool(np.all(self.load[i, k] + self.new_coef[k, s] <= self.limit[i, k]))
+
     def how_many(self, i: int, s: int) -> int:
         """How many more new tasks of ``s`` fit on ``i`` (every row is linear in the task
         counts, so ``n`` fit where each row has ``n`` times the task's need left)."""

@@ -470,30 +470,28 @@ def scheduler_wave(
     room = [start_room(problem, mid, s) for s in range(S)]
     starts: dict[tuple[int, int], int] = {}
 
-    def place(s: int, batch: bool = False) -> bool:
-        """One new task of ``s``; with ``batch`` (its turn goes on until it places no
-        more), as many in a row as the policy puts on the same instance."""
+    def place(s: int) -> bool:
         if not room[s]:
             return False
-        n = 1
-        if batch and policy is not None and not rng:
-            chosen = policy.start_batch(c, s)
-            if chosen is None:
-                return False
-            i, n = chosen[0], min(chosen[1], room[s])
-        else:
-            options = start_options(s)
-            if not options:
-                return False
-            i = rng.choice(options) if rng else options[0]
-        c.start(s, i, n)
-        starts[s, i] = starts.get((s, i), 0) + n
-        room[s] -= n
+        options = start_options(s)
+        if not options:
+            return False
+        i = rng.choice(options) if rng else options[0]
+        c.start(s, i)
+        starts[s, i] = starts.get((s, i), 0) + 1
+        room[s] -= 1
         return True
 
     for s in order or ():
-        while place(s, batch=True):
-            pass
+        if policy is None or rng:
+            while place(s):
+                pass
+            continue
+        # a policy's turn: batches of starts, each on the cluster before the next choice
+        for i, n in policy.turn(c, s, room[s]):
+            c.start(s, i, n)
+            starts[s, i] = starts.get((s, i), 0) + n
+            room[s] -= n
     turn = list(range(S))
     while True:  # turns, until no service places (also completes a partial order)
         if rng:
