@@ -39,3 +39,23 @@ def test_the_arrays_are_read_only_and_only_the_last_few_are_kept():
     assert len(state_module._ARRAYS) <= state_module._KEPT
     assert state_module._recent(states[0]) is None  # dropped: made again when asked
     assert np.array_equal(counts(states[0])[1], [[0, 0]])
+
+
+def test_threads_that_share_the_arrays_each_get_their_own_states_counts():
+    """Analyses in several threads of one process (a Dask worker's) push each other's
+    arrays out, never mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def check(k: int) -> int:
+        seen = 0
+        for j in range(300):
+            st = State(((k, j % 7),), ((j, k),))
+            old, new = counts(st)
+            assert old.tolist() == [[k, j % 7]] and new.tolist() == [[j, k]]
+            assert st.old_total(1) == j % 7 and st.new_total(0) == j
+            seen += 1
+        return seen
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(check, range(8))) == 2400
+    assert len(state_module._ARRAYS) <= state_module._KEPT

@@ -469,7 +469,7 @@ class ArrayLoads:
     has the same coefficients on every instance, only its limit differs (a row an
     instance does not have, a memberOf that admits it, has no limit there)."""
 
-    def __init__(self, layout: Layout, old: Sequence[Sequence[int]], new) -> None:
+    def __init__(self, layout: Layout, old: Sequence[Sequence[int]] | np.ndarray, new) -> None:
         self.old_coef, self.new_coef, self.limit, self.resource, self._needs = layout
         n, S = self.limit.shape[0], self.old_coef.shape[1]
         # in floating point, where numpy multiplies matrices ten times faster than in

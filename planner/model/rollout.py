@@ -382,7 +382,8 @@ class Cluster:
     def __init__(self, problem: Problem, state: State) -> None:
         problem = view(problem, state)
         self.p = problem
-        old, new = counts(state)
+        shape = (problem.n_instances, problem.n_services)
+        old, new = (a.reshape(shape) for a in counts(state))
         self.loads = placement.ArrayLoads(problem.row_arrays, old, new)
         self.old = old.copy()
         #: per service, its tasks (old and new) per instance

@@ -4,6 +4,7 @@ the runs that place thousands of tasks (:mod:`planner.model.rollout`)."""
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
@@ -43,8 +44,11 @@ class State:
 #: The last few states' counts as arrays, by the state's id (a weak reference tells a
 #: state from a later one at the same address). Few, not one per state: at 2,800
 #: instances × 320 services the arrays take 14 MB a state, and a run keeps its states.
+#: Shared by the threads of a process (a Dask worker may run analyses in several): one
+#: thread's states may push out another's, which are then made again.
 _ARRAYS: dict[int, tuple[weakref.ref, np.ndarray, np.ndarray]] = {}
 _KEPT = 8
+_LOCK = threading.Lock()
 
 
 def counts(state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -56,9 +60,9 @@ def counts(state: State) -> tuple[np.ndarray, np.ndarray]:
     hit = _recent(state)
     if hit is not None:
         return hit
-    old, new = (np.array(m, dtype=np.int64) for m in (state.old, state.new))
     n = len(state.old)
-    old, new = old.reshape(n, -1), new.reshape(n, -1)
+    shape = (n, len(state.old[0]) if n else 0)  # (no instance: no service either, here)
+    old, new = (np.array(m, dtype=np.int64).reshape(shape) for m in (state.old, state.new))
     remember(state, old, new)
     return old, new
 
@@ -67,9 +71,10 @@ def remember(state: State, old: np.ndarray, new: np.ndarray) -> None:
     """Keep ``old`` and ``new`` (equal to ``state``'s counts: the caller's promise) as its
     arrays, so that :func:`counts` need not make them."""
     old.flags.writeable = new.flags.writeable = False
-    if len(_ARRAYS) >= _KEPT:
-        del _ARRAYS[next(iter(_ARRAYS))]
-    _ARRAYS[id(state)] = (weakref.ref(state), old, new)
+    with _LOCK:
+        while len(_ARRAYS) >= _KEPT:
+            del _ARRAYS[next(iter(_ARRAYS))]
+        _ARRAYS[id(state)] = (weakref.ref(state), old, new)
 
 
 def _recent(state: State) -> tuple[np.ndarray, np.ndarray] | None:
