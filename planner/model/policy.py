@@ -116,11 +116,16 @@ class Policy:
         return int(where[fits_now][np.argmin(spare[fits_now].min(axis=1))]), False
 
 
-def _packed(loads: Any, where: np.ndarray) -> int:
-    """Of the instances ``where``, the one with the least room left, resource by
-    resource (ties: the first)."""
+def _least_room_first(loads: Any, where: np.ndarray) -> np.ndarray:
+    """The instances ``where``, the least room left first, resource by resource (ties:
+    the first instance first)."""
     left = loads.room(where)
-    return int(where[np.lexsort((where, *left.T[::-1]))[0]])
+    return where[np.lexsort((where, *left.T[::-1]))]
+
+
+def _packed(loads: Any, where: np.ndarray) -> int:
+    """Of the instances ``where``, the one with the least room left."""
+    return int(_least_room_first(loads, where)[0])
 
 
 def _spoiling_turn(loads: Any, s: int, t: int, room: int) -> Iterator[tuple[int, int]]:
@@ -154,8 +159,7 @@ def _packed_turn(loads: Any, s: int, where: np.ndarray, room: int) -> Iterator[t
     """Packed starts of ``s`` on the instances ``where`` (where it fits), as many as fit
     on the one with the least room left, then on the next: sorted once, as a start only
     changes its own instance, which then holds no more."""
-    left = loads.room(where)
-    for i in where[np.lexsort((where, *left.T[::-1]))].tolist():
+    for i in _least_room_first(loads, where).tolist():
         if room <= 0:
             return
         n = min(loads.how_many(i, s), room)
