@@ -56,16 +56,6 @@ def test_a_share_is_of_what_is_left_or_of_the_limit_within_its_bounds():
     assert d.share(Share("x", 1.0, "why", of="limit")).left() == 40  # never past d
 
 
-def test_as_a_perf_counter_value_a_passed_deadline_is_in_the_past():
-    import time
-
-    now, tick = scripted()
-    d = Deadline(5, clock=tick)
-    assert d.perf_counter() > time.perf_counter() + 4
-    now[0] = 5.0
-    assert d.perf_counter() < time.perf_counter()
-
-
 def test_every_share_is_named_once_with_a_reason():
     constants = [v for v in vars(shares).values() if isinstance(v, Share)]
     names = [s.name for s in constants]
@@ -150,7 +140,8 @@ def test_a_solve_whose_clock_runs_out_answers_unknown_with_what_is_known(cp_sat_
         ROOT / "scenarios/examples/bigger-revision-four-instances.yaml"
     )
     s.top = Deadline(10.0, clock=lambda: s.now[0])
-    result = planner.solve(scenario, deadline=s.top, workers=1)
+    # the clock's shares (one worker would cut them by counted work: tests/test_work.py)
+    result = planner.solve(scenario, deadline=s.top, workers=1, repeatable=False)
     assert result.verdict == "unknown" and result.proof.startswith("time limit"), result.proof
     assert result.plan, "the completing run found before is kept"
     assert s.calls and all(asked <= left + 1e-9 for asked, left, _ in s.calls)

@@ -633,7 +633,8 @@ def test_solve_keeps_a_reserve_of_its_limit_for_what_follows_the_analysis(monkey
     monkeypatch.setattr(solve_module, "analyse", spy)
     for limit, reserve in ((10, 0.5), (60, 1.0)):
         seen.clear()
-        planner.solve(MIXED[0].scenario, deadline=Deadline(limit, clock=lambda: 0.0))
+        deadline = Deadline(limit, clock=lambda: 0.0)
+        planner.solve(MIXED[0].scenario, deadline=deadline, repeatable=False)
         assert seen == [limit - reserve] and clock.RESERVE.seconds(Deadline(limit)) == reserve
 
 

@@ -107,7 +107,7 @@ def other_runs(
         if budget.expired:
             return
         try:
-            yield simulate(problem, policy=policy, deadline=budget.perf_counter())
+            yield simulate(problem, policy=policy, deadline=budget)
         except OutOfTime:
             return
 

@@ -111,7 +111,7 @@ def _dead_path(
         own = summary.default_run if summary is not None else None
         if own is None:
             try:
-                own = simulate(part_problem(problem, part), deadline=deadline.perf_counter())
+                own = simulate(part_problem(problem, part), deadline=deadline)
             except OutOfTime:
                 return None
         runs.append(list(own.waves))

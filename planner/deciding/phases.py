@@ -105,7 +105,7 @@ def decide(
     default = summary.default_run  # the scheduler's first run is ECS's default run
     if default is None:  # the first runs' share ran out before it was made
         progress.phase("ECS's default run")
-        default = simulate(problem, deadline=deadline.perf_counter())
+        default = simulate(problem, deadline=deadline)
     s = Search(problem, deadline, workers, seed, tries, shortcuts, known, default)
     # a hang of ECS as configured is the witness, else ECS's default run if it dies
     dead: Run | None = summary.first_hang if summary.first_hang is not None else default

@@ -93,7 +93,7 @@ def decide(
         )
     default = summary.default_run
     if default is None:
-        default = simulate(problem, deadline=deadline.perf_counter())
+        default = simulate(problem, deadline=deadline)
     complete = default if default.complete else summary.complete_run
     dead = summary.first_hang or (None if default.complete else default)
     known.update(complete=complete, dead=dead)
@@ -208,7 +208,7 @@ def _exhaustive(
         return None, dead  # it could not list the first state's waves, let alone all
     progress.phase("every run by ECS rules with scale-out")
     try:
-        status, path, states, seen = exhaustive.search(problem, deadline.perf_counter())
+        status, path, states, seen = exhaustive.search(problem, deadline)
     except OutOfTime:
         return None, dead
     if status == "none":
@@ -243,7 +243,7 @@ def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis |
         return None
     progress.phase("every plan with scale-out")
     try:
-        status, path, states, seen = exhaustive.plan_search(problem, deadline.perf_counter())
+        status, path, states, seen = exhaustive.plan_search(problem, deadline)
     except OutOfTime:
         return None
     if status == "found" and path is not None and states is not None:
@@ -255,7 +255,7 @@ def _plans(problem: Problem, deadline: Deadline, dead: Run | None) -> Analysis |
         return plan
     if status == "none":
         if dead is None:
-            dead = simulate(problem, deadline=deadline.perf_counter())
+            dead = simulate(problem, deadline=deadline)
         return hangs(
             problem,
             dead,

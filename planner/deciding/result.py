@@ -146,6 +146,9 @@ class Result:
     workers: int | None = None
     #: The compiled scenario the result is about (for reports; not in the JSON).
     problem: Any = field(default=None, repr=False, compare=False)
+    #: The work budget the solve ran on (:class:`~planner.running.work.WorkClock`: work
+    #: spent, the budget, whether the time limit cut it off), or None: the clock's shares.
+    work: Any = field(default=None, repr=False, compare=False)
     #: ECS as configured (ROLLOUT.md §8): CONTRACT.md's ``scheduler`` object.
     scheduler: dict[str, Any] | None = None
     #: ``any`` (§4's ECS rules as written) or ``ecs`` (narrowed to the scheduler, §8).

@@ -41,6 +41,7 @@ from planner.model.rollout import (
     start_room,
     stop_allowance,
 )
+from planner.running import work
 from planner.running.clock import Deadline
 
 
@@ -49,7 +50,7 @@ def scheduler_run(
     rng: random.Random | None = None,
     order: Sequence[int] | None = None,
     start: State | None = None,
-    deadline: float | None = None,
+    deadline: Deadline | float | None = None,
 ) -> Run:
     """The scheduler from ``start`` (default: the initial state) until it completes or
     hangs (:class:`~planner.errors.OutOfTime` past ``deadline``)."""
@@ -114,7 +115,7 @@ def strategies_of(problem: Problem) -> dict[str, list[dict[str, str | None]]]:
 
 
 def runs(
-    problem: Problem, seed: int = 0, deadline: Callable[[], float | None] = lambda: None
+    problem: Problem, seed: int = 0, deadline: Callable[[], Deadline | None] = lambda: None
 ) -> Iterator[Run | None]:
     """Scheduler runs: ties first and turns in file order; each service first and last;
     then ties and turns drawn at random, without end (the caller stops). A run that
@@ -166,9 +167,9 @@ def summarise(
         summary = Summary(strategies_of(problem))
         summary.first = first
 
-        def cut_off() -> float | None:
+        def cut_off() -> Deadline | None:
             due = summary.first if summary.default_run is None and summary.first else None
-            return _cut_off(due or summary.deadline)
+            return due or summary.deadline
 
         summary.source = runs(problem, seed, cut_off)
     assert summary.source is not None, "a final summary takes no more runs"
@@ -187,11 +188,6 @@ def summarise(
             summary.first_hang = summary.first_hang or run
     summary.seconds += deadline.clock() - t0
     return summary
-
-
-def _cut_off(deadline: Deadline | None) -> float | None:
-    """``deadline`` as :func:`~planner.model.rollout.simulate` takes it."""
-    return None if deadline is None else deadline.perf_counter()
 
 
 def follows(
@@ -232,7 +228,10 @@ def _wave_follows(
         stopping = bool(stops)  # every stop comes before every start
         pending = stops if stopping else starts
         out = []
-        for s in sorted({s for s, _ in pending}):
+        services = sorted({s for s, _ in pending})
+        # under a work budget: a strategy's choice per service, and the moves left
+        work.charge(work.choice_cost(problem.n_instances, len(services), len(pending)))
+        for s in services:
             options = set(c.stop_options(s) if stopping else c.start_options(s))
             out += [(stopping, s, i) for i in sorted({i for t, i in pending if t == s})
                     if i in options]  # fmt: skip
@@ -312,6 +311,8 @@ def successors(problem: Problem, state: State, budget: list[int], deadline: Dead
         return (c.old.tobytes(), c.here.tobytes(), room, stops)
 
     def tick() -> None:
+        # under a work budget: the state's key, and a strategy's choice per service
+        work.charge(work.choice_cost(problem.n_instances, S, problem.n_instances * S))
         budget[0] -= 1
         if budget[0] < 0 or (budget[0] % 256 == 0 and deadline.expired):
             raise Exhausted

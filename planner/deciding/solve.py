@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 from planner.deciding import outcome
@@ -15,7 +16,7 @@ from planner.errors import PlannerError
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
 from planner.model.timing import estimate, timing_parameters
-from planner.running import clock, progress
+from planner.running import clock, progress, work
 from planner.running.clock import Deadline
 from planner.running.machine import default_workers
 
@@ -38,6 +39,7 @@ def solve(
     placement: str | None = None,
     deadline: Deadline | None = None,
     least_max_size: bool = False,
+    repeatable: bool | None = None,
 ) -> Result:
     """Decide whether the deployment of ``scenario`` completes (ROLLOUT.md §4).
 
@@ -66,6 +68,12 @@ def solve(
         :func:`~planner.deciding.minimum.scan_max_sizes`), within
         :data:`~planner.running.clock.LEAST_MAX_SIZE` of the time; the verdict stays the
         one at the scenario's own maxSize.
+    repeatable
+        Cut the phases by counted work instead of the clock
+        (:func:`planner.running.work.budget`), so that one worker gives the same answer
+        on any machine fast enough; None: with one worker (CP-SAT's search with more is
+        not repeatable anyway). The time limit stays the cut-off, and an answer it cut
+        short says so in its assumptions.
 
     Returns
     -------
@@ -76,49 +84,70 @@ def solve(
     """
     if deadline is None:
         deadline = Deadline(time_limit)
-    t0 = deadline.clock()
+    wall, t0 = deadline, deadline.clock()
     if workers is None:
         workers = default_workers()
+    if repeatable is None:
+        repeatable = workers == 1
+    with work.budget(wall) if repeatable else nullcontext(wall) as deadline:
+        result = _solve(scenario, deadline, workers, seed, fixes, placement, least_max_size)
+        spent = work.active()  # the budget's clock (None: the real one)
+    if spent is not None:
+        result.assumptions.append(work.words(spent))
+        result.work = spent
+    result.wall_seconds = wall.clock() - t0
+    result.time_limit = wall.limit
+    return result
+
+
+def _solve(
+    scenario: Scenario,
+    deadline: Deadline,
+    workers: int,
+    seed: int,
+    fixes: bool,
+    placement: str | None,
+    least_max_size: bool,
+) -> Result:
+    """:func:`solve` on ``deadline``'s clock (the real one, or a work budget's)."""
     # what follows the analysis and the fixes (the result, printing it) keeps a reserve
-    work = deadline.less(clock.RESERVE.seconds(deadline))
+    usable = deadline.less(clock.RESERVE.seconds(deadline))
     if placement is not None:
         scenario = replace(scenario, placement_mode=placement)
     minimum = None
     analysis = None
     if scenario.open_groups:  # the scan's own analysis of the counts it chose is reused
-        until = work.share(clock.LEAST_MAX_SIZE) if least_max_size else work
+        until = usable.share(clock.LEAST_MAX_SIZE) if least_max_size else usable
         minimum, scenario, analysis = scan(scenario, workers=workers, seed=seed, deadline=until)
     if least_max_size:  # at the counts as given or found; the verdict at the file's maxSize
         sizes, _, _ = scan_max_sizes(
-            scenario, workers=workers, seed=seed, deadline=work.share(clock.LEAST_MAX_SIZE)
+            scenario, workers=workers, seed=seed, deadline=usable.share(clock.LEAST_MAX_SIZE)
         )
         minimum = {**(minimum or {}), "maxSize": sizes}
     compiled_at = deadline.clock()
     problem = compile_checked(scenario)
     compile_seconds = deadline.clock() - compiled_at
-    batches = fixes and analysis is None and _keeps_for_batches(problem, work, compile_seconds)
+    batches = fixes and analysis is None and _keeps_for_batches(problem, usable, compile_seconds)
     if analysis is None:
-        until = work.less(clock.BATCHES.seconds(work)) if batches else work
+        until = usable.less(clock.BATCHES.seconds(usable)) if batches else usable
         analysis = analyse(problem, workers=workers, seed=seed, deadline=until)
     result = build_result(scenario, problem, analysis)
     result.minimum = minimum
     if outcome.applies(scenario):
         result.outcome = outcome.outcome(
-            scenario, problem, analysis, result.estimated_duration, work
+            scenario, problem, analysis, result.estimated_duration, usable
         )
     if fixes and result.verdict in (Verdict.HANGS, Verdict.AT_RISK):
         progress.phase("checking fixes")
         result.fixes = find_fixes(
-            scenario, problem, result, seed=seed, deadline=work, compile_seconds=compile_seconds
+            scenario, problem, result, seed=seed, deadline=usable, compile_seconds=compile_seconds
         )
     elif batches and result.verdict == Verdict.UNKNOWN:
         progress.phase("checking fixes: deploying in two steps")
-        until = work.share(clock.FIXES)
+        until = usable.share(clock.FIXES)
         result.fixes = batch_fixes(scenario, problem, result, until, seed, compile_seconds)
     result.source = scenario.path
     result.expectation = expectation_check(scenario.expect, result)
-    result.wall_seconds = deadline.clock() - t0
-    result.time_limit = deadline.limit
     result.workers = workers
     result.problem = problem
     return result

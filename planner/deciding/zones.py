@@ -194,7 +194,7 @@ def order_run(problem: Problem, order: tuple[int, ...] | None, deadline: Deadlin
     def wave_of(state: State):
         return scheduler_wave(problem, state, order=order)
 
-    return simulate(problem, wave_of=wave_of, deadline=deadline.perf_counter())
+    return simulate(problem, wave_of=wave_of, deadline=deadline)
 
 
 def shortfall(problem: Problem, state: State) -> dict[str, int]:

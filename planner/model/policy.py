@@ -95,6 +95,17 @@ class Policy:
             return
         yield from _spoiling_turn(c.loads, s, self.spoil, room)
 
+    def levels(self, s: int) -> bool:
+        """Whether ``s``'s starts go where most room is left (:meth:`start_batch`: the
+        costliest choice, weighing every resource of every instance)."""
+        return (self.spoil is None or s == self.spoil) and (self.level or s in self.levelled)
+
+    def weighs_each_batch(self, s: int) -> bool:
+        """Whether each batch of :meth:`turn` weighs every instance anew (spread and
+        levelled choices); packed and spoiling turns weigh them once a turn."""
+        packed = self.pack and self.spoil is None and not self.levels(s)
+        return not packed and (self.spoil is None or s == self.spoil)
+
     def spoiling(self, loads: Any, s: int, where: np.ndarray) -> tuple[int, bool]:
         """Of the instances ``where`` a new task of ``s`` fits, the one it takes most from
         ``spoil`` (see the class); and whether it was chosen by packing (``spoil`` fits

@@ -17,6 +17,7 @@ from planner.model import placement, scaling
 from planner.model.placement import DIMENSIONS, Footprint, Row
 from planner.model.scenario import InstanceGroup, Scenario
 from planner.model.scenario import Service as ScenarioService
+from planner.running import work
 
 __all__ = ["DIMENSIONS", "DoesNotFit", "Footprint", "Instance", "Problem", "Service"]
 
@@ -239,6 +240,8 @@ def old_placement(scenario: Scenario) -> list[list[int]]:
         As :func:`compile_problem`.
     """
     blank = _expand_instances(scenario)
+    # what compiling costs, for a work budget (planner.running.work)
+    work.charge(work.compile_cost(len(blank), len(scenario.services)))
     for cp in scenario.capacity_providers:
         blank = [replace(b, provider=cp.name) if b.group in cp.groups else b for b in blank]
     return _place_old_tasks(scenario, blank, _daemon_counts(scenario, len(blank)))
@@ -258,6 +261,8 @@ def compile_problem(scenario: Scenario) -> Problem:
         ``placement`` breaks a capacity, port or constraint.
     """
     blank = _expand_instances(scenario)
+    # what compiling costs, for a work budget (planner.running.work)
+    work.charge(work.compile_cost(len(blank), len(scenario.services)))
     for cp in scenario.capacity_providers:  # a strategy binds its tasks to these (§10)
         blank = [replace(b, provider=cp.name) if b.group in cp.groups else b for b in blank]
     counts = _daemon_counts(scenario, len(blank))

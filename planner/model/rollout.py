@@ -22,7 +22,6 @@ them); a :class:`Policy` makes other choices ECS rules allow, an adversary's.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,6 +35,8 @@ from planner.model.placement import REASON_ORDER, configuration_message, placeme
 from planner.model.policy import Policy
 from planner.model.problem import Problem, Service
 from planner.model.state import Matrix, State, counts, remember
+from planner.running import work
+from planner.running.clock import Deadline
 
 # re-exported: placement and state own them
 __all__ = ["REASON_ORDER", "Matrix", "State", "placement_message"]
@@ -460,8 +461,12 @@ def scheduler_wave(
         start_options = partial(policy.start_options, c)
     any_turn = policy is not None and rng is not None  # any service may place next
     stops: dict[tuple[int, int], int] = {}
+    # what the wave costs, for a work budget (planner.running.work): choices that weigh
+    # every instance, those that level, and batches of starts made without weighing
+    weighed = levelled = batches = 0
     for s in range(S):
         for _ in range(stop_allowance(problem, state, s)):
+            weighed += 1
             options = stop_options(s)
             i = rng.choice(options) if rng else options[0]
             c.stop(s, i)
@@ -472,8 +477,10 @@ def scheduler_wave(
     starts: dict[tuple[int, int], int] = {}
 
     def place(s: int) -> bool:
+        nonlocal weighed
         if not room[s]:
             return False
+        weighed += 1
         options = start_options(s)
         if not options:
             return False
@@ -489,7 +496,11 @@ def scheduler_wave(
                 pass
             continue
         # a policy's turn: batches of starts, each on the cluster before the next choice
+        weighed += 1
+        each, levels = policy.weighs_each_batch(s), policy.levels(s)
         for i, n in policy.turn(c, s, room[s]):
+            weighed, batches = (weighed + 1, batches) if each else (weighed, batches + 1)
+            levelled += levels
             c.start(s, i, n)
             starts[s, i] = starts.get((s, i), 0) + n
             room[s] -= n
@@ -506,6 +517,7 @@ def scheduler_wave(
                     break  # a new draw of who goes next
         if not placed:
             break
+    work.charge(work.wave_cost(problem.n_instances, S, weighed, levelled, batches, policy is None))
     if not problem.reacts:
         return Wave(moves_of(stops), moves_of(starts))
     before = launched(problem, state)
@@ -541,20 +553,21 @@ def simulate(
     start: State | None = None,
     policy: Policy | None = None,
     wave_of: Callable[[State], Wave] | None = None,
-    deadline: float | None = None,
+    deadline: Deadline | float | None = None,
 ) -> Run:
     """Waves from ``start`` until the rollout completes or dies: by default ECS's own
     run, the scheduler's (:func:`scheduler_wave`: each service's strategy, ties to the
     first instance, turns in file order). ``rng``: every choice at random by ECS rules
     (``Policy(rng=rng)``); ``policy``: its choices; ``wave_of`` makes each wave instead.
-    Past ``deadline`` (a ``time.perf_counter()`` value), :class:`~planner.errors.OutOfTime`:
-    a run cut short is neither complete nor dead."""
+    Past ``deadline`` (a :class:`~planner.running.clock.Deadline`, on a work clock too,
+    or a ``time.perf_counter()`` value), :class:`~planner.errors.OutOfTime`: a run cut
+    short is neither complete nor dead."""
     if policy is None and rng is not None:
         policy = Policy(rng=rng)
     state = start or initial_state(problem)
     run = Run(states=[state])
     for _ in range(max_waves(problem)):  # no run is longer (planner.model.horizon)
-        if deadline is not None and time.perf_counter() > deadline:
+        if work.past(deadline):
             raise OutOfTime("a run by ECS rules was cut short by the deadline")
         if is_complete(problem, state):
             run.complete = True

@@ -383,9 +383,3 @@ class Deadline:
     def less(self, seconds: float) -> Deadline:
         """This deadline brought ``seconds`` earlier (time kept for what follows)."""
         return Deadline._ending(self.clock, self.end - seconds, self.limit - seconds)
-
-    def perf_counter(self) -> float:
-        """This deadline as a ``time.perf_counter()`` value, for code that compares with
-        that clock (a run's cut-off in :func:`planner.model.rollout.simulate`)."""
-        left = self.end - self.clock()
-        return time.perf_counter() + (left if left > 0 else -1.0)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from planner.running import work
 from planner.running.clock import Deadline
 
 #: Below this many seconds CP-SAT is not started at all: it would answer "unknown" anyway.
@@ -20,10 +21,24 @@ def solve(
 ) -> Any:
     """CP-SAT's status for ``model``, searched for ``seconds`` at most, and never past
     ``deadline``: with less than :data:`LEAST_SECONDS` left, ``UNKNOWN`` without a search
-    (without a deadline, the search gets at least that)."""
+    (without a deadline, the search gets at least that).
+
+    Under a work budget (:mod:`planner.running.work`) ``seconds`` are work: CP-SAT gets
+    as much of its deterministic time, which is charged afterwards, and only the
+    budget's wall-clock cut-off as its time limit; so, with one worker, the same search
+    every time."""
     if deadline is not None:
         seconds = min(seconds, deadline.left())
         if seconds < LEAST_SECONDS:
             return cp_model.UNKNOWN
-    solver.parameters.max_time_in_seconds = max(seconds, LEAST_SECONDS)
-    return solver.solve(model)
+    clock = work.active()
+    if clock is None:
+        solver.parameters.max_time_in_seconds = max(seconds, LEAST_SECONDS)
+        return solver.solve(model)
+    solver.parameters.max_deterministic_time = max(seconds, LEAST_SECONDS) / (
+        work.DETERMINISTIC_SECONDS
+    )
+    solver.parameters.max_time_in_seconds = max(clock.wall_left(), LEAST_SECONDS)
+    status = solver.solve(model)
+    clock.charge(work.call_cost(model, solver.deterministic_time))
+    return status

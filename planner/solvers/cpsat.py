@@ -23,7 +23,6 @@ the benchmarks' naive boolean model); their names are importable from here too.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -32,6 +31,7 @@ from planner.errors import OutOfTime
 from planner.model import placement
 from planner.model.problem import Problem
 from planner.model.rollout import State
+from planner.running import work
 from planner.running.clock import Deadline
 from planner.solvers import cpcall
 from planner.solvers.counts import CountSets, Pairs
@@ -81,7 +81,7 @@ class RolloutModel(WaveRules):
         self.ecs_rules = ecs_rules
         self.deadline = deadline
         self._sums: dict[tuple, Any] = {}
-        t0 = time.perf_counter()
+        watch = work.stopwatch()
         self.m = cp_model.CpModel()
         self._variables()
         if free_state:
@@ -90,7 +90,7 @@ class RolloutModel(WaveRules):
             self._stops()
             self._starts()
         self._placement(ecs_rules)
-        self.build_seconds = time.perf_counter() - t0
+        self.build_seconds = watch.seconds()
 
     # ------------------------------------------------------------ variables
 

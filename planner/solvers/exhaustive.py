@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Iterator
 
 from planner.errors import OutOfTime
@@ -38,15 +37,18 @@ from planner.model.rollout import (
     start_room,
     stop_allowance,
 )
+from planner.running import work
+from planner.running.clock import Deadline
 
 
-def _check(deadline: float | None) -> None:
-    if deadline is not None and time.perf_counter() > deadline:
+def _check(deadline: Deadline | float | None) -> None:
+    work.charge(work.STEP_SECONDS)  # a step of the search, under a work budget
+    if work.past(deadline):
         raise OutOfTime("the exhaustive search ran out of time")
 
 
 def _stop_sets(
-    state: State, s: int, n: int, holders: list[int], deadline: float | None = None
+    state: State, s: int, n: int, holders: list[int], deadline: Deadline | float | None = None
 ) -> Iterator[Moves]:
     """Every way to stop ``n`` old tasks of ``s`` on ``holders`` (as counts per instance)."""
     for combo in itertools.combinations_with_replacement(holders, n):
@@ -58,7 +60,9 @@ def _stop_sets(
             yield tuple((s, i, c) for i, c in sorted(counts.items()))
 
 
-def _maximal_starts(problem: Problem, mid: State, deadline: float | None = None) -> set[Moves]:
+def _maximal_starts(
+    problem: Problem, mid: State, deadline: Deadline | float | None = None
+) -> set[Moves]:
     """Every maximal set of starts from ``mid`` (no service with room fits anywhere after)."""
     S, n = problem.n_services, problem.n_instances
     out: set[Moves] = set()
@@ -92,7 +96,9 @@ def _maximal_starts(problem: Problem, mid: State, deadline: float | None = None)
     return out
 
 
-def _all_starts(problem: Problem, mid: State, deadline: float | None = None) -> Iterator[Moves]:
+def _all_starts(
+    problem: Problem, mid: State, deadline: Deadline | float | None = None
+) -> Iterator[Moves]:
     """Every set of starts the general rules allow from ``mid`` (the empty one too),
     each once: tasks added in (service, instance) order."""
     S, n = problem.n_services, problem.n_instances
@@ -114,7 +120,9 @@ def _all_starts(problem: Problem, mid: State, deadline: float | None = None) -> 
     yield from grow(mid, [], 0)
 
 
-def general_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
+def general_waves(
+    problem: Problem, state: State, deadline: Deadline | float | None = None
+) -> Iterator[Wave]:
     """Every wave the general rules allow from ``state`` (§4: any stops the lower bound
     allows, any starts that fit; before its scale-out)."""
     per_service: list[list[Moves]] = []
@@ -137,10 +145,12 @@ def general_waves(problem: Problem, state: State, deadline: float | None = None)
                 yield Wave()  # nothing moves; the scale-out may still grow a group
 
 
-def ecs_waves(problem: Problem, state: State, deadline: float | None = None) -> Iterator[Wave]:
+def ecs_waves(
+    problem: Problem, state: State, deadline: Deadline | float | None = None
+) -> Iterator[Wave]:
     """Every wave by ECS rules from ``state`` (before its scale-out); :class:`OutOfTime`
-    past ``deadline`` (a ``time.perf_counter()`` value; None: none), also while one
-    state's waves are listed."""
+    past ``deadline`` (a :class:`~planner.running.clock.Deadline` or a
+    ``time.perf_counter()`` value; None: none), also while one state's waves are listed."""
     S = problem.n_services
     per_service: list[list[Moves]] = []
     for s in range(S):
@@ -184,7 +194,7 @@ def most_added(states) -> tuple[int, ...]:
 
 
 def plan_search(
-    problem: Problem, deadline: float, most: int = 20_000
+    problem: Problem, deadline: Deadline | float, most: int = 20_000
 ) -> tuple[str, list[Wave] | None, list[State] | None, int]:
     """Every state the general rules reach (§4): ``("found", plan, states, seen)`` for a
     plan that completes, ``("none", ...)`` when none does (the rollout hangs), or
@@ -194,18 +204,19 @@ def plan_search(
 
 
 def search(
-    problem: Problem, deadline: float, most: int = 20_000
+    problem: Problem, deadline: Deadline | float, most: int = 20_000
 ) -> tuple[str, list[Wave] | None, list[State] | None, int]:
     """Every state ECS rules reach from the start: ``("none", None, states, seen)`` when
     none is dead (every run completes; ``states``: one of each kind seen), ``("found",
     path, states, seen)`` for a run that dies, or ``("open", ...)`` past ``most`` states.
-    :class:`OutOfTime` past ``deadline`` (a ``time.perf_counter()`` value)."""
+    :class:`OutOfTime` past ``deadline`` (a :class:`~planner.running.clock.Deadline` or a
+    ``time.perf_counter()`` value)."""
     status, path, states, seen, every = _visit(problem, deadline, most, ecs_rules=True)
     return status, path, states if status == "found" else every, seen
 
 
 def _visit(
-    problem: Problem, deadline: float, most: int, ecs_rules: bool
+    problem: Problem, deadline: Deadline | float, most: int, ecs_rules: bool
 ) -> tuple[str, list[Wave] | None, list[State] | None, int, list[State]]:
     """Breadth first from the start, each state once up to :func:`_key`. By ECS rules
     it looks for a dead state (a complete one ends its run); by the general rules for a

@@ -10,7 +10,6 @@ variables and the two questions asked of the model.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from planner.model import placement
 from planner.model.placement import Row
 from planner.model.problem import Problem
 from planner.model.rollout import State, Wave, moves_of
+from planner.running import work
 from planner.solvers import cpcall
 
 __all__ = ["FEASIBLE", "INTERLEAVED", "Answer", "WaveRules", "plan_of"]
@@ -164,6 +164,9 @@ class WaveRules:
     def _check_time(self) -> None:
         """Stop building past the deadline (:class:`OutOfTime`): a model of hundreds of
         instances and many waves takes seconds to build, and the time limit is a promise."""
+        # under a work budget, the stretch of building since the last look (about 64
+        # instances of every service: planner.running.work)
+        work.charge(work.BUILD_SECONDS * 64 * self.p.n_services)
         deadline = getattr(self, "deadline", None)
         if deadline is not None:
             deadline.check("building the CP-SAT model")
@@ -335,10 +338,10 @@ class WaveRules:
             # that the pair proves safe: benchmarks/README.md)
             solver.parameters.num_workers = len(INTERLEAVED) + 1
             solver.parameters.subsolvers.extend(INTERLEAVED)
-        t0 = time.perf_counter()
+        watch = work.stopwatch()
         self._solver = solver  # for stop(), from another thread
         status = cpcall.solve(solver, self.m, time_limit, getattr(self, "deadline", None))
-        secs = time.perf_counter() - t0
+        secs = watch.seconds()
         if status == cp_model.INFEASIBLE:
             return Answer("unknown" if local_search else "none", seconds=secs)
         if status not in FEASIBLE:

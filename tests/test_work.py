@@ -1,0 +1,122 @@
+"""Work budgets (planner.running.work): with one worker the phases are cut by counted
+work, so the same solve gives the same answer on a slower machine; the time limit still
+cuts everything off, and the answer says when it did."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from benchmarks import scale
+from planner import load_scenario
+from planner.deciding.solve import solve
+from planner.running import work
+from planner.running.clock import Deadline
+
+
+def scripted(start: float = 0.0) -> tuple[list[float], object]:
+    now = [start]
+    return now, lambda: now[0]
+
+
+# ------------------------------------------------------------------ the clock itself
+
+
+def test_a_work_clock_moves_only_by_what_is_charged():
+    now, tick = scripted(50.0)
+    wall = Deadline(10, clock=tick)
+    with work.budget(wall) as d:
+        assert work.active() is not None
+        assert d.limit == pytest.approx(10 * work.BUDGET_SHARE)
+        now[0] = 55.0  # the real clock moves: the budget does not
+        assert d.left() == pytest.approx(8.0)
+        work.charge(3.0)
+        assert d.left() == pytest.approx(5.0)
+        part = d.within(2.0)
+        work.charge(2.5)
+        assert part.expired and not d.expired
+        watch = work.stopwatch()
+        work.charge(0.25)
+        assert watch.seconds() == pytest.approx(0.25)
+    assert work.active() is None
+    work.charge(100.0)  # no budget active: nothing to charge
+
+
+def test_the_time_limit_cuts_a_work_budget_off_and_says_so():
+    now, tick = scripted(0.0)
+    wall = Deadline(10, clock=tick)
+    with work.budget(wall) as d:
+        clock = work.active()
+        early = d.within(5.0)
+        assert not early.expired
+        now[0] = 10.5  # past the wall: every deadline on the budget has passed
+        assert early.expired and d.expired and d.left() == 0
+        assert d.within(1.0).expired  # and so has any part made afterwards
+        assert clock is not None and clock.cut
+    assert "cut the budget short" in work.words(clock)
+
+
+def test_past_takes_a_deadline_or_a_perf_counter_value():
+    assert not work.past(None)
+    assert work.past(time.perf_counter() - 1.0)
+    assert not work.past(time.perf_counter() + 60.0)
+    now, tick = scripted(0.0)
+    d = Deadline(1.0, clock=tick)
+    assert not work.past(d)
+    now[0] = 2.0
+    assert work.past(d)
+
+
+def test_the_costs_grow_with_the_work():
+    small = work.wave_cost(50, 10, 20, 0, 5, True)
+    assert work.wave_cost(2800, 320, 20, 0, 5, True) > 100 * small
+    assert work.wave_cost(50, 10, 20, 20, 5, False) > work.wave_cost(50, 10, 20, 0, 5, False)
+    assert work.compile_cost(2800, 320) == pytest.approx(3.41, abs=0.1)  # 3.0–3.5 s measured
+
+
+# ------------------------------------------------------------------ the same answer
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """honest2 M, three services at 85 % (seed 1): open at a few seconds, so the answer
+    rests on how many runs and how much CP-SAT each phase got."""
+    (found,), _ = scale.fitting("M", 0.85, "three", 1, family="honest2")
+    return load_scenario(found[1])
+
+
+def _answer(result) -> str:
+    out = result.to_json()
+    out.pop("wallSeconds", None)
+    return json.dumps(out, sort_keys=True, default=str)
+
+
+def test_one_worker_gives_the_same_answer_on_a_slower_machine(crowded, monkeypatch):
+    """A second solve on a machine made slower (every piece of counted work sleeps half as
+    long again as it costs) gives the same JSON, word for word, run counts included."""
+    monkeypatch.setattr(work, "BUDGET_SHARE", 0.4)  # room for the slower machine
+    first = solve(crowded, time_limit=6.0, workers=1, fixes=False)
+    real = work.WorkClock.charge
+    slept = []
+
+    def slower(self, seconds):
+        slept.append(seconds)
+        time.sleep(0.5 * max(0.0, seconds))
+        real(self, seconds)
+
+    monkeypatch.setattr(work.WorkClock, "charge", slower)
+    second = solve(crowded, time_limit=6.0, workers=1, fixes=False)
+    assert sum(slept) > 1.0, "the slower machine was never slower"
+    assert "phases cut by counted work" in first.assumptions[-1]
+    assert "cut the budget short" not in second.assumptions[-1]
+    assert "runs by ECS rules" in first.proof  # the runs were counted into the answer
+    assert _answer(first) == _answer(second)
+
+
+def test_two_workers_keep_the_clock(crowded):
+    """Two workers, or ``repeatable=False``: the phases are cut by the clock, as before."""
+    for workers, repeatable in ((2, None), (1, False)):
+        result = solve(crowded, time_limit=1.0, workers=workers, fixes=False, repeatable=repeatable)
+        assert not any("counted work" in a for a in result.assumptions)
