@@ -58,6 +58,20 @@ def test_the_time_limit_cuts_a_work_budget_off_and_says_so():
     assert "cut the budget short" in work.words(clock)
 
 
+def test_keeping_brings_the_cut_off_sooner_for_what_follows():
+    """The replay and the printing take real time after the analysis: within ``keeping``
+    the wall-clock cut-off comes that much sooner, and after it, where it was."""
+    now, tick = scripted(0.0)
+    with work.budget(Deadline(10, clock=tick)) as d:
+        clock = work.active()
+        with work.keeping(2.0):
+            now[0] = 8.5
+            assert d.expired and clock.cut
+        assert clock.wall.end == 10.0
+    with work.keeping(2.0):  # no budget: nothing to keep
+        assert work.active() is None
+
+
 def test_past_takes_a_deadline_or_a_perf_counter_value():
     assert not work.past(None)
     assert work.past(time.perf_counter() - 1.0)

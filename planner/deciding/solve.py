@@ -90,7 +90,8 @@ def solve(
     if repeatable is None:
         repeatable = workers == 1
     with work.budget(wall) if repeatable else nullcontext(wall) as deadline:
-        result = _solve(scenario, deadline, workers, seed, fixes, placement, least_max_size)
+        with work.keeping(clock.RESERVE.seconds(wall)):  # for printing, on the real clock
+            result = _solve(scenario, deadline, workers, seed, fixes, placement, least_max_size)
         spent = work.active()  # the budget's clock (None: the real one)
     if spent is not None:
         result.assumptions.append(work.words(spent))

@@ -47,7 +47,7 @@ from planner.errors import OutOfTime
 from planner.model.parts import independent_parts
 from planner.model.problem import Problem
 from planner.model.rollout import Run, Wave
-from planner.running import clock, progress
+from planner.running import clock, progress, work
 from planner.running.clock import Deadline
 
 __all__ = ["Analysis", "analyse", "blocked", "check_evidence", "uniform"]
@@ -85,12 +85,32 @@ def analyse(
     """
     if deadline is None:
         deadline = Deadline(time_limit)
-    # ECS as configured first: its default run and the extreme orders are cheap, and a
-    # hang among them is the most plausible witness (tries=0: the default run only)
-    S = problem.n_services
     # replaying the evidence (check_evidence) takes a while on thousands of instances
     replay = _REPLAY_SECONDS * problem.n_instances * problem.n_services
     whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
+    # on a work budget, its wall-clock cut-off leaves the replay its time too
+    with work.keeping(replay):
+        a = _unchecked(problem, whole, deadline, workers, seed, tries, shortcuts, split)
+    progress.phase("replaying the evidence")
+    check_evidence(problem, a)
+    return a
+
+
+def _unchecked(
+    problem: Problem,
+    whole: Deadline,
+    deadline: Deadline,
+    workers: int,
+    seed: int,
+    tries: int | None,
+    shortcuts: bool,
+    split: bool,
+) -> Analysis:
+    """:func:`analyse` up to the replay of its evidence (``deadline``: ``whole`` less the
+    time the replay is due)."""
+    # ECS as configured first: its default run and the extreme orders are cheap, and a
+    # hang among them is the most plausible witness (tries=0: the default run only)
+    S = problem.n_services
     progress.phase("ECS's scheduler as configured: first runs")
     summary = scheduler.summarise(
         problem,
@@ -132,8 +152,6 @@ def analyse(
             a.follows_strategy = scheduler.follows(problem, a.dead_path, deadline=until)
     if ecs:
         a = _narrow_to_scheduler(problem, a, deadline)
-    progress.phase("replaying the evidence")
-    check_evidence(problem, a)
     return a
 
 

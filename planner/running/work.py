@@ -44,7 +44,16 @@ from typing import Any
 
 from planner.running.clock import Deadline
 
-__all__ = ["WorkClock", "active", "budget", "charge", "past", "stopwatch", "wave_cost"]
+__all__ = [
+    "WorkClock",
+    "active",
+    "budget",
+    "charge",
+    "keeping",
+    "past",
+    "stopwatch",
+    "wave_cost",
+]
 
 #: The machine the costs were fitted on (``env``: 2 cores; benchmarks/README.md).
 REFERENCE = "the development machine of issue 24 (2 cores, Python 3.12, OR-Tools 9.15)"
@@ -140,6 +149,23 @@ def budget(wall: Deadline) -> Iterator[Deadline]:
         yield Deadline(c.budget, clock=c)
     finally:
         _active.reset(token)
+
+
+@contextmanager
+def keeping(seconds: float) -> Iterator[None]:
+    """Within the block, the active budget's wall-clock cut-off comes ``seconds`` sooner:
+    what follows the block (replaying the evidence, printing) takes real time that no
+    work clock counts (no budget active: nothing changes)."""
+    c = _active.get()
+    if c is None:
+        yield
+        return
+    wall = c.wall
+    c.wall = wall.less(seconds)
+    try:
+        yield
+    finally:
+        c.wall = wall
 
 
 def past(deadline: Deadline | float | None) -> bool:
