@@ -72,7 +72,7 @@ def report(rows: list[tuple[str, str, Solve]], load: tuple, seconds: float) -> s
     lines = [
         "# Work budgets against the clock (`python -m benchmarks.work`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{_commit()}`, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average before "
         f"{load[0][0]:.2f} and after {load[1][0]:.2f}; {seconds:.0f} s in all.",
         f"Reference machine of the costs: {work.REFERENCE}. Budget: "
@@ -92,6 +92,23 @@ def report(rows: list[tuple[str, str, Solve]], load: tuple, seconds: float) -> s
     differ = sum(not s.same for *_, s in rows)
     lines += ["", f"{len(rows)} scenarios; cut off {cut}; repeats that differ {differ}.", ""]
     return "\n".join(lines)
+
+
+def _commit() -> str:
+    """The checkout's commit (``unknown`` outside a git checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> None:

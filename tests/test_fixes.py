@@ -659,3 +659,28 @@ def test_no_batches_step_is_compiled_where_compiling_would_overrun(monkeypatch):
     assert calls == []
     [fix] = fixes_module.batch_fixes(sc, p, result, Deadline(20), 0, compile_seconds=1)
     assert fix.value == ["a", "b"] and all(d.limit >= 2 for d in calls)
+
+
+def test_a_fixs_check_asks_only_whether_it_is_safe(monkeypatch):
+    """A candidate fix is checked for safe only: its analysis makes no runs for a report
+    and no search whether the scheduler follows its dead path (neither can make it safe;
+    in an honest M scenario those searches took most of a 10 s solve). The solve's own
+    analysis still does both."""
+    from planner.deciding import scheduler
+
+    calls = []
+    real = scheduler.follows
+    monkeypatch.setattr(scheduler, "follows", lambda *a, **k: calls.append(1) or real(*a, **k))
+    seen = []
+    real_analyse = fixes_module.analyse
+
+    def spy(problem, **kwargs):
+        seen.append(kwargs.get("report", True))
+        return real_analyse(problem, **kwargs)
+
+    monkeypatch.setattr(fixes_module, "analyse", spy)
+    sc = planner.load_scenario(ROOT / "scenarios/examples/at-risk.yaml")
+    result = planner.solve(sc, workers=1, time_limit=30)
+    assert result.verdict == "at-risk" and result.fixes, "no fix was checked"
+    assert seen and not any(seen), "a fix's check made a report"
+    assert len(calls) <= 1  # the solve's own analysis, where its dead path is not ECS's

@@ -134,3 +134,15 @@ def test_two_workers_keep_the_clock(crowded):
     for workers, repeatable in ((2, None), (1, False)):
         result = solve(crowded, time_limit=1.0, workers=workers, fixes=False, repeatable=repeatable)
         assert not any("counted work" in a for a in result.assumptions)
+
+
+def test_the_benchmark_solves_twice_and_reports_the_work_against_the_clock():
+    from benchmarks import work as bench
+
+    (found,), _ = scale.fitting("M", 0.5, "one", 1)
+    solved = bench.solve_repeatedly(found[1], 10.0, 2)
+    assert solved.same and not solved.cut and solved.spent > 0
+    assert solved.verdict in ("safe", "at-risk", "hangs", "unknown")
+    text = bench.report([("scale", "M", solved)], ((0.5, 0, 0), (0.6, 0, 0)), 1.0)
+    assert f"| scale | M | {solved.name} | {solved.verdict} |" in text
+    assert "1 scenarios; cut off 0; repeats that differ 0." in text

@@ -72,7 +72,7 @@ def _checked_safe(problem: Problem, deadline: Deadline, seed: int) -> bool:
     if deadline.expired:
         return False
     check = deadline.share(clock.FIX_CHECK)
-    return analyse(problem, seed=seed, deadline=check).verdict == Verdict.SAFE
+    return analyse(problem, seed=seed, deadline=check, report=False).verdict == Verdict.SAFE
 
 
 def find_fixes(

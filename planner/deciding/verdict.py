@@ -70,6 +70,7 @@ def analyse(
     shortcuts: bool = True,
     deadline: Deadline | None = None,
     split: bool = True,
+    report: bool = True,
 ) -> Analysis:
     """The verdict of ROLLOUT.md §4 for ``problem``; ``unknown`` if time runs out.
 
@@ -79,6 +80,10 @@ def analyse(
     argument, so that every verdict beyond ECS's own runs comes from CP-SAT (for
     cross-checks). ``split=False`` decides the services together even where they form
     groups that share no instance (:mod:`planner.deciding.parts`; off with ``shortcuts``).
+    ``report=False``: not the scheduler's further runs for the report, nor whether it
+    could take the dead path (for a check that only asks whether the rollout is safe:
+    neither can make it so; in a fix's check, the search whether the scheduler follows a
+    dead path took most of a 10 s solve of an honest M scenario).
 
     Every plan and dead path in the answer has been replayed through the plain model
     (:func:`check_evidence`); one that does not replay raises :class:`InternalError`.
@@ -90,7 +95,7 @@ def analyse(
     whole, deadline = deadline, deadline.less(min(replay, clock.REPLAY.seconds(deadline)))
     # on a work budget, its wall-clock cut-off leaves the replay its time too
     with work.keeping(replay):
-        a = _unchecked(problem, whole, deadline, workers, seed, tries, shortcuts, split)
+        a = _unchecked(problem, whole, deadline, workers, seed, tries, shortcuts, split, report)
     progress.phase("replaying the evidence")
     check_evidence(problem, a)
     return a
@@ -105,6 +110,7 @@ def _unchecked(
     tries: int | None,
     shortcuts: bool,
     split: bool,
+    report: bool = True,
 ) -> Analysis:
     """:func:`analyse` up to the replay of its evidence (``deadline``: ``whole`` less the
     time the replay is due)."""
@@ -139,11 +145,11 @@ def _unchecked(
             a = decide(problem, budget, workers, seed, tries, shortcuts, summary, known)
     except OutOfTime:
         a = unknown_in_time(problem, known)
-    if a.verdict != Verdict.SAFE and tries is None:
+    if a.verdict != Verdict.SAFE and tries is None and report:
         a = _report_runs(problem, a, summary, deadline, clock.REPORT_RUNS.seconds(whole))
     summary.source = None
     a.scheduler = summary
-    if a.dead_path is not None:
+    if a.dead_path is not None and report:
         hang = summary.first_hang
         if hang is not None and a.dead_path == hang.waves:
             a.follows_strategy = True

@@ -14,7 +14,7 @@ reference machine (:data:`REFERENCE`):
 - a wave of a run by ECS rules (:func:`wave_cost`: instances, services and tasks moved);
 - a stretch of a CP-SAT model's building (:data:`BUILD_SECONDS` per instance and
   service);
-- a CP-SAT search (:func:`call_cost`): its deterministic time (CP-SAT counts its own
+- a CP-SAT search (:data:`CALL_RATES`): its deterministic time (CP-SAT counts its own
   work, and with one worker its search is the same every time it gets the same
   deterministic time), and what handing it the model costs, by the model's size;
 - compiling a scenario (:func:`compile_cost`);
@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: The machine the costs were fitted on (``env``: 2 cores; benchmarks/README.md).
-REFERENCE = "the development machine of issue 24 (2 cores, Python 3.12, OR-Tools 9.15)"
+REFERENCE = "the development machine of issue 24 (x86_64, 2 cores, Python 3.11, OR-Tools 9.15)"
 #: The budget's share of the time limit: the rest is for the work not counted.
 BUDGET_SHARE = 0.8
 #: What a wave of a run by ECS rules costs (:func:`wave_cost`), fitted on 88 runs of 11
@@ -78,13 +78,18 @@ ITEM_SECONDS = 4e-7
 #: Seconds per instance and service, each time a model's building looks at the clock
 #: (every 64 instances of a wave: :meth:`~planner.solvers.wave_rules.WaveRules._check_time`).
 BUILD_SECONDS = 2e-6
-#: Seconds per unit of CP-SAT's deterministic time, per call, and per variable and
-#: constraint of the model it is handed (what CP-SAT does before its deterministic time
-#: runs: copying and presolving the model): fitted on 235 calls while solving four M
-#: scenarios; 0.5–1 s of a call at 5,000–20,000 variables and constraints is there.
-DETERMINISTIC_SECONDS = 1.0
-CALL_SECONDS = 0.02
-SIZE_SECONDS = 2.5e-5
+#: What a CP-SAT call costs, by its search (local search only; two searches interleaved
+#: in one thread; any other, the volume programs' and count sets' many small ones): seconds
+#: a call, per variable and constraint of the model (what CP-SAT does outside its
+#: deterministic time: copying and presolving the model), and per unit of its
+#: deterministic time. Fitted (least squares, so that the sums agree) on 372 calls while
+#: solving six M scenarios and one L scenario with one worker (``benchmarks/README.md``,
+#: issue 24's fifth session).
+CALL_RATES = {
+    "local-search": (7.7e-3, 1.5e-5, 0.80),
+    "interleaved": (1.5e-2, 1.1e-5, 0.99),
+    "other": (9.8e-3, 2.6e-5, 1.84),
+}
 #: Seconds compiling a scenario costs, and per instance and service (fitted at 50 to
 #: 2,800 instances: 0.01 s at 50 × 10, 3.0–3.5 s at 2,800 × 320).
 COMPILE_SECONDS = 8e-3
@@ -198,19 +203,23 @@ class Stopwatch:
         return time.perf_counter() - self.t0
 
 
-def call_cost(model: Any, deterministic_time: float) -> float:
-    """What a CP-SAT call on ``model`` costs, having spent ``deterministic_time``."""
-    size = len(model.proto.variables) + len(model.proto.constraints)
-    return CALL_SECONDS + SIZE_SECONDS * size + DETERMINISTIC_SECONDS * deterministic_time
+def call_rates(local_search: bool, interleaved: bool) -> tuple[float, float, float]:
+    """:data:`CALL_RATES` of a CP-SAT call's search."""
+    kind = "local-search" if local_search else "interleaved" if interleaved else "other"
+    return CALL_RATES[kind]
+
+
+def model_size(model: Any) -> int:
+    """A CP-SAT model's variables and constraints."""
+    return len(model.proto.variables) + len(model.proto.constraints)
 
 
 def choice_cost(n_instances: int, choices: int, items: int) -> float:
     """What ``choices`` of a strategy's cost (each weighing every instance), with
     ``items`` more things looked at one by one (moves left, or a state's counts), in a
     search of the scheduler's choices (:mod:`planner.deciding.scheduler`)."""
-    return (
-        choices * (CHOICE_SECONDS + WAVE_SECONDS_PER_STRATEGY * n_instances) + ITEM_SECONDS * items
-    )
+    per_choice = CHOICE_SECONDS + WAVE_SECONDS_PER_STRATEGY * n_instances
+    return choices * per_choice + ITEM_SECONDS * items
 
 
 def compile_cost(n_instances: int, n_services: int) -> float:

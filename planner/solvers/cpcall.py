@@ -35,10 +35,11 @@ def solve(
     if clock is None:
         solver.parameters.max_time_in_seconds = max(seconds, LEAST_SECONDS)
         return solver.solve(model)
-    solver.parameters.max_deterministic_time = max(seconds, LEAST_SECONDS) / (
-        work.DETERMINISTIC_SECONDS
-    )
-    solver.parameters.max_time_in_seconds = max(clock.wall_left(), LEAST_SECONDS)
+    params = solver.parameters
+    fixed, per_size, per_unit = work.call_rates(params.use_ls_only, params.interleave_search)
+    handing = fixed + per_size * work.model_size(model)
+    params.max_deterministic_time = max(seconds - handing, LEAST_SECONDS) / per_unit
+    params.max_time_in_seconds = max(clock.wall_left(), LEAST_SECONDS)
     status = solver.solve(model)
-    clock.charge(work.call_cost(model, solver.deterministic_time))
+    clock.charge(handing + per_unit * solver.deterministic_time)
     return status
