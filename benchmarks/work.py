@@ -56,7 +56,7 @@ def solve_repeatedly(mapping: dict, limit: float, repeat: int) -> Solve:
     answers, first = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        result = planner.solve(load_scenario(mapping), time_limit=limit, workers=1)
+        result = planner.solve(load_scenario(mapping), time_limit=limit, workers=1, repeatable=True)
         wall = time.perf_counter() - t0
         out = result.to_json()
         out.pop("wallSeconds", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -111,7 +112,7 @@ def test_one_worker_gives_the_same_answer_on_a_slower_machine(crowded, monkeypat
     """A second solve on a machine made slower (every piece of counted work sleeps half as
     long again as it costs) gives the same JSON, word for word, run counts included."""
     monkeypatch.setattr(work, "BUDGET_SHARE", 0.4)  # room for the slower machine
-    first = solve(crowded, time_limit=6.0, workers=1, fixes=False)
+    first = solve(crowded, time_limit=6.0, workers=1, fixes=False, repeatable=True)
     real = work.WorkClock.charge
     slept = []
 
@@ -121,7 +122,7 @@ def test_one_worker_gives_the_same_answer_on_a_slower_machine(crowded, monkeypat
         real(self, seconds)
 
     monkeypatch.setattr(work.WorkClock, "charge", slower)
-    second = solve(crowded, time_limit=6.0, workers=1, fixes=False)
+    second = solve(crowded, time_limit=6.0, workers=1, fixes=False, repeatable=True)
     assert sum(slept) > 1.0, "the slower machine was never slower"
     assert "phases cut by counted work" in first.assumptions[-1]
     assert "cut the budget short" not in second.assumptions[-1]
@@ -129,11 +130,34 @@ def test_one_worker_gives_the_same_answer_on_a_slower_machine(crowded, monkeypat
     assert _answer(first) == _answer(second)
 
 
-def test_two_workers_keep_the_clock(crowded):
-    """Two workers, or ``repeatable=False``: the phases are cut by the clock, as before."""
-    for workers, repeatable in ((2, None), (1, False)):
-        result = solve(crowded, time_limit=1.0, workers=workers, fixes=False, repeatable=repeatable)
+def test_without_repeatable_the_clock_cuts_the_phases(crowded):
+    """By default (one worker or two) the phases are cut by the clock's shares."""
+    for workers in (1, 2):
+        result = solve(crowded, time_limit=1.0, workers=workers, fixes=False)
         assert not any("counted work" in a for a in result.assumptions)
+        assert result.work is None
+
+
+def test_the_command_takes_repeatable(tmp_path):
+    """``planner solve --repeatable``: one worker on a work budget, said in the JSON's
+    assumptions; the same JSON twice (but the wall time)."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    path = Path(__file__).resolve().parents[1] / "scenarios/examples/at-risk.yaml"
+    outs = []
+    for _ in range(2):
+        res = CliRunner().invoke(
+            app, ["solve", str(path), "--repeatable", "--format", "json", "--time-limit", "5"]
+        )
+        assert res.exit_code == 1, res.output
+        out = json.loads(res.output)
+        assert out["workers"] == 1
+        assert any("counted work" in a for a in out["assumptions"])
+        out.pop("wallSeconds", None)
+        outs.append(out)
+    assert outs[0] == outs[1]
 
 
 def test_the_benchmark_solves_twice_and_reports_the_work_against_the_clock():

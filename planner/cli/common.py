@@ -47,17 +47,29 @@ class Format(StrEnum):
 TimeLimit = Annotated[
     float, typer.Option("--time-limit", min=0.1, help="Seconds before the verdict is unknown.")
 ]
-Workers = Annotated[int, typer.Option("--workers", min=1, help="CP-SAT workers (1: repeatable).")]
+Workers = Annotated[
+    int, typer.Option("--workers", min=1, help="CP-SAT workers (1: the same choices each run).")
+]
 SolveWorkers = Annotated[
     int | None,
     typer.Option(
         "--workers",
         min=1,
-        help="CP-SAT workers (default: 2 on a machine of two cores or more; 1: repeatable).",
+        help="CP-SAT workers (default: 2 on a machine of two cores or more; 1: the same "
+        "choices each run; --repeatable: the same answer).",
         show_default=False,
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", min=0, help="Random seed of the search.")]
+Repeatable = Annotated[
+    bool,
+    typer.Option(
+        "--repeatable",
+        help="Cut the search by counted work, not the clock, with one CP-SAT worker: the "
+        "same answer on every run, on any machine as fast as the reference; the time limit "
+        "stays the cut-off (README: Work budgets).",
+    ),
+]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="text or json.")]
 

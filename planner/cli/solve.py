@@ -25,6 +25,7 @@ from planner.cli.common import (
     Output,
     Placement,
     PlacementOpt,
+    Repeatable,
     Seed,
     SolveFormat,
     SolveWorkers,
@@ -59,6 +60,7 @@ def solve(
     time_limit: TimeLimit = 60.0,
     workers: SolveWorkers = None,
     seed: Seed = 0,
+    repeatable: Repeatable = False,
     placement: PlacementOpt = Placement.any,
     verbose: Annotated[
         bool,
@@ -110,8 +112,9 @@ def solve(
                 deadline=deadline.less(DRAWING.seconds(deadline))
                 if format is SolveFormat.html
                 else deadline,
-                workers=workers,
+                workers=1 if repeatable else workers,
                 seed=seed,
+                repeatable=repeatable,
                 placement=placement.value,
                 least_max_size=least_max_size,
             )

@@ -193,6 +193,8 @@ class _Shared:
     placement: str | None
     #: The whole batch's deadline (``time.time()``), or None.
     deadline: float | None
+    #: Each solve on a work budget (:func:`planner.solve`'s ``repeatable``).
+    repeatable: bool = False
 
 
 def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
@@ -213,7 +215,12 @@ def _solve_one(shared: _Shared, scenario: Scenario) -> dict[str, Any]:
     try:
         # one CP-SAT worker each: the scenarios themselves run side by side (--jobs)
         result = solve(
-            scenario, time_limit=limit, workers=1, seed=shared.seed, placement=shared.placement
+            scenario,
+            time_limit=limit,
+            workers=1,
+            seed=shared.seed,
+            placement=shared.placement,
+            repeatable=shared.repeatable,
         )
     except PlannerError as exc:  # read, but not a cluster planner can model (DoesNotFit)
         return {"status": "bad-input", "error": str(exc), **error_at(exc)}
@@ -329,6 +336,7 @@ def batch(
     seed: int = 0,
     placement: str | None = None,
     jobs: int | None = None,
+    repeatable: bool = False,
     client: Any = None,
     progress: bool = False,
     changes: Sequence[str | Path] | None = None,
@@ -347,7 +355,7 @@ def batch(
     total_time_limit
         Seconds for the whole batch (None: no bound but each scenario's); scenarios not
         solved by then are ``unknown`` and say so.
-    seed, placement
+    seed, placement, repeatable
         As for :func:`planner.solve`.
     jobs
         Processes side by side on this machine (None: every core).
@@ -378,7 +386,7 @@ def batch(
         except PlannerError as exc:
             row.update(status="bad-input", error=str(exc), **error_at(exc))
         rows.append(row)
-    shared = _Shared(time_limit, seed, placement, deadline)
+    shared = _Shared(time_limit, seed, placement, deadline, repeatable)
     solved = run_cells(
         _solve_one, scenarios, shared, jobs=jobs, client=client, progress=progress,
         label="scenarios", deadline=deadline,

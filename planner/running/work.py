@@ -64,11 +64,11 @@ BUDGET_SHARE = 0.8
 #: levelled, spoiling, spread; ``benchmarks/work.py``): predicted over measured 0.5–1.4,
 #: median 1.0. Seconds a wave, per instance and service, per choice...
 WAVE_SECONDS = 1.6e-4
-WAVE_SECONDS_PER_CELL = 1.6e-7
+WAVE_SECONDS_PER_CELL = 1.2e-7
 CHOICE_SECONDS = 1.1e-5
 #: ... per instance for each choice a service's strategy weighs (ECS's own runs), each
 #: choice a policy weighs, and each choice that levels ...
-WAVE_SECONDS_PER_STRATEGY = 4.5e-8
+WAVE_SECONDS_PER_STRATEGY = 1.5e-8
 WAVE_SECONDS_PER_CHOICE = 3.2e-9
 LEVEL_SECONDS_PER_INSTANCE = 6.7e-8
 #: ... and per batch of starts a policy's turn made without weighing them again.
@@ -77,7 +77,7 @@ BATCH_SECONDS = 7.6e-6
 ITEM_SECONDS = 4e-7
 #: Seconds per instance and service, each time a model's building looks at the clock
 #: (every 64 instances of a wave: :meth:`~planner.solvers.wave_rules.WaveRules._check_time`).
-BUILD_SECONDS = 2e-6
+BUILD_SECONDS = 4.4e-6
 #: What a CP-SAT call costs, by its search (local search only; two searches interleaved
 #: in one thread; any other, the volume programs' and count sets' many small ones): seconds
 #: a call, per variable and constraint of the model (what CP-SAT does outside its
