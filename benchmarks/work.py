@@ -7,12 +7,13 @@ solves of the same scenario give the same answer.
 
 For every generated scenario (the benchmark families of :mod:`benchmarks.scale`, the
 three rollouts at 50, 70 and 85 % use, fleet-wide and three services), ``planner.solve``
-with one worker at the size's limit (10 s at M, 45 s at L, 60 s at XL), ``--repeat``
-times. The report lists, per solve, the verdict, the wall-clock seconds, the work
-counted (reference seconds), their ratio, whether the time limit cut the budget off,
-and whether every repeat gave the same JSON (``wallSeconds`` left out). The machine's
-load average before and after is written with it. A ratio above 1 / ``BUDGET_SHARE``
-(1.25) means that the work not counted would make the solve cut off on this machine.
+with one worker on a work budget (``repeatable=True``) at the size's limit (10 s at M, 45 s
+at L, 60 s at XL), ``--repeat`` times. The report lists, per solve, the verdict, the
+wall-clock seconds, the work counted (reference seconds), their ratio, whether the time
+limit cut the budget off, and whether every repeat gave the same JSON (``wallSeconds``
+left out). The machine's load average before and after is written with it. A ratio
+above 1 / ``BUDGET_SHARE`` (1.25) means that the work not counted would make the solve
+cut off on this machine.
 """
 
 from __future__ import annotations
