@@ -170,3 +170,24 @@ def test_the_benchmark_solves_twice_and_reports_the_work_against_the_clock():
     text = bench.report([("scale", "M", solved)], ((0.5, 0, 0), (0.6, 0, 0)), 1.0)
     assert f"| scale | M | {solved.name} | {solved.verdict} |" in text
     assert "1 scenarios; cut off 0; repeats that differ 0." in text
+
+
+def test_a_batch_hands_repeatable_to_every_solve(monkeypatch):
+    """``planner batch --repeatable``: every scenario's solve is on a work budget."""
+    from planner.deciding import batch as batch_module
+    from planner.deciding import solve as solve_module
+
+    asked = []
+    real = solve_module.solve
+
+    def spy(scenario, **kwargs):
+        asked.append(kwargs.get("repeatable"))
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve", spy)
+    path = Path(__file__).resolve().parents[1] / "scenarios/examples/at-risk.yaml"
+    for repeatable in (True, False):
+        asked.clear()
+        result = batch_module.batch([path], time_limit=5, jobs=1, repeatable=repeatable)
+        assert [row["status"] for row in result.rows] == ["at-risk"]
+        assert asked == [repeatable]
