@@ -247,3 +247,10 @@ def catalog_group(name: str, count: int | None, **place) -> InstanceGroup:
         arch=t.arch,
         **place,
     )
+
+
+def scripted_clock(start: float = 0.0) -> tuple[list[float], object]:
+    """A clock for :class:`~planner.running.clock.Deadline` that moves only when a test
+    sets ``now[0]``: (now, the clock)."""
+    now = [start]
+    return now, lambda: now[0]

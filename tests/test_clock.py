@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from builders import problem, svc, td
+from builders import scripted_clock as scripted
 from ortools.sat.python import cp_model
 from tiny import sample
 
@@ -19,11 +20,6 @@ from planner.running.clock import SHARES, Deadline, Share
 ROOT = Path(__file__).resolve().parent.parent
 MIXED = sample("mixed")
 BROAD = sample("broad")
-
-
-def scripted(start: float = 0.0) -> tuple[list[float], object]:
-    now = [start]
-    return now, lambda: now[0]
 
 
 # ------------------------------------------------------------------ the deadline itself
