@@ -52,3 +52,48 @@ def test_the_order_of_the_spoilers_decides_whether_the_run_dies():
     run = simulate(p, policy=largest)
     assert run.dead
     assert oracle.dead(oracle.replay(named(p, run.waves), ecs=True))
+
+
+def _randomised_kinds(p, monkeypatch, runs: int) -> list[str]:
+    """The kinds of the randomised runs :func:`other_runs` makes, in order (every run's
+    policy recorded; the adversary's are those with no random choice and no shuffled
+    order among the first ones)."""
+    from planner.deciding import ecs_runs
+    from planner.running.clock import Deadline
+
+    seen: list[Policy] = []
+    real = ecs_runs.simulate
+
+    def recording(problem, policy=None, deadline=None):
+        seen.append(policy)
+        return real(problem, policy=policy, deadline=deadline)
+
+    monkeypatch.setattr(ecs_runs, "simulate", recording)
+    for k, _ in enumerate(ecs_runs.other_runs(p, 0, runs, Deadline(600.0), None)):
+        if k + 1 == runs:
+            break
+    kinds = []
+    for q in seen:
+        if q.rng is not None:
+            kinds.append("random")
+        elif q.level and q.order is not None:
+            kinds.append("levelled")
+        elif q.spoil is not None:
+            kinds.append("spoiling")
+    return kinds
+
+
+def test_randomised_runs_on_larger_problems_are_mostly_levelled(monkeypatch):
+    """Over 40 tasks, of every six randomised runs one has every choice at random, three
+    are levelled in a random order and two spoil a service; up to 40, a third each."""
+    services = [svc(n, 15, td(256)) for n in "abc"]
+    large = compile_problem(scenario([(4096, 16000, 6)], services))
+    assert large.total_desired > 40
+    small = compile_problem(scenario([(4096, 16000, 6)], [svc(n, 4, td(256)) for n in "abc"]))
+    # tries given: the adversary's runs first, then exactly that many randomised ones
+    for p, want in ((large, {"random": 2, "levelled": 6, "spoiling": 4}),
+                    (small, {"random": 4, "levelled": 4, "spoiling": 4})):  # fmt: skip
+        adversary = 3 * 3 + 4 * 3  # per service: three spoilers and four other runs
+        kinds = _randomised_kinds(p, monkeypatch, adversary + 12)
+        randomised = kinds[-12:]
+        assert {k: randomised.count(k) for k in set(randomised)} == want
