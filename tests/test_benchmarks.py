@@ -333,3 +333,22 @@ def test_honest2_fits_through_the_harness():
     found, dropped = scale.fitting("M", 0.7, "three", 2, family="honest2")
     assert len(found) == 2 and dropped >= 0
     assert all(_stuck(m) == [] for _, m in found)
+
+
+def test_runs_mix_counts_each_kind_of_randomised_run():
+    """benchmarks.runs_mix: each kind alone, the first run that died, and the summary."""
+    from benchmarks import runs_mix, scale
+    from planner import load_scenario
+    from planner.model.problem import compile_problem
+
+    (found,), _ = scale.fitting("M", 0.7, "fleet-wide", 1, family="honest")
+    row = runs_mix.measure(
+        "honest M-u70-fleet-wide-s1", compile_problem(load_scenario(found[1])), 5
+    )
+    assert row is not None and set(row.kinds) == set(runs_mix.KINDS)
+    assert row.fixed_dies  # ECS's default run or one of the adversary's dies there
+    died = {k: d for k, (d, _) in row.kinds.items()}
+    assert died["spoiling"] == 5 and died["random"] is None  # seed 0, five runs each
+    text = runs_mix.report([row], ((0.5, 0, 0), (0.6, 0, 0)), 1.0, 5)
+    assert "| honest M-u70-fleet-wide-s1 | yes | — (" in text
+    assert "| spoiling | 1 | 1 | 0 of 0 |" in text
