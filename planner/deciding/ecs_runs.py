@@ -77,22 +77,7 @@ def other_runs(
     few = problem.total_desired <= 40
 
     def randomised(k: int) -> Policy:
-        # on problems over 40 tasks, every choice at random in one run of six, levelled
-        # in three, spoiling in two: of 64 M scenarios of four families, 13 had no dying
-        # run among ECS's default one and the adversary's; randomised runs died in three
-        # of them, levelled ones in two, spoiling ones in one, and none with every
-        # choice at random (benchmarks/README.md, sixth session)
-        levelled = k % 3 == 1 or (not few and k % 6 == 3)
-        if levelled and S > 1:  # the services in a random order, each task levelled
-            order = list(range(S))
-            rng.shuffle(order)
-            return Policy(order=tuple(order), level=True)
-        if k % 3 == 2 and S > 1 and spoiled:  # one spoiled by the others in a random order
-            s = rng.choice(spoiled)
-            others = list(_others(S, s))
-            rng.shuffle(others)
-            return Policy(order=(*others, s), spoil=s)
-        return Policy(rng=rng)  # every choice at random
+        return _randomised(k, S, spoiled, few, rng)
 
     n_tries = tries if tries is not None else (24 if few else None)
     policies: Iterator[Policy]
@@ -118,6 +103,28 @@ def other_runs(
             yield simulate(problem, policy=policy, deadline=budget)
         except OutOfTime:
             return
+
+
+def _randomised(k: int, S: int, spoiled: list[int], few: bool, rng: random.Random) -> Policy:
+    """The ``k``-th randomised run's policy (:func:`other_runs`): on problems over 40
+    tasks (not ``few``), every choice at random in one run of six, levelled in three,
+    spoiling one of ``spoiled`` in two; up to 40, a third each.
+
+    Of 64 M scenarios of four families, 13 had no dying run among ECS's default one and
+    the adversary's; randomised runs died in three of them, levelled ones in two,
+    spoiling ones in one, and none with every choice at random (benchmarks/README.md,
+    sixth session; ``python -m benchmarks.runs_mix``)."""
+    levelled = k % 3 == 1 or (not few and k % 6 == 3)
+    if levelled and S > 1:  # the services in a random order, each task levelled
+        order = list(range(S))
+        rng.shuffle(order)
+        return Policy(order=tuple(order), level=True)
+    if k % 3 == 2 and S > 1 and spoiled:  # one spoiled by the others in a random order
+        s = rng.choice(spoiled)
+        others = list(_others(S, s))
+        rng.shuffle(others)
+        return Policy(order=(*others, s), spoil=s)
+    return Policy(rng=rng)  # every choice at random
 
 
 #: Services whose spoiling runs (all three orders) come before any randomised run.
