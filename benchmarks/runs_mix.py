@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import scale
-from benchmarks.work import _commit
 from planner import load_scenario
 from planner.deciding import ecs_runs
 from planner.model.horizon import max_waves
@@ -96,7 +95,7 @@ def report(rows: list[Row], load: tuple, seconds: float, cap: int) -> str:
     lines = [
         "# Randomised runs by ECS rules, kind by kind (`python -m benchmarks.runs_mix`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{_commit()}`, {os.cpu_count()} cores, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {scale.commit()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average before {load[0][0]:.2f} and after "
         f"{load[1][0]:.2f}; {seconds:.0f} s in all. Each kind alone, up to {cap} runs, seed 0: "
         "the run that first died (— none), and milliseconds per run.",
