@@ -352,3 +352,23 @@ def test_runs_mix_counts_each_kind_of_randomised_run():
     text = runs_mix.report([row], ((0.5, 0, 0), (0.6, 0, 0)), 1.0, 5)
     assert "| honest M-u70-fleet-wide-s1 | yes | — (" in text
     assert "| spoiling | 1 | 1 | 0 of 0 |" in text
+
+
+def test_deciding_phase_names_the_last_phase_before_the_verdict():
+    """benchmarks.deciding_phase: the phase announced last before the report's runs, the
+    replay or the fixes; and a solve of a shipped at-risk example names one."""
+    import yaml
+
+    from benchmarks import deciding_phase as bench
+
+    phases = ["ECS's scheduler as configured: first runs", "proofs from volumes and counts"]
+    assert bench.deciding([*phases, "replaying the evidence"]) == phases[-1]
+    assert bench.deciding([*phases, "runs by ECS rules: adversarial and random",
+                           "checking fixes", "proofs from volumes and counts"]) == (
+        "runs by ECS rules: adversarial and random")  # fmt: skip
+    assert bench.deciding(phases) == phases[-1]  # nothing after: the last one
+    mapping = yaml.safe_load((ROOT / "scenarios/examples/at-risk.yaml").read_text())
+    verdict, phase = bench.solve(mapping, 5.0, 1)
+    assert verdict == "at-risk" and phase != "none"
+    text = bench.report([("x", verdict, phase)], ((0.5, 0, 0), (0.6, 0, 0)), 1.0, "test")
+    assert f"| at-risk | {phase} | 1 |" in text and "| x | at-risk |" in text
