@@ -29,9 +29,6 @@ from benchmarks import scale
 from planner import load_scenario
 from planner.running import progress
 
-LIMITS = {"M": 10.0, "L": 45.0, "XL": 60.0}
-USES = (0.5, 0.7, 0.85)
-DEPLOYING = ("three", "fleet-wide")
 #: Phases that come after the verdict.
 AFTER = ("ECS's scheduler as configured: more runs", "replaying the evidence", "checking fixes")
 FIRST_RUNS = "proofs from volumes and counts"
@@ -88,15 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family in args.families.split(","):
-        for size in args.sizes.split(","):
-            for use in USES:
-                for deploying in DEPLOYING:
-                    found, _ = scale.fitting(size, use, deploying, args.seeds, family=family)
-                    for _, mapping in found:
-                        verdict, phase = solve(mapping, LIMITS[size], args.workers)
-                        rows.append((f"{family} {mapping['name']}", verdict, phase))
-                        print(*rows[-1], sep=" | ", flush=True)
+    for family, size, mapping in scale.crowded(
+        args.families.split(","), args.sizes.split(","), args.seeds
+    ):
+        verdict, phase = solve(mapping, scale.ISSUE_LIMITS[size], args.workers)
+        rows.append((f"{family} {mapping['name']}", verdict, phase))
+        print(*rows[-1], sep=" | ", flush=True)
     what = f"Sizes {args.sizes}, {args.seeds} seeds, {args.workers} worker(s)."
     text = report(rows, (before, os.getloadavg()), time.perf_counter() - t0, what)
     args.output.write_text(text, encoding="utf-8")

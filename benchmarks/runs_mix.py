@@ -36,8 +36,6 @@ from planner.model.rollout import Policy, simulate
 from planner.running.clock import Deadline
 from planner.solvers.counts import count_sets
 
-USES = (0.5, 0.7, 0.85)
-DEPLOYING = ("three", "fleet-wide")
 KINDS = ("random", "levelled", "spoiling", "levelled, at stake last")
 
 
@@ -134,17 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family in args.families.split(","):
-        for size in args.sizes.split(","):
-            for use in USES:
-                for deploying in DEPLOYING:
-                    found, _ = scale.fitting(size, use, deploying, args.seeds, family=family)
-                    for _, mapping in found:
-                        name = f"{family} {mapping['name']}"
-                        row = measure(name, compile_problem(load_scenario(mapping)), args.cap)
-                        if row is not None:
-                            print(row, flush=True)
-                            rows.append(row)
+    for family, _, mapping in scale.crowded(
+        args.families.split(","), args.sizes.split(","), args.seeds
+    ):
+        name = f"{family} {mapping['name']}"
+        row = measure(name, compile_problem(load_scenario(mapping)), args.cap)
+        if row is not None:
+            print(row, flush=True)
+            rows.append(row)
     text = report(rows, (before, os.getloadavg()), time.perf_counter() - t0, args.cap)
     args.output.write_text(text, encoding="utf-8")
     print(text)

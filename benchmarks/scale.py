@@ -67,7 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,6 +292,27 @@ def fitting(
                 raise RuntimeError(f"{size}/{utilisation}/{deploying}: {dropped} seeds dropped")
         seed += 1
     return found, dropped
+
+
+#: The issue's limits per size (issue 24: 10 s at 50 instances, 45 s at 350, 60 s at
+#: 2,800), for the benchmarks that solve only where search decides (:func:`crowded`).
+ISSUE_LIMITS = {"M": 10.0, "L": 45.0, "XL": 60.0}
+
+
+def crowded(
+    families: Iterable[str], sizes: Iterable[str], seeds: int
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(family, size, mapping) of every three-service and fleet-wide scenario at each of
+    :data:`UTILISATIONS`, the first ``seeds`` whose running tasks fit per cell: where the
+    search decides (one service is proven by counting or volumes). For
+    :mod:`benchmarks.work`, :mod:`benchmarks.runs_mix` and :mod:`benchmarks.deciding_phase`."""
+    for family in families:
+        for size in sizes:
+            for use in UTILISATIONS:
+                for deploying in ("three", "fleet-wide"):
+                    found, _ = fitting(size, use, deploying, seeds, family=family)
+                    for _, mapping in found:
+                        yield family, size, mapping
 
 
 # ---------------------------------------------------------------------------- running

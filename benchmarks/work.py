@@ -32,10 +32,6 @@ from benchmarks import scale
 from planner import load_scenario
 from planner.running import work
 
-LIMITS = {"M": 10.0, "L": 45.0, "XL": 60.0}
-USES = (0.5, 0.7, 0.85)
-DEPLOYING = ("three", "fleet-wide")
-
 
 @dataclass
 class Solve:
@@ -122,15 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family in args.families.split(","):
-        for size in args.sizes.split(","):
-            for use in USES:
-                for deploying in DEPLOYING:
-                    found, _ = scale.fitting(size, use, deploying, args.seeds, family=family)
-                    for _, mapping in found:
-                        s = solve_repeatedly(mapping, LIMITS[size], args.repeat)
-                        print(family, size, s, flush=True)
-                        rows.append((family, size, s))
+    for family, size, mapping in scale.crowded(
+        args.families.split(","), args.sizes.split(","), args.seeds
+    ):
+        s = solve_repeatedly(mapping, scale.ISSUE_LIMITS[size], args.repeat)
+        print(family, size, s, flush=True)
+        rows.append((family, size, s))
     text = report(rows, (before, os.getloadavg()), time.perf_counter() - t0)
     args.output.write_text(text, encoding="utf-8")
     print(text)
