@@ -580,7 +580,7 @@ def test_batches_first_step_is_as_large_as_is_safe_and_said_unchecked_beyond():
     assert _verdict(sc) == "at-risk"
 
 
-def test_batches_second_step_is_checked_where_a_proof_holds_wherever_the_first_lands():
+def test_batches_later_steps_are_checked_where_a_proof_holds_wherever_earlier_ones_land():
     """tests/data/roomy-at-risk.yaml (at-risk: svc006 and its fixed port): svc006 and
     svc007 first, proven safe on their own; the eight others second, proven by the count
     sets, which never ask where the first step's new tasks run (tests/deciding/test_steps.py
@@ -593,16 +593,17 @@ def test_batches_second_step_is_checked_where_a_proof_holds_wherever_the_first_l
     [fix] = fixes_module.batch_fixes(sc, problem, result, _deadline(), 0)
     others = [f"svc00{k}" for k in (0, 1, 2, 3, 4, 5, 8, 9)]
     assert (fix.kind, fix.value, fix.extra["then"]) == ("batches", ["svc006", "svc007"], others)
-    assert (fix.extra["checked"], fix.extra["secondStep"]) == ("both steps", "counts")
+    assert fix.extra == {"then": others, "checked": "every step", "steps": [others],
+                         "proofs": ["counts"]}  # fmt: skip
     assert fixes_module.is_safe_fix(fix) and fixes_module.checked_words(fix) == "safe"
     assert fixes_module.checked_words(str(fix)) == "safe"
-    assert "safe wherever ECS puts the first step's tasks" in fix
+    assert "(checked: safe wherever ECS puts the first step's tasks, as the count sets" in fix
     first = replace(sc, services=tuple(replace(s, deploy=s.name in fix.value) for s in sc.services))
     assert _verdict(first) == "safe"
     # the second step's proof, from the first step's tasks where their old ones ran
     at = [k for k, s in enumerate(problem.services) if s.name in fix.value]
     assert steps.proof(steps.after_first(problem, at), _deadline()) == "counts"
-    # and no proof of the whole rollout: the two steps are what makes it safe
+    # and no such proof of the whole rollout: the steps are what makes it safe
     assert steps.proof(problem, _deadline()) is None
 
 
@@ -629,7 +630,7 @@ def test_the_batches_first_step_grows_by_runs_and_keeps_what_is_safe(monkeypatch
 
     monkeypatch.setattr(fixes_module, "_safe", safe)
     # the greedy first step, where no second step is proven (roomy: here one would be)
-    monkeypatch.setattr(fixes_module, "_both_steps", lambda *a: None)
+    monkeypatch.setattr(fixes_module, "_in_steps", lambda *a: None)
     result = SimpleNamespace(verdict="unknown", dead_state=None)
     found = fixes_module.batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
     [fix] = found
@@ -681,7 +682,7 @@ def test_no_batches_step_is_compiled_where_compiling_would_overrun(monkeypatch):
     sc = scenario([(8192, 32000, 4)], [svc(n, 1, td(256)) for n in ("a", "b", "c")])
     calls = []
     monkeypatch.setattr(fixes_module, "_safe", lambda c, d, s: calls.append(d) or True)
-    monkeypatch.setattr(fixes_module, "_both_steps", lambda *a: None)  # (the greedy's)
+    monkeypatch.setattr(fixes_module, "_in_steps", lambda *a: None)  # (the greedy's)
     result = SimpleNamespace(verdict="unknown", dead_state=None)
     p = compile_problem(sc)
     assert fixes_module.batch_fixes(sc, p, result, Deadline(20), 0, compile_seconds=15) == []

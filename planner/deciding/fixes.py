@@ -15,9 +15,10 @@ says so, :data:`ENDS_ONLY`), but one checked to make it end, the rollback comple
 
 Where several services deploying at once are at-risk and no change above makes it safe
 (or the rollout is too large to try them: :data:`MAX_TASKS`), deploying them in two
-steps, the first proven safe on its own (:func:`batch_fixes`). The second step is proven
-too where an argument that never asks where the first step's tasks landed covers it
-(:mod:`planner.deciding.steps`); else only the first step is checked, and the fix says so.
+steps, the first proven safe on its own (:func:`batch_fixes`). The later steps are proven
+too where an argument that never asks where the earlier steps' tasks landed covers them
+(:mod:`planner.deciding.steps`); else it is two steps, only the first checked, and the fix
+says so.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from planner.deciding import steps
 from planner.deciding.result import Fix, Result
 from planner.deciding.verdict import analyse
 from planner.deciding.verdicts import Verdict
-from planner.errors import OutOfTime
 from planner.model.problem import DoesNotFit, Problem, compile_problem
 from planner.model.scenario import Scenario
 from planner.running import clock
@@ -43,8 +43,8 @@ ENDS_ONLY = "the rollout still does not complete"
 
 #: What the batches fix says of its second step, which is not checked (:func:`batch_fixes`).
 FIRST_STEP_ONLY = "the second step is not checked here"
-#: A batches fix's ``checked`` where its second step is proven too (:func:`_both_steps`).
-BOTH_STEPS = "both steps"
+#: A batches fix's ``checked`` where its later steps are proven too (:func:`_in_steps`).
+EVERY_STEP = "every step"
 
 
 def is_safe_fix(fix: str) -> bool:
@@ -52,7 +52,7 @@ def is_safe_fix(fix: str) -> bool:
     rollout end, not complete (:data:`ENDS_ONLY`), and the batches', whose first step only
     is checked (:data:`FIRST_STEP_ONLY`)."""
     if isinstance(fix, Fix):
-        both = fix.kind != "batches" or fix.extra.get("checked") == BOTH_STEPS
+        both = fix.kind != "batches" or fix.extra.get("checked") == EVERY_STEP
         return fix.verdict == Verdict.SAFE and both
     # a sentence (a batch row read back from JSON, say)
     return ENDS_ONLY not in fix and FIRST_STEP_ONLY not in fix
@@ -191,8 +191,8 @@ def batch_fixes(
     compile_seconds: float = 0.0,
 ) -> list[Fix]:
     """Where several services deploying at once are at-risk or ``unknown``: deploying
-    them in two steps. Both proven where they can be (:func:`_both_steps`); else the
-    first step as large as is proven safe on its own, as follows.
+    them in steps. Every step proven where that can be (:func:`_in_steps`); else two,
+    the first step as large as is proven safe on its own, as follows.
 
     The candidates are the deploying services in file order, those a dead end leaves
     stuck last. The first step grows by runs of them: one at first; a run is kept where
@@ -214,8 +214,8 @@ def batch_fixes(
     if result.verdict not in (Verdict.AT_RISK, Verdict.UNKNOWN) or not may_batch(problem):
         return []
     deadline = deadline.share(clock.FIX_CHECK)  # all its checks together: one fix's time
-    if (both := _both_steps(scenario, problem, deadline, seed, compile_seconds)) is not None:
-        return [both]
+    if (proven := _in_steps(scenario, problem, deadline, seed, compile_seconds)) is not None:
+        return [proven]
     stuck = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
     left = sorted(deploying, key=lambda k: (services[k].name in stuck, k))
     first: list[int] = []
@@ -257,56 +257,44 @@ def batch_fixes(
     ]  # fmt: skip
 
 
-def _both_steps(
+def _in_steps(
     scenario: Scenario, problem: Problem, deadline: Deadline, seed: int, compile_seconds: float
 ) -> Fix | None:
-    """Two steps, each proven safe: the second as large as a proof that holds wherever
-    ECS puts the first step's tasks allows (:mod:`planner.deciding.steps`), the first by
-    a full solve (the others keeping still) in at most half of what is left. The proof is
-    made again from where ECS's default run of the first step puts them, the end of a
-    run the solve proved to complete. None: no such pair."""
-    from planner.model.rollout import simulate
-
-    later = steps.later_services(problem, deadline.within(deadline.left() / 4))
-    if not later or deadline.left() < 2 * compile_seconds:
+    """Steps, each proven safe: the later ones by proofs that hold wherever ECS puts the
+    earlier steps' tasks (:func:`planner.deciding.steps.later_steps`), the first by a full
+    solve, the others keeping still. As few steps as that allows: after each split, the
+    first step is solved, in a quarter of what is left (at least twice ``compile_seconds``);
+    where it is safe, those are the steps, else the first step is split again. Half of
+    the time is left for the two steps of :func:`batch_fixes`. None: no such steps."""
+    own = deadline.within(deadline.left() / 2)
+    proven = None
+    for first, split in steps.later_steps(scenario, problem, own):
+        if own.left() < 2 * compile_seconds:
+            return None
+        try:
+            candidate = compile_problem(first)
+        except DoesNotFit:
+            return None
+        if _checked_safe(candidate, own.within(max(own.left() / 4, 2 * compile_seconds)), seed):
+            proven = candidate, split
+            break
+    if proven is None:
         return None
-    names = [svc.name for svc in problem.services]
-    now = {names[s] for s in range(problem.n_services) if s not in later}
-    kept = replace(scenario, services=tuple(
-        replace(s, deploy=False) if s.deploy and s.name not in now else s
-        for s in scenario.services
-    ))  # fmt: skip
-    try:
-        step = compile_problem(kept)
-    except DoesNotFit:
-        return None
-    check = deadline.within(max(deadline.left() / 2, 2 * compile_seconds))
-    if step.n_instances != problem.n_instances or not _checked_safe(step, check, seed):
-        return None
-    try:
-        run = simulate(step, deadline=deadline)
-    except OutOfTime:
-        return None
-    if not run.complete:
-        return None  # (out of time: a proven-safe step's runs all complete)
-    at = [names.index(svc.name) for svc in step.services]
-    end = [[0] * problem.n_services for _ in range(problem.n_instances)]
-    for i, row in enumerate(run.states[-1].new):
-        for k, count in enumerate(row):
-            end[i][at[k]] = count
-    first = [names.index(n) for n in now]
-    how = steps.proof(steps.after_first(problem, first, end), deadline)
-    if how is None:
-        return None
-    now_names = [n for n in names if n in now]
-    then = [names[s] for s in sorted(later)]
+    step, later = proven
+    now = [svc.name for svc in step.services]
+    n = len(later) + 1
+    proofs = " or ".join(sorted({steps.PROOFS[how] for _, how in later}))
+    where = "the first step's tasks" if n == 2 else "the earlier steps' tasks"
     text = (
-        f"deploy in two steps: first {', '.join(now_names)} (checked: safe on its own, the "
-        f"others keeping still), then {', '.join(then)} (checked: safe wherever ECS puts "
-        f"the first step's tasks, as {steps.PROOFS[how]})"
+        f"deploy in {'two' if n == 2 else n} steps: first {', '.join(now)} (checked: safe "
+        "on its own, the others keeping still), then "
+        + "; then ".join(", ".join(names) for names, _ in later)
+        + f" ({'checked' if n == 2 else 'each later step checked'}: safe wherever ECS puts "
+        f"{where}, as {proofs})"
     )
-    return Fix(text, "batches", field="deploy", value=now_names, verdict=Verdict.SAFE,
-               then=then, checked=BOTH_STEPS, secondStep=how)  # fmt: skip
+    return Fix(text, "batches", field="deploy", value=now, verdict=Verdict.SAFE,
+               then=[name for names, _ in later for name in names], checked=EVERY_STEP,
+               steps=[names for names, _ in later], proofs=[how for _, how in later])  # fmt: skip
 
 
 #: The raises of a group's maxSize tried, smallest first (ROLLOUT.md §10).

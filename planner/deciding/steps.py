@@ -1,9 +1,9 @@
-"""Deploying in two steps, with the second step proven too (:func:`second_step`).
+"""Deploying in steps, every step proven (:func:`later_steps`).
 
-A fleet-wide rollout that is at-risk or ``unknown`` may be safe in two steps: first some
-services (the others keeping still), then the rest. The first step is a rollout like any
-other, and a full solve can prove it safe. The second step starts where ECS put the first
-step's new tasks, which no solve can know in advance. It is proven here only by arguments
+A fleet-wide rollout that is at-risk or ``unknown`` may be safe in steps: first some
+services (the others keeping still), then others. The first step is a rollout like any
+other, and a full solve can prove it safe. A later step starts where ECS put the earlier
+steps' new tasks, which no solve can know in advance. It is proven here only by arguments
 that never ask where a new task runs:
 
 - the volumes (:func:`planner.solvers.volume.no_dead_state`,
@@ -13,19 +13,21 @@ that never ask where a new task runs:
 - the count sets (:func:`planner.solvers.counts.count_sets`) are made of the volumes and
   of each service's own counts.
 
-So a proof of the second step's problem with the first step's services done (no old task,
-every new one, :func:`after_first`) holds wherever their new tasks are. The first step's
-services are still services of that problem, done, not static load: static load would
-put them on given instances, and the proof would hold for those instances only.
+So a proof of a later step's problem with the earlier steps' services done (no old task,
+every new one, :func:`after_first`) holds wherever their new tasks are. Those services
+are still services of that problem, done, not static load: static load would put them on
+given instances, and the proof would hold for those instances only. The services of the
+steps after it keep still, where their old tasks run, as static load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 
 from planner.model.horizon import max_waves
-from planner.model.problem import Problem
+from planner.model.problem import DoesNotFit, Problem, compile_problem
+from planner.model.scenario import Scenario
 from planner.running.clock import Deadline
 
 #: The proof line of a second step, per argument (:func:`proof`).
@@ -74,28 +76,61 @@ def proof(problem: Problem, deadline: Deadline) -> str | None:
     return None
 
 
-def later_services(problem: Problem, deadline: Deadline) -> list[int]:
-    """The services of a second step that a proof covers, as many as it can: those the
-    count sets of the whole rollout never leave unfinished first (where that proof
-    holds), then one at a time, the ones whose new tasks fit most instances first. Every
-    service but one at most; [] where none can go second."""
+def later_services(problem: Problem, deadline: Deadline) -> tuple[list[int], str | None]:
+    """The services of a last step that a proof covers (with every other service done
+    first), as many as it can, and the proof's key in :data:`PROOFS`: those the count sets
+    of the whole rollout never leave unfinished (where that proof holds), else one at a
+    time, the ones whose new tasks fit most instances first. Every service but one at
+    most; ([], None) where none can go last."""
     from planner.deciding.ecs_runs import hardest_first
     from planner.solvers.counts import count_sets
 
     S = problem.n_services
     if S < 2 or any(problem.old_totals[s] != svc.desired for s, svc in enumerate(problem.services)):
-        return []
+        return [], None
     stake = count_sets(problem, max_waves(problem), deadline).at_stake()
-    later: list[int] = []
     if stake is not None and 0 < len(stake) < S:
-        calm = [s for s in range(S) if s not in stake]
-        if proof(after_first(problem, stake), deadline) is not None:
-            return calm
+        how = proof(after_first(problem, stake), deadline)
+        if how is not None:
+            return [s for s in range(S) if s not in stake], how
+    later: list[int] = []
+    how = None
     for s in reversed(hardest_first(problem, range(S))):
         if deadline.expired or len(later) == S - 1:
             break
         step = [*later, s]
-        first = [t for t in range(S) if t not in step]
-        if proof(after_first(problem, first), deadline) is not None:
-            later = step
-    return later
+        found = proof(after_first(problem, [t for t in range(S) if t not in step]), deadline)
+        if found is not None:
+            later, how = step, found
+    return later, how
+
+
+def later_steps(
+    scenario: Scenario, problem: Problem, deadline: Deadline
+) -> Iterator[tuple[Scenario, list[tuple[list[str], str]]]]:
+    """The rollout in ever more steps, every step after the first proven
+    (:func:`later_services`): after each split, the first step's scenario (the others
+    keeping still) and the later steps in order, each its services (in file order) and
+    its proof's key.
+
+    Found from the last: the most services a proof lets go last, then, of the rest, the
+    most that may go just before them, and so on. Step ``k``'s proof has the steps before
+    it done and the steps after it keeping still, as they are when it runs.
+    """
+    out: list[tuple[list[str], str]] = []
+    while not deadline.expired:
+        later, how = later_services(problem, deadline)
+        if not later or how is None:
+            return
+        names = [svc.name for s, svc in enumerate(problem.services) if s in later]
+        earlier = replace(scenario, services=tuple(
+            replace(svc, deploy=False) if svc.deploy and svc.name in names else svc
+            for svc in scenario.services
+        ))  # fmt: skip
+        try:
+            problem = compile_problem(earlier)
+        except DoesNotFit:  # (not expected: the services kept still run as they did)
+            return
+        scenario = earlier
+        out.insert(0, (names, how))
+        yield scenario, list(out)

@@ -57,7 +57,7 @@ def test_a_proven_second_step_is_safe_from_every_end_of_the_first():
             problem = compile_problem(scenario)
         except DoesNotFit:
             continue
-        later = steps.later_services(problem, Deadline(5))
+        later, _ = steps.later_services(problem, Deadline(5))
         if not later:
             continue
         names = [svc.name for svc in problem.services]
@@ -70,3 +70,68 @@ def test_a_proven_second_step_is_safe_from_every_end_of_the_first():
         if cases == 40:
             break
     assert cases == 40 and ends >= cases  # reached: every case had an end to check
+
+
+def _after(scenario, state, oracle, done: set[str]):
+    """``scenario`` once the services ``done`` reached ``state`` (the oracle's): they keep
+    still from then on, as their new revision where the state has it; the others keep
+    their old tasks where they run."""
+    new = {name: tuple(nw for _, nw in state[k]) for k, name in enumerate(oracle.names)}
+    return replace(scenario, services=tuple(
+        replace(svc, task_definition=svc.new_task_definition, placement=new[svc.name],
+                deploy=False)
+        if svc.name in done else svc
+        for svc in scenario.services
+    ))  # fmt: skip
+
+
+def _steps_safe(scenario, steps_left: list[list[str]]) -> int:
+    """Every step after the first, from every end of the ones before that the oracle
+    reaches by any rules, checked safe by the oracle; how many such steps it checked."""
+    first, *rest = steps_left
+    step = replace(scenario, services=tuple(
+        replace(svc, deploy=svc.name in first) for svc in scenario.services
+    ))  # fmt: skip
+    oracle = Oracle(step)
+    if not rest:
+        assert oracle.verdict == "safe", (scenario, first)
+        return 1
+    checked = 0
+    for state in sorted(oracle.reachable(ecs=False)):
+        if oracle.complete(state):
+            checked += _steps_safe(_after(step, state, oracle, set(first)), rest)
+    return checked
+
+
+def _three_services(rng: random.Random):
+    """Two tiny scenarios' services on the first one's cluster, where that makes three."""
+    a, b = tiny_scenario(rng), tiny_scenario(rng)
+    services = [replace(s, name=f"a{k}") for k, s in enumerate(a.services)]
+    services += [replace(s, name=f"b{k}") for k, s in enumerate(b.services)]
+    return replace(a, services=tuple(services)) if len(services) == 3 else None
+
+
+def test_every_later_step_is_safe_from_every_end_of_the_steps_before():
+    """Three services on up to three instances: where planner splits the rollout into
+    steps, each after the first proven wherever the earlier steps' tasks landed, the
+    oracle checks every later step from every end state of the steps before it that it
+    reaches, by ECS rules or any others. Every split is checked (two steps, then three)."""
+    rng = random.Random(1)
+    splits = chains = checked = 0
+    for _ in range(3000):
+        scenario = _three_services(rng)
+        if scenario is None or not all(s.deploy for s in scenario.services):
+            continue
+        try:
+            problem = compile_problem(scenario)
+        except DoesNotFit:
+            continue
+        placed = _placed(scenario)
+        for first, later in steps.later_steps(scenario, problem, Deadline(5)):
+            head = [svc.name for svc in first.services if svc.deploy]
+            checked += _steps_safe(placed, [head, *(names for names, _ in later)])
+            chains += len(later) == 2
+            splits += 1
+        if chains == 12:
+            break
+    assert chains == 12 and checked >= splits  # reached: every split had an end to check
