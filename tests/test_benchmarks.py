@@ -372,3 +372,30 @@ def test_deciding_phase_names_the_last_phase_before_the_verdict():
     assert verdict == "at-risk" and phase != "none"
     text = bench.report([("x", verdict, phase)], ((0.5, 0, 0), (0.6, 0, 0)), 1.0, "test")
     assert f"| at-risk | {phase} | 1 |" in text and "| x | at-risk |" in text
+
+
+def test_steps_names_the_proven_steps_and_the_solves_own_fix():
+    """benchmarks.steps: the roomy at-risk scenario (tests/data) in two proven steps, two
+    services then eight, by the count sets; a solve's fix read back in a few words."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    from benchmarks import steps as bench
+    from planner.deciding.result import Fix
+
+    mapping = yaml.safe_load((ROOT / "tests/data/roomy-at-risk.yaml").read_text())
+    steps, seconds = bench.with_budget(mapping, 20.0)
+    assert steps == "2 steps (2 + 8 services; counts)" and seconds > 0
+    every = Fix("x", "batches", then=["b"], checked="every step", steps=[["b"]], proofs=["counts"])
+    first = Fix("y", "batches", then=["b"], checked="first step")
+    assert bench.at_limit(SimpleNamespace(fixes=[every])) == "every step (2)"
+    assert bench.at_limit(SimpleNamespace(fixes=[first])) == "first step"
+    assert bench.at_limit(SimpleNamespace(fixes=[])) == "—"
+    rows = [("x", "at-risk", "first step", steps, seconds), ("y", "safe", "—", "", None)]
+    text = bench.report(rows, ((0.5, 0, 0), (0.6, 0, 0)), 1.0, "test", 20.0)
+    assert f"| x | at-risk | first step | {steps} | {seconds:.1f} |" in text
+    assert (
+        "At-risk or `unknown`: 1; every step proven at the limit in 0, with the budget in 1."
+        in text
+    )

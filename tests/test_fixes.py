@@ -630,7 +630,7 @@ def test_the_batches_first_step_grows_by_runs_and_keeps_what_is_safe(monkeypatch
 
     monkeypatch.setattr(fixes_module, "_safe", safe)
     # the greedy first step, where no second step is proven (roomy: here one would be)
-    monkeypatch.setattr(fixes_module, "_in_steps", lambda *a: None)
+    monkeypatch.setattr(fixes_module, "in_steps", lambda *a: None)
     result = SimpleNamespace(verdict="unknown", dead_state=None)
     found = fixes_module.batch_fixes(sc, compile_problem(sc), result, _deadline(), 0)
     [fix] = found
@@ -682,7 +682,7 @@ def test_no_batches_step_is_compiled_where_compiling_would_overrun(monkeypatch):
     sc = scenario([(8192, 32000, 4)], [svc(n, 1, td(256)) for n in ("a", "b", "c")])
     calls = []
     monkeypatch.setattr(fixes_module, "_safe", lambda c, d, s: calls.append(d) or True)
-    monkeypatch.setattr(fixes_module, "_in_steps", lambda *a: None)  # (the greedy's)
+    monkeypatch.setattr(fixes_module, "in_steps", lambda *a: None)  # (the greedy's)
     result = SimpleNamespace(verdict="unknown", dead_state=None)
     p = compile_problem(sc)
     assert fixes_module.batch_fixes(sc, p, result, Deadline(20), 0, compile_seconds=15) == []

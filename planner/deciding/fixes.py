@@ -43,7 +43,7 @@ ENDS_ONLY = "the rollout still does not complete"
 
 #: What the batches fix says of its second step, which is not checked (:func:`batch_fixes`).
 FIRST_STEP_ONLY = "the second step is not checked here"
-#: A batches fix's ``checked`` where its later steps are proven too (:func:`_in_steps`).
+#: A batches fix's ``checked`` where its later steps are proven too (:func:`in_steps`).
 EVERY_STEP = "every step"
 
 
@@ -191,7 +191,7 @@ def batch_fixes(
     compile_seconds: float = 0.0,
 ) -> list[Fix]:
     """Where several services deploying at once are at-risk or ``unknown``: deploying
-    them in steps. Every step proven where that can be (:func:`_in_steps`); else two,
+    them in steps. Every step proven where that can be (:func:`in_steps`); else two,
     the first step as large as is proven safe on its own, as follows.
 
     The candidates are the deploying services in file order, those a dead end leaves
@@ -214,7 +214,7 @@ def batch_fixes(
     if result.verdict not in (Verdict.AT_RISK, Verdict.UNKNOWN) or not may_batch(problem):
         return []
     deadline = deadline.share(clock.FIX_CHECK)  # all its checks together: one fix's time
-    if (proven := _in_steps(scenario, problem, deadline, seed, compile_seconds)) is not None:
+    if (proven := in_steps(scenario, problem, deadline, seed, compile_seconds)) is not None:
         return [proven]
     stuck = {b.service for b in (result.dead_state.blocked if result.dead_state else [])}
     left = sorted(deploying, key=lambda k: (services[k].name in stuck, k))
@@ -257,7 +257,7 @@ def batch_fixes(
     ]  # fmt: skip
 
 
-def _in_steps(
+def in_steps(
     scenario: Scenario, problem: Problem, deadline: Deadline, seed: int, compile_seconds: float
 ) -> Fix | None:
     """Steps, each proven safe: the later ones by proofs that hold wherever ECS puts the
