@@ -63,7 +63,8 @@ def report(rows: list[tuple], load: tuple, seconds: float, what: str, budget: fl
         f"cores, Python {platform.python_version()}; load average before {load[0][0]:.2f} and "
         f"after {load[1][0]:.2f}; {seconds:.0f} s in all. {what}",
         "",
-        "At the limit: the steps fix of the solve itself. With the budget: the search for",
+        "At the limit: the steps fix of the solve itself (—: none; an at-risk verdict",
+        "gets it only where no other fix is found). With the budget: the search for",
         f"proven steps alone, given {budget:g} s (at-risk and `unknown` verdicts only).",
         "",
         "| scenario | verdict | steps fix at the limit | proven steps with the budget | s |",
