@@ -268,7 +268,7 @@ def in_steps(
     the time is left for the two steps of :func:`batch_fixes`. None: no such steps."""
     own = deadline.within(deadline.left() / 2)
     proven = None
-    for first, split in steps.later_steps(scenario, problem, own):
+    for first, split in steps.later_steps(scenario, problem, own, compile_seconds):
         if own.left() < 2 * compile_seconds:
             return None
         try:

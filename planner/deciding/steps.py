@@ -106,7 +106,7 @@ def later_services(problem: Problem, deadline: Deadline) -> tuple[list[int], str
 
 
 def later_steps(
-    scenario: Scenario, problem: Problem, deadline: Deadline
+    scenario: Scenario, problem: Problem, deadline: Deadline, compile_seconds: float = 0.0
 ) -> Iterator[tuple[Scenario, list[tuple[list[str], str]]]]:
     """The rollout in ever more steps, every step after the first proven
     (:func:`later_services`): after each split, the first step's scenario (the others
@@ -115,12 +115,16 @@ def later_steps(
 
     Found from the last: the most services a proof lets go last, then, of the rest, the
     most that may go just before them, and so on. Step ``k``'s proof has the steps before
-    it done and the steps after it keeping still, as they are when it runs.
+    it done and the steps after it keeping still, as they are when it runs. No split is
+    compiled with less than twice ``compile_seconds`` left (what compiling the scenario
+    took: compiling a step takes as long, and cannot look at the clock).
     """
     out: list[tuple[list[str], str]] = []
     while not deadline.expired:
         later, how = later_services(problem, deadline)
         if not later or how is None:
+            return
+        if deadline.left() < 2 * compile_seconds:
             return
         names = [svc.name for s, svc in enumerate(problem.services) if s in later]
         earlier = replace(scenario, services=tuple(

@@ -135,3 +135,18 @@ def test_every_later_step_is_safe_from_every_end_of_the_steps_before():
         if chains == 12:
             break
     assert chains == 12 and checked >= splits  # reached: every split had an end to check
+
+
+def test_no_split_is_compiled_where_compiling_would_overrun():
+    """A split compiles the step before it (as long as the scenario's compile took, with
+    no look at the clock): with less than twice that left, none is made."""
+    from pathlib import Path
+
+    from planner import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "data/roomy-at-risk.yaml")
+    problem = compile_problem(sc)
+    assert list(steps.later_steps(sc, problem, Deadline(5), compile_seconds=3)) == []
+    first, later = next(steps.later_steps(sc, problem, Deadline(5), compile_seconds=0.01))
+    assert [s.name for s in first.services if s.deploy] == ["svc006", "svc007"]
+    assert later == [([f"svc00{k}" for k in (0, 1, 2, 3, 4, 5, 8, 9)], "counts")]
