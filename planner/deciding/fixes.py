@@ -262,22 +262,33 @@ def in_steps(
 ) -> Fix | None:
     """Steps, each proven safe: the later ones by proofs that hold wherever ECS puts the
     earlier steps' tasks (:func:`planner.deciding.steps.later_steps`), the first by a full
-    solve, the others keeping still. As few steps as that allows: after each split, the
-    first step is solved, in a quarter of what is left (at least twice ``compile_seconds``);
-    where it is safe, those are the steps, else the first step is split again. Half of
-    the time is left for the two steps of :func:`batch_fixes`. None: no such steps."""
+    solve, the others keeping still. Half of the time is left for the two steps of
+    :func:`batch_fixes`; of this half, the splits take at most half.
+
+    The deepest split is solved first: its first step is the smallest, the soonest proven
+    (on the benchmark families, a few services in a fraction of a second, where a first
+    step of five or more took its whole share and failed). Then, for fewer steps, the
+    others from the shallowest, each in an equal part of what is left, until one is safe.
+    None: no such steps."""
     own = deadline.within(deadline.left() / 2)
+    splits = list(steps.later_steps(scenario, problem, own.within(own.left() / 2), compile_seconds))
     proven = None
-    for first, split in steps.later_steps(scenario, problem, own, compile_seconds):
+    for k, (first, split) in enumerate([*splits[-1:], *splits[:-1]]):
+        if proven is not None and len(split) >= len(proven[1]):
+            break  # (from the shallowest on: no fewer steps from here)
         if own.left() < 2 * compile_seconds:
-            return None
+            break
         try:
             candidate = compile_problem(first)
         except DoesNotFit:
-            return None
-        if _checked_safe(candidate, own.within(max(own.left() / 4, 2 * compile_seconds)), seed):
+            continue
+        share = own.left() / (len(splits) - k)
+        if _checked_safe(candidate, own.within(max(share, 2 * compile_seconds)), seed):
             proven = candidate, split
-            break
+            if k:
+                break  # the fewest steps found (shallowest first)
+        elif k == 0:
+            return None  # the smallest first step is not proven: nor is a larger one
     if proven is None:
         return None
     step, later = proven
