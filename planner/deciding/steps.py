@@ -22,7 +22,7 @@ steps after it keep still, where their old tasks run, as static load.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 
 from planner.model.horizon import max_waves
@@ -38,21 +38,17 @@ PROOFS = {
 }
 
 
-def after_first(
-    problem: Problem, first: Collection[int], end_new: Sequence[Sequence[int]] | None = None
-) -> Problem:
-    """``problem`` once the services ``first`` are done: no old task, every new one (on
-    the instances ``end_new`` gives, per instance and service of ``problem``; None: where
-    their old tasks ran, a stand-in, as :func:`proof` never asks). The others as at the
-    start."""
+def after_first(problem: Problem, first: Collection[int]) -> Problem:
+    """``problem`` once the services ``first`` are done: no old task, every new one. Their
+    new tasks are put where their old ones ran, a stand-in: :func:`proof` never asks
+    where they are. The others as at the start."""
     initial = [list(row) for row in problem.initial]
     start = [list(row) for row in problem.start_new]
     for s in first:
-        if end_new is None and problem.old_totals[s] != problem.services[s].desired:
-            raise ValueError("a stand-in needs as many old tasks as new ones")
+        if problem.old_totals[s] != problem.services[s].desired:
+            raise ValueError("the stand-in needs as many old tasks as new ones")
         for i in range(problem.n_instances):
-            start[i][s] = problem.initial[i][s] if end_new is None else end_new[i][s]
-            initial[i][s] = 0
+            start[i][s], initial[i][s] = problem.initial[i][s], 0
     return replace(
         problem,
         initial=tuple(map(tuple, initial)),

@@ -150,3 +150,32 @@ def test_no_split_is_compiled_where_compiling_would_overrun():
     first, later = next(steps.later_steps(sc, problem, Deadline(5), compile_seconds=0.01))
     assert [s.name for s in first.services if s.deploy] == ["svc006", "svc007"]
     assert later == [([f"svc00{k}" for k in (0, 1, 2, 3, 4, 5, 8, 9)], "counts")]
+
+
+def test_a_service_kept_still_keeps_its_tasks_where_they_ran():
+    """What a step's problem rests on: a deploying service made to keep still
+    (``deploy: false``) is static load where its old tasks ran, and the services that
+    still deploy have their old tasks where they had them (placement by ROLLOUT.md §3's
+    rule, no placement given)."""
+    from pathlib import Path
+
+    from planner import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "data/roomy-at-risk.yaml")
+    whole = compile_problem(sc)
+    names = [svc.name for svc in whole.services]
+    still = set(names[::2])
+    step = compile_problem(replace(sc, services=tuple(
+        replace(svc, deploy=False) if svc.name in still else svc for svc in sc.services
+    )))  # fmt: skip
+    assert [svc.name for svc in step.services] == names[1::2]
+    for i in range(whole.n_instances):
+        load = list(whole.instances[i].static)
+        for s, name in enumerate(names):
+            if name in still:
+                load = [
+                    a + whole.initial[i][s] * b
+                    for a, b in zip(load, whole.services[s].old.vector, strict=True)
+                ]
+        assert tuple(load) == tuple(step.instances[i].static)
+        assert step.initial[i] == whole.initial[i][1::2]
