@@ -263,7 +263,7 @@ def in_steps(
     """Steps, each proven safe: the later ones by proofs that hold wherever ECS puts the
     earlier steps' tasks (:func:`planner.deciding.steps.later_steps`), the first by a full
     solve, the others keeping still. Half of the time is left for the two steps of
-    :func:`batch_fixes`; of this half, the splits take at most half.
+    :func:`batch_fixes`; of this half, the splits take at most three quarters.
 
     The deepest split is solved first: its first step is the smallest, the soonest proven
     (on the benchmark families, a few services in a fraction of a second, where a first
@@ -271,7 +271,9 @@ def in_steps(
     others from the shallowest, each in an equal part of what is left, until one is safe.
     None: no such steps."""
     own = deadline.within(deadline.left() / 2)
-    splits = list(steps.later_steps(scenario, problem, own.within(own.left() / 2), compile_seconds))
+    splits = list(
+        steps.later_steps(scenario, problem, own.within(own.left() * 3 / 4), compile_seconds)
+    )
     proven = None
     for k, (first, split) in enumerate([*splits[-1:], *splits[:-1]]):
         if proven is not None and len(split) >= len(proven[1]):
