@@ -16,16 +16,12 @@ names them so. The machine's load average before and after is written with it.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
 
 import planner
-from benchmarks import scale
+from benchmarks import crowded, scale
 from planner import load_scenario
 from planner.running import progress
 
@@ -60,9 +56,7 @@ def report(rows: list[tuple[str, str, str]], load: tuple, seconds: float, what: 
     lines = [
         "# Which phase decides (`python -m benchmarks.deciding_phase`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {scale.commit()}, {os.cpu_count()} "
-        f"cores, Python {platform.python_version()}; load average before {load[0][0]:.2f} and "
-        f"after {load[1][0]:.2f}; {seconds:.0f} s in all. {what}",
+        f"{crowded.header(load, seconds)} {what}",
         "",
         "| verdict | deciding phase | scenarios |",
         "|---|---|--:|",
@@ -76,18 +70,12 @@ def report(rows: list[tuple[str, str, str]], load: tuple, seconds: float, what: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--families", default="scale,honest2,unseen,honest")
-    parser.add_argument("--sizes", default="M")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser = crowded.parser(__doc__, "DECIDING-PHASE.md")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "DECIDING-PHASE.md")
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family, size, mapping in scale.crowded(
-        args.families.split(","), args.sizes.split(","), args.seeds
-    ):
+    for family, size, mapping in crowded.scenarios(args):
         verdict, phase = solve(mapping, scale.ISSUE_LIMITS[size], args.workers)
         rows.append((f"{family} {mapping['name']}", verdict, phase))
         print(*rows[-1], sep=" | ", flush=True)

@@ -17,17 +17,13 @@ machine's load average before and after is written with it.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
-from benchmarks import scale
+from benchmarks import crowded
 from planner import load_scenario
 from planner.deciding import ecs_runs
 from planner.model.horizon import max_waves
@@ -93,9 +89,7 @@ def report(rows: list[Row], load: tuple, seconds: float, cap: int) -> str:
     lines = [
         "# Randomised runs by ECS rules, kind by kind (`python -m benchmarks.runs_mix`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {scale.commit()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average before {load[0][0]:.2f} and after "
-        f"{load[1][0]:.2f}; {seconds:.0f} s in all. Each kind alone, up to {cap} runs, seed 0: "
+        f"{crowded.header(load, seconds)} Each kind alone, up to {cap} runs, seed 0: "
         "the run that first died (— none), and milliseconds per run.",
         "",
         "| scenario | default or fixed runs die | " + " | ".join(KINDS) + " |",
@@ -123,18 +117,12 @@ def report(rows: list[Row], load: tuple, seconds: float, cap: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--families", default="scale,honest2,unseen,honest")
-    parser.add_argument("--sizes", default="M")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser = crowded.parser(__doc__, "RUNS-MIX.md")
     parser.add_argument("--cap", type=int, default=150)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RUNS-MIX.md")
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family, _, mapping in scale.crowded(
-        args.families.split(","), args.sizes.split(","), args.seeds
-    ):
+    for family, _, mapping in crowded.scenarios(args):
         name = f"{family} {mapping['name']}"
         row = measure(name, compile_problem(load_scenario(mapping)), args.cap)
         if row is not None:

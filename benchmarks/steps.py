@@ -16,15 +16,11 @@ and after is written with it.
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
 import planner
-from benchmarks import scale
+from benchmarks import crowded, scale
 from planner import load_scenario
 from planner.deciding import fixes
 from planner.model.problem import compile_problem
@@ -59,9 +55,7 @@ def report(rows: list[tuple], load: tuple, seconds: float, what: str, budget: fl
     lines = [
         "# Deploying in steps, every step proven (`python -m benchmarks.steps`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {scale.commit()}, {os.cpu_count()} "
-        f"cores, Python {platform.python_version()}; load average before {load[0][0]:.2f} and "
-        f"after {load[1][0]:.2f}; {seconds:.0f} s in all. {what}",
+        f"{crowded.header(load, seconds)} {what}",
         "",
         "At the limit: the steps fix of the solve itself (—: none; an at-risk verdict",
         "gets it only where no other fix is found). With the budget: the search for",
@@ -85,19 +79,13 @@ def report(rows: list[tuple], load: tuple, seconds: float, what: str, budget: fl
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--families", default="scale,honest2,unseen,honest")
-    parser.add_argument("--sizes", default="M")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser = crowded.parser(__doc__, "STEPS.md")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--budget", type=float, default=20.0)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "STEPS.md")
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family, size, mapping in scale.crowded(
-        args.families.split(","), args.sizes.split(","), args.seeds
-    ):
+    for family, size, mapping in crowded.scenarios(args):
         limit = scale.ISSUE_LIMITS[size]
         result = planner.solve(load_scenario(mapping), time_limit=limit, workers=args.workers)
         verdict = str(result.verdict)

@@ -18,17 +18,13 @@ cut off on this machine.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 import planner
-from benchmarks import scale
+from benchmarks import crowded, scale
 from planner import load_scenario
 from planner.running import work
 
@@ -69,9 +65,7 @@ def report(rows: list[tuple[str, str, Solve]], load: tuple, seconds: float) -> s
     lines = [
         "# Work budgets against the clock (`python -m benchmarks.work`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{_commit()}`, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average before "
-        f"{load[0][0]:.2f} and after {load[1][0]:.2f}; {seconds:.0f} s in all.",
+        crowded.header(load, seconds),
         f"Reference machine of the costs: {work.REFERENCE}. Budget: "
         f"{work.BUDGET_SHARE:.0%} of the limit.",
         "",
@@ -91,36 +85,13 @@ def report(rows: list[tuple[str, str, Solve]], load: tuple, seconds: float) -> s
     return "\n".join(lines)
 
 
-def _commit() -> str:
-    """The checkout's commit (``unknown`` outside a git checkout)."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return out.stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="M")
-    parser.add_argument("--families", default="honest2,scale")
-    parser.add_argument("--seeds", type=int, default=1)
+    parser = crowded.parser(__doc__, "WORK.md", families="honest2,scale", seeds=1)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "WORK.md")
     args = parser.parse_args(argv)
     before, t0 = os.getloadavg(), time.perf_counter()
     rows = []
-    for family, size, mapping in scale.crowded(
-        args.families.split(","), args.sizes.split(","), args.seeds
-    ):
+    for family, size, mapping in crowded.scenarios(args):
         s = solve_repeatedly(mapping, scale.ISSUE_LIMITS[size], args.repeat)
         print(family, size, s, flush=True)
         rows.append((family, size, s))

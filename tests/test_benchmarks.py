@@ -399,3 +399,17 @@ def test_steps_names_the_proven_steps_and_the_solves_own_fix():
         "At-risk or `unknown`: 1; every step proven at the limit in 0, with the budget in 1."
         in text
     )
+
+
+def test_crowded_benchmarks_share_their_command_line_and_report_header():
+    """benchmarks.crowded: the options of work, runs_mix, deciding_phase and steps, and
+    the line that opens their reports."""
+    from benchmarks import crowded
+
+    args = crowded.parser("Doc.\nmore", "X.md", families="honest", seeds=1).parse_args([])
+    assert (args.families, args.sizes, args.seeds, args.output.name) == ("honest", "M", 1, "X.md")
+    assert crowded.parser("Doc.", "X.md").parse_args([]).families == crowded.FAMILIES
+    line = crowded.header(((0.5, 0, 0), (0.75, 0, 0)), 12.4)
+    assert (
+        "UTC, commit `" in line and "load average before 0.50 and after 0.75; 12 s in all." in line
+    )
