@@ -1,5 +1,6 @@
 """The adversary's choices (planner.model.policy): many new tasks started on one instance
-at once go where one at a time would have put them."""
+at once go where one at a time would have put them, and turns made with kept arrays or
+heaps (spoiling, levelled, the stops) choose what each choice made afresh chooses."""
 
 from dataclasses import dataclass
 
@@ -18,7 +19,13 @@ class Counted(Policy):
     """Policy's choices, its batches recorded."""
 
     def turn(self, c, s, room):
-        kind = "spoiled" if self.spoil is not None and s != self.spoil else "packed"
+        kind = (
+            "spoiled"
+            if self.spoil is not None and s != self.spoil
+            else "levelled"
+            if self.levels(s)
+            else "packed"
+        )
         for made, (i, n) in enumerate(super().turn(c, s, room), 1):
             if n > 1:
                 BATCHES.append(kind)
@@ -29,7 +36,12 @@ class Counted(Policy):
 
 @dataclass(frozen=True)
 class OneAtATime(Policy):
-    """Policy's choices, one task at a time, each made afresh (start_options)."""
+    """Policy's choices, one task at a time, each made afresh (start_options and
+    stop_options)."""
+
+    def stops(self, c, s, k):
+        for _ in range(k):
+            yield self.stop_options(c, s)[0]
 
     def turn(self, c, s, room):
         while room > 0 and (options := self.start_options(c, s)):
@@ -44,6 +56,7 @@ def _policies(p):
         yield {"order": (*others, s), "pack": True}
         yield {"order": (*others, s), "spoil": s}
         yield {"order": (s, *others), "pack": True, "levelled": (s,)}
+        yield {"order": (*others, s), "level": True}
 
 
 def test_a_turn_of_starts_is_what_one_at_a_time_makes():
@@ -59,9 +72,10 @@ def test_a_turn_of_starts_is_what_one_at_a_time_makes():
             assert batched.states == single.states
             assert batched.complete == single.complete
             runs += 1
-    assert runs > 800
+    assert runs > 1000
     # the batches were there to compare, and choices made after a start in a turn
     assert BATCHES.count("packed") > 15
+    assert BATCHES.count("levelled again") > 50
     assert BATCHES.count("spoiled again") > 15  # (long spoiling turns: the next test)
 
 
@@ -82,9 +96,10 @@ def test_on_fifty_instances_a_turn_is_what_one_at_a_time_makes():
             p = compile_problem(load_scenario(mapping))
             for s in range(p.n_services):
                 others = tuple(x for x in range(p.n_services) if x != s)
-                kw = {"order": (*others, s), "spoil": s}
-                batched = simulate(p, policy=Counted(**kw))
-                single = simulate(p, policy=OneAtATime(**kw))
-                assert batched.waves == single.waves and batched.complete == single.complete
+                for kw in ({"order": (*others, s), "spoil": s}, {"order": (*others, s), "level": True}):
+                    batched = simulate(p, policy=Counted(**kw))
+                    single = simulate(p, policy=OneAtATime(**kw))
+                    assert batched.waves == single.waves and batched.complete == single.complete
     assert BATCHES.count("spoiled again") > 200
+    assert BATCHES.count("levelled again") > 200
     assert BATCHES.count("spoiled") > 50

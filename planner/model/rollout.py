@@ -465,7 +465,15 @@ def scheduler_wave(
     # every instance, those that level, and batches of starts made without weighing
     weighed = levelled = batches = 0
     for s in range(S):
-        for _ in range(stop_allowance(problem, state, s)):
+        allowed = stop_allowance(problem, state, s)
+        if policy is not None and rng is None and allowed:  # a policy's, one weighing
+            weighed += 1
+            batches += allowed
+            for i in policy.stops(c, s, allowed):
+                c.stop(s, i)
+                stops[s, i] = stops.get((s, i), 0) + 1
+            continue
+        for _ in range(allowed):
             weighed += 1
             options = stop_options(s)
             i = rng.choice(options) if rng else options[0]
@@ -497,10 +505,10 @@ def scheduler_wave(
             continue
         # a policy's turn: batches of starts, each on the cluster before the next choice
         weighed += 1
-        each, levels = policy.weighs_each_batch(s), policy.levels(s)
+        levelled += policy.levels(s)  # a levelled turn weighs every resource once
+        each = policy.weighs_each_batch(s)
         for i, n in policy.turn(c, s, room[s]):
             weighed, batches = (weighed + 1, batches) if each else (weighed, batches + 1)
-            levelled += levels
             c.start(s, i, n)
             starts[s, i] = starts.get((s, i), 0) + n
             room[s] -= n
