@@ -96,7 +96,10 @@ def test_on_fifty_instances_a_turn_is_what_one_at_a_time_makes():
             p = compile_problem(load_scenario(mapping))
             for s in range(p.n_services):
                 others = tuple(x for x in range(p.n_services) if x != s)
-                for kw in ({"order": (*others, s), "spoil": s}, {"order": (*others, s), "level": True}):
+                for kw in (
+                    {"order": (*others, s), "spoil": s},
+                    {"order": (*others, s), "level": True},
+                ):
                     batched = simulate(p, policy=Counted(**kw))
                     single = simulate(p, policy=OneAtATime(**kw))
                     assert batched.waves == single.waves and batched.complete == single.complete

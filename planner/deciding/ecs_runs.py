@@ -35,15 +35,16 @@ def other_runs(
     :data:`FIRST_SPOILED` hardest services before any other. And randomised runs, in turn:
     every choice at random; the services in a random order, each task levelled; and a
     service spoiled by the others in a random order (on problems over 40 tasks, of every
-    six: one at random, three levelled, two spoiling). All stop at a quarter of
+    six: one at random, three levelled, two spoiling). All stop at half of
     ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
-    the adversary's after the hardest services' spoiling runs, then alone for an eighth
-    of it (:data:`~planner.running.clock.RANDOM_RUNS`; at 350 instances the adversary's
-    alone filled the quarter; levelled runs in a random order found fleet-wide dead ends
-    there and at 50 instances, after tens to hundreds of runs: benchmarks/README.md).
+    the adversary's after the hardest services' spoiling runs, then alone up to three
+    eighths of it (:data:`~planner.running.clock.RANDOM_RUNS`; at 350 instances the
+    adversary's alone once filled a quarter; levelled runs in a random order found
+    fleet-wide dead ends there and at 50 instances, after tens to hundreds of runs:
+    benchmarks/README.md).
     ``targets``: the
     services worth the adversary's runs (None: every one), as the count sets say which
     services a run can leave unfinished at all; they take their turns the hardest to
@@ -92,11 +93,11 @@ def other_runs(
                 for p in ((adversary[k],) if k < len(adversary) else ()) + (randomised(k),)
             ),
         )
-    # once the adversary's are done, randomised runs go on for an eighth of the limit
-    eighth = deadline.share(clock.RANDOM_RUNS)
+    # once the adversary's are done, randomised runs go on up to three eighths of the limit
+    alone = deadline.share(clock.RANDOM_RUNS)
     for k, policy in enumerate(policies):
-        if n_tries is None and k >= len(first) + 2 * len(adversary) and eighth.end < budget.end:
-            budget = eighth
+        if n_tries is None and k >= len(first) + 2 * len(adversary) and alone.end < budget.end:
+            budget = alone
         if budget.expired:
             return
         try:
