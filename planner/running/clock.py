@@ -144,8 +144,8 @@ OTHER_RUNS = Share(
     1 / 2,
     of="limit",
     why="the adversary's and random runs by ECS rules find most witnesses long before "
-    "CP-SAT would: at 50 instances they decide 30 of 72 crowded rollouts, CP-SAT's runs 4; "
-    "up to half (benchmarks/README.md, issue 24's eighth session)",
+    "CP-SAT would: at 50 instances they decide 34 of 72 crowded rollouts, CP-SAT's short "
+    "runs and plans 4; up to half (benchmarks/README.md, issue 24's eighth session)",
 )
 RANDOM_RUNS = Share(
     "random-runs",
