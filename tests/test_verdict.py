@@ -443,6 +443,46 @@ def test_short_runs_search_keeps_to_its_budget(monkeypatch):
     assert built == []
 
 
+def test_a_local_search_turn_is_at_least_three_builds_long(monkeypatch):
+    """CP-SAT is handed a model within its limit, which takes about as long as building
+    it: a turn of local search shorter than three builds would search nothing. With
+    models that took 2 s to build (as at 350 instances), on a budget of 20 s, every turn
+    is at least 6 s, or all that is left."""
+    from planner.deciding import short_runs
+    from planner.model.horizon import max_waves
+    from planner.solvers import cpsat
+    from planner.solvers.counts import count_sets
+
+    now = [0.0]
+    real_model = short_runs.rollout_model
+
+    def slow_model(problem, horizon, ecs_rules, deadline):
+        model = real_model(problem, horizon, ecs_rules, deadline)
+        model.build_seconds = 2.0
+        return model
+
+    def nothing_settled(self, limit, workers=1, seed=0, local_search=False, portfolio=False):
+        now[0] += limit
+        return cpsat.Answer("unknown", seconds=limit)
+
+    turns = []
+
+    def turn(models, seconds, seed):
+        turns.append((seconds, until.left()))
+        now[0] += seconds
+        return [cpsat.Answer("unknown", seconds=seconds) for _ in models]
+
+    monkeypatch.setattr(short_runs, "rollout_model", slow_model)
+    monkeypatch.setattr(cpsat.RolloutModel, "solve", nothing_settled)
+    monkeypatch.setattr(short_runs, "side_by_side", turn)
+    p = at_risk_example()
+    sets = count_sets(p, max_waves(p), 10)
+    until = Deadline(20, clock=lambda: now[0])
+    assert short_runs.short_dead_run(p, sets, simulate(p), until, 1, 0)[0] is None
+    assert turns, "local search never had a turn"
+    assert all(asked >= 6.0 or asked == left for asked, left in turns), turns
+
+
 def test_unknown_names_the_only_services_at_stake():
     from planner.deciding.phases import at_stake
     from planner.model.horizon import max_waves

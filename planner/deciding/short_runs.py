@@ -111,14 +111,19 @@ def short_dead_run(
         # with one, one after another
         batches = [group] if workers > 1 else [[m] for m in group]
         for batch in batches:
-            answers = side_by_side(batch, min(asked, until.left()), seed + k)
+            # CP-SAT is handed the model within its limit, which takes about as long as
+            # building it: a turn shorter than that would search nothing (at 350
+            # instances, every turn at 3 and 4 waves did; benchmarks/README.md), so a
+            # turn is at least three times the build
+            given = max(asked, 3 * max(m.build_seconds for m in batch))
+            answers = side_by_side(batch, min(given, until.left()), seed + k)
             spent += max(ans.seconds for ans in answers)
             for model, ans in zip(batch, answers, strict=True):
                 if ans.status == "found" and ans.dead:
                     for m in unsettled:
                         m.aim(None)
                     return run_of(ans), spent
-                if ans.seconds + model.build_seconds < asked / 2:
+                if ans.seconds + model.build_seconds < given / 2:
                     # stopped early (presolve): it will find nothing with this aim
                     slots.remove((model, aim))
         if k % len(aims) == len(aims) - 1:
