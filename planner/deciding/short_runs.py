@@ -89,7 +89,11 @@ def short_dead_run(
         if ans.status == "unknown":
             model.hint(start.states)  # for local search (the complete search runs without)
             unsettled.append(model)
-    found, searched = _local_search(problem, sets, unsettled, until, workers, seed)
+    try:
+        found, searched = _local_search(problem, sets, unsettled, until, workers, seed)
+    finally:  # the models are left unaimed, whatever happened
+        for m in unsettled:
+            m.aim(None)
     return found, spent + searched
 
 
@@ -101,25 +105,9 @@ def _local_search(
     workers: int,
     seed: int,
 ) -> tuple[Run | None, float]:
-    """Local search's turns at the ``unsettled`` horizons (:func:`short_dead_run`): a run
-    that dies, if one is found by ``until``, and the seconds CP-SAT spent. The models
-    are left unaimed."""
-    try:
-        return _turns(problem, sets, unsettled, until, workers, seed)
-    finally:
-        for m in unsettled:
-            m.aim(None)
-
-
-def _turns(
-    problem: Problem,
-    sets: CountSets,
-    unsettled: list[RolloutModel],
-    until: Deadline,
-    workers: int,
-    seed: int,
-) -> tuple[Run | None, float]:
-    """:func:`_local_search`'s turns, each aiming the models it searches."""
+    """Local search's turns at the ``unsettled`` horizons (:func:`short_dead_run`), each
+    aiming the models it searches: a run that dies, if one is found by ``until``, and
+    the seconds CP-SAT spent."""
     spent = 0.0
     # local search at the unsettled horizons, untargeted and aimed at each service that
     # can be left unfinished at all (the count sets'), when they are few
