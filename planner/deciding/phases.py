@@ -7,20 +7,22 @@ once it decides, None to hand over to the next."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from planner.deciding import short_runs
 from planner.deciding.analysis import Analysis, at_risk, attach_dead, hangs
-from planner.deciding.ecs_runs import other_runs
+from planner.deciding.beside import RunsBeside
+from planner.deciding.ecs_runs import FIRST_SPOILED, other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.short_runs import run_of, short_dead_run
 from planner.deciding.verdicts import Verdict
-from planner.errors import OutOfTime
+from planner.errors import InternalError, OutOfTime
 from planner.model.horizon import max_waves, next_horizon
 from planner.model.problem import Problem
 from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
-from planner.running import clock, progress
+from planner.running import clock, progress, work
 from planner.running.clock import Deadline
 
 if TYPE_CHECKING:  # counts imports ortools, which is slow to load
@@ -78,6 +80,12 @@ class Search:
     runs: int = 1
     #: Seconds CP-SAT spent.
     spent: float = 0.0
+    #: The runs by ECS rules going on beside CP-SAT, if they are (:func:`_beside_cp_sat`).
+    beside: RunsBeside | None = None
+
+    def cores(self) -> int:
+        """CP-SAT's workers now: one fewer while the runs go on beside it."""
+        return self.workers if self.beside is None else self.beside.cores(self.workers)
 
     def found(self, complete: Run | None, dead: Run | None) -> None:
         self.complete_run, self.dead_run = complete, dead
@@ -112,11 +120,18 @@ def decide(
     if dead is not None and dead.complete:
         dead = None
     s.found(default if default.complete else summary.complete_run, dead)
-    for phase in (_by_counting, _by_arithmetic, _by_volumes, _other_runs_phase, _end_state):
+    for phase in (_by_counting, _by_arithmetic, _by_volumes):
         if (a := phase(s)) is not None:
             return a
-    if s.dead_run is None and (a := _dead_run_by_cp_sat(s)) is not None:
-        return a
+    if _runs_beside(s):
+        if (a := _beside_cp_sat(s)) is not None:
+            return a
+    else:
+        for phase in (_other_runs_phase, _end_state):
+            if (a := phase(s)) is not None:
+                return a
+        if s.dead_run is None and (a := _dead_run_by_cp_sat(s)) is not None:
+            return a
     if s.complete_run is not None:
         assert s.dead_run is not None
         return at_risk(
@@ -220,6 +235,68 @@ def _other_runs_phase(s: Search) -> None:
             break
 
 
+#: The runs made in turn before the rest go on beside CP-SAT: the spoiling runs of the
+#: :data:`~planner.deciding.ecs_runs.FIRST_SPOILED` hardest services, in three orders each.
+FIRST_SPOILING_RUNS = 3 * FIRST_SPOILED
+
+
+#: The most instances × services where the runs go on beside CP-SAT. Building CP-SAT's
+#: models is Python too, and the runs crawl beside it: at 350 instances × 40 services
+#: two fleet-wide dying runs were found in 26 and 39 s instead of 24 and 31 s, and at
+#: 2,800 × 320 one was not found in 60 s (benchmarks/README.md, issue 24's tenth
+#: session). At 50 × 10 a model builds in about a tenth of a second.
+BESIDE_MOST = 2_000
+
+
+def _runs_beside(s: Search) -> bool:
+    """Whether the runs by ECS rules go on beside CP-SAT (:mod:`planner.deciding.beside`):
+    with two workers or more, on a problem of at most :data:`BESIDE_MOST` instances ×
+    services, where a run completes and none has died yet, on the clock (not under a
+    work budget) and with the runs not fixed by ``tries``."""
+    return (
+        s.workers > 1
+        and s.problem.n_instances * s.problem.n_services <= BESIDE_MOST
+        and s.tries is None
+        and work.active() is None
+        and s.complete_run is not None
+        and s.dead_run is None
+    )
+
+
+def _beside_cp_sat(s: Search) -> Analysis | None:
+    """The runs by ECS rules in a thread of their own while CP-SAT searches for a run
+    that dies (:func:`_dead_run_by_cp_sat`); whichever finds one first stops the other.
+    CP-SAT's safe means no run can die, so the runs never find one then; if they do, the
+    model and the rules disagree: :class:`~planner.errors.InternalError`."""
+    progress.phase("runs by ECS rules: adversarial and random, beside CP-SAT")
+    targets = s.early_sets.at_stake() if s.early_sets is not None else None
+    runs = other_runs(s.problem, s.seed, None, s.deadline, targets)
+    # the hardest services' spoiling runs first, alone: at 2,800 instances they are the
+    # runs that die, and beside the building of CP-SAT's models (Python too) they
+    # crawled and found none in 30 s (benchmarks/README.md, issue 24's tenth session)
+    for run in itertools.islice(runs, FIRST_SPOILING_RUNS):
+        s.runs += 1
+        if run.dead:
+            s.found(s.complete_run, run)
+            return None
+    s.beside = RunsBeside(runs)
+    try:
+        a = _dead_run_by_cp_sat(s)
+    finally:
+        dead = s.beside.close()
+        s.runs += s.beside.runs
+        s.beside = None
+    if dead is not None and s.dead_run is None:
+        if a is not None and a.verdict == Verdict.SAFE:
+            raise InternalError(
+                "CP-SAT proved that no run by ECS rules dies, and one died: "
+                + " / ".join(str(w) for w in dead.waves)
+            )
+        s.found(s.complete_run, dead)
+        return None
+    return a
+
+
 def _end_state(s: Search) -> Analysis | None:
     """No run completes so far: the first wave can do nothing, or the end state does not
     fit the cluster."""
@@ -257,7 +334,7 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
     # 60 (benchmarks/README.md); a model not built in time is skipped
     share = deadline.share(clock.DEAD_STATE)
     try:
-        ans = cpsat.dead_state_exists(problem, share.left(), s.workers, s.seed, deadline=share)
+        ans = cpsat.dead_state_exists(problem, share.left(), s.cores(), s.seed, deadline=share)
     except OutOfTime:
         ans = cpsat.Answer("unknown")
     s.spent += ans.seconds
@@ -274,9 +351,11 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
     # as long as the slowest run: a dead state stays, so dead at wave h is dead later.
     progress.phase("CP-SAT: a run by ECS rules that dies within a few waves")
     short, secs = short_dead_run(
-        problem, sets, s.default, deadline.share(clock.SHORT_RUNS), s.workers, s.seed
+        problem, sets, s.default, deadline.share(clock.SHORT_RUNS), s.workers, s.seed, s.beside
     )
     s.spent += secs
+    if short is None and s.beside is not None and s.beside.dead is not None:
+        return None  # a run beside died: the caller takes it
     if short is None:
         short, a = _dead_run_at_full_horizon(s, sets)
         if a is not None:
@@ -290,11 +369,12 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
     a run that dies, or the answer (safe, or unknown when the time runs out)."""
     from planner.solvers import cpsat
 
-    problem, deadline, workers, seed = s.problem, s.deadline, s.workers, s.seed
+    problem, deadline, seed = s.problem, s.deadline, s.seed
     horizon = len(s.default.waves) + 1
     while True:
         progress.phase(f"CP-SAT: can runs by ECS rules be unfinished after {horizon} waves")
-        model = short_runs.rollout_model(problem, horizon, True, deadline)
+        model = short_runs.rollout_model(problem, horizon, True, deadline, s.beside)
+        workers = s.cores()
         model.restrict_counts(sets)
         model.target_unfinished()
         model.hint(s.default.states)
@@ -309,6 +389,8 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
         if not (ans.status == "found" and ans.dead):
             ans = model.solve(deadline.left(), workers, seed, portfolio=True)
             s.spent += ans.seconds
+        if s.beside is not None and s.beside.dead is not None and ans.status != "none":
+            return None, None  # a run beside died (it stopped the search)
         if ans.status == "none":
             return None, Analysis(
                 Verdict.SAFE,

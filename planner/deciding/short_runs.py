@@ -16,6 +16,7 @@ from planner.running import clock
 from planner.running.clock import Deadline
 
 if TYPE_CHECKING:  # counts imports ortools, which is slow to load
+    from planner.deciding.beside import RunsBeside
     from planner.solvers.counts import CountSets
     from planner.solvers.cpsat import RolloutModel
 
@@ -33,6 +34,7 @@ def short_dead_run(
     until: Deadline,
     workers: int,
     seed: int,
+    beside: RunsBeside | None = None,
 ) -> tuple[Run | None, float]:
     """A run by ECS rules dead after at most :data:`SHORT_RUNS_WAVES` waves, if one is
     found by ``until`` (:data:`~planner.running.clock.SHORT_RUNS` of the analysis'
@@ -70,19 +72,26 @@ def short_dead_run(
     unseen-family scenario the first unsettled horizon had none (the complete search
     proved it) and local search found one a wave later. (Measured in
     benchmarks/README.md.)
+
+    ``beside``: the runs by ECS rules going on in another thread
+    (:class:`~planner.deciding.beside.RunsBeside`): while they do, CP-SAT gets a worker
+    fewer, and once one of them dies the search stops (None returned: the run is
+    ``beside``'s).
     """
     spent = 0.0
     unsettled: list[RolloutModel] = []
     for h in range(1, min(SHORT_RUNS_WAVES, max_waves(problem)) + 1):
-        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS:
+        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS or _died(beside):
             break
         try:
-            model = rollout_model(problem, h, True, until)
+            model = rollout_model(problem, h, True, until, beside)
         except OutOfTime:
             break
         model.restrict_counts(sets)
         model.target_dead()
-        ans = model.solve(clock.SHORT_HORIZON.seconds(until), workers, seed, portfolio=True)
+        ans = model.solve(
+            clock.SHORT_HORIZON.seconds(until), _cores(beside, workers), seed, portfolio=True
+        )
         spent += ans.seconds
         if ans.status == "found" and ans.dead:
             return run_of(ans), spent
@@ -90,7 +99,7 @@ def short_dead_run(
             model.hint(start.states)  # for local search (the complete search runs without)
             unsettled.append(model)
     try:
-        found, searched = _local_search(problem, sets, unsettled, until, workers, seed)
+        found, searched = _local_search(problem, sets, unsettled, until, workers, seed, beside)
     finally:  # the models are left unaimed, whatever happened
         for m in unsettled:
             m.aim(None)
@@ -104,6 +113,7 @@ def _local_search(
     until: Deadline,
     workers: int,
     seed: int,
+    beside: RunsBeside | None,
 ) -> tuple[Run | None, float]:
     """Local search's turns at the ``unsettled`` horizons (:func:`short_dead_run`), each
     aiming the models it searches: a run that dies, if one is found by ``until``, and
@@ -117,7 +127,7 @@ def _local_search(
     # the aims take turns round by round, each cycle of them twice as long
     turn = clock.FIRST_TURN.seconds(until)
     for k in itertools.count():
-        if not slots or until.left() < 0.05:
+        if not slots or until.left() < 0.05 or _died(beside):
             break
         aim = aims[k % len(aims)]
         group = [m for m, a in slots if a == aim]
@@ -130,9 +140,12 @@ def _local_search(
         asked = min(turn, left)
         for m in group:
             m.aim(aim)
-        # with two workers or more, the horizons' turns run side by side, a core each;
+        # with two workers or more, the horizons' turns run side by side, a core each,
+        # as many at once as there are workers (three threads on two cores missed a
+        # run that one worker found: benchmarks/README.md, issue 24's tenth session);
         # with one, one after another
-        batches = [group] if workers > 1 else [[m] for m in group]
+        n = _cores(beside, workers)
+        batches = [group[i : i + n] for i in range(0, len(group), n)]
         for batch in batches:
             # CP-SAT is handed the model within its limit, which takes about as long as
             # building it: a turn shorter than that would search nothing (at 350
@@ -189,14 +202,33 @@ def side_by_side(models: list[RolloutModel], seconds: float, seed: int) -> list:
     return answers
 
 
+def _died(beside: RunsBeside | None) -> bool:
+    """A run by ECS rules beside the search has died."""
+    return beside is not None and beside.dead is not None
+
+
+def _cores(beside: RunsBeside | None, workers: int) -> int:
+    return workers if beside is None else beside.cores(workers)
+
+
 def run_of(ans) -> Run:
     """The run of a CP-SAT answer, up to its last move."""
     states = ans.states or []
     return Run(waves=ans.plan, states=states[: len(ans.plan) + 1])
 
 
-def rollout_model(problem: Problem, horizon: int, ecs_rules: bool, deadline: Deadline):
-    """A CP-SAT rollout model, built only while the deadline allows."""
+def rollout_model(
+    problem: Problem,
+    horizon: int,
+    ecs_rules: bool,
+    deadline: Deadline,
+    beside: RunsBeside | None = None,
+):
+    """A CP-SAT rollout model, built only while the deadline allows (its searches
+    stopped once a run ``beside`` dies)."""
     from planner.solvers import cpsat
 
-    return cpsat.RolloutModel(problem, horizon, ecs_rules=ecs_rules, deadline=deadline)
+    model = cpsat.RolloutModel(problem, horizon, ecs_rules=ecs_rules, deadline=deadline)
+    if beside is not None:
+        beside.watch(model)
+    return model
