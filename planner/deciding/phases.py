@@ -83,6 +83,10 @@ class Search:
     #: The runs by ECS rules going on beside CP-SAT, if they are (:func:`_beside_cp_sat`).
     beside: RunsBeside | None = None
 
+    def tried(self) -> int:
+        """The runs by ECS rules tried so far, beside CP-SAT included."""
+        return self.runs + (self.beside.runs if self.beside is not None else 0)
+
     def cores(self) -> int:
         """CP-SAT's workers now: one fewer while the runs go on beside it."""
         return self.workers if self.beside is None else self.beside.cores(self.workers)
@@ -271,30 +275,33 @@ def _beside_cp_sat(s: Search) -> Analysis | None:
     progress.phase("runs by ECS rules: adversarial and random, beside CP-SAT")
     targets = s.early_sets.at_stake() if s.early_sets is not None else None
     runs = other_runs(s.problem, s.seed, None, s.deadline, targets)
-    # the hardest services' spoiling runs first, alone: at 2,800 instances they are the
-    # runs that die, and beside the building of CP-SAT's models (Python too) they
-    # crawled and found none in 30 s (benchmarks/README.md, issue 24's tenth session)
+    # the hardest services' spoiling runs first, alone, as in turn (at 2,800 instances
+    # they were the runs that died; here they take moments), the rest beside CP-SAT
     for run in itertools.islice(runs, FIRST_SPOILING_RUNS):
         s.runs += 1
         if run.dead:
             s.found(s.complete_run, run)
             return None
     s.beside = RunsBeside(runs)
+    a: Analysis | None = None
     try:
         a = _dead_run_by_cp_sat(s)
-    finally:
+    finally:  # the runs stopped, and a run that died kept, even when time ran out
         dead = s.beside.close()
         s.runs += s.beside.runs
         s.beside = None
-    if dead is not None and s.dead_run is None:
-        if a is not None and a.verdict == Verdict.SAFE:
-            raise InternalError(
-                "CP-SAT proved that no run by ECS rules dies, and one died: "
-                + " / ".join(str(w) for w in dead.waves)
-            )
-        s.found(s.complete_run, dead)
-        return None
-    return a
+        if dead is not None and s.dead_run is None:
+            s.found(s.complete_run, dead)
+        else:
+            dead = None
+    if dead is None:
+        return a
+    if a is not None and a.verdict == Verdict.SAFE:
+        raise InternalError(
+            "CP-SAT proved that no run by ECS rules dies, and one died: "
+            + " / ".join(str(w) for w in dead.waves)
+        )
+    return None  # the run that died beside, with the run that completes: at-risk
 
 
 def _end_state(s: Search) -> Analysis | None:
@@ -402,7 +409,7 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
         if ans.status == "unknown":
             return None, Analysis(
                 Verdict.UNKNOWN,
-                f"time limit: a run completes, and none of the {s.runs} runs by ECS rules "
+                f"time limit: a run completes, and none of the {s.tried()} runs by ECS rules "
                 "tried (default, adversarial, random) hangs, but CP-SAT could not prove "
                 f"that none can (searching runs of {horizon} waves); at-risk or safe"
                 + at_stake(problem, sets),

@@ -15,10 +15,11 @@ from builders import scenario, svc, td
 from oracle import Oracle
 from tiny import named, sample
 
-from planner.deciding import short_runs
+from planner.deciding import phases, short_runs
 from planner.deciding.beside import RunsBeside
 from planner.deciding.ecs_runs import other_runs
 from planner.deciding.verdict import analyse
+from planner.errors import OutOfTime
 from planner.model.problem import compile_problem
 from planner.model.rollout import simulate
 from planner.running import progress
@@ -130,3 +131,31 @@ def test_the_sample_reaches_the_runs_beside_cp_sat_with_both_verdicts():
     reached = Counter(a.verdict for a, beside in map(_analysed, SAMPLED) if beside)
     assert reached["safe"] >= 3, reached  # 3 of 34 (the others decided before)
     assert reached["at-risk"] >= 10, reached  # 17
+
+
+def test_a_run_that_died_beside_is_kept_when_the_time_runs_out(monkeypatch):
+    """CP-SAT's search runs out of time once a run beside has died: the answer is
+    ``unknown`` with that run as its dead path (the oracle replays it dead)."""
+    k = next(k for k in SAMPLED if _analysed(k)[1] and _analysed(k)[0].verdict == "at-risk")
+    case = MIXED[k]
+    p = case.problem
+    dead = next(r for r in other_runs(p, 0, None, Deadline(10)) if r.dead)
+    complete = simulate(p)
+    assert complete.complete
+
+    def runs(*args, **kwargs):  # the first spoiling runs complete, the next one dies
+        yield from [complete] * phases.FIRST_SPOILING_RUNS
+        yield dead
+
+    def out_of_time(s):
+        while s.beside.dead is None:
+            time.sleep(0.01)
+        raise OutOfTime("the time limit came while CP-SAT searched")
+
+    monkeypatch.setattr(phases, "other_runs", runs)
+    monkeypatch.setattr(phases, "_dead_run_by_cp_sat", out_of_time)
+    a = analyse(p, time_limit=30, workers=2, report=False)  # (the report's runs settle it)
+    assert a.verdict == "unknown"
+    assert "a run by ECS rules dies" in a.proof
+    assert a.dead_path == dead.waves
+    assert case.oracle.dead(case.oracle.replay(named(p, a.dead_path), ecs=True))
