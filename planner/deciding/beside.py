@@ -6,10 +6,13 @@ The runs are Python, one core's work; CP-SAT leaves Python while it searches. On
 the other, at 10 s, the runs took 3 s of a crowded M rollout's time before CP-SAT's
 search began, on rollouts where they found nothing: two workers then had no more time
 for the search than one, and their local searches shared the cores three ways. Side by
-side, the runs keep their own share of the clock, and CP-SAT runs with one worker fewer
-while they do (:meth:`RunsBeside.cores`). Whichever finds a run that dies first stops the
-other: the runs stop between two runs, CP-SAT's searches at once
-(:meth:`~planner.solvers.wave_rules.WaveRules.stop` on every model :meth:`watch`\\ ed).
+side, the runs keep their share of the clock (:data:`~planner.running.clock.OTHER_RUNS`),
+and CP-SAT runs with one worker fewer while they go on (:meth:`RunsBeside.cores`): going
+on for as long as CP-SAT searched, they left its local search one core throughout, and
+found fewer of scale M 50 % fleet-wide s1's dying run (one of seeds 0–2, against
+three). Whichever finds a run that dies first stops the other: the runs stop between two
+runs, CP-SAT's searches at once (:meth:`~planner.solvers.wave_rules.WaveRules.stop` on
+every model :meth:`watch`\\ ed).
 
 Sound as the two in turn are: each run is a run by ECS rules whichever thread made it,
 and a run that dies is replayed with the rest of the evidence. Not used under a work

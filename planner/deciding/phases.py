@@ -2,7 +2,8 @@
 :mod:`planner.deciding.verdict`), as small functions sharing one :class:`Search`: by
 counting, by arithmetic, by volumes, the other runs by ECS rules, the end state, a dead
 run by CP-SAT (:mod:`planner.deciding.short_runs` first, then the full horizon), and a
-completing plan by CP-SAT. Each returns an :class:`~planner.deciding.analysis.Analysis`
+completing plan by CP-SAT. With two workers, the other runs go on beside the search for a
+dead run (:func:`_beside_cp_sat`). Each returns an :class:`~planner.deciding.analysis.Analysis`
 once it decides, None to hand over to the next."""
 
 from __future__ import annotations

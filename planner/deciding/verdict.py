@@ -24,13 +24,19 @@ Before 2 to 5, deploying services that share no instance (memberOf, types too sm
 :mod:`planner.model.parts`) are decided group by group, each by all of the above
 (:mod:`planner.deciding.parts`), and the verdicts put together.
 
+With two workers or more, on problems of up to
+:data:`~planner.deciding.phases.BESIDE_MOST` instances × services, the randomised and
+adversary's runs of 1 go on in a thread of their own beside the CP-SAT searches of 4 and 5
+for a run that dies (:mod:`planner.deciding.beside`), CP-SAT a worker fewer while they do.
+
 With ``placement_mode == "ecs"`` (``--placement ecs``) the verdict is then narrowed to
 the scheduler (:func:`_narrow_to_scheduler`). Every plan and dead path is replayed before
 it leaves (:func:`check_evidence`).
 
 Where each part lives: this module drives the analysis (:func:`analyse`) and narrows it to
 the scheduler; :mod:`planner.deciding.phases` holds the phases of steps 1 to 5 (sharing one
-search state); :mod:`planner.deciding.ecs_runs` the adversary's and randomised runs;
+search state); :mod:`planner.deciding.ecs_runs` the adversary's and randomised runs (and
+:mod:`planner.deciding.beside` the thread they run in beside CP-SAT);
 :mod:`planner.deciding.short_runs` CP-SAT's search for runs that die within a few waves;
 :mod:`planner.deciding.analysis` the :class:`Analysis` type and its evidence check.
 """
