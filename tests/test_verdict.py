@@ -456,8 +456,8 @@ def test_a_local_search_turn_is_at_least_three_builds_long(monkeypatch):
     now = [0.0]
     real_model = short_runs.rollout_model
 
-    def slow_model(problem, horizon, ecs_rules, deadline):
-        model = real_model(problem, horizon, ecs_rules, deadline)
+    def slow_model(problem, horizon, ecs_rules, deadline, beside=None):
+        model = real_model(problem, horizon, ecs_rules, deadline, beside)
         model.build_seconds = 2.0
         return model
 
@@ -481,6 +481,41 @@ def test_a_local_search_turn_is_at_least_three_builds_long(monkeypatch):
     assert short_runs.short_dead_run(p, sets, simulate(p), until, 1, 0)[0] is None
     assert turns, "local search never had a turn"
     assert all(asked >= 6.0 or asked == left for asked, left in turns), turns
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_local_search_runs_at_most_as_many_horizons_side_by_side_as_workers(monkeypatch, workers):
+    """Three threads of local search on two cores missed a run that one worker found
+    (benchmarks/README.md, issue 24's tenth session): the unsettled horizons' turns run
+    side by side in batches of at most ``workers``, every horizon in each round."""
+    from planner.deciding import short_runs
+    from planner.model.horizon import max_waves
+    from planner.solvers import cpsat
+    from planner.solvers.counts import count_sets
+
+    now = [0.0]
+
+    def nothing_settled(self, limit, workers=1, seed=0, local_search=False, portfolio=False):
+        now[0] += limit
+        return cpsat.Answer("unknown", seconds=limit)
+
+    batches = []
+
+    def turn(models, seconds, seed):
+        batches.append(tuple(m.H for m in models))
+        now[0] += seconds
+        return [cpsat.Answer("unknown", seconds=seconds) for _ in models]
+
+    monkeypatch.setattr(cpsat.RolloutModel, "solve", nothing_settled)
+    monkeypatch.setattr(short_runs, "side_by_side", turn)
+    p = at_risk_example()
+    sets = count_sets(p, max_waves(p), 10)
+    until = Deadline(20, clock=lambda: now[0])
+    assert short_runs.short_dead_run(p, sets, simulate(p), until, workers, 0)[0] is None
+    horizons = sorted({h for b in batches for h in b})
+    assert len(horizons) == short_runs.SHORT_RUNS_TURNS, batches
+    assert all(len(b) <= workers for b in batches), batches
+    assert max(len(b) for b in batches) == min(workers, len(horizons)), batches
 
 
 def test_unknown_names_the_only_services_at_stake():
