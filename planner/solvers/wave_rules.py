@@ -305,6 +305,8 @@ class WaveRules:
         there are none (its "none" is reported as unknown). ``portfolio`` (one worker):
         two complete searches interleaved in one thread, still repeatable (:data:`INTERLEAVED`);
         with two workers, the same two side by side; with more, CP-SAT's own portfolio."""
+        if getattr(self, "stopped", False):
+            return Answer("unknown")
         built = getattr(self, "build_seconds", 0.0)
         if getattr(self, "deadline", None) is not None:
             # handing the model to CP-SAT takes about as long as building it, outside its
@@ -360,7 +362,10 @@ class WaveRules:
 
     def stop(self) -> None:
         """Stop a :meth:`solve` running in another thread (it answers with what it has:
-        for local search, unknown). Before any solve, or after it, nothing happens."""
+        for local search, unknown), and every later one before it starts (unknown): the
+        runs beside CP-SAT stop the models they watch once one dies
+        (:mod:`planner.deciding.beside`), perhaps between two of their solves."""
+        self.stopped = True
         solver = getattr(self, "_solver", None)
         if solver is not None:
             solver.stop_search()

@@ -170,8 +170,8 @@ def test_the_searches_each_worker_count_runs(monkeypatch, workers, portfolio, ex
 def test_stop_ends_a_solve_running_in_another_thread():
     """Local search never proves that no run dies: at two waves of an unseen-family
     scenario where none dies (and presolve does not settle it), asked for an hour, it
-    ends only when stopped. stop() before any solve does nothing. (The loop's cap only
-    keeps a broken stop from hanging the tests.)"""
+    ends only when stopped; and a solve after the stop answers unknown without a search.
+    (The loop's cap only keeps a broken stop from hanging the tests.)"""
     import threading
 
     from ortools.sat.python import cp_model
@@ -183,7 +183,6 @@ def test_stop_ends_a_solve_running_in_another_thread():
     [(_, mapping)] = scale.fitting("M", 0.85, "three", 1, family="unseen")[0]
     model = RolloutModel(compile_problem(load_scenario(mapping)), 2, ecs_rules=True)
     model.target_dead()
-    model.stop()  # nothing to stop yet
     answers = []
     thread = threading.Thread(target=lambda: answers.append(model.solve(3600, local_search=True)))
     thread.start()
@@ -196,7 +195,11 @@ def test_stop_ends_a_solve_running_in_another_thread():
     [ans] = answers
     assert ans.status == "unknown"
     # cut short, not settled: presolve would have said infeasible
-    assert model._solver.response_proto.status == cp_model.UNKNOWN
+    solver = model._solver
+    assert solver.response_proto.status == cp_model.UNKNOWN
+    # stopped for good (the runs beside CP-SAT may stop a model between two solves)
+    assert model.solve(3600, local_search=True).status == "unknown"
+    assert model._solver is solver, "a stopped model searched again"
 
 
 def test_a_solve_gets_no_more_than_its_deadline_has_left(monkeypatch):
