@@ -49,7 +49,8 @@ def short_dead_run(
     :data:`SHORT_RUNS_TURNS` horizons it cannot settle, local search then takes turns
     until the budget is spent, each a quarter of what was left at first, twice as long
     after each cycle of aims, with another seed each; with two workers or more, the
-    horizons' turns run side by side, a thread each, and a run found stops the others
+    horizons' turns run side by side, a thread each, as many at once as CP-SAT has
+    workers, and a run found stops the others
     (an unseen-family run was found sooner so: the horizon that has it got its turn at
     once). Local search starts from ``start`` (ECS's default run): it found runs sooner
     from there, whatever the seed; the complete search runs without it
