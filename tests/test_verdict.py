@@ -767,7 +767,7 @@ def scripted(monkeypatch):
                 return Answer("found", states=[], dead=True, seconds=took)
             return Answer("unknown", seconds=took)
 
-    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until: Fake(h))
+    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until, beside=None: Fake(h))
     monkeypatch.setattr(short_runs, "SHORT_RUNS_TURNS", 2)  # the bookkeeping at two
     p = at_risk_example()
     default = simulate(p)
@@ -869,7 +869,7 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
             calls.append((local_search, portfolio, workers))
             return Answer("unknown" if local_search else "none", seconds=0.0)
 
-    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until: Fake(h))
+    monkeypatch.setattr(short_runs, "rollout_model", lambda p, h, ecs, until, beside=None: Fake(h))
     a = analyse(at_risk_example(), tries=0, shortcuts=False, time_limit=5, workers=workers)
     assert a.verdict == "safe" and "no run by ECS rules is unfinished" in a.proof
     if workers == 1:
