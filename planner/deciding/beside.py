@@ -86,3 +86,13 @@ class RunsBeside:
         if self._error is not None:
             raise self._error
         return self.dead
+
+
+def cores(beside: RunsBeside | None, workers: int) -> int:
+    """CP-SAT's workers of ``workers``: one fewer while runs go on ``beside`` it."""
+    return workers if beside is None else beside.cores(workers)
+
+
+def died(beside: RunsBeside | None) -> bool:
+    """A run by ECS rules ``beside`` CP-SAT has died."""
+    return beside is not None and beside.dead is not None

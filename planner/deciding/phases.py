@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from planner.deciding import short_runs
 from planner.deciding.analysis import Analysis, at_risk, attach_dead, hangs
-from planner.deciding.beside import RunsBeside
+from planner.deciding.beside import RunsBeside, cores, died
 from planner.deciding.ecs_runs import FIRST_SPOILED, other_runs
 from planner.deciding.scheduler import Summary
 from planner.deciding.short_runs import run_of, short_dead_run
@@ -90,7 +90,7 @@ class Search:
 
     def cores(self) -> int:
         """CP-SAT's workers now: one fewer while the runs go on beside it."""
-        return self.workers if self.beside is None else self.beside.cores(self.workers)
+        return cores(self.beside, self.workers)
 
     def found(self, complete: Run | None, dead: Run | None) -> None:
         self.complete_run, self.dead_run = complete, dead
@@ -362,7 +362,7 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
         problem, sets, s.default, deadline.share(clock.SHORT_RUNS), s.workers, s.seed, s.beside
     )
     s.spent += secs
-    if short is None and s.beside is not None and s.beside.dead is not None:
+    if short is None and died(s.beside):
         return None  # a run beside died: the caller takes it
     if short is None:
         short, a = _dead_run_at_full_horizon(s, sets)
@@ -397,7 +397,7 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
         if not (ans.status == "found" and ans.dead):
             ans = model.solve(deadline.left(), workers, seed, portfolio=True)
             s.spent += ans.seconds
-        if s.beside is not None and s.beside.dead is not None and ans.status != "none":
+        if died(s.beside) and ans.status != "none":
             return None, None  # a run beside died (it stopped the search)
         if ans.status == "none":
             return None, Analysis(

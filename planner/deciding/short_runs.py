@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
+from planner.deciding.beside import cores, died
 from planner.deciding.ecs_runs import hardest_first
 from planner.errors import OutOfTime
 from planner.model.horizon import max_waves
@@ -82,7 +83,7 @@ def short_dead_run(
     spent = 0.0
     unsettled: list[RolloutModel] = []
     for h in range(1, min(SHORT_RUNS_WAVES, max_waves(problem)) + 1):
-        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS or _died(beside):
+        if until.left() < 0.05 or len(unsettled) == SHORT_RUNS_TURNS or died(beside):
             break
         try:
             model = rollout_model(problem, h, True, until, beside)
@@ -91,7 +92,7 @@ def short_dead_run(
         model.restrict_counts(sets)
         model.target_dead()
         ans = model.solve(
-            clock.SHORT_HORIZON.seconds(until), _cores(beside, workers), seed, portfolio=True
+            clock.SHORT_HORIZON.seconds(until), cores(beside, workers), seed, portfolio=True
         )
         spent += ans.seconds
         if ans.status == "found" and ans.dead:
@@ -128,7 +129,7 @@ def _local_search(
     # the aims take turns round by round, each cycle of them twice as long
     turn = clock.FIRST_TURN.seconds(until)
     for k in itertools.count():
-        if not slots or until.left() < 0.05 or _died(beside):
+        if not slots or until.left() < 0.05 or died(beside):
             break
         aim = aims[k % len(aims)]
         group = [m for m, a in slots if a == aim]
@@ -145,7 +146,7 @@ def _local_search(
         # as many at once as there are workers (three threads on two cores missed a
         # run that one worker found: benchmarks/README.md, issue 24's tenth session);
         # with one, one after another
-        n = _cores(beside, workers)
+        n = cores(beside, workers)
         batches = [group[i : i + n] for i in range(0, len(group), n)]
         for batch in batches:
             # CP-SAT is handed the model within its limit, which takes about as long as
@@ -201,15 +202,6 @@ def side_by_side(models: list[RolloutModel], seconds: float, seed: int) -> list:
                 for m in models:
                     m.stop()
     return answers
-
-
-def _died(beside: RunsBeside | None) -> bool:
-    """A run by ECS rules beside the search has died."""
-    return beside is not None and beside.dead is not None
-
-
-def _cores(beside: RunsBeside | None, workers: int) -> int:
-    return workers if beside is None else beside.cores(workers)
 
 
 def run_of(ans) -> Run:

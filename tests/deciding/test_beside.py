@@ -109,10 +109,10 @@ def test_the_short_runs_build_nothing_once_a_run_beside_died(monkeypatch):
 def _analysed(k: int):
     """The analysis of the mixed sample's ``k``-th case with two workers and the runs on,
     and whether the runs went on beside CP-SAT."""
-    phases: list[str] = []
-    with progress.listening(phases.append):
+    seen: list[str] = []
+    with progress.listening(seen.append):
         a = analyse(MIXED[k].problem, time_limit=30, workers=2)
-    return a, any("beside CP-SAT" in x for x in phases)
+    return a, any("beside CP-SAT" in x for x in seen)
 
 
 @pytest.mark.parametrize("k", SAMPLED, ids=lambda k: MIXED[k].name)
@@ -129,8 +129,9 @@ def test_two_workers_with_the_runs_beside_agree_with_the_oracle(k):
 
 def test_the_sample_reaches_the_runs_beside_cp_sat_with_both_verdicts():
     reached = Counter(a.verdict for a, beside in map(_analysed, SAMPLED) if beside)
-    assert reached["safe"] >= 3, reached  # 3 of 34 (the others decided before)
-    assert reached["at-risk"] >= 10, reached  # 17
+    # of the 100 cases: 3 safe and 17 at-risk (the others decided before, or hangs)
+    assert reached["safe"] >= 3, reached
+    assert reached["at-risk"] >= 10, reached
 
 
 def test_a_run_that_died_beside_is_kept_when_the_time_runs_out(monkeypatch):

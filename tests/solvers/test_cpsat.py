@@ -186,6 +186,8 @@ def test_stop_ends_a_solve_running_in_another_thread():
     answers = []
     thread = threading.Thread(target=lambda: answers.append(model.solve(3600, local_search=True)))
     thread.start()
+    while not hasattr(model, "_solver") and thread.is_alive():  # a stop before the solve
+        thread.join(0.01)  # would end it unsearched (stop is for good): wait for it
     for _ in range(600):  # (a stop before the search starts may be missed: again)
         model.stop()
         thread.join(0.1)
