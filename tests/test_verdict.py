@@ -9,6 +9,7 @@ run by ECS rules ending in a dead state, with the reasons and closest instances 
 Tests over a sample count the cases that reached their assertion, per verdict and proof.
 """
 
+import itertools
 from collections import Counter
 from dataclasses import replace
 from functools import cache
@@ -21,7 +22,7 @@ from tiny import named, sample, scenarios, tiny_cases
 
 from planner.deciding.verdict import analyse, uniform
 from planner.model.problem import compile_problem
-from planner.model.rollout import Wave, explain, simulate
+from planner.model.rollout import Policy, Wave, explain, simulate
 from planner.running.clock import Deadline
 
 MIXED = sample("mixed")
@@ -339,24 +340,32 @@ def test_on_larger_problems_the_adversary_and_random_runs_take_turns(recorded_po
     )  # fmt: skip
     assert p.total_desired > 40
     seen = recorded_policies
-    runs = []
-    for run in ecs_runs.other_runs(p, 0, None, Deadline(1e9), targets=[2]):
-        runs.append(run)
-        if len(runs) == 20:
-            break
+    runs = list(itertools.islice(ecs_runs.other_runs(p, 0, None, Deadline(1e9), [2]), 1000))
     # first, before any randomised run, the spoiling runs of the hardest services (c
     # alone here): the others' tasks each where it takes a place of c's, the largest
-    # first (a), the most tasks first (a), and as listed (a, b)
-    assert [(q.spoil, q.order) for q in seen[:3]] == [(2, (0, 1, 2))] * 3
-    adversary = seen[3:11:2]  # then taking turns: packed, spread, levelled, thin-first
-    assert [q.order[-1] if not q.levelled else q.order[0] for q in adversary] == [2] * 4
-    assert adversary[0].pack and adversary[2].level and adversary[3].levelled == (2,)
-    assert seen[4].rng is not None and seen[6].level and seen[6].order  # random, levelled
-    assert seen[8].spoil == 2 and seen[8].order[-1] == 2  # c spoiled, the others shuffled
-    randomised = seen[4:11:2] + seen[11:]
+    # first (a), the most tasks first (a), and as listed (a, b): the same run, made once
+    assert (seen[0].spoil, seen[0].order) == (2, (0, 1, 2))
+    assert seen[1].pack and seen[1].order == (0, 1, 2) and seen[2].rng is not None
+    # then the adversary's other runs for c (packed, spread, levelled, thin-first), each
+    # followed by a randomised one (a random draw may repeat one: it is skipped)
+    adversary = [
+        Policy(order=(0, 1, 2), pack=True), Policy(order=(0, 1, 2)),
+        Policy(order=(0, 1, 2), level=True), Policy(order=(2, 0, 1), pack=True, levelled=(2,)),
+    ]  # fmt: skip
+    at = [seen.index(q) for q in adversary]
+    assert at == sorted(at) and at[-1] <= 2 * len(adversary)
+    assert seen[at[1] - 1].rng is not None  # taking turns: a randomised run in between
+    randomised = [q for q in seen[1:] if q not in adversary]
     assert all(q.rng is not None or q.level or q.spoil == 2 for q in randomised)
+    assert any(q.spoil == 2 for q in randomised) and any(q.level for q in randomised)
+    # a run with no random choice is made once; on three services the runs end once each
+    # of them has been made, none of them cut short
+    made = [q for q in seen if q.rng is None]
+    assert len(made) == len(set(made)) and len(runs) < 1000
+    assert set(made) == ecs_runs._distinct(3, [2], [*adversary, seen[0]])
     for run in runs:
         replay(p, run.waves, ecs_rules=True)  # raises if a wave breaks ECS rules
+        assert run.complete or run.dead
 
 
 @pytest.mark.parametrize("workers", [1, 2])

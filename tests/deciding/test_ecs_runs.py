@@ -54,26 +54,18 @@ def test_the_order_of_the_spoilers_decides_whether_the_run_dies():
     assert oracle.dead(oracle.replay(named(p, run.waves), ecs=True))
 
 
-def _randomised_kinds(p, monkeypatch, runs: int) -> list[str]:
-    """The kinds of the randomised runs :func:`other_runs` makes, in order (every run's
-    policy recorded; the adversary's are those with no random choice and no shuffled
-    order among the first ones)."""
-    from planner.deciding import ecs_runs
-    from planner.running.clock import Deadline
+def _randomised_kinds(p, runs: int) -> list[str]:
+    """The kinds of the first ``runs`` randomised runs :func:`other_runs` draws on ``p``,
+    every service spoilable (drawn: a draw that repeats a run already made is skipped,
+    test_a_run_with_no_random_choice_is_made_once)."""
+    import random
 
-    seen: list[Policy] = []
-    real = ecs_runs.simulate
+    from planner.deciding.ecs_runs import _randomised
 
-    def recording(problem, policy=None, deadline=None):
-        seen.append(policy)
-        return real(problem, policy=policy, deadline=deadline)
-
-    monkeypatch.setattr(ecs_runs, "simulate", recording)
-    for k, _ in enumerate(ecs_runs.other_runs(p, 0, runs, Deadline(600.0), None)):
-        if k + 1 == runs:
-            break
+    rng, S = random.Random(0), p.n_services
     kinds = []
-    for q in seen:
+    for k in range(runs):
+        q = _randomised(k, S, list(range(S)), p.total_desired <= 40, rng)
         if q.rng is not None:
             kinds.append("random")
         elif q.level and q.order is not None:
@@ -83,17 +75,59 @@ def _randomised_kinds(p, monkeypatch, runs: int) -> list[str]:
     return kinds
 
 
-def test_randomised_runs_on_larger_problems_are_mostly_levelled(monkeypatch):
+def test_randomised_runs_on_larger_problems_are_mostly_levelled():
     """Over 40 tasks, of every six randomised runs one has every choice at random, three
     are levelled in a random order and two spoil a service; up to 40, a third each."""
     services = [svc(n, 15, td(256)) for n in "abc"]
     large = compile_problem(scenario([(4096, 16000, 6)], services))
     assert large.total_desired > 40
     small = compile_problem(scenario([(4096, 16000, 6)], [svc(n, 4, td(256)) for n in "abc"]))
-    # tries given: the adversary's runs first, then exactly that many randomised ones
     for p, want in ((large, {"random": 2, "levelled": 6, "spoiling": 4}),
                     (small, {"random": 4, "levelled": 4, "spoiling": 4})):  # fmt: skip
-        adversary = 3 * 3 + 4 * 3  # per service: three spoilers and four other runs
-        kinds = _randomised_kinds(p, monkeypatch, adversary + 12)
-        randomised = kinds[-12:]
+        randomised = _randomised_kinds(p, 12)
         assert {k: randomised.count(k) for k in set(randomised)} == want
+
+
+def test_a_run_with_no_random_choice_is_made_once(monkeypatch):
+    """A policy with no random choice makes the same run each time: other_runs makes it
+    once. On up to FEW_SERVICES services the runs end once every such policy has been
+    made (only runs with every choice at random are left); on more, or on one service
+    (every run random), they go on."""
+    import itertools
+
+    from planner.deciding import ecs_runs
+    from planner.running.clock import Deadline
+
+    made: list[Policy] = []
+    real = ecs_runs.simulate
+
+    def recording(problem, policy=None, deadline=None):
+        made.append(policy)
+        return real(problem, policy=policy, deadline=deadline)
+
+    monkeypatch.setattr(ecs_runs, "simulate", recording)
+
+    def runs(n_services: int, limit: int) -> int:
+        made.clear()
+        tasks = 45 // n_services
+        services = [svc(f"s{k}", tasks, td(256), td(384)) for k in range(n_services)]
+        p = compile_problem(scenario([(4096, 16000, 10)], services))
+        assert p.total_desired > 40  # no cap on the randomised runs (tries None)
+        made_runs = ecs_runs.other_runs(p, 0, None, Deadline(1e9))
+        return sum(1 for _ in itertools.islice(made_runs, limit))
+
+    assert runs(3, 2000) < 2000  # ended by itself
+    fixed = [q for q in made if q.rng is None]
+    assert len(fixed) == len(set(fixed))
+    spoilers = [q for q in fixed if q.spoil is not None and q.order[-1] == q.spoil]
+    assert {q.order for q in fixed if q.level and not q.levelled} == set(
+        itertools.permutations(range(3))
+    )  # every levelled order, made once
+    assert {(q.spoil, q.order[:2]) for q in spoilers} == {
+        (s, o) for s in range(3) for o in itertools.permutations(set(range(3)) - {s})
+    }  # every service spoiled by the others in both orders, made once
+    assert any(q.rng is not None for q in made)  # random ones made on the way
+    assert ecs_runs.FEW_SERVICES < 6
+    assert runs(6, 300) == 300  # six services: 720 levelled orders, not all listed
+    assert len([q for q in made if q.rng is None]) == len({q for q in made if q.rng is None})
+    assert runs(1, 50) == 50 and all(q.rng is not None for q in made)  # one: all random
