@@ -16,3 +16,12 @@ def _one_worker_unless_asked(monkeypatch):
     CP-SAT worker by default, so that they are repeatable (``test_machine`` restores the
     default it tests; tests that want more workers pass them)."""
     monkeypatch.setattr(machine, "MOST_DEFAULT_WORKERS", 1)
+
+
+@pytest.fixture
+def volumes_alone(monkeypatch):
+    """The volume proofs without the sums a row can carry (planner.solvers.volume), for
+    tests of what CP-SAT decides on rollouts the sums prove safe before it is asked."""
+    from planner.solvers import volume
+
+    monkeypatch.setattr(volume, "SUMS_MOST", -1)

@@ -109,7 +109,7 @@ def test_a_proof_that_needs_no_search_holds_at_the_shortest_time_limit():
     assert json.loads(res.stdout)["verdict"] == "hangs"
 
 
-def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
+def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch, volumes_alone):
     """Every CP-SAT call answers "time limit": the verdict is unknown, with what is known."""
     from planner.solvers import cpsat
 
@@ -118,7 +118,8 @@ def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch):
 
     monkeypatch.setattr(cpsat.RolloutModel, "solve", out_of_time)
     monkeypatch.setattr(cpsat, "dead_state_exists", lambda *a, **k: cpsat.Answer("unknown"))
-    # safe, but only CP-SAT proves it (ECS's runs all complete; no volume proof holds)
+    # safe, and without the sums a row can carry only CP-SAT proves it (ECS's runs all
+    # complete; no volume proof holds)
     scenario = ROOT / "scenarios/examples/bigger-revision-four-instances.yaml"
     res = run("solve", scenario, "--format", "json")
     data = json.loads(res.stdout)

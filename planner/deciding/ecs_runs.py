@@ -101,25 +101,30 @@ def other_runs(
         )
     # once the adversary's are done, randomised runs go on up to three eighths of the limit
     alone = deadline.share(clock.RANDOM_RUNS)
-    # a policy with no random choice makes the same run each time: it is made once, and
-    # on a few services the runs end once every such run has been made
-    made: set[Policy] = set()
     distinct = _distinct(S, spoiled, [*first, *adversary])
-    for k, policy in enumerate(policies):
+    for k, policy in enumerate(_made_once(policies, distinct)):
         if n_tries is None and k >= len(first) + 2 * len(adversary) and alone.end < budget.end:
             budget = alone
         if budget.expired:
             return
+        try:
+            yield simulate(problem, policy=policy, deadline=budget)
+        except OutOfTime:
+            return
+
+
+def _made_once(policies: Iterable[Policy], distinct: set[Policy] | None) -> Iterator[Policy]:
+    """``policies``, each with no random choice once (it makes the same run each time);
+    ending once every one of ``distinct`` has come (None: at their end)."""
+    made: set[Policy] = set()
+    for policy in policies:
         if policy.rng is None:
             if policy in made:
                 if distinct is not None and made >= distinct:
                     return
                 continue
             made.add(policy)
-        try:
-            yield simulate(problem, policy=policy, deadline=budget)
-        except OutOfTime:
-            return
+        yield policy
 
 
 def _randomised(k: int, S: int, spoiled: list[int], few: bool, rng: random.Random) -> Policy:

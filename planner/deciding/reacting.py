@@ -171,7 +171,10 @@ def _by_volumes(
     progress.phase("proofs from volumes and counts, on the fleet at the start")
     volumes = deadline.share(clock.VOLUME)
     if volume.no_dead_state(problem, volumes):
-        return Analysis(Verdict.SAFE, _NO_DEAD_STATE, plan=complete.waves), None
+        a = Analysis(Verdict.SAFE, _NO_DEAD_STATE, plan=complete.waves)
+        if volume.never_blocked(problem, volumes):  # and no task ever waits: none launched
+            a.most_added = problem.added_at_start
+        return a, None
     if volume.never_blocked(problem, volumes):
         a = Analysis(Verdict.SAFE, _NEVER, plan=complete.waves)
         a.most_added = problem.added_at_start  # nothing PROVISIONING: no run launches

@@ -12,7 +12,16 @@ green set, or its whole green set once done (a done service's tasks still block 
 So the tasks can put at most ``U_d`` units of dimension ``d`` on the cluster. If no way of
 blocking every instance fits within those budgets, no dead state exists, whatever the
 placement: every run by ECS rules completes. Instances are grouped into classes of
-identical ones, so the check is a tiny integer program per service. The same program for
+identical ones, so the check is a tiny integer program per service.
+
+Each instance's row carries a sum of its tasks' loads, so a blocked one carries at least
+the least such sum above ``limit − need`` (and any one at most the largest sum up to
+``limit``): with tasks of 256 and 384 CPU units on 4,096, blocking a task of 1,024 takes
+3,200, not 3,073 (:func:`_sums`; every load counted any number of times, so the sums are
+a superset of what the tasks can make, and the bounds hold for every instance, hence for
+a class's total). On the scale family's L 50 % fleet-wide s3 that proved no dead state
+exists, where the volumes alone left two services blockable and the run ended
+``unknown`` (benchmarks/README.md, issue 24's eleventh session). The same program for
 several services at once (:func:`can_block_all`) says whether they can all be blocked
 together, which :mod:`planner.solvers.counts` asks wave by wave.
 
@@ -23,6 +32,7 @@ the answer is "no proof".
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -148,6 +158,42 @@ def _combinations(problem: Problem, B: list[int]) -> list[list[tuple]] | bool:
     return out
 
 
+#: The largest row limit whose sums are listed (:func:`_sums`, a bit each: 8 MiB at most);
+#: above it, the volumes alone. The most memory in data/instance_types.yaml, in MiB, is
+#: half of it.
+SUMS_MOST = 1 << 26
+#: Sums are kept for rows up to this limit (128 KiB each, a thousand at most): CPU units
+#: and the memory of all but the largest instances.
+SUMS_KEPT = 1 << 20
+
+
+def _sums(loads: tuple[int, ...], limit: int) -> int:
+    """The loads one instance's row can carry, as bits of an integer (bit ``v``: some
+    tasks load it with exactly ``v``): every sum of ``loads``, each any number of
+    times, up to ``limit`` (a superset of what the tasks can make: no type is capped)."""
+    return _kept_sums(loads, limit) if limit <= SUMS_KEPT else _all_sums(loads, limit)
+
+
+def _all_sums(loads: tuple[int, ...], limit: int) -> int:
+    mask = (1 << (limit + 1)) - 1
+    reach = 1  # nothing on it: 0
+    for a in loads:
+        shift = a
+        while 0 < shift <= limit:  # any number of a's: 1, 2, 4, ... at a time
+            reach = (reach | (reach << shift)) & mask
+            shift *= 2
+    return reach
+
+
+_kept_sums = functools.lru_cache(maxsize=1024)(_all_sums)
+
+
+def _least_from(sums: int, low: int) -> int | None:
+    """The least of the loads ``sums`` (:func:`_sums`) of at least ``low`` (None: none)."""
+    above = sums >> max(low, 0)
+    return None if above == 0 else max(low, 0) + (above & -above).bit_length() - 1
+
+
 class _BlockProgram:
     """The integer program of :func:`can_block_all`, built step by step: the classes of
     instances, each task type's total, and (in any dead state) every service done or
@@ -191,9 +237,18 @@ class _BlockProgram:
                     if needs:
                         m.add(y == 0)  # so it blocks nothing: no instance is blocked so
                     continue
-                m.add(load <= y * row.limit)  # every row kept on every such instance
-                if needs:  # blocked by this row: its load above limit − need there
-                    m.add(load >= y * (row.limit - min(needs) + 1))
+                if not 0 <= row.limit <= SUMS_MOST:  # the volumes alone
+                    m.add(load <= y * row.limit)  # every row kept on every such instance
+                    if needs:  # blocked by this row: its load above limit − need there
+                        m.add(load >= y * (row.limit - min(needs) + 1))
+                    continue
+                # what one instance's row can carry: a sum of its tasks' loads, so the
+                # most is the largest such sum, and blocked means one above limit − need
+                sums = _sums(tuple(sorted({a for _, a in self.terms(row)})), row.limit)
+                m.add(load <= y * (sums.bit_length() - 1))
+                if needs:
+                    least = _least_from(sums, row.limit - min(needs) + 1)
+                    m.add(y == 0 if least is None else load >= y * least)
         m.add(sum(ys) == n)
         for k in self.live:
             if k % 2 == 0:  # old tasks stay where they ran

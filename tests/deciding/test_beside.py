@@ -129,8 +129,9 @@ def test_two_workers_with_the_runs_beside_agree_with_the_oracle(k):
 
 def test_the_sample_reaches_the_runs_beside_cp_sat_with_both_verdicts():
     reached = Counter(a.verdict for a, beside in map(_analysed, SAMPLED) if beside)
-    # of the 100 cases: 3 safe and 17 at-risk (the others decided before, or hangs)
-    assert reached["safe"] >= 3, reached
+    # of the 100 cases: 2 safe and 17 at-risk (the others decided before, or hangs; a
+    # third safe one is proven by the volumes' sums since issue 24's eleventh session)
+    assert reached["safe"] >= 2, reached
     assert reached["at-risk"] >= 10, reached
 
 

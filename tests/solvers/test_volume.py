@@ -83,3 +83,36 @@ def test_a_finished_all_at_once_service_still_blocks_others():
     )
     assert can_block_everywhere(p, 1)
     assert not no_dead_state(p)
+
+
+def test_the_sums_a_row_can_carry():
+    """Loads of 256 and 384 on a row of 4,096: every multiple of 128 from 256 on; the
+    least at or above 3,073 (a new task of 1,024 blocked) is 3,200; none above 4,096."""
+    from planner.solvers.volume import _least_from, _sums
+
+    sums = _sums((256, 384), 4096)
+    assert [v for v in range(4097) if sums >> v & 1] == [0, *range(256, 4097, 128)]
+    assert sums.bit_length() - 1 == 4096
+    assert _least_from(sums, 3073) == 3200 and _least_from(sums, 4097) is None
+    assert _least_from(_sums((3000,), 4096), 3001) is None  # one task of 3,000 at most
+
+
+def test_the_sums_prove_no_dead_state_where_the_volumes_alone_cannot(monkeypatch):
+    """Each blocked instance carries a sum of its tasks' loads: at least the least such sum
+    above limit − need, not merely limit − need + 1, and at most the largest such sum. On
+    the sample that proves no dead state exists where the volumes alone could not, and
+    the oracle finds each of those rollouts safe, reaching no dead state by ECS rules;
+    never the other way round (the program only gains constraints)."""
+    from planner.solvers import volume
+
+    proved = 0
+    for c in CASES:
+        with_sums = volume.no_dead_state(c.problem)
+        monkeypatch.setattr(volume, "SUMS_MOST", -1)  # every row by its volume alone
+        alone = volume.no_dead_state(c.problem)
+        monkeypatch.undo()
+        assert with_sums or not alone, c.name
+        if with_sums and not alone:
+            assert c.label == "safe" and not c.oracle.reaches(True, c.oracle.dead), c.name
+            proved += 1
+    assert proved >= 3  # 5 of this sample
