@@ -288,6 +288,11 @@ class _BlockProgram:
         :data:`~planner.running.clock.VOLUME_CALL`, never past ``deadline``)."""
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        # without presolve: with the sums' bounds, presolve took CP-SAT past 10 s on the
+        # first program of an XL rollout that it answers in 0.8 s without; on 23 M, L and
+        # XL rollouts the volume phase took 30.2 s in all against 39.5 s, with the same
+        # answers (benchmarks/README.md, issue 24's eleventh session)
+        solver.parameters.cp_model_presolve = False
         seconds = clock.VOLUME_CALL.most
         return cpcall.solve(solver, self.m, seconds, deadline) != cp_model.INFEASIBLE
 
