@@ -54,7 +54,8 @@ def other_runs(
     (a draw that repeats one is skipped: on three services over four fifths of the draws
     did). On up to :data:`FEW_SERVICES` services, where they can all be listed
     (:func:`_distinct`), the runs end once every one has been made, leaving the time to
-    the solvers.
+    the solvers (where ``tries`` or the 24 on small problems count the randomised runs,
+    they end at that count, random ones included).
     """
     budget = deadline.share(clock.OTHER_RUNS)
     S = problem.n_services
@@ -101,7 +102,8 @@ def other_runs(
         )
     # once the adversary's are done, randomised runs go on up to three eighths of the limit
     alone = deadline.share(clock.RANDOM_RUNS)
-    distinct = _distinct(S, spoiled, [*first, *adversary])
+    # (where the randomised runs are counted, they end at their count anyway)
+    distinct = _distinct(S, spoiled, [*first, *adversary]) if n_tries is None else None
     for k, policy in enumerate(_made_once(policies, distinct)):
         if n_tries is None and k >= len(first) + 2 * len(adversary) and alone.end < budget.end:
             budget = alone

@@ -92,7 +92,8 @@ def test_a_run_with_no_random_choice_is_made_once(monkeypatch):
     """A policy with no random choice makes the same run each time: other_runs makes it
     once. On up to FEW_SERVICES services the runs end once every such policy has been
     made (only runs with every choice at random are left); on more, or on one service
-    (every run random), they go on."""
+    (every run random), they go on; where the randomised runs are counted (up to 40
+    tasks: 24), they end at that count, the random ones all made."""
     import itertools
 
     from planner.deciding import ecs_runs
@@ -131,3 +132,9 @@ def test_a_run_with_no_random_choice_is_made_once(monkeypatch):
     assert runs(6, 300) == 300  # six services: 720 levelled orders, not all listed
     assert len([q for q in made if q.rng is None]) == len({q for q in made if q.rng is None})
     assert runs(1, 50) == 50 and all(q.rng is not None for q in made)  # one: all random
+    # up to 40 tasks the randomised runs are counted (24), and all the random ones made
+    made.clear()
+    small = compile_problem(scenario([(4096, 16000, 4)], [svc(n, 3, td(256)) for n in "ab"]))
+    assert small.total_desired <= 40
+    list(ecs_runs.other_runs(small, 0, None, Deadline(1e9)))
+    assert sum(q.rng is not None for q in made) == 8  # a third of 24
