@@ -743,7 +743,7 @@ def scripted(monkeypatch):
         build_seconds = 0.0
 
         def __init__(self, h):
-            self.h, self.hints = h, []
+            self.h, self.H, self.hints = h, h, []
 
         def restrict_counts(self, sets):
             pass
@@ -855,7 +855,7 @@ def test_local_search_at_the_full_horizon_runs_alone_only_with_one_worker(monkey
         build_seconds = 0.0
 
         def __init__(self, h):
-            self.h, self.full = h, False
+            self.h, self.H, self.full = h, h, False
 
         def restrict_counts(self, sets):
             pass

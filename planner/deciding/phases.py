@@ -23,6 +23,7 @@ from planner.errors import InternalError, OutOfTime
 from planner.model.horizon import max_waves, next_horizon
 from planner.model.problem import Problem
 from planner.model.rollout import Run, initial_state, is_complete, is_dead, simulate
+from planner.model.state import State
 from planner.running import clock, progress, work
 from planner.running.clock import Deadline
 
@@ -358,23 +359,36 @@ def _dead_run_by_cp_sat(s: Search) -> Analysis | None:
     # A run that dies soon is found far sooner in a model of a few waves than in one
     # as long as the slowest run: a dead state stays, so dead at wave h is dead later.
     progress.phase("CP-SAT: a run by ECS rules that dies within a few waves")
+    # a dead state found above is where local search is pointed (short_runs.hint_towards)
+    end = ans.states[-1] if ans.status == "found" and ans.states else None
     short, secs = short_dead_run(
-        problem, sets, s.default, deadline.share(clock.SHORT_RUNS), s.workers, s.seed, s.beside
+        problem,
+        sets,
+        s.default,
+        deadline.share(clock.SHORT_RUNS),
+        s.workers,
+        s.seed,
+        s.beside,
+        end,
     )
     s.spent += secs
     if short is None and died(s.beside):
         return None  # a run beside died: the caller takes it
     if short is None:
-        short, a = _dead_run_at_full_horizon(s, sets)
+        short, a = _dead_run_at_full_horizon(s, sets, end)
         if a is not None:
             return a
     s.found(s.complete_run, short)
     return None
 
 
-def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, Analysis | None]:
+def _dead_run_at_full_horizon(
+    s: Search, sets: CountSets, end: State | None
+) -> tuple[Run | None, Analysis | None]:
     """Can ECS rules end anywhere but complete? The horizon grows until every run ends:
-    a run that dies, or the answer (safe, or unknown when the time runs out)."""
+    a run that dies, or the answer (safe, or unknown when the time runs out). Local
+    search starts from ECS's default run, ending in ``end`` if a dead state was found
+    (:func:`~planner.deciding.short_runs.hint_towards`)."""
     from planner.solvers import cpsat
 
     problem, deadline, seed = s.problem, s.deadline, s.seed
@@ -385,7 +399,7 @@ def _dead_run_at_full_horizon(s: Search, sets: CountSets) -> tuple[Run | None, A
         workers = s.cores()
         model.restrict_counts(sets)
         model.target_unfinished()
-        model.hint(s.default.states)
+        short_runs.hint_towards(model, s.default, end)
         # local search first: it finds a run that dies far sooner than the complete
         # search, which is left the rest of the time (and alone can prove "none");
         # with two workers or more, feasibility jump runs beside the complete searches
