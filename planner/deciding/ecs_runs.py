@@ -35,8 +35,8 @@ def other_runs(
     :data:`FIRST_SPOILED` hardest services before any other. And randomised runs, in turn:
     every choice at random; the services in a random order, each task levelled; and a
     service spoiled by the others in a random order (on problems over 40 tasks, of every
-    six: one at random, three levelled, two spoiling). All stop at half of
-    ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
+    six: one at random, three levelled, two spoiling; two aimed by :class:`Nearness`).
+    All stop at half of ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
     to 40 tasks (CP-SAT decides those soon after), and on larger ones taking turns with
@@ -44,8 +44,7 @@ def other_runs(
     eighths of it (:data:`~planner.running.clock.RANDOM_RUNS`; at 350 instances the
     adversary's alone once filled a quarter; levelled runs in a random order found
     fleet-wide dead ends there and at 50 instances, after tens to hundreds of runs:
-    benchmarks/README.md).
-    ``targets``: the
+    benchmarks/README.md). ``targets``: the
     services worth the adversary's runs (None: every one), as the count sets say which
     services a run can leave unfinished at all; they take their turns the hardest to
     place first (:func:`hardest_first`).
@@ -84,8 +83,10 @@ def other_runs(
     rng = random.Random(seed)
     few = problem.total_desired <= 40
 
+    near = Nearness(problem, spoiled)  # which service the randomised runs leave last
+
     def randomised(k: int) -> Policy:
-        return _randomised(k, S, spoiled, few, rng)
+        return _randomised(k, S, spoiled, few, rng, near)
 
     n_tries = tries if tries is not None else (24 if few else None)
     policies: Iterator[Policy]
@@ -110,9 +111,11 @@ def other_runs(
         if budget.expired:
             return
         try:
-            yield simulate(problem, policy=policy, deadline=budget)
+            run = simulate(problem, policy=policy, deadline=budget)
         except OutOfTime:
             return
+        near.saw(policy, run)
+        yield run
 
 
 def _made_once(policies: Iterable[Policy], distinct: set[Policy] | None) -> Iterator[Policy]:
@@ -129,26 +132,93 @@ def _made_once(policies: Iterable[Policy], distinct: set[Policy] | None) -> Iter
         yield policy
 
 
-def _randomised(k: int, S: int, spoiled: list[int], few: bool, rng: random.Random) -> Policy:
+def _randomised(
+    k: int,
+    S: int,
+    spoiled: list[int],
+    few: bool,
+    rng: random.Random,
+    near: Nearness | None = None,
+) -> Policy:
     """The ``k``-th randomised run's policy (:func:`other_runs`): on problems over 40
     tasks (not ``few``), every choice at random in one run of six, levelled in three,
-    spoiling one of ``spoiled`` in two; up to 40, a third each.
+    spoiling one of ``spoiled`` in two; up to 40, a third each. Of every six, the second
+    (levelled) and the sixth (spoiling) leave last a service drawn from ``near``
+    (:class:`Nearness`: the nearer it came to fitting nowhere so far, the likelier), the
+    others in a random order.
 
     Of 64 M scenarios of four families, 13 had no dying run among ECS's default one and
     the adversary's; randomised runs died in three of them, levelled ones in two,
     spoiling ones in one, and none with every choice at random (benchmarks/README.md,
     sixth session; ``python -m benchmarks.runs_mix``)."""
     levelled = k % 3 == 1 or (not few and k % 6 == 3)
+    guided = near.draw(rng) if near is not None and k % 6 in GUIDED and S > 1 else None
+    if levelled and guided is not None:  # the others in a random order, levelled, it last
+        others = list(_others(S, guided))
+        rng.shuffle(others)
+        return Policy(order=(*others, guided), level=True)
     if levelled and S > 1:  # the services in a random order, each task levelled
         order = list(range(S))
         rng.shuffle(order)
         return Policy(order=tuple(order), level=True)
     if k % 3 == 2 and S > 1 and spoiled:  # one spoiled by the others in a random order
-        s = rng.choice(spoiled)
+        s = guided if guided is not None else rng.choice(spoiled)
         others = list(_others(S, s))
         rng.shuffle(others)
         return Policy(order=(*others, s), spoil=s)
     return Policy(rng=rng)  # every choice at random
+
+
+#: Which of every six randomised runs draw the service they leave last from
+#: :class:`Nearness`: the second (levelled) and the sixth (spoiling).
+GUIDED = (1, 5)
+
+
+class Nearness:
+    """How near each service at stake came to fitting nowhere in the runs made so far,
+    for the randomised runs to aim at (:func:`_randomised`): of the runs whose order
+    leaves it last with no random choice (the adversary's, and the randomised levelled
+    and spoiling ones), the fewest instances a new task of it fitted on at the end of a
+    wave where it was still unfinished.
+
+    A dead state leaves a service that fits nowhere. On the scale family's M 70 %
+    fleet-wide s2 every levelled run that died (9 of 2,000 in random orders) left svc000
+    unfinished and placed it last; drawing the last service by this measure found a
+    dying run within 600 runs with 11 of seeds 0–11 (median the 169th run), against 8
+    (median the 280th) with the order drawn at random; on ten other fleet-wide M
+    scenarios where runs die, the first came as soon (benchmarks/README.md, issue 24's
+    twelfth session). It only changes which runs are drawn: each is still a run by ECS
+    rules."""
+
+    def __init__(self, problem: Problem, stake: list[int]) -> None:
+        self.problem = problem
+        self.stake = set(stake)
+        #: service -> the fewest instances a new task of it fitted on, so far
+        self.fewest: dict[int, int] = {}
+
+    def saw(self, policy: Policy, run: Run) -> None:
+        """Note how near the service ``policy`` leaves last came to fitting nowhere in
+        ``run`` (nothing for a policy with random choices or no order)."""
+        if policy.order is None or policy.rng is not None:
+            return
+        t = policy.spoil if policy.spoil is not None else policy.order[-1]
+        if t not in self.stake:
+            return
+        desired = self.problem.services[t].desired
+        for state in run.states[1:]:
+            if state.old_total(t) or state.new_total(t) != desired:
+                fits = int(Cluster(self.problem, state).loads.fits(t).sum())
+                self.fewest[t] = min(self.fewest.get(t, fits), fits)
+
+    def draw(self, rng: random.Random) -> int | None:
+        """A service to leave last, the nearer the likelier (weight 1 / (1 + fewest)²:
+        one that fitted on no instance is drawn 100 times as often as one that fitted on
+        nine at the fewest); None before any run was seen."""
+        if not self.fewest:
+            return None
+        services = sorted(self.fewest)
+        weights = [1 / (1 + self.fewest[t]) ** 2 for t in services]
+        return rng.choices(services, weights)[0]
 
 
 #: Services whose spoiling runs (all three orders) come before any randomised run.

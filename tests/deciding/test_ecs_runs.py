@@ -138,3 +138,75 @@ def test_a_run_with_no_random_choice_is_made_once(monkeypatch):
     assert small.total_desired <= 40
     list(ecs_runs.other_runs(small, 0, None, Deadline(1e9)))
     assert sum(q.rng is not None for q in made) == 8  # a third of 24
+
+
+def test_nearness_keeps_the_fewest_instances_the_last_service_fitted_on():
+    """ROLLOUT.md §4's example: a run leaving a (1 task of 1,024 on 1,024-unit instances)
+    last dies with a fitting nowhere: a came as near as can be. The measure is kept per
+    service, the fewest over runs, only for the service a run without random choices
+    leaves last, and only for services at stake."""
+    import random
+
+    from builders import at_risk_example
+
+    from planner.deciding.ecs_runs import Nearness
+    from planner.model.rollout import Cluster
+
+    p = at_risk_example()
+    near = Nearness(p, [0, 1])
+    assert near.draw(random.Random(0)) is None  # nothing seen yet
+    a_last = Policy(order=(1, 0), level=True)
+    run = simulate(p, policy=a_last)
+    assert run.dead
+    near.saw(a_last, run)
+    assert near.fewest == {0: 0}
+    near.saw(Policy(rng=random.Random(0)), simulate(p, rng=random.Random(0)))
+    assert near.fewest == {0: 0}  # random choices: no service is left last on purpose
+
+    # on roomier instances, the fewest over the states where b is unfinished, and over runs
+    s = scenario(
+        [(3072, 8000, 3)],
+        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
+         svc("c", 4, td(256), mn=50, mx=200)],
+    )  # fmt: skip
+    q = compile_problem(s)
+    near = Nearness(q, [1, 2])
+    seen: dict[int, int] = {}
+    for order in ((0, 2, 1), (2, 0, 1), (1, 2, 0), (0, 1, 2)):
+        policy = Policy(order=order, level=True)
+        run = simulate(q, policy=policy)
+        near.saw(policy, run)
+        t = order[-1]
+        fits = [
+            int(Cluster(q, st).loads.fits(t).sum())
+            for st in run.states[1:]
+            if st.old_total(t) or st.new_total(t) != q.services[t].desired
+        ]
+        if t in (1, 2) and fits:
+            seen[t] = min(seen.get(t, min(fits)), min(fits))
+    assert seen and near.fewest == seen and 0 not in near.fewest  # a is off stake
+
+
+def test_guided_runs_leave_the_nearest_service_last():
+    """The second and sixth of every six randomised runs leave last a service drawn by
+    Nearness, the nearer the likelier: one that fitted on no instance 100 times as often
+    as one that fitted on nine."""
+    import random
+
+    from planner.deciding.ecs_runs import Nearness, _randomised
+
+    p = compile_problem(scenario([(4096, 16000, 6)], [svc(n, 15, td(256)) for n in "abcd"]))
+    near = Nearness(p, [0, 1, 2, 3])
+    near.fewest = {2: 0, 3: 9}
+    rng = random.Random(0)
+    drawn = [near.draw(rng) for _ in range(1010)]
+    assert drawn.count(2) > 900 and drawn.count(3) > 0
+    near.fewest = {2: 0}
+    for k in range(12):
+        q = _randomised(k, 4, [0, 1, 2, 3], False, random.Random(k), near)
+        if k % 6 == 1:
+            assert q.level and q.order[-1] == 2 and sorted(q.order) == [0, 1, 2, 3]
+        if k % 6 == 5:
+            assert q.spoil == 2 and q.order[-1] == 2
+        if k % 6 == 0:
+            assert q.rng is not None
