@@ -82,6 +82,17 @@ def problem(groups, services, agent=None) -> Problem:
     return compile_problem(scenario(groups, services, agent))
 
 
+def spoiled_example() -> dict:
+    """Three instances of 3,072 units; c (4 tasks of 256, 50–200 %) spoiled by a (1 task
+    of 1,536, 50–200 %) and b (4 of 1,536, 0–100 %): the adversary's run with b (the
+    largest) first dies, with a first it completes (tests/deciding/test_ecs_runs.py)."""
+    return scenario(
+        [(3072, 8000, 3)],
+        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
+         svc("c", 4, td(256), mn=50, mx=200)],
+    )  # fmt: skip
+
+
 def at_risk_example() -> Problem:
     """ROLLOUT.md §4's example."""
     return problem(

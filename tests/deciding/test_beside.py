@@ -11,7 +11,7 @@ from functools import cache
 from types import SimpleNamespace
 
 import pytest
-from builders import scenario, svc, td
+from builders import spoiled_example
 from oracle import Oracle
 from tiny import named, sample
 
@@ -33,11 +33,7 @@ SAMPLED = range(1, len(MIXED), 3)
 def _spoiled():
     """Three instances of 3,072 units, where the adversary's run with b (the largest)
     first dies (tests/deciding/test_ecs_runs.py)."""
-    s = scenario(
-        [(3072, 8000, 3)],
-        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
-         svc("c", 4, td(256), mn=50, mx=200)],
-    )  # fmt: skip
+    s = spoiled_example()
     return s, compile_problem(s)
 
 

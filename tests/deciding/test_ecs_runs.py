@@ -3,7 +3,7 @@ and that the order decides whether one dies, read by the oracle."""
 
 from __future__ import annotations
 
-from builders import scenario, svc, td
+from builders import at_risk_example, scenario, spoiled_example, svc, td
 from oracle import Oracle
 from tiny import named
 
@@ -39,11 +39,7 @@ def test_the_order_of_the_spoilers_decides_whether_the_run_dies():
     of 1,536, 50–200 %) and b (4 of 1,536, 0–100 %). With a first the run completes;
     with b first (the largest) it dies, and the oracle replays it as a run by ECS rules
     that ends dead. So the adversary tries both."""
-    s = scenario(
-        [(3072, 8000, 3)],
-        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
-         svc("c", 4, td(256), mn=50, mx=200)],
-    )  # fmt: skip
+    s = spoiled_example()
     p, oracle = compile_problem(s), Oracle(s)
     listed = simulate(p, policy=Policy(order=(0, 1, 2), spoil=2))
     assert listed.complete
@@ -147,8 +143,6 @@ def test_nearness_keeps_the_fewest_instances_the_last_service_fitted_on():
     leaves last, and only for services at stake."""
     import random
 
-    from builders import at_risk_example
-
     from planner.deciding.ecs_runs import Nearness
     from planner.model.rollout import Cluster
 
@@ -164,11 +158,7 @@ def test_nearness_keeps_the_fewest_instances_the_last_service_fitted_on():
     assert near.fewest == {0: 0}  # random choices: no service is left last on purpose
 
     # on roomier instances, the fewest over the states where b is unfinished, and over runs
-    s = scenario(
-        [(3072, 8000, 3)],
-        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
-         svc("c", 4, td(256), mn=50, mx=200)],
-    )  # fmt: skip
+    s = spoiled_example()
     q = compile_problem(s)
     near = Nearness(q, [1, 2])
     seen: dict[int, int] = {}

@@ -4,7 +4,7 @@ the oracle replays as dead."""
 
 from __future__ import annotations
 
-from builders import at_risk_example, scenario, svc, td
+from builders import at_risk_example, spoiled_example
 from oracle import Oracle
 from tiny import named
 
@@ -71,11 +71,7 @@ def test_local_search_from_the_dead_state_finds_a_run_the_oracle_replays_as_dead
     instances of 3,072 units (tests/deciding/test_ecs_runs.py): local search at the
     horizon where a run dies, hinted towards a dead state, finds one; the oracle replays
     it as a run by ECS rules that ends dead."""
-    s = scenario(
-        [(3072, 8000, 3)],
-        [svc("a", 1, td(1536), mn=50, mx=200), svc("b", 4, td(1536), mn=0, mx=100),
-         svc("c", 4, td(256), mn=50, mx=200)],
-    )  # fmt: skip
+    s = spoiled_example()
     p, oracle = compile_problem(s), Oracle(s)
     default = simulate(p)
     ans = cpsat.dead_state_exists(p, 10.0, 1, 0)
