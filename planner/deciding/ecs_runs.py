@@ -11,7 +11,14 @@ from collections.abc import Iterable, Iterator
 from planner.errors import OutOfTime
 from planner.model.placement import ArrayLoads
 from planner.model.problem import Problem
-from planner.model.rollout import Cluster, Policy, Run, initial_state, simulate
+from planner.model.rollout import (
+    Cluster,
+    Policy,
+    Run,
+    initial_state,
+    simulate,
+    stop_allowance,
+)
 from planner.running import clock
 from planner.running.clock import Deadline
 
@@ -35,7 +42,7 @@ def other_runs(
     :data:`FIRST_SPOILED` hardest services before any other. And randomised runs, in turn:
     every choice at random; the services in a random order, each task levelled; and a
     service spoiled by the others in a random order (on problems over 40 tasks, of every
-    six: one at random, three levelled, two spoiling; two aimed by :class:`Nearness`).
+    six: one at random, three levelled, two spoiling; three aimed by :class:`Nearness`).
     All stop at half of ``deadline``'s length (:data:`~planner.running.clock.OTHER_RUNS`).
 
     ``tries`` caps the randomised runs; None: 24 after the adversary's on problems of up
@@ -143,8 +150,9 @@ def _randomised(
     """The ``k``-th randomised run's policy (:func:`other_runs`): on problems over 40
     tasks (not ``few``), every choice at random in one run of six, levelled in three,
     spoiling one of ``spoiled`` in two; up to 40, a third each. Of every six, the second
-    (levelled) and the sixth (spoiling) leave last a service drawn from ``near``
-    (:class:`Nearness`: the nearer it came to fitting nowhere so far, the likelier), the
+    and fourth (levelled; up to 40 tasks the fourth is at random) and the sixth
+    (spoiling) leave last a service drawn from ``near``
+    (:class:`Nearness`: the nearer it came to a dead end so far, the likelier), the
     others in a random order.
 
     Of 64 M scenarios of four families, 13 had no dying run among ECS's default one and
@@ -152,7 +160,8 @@ def _randomised(
     spoiling ones in one, and none with every choice at random (benchmarks/README.md,
     sixth session; ``python -m benchmarks.runs_mix``)."""
     levelled = k % 3 == 1 or (not few and k % 6 == 3)
-    guided = near.draw(rng) if near is not None and k % 6 in GUIDED and S > 1 else None
+    aimed = near is not None and k % 6 in GUIDED and S > 1 and (levelled or k % 3 == 2)
+    guided = near.draw(rng) if aimed and near is not None else None
     if levelled and guided is not None:  # the others in a random order, levelled, it last
         others = list(_others(S, guided))
         rng.shuffle(others)
@@ -170,54 +179,63 @@ def _randomised(
 
 
 #: Which of every six randomised runs draw the service they leave last from
-#: :class:`Nearness`: the second (levelled) and the sixth (spoiling).
-GUIDED = (1, 5)
+#: :class:`Nearness`: the second and fourth (levelled) and the sixth (spoiling).
+GUIDED = (1, 3, 5)
 
 
 class Nearness:
-    """How near each service at stake came to fitting nowhere in the runs made so far,
-    for the randomised runs to aim at (:func:`_randomised`): of the runs whose order
-    leaves it last with no random choice (the adversary's, and the randomised levelled
-    and spoiling ones), the fewest instances a new task of it fitted on at the end of a
-    wave where it was still unfinished.
+    """How near each service at stake came to a dead end in the runs made so far, for the
+    randomised runs to aim at (:func:`_randomised`). Of the runs whose order leaves it
+    last with no random choice (the adversary's, and the randomised levelled and
+    spoiling ones), at the end of each wave where it was still unfinished: the instances
+    a new task of it fitted on, plus the services (itself included) that may stop a task
+    in the next wave, each of which could free room; the least such sum so far. A dead
+    state makes it 0: the service fits nowhere and no service may stop a task.
 
-    A dead state leaves a service that fits nowhere. On the scale family's M 70 %
-    fleet-wide s2 every levelled run that died (9 of 2,000 in random orders) left svc000
-    unfinished and placed it last; drawing the last service by this measure found a
-    dying run within 600 runs with 11 of seeds 0–11 (median the 169th run), against 8
-    (median the 280th) with the order drawn at random; on ten other fleet-wide M
-    scenarios where runs die, the first came as soon (benchmarks/README.md, issue 24's
-    twelfth session). It only changes which runs are drawn: each is still a run by ECS
-    rules."""
+    On the scale family's M 70 % fleet-wide s2 every levelled run that died left svc000
+    unfinished and placed it last, and svc000's new task fitted on fewer instances than
+    any other's. On scale L 70 % fleet-wide s3 spoiling runs crowd every service out
+    (each fitted on no instance at some wave's end), but only svc033 was left so while
+    few services could still stop a task (5–7, the others 12–14); its levelled runs died
+    9 times in 60. Drawing the last service by this sum found a dying run there with 5 of
+    seeds 0–5 (3 of 6 with the second levelled run not guided, 1 of 6 counting the
+    instances alone), with 11 of seeds 0–11 on the M scenario, and as soon as before on
+    the fleet-wide M scenarios where runs die (benchmarks/README.md, issue 24's twelfth
+    and thirteenth sessions). It only changes which runs are drawn: each is still a run
+    by ECS rules."""
 
     def __init__(self, problem: Problem, stake: list[int]) -> None:
         self.problem = problem
         self.stake = set(stake)
-        #: service -> the fewest instances a new task of it fitted on, so far
-        self.fewest: dict[int, int] = {}
+        #: service -> the least sum so far (instances it fitted on + services that may stop)
+        self.nearest: dict[int, int] = {}
 
     def saw(self, policy: Policy, run: Run) -> None:
-        """Note how near the service ``policy`` leaves last came to fitting nowhere in
-        ``run`` (nothing for a policy with random choices or no order)."""
+        """Note how near the service ``policy`` leaves last came to a dead end in ``run``
+        (nothing for a policy with random choices or no order)."""
         if policy.order is None or policy.rng is not None:
             return
         t = policy.spoil if policy.spoil is not None else policy.order[-1]
         if t not in self.stake:
             return
-        desired = self.problem.services[t].desired
+        problem = self.problem
+        desired = problem.services[t].desired
         for state in run.states[1:]:
             if state.old_total(t) or state.new_total(t) != desired:
-                fits = int(Cluster(self.problem, state).loads.fits(t).sum())
-                self.fewest[t] = min(self.fewest.get(t, fits), fits)
+                fits = int(Cluster(problem, state).loads.fits(t).sum())
+                stoppers = sum(
+                    stop_allowance(problem, state, s) > 0 for s in range(problem.n_services)
+                )
+                self.nearest[t] = min(self.nearest.get(t, fits + stoppers), fits + stoppers)
 
     def draw(self, rng: random.Random) -> int | None:
-        """A service to leave last, the nearer the likelier (weight 1 / (1 + fewest)²:
-        one that fitted on no instance is drawn 100 times as often as one that fitted on
-        nine at the fewest); None before any run was seen."""
-        if not self.fewest:
+        """A service to leave last, the nearer the likelier (weight 1 / (1 + sum)²: one
+        at a dead end is drawn 100 times as often as one at 9); None before any run was
+        seen."""
+        if not self.nearest:
             return None
-        services = sorted(self.fewest)
-        weights = [1 / (1 + self.fewest[t]) ** 2 for t in services]
+        services = sorted(self.nearest)
+        weights = [1 / (1 + self.nearest[t]) ** 2 for t in services]
         return rng.choices(services, weights)[0]
 
 
