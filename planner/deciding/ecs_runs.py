@@ -160,8 +160,8 @@ def _randomised(
     spoiling ones in one, and none with every choice at random (benchmarks/README.md,
     sixth session; ``python -m benchmarks.runs_mix``)."""
     levelled = k % 3 == 1 or (not few and k % 6 == 3)
-    aimed = near is not None and k % 6 in GUIDED and S > 1 and (levelled or k % 3 == 2)
-    guided = near.draw(rng) if aimed and near is not None else None
+    aimed = k % 6 in GUIDED and S > 1 and (levelled or k % 3 == 2)
+    guided = near.draw(rng) if near is not None and aimed else None
     if levelled and guided is not None:  # the others in a random order, levelled, it last
         others = list(_others(S, guided))
         rng.shuffle(others)
