@@ -196,11 +196,18 @@ _NEVER_BLOCKED = (
 )
 
 
+_FIRST_WAVE = (
+    "first wave: new tasks never stop, so a dead state would keep the new tasks of some "
+    "end of wave 1 by ECS rules; listing every pattern of tasks per kind of instance, "
+    "no dead state does, so every run by ECS rules completes"
+)
+
+
 def _by_volumes(s: Search) -> Analysis | None:
     """A run completes: the volumes or the count sets may prove that none dies."""
     if s.complete_run is None or not s.shortcuts:
         return None
-    from planner.solvers import volume  # here: ortools is slow to load
+    from planner.solvers import first_wave, volume  # here: ortools is slow to load
     from planner.solvers.counts import count_sets
 
     problem, plan = s.problem, s.complete_run.waves
@@ -221,6 +228,10 @@ def _by_volumes(s: Search) -> Analysis | None:
             "has all its counts complete, and a dead state's counts would stay",
             plan=plan,
         )
+    if first_wave.applies(problem):
+        progress.phase("proof from the first wave")
+        if first_wave.no_dead_state_after_first_wave(problem, s.deadline.share(clock.FIRST_WAVE)):
+            return Analysis(Verdict.SAFE, _FIRST_WAVE, plan=plan)
     return None
 
 
