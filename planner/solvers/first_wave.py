@@ -1,34 +1,39 @@
-"""No dead state extends a first wave: a proof of safety from what wave 1 leaves behind.
+"""No dead state keeps a first wave: a proof of safety from what wave 1 leaves behind.
 
-In the wave model (ROLLOUT.md §3) new tasks never stop and old tasks never start, so
-every state of a run contains, instance by instance, the new tasks of its first wave and
-at most its old tasks. A dead state a run reaches after wave 1 or later therefore
-extends some state wave 1 can end in by ECS rules (§4: it stops all the bound allows,
-then starts all that fits). :func:`no_dead_state_after_first_wave` asks CP-SAT for the
-two states together, wave 1's end ``X`` and a dead state ``Y``, linked instance class by
-instance class (instances alike, with the same old tasks: a class's ``Y`` has at least
-its ``X``'s new tasks of each service and at most its old ones). "None" proves that no
-run by ECS rules can die after its first wave.
+In the wave model (ROLLOUT.md §3) new tasks never stop, so every state of a run holds,
+instance by instance, at least the new tasks its first wave started. A dead state a run
+reaches (after wave 1 or later) therefore holds, on the instances where wave 1 can start
+tasks, at least the new tasks of one of the ends wave 1 can have by ECS rules (§4: it
+stops all the bound allows, then starts all that fits).
+:func:`no_dead_state_after_first_wave` lists those ends (:func:`first_wave_ends`, every
+vector of new-task counts per service, by a dynamic program over the instances) and asks
+CP-SAT for a dead state that keeps one of them. "None" proves that no run by ECS rules
+dies; the caller has a run that completes, so the start itself is not dead.
 
-Each state is a choice of a *pattern* per instance: the tasks of every service on it,
-enumerated from the placement rows (:mod:`planner.model.placement`), with whether each
-service's next task still fits. A class of ``k`` alike instances takes ``k`` patterns,
-counted, not ordered. The linear relaxation of such a model is that of every instance's
-patterns at once, which is what lets CP-SAT count slots: on honest2 M 85 % three s1 (issue
-24) the tasks svc000 starts in wave 1 stay where ``Y`` would need room for others, and the
-two states together are refuted in a hundredth of a second, where the rollout models with
-waves did not settle in minutes (benchmarks/README.md, issue 24's fourteenth session).
+The dead state is a choice of a *pattern* per instance: the old and new tasks of every
+service on it, listed from the placement rows (:mod:`planner.model.placement`), with
+whether each service's next task fits. Instances alike (the same rows and old tasks) form
+a class, which takes as many patterns as it has instances, counted, not ordered. The
+linear relaxation of such a model is that of every instance's patterns at once, which
+is what lets CP-SAT count places: on honest2 M 85 % three s1 (issue 24), svc000's 47 old
+tasks fill the c5.xlarge where they run, so a dead state needs a task of svc009 on a
+c5.xlarge for every two of svc000's tasks on a c5.2xlarge, and what wave 1 starts there
+leaves too few; refuted in about a tenth of a second, where the models of runs wave by
+wave did not settle in minutes (benchmarks/README.md, issue 24's fourteenth session).
 
-The dead state's side: every service the volumes can block (:func:`.volume.can_block_everywhere`)
-may be unfinished; the others are complete in any dead state (an unfinished service of a
-dead state fits nowhere, as its bounds leave it room: see :func:`applies`). One model
-per blockable service ``t``, with ``t`` unfinished and fitting nowhere: old tasks at the
-fixed point of the stop rule (:meth:`.cpsat.RolloutModel._fixed_point`). The other
-blockable services are left free, a relaxation: "none" stays a proof.
+Which services a dead state may leave unfinished: those the volumes can block
+(:func:`.volume.can_block_everywhere`), as an unfinished service of a dead state fits
+nowhere when its bounds leave it room (:func:`applies`); the others are complete. One
+model per such service ``t`` and case: ``t`` fits nowhere, with old tasks left at its
+lower bound, or with none left and short of its desired count (the stop rule's fixed
+point, :meth:`.cpsat.RolloutModel._fixed_point`, each case linear). The other services
+that can be blocked keep the fixed point, and nothing more is asked of them: a
+relaxation, so "none" stays a proof.
 
 It applies to rolling services on a cluster that does not react, from the start (no
-snapshot), and only while the patterns stay few (:data:`MOST_PATTERNS`): it is for
-rollouts of a few services, where every pattern of a handful of services can be listed.
+snapshot, no instance closed), and only while the patterns stay few
+(:data:`MOST_PATTERNS`, :data:`MOST_COMBINATIONS`, :data:`MOST_CELLS`): a rollout of a
+few services, where every pattern on a kind of instance can be listed.
 """
 
 from __future__ import annotations
@@ -66,6 +71,10 @@ def applies(problem: Problem) -> bool:
         and not problem.snapshot
         and not problem.initial_new
         and all(not svc.all_at_once and svc.upper > svc.lower for svc in problem.services)
+        # without a snapshot every service runs its desired count, at least its lower bound
+        and all(
+            o0 >= svc.lower for o0, svc in zip(problem.old_totals, problem.services, strict=True)
+        )
         and all(inst.closed is None for inst in problem.instances)
     )
 
@@ -301,17 +310,26 @@ def _model(
         m.add(y_new[s] <= svc.desired)
         if s not in blockable:  # it fits somewhere in any dead state, so it is complete
             m.add(y_new[s] == svc.desired)  # (its patterns hold no old task)
-        elif s != t:  # old tasks at the stop rule's fixed point: it stops nothing more
-            keep = m.new_int_var(0, max(problem.old_totals[s], svc.lower), f"keep{s}")
-            m.add_max_equality(keep, [0, svc.lower - y_new[s]])
-            m.add(y_old[s] == keep)
-    # t unfinished at the fixed point, one case or the other: with old tasks left at
-    # its lower bound, or none left and short of its desired count (linear, each)
+        elif s != t:
+            m.add(y_old[s] == _fixed_point(m, problem, s, y_new[s]))
+    # t unfinished at the fixed point, one case or the other, each linear: with old
+    # tasks left, at its lower bound; or none left, short of its desired count
+    svc = problem.services[t]
     if with_old:
         m.add(y_old[t] >= 1)
-        m.add(y_old[t] + y_new[t] == problem.services[t].lower)
+        m.add(y_old[t] + y_new[t] == svc.lower)
     else:
         m.add(y_old[t] == 0)
-        m.add(y_new[t] >= problem.services[t].lower)
-        m.add(y_new[t] <= problem.services[t].desired - 1)
+        m.add(y_new[t] >= svc.lower)
+        m.add(y_new[t] <= svc.desired - 1)
     return m
+
+
+def _fixed_point(m: cp_model.CpModel, problem: Problem, s: int, new) -> cp_model.IntVar:
+    """Old tasks of ``s`` in a state ECS rules reached and that stops nothing more:
+    ``max(0, lower − new)`` (:meth:`.cpsat.RolloutModel._fixed_point`; :func:`applies`:
+    it ran at least ``lower`` old tasks)."""
+    svc = problem.services[s]
+    keep = m.new_int_var(0, max(problem.old_totals[s], svc.lower), f"keep{s}")
+    m.add_max_equality(keep, [0, svc.lower - new])
+    return keep
