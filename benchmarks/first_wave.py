@@ -1,8 +1,11 @@
-"""Why honest2 M 85 % three s1 is safe: a hand argument, its one computed step checked.
+"""Why honest2 M 85 % three s1 is safe: the hand argument behind planner's first-wave proof.
 
-planner answers `unknown` on this rollout (issue 24); this script is evidence about its
-truth, not a proof planner makes. The argument (benchmarks/README.md, issue 24's
-fourteenth session), with t = svc000 (47 tasks, awsvpc, 100/150 %), g = svc009 (20
+planner answered `unknown` on this rollout until issue 24's fourteenth session; it is now
+safe by :mod:`planner.solvers.first_wave`, which finds the argument below by itself (a
+model of the dead state per kind of instance, kept to what wave 1 leaves). This script
+checks the argument by other means: its counts by hand, its one computed step with
+planner's placement rules only (benchmarks/README.md, issue 24's fourteenth session).
+With t = svc000 (47 tasks, awsvpc, 100/150 %), g = svc009 (20
 tasks, 100/200 %), s = svc007 (103 tasks, 0/100 %):
 
 1. t's 47 old tasks fill the 16 c5.xlarge of pool b they run on: each holds 3 t tasks
