@@ -25,3 +25,12 @@ def volumes_alone(monkeypatch):
     from planner.solvers import volume
 
     monkeypatch.setattr(volume, "SUMS_MOST", -1)
+
+
+@pytest.fixture
+def no_first_wave(monkeypatch):
+    """Without the proof from the first wave (planner.solvers.first_wave), for tests of
+    what the later phases decide on rollouts it proves safe before they are asked."""
+    from planner.solvers import first_wave
+
+    monkeypatch.setattr(first_wave, "no_dead_state_after_first_wave", lambda *a, **k: False)

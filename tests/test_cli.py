@@ -109,7 +109,7 @@ def test_a_proof_that_needs_no_search_holds_at_the_shortest_time_limit():
     assert json.loads(res.stdout)["verdict"] == "hangs"
 
 
-def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch, volumes_alone):
+def test_a_solver_out_of_time_gives_unknown_and_exit_3(monkeypatch, volumes_alone, no_first_wave):
     """Every CP-SAT call answers "time limit": the verdict is unknown, with what is known."""
     from planner.solvers import cpsat
 

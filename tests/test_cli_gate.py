@@ -49,7 +49,7 @@ def test_fail_on_hangs_passes_an_at_risk_whose_sampled_runs_all_complete():
     assert first.endswith("100 of 100 sampled runs of ECS's scheduler as configured complete")
 
 
-def test_an_unknown_under_a_policy_without_it_exits_0(monkeypatch, volumes_alone):
+def test_an_unknown_under_a_policy_without_it_exits_0(monkeypatch, volumes_alone, no_first_wave):
     from planner.solvers import cpsat
 
     def out_of_time(self, time_limit, workers=1, seed=0, local_search=False, portfolio=False):
