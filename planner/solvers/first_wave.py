@@ -90,7 +90,7 @@ def no_dead_state_after_first_wave(problem: Problem, deadline: Deadline | None =
     if budget[0] < 0:
         return False
     ends = first_wave_ends(problem, classes, first, deadline)
-    if ends is None:
+    if not ends:  # (none only if past the deadline: wave 1 always ends somewhere)
         return False
     # the instances where wave 1 can start a task: all its starts are there
     where = [any(any(p[1]) for p in pats) for pats in first]
