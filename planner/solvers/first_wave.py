@@ -86,9 +86,11 @@ def no_dead_state_after_first_wave(problem: Problem, deadline: Deadline | None =
         return False
     classes = _classes(problem)
     budget = [MOST_PATTERNS]
-    first = [_first_wave_patterns(problem, insts[0], budget, deadline) for insts in classes]
-    if budget[0] < 0:
-        return False
+    first = []
+    for insts in classes:  # (a rollout of many services stops at its first class)
+        first.append(_first_wave_patterns(problem, insts[0], budget, deadline))
+        if budget[0] < 0:
+            return False
     ends = first_wave_ends(problem, classes, first, deadline)
     if not ends:  # (none only if past the deadline: wave 1 always ends somewhere)
         return False
@@ -98,11 +100,11 @@ def no_dead_state_after_first_wave(problem: Problem, deadline: Deadline | None =
     # the volumes say which can; past the deadline they say all can (no proof lost)
     blockable = [t for t in range(problem.n_services) if can_block_everywhere(problem, t, deadline)]
     for t in blockable:
-        dead = [
-            _dead_patterns(problem, insts[0], t, blockable, budget, deadline) for insts in classes
-        ]
-        if budget[0] < 0:
-            return False
+        dead = []
+        for insts in classes:
+            dead.append(_dead_patterns(problem, insts[0], t, blockable, budget, deadline))
+            if budget[0] < 0:
+                return False
         for with_old in (True, False):
             model = _model(problem, classes, dead, where, ends, t, blockable, with_old)
             solver = cp_model.CpSolver()
