@@ -15,6 +15,8 @@ from planner.model.problem import compile_problem
 from planner.solvers import first_wave, volume
 
 CASES = [c for c in sample("mixed") + sample("broad") if first_wave.applies(c.problem)]
+#: zones, attributes, memberOf and every placement strategy (a third: its oracle is slower)
+ZONED = [c for c in sample("zoned")[::3] if first_wave.applies(c.problem)]
 DATA = Path(__file__).parents[1] / "data"
 
 
@@ -56,6 +58,19 @@ def test_no_proof_where_a_run_by_ecs_rules_dies():
         seen["proof", "beyond the volumes" if not volume.no_dead_state(p) else "volumes too"] += 1
     assert seen["proof", "beyond the volumes"] >= 2, seen  # 2 of this sample
     assert seen["no proof", "at-risk"] >= 20 and seen["no proof", "hangs"] >= 20, seen
+
+
+def test_no_proof_where_a_run_by_ecs_rules_dies_with_zones_and_strategies():
+    """The same on the zoned stream (memberOf rows, zones, strategies: "any" placement
+    is what the proof is about)."""
+    seen = Counter()
+    for c in ZONED:
+        if not first_wave.no_dead_state_after_first_wave(c.problem):
+            seen["no proof", c.label] += 1
+            continue
+        assert c.label == "safe" and not c.oracle.reaches(True, c.oracle.dead), c.name
+        seen["proof"] += 1
+    assert seen["proof"] >= 20 and seen["no proof", "at-risk"] >= 20, seen
 
 
 def test_the_first_wave_tells_its_proof_from_none():
