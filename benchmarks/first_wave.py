@@ -96,7 +96,7 @@ def wave_one_outcomes(problem, old, places: list[int]) -> set[tuple[int, int, in
     return out
 
 
-def main() -> None:
+def main(runs: int = 300) -> None:
     problem = compile_problem(load_scenario(honest.generate("M", 0.85, "three", 1, version=2)))
     names = [svc.name for svc in problem.services]
     assert names == ["svc000", "svc009", "svc007"], names
@@ -130,7 +130,7 @@ def main() -> None:
     value = worst[0] + 2 * worst[1] - (103 - worst[2])
     print(f"{len(outcomes)} wave-1 outcomes (t, g, s)")
     print(f"least j1 + 2 x1 - (103 - s1): {value} at {worst}")
-    seen = _random_wave_ones(problem, old, new, 300)
+    seen = _random_wave_ones(problem, old, new, runs)
     print(f"random wave-1 runs by ECS rules: {len(seen)} outcomes")
     print(f"all among the program's: {seen <= outcomes}")
     print("a dead state needs at most 40:", "none reachable" if value > 40 else "NOT ruled out")

@@ -6,12 +6,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 from tiny import sample
 
 import planner
 from planner.deciding.verdicts import Verdict
 from planner.inputs.loading import load_scenario
 from planner.model.problem import compile_problem
+from planner.running.clock import Deadline
 from planner.solvers import first_wave, volume
 
 CASES = [c for c in sample("mixed") + sample("broad") if first_wave.applies(c.problem)]
@@ -84,8 +86,6 @@ def test_the_first_wave_tells_its_proof_from_none():
     dead = [first_wave._dead_patterns(p, insts[0], 0, blockable, [10**6]) for insts in classes]
     where = [True] * len(classes)
     model = first_wave._model(p, classes, dead, where, ends, 0, blockable, True)
-    from ortools.sat.python import cp_model
-
     assert cp_model.CpSolver().solve(model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
 
 
@@ -101,8 +101,25 @@ def test_the_few_service_rollout_is_proven_safe(workers):
 
 
 def test_it_does_not_apply_to_what_it_does_not_model():
-    reacting = [c for c in sample("mixed") if c.problem.reacts or c.problem.snapshot]
-    for c in reacting:
-        assert not first_wave.applies(c.problem)
-    blue_green = [c for c in sample("mixed") if any(s.all_at_once for s in c.problem.services)]
-    assert blue_green and not any(first_wave.applies(c.problem) for c in blue_green)
+    """Clusters that react, snapshots, closed instances and blue/green: each kind met."""
+    root = Path(__file__).parents[2] / "scenarios"
+    reacting = [compile_problem(load_scenario(f)) for f in sorted(root.glob("reacting/*.yaml"))]
+    reacting = [p for p in reacting if p.reacts]
+    snapshots = [c.problem for c in sample("snapshot")]
+    closed = [compile_problem(load_scenario(root / "snapshots/draining-ami-refresh.yaml"))]
+    blue_green = [
+        c.problem for c in sample("mixed") if any(s.all_at_once for s in c.problem.services)
+    ]
+    assert reacting and snapshots and blue_green
+    assert any(i.closed for i in closed[0].instances)
+    for p in reacting + snapshots + closed + blue_green:
+        assert not first_wave.applies(p)
+        assert not first_wave.no_dead_state_after_first_wave(p)
+
+
+def test_a_deadline_already_passed_proves_nothing():
+    """The time limit is a promise: past its deadline the proof lists nothing and says
+    it cannot tell (False), even where it would prove safety."""
+    p = compile_problem(load_scenario(DATA / "few-service-first-wave.yaml"))
+    assert first_wave.no_dead_state_after_first_wave(p, Deadline(10.0))
+    assert not first_wave.no_dead_state_after_first_wave(p, Deadline(0.0))
